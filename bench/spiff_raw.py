@@ -1,0 +1,54 @@
+"""Raw workflow-engine rate: task_lifecycle instances started and serialized per second.
+
+Run from the repository root: ``python -m bench.spiff_raw [--seconds 5] [--json]``.
+No broker, database or HTTP: this is the ceiling that the service's own work sits on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+DIAGRAM = Path(__file__).resolve().parent.parent / "bpmn" / "task_lifecycle.bpmn"
+
+
+def measure(seconds: float) -> float:
+    """Start and serialize task_lifecycle instances for `seconds`; return instances per second."""
+    # Imported here so that importing this module (from the main benchmark) stays cheap.
+    from services.workflow.engine import Engine
+
+    engine = Engine()
+    model = engine.parse(DIAGRAM.read_bytes(), "task_lifecycle", 1)
+    engine.start(model, {"task_id": "warm-up"})
+    count = 0
+    began = time.perf_counter()
+    deadline = began + seconds
+    while time.perf_counter() < deadline:
+        engine.start(model, {"task_id": f"bench-{count}", "lead_unit": "SO_TC"})
+        count += 1
+    return count / (time.perf_counter() - began)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _arguments().parse_args(argv)
+    rate = measure(args.seconds)
+    if args.json:
+        print(json.dumps({"spiff_start_serialize_per_s": round(rate, 1)}))
+    else:
+        print(f"{rate:.0f} instances/s started and serialized ({args.seconds:g} s)")
+
+
+def _arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="how long to run (default 5)")
+    parser.add_argument("--json", action="store_true", help="print one JSON line")
+    return parser
+
+
+if __name__ == "__main__":
+    # Also runnable as `python bench/spiff_raw.py`, where the repository root is not on the path.
+    sys.path.insert(0, str(DIAGRAM.parent.parent))
+    main()

@@ -1,0 +1,163 @@
+"""`nhiemvu`: the operators' command line (serve, token, migrate, worker, audit verify)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from shared.auth import ALL_ROLES, AuthSettings, mint_token
+from shared.logs import configure_logging
+
+SERVICES = ("intake", "workflow", "notify", "reporting")
+log = logging.getLogger("nhiemvu")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "run"):
+        parser.print_help()
+        return 2
+    configure_logging()
+    return int(args.run(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nhiemvu", description="Nhiệm vụ — công cụ vận hành")
+    commands = parser.add_subparsers(title="commands")
+
+    serve = commands.add_parser("serve", help="all four services in one process (development)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--no-demo", action="store_true", help="do not load demo documents")
+    serve.set_defaults(run=_serve)
+
+    token = commands.add_parser("token", help="mint a development JWT")
+    token.add_argument("--role", action="append", required=True, choices=sorted(ALL_ROLES))
+    token.add_argument("--unit", default=None, help="unit code, e.g. VP_UBND, SO_TC, 14812")
+    token.add_argument("--sub", default=None)
+    token.add_argument("--name", default=None)
+    token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds; 0 = no expiry")
+    token.set_defaults(run=_token)
+
+    migrate = commands.add_parser("migrate", help="apply a service's database migrations")
+    migrate.add_argument("service", choices=(*SERVICES, "all"))
+    migrate.set_defaults(run=_migrate)
+
+    worker = commands.add_parser("worker", help="a service's consumer and outbox relay")
+    worker.add_argument("service", choices=SERVICES)
+    worker.set_defaults(run=_worker)
+
+    audit = commands.add_parser("audit", help="audit trail tools")
+    audit_commands = audit.add_subparsers(title="audit commands")
+    verify = audit_commands.add_parser("verify", help="check every hash chain")
+    verify.add_argument("service", nargs="?", default="all", choices=(*SERVICES, "all"))
+    verify.set_defaults(run=_audit_verify)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from werkzeug.serving import make_server
+
+    from services.demo import load_demo
+    from services.embedded import build_system
+
+    system = build_system()
+    system.migrate()
+    app = system.wsgi()
+    system.start()
+    if not args.no_demo:
+        load_demo(system)
+    server = make_server(args.host, args.port, app, threaded=True)
+    print(_welcome(args.host, args.port), flush=True)
+    _until_signalled(server.shutdown)
+    server.serve_forever()
+    system.stop()
+    return 0
+
+
+def _welcome(host: str, port: int) -> str:
+    base = f"http://{host}:{port}"
+    return "\n".join([
+        f"Nhiệm vụ đang chạy tại {base} (chế độ phát triển, SQLite + bus trong tiến trình).",
+        "Lấy token để gọi API, ví dụ:",
+        "  .venv/bin/nhiemvu token --role office --unit VP_UBND",
+        "  .venv/bin/nhiemvu token --role unit_officer --unit SO_TC",
+        f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/api/workflow/tasks",
+        f"Tài liệu API: {base}/api/intake/openapi.json (và workflow, notify, reporting).",
+    ])
+
+
+def _until_signalled(stop: Any) -> None:
+    def handler(_signum: int, _frame: Any) -> None:
+        threading.Thread(target=stop, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def _token(args: argparse.Namespace) -> int:
+    settings = AuthSettings.from_env()
+    sub = args.sub or f"{args.role[0]}@{args.unit or 'tinh'}"
+    print(mint_token(settings, sub=sub, name=args.name or sub, unit=args.unit, roles=args.role,
+                     ttl_seconds=args.ttl or None))
+    return 0
+
+
+def build_service(name: str) -> Any:
+    module = __import__(f"services.{name}.app", fromlist=["create_service"])
+    return module.create_service()
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    for name in SERVICES if args.service == "all" else (args.service,):
+        build_service(name).migrate()
+        print(f"{name}: đã cập nhật cơ sở dữ liệu")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    module = __import__(f"services.{args.service}.app", fromlist=["create_consumer"])
+    service = module.create_service()
+    platform = _platform(service)
+    stop = threading.Event()
+    _until_signalled(stop.set)
+    consumer = module.create_consumer(service)
+    if consumer.handlers:
+        consumer.start()
+    platform.start()
+    log.info("worker %s started", args.service)
+    stop.wait()
+    consumer.stop()
+    platform.stop()
+    return 0
+
+
+def _audit_verify(args: argparse.Namespace) -> int:
+    failed = False
+    for name in SERVICES if args.service == "all" else (args.service,):
+        platform = _platform(build_service(name))
+        with platform.database.read() as conn:
+            problems = platform.audit_log.verify(conn)
+        if problems:
+            failed = True
+            print(f"{name}: {len(problems)} vấn đề")
+            for line in problems:
+                print(f"  - {line}")
+        else:
+            print(f"{name}: chuỗi nhật ký toàn vẹn")
+    return 1 if failed else 0
+
+
+def _platform(service: Any) -> Any:
+    return service.runtime.platform if hasattr(service, "runtime") else service.platform
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,176 @@
+"""The embedded profile: all four services in one process on SQLite and the in-process bus.
+
+This is the composition root that `nhiemvu serve` (and `make run`) uses. Each service is still
+built by its own `create_service`, owns its own database file and talks to the others only
+through the bus; only the process is shared.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import isodate
+from flask import Flask, request
+
+from services.intake import app as intake_app
+from services.notify import app as notify_app
+from services.reporting import app as reporting_app
+from services.workflow import app as workflow_app
+from shared.bus import Bus
+from shared.clock import AdjustableClock
+from shared.config import PlatformSettings
+from shared.consumer import EventConsumer
+from shared.errors import ValidationFailed
+from shared.http import install_edge, json_response
+from shared.platform import ServicePlatform
+from shared.service_app import install_health
+from shared.topology import Topology
+
+log = logging.getLogger(__name__)
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+@dataclass
+class EmbeddedSystem:
+    env: Mapping[str, str]
+    clock: AdjustableClock
+    bus: Bus
+    intake: Any
+    workflow: Any
+    notify: Any
+    reporting: Any
+    consumers: list[EventConsumer] = field(default_factory=list)
+
+    @property
+    def platforms(self) -> dict[str, ServicePlatform]:
+        return {
+            "intake": self.intake.platform,
+            "workflow": self.workflow.runtime.platform,
+            "notify": self.notify.platform,
+            "reporting": self.reporting.platform,
+        }
+
+    def migrate(self) -> None:
+        self.intake.migrate()
+        self.workflow.migrate()
+        self.notify.migrate()
+        self.reporting.migrate()
+
+    def wsgi(self) -> WsgiApp:
+        apps: dict[str, Flask] = {
+            "/api/intake": intake_app.create_app(self.intake),
+            "/api/workflow": workflow_app.create_app(self.workflow),
+            "/api/notify": notify_app.create_app(self.notify),
+            "/api/reporting": reporting_app.create_app(self.reporting),
+        }
+        return PrefixDispatcher(apps, self._admin_app())
+
+    def start(self) -> None:
+        """Start consumers first (they declare queues), then the outbox relays."""
+        self.consumers = [
+            workflow_app.create_consumer(self.workflow),
+            notify_app.create_consumer(self.notify),
+            reporting_app.create_consumer(self.reporting),
+        ]
+        for consumer in self.consumers:
+            consumer.start()
+        for consumer in self.consumers:
+            consumer.ready.wait(10)
+        for platform in self.platforms.values():
+            platform.start()
+
+    def stop(self) -> None:
+        for consumer in self.consumers:
+            consumer.stop()
+        for platform in self.platforms.values():
+            platform.stop()
+
+    def _admin_app(self) -> Flask:
+        admin = Flask("nhiemvu.admin")
+        install_edge(admin, "admin")
+        checks = {
+            f"{name}.database": platform.database.engine.connect
+            for name, platform in self.platforms.items()
+        }
+        install_health(admin, {name: _closing(check) for name, check in checks.items()})
+        if PlatformSettings.from_env("admin", self.env).development:
+            install_clock_routes(admin, self.clock)
+        return admin
+
+
+def install_clock_routes(app: Flask, clock: AdjustableClock) -> None:
+    """Development only: read and move the system clock; moving it fires what became due."""
+
+    @app.get("/api/admin/clock")
+    def get_clock() -> Any:
+        return json_response({"now": _local_iso(clock.now())})
+
+    @app.post("/api/admin/clock")
+    def post_clock() -> Any:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not ({"advance", "now"} & body.keys()):
+            raise ValidationFailed("Cần 'advance' (ISO 8601, ví dụ P10D) hoặc 'now'.",
+                                   {"advance": ["Thiếu giá trị."]})
+        try:
+            if "advance" in body:
+                duration = isodate.parse_duration(str(body["advance"]))
+                target = clock.now() + duration
+                clock.set(target)
+            else:
+                clock.set(datetime.fromisoformat(str(body["now"])))
+        except (isodate.ISO8601Error, ValueError, TypeError) as exc:
+            field_name = "advance" if "advance" in body else "now"
+            raise ValidationFailed("Không đổi được đồng hồ.", {field_name: [str(exc)]}) from exc
+        return json_response({"now": _local_iso(clock.now())})
+
+
+def _local_iso(value: datetime) -> str:
+    from shared.calendar import TZ
+
+    return value.astimezone(TZ).isoformat()
+
+
+def _closing(connect: Callable[[], Any]) -> Callable[[], None]:
+    def check() -> None:
+        connect().close()
+
+    return check
+
+
+class PrefixDispatcher:
+    """Hand each request to the service whose `/api/<service>` prefix it starts with."""
+
+    def __init__(self, apps: Mapping[str, WsgiApp], fallback: Flask) -> None:
+        self.apps = dict(apps)
+        self.fallback = fallback
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        for prefix, app in self.apps.items():
+            if path == prefix or path.startswith(prefix + "/"):
+                return app(environ, start_response)
+        return self.fallback(environ, start_response)
+
+
+def build_system(env: Mapping[str, str] | None = None) -> EmbeddedSystem:
+    environ = dict(os.environ if env is None else env)
+    environ.setdefault("BROKER_URL", "memory://")
+    settings = PlatformSettings.from_env("embedded", environ)
+    clock = AdjustableClock()
+    bus = Bus(settings.broker_url, Topology(settings.bus_namespace, settings.retry_delays))
+    return EmbeddedSystem(
+        env=environ,
+        clock=clock,
+        bus=bus,
+        intake=intake_app.create_service(environ, clock=clock, bus=bus),
+        workflow=workflow_app.create_service(environ, clock=clock, bus=bus),
+        notify=notify_app.create_service(environ, clock=clock, bus=bus),
+        reporting=reporting_app.create_service(environ, clock=clock, bus=bus),
+    )
+

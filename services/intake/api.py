@@ -1,0 +1,135 @@
+"""Intake routes: schema in → command → handler → status code."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import request
+
+from services.intake import handlers, schemas, store
+from services.intake.views import document_view
+from shared.auth import QLVB, Principal, authenticate_request, require_roles
+from shared.errors import NotFound
+from shared.http import ApiRouter, json_body, query_args, require_content_type
+from shared.text import fold
+
+if TYPE_CHECKING:
+    from services.intake.app import IntakeService
+
+PREFIX = "/api/intake"
+CLASSIFIED = ("mat", "toi_mat", "tuyet_mat")
+
+
+def build_router(service: IntakeService) -> ApiRouter:
+    def principal() -> Principal:
+        return authenticate_request(service.verifier)
+
+    router = ApiRouter("intake", subject_of=lambda: principal().sub)
+    document_in = schemas.DocumentIn()
+    document_query = schemas.DocumentQuery()
+    unit_query = schemas.UnitQuery()
+
+    @router.route(
+        f"{PREFIX}/documents",
+        "POST",
+        request=schemas.DocumentIn,
+        response=schemas.DocumentOut,
+        status=201,
+        summary="Receive a document (JSON) and its tasks; release at once if asked",
+    )
+    def post_document() -> Any:
+        caller = principal()
+        require_roles(caller, QLVB, "office", "office_lead")
+        require_content_type(("application/json",))
+        raw = request.get_json(silent=True)
+        if isinstance(raw, dict) and raw.get("secrecy") in CLASSIFIED:
+            # Refused before validation so that nothing of the content is parsed further.
+            with service.platform.unit_of_work() as uow:
+                handlers.refuse_classified(uow, _source_id(raw), raw["secrecy"])
+            raise handlers.ClassifiedDocument(
+                handlers.CLASSIFIED_REASON,
+                {"secrecy": [handlers.CLASSIFIED_REASON]},
+                article="Đ5.2d",
+            )
+        body = json_body(document_in)
+        with service.platform.unit_of_work() as uow:
+            received = handlers.receive_document(uow, service.calendar, caller, body)
+        return document_view(received.document), 201 if received.created else 200
+
+    @router.route(
+        f"{PREFIX}/documents",
+        query=schemas.DocumentQuery,
+        response=schemas.DocumentPage,
+        summary="List documents",
+    )
+    def get_documents() -> Any:
+        caller = principal()
+        require_roles(caller, "office", "office_lead", "leader", QLVB)
+        args = query_args(document_query)
+        with service.platform.database.read() as conn:
+            items, total = store.list_documents(
+                conn,
+                status=args["status"],
+                q=fold(args["q"]) if args["q"] else None,
+                limit=args["limit"],
+                offset=args["offset"],
+            )
+        return {
+            "items": [document_view(d) for d in items],
+            "total": total,
+            "limit": args["limit"],
+            "offset": args["offset"],
+        }
+
+    @router.route(
+        f"{PREFIX}/documents/<document_id>",
+        response=schemas.DocumentOut,
+        summary="One document with its tasks",
+    )
+    def get_document(document_id: str) -> Any:
+        caller = principal()
+        require_roles(caller, "office", "office_lead", "leader", QLVB)
+        with service.platform.database.read() as conn:
+            document = store.document_by_id(conn, document_id)
+        if document is None:
+            raise NotFound("Không tìm thấy văn bản.", document_id=document_id)
+        return document_view(document)
+
+    @router.route(
+        f"{PREFIX}/documents/<document_id>/release",
+        "POST",
+        response=schemas.DocumentOut,
+        summary="Release a received document for tracking (chuyển theo dõi)",
+    )
+    def post_release(document_id: str) -> Any:
+        caller = principal()
+        with service.platform.unit_of_work() as uow:
+            document = handlers.release_document(uow, caller, document_id)
+        return document_view(document)
+
+    @router.route(
+        f"{PREFIX}/units",
+        query=schemas.UnitQuery,
+        response=schemas.UnitPage,
+        summary="Units: the Office, departments, communes and wards",
+    )
+    def get_units() -> Any:
+        principal()
+        args = query_args(unit_query)
+        with service.platform.database.read() as conn:
+            items, total = store.list_units(
+                conn,
+                kind=args["kind"],
+                q=fold(args["q"]) if args["q"] else None,
+                active=args["active"],
+                limit=args["limit"],
+                offset=args["offset"],
+            )
+        return {"items": items, "total": total, "limit": args["limit"], "offset": args["offset"]}
+
+    return router
+
+
+def _source_id(raw: dict[str, Any]) -> str | None:
+    value = raw.get("source_id")
+    return value if isinstance(value, str) else None

@@ -1,0 +1,218 @@
+"""Intake commands: receive a document, release it for tracking. One function per command."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from services.intake import domain, store
+from shared.auth import Principal
+from shared.calendar import WorkingCalendar, local_date
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.platform import UnitOfWork
+from shared.text import fold, nfc
+
+CLASSIFIED_REASON = (
+    "Văn bản mật không được cập nhật lên Hệ thống theo dõi thực hiện nhiệm vụ (Điều 5 khoản 2 "
+    "điểm d Quy chế ban hành kèm theo Quyết định 131/2025/QĐ-UBND)."
+)
+
+
+class ClassifiedDocument(ValidationFailed):
+    title = "Văn bản mật không được tiếp nhận"
+
+
+@dataclass(frozen=True)
+class Received:
+    document: dict[str, Any]
+    created: bool
+
+
+def refuse_classified(uow: UnitOfWork, source_id: str | None, secrecy: str) -> None:
+    """Keep only who sent what kind of refusal, never a word of the document (Đ5.2d)."""
+    reason = f"secrecy={secrecy}; Đ5.2d"
+    store.record_refusal(uow.conn, (source_id or "")[:200] or None, uow.now, reason)
+
+
+def receive_document(
+    uow: UnitOfWork, calendar: WorkingCalendar, principal: Principal, body: dict[str, Any]
+) -> Received:
+    origin = "qlvb" if principal.has_role("qlvb") and not principal.is_office else "office"
+    content_hash = _content_hash(body)
+    source_id = body.get("source_id") or f"office:{uuid.uuid4().hex}"
+    existing = store.document_by_source(uow.conn, source_id)
+    if existing is not None:
+        if existing["content_hash"] != content_hash:
+            raise Conflict(
+                "Mã văn bản nguồn này đã được tiếp nhận với nội dung khác.",
+                document_id=existing["id"],
+            )
+        return Received(existing, created=False)
+    number = _validated_number(body)
+    _check_units(uow, body["tasks"])
+    _check_due_dates(body)
+    document_id = uuid.uuid4().hex
+    task_units = [(t["lead_unit"], *t["coordinating_units"]) for t in body["tasks"]]
+    row = {
+        "id": document_id,
+        "source_id": source_id,
+        "content_hash": content_hash,
+        "number": number,
+        "type": body["type"],
+        "assigned_by": body["assigned_by"],
+        "signer": {k: nfc(v) for k, v in body["signer"].items()},
+        "issued_on": body["issued_on"],
+        "urgency": body["urgency"],
+        "summary": nfc(body["summary"]),
+        "status": "received",
+        "origin": origin,
+        "intake_deadline": domain.intake_deadline(
+            calendar, body["issued_on"], body["urgency"], task_units
+        ),
+        "received_at": uow.now,
+        "search_text": fold(f"{number} {body['summary']}"),
+    }
+    task_rows = [
+        {
+            "id": uuid.uuid4().hex,
+            "document_id": document_id,
+            "position": position,
+            "content": nfc(task["content"]),
+            "lead_unit": task["lead_unit"],
+            "coordinating_units": list(task["coordinating_units"]),
+            "due_on": task["due_on"],
+            "cadence": task["cadence"],
+        }
+        for position, task in enumerate(body["tasks"])
+    ]
+    store.insert_document(uow.conn, row, task_rows)
+    document = store.document_by_id(uow.conn, document_id)
+    assert document is not None
+    uow.audit(
+        principal.to_actor(),
+        "document.received",
+        "document",
+        document_id,
+        {"number": number, "source_id": source_id, "tasks": len(task_rows)},
+    )
+    uow.emit(
+        "document.received",
+        {
+            "document_id": document_id,
+            "source_id": source_id,
+            "number": number,
+            "type": body["type"],
+            "assigned_by": body["assigned_by"],
+            "issued_on": body["issued_on"],
+            "urgency": body["urgency"],
+            "summary": row["summary"],
+            "task_count": len(task_rows),
+            "received_at": uow.now,
+        },
+        subject=document_id,
+    )
+    if body.get("release") and origin == "office":
+        document = release_document(uow, principal, document_id)
+    return Received(document, created=True)
+
+
+def release_document(uow: UnitOfWork, principal: Principal, document_id: str) -> dict[str, Any]:
+    """ "Chuyển theo dõi": assign the document's tasks; late if after the Đ6.1 deadline."""
+    if not principal.is_office:
+        raise Forbidden("Chỉ Văn phòng UBND tỉnh được chuyển văn bản sang theo dõi.")
+    document = store.document_by_id(uow.conn, document_id)
+    if document is None:
+        raise NotFound("Không tìm thấy văn bản.", document_id=document_id)
+    if document["status"] == "released":
+        raise Conflict("Văn bản đã được chuyển theo dõi.", document_id=document_id)
+    if not document["tasks"]:
+        raise Conflict("Văn bản chưa có nhiệm vụ nào để chuyển theo dõi.", document_id=document_id)
+    late = local_date(uow.now) > document["intake_deadline"]
+    store.mark_released(uow.conn, document_id, uow.now, late)
+    for task in document["tasks"]:
+        uow.emit(
+            "task.released",
+            {
+                "task_id": task["id"],
+                "document_id": document_id,
+                "document_number": document["number"],
+                "document_type": document["type"],
+                "assigned_by": document["assigned_by"],
+                "issued_on": document["issued_on"],
+                "content": task["content"],
+                "lead_unit": task["lead_unit"],
+                "coordinating_units": task["coordinating_units"],
+                "due_on": task["due_on"],
+                "cadence": task["cadence"],
+                "released_at": uow.now,
+            },
+            subject=task["id"],
+        )
+    uow.emit(
+        "document.released",
+        {
+            "document_id": document_id,
+            "number": document["number"],
+            "issued_on": document["issued_on"],
+            "released_at": uow.now,
+            "intake_deadline": document["intake_deadline"],
+            "released_late": late,
+            "task_ids": [task["id"] for task in document["tasks"]],
+        },
+        subject=document_id,
+    )
+    uow.audit(
+        principal.to_actor(), "document.released", "document", document_id, {"released_late": late}
+    )
+    released = store.document_by_id(uow.conn, document_id)
+    assert released is not None
+    return released
+
+
+def _validated_number(body: dict[str, Any]) -> str:
+    try:
+        domain.parse_number(body["number"], body["type"], body["issued_on"])
+    except domain.NumberError as exc:
+        raise ValidationFailed("Số, ký hiệu văn bản không hợp lệ.", {"number": [str(exc)]}) from exc
+    return nfc(body["number"].strip())
+
+
+def _check_units(uow: UnitOfWork, tasks: list[dict[str, Any]]) -> None:
+    codes = {t["lead_unit"] for t in tasks} | {c for t in tasks for c in t["coordinating_units"]}
+    unknown = codes - store.known_units(uow.conn, codes)
+    if not unknown:
+        return
+    errors: dict[str, Any] = {}
+    for index, task in enumerate(tasks):
+        task_errors: dict[str, list[str]] = {}
+        if task["lead_unit"] in unknown:
+            task_errors["lead_unit"] = [f"Không có đơn vị mã {task['lead_unit']}."]
+        bad = [c for c in task["coordinating_units"] if c in unknown]
+        if bad:
+            task_errors["coordinating_units"] = [f"Không có đơn vị mã {', '.join(bad)}."]
+        if task_errors:
+            errors[str(index)] = task_errors
+    raise ValidationFailed("Có mã đơn vị không tồn tại.", {"tasks": errors})
+
+
+def _check_due_dates(body: dict[str, Any]) -> None:
+    errors = {
+        str(i): {"due_on": ["Hạn xử lý không được trước ngày ban hành."]}
+        for i, task in enumerate(body["tasks"])
+        if task["due_on"] is not None and task["due_on"] < body["issued_on"]
+    }
+    if errors:
+        raise ValidationFailed("Hạn xử lý không hợp lệ.", {"tasks": errors})
+
+
+def _content_hash(body: dict[str, Any]) -> str:
+    content = {k: v for k, v in body.items() if k not in ("release",)}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(nfc(canonical).encode("utf-8")).hexdigest()
+
+
+# Intake consumes no events yet: it is where tasks are born.
+EVENT_HANDLERS: dict[str, Any] = {}

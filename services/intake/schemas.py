@@ -1,0 +1,131 @@
+"""Request and response shapes of the intake API (marshmallow), per SPEC §8."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.intake.domain import ASSIGNERS, CADENCES, DOCUMENT_TYPES, UNIT_KINDS, URGENCIES
+
+SECRECY_VALUES = ("mat", "toi_mat", "tuyet_mat")
+
+
+class Signer(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    position = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class TaskIn(Schema):
+    content = fields.String(required=True, validate=validate.Length(min=1, max=10000))
+    lead_unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    coordinating_units = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)),
+        load_default=list,
+        validate=validate.Length(max=200),
+    )
+    due_on = fields.Date(required=True, allow_none=True)
+    cadence = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(sorted(CADENCES))
+    )
+
+    @validates_schema
+    def _deadline_or_cadence(self, data: dict, **_: object) -> None:
+        if data.get("due_on") is not None and data.get("cadence"):
+            raise ValidationError("Nhiệm vụ có thời hạn không có kỳ báo cáo.", "cadence")
+        if data.get("due_on") is None and not data.get("cadence"):
+            raise ValidationError(
+                "Nhiệm vụ không có thời hạn phải có kỳ báo cáo (Đ6.2b).", "cadence"
+            )
+        if data["lead_unit"] in data.get("coordinating_units", []):
+            raise ValidationError(
+                "Đơn vị chủ trì không đồng thời là đơn vị phối hợp.", "coordinating_units"
+            )
+
+
+class DocumentIn(Schema):
+    source_id = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    number = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    type = fields.String(required=True, validate=validate.OneOf(sorted(DOCUMENT_TYPES)))
+    assigned_by = fields.String(required=True, validate=validate.OneOf(sorted(ASSIGNERS)))
+    signer = fields.Nested(Signer, required=True)
+    issued_on = fields.Date(required=True)
+    urgency = fields.String(load_default="thuong", validate=validate.OneOf(sorted(URGENCIES)))
+    secrecy = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(SECRECY_VALUES)
+    )
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    release = fields.Boolean(load_default=False)
+    attachments = fields.List(
+        fields.String(validate=validate.Length(max=500)),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
+    tasks = fields.List(fields.Nested(TaskIn), load_default=list, validate=validate.Length(max=500))
+
+
+class TaskOut(Schema):
+    id = fields.String()
+    content = fields.String()
+    lead_unit = fields.String()
+    coordinating_units = fields.List(fields.String())
+    due_on = fields.Date(allow_none=True)
+    cadence = fields.String(allow_none=True)
+    cadence_label = fields.String(allow_none=True)
+
+
+class DocumentOut(Schema):
+    id = fields.String()
+    source_id = fields.String()
+    number = fields.String()
+    type = fields.String()
+    type_label = fields.String()
+    assigned_by = fields.String()
+    assigned_by_label = fields.String()
+    signer = fields.Nested(Signer)
+    issued_on = fields.Date()
+    urgency = fields.String()
+    urgency_label = fields.String()
+    summary = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    intake_deadline = fields.Date()
+    received_at = fields.AwareDateTime()
+    released_at = fields.AwareDateTime(allow_none=True)
+    released_late = fields.Boolean(allow_none=True)
+    tasks = fields.List(fields.Nested(TaskOut))
+
+
+class Page(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class DocumentQuery(Page):
+    status = fields.String(load_default=None, validate=validate.OneOf(["received", "released"]))
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class DocumentPage(Schema):
+    items = fields.List(fields.Nested(DocumentOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class UnitQuery(Page):
+    kind = fields.String(load_default=None, validate=validate.OneOf(UNIT_KINDS))
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
+    active = fields.Boolean(load_default=None, allow_none=True)
+
+
+class UnitOut(Schema):
+    code = fields.String()
+    name = fields.String()
+    kind = fields.String()
+    active = fields.Boolean()
+
+
+class UnitPage(Schema):
+    items = fields.List(fields.Nested(UnitOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()

@@ -1,0 +1,173 @@
+"""The intake service's tables and the queries over them (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from shared.db import UtcDateTime
+
+metadata = MetaData()
+
+units = Table(
+    "units",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("successor", String(40)),
+    Column("search_text", String(600), nullable=False),
+)
+
+documents = Table(
+    "documents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("source_id", String(200), nullable=False, unique=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("number", String(100), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("assigned_by", String(40), nullable=False),
+    Column("signer", JSON, nullable=False),
+    Column("issued_on", Date, nullable=False),
+    Column("urgency", String(20), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("origin", String(20), nullable=False),
+    Column("intake_deadline", Date, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("released_at", UtcDateTime()),
+    Column("released_late", Boolean),
+    Column("search_text", Text, nullable=False),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("document_id", String(32), ForeignKey("documents.id"), nullable=False, index=True),
+    Column("position", Integer, nullable=False),
+    Column("content", Text, nullable=False),
+    Column("lead_unit", String(40), nullable=False),
+    Column("coordinating_units", JSON, nullable=False),
+    Column("due_on", Date),
+    Column("cadence", String(20)),
+)
+
+refusals = Table(
+    "refusals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", String(200)),
+    Column("refused_at", UtcDateTime(), nullable=False),
+    Column("reason", String(300), nullable=False),
+)
+
+
+def insert_document(conn: Connection, row: dict[str, Any], task_rows: list[dict[str, Any]]) -> None:
+    conn.execute(insert(documents).values(**row))
+    if task_rows:
+        conn.execute(insert(tasks), task_rows)
+
+
+def document_by_id(conn: Connection, document_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(documents).where(documents.c.id == document_id)).mappings().first()
+    return _with_tasks(conn, dict(row)) if row else None
+
+
+def document_by_source(conn: Connection, source_id: str) -> dict[str, Any] | None:
+    row = (
+        conn.execute(select(documents).where(documents.c.source_id == source_id)).mappings().first()
+    )
+    return _with_tasks(conn, dict(row)) if row else None
+
+
+def list_documents(
+    conn: Connection, *, status: str | None, q: str | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    query = select(documents)
+    if status:
+        query = query.where(documents.c.status == status)
+    if q:
+        query = query.where(documents.c.search_text.contains(q))
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(
+        query.order_by(documents.c.received_at.desc(), documents.c.id).limit(limit).offset(offset)
+    ).mappings()
+    return [_with_tasks(conn, dict(row)) for row in rows], total
+
+
+def mark_released(conn: Connection, document_id: str, released_at: Any, late: bool) -> None:
+    conn.execute(
+        update(documents)
+        .where(documents.c.id == document_id)
+        .values(status="released", released_at=released_at, released_late=late)
+    )
+
+
+def record_refusal(conn: Connection, source_id: str | None, at: Any, reason: str) -> None:
+    conn.execute(insert(refusals).values(source_id=source_id, refused_at=at, reason=reason))
+
+
+def known_units(conn: Connection, codes: Iterable[str]) -> set[str]:
+    wanted = set(codes)
+    if not wanted:
+        return set()
+    rows = conn.execute(
+        select(units.c.code).where(units.c.code.in_(wanted), units.c.active.is_(True))
+    )
+    return {row.code for row in rows}
+
+
+def list_units(
+    conn: Connection,
+    *,
+    kind: str | None,
+    q: str | None,
+    active: bool | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    query = select(units.c.code, units.c.name, units.c.kind, units.c.active)
+    if kind:
+        query = query.where(units.c.kind == kind)
+    if active is not None:
+        query = query.where(units.c.active.is_(active))
+    if q:
+        query = query.where(or_(units.c.search_text.contains(q), units.c.code == q.upper()))
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(query.order_by(units.c.kind, units.c.code).limit(limit).offset(offset))
+    return [dict(row._mapping) for row in rows], total
+
+
+def _with_tasks(conn: Connection, document: dict[str, Any]) -> dict[str, Any]:
+    rows = conn.execute(
+        select(tasks).where(tasks.c.document_id == document["id"]).order_by(tasks.c.position)
+    ).mappings()
+    document["tasks"] = [dict(row) for row in rows]
+    return document
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)

@@ -1,0 +1,13 @@
+"""Every setting of the notify service: the platform's (shared.config) plus none of its own yet."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from shared.config import PlatformSettings
+
+SERVICE = "notify"
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> PlatformSettings:
+    return PlatformSettings.from_env(SERVICE, env)

@@ -1,0 +1,41 @@
+"""The reporting service: `create_app()` for gunicorn, `create_service()` for the worker and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+from services.reporting import handlers, store
+from services.reporting.api import build_router
+from shared.bus import Bus
+from shared.clock import Clock
+from shared.consumer import EventConsumer
+from shared.runtime import Runtime, build_runtime
+from shared.service_app import build_service_app
+
+SERVICE = "reporting"
+MIGRATIONS = Path(__file__).parent / "migrations"
+TITLE = "Nhiệm vụ — Báo cáo, thống kê"
+
+
+def create_service(
+    env: Mapping[str, str] | None = None, *, clock: Clock | None = None, bus: Bus | None = None
+) -> Runtime:
+    return build_runtime(SERVICE, store.metadata, MIGRATIONS, env, clock=clock, bus=bus)
+
+
+def create_app(config: Mapping[str, str] | Runtime | None = None) -> Flask:
+    """Build the WSGI app; given settings (not a built service) it migrates in development."""
+    if isinstance(config, Runtime):
+        service = config
+    else:
+        service = create_service(config)
+        if service.settings.development:
+            service.migrate()
+    return build_service_app(service.platform, build_router(service), TITLE)
+
+
+def create_consumer(service: Runtime) -> EventConsumer:
+    return EventConsumer(service.platform, handlers.EVENT_HANDLERS)

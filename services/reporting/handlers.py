@@ -1,0 +1,64 @@
+"""Reporting's event handlers: keep one row of facts per task, learn unit names and the Office's
+intake timeliness. Everything here is built from events only, so it can be rebuilt by replay."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.reporting import store
+from shared.calendar import local_date
+from shared.events import TASK_EVENT_TYPES, Event
+from shared.platform import UnitOfWork
+
+
+def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
+    data = event.data
+    store.upsert(uow.conn, store.units, "code", {
+        "code": data["code"], "name": data["name"], "kind": data["kind"],
+        "active": data["active"],
+    })
+
+
+def on_document_released(uow: UnitOfWork, event: Event) -> None:
+    data = event.data
+    store.upsert(uow.conn, store.document_intake, "document_id", {
+        "document_id": data["document_id"], "number": data["number"],
+        "issued_on": data["issued_on"], "intake_deadline": data["intake_deadline"],
+        "released_at": data["released_at"], "released_late": data["released_late"],
+    })
+
+
+def on_task_event(uow: UnitOfWork, event: Event) -> None:
+    data = event.data
+    existing = store.fact(uow.conn, data["task_id"])
+    if existing is not None and existing["updated_at"] > data["occurred_at"]:
+        return  # an older event arriving late must not undo a newer one
+    store.upsert(uow.conn, store.task_facts, "task_id", _fact(event.type, data, existing))
+
+
+def _fact(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+    completed = data["status"] == "completed"
+    late_rework = bool(existing and existing["late_rework"]) or (
+        event_type == "task.rework_requested" and data["overdue"]
+    )
+    return {
+        "task_id": data["task_id"],
+        "document_id": data["document_id"],
+        "lead_unit": data["lead_unit"],
+        "assigned_by": data["assigned_by"],
+        "assigned_on": data["assigned_on"],
+        "due_on": data["due_on"],
+        "status": data["status"],
+        "completed_at": data["occurred_at"] if completed else None,
+        "completed_on": local_date(data["occurred_at"]) if completed else None,
+        "late_rework": late_rework,
+        "withdrawn_at": data["occurred_at"] if data["status"] == "withdrawn" else None,
+        "updated_at": data["occurred_at"],
+    }
+
+
+EVENT_HANDLERS = {
+    "unit.updated": on_unit_updated,
+    "document.released": on_document_released,
+    **{event_type: on_task_event for event_type in TASK_EVENT_TYPES},
+}

@@ -1,0 +1,5 @@
+from services.reporting.store import metadata
+
+from shared.migration_env import run
+
+run(metadata)

@@ -1,0 +1,103 @@
+"""Workflow routes: tasks, their actions, and process models."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import request
+
+from services.workflow import handlers, schemas, store
+from services.workflow.domain import ACTION_LABELS
+from services.workflow.views import task_view
+from shared.auth import PROCESS_OWNER, Principal, authenticate_request, require_roles, unit_scope
+from shared.calendar import local_date
+from shared.errors import NotFound, ValidationFailed
+from shared.http import ApiRouter, json_body, query_args, require_content_type
+from shared.text import fold
+
+if TYPE_CHECKING:
+    from services.workflow.app import WorkflowService
+
+PREFIX = "/api/workflow"
+BPMN_TYPES = ("application/xml", "text/xml", "application/bpmn+xml")
+
+
+def build_router(service: WorkflowService) -> ApiRouter:
+    def principal() -> Principal:
+        return authenticate_request(service.runtime.verifier)
+
+    router = ApiRouter("workflow", subject_of=lambda: principal().sub)
+    task_query = schemas.TaskQuery()
+    action_in = schemas.ActionIn()
+    platform = service.runtime.platform
+
+    @router.route(f"{PREFIX}/tasks", query=schemas.TaskQuery, response=schemas.TaskPage,
+                  summary="Tasks the caller may see, filtered by unit, status, overdue, q")
+    def get_tasks() -> Any:
+        caller = principal()
+        args = query_args(task_query)
+        today = local_date(platform.clock.now())
+        with platform.database.read() as conn:
+            items, total = store.list_instances(
+                conn, units=unit_scope(caller), unit=args["unit"], status=args["status"],
+                overdue_before=today if args["overdue"] else None,
+                q=fold(args["q"]) if args["q"] else None,
+                limit=args["limit"], offset=args["offset"],
+            )
+        views = [task_view(handlers.with_overdue(t, today)) for t in items]
+        if args["overdue"] is False:
+            views = [v for v in views if not v["overdue"]]
+        return {"items": views, "total": total, "limit": args["limit"],
+                "offset": args["offset"]}
+
+    @router.route(f"{PREFIX}/tasks/<task_id>", response=schemas.TaskOut,
+                  summary="One task: status, due date, what the caller may do now, history")
+    def get_task(task_id: str) -> Any:
+        caller = principal()
+        with platform.database.read() as conn:
+            task = store.instance(conn, task_id)
+            if task is None:
+                raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
+            handlers.require_read(caller, task)
+            snap = handlers.snapshot(service, conn, caller, task, local_date(platform.clock.now()))
+        return task_view(snap.task, snap.actions, snap.history)
+
+    @router.route(f"{PREFIX}/tasks/<task_id>/actions/<action>", "POST",
+                  request=schemas.ActionIn, response=schemas.TaskOut,
+                  summary="Perform an action the task offers the caller now (409 if not offered)")
+    def post_action(task_id: str, action: str) -> Any:
+        caller = principal()
+        if action not in ACTION_LABELS:
+            raise NotFound(f"Không có thao tác '{action}'.", actions=sorted(ACTION_LABELS))
+        payload = json_body(action_in) if request.get_data() else {}
+        with platform.unit_of_work() as uow:
+            snap = handlers.perform_action(service, uow, caller, task_id, action, payload)
+        return task_view(snap.task, snap.actions, snap.history)
+
+    @router.route(f"{PREFIX}/process-models", response=schemas.ProcessModelList,
+                  summary="Deployed process model versions")
+    def get_models() -> Any:
+        principal()
+        with platform.database.read() as conn:
+            return {"items": store.list_models(conn)}
+
+    @router.route(f"{PREFIX}/process-models/<process_id>", "POST", response=schemas.ProcessModelOut,
+                  status=201, content_types=BPMN_TYPES,
+                  summary="Validate and deploy a new version of a BPMN diagram")
+    def post_model(process_id: str) -> Any:
+        caller = principal()
+        require_roles(caller, PROCESS_OWNER)
+        require_content_type(BPMN_TYPES)
+        xml = request.get_data()
+        if not xml:
+            raise ValidationFailed("Thiếu sơ đồ BPMN.", {"bpmn": ["Nội dung trống."]})
+        with platform.unit_of_work() as uow:
+            row, created = service.models.deploy(uow.conn, process_id, xml, uow.now, caller.sub)
+            if created:
+                uow.audit(caller.to_actor(), "process_model.deployed", "process_model",
+                          f"{process_id}:{row['version']}", {"sha256": row["sha256"]})
+        body = {k: row[k] for k in ("process_id", "version", "sha256", "deployed_at",
+                                    "deployed_by")}
+        return body, 201 if created else 200
+
+    return router

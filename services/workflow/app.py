@@ -1,0 +1,67 @@
+"""The workflow service: `create_app()` for gunicorn, `create_service()` for the worker and tests."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+
+from services.workflow import handlers, store
+from services.workflow.api import build_router
+from services.workflow.config import BPMN_DIR, bpmn_dir
+from services.workflow.engine import Engine
+from services.workflow.models import ModelRegistry
+from shared.bus import Bus
+from shared.clock import Clock
+from shared.consumer import EventConsumer
+from shared.runtime import Runtime, build_runtime
+from shared.service_app import build_service_app
+
+SERVICE = "workflow"
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class WorkflowService:
+    runtime: Runtime
+    engine: Engine
+    models: ModelRegistry
+    bpmn_dir: Path = BPMN_DIR
+
+    def migrate(self) -> None:
+        """Apply migrations, then deploy the diagrams of `bpmn/` that changed."""
+        self.runtime.migrate()
+        with self.runtime.platform.unit_of_work() as uow:
+            self.models.deploy_directory(uow.conn, self.bpmn_dir, uow.now)
+
+
+def create_service(
+    env: Mapping[str, str] | None = None, *, clock: Clock | None = None, bus: Bus | None = None
+) -> WorkflowService:
+    runtime = build_runtime(SERVICE, store.metadata, MIGRATIONS, env, clock=clock, bus=bus)
+    calendar = runtime.calendar
+    engine = Engine(
+        functions={
+            "add_working_days": calendar.add_working_days,
+            "is_working_day": calendar.is_working_day,
+            "working_days_between": calendar.working_days_between,
+        }
+    )
+    return WorkflowService(runtime, engine, ModelRegistry(engine), bpmn_dir(env))
+
+
+def create_app(config: Mapping[str, str] | WorkflowService | None = None) -> Flask:
+    """Build the WSGI app; given settings (not a built service) it migrates in development."""
+    if isinstance(config, WorkflowService):
+        service = config
+    else:
+        service = create_service(config)
+        if service.runtime.settings.development:
+            service.migrate()
+    return build_service_app(service.runtime.platform, build_router(service), "Nhiệm vụ — Quy trình")
+
+
+def create_consumer(service: WorkflowService) -> EventConsumer:
+    return EventConsumer(service.runtime.platform, handlers.event_handlers(service))

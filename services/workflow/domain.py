@@ -1,0 +1,80 @@
+"""Task rules outside the diagrams: labels, who may act in a diagram role, when a task is late.
+
+Which actions exist in which state belongs to the BPMN diagrams; this module only answers the
+questions a diagram cannot: who a role means for a given task, and how to read dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
+
+STATUS_LABELS = {
+    "assigned": "Đã giao, chờ tiếp nhận",
+    "in_progress": "Đang thực hiện",
+    "returned": "Đơn vị đề nghị điều chỉnh",
+    "submitted": "Đã báo cáo kết quả, chờ xác nhận",
+    "rework": "Trả lại, thực hiện lại",
+    "completed": "Hoàn thành",
+    "withdrawn": "Đã thu hồi",
+}
+CLOSED = frozenset({"completed", "withdrawn"})
+
+ACTION_LABELS = {
+    "accept": "Tiếp nhận",
+    "return": "Đề nghị điều chỉnh",
+    "resolve_return": "Xử lý đề nghị điều chỉnh",
+    "report_progress": "Báo cáo tiến độ",
+    "contribute": "Gửi ý kiến phối hợp",
+    "request_extension": "Đề nghị gia hạn",
+    "submit_result": "Báo cáo kết quả",
+    "confirm": "Xác nhận hoàn thành",
+    "request_rework": "Trả lại, yêu cầu thực hiện lại",
+    "decide_extension": "Quyết định gia hạn",
+    "urge": "Đôn đốc",
+    "withdraw": "Thu hồi",
+}
+
+# The event each action publishes. Event names are the bus contract, not process logic.
+ACTION_EVENTS = {
+    "accept": "task.accepted",
+    "return": "task.returned",
+    "resolve_return": "task.return_resolved",
+    "report_progress": "task.progress_reported",
+    "submit_result": "task.result_submitted",
+    "request_rework": "task.rework_requested",
+    "confirm": "task.completed",
+    "withdraw": "task.withdrawn",
+}
+
+
+def may_act_as(
+    principal: Principal, role: str, lead_unit: str, coordinating: Iterable[str]
+) -> bool:
+    """Whether the caller fills a diagram lane's role for this task."""
+    if role == "office":
+        return principal.is_office
+    is_unit_staff = principal.has_role(UNIT_OFFICER, UNIT_HEAD)
+    if role == "unit":
+        return is_unit_staff and principal.unit == lead_unit
+    if role == "coordinating":
+        return is_unit_staff and principal.unit in set(coordinating)
+    return False
+
+
+def is_overdue(status: str, due_on: date | None, today: date) -> bool:
+    """Past its due date and not finished; the due date itself is still on time."""
+    return due_on is not None and status not in CLOSED and today > due_on
+
+
+def workflow_data(task: dict[str, Any]) -> dict[str, Any]:
+    """What the diagram sees of a task when its instance starts."""
+    return {
+        "task_id": task["task_id"],
+        "lead_unit": task["lead_unit"],
+        "due_on": task["due_on"].isoformat() if task["due_on"] else None,
+        "cadence": task["cadence"],
+    }

@@ -1,0 +1,201 @@
+"""Workflow commands and event handlers; the diagrams decide, these functions carry it out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from services.workflow import domain, store
+from services.workflow.engine import ActionNotOffered
+from services.workflow.models import TASK_PROCESS
+from shared.auth import Principal, require_unit_access
+from shared.calendar import local_date
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.events import Event
+from shared.platform import UnitOfWork
+from shared.text import fold
+
+if TYPE_CHECKING:
+    from services.workflow.app import WorkflowService
+
+
+@dataclass(frozen=True)
+class TaskSnapshot:
+    task: dict[str, Any]
+    actions: list[str]
+    history: list[dict[str, Any]]
+
+
+def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) -> None:
+    """Start the task's lifecycle instance and announce the assignment."""
+    data = event.data
+    if store.instance_exists(uow.conn, data["task_id"]):
+        return
+    model = service.models.newest(uow.conn, TASK_PROCESS)
+    task = {
+        "task_id": data["task_id"],
+        "document_id": data["document_id"],
+        "document_number": data["document_number"],
+        "assigned_by": data["assigned_by"],
+        "content": data["content"],
+        "search_text": fold(f"{data['document_number']} {data['content']}"),
+        "lead_unit": data["lead_unit"],
+        "coordinating_units": list(data["coordinating_units"]),
+        "due_on": data["due_on"],
+        "cadence": data["cadence"],
+        "assigned_on": local_date(data["released_at"]),
+        "extension_pending": False,
+    }
+    state = service.engine.start(model, domain.workflow_data(task))
+    status = service.engine.data(model, state)["status"]
+    store.add_instance(
+        uow.conn,
+        {
+            **task,
+            "status": status,
+            "process_id": model.process_id,
+            "process_version": model.version,
+            "state": state,
+            "revision": 0,
+            "created_at": uow.now,
+            "updated_at": uow.now,
+        },
+    )
+    store.add_history(
+        uow.conn,
+        {
+            "task_id": task["task_id"],
+            "at": uow.now,
+            "action": "assign",
+            "status_from": None,
+            "status_to": status,
+            "actor": None,
+            "note": None,
+        },
+    )
+    uow.audit(None, "task.assigned", "task", task["task_id"], {"status": status})
+    _emit(uow, "task.assigned", {**task, "status": status}, action="assign", actor=None)
+
+
+def perform_action(
+    service: WorkflowService,
+    uow: UnitOfWork,
+    principal: Principal,
+    task_id: str,
+    action: str,
+    payload: dict[str, Any],
+) -> TaskSnapshot:
+    task = store.instance_for_update(uow.conn, task_id)
+    if task is None:
+        raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
+    require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+    model = service.models.get(uow.conn, task["process_id"], task["process_version"])
+    offers = service.engine.offers(model, task["state"])
+    mine = [o.action for o in offers if _may(principal, o.role, task)]
+    if action not in mine:
+        if any(o.action == action for o in offers):
+            raise Forbidden(
+                f"Thao tác '{action}' không thuộc quyền của bạn đối với nhiệm vụ này.", actions=mine
+            )
+        raise Conflict(
+            f"Nhiệm vụ hiện không cho phép thao tác '{action}'.",
+            actions=mine,
+            status=task["status"],
+        )
+    try:
+        state = service.engine.perform(model, task["state"], action, payload)
+    except ActionNotOffered as exc:
+        raise Conflict(str(exc), actions=mine) from exc
+    status = service.engine.data(model, state)["status"]
+    store.save_instance(
+        uow.conn,
+        task_id,
+        task["revision"],
+        {"state": state, "status": status, "updated_at": uow.now},
+    )
+    actor = principal.to_actor()
+    note = payload.get("note")
+    store.add_history(
+        uow.conn,
+        {
+            "task_id": task_id,
+            "at": uow.now,
+            "action": action,
+            "status_from": task["status"],
+            "status_to": status,
+            "actor": actor,
+            "note": note,
+        },
+    )
+    uow.audit(
+        actor, f"task.{action}", "task", task_id, {"status": [task["status"], status], "note": note}
+    )
+    event_type = domain.ACTION_EVENTS.get(action)
+    if event_type:
+        _emit(uow, event_type, {**task, "status": status}, action=action, actor=actor, note=note)
+    return snapshot(
+        service,
+        uow.conn,
+        principal,
+        store.instance(uow.conn, task_id) or task,
+        today=local_date(uow.now),
+    )
+
+
+def snapshot(
+    service: WorkflowService, conn: Any, principal: Principal, task: dict[str, Any], today: Any
+) -> TaskSnapshot:
+    model = service.models.get(conn, task["process_id"], task["process_version"])
+    offers = service.engine.offers(model, task["state"])
+    actions = [o.action for o in offers if _may(principal, o.role, task)]
+    task = with_overdue(task, today)
+    return TaskSnapshot(task=task, actions=actions, history=store.history(conn, task["task_id"]))
+
+
+def with_overdue(task: dict[str, Any], today: Any) -> dict[str, Any]:
+    return {**task, "overdue": domain.is_overdue(task["status"], task["due_on"], today)}
+
+
+def require_read(principal: Principal, task: dict[str, Any]) -> None:
+    require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+
+
+def _may(principal: Principal, role: str, task: dict[str, Any]) -> bool:
+    return domain.may_act_as(principal, role, task["lead_unit"], task["coordinating_units"])
+
+
+def _emit(
+    uow: UnitOfWork,
+    event_type: str,
+    task: dict[str, Any],
+    *,
+    action: str,
+    actor: dict[str, Any] | None,
+    note: str | None = None,
+) -> None:
+    today = local_date(uow.now)
+    uow.emit(
+        event_type,
+        {
+            "task_id": task["task_id"],
+            "document_id": task["document_id"],
+            "status": task["status"],
+            "lead_unit": task["lead_unit"],
+            "coordinating_units": task["coordinating_units"],
+            "due_on": task["due_on"],
+            "overdue": domain.is_overdue(task["status"], task["due_on"], today),
+            "assigned_on": task["assigned_on"],
+            "assigned_by": task["assigned_by"],
+            "content": task["content"],
+            "action": action,
+            "note": note,
+            "actor": actor,
+            "occurred_at": uow.now,
+        },
+        subject=task["task_id"],
+    )
+
+
+def event_handlers(service: WorkflowService) -> dict[str, Any]:
+    return {"task.released": partial(on_task_released, service)}

@@ -1,0 +1,220 @@
+"""The workflow service's tables: deployed diagrams, task instances and their history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from shared.db import UtcDateTime, is_postgres
+
+metadata = MetaData()
+
+process_models = Table(
+    "process_models",
+    metadata,
+    Column("process_id", String(100), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("bpmn_xml", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("deployed_at", UtcDateTime(), nullable=False),
+    Column("deployed_by", String(200)),
+)
+
+task_instances = Table(
+    "task_instances",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("document_id", String(32), nullable=False),
+    Column("document_number", String(100), nullable=False),
+    Column("assigned_by", String(40), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("search_text", Text, nullable=False),
+    Column("lead_unit", String(40), nullable=False, index=True),
+    Column("coordinating_units", JSON, nullable=False),
+    Column("due_on", Date, index=True),
+    Column("cadence", String(20)),
+    Column("assigned_on", Date, nullable=False),
+    Column("status", String(20), nullable=False, index=True),
+    Column("extension_pending", Boolean, nullable=False, default=False),
+    Column("process_id", String(100), nullable=False),
+    Column("process_version", Integer, nullable=False),
+    Column("state", Text, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+task_history = Table(
+    "task_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("task_id", String(32), nullable=False, index=True),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("status_from", String(20)),
+    Column("status_to", String(20), nullable=False),
+    Column("actor", JSON),
+    Column("note", Text),
+)
+
+
+class StaleInstance(Exception):
+    """Another worker advanced the instance first."""
+
+
+def newest_model(conn: Connection, process_id: str) -> dict[str, Any] | None:
+    row = (
+        conn.execute(
+            select(process_models)
+            .where(process_models.c.process_id == process_id)
+            .order_by(process_models.c.version.desc())
+            .limit(1)
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+def model(conn: Connection, process_id: str, version: int) -> dict[str, Any] | None:
+    row = (
+        conn.execute(
+            select(process_models).where(
+                process_models.c.process_id == process_id, process_models.c.version == version
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+def list_models(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(
+            process_models.c.process_id,
+            process_models.c.version,
+            process_models.c.sha256,
+            process_models.c.deployed_at,
+            process_models.c.deployed_by,
+        ).order_by(process_models.c.process_id, process_models.c.version)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def add_model(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(process_models).values(**row))
+
+
+def instance_exists(conn: Connection, task_id: str) -> bool:
+    query = select(task_instances.c.task_id).where(task_instances.c.task_id == task_id)
+    return conn.execute(query).first() is not None
+
+
+def add_instance(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(task_instances).values(**row))
+
+
+def instance_for_update(conn: Connection, task_id: str) -> dict[str, Any] | None:
+    query = select(task_instances).where(task_instances.c.task_id == task_id)
+    if is_postgres(conn):
+        # One worker advances one instance at a time; others wait here (SPEC §4).
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def instance(conn: Connection, task_id: str) -> dict[str, Any] | None:
+    row = (
+        conn.execute(select(task_instances).where(task_instances.c.task_id == task_id))
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+def save_instance(conn: Connection, task_id: str, revision: int, values: dict[str, Any]) -> None:
+    result = conn.execute(
+        update(task_instances)
+        .where(task_instances.c.task_id == task_id, task_instances.c.revision == revision)
+        .values(revision=revision + 1, **values)
+    )
+    if result.rowcount != 1:
+        raise StaleInstance(task_id)
+
+
+def add_history(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(task_history).values(**row))
+
+
+def history(conn: Connection, task_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(task_history).where(task_history.c.task_id == task_id).order_by(task_history.c.id)
+    ).mappings()
+    return [dict(row) for row in rows]
+
+
+def list_instances(
+    conn: Connection,
+    *,
+    units: frozenset[str] | None,
+    unit: str | None,
+    status: str | None,
+    overdue_before: Any | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    columns = [c for c in task_instances.c if c.name != "state"]
+    query = select(*columns)
+    if units is not None:
+        query = query.where(_involving(units))
+    if unit:
+        query = query.where(_involving(frozenset({unit})))
+    if status:
+        query = query.where(task_instances.c.status == status)
+    if overdue_before is not None:
+        query = query.where(
+            and_(
+                task_instances.c.due_on < overdue_before,
+                task_instances.c.status.not_in(("completed", "withdrawn")),
+            )
+        )
+    if q:
+        query = query.where(task_instances.c.search_text.contains(q))
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(
+        query.order_by(task_instances.c.created_at.desc(), task_instances.c.task_id)
+        .limit(limit)
+        .offset(offset)
+    ).mappings()
+    return [dict(row) for row in rows], total
+
+
+def _involving(units: frozenset[str]) -> Any:
+    # Coordinating units are kept as a JSON list; a LIKE on the quoted code is portable across
+    # SQLite and PostgreSQL and exact because unit codes never contain quotes.
+    clauses = [task_instances.c.lead_unit.in_(units)]
+    clauses += [
+        func.cast(task_instances.c.coordinating_units, String).like(f'%"{code}"%') for code in units
+    ]
+    return or_(*clauses)

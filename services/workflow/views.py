@@ -1,0 +1,47 @@
+"""How tasks read to people: statuses and actions with their Vietnamese labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.workflow.domain import ACTION_LABELS, STATUS_LABELS
+
+
+def task_view(
+    task: dict[str, Any],
+    actions: list[str] | None = None,
+    history: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    view = {
+        "id": task["task_id"],
+        "document_id": task["document_id"],
+        "document_number": task["document_number"],
+        "assigned_by": task["assigned_by"],
+        "content": task["content"],
+        "lead_unit": task["lead_unit"],
+        "coordinating_units": task["coordinating_units"],
+        "assigned_on": task["assigned_on"],
+        "due_on": task["due_on"],
+        "cadence": task["cadence"],
+        "status": task["status"],
+        "status_label": STATUS_LABELS[task["status"]],
+        "overdue": task["overdue"],
+        "extension_pending": task["extension_pending"],
+    }
+    if actions is not None:
+        view["actions"] = actions
+    if history is not None:
+        view["history"] = [history_view(h) for h in history]
+    return view
+
+
+def history_view(entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "at": entry["at"],
+        "action": entry["action"],
+        "action_label": ACTION_LABELS.get(entry["action"], "Giao nhiệm vụ"),
+        "status_from": entry["status_from"],
+        "status_to": entry["status_to"],
+        "actor": entry["actor"],
+        "note": entry["note"],
+    }

@@ -1,0 +1,95 @@
+"""The message bus on kombu: connections, publishing with confirms, and topology declaration.
+
+`memory://` is the embedded profile's in-process broker; `amqp://` is RabbitMQ. Only the
+differences that matter are handled here (quorum queues, TTL retry queues, publisher confirms).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kombu import Connection, Exchange, Producer
+
+from shared.topology import SUBSCRIPTIONS, Topology
+
+log = logging.getLogger(__name__)
+
+
+class Bus:
+    def __init__(self, url: str, topology: Topology) -> None:
+        self.url = url
+        self.topology = topology
+
+    @property
+    def is_memory(self) -> bool:
+        return self.url.startswith("memory://")
+
+    def connection(self) -> Connection:
+        if self.is_memory:
+            # The in-process broker is polled; keep hops snappy without burning the CPU.
+            return Connection(self.url, transport_options={"polling_interval": 0.01})
+        return Connection(
+            self.url,
+            heartbeat=30,
+            transport_options={"confirm_publish": True},
+            connect_timeout=5,
+        )
+
+    def declare(self, connection: Connection, service: str, event_types: Iterable[str]) -> None:
+        """Declare the exchange and the service's queues (idempotent)."""
+        channel = connection.default_channel
+        quorum = not self.is_memory
+        self.topology.exchange()(channel).declare()
+        self.topology.service_queue(service, event_types, quorum=quorum)(channel).declare()
+        self.topology.dead_letter_queue(service, quorum=quorum)(channel).declare()
+        if not self.is_memory:
+            for queue in self.topology.retry_queues(service):
+                queue(channel).declare()
+
+    def declare_all(self, connection: Connection) -> None:
+        """Declare every service's queues: publishers call this before their first event."""
+        for service, event_types in SUBSCRIPTIONS.items():
+            if event_types:
+                self.declare(connection, service, event_types)
+
+    def ping(self) -> None:
+        with self.connection() as conn:
+            conn.ensure_connection(max_retries=1, timeout=3)
+
+
+def publish_event(
+    producer: Producer, exchange: Exchange, routing_key: str, body: str, event_id: str
+) -> None:
+    """Publish one CloudEvent, persistent; with confirms on, returns once the broker has it."""
+    producer.publish(
+        body.encode("utf-8"),
+        exchange=exchange,
+        routing_key=routing_key,
+        content_type="application/cloudevents+json",
+        content_encoding="utf-8",
+        delivery_mode=2,
+        message_id=event_id,
+        retry=False,
+    )
+
+
+def publish_raw(
+    producer: Producer,
+    queue_name: str,
+    body: bytes,
+    headers: Mapping[str, Any],
+    content_type: str = "application/cloudevents+json",
+) -> None:
+    """Publish straight to a queue through the default exchange (retry and dead-letter paths)."""
+    producer.publish(
+        body,
+        exchange="",
+        routing_key=queue_name,
+        content_type=content_type,
+        content_encoding="binary",
+        delivery_mode=2,
+        headers=dict(headers),
+        retry=False,
+    )

@@ -1,0 +1,42 @@
+"""Domain errors shared by every service; the HTTP edge maps each to a status (shared.http)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every error a service raises below its routes."""
+
+    title = "Yêu cầu không hợp lệ"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Unauthorized(DomainError):
+    title = "Chưa xác thực"
+
+
+class Forbidden(DomainError):
+    title = "Không có quyền"
+
+
+class NotFound(DomainError):
+    title = "Không tìm thấy"
+
+
+class Conflict(DomainError):
+    title = "Xung đột trạng thái"
+
+
+class ValidationFailed(DomainError):
+    """Invalid fields; `errors` maps field names to lists of messages."""
+
+    title = "Dữ liệu không hợp lệ"
+
+    def __init__(self, detail: str, errors: dict[str, Any] | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.errors = errors or {}

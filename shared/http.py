@@ -1,0 +1,255 @@
+"""The HTTP edge every service shares: routes declared with their schemas, problem+json errors,
+body checks, Idempotency-Key, correlation ids, OpenAPI, health and metrics.
+
+Routes are declared on an `ApiRouter`; the router wraps each view so that what sits below the
+route (handlers, domain) never sees Flask. Domain errors become statuses in one table here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, request
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import HTTPException
+
+from shared import errors
+from shared.idempotency import IdempotencyStore, request_fingerprint
+from shared.logs import correlation, current_correlation_id, new_correlation_id
+from shared.metrics import REQUEST_LATENCY, REQUESTS
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+JSON_TYPES = ("application/json",)
+
+STATUS_OF: dict[type[errors.DomainError], int] = {
+    errors.ValidationFailed: 422,
+    errors.Unauthorized: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+}
+
+View = Callable[..., Any]
+
+
+@dataclass
+class RouteSpec:
+    path: str
+    method: str
+    view: View
+    summary: str
+    request: Schema | type[Schema] | None = None
+    query: Schema | type[Schema] | None = None
+    response: Schema | type[Schema] | None = None
+    status: int = 200
+    public: bool = False
+    content_types: tuple[str, ...] = JSON_TYPES
+    tags: list[str] = field(default_factory=list)
+
+
+class ApiRouter:
+    """Collects a service's routes, then installs them on an app and describes them in OpenAPI."""
+
+    def __init__(self, service: str, *, subject_of: Callable[[], str] | None = None) -> None:
+        self.service = service
+        self.routes: list[RouteSpec] = []
+        self.subject_of = subject_of
+        self.idempotency: IdempotencyStore | None = None
+
+    def route(self, path: str, method: str = "GET", **options: Any) -> Callable[[View], View]:
+        def decorate(view: View) -> View:
+            summary = options.pop("summary", None) or (view.__doc__ or "").strip().split("\n")[0]
+            self.routes.append(
+                RouteSpec(
+                    path=path,
+                    method=method,
+                    view=view,
+                    summary=summary,
+                    tags=[self.service],
+                    **options,
+                )
+            )
+            return view
+
+        return decorate
+
+    def install(self, app: Flask) -> None:
+        for spec in self.routes:
+            app.add_url_rule(
+                spec.path,
+                endpoint=f"{spec.method.lower()}:{spec.path}",
+                view_func=self._wrap(spec),
+                methods=[spec.method],
+            )
+
+    def _wrap(self, spec: RouteSpec) -> View:
+        def view(**kwargs: Any) -> Response:
+            if (
+                spec.method == "POST"
+                and self.idempotency
+                and request.headers.get("Idempotency-Key")
+            ):
+                return self._idempotent(spec, kwargs)
+            return to_response(spec.view(**kwargs), spec.status)
+
+        view.__name__ = spec.view.__name__
+        return view
+
+    def _idempotent(self, spec: RouteSpec, kwargs: Mapping[str, Any]) -> Response:
+        assert self.idempotency is not None
+        key = request.headers["Idempotency-Key"].strip()[:200]
+        subject = self.subject_of() if self.subject_of else "anonymous"
+        fingerprint = request_fingerprint(request.method, request.path, request.get_data())
+        stored = self.idempotency.lookup(subject, key, fingerprint)
+        if stored is not None:
+            response = Response(stored.body, status=stored.status, mimetype="application/json")
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+        response = to_response(spec.view(**kwargs), spec.status)
+        if response.status_code < 500:
+            self.idempotency.save(
+                subject, key, fingerprint, response.status_code, response.get_data(as_text=True)
+            )
+        return response
+
+
+def to_response(result: Any, default_status: int) -> Response:
+    if isinstance(result, Response):
+        return result
+    status = default_status
+    if isinstance(result, tuple):
+        result, status = result
+    return json_response(result, status)
+
+
+def json_response(payload: Any, status: int = 200, mimetype: str = "application/json") -> Response:
+    body = json.dumps(payload, ensure_ascii=False, default=_json_default)
+    return Response(body, status=status, mimetype=mimetype)
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
+    payload: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        payload["detail"] = detail
+    payload.update({k: v for k, v in extra.items() if v is not None})
+    return json_response(payload, status, mimetype=PROBLEM_JSON)
+
+
+def json_body(schema: Schema, content_types: Iterable[str] = JSON_TYPES) -> Any:
+    """The request body, checked for type (415), syntax (400) and fields (422)."""
+    require_content_type(content_types)
+    try:
+        raw = json.loads(request.get_data(cache=True) or b"null")
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MalformedBody(f"Nội dung không phải JSON hợp lệ: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise errors.ValidationFailed(
+            "Nội dung phải là một đối tượng JSON.", {"_schema": ["Cần một đối tượng JSON."]}
+        )
+    return schema.load(raw)
+
+
+def query_args(schema: Schema) -> Any:
+    return schema.load(request.args.to_dict())
+
+
+def require_content_type(content_types: Iterable[str]) -> str:
+    mimetype = (request.mimetype or "").lower()
+    allowed = tuple(content_types)
+    if mimetype not in allowed and not (
+        mimetype.endswith("+json") and "application/json" in allowed
+    ):
+        raise UnsupportedMediaType(
+            f"Kiểu nội dung {mimetype or '(trống)'} không được hỗ trợ; dùng {', '.join(allowed)}."
+        )
+    return mimetype
+
+
+class MalformedBody(errors.DomainError):
+    title = "Nội dung yêu cầu không đọc được"
+
+
+class UnsupportedMediaType(errors.DomainError):
+    title = "Kiểu nội dung không được hỗ trợ"
+
+
+STATUS_OF[MalformedBody] = 400
+STATUS_OF[UnsupportedMediaType] = 415
+
+
+def install_edge(app: Flask, service: str) -> None:
+    """Correlation ids, access metrics and the error table, on one service's app."""
+
+    @app.before_request
+    def _begin() -> None:
+        incoming = request.headers.get("X-Correlation-Id", "").strip()[:64]
+        cm = correlation(incoming or new_correlation_id())
+        cm.__enter__()
+        request.environ["nhiemvu.correlation"] = cm
+        request.environ["nhiemvu.started"] = time.perf_counter()
+
+    @app.after_request
+    def _end(response: Response) -> Response:
+        response.headers["X-Correlation-Id"] = current_correlation_id() or ""
+        started = request.environ.get("nhiemvu.started")
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(service, request.method, endpoint, str(response.status_code)).inc()
+        if started is not None:
+            REQUEST_LATENCY.labels(service, endpoint).observe(time.perf_counter() - started)
+        return response
+
+    @app.teardown_request
+    def _teardown(_exc: BaseException | None) -> None:
+        cm = request.environ.pop("nhiemvu.correlation", None)
+        if cm is not None:
+            cm.__exit__(None, None, None)
+
+    app.register_error_handler(errors.DomainError, _domain_error)
+    app.register_error_handler(ValidationError, _validation_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _domain_error(exc: errors.DomainError) -> Response:
+    status = next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
+    extra = dict(exc.extra)
+    if isinstance(exc, errors.ValidationFailed):
+        extra["errors"] = exc.errors
+    return problem(status, exc.title, exc.detail, **extra)
+
+
+def _validation_error(exc: ValidationError) -> Response:
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return problem(422, "Dữ liệu không hợp lệ", "Một số trường không hợp lệ.", errors=messages)
+
+
+def _http_error(exc: HTTPException) -> Response:
+    titles = {
+        400: "Yêu cầu không hợp lệ",
+        404: "Không tìm thấy",
+        405: "Phương thức không hỗ trợ",
+        413: "Nội dung quá lớn",
+        415: "Kiểu nội dung không được hỗ trợ",
+    }
+    status = exc.code or 500
+    return problem(status, titles.get(status, exc.name), exc.description)
+
+
+def _unexpected_error(exc: Exception) -> Response:
+    log.exception("unexpected error")
+    return problem(500, "Lỗi hệ thống", "Đã có lỗi không mong muốn; vui lòng thử lại sau.")
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON-serializable")

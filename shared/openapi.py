@@ -1,0 +1,96 @@
+"""OpenAPI 3 documents generated from the routes' marshmallow schemas (never written by hand)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from shared.http import ApiRouter, RouteSpec
+
+_PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
+
+
+def _schema_name_resolver(schema: Any) -> str:
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__
+    return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+
+
+def openapi_document(router: ApiRouter, title: str, version: str = "1.0.0") -> dict[str, Any]:
+    spec = APISpec(
+        title=title,
+        version=version,
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name_resolver)],
+    )
+    spec.components.security_scheme(
+        "bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    spec.components.schema(
+        "Problem",
+        {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "errors": {"type": "object", "additionalProperties": True},
+            },
+        },
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for route in router.routes:
+        path = _PATH_PARAM.sub(r"{\1}", route.path)
+        paths.setdefault(path, {})[route.method.lower()] = _operation(route)
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def _operation(route: RouteSpec) -> dict[str, Any]:
+    problem = {"content": {"application/problem+json": {"schema": "Problem"}}}
+    responses: dict[str, Any] = {
+        str(route.status): {"description": "OK"},
+        "400": {"description": "Malformed request", **problem},
+        "422": {"description": "Invalid fields", **problem},
+    }
+    if route.response is not None:
+        responses[str(route.status)]["content"] = {"application/json": {"schema": route.response}}
+    operation: dict[str, Any] = {
+        "summary": route.summary,
+        "tags": route.tags,
+        "responses": responses,
+    }
+    params = [
+        {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+        for name in _PATH_PARAM.findall(route.path)
+    ]
+    if route.query is not None:
+        params.append({"in": "query", "schema": route.query})
+    if params:
+        operation["parameters"] = params
+    if route.request is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {ct: {"schema": route.request} for ct in route.content_types},
+        }
+    if route.method == "POST":
+        operation.setdefault("parameters", []).append(
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 200},
+            }
+        )
+        responses["409"] = {"description": "Conflict", **problem}
+        responses["415"] = {"description": "Unsupported media type", **problem}
+    if not route.public:
+        operation["security"] = [{"bearer": []}]
+        responses["401"] = {"description": "Not authenticated", **problem}
+        responses["403"] = {"description": "Forbidden", **problem}
+    return operation

@@ -1,0 +1,137 @@
+"""The transactional outbox's relay: publishes committed events, then marks them published.
+
+A crash between publishing and marking publishes the event again on restart (at-least-once);
+consumers' inboxes make that harmless. Several relays may run against one PostgreSQL database:
+`FOR UPDATE SKIP LOCKED` gives each a different batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import datetime
+
+from kombu import Connection, Producer
+from sqlalchemy import Table, select, update
+
+from shared.bus import Bus, publish_event
+from shared.clock import Clock
+from shared.db import Database, is_postgres
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        database: Database,
+        outbox: Table,
+        bus: Bus,
+        clock: Clock,
+        *,
+        poll_seconds: float = 0.5,
+        batch_size: int = 200,
+    ) -> None:
+        self.database = database
+        self.outbox = outbox
+        self.bus = bus
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._connection: Connection | None = None
+        self._producer: Producer | None = None
+        self._lock = threading.Lock()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self.run, name="outbox-relay", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run(self) -> None:
+        backoff = 0.5
+        while not self._stop.is_set():
+            try:
+                while self.publish_pending() == self.batch_size and not self._stop.is_set():
+                    pass
+                backoff = 0.5
+            except Exception:
+                log.exception("outbox relay failed; retrying in %.1fs", backoff)
+                self._drop_connection()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+                continue
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+        self._drop_connection()
+
+    def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; returns how many were published."""
+        with self._lock:
+            return self._publish_batch()
+
+    def _publish_batch(self) -> int:
+        query = (
+            select(
+                self.outbox.c.seq,
+                self.outbox.c.event_id,
+                self.outbox.c.event_type,
+                self.outbox.c.body,
+            )
+            .where(self.outbox.c.published_at.is_(None))
+            .order_by(self.outbox.c.seq)
+            .limit(self.batch_size)
+        )
+        with self.database.engine.begin() as conn:
+            if is_postgres(conn):
+                query = query.with_for_update(skip_locked=True)
+            rows = conn.execute(query).all()
+            if not rows:
+                return 0
+            producer = self._ensure_producer()
+            exchange = self.bus.topology.exchange()
+            for row in rows:
+                publish_event(producer, exchange, row.event_type, row.body, row.event_id)
+            published_at: datetime = self.clock.now()
+            conn.execute(
+                update(self.outbox)
+                .where(self.outbox.c.seq.in_([row.seq for row in rows]))
+                .values(published_at=published_at)
+            )
+        return len(rows)
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Publish until nothing is pending (tests and shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self.publish_pending() and time.monotonic() < deadline:
+            pass
+
+    def _ensure_producer(self) -> Producer:
+        if self._producer is None:
+            self._connection = self.bus.connection()
+            self._connection.ensure_connection(max_retries=3)
+            self.bus.declare_all(self._connection)
+            self._producer = Producer(self._connection.default_channel)
+        return self._producer
+
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.release()
+            except Exception:
+                log.debug("closing a broken relay connection failed", exc_info=True)
+        self._connection = None
+        self._producer = None

@@ -1,0 +1,131 @@
+"""What every service process is built from: settings, database, bus, clock and unit of work.
+
+A service's handlers receive a `UnitOfWork`: one database transaction in which they change their
+own tables, emit events into the outbox and append to the audit trail, all committed together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, MetaData, insert
+
+from shared.audit import AuditLog
+from shared.bus import Bus
+from shared.clock import Clock
+from shared.config import PlatformSettings
+from shared.db import Database, make_engine
+from shared.events import encode, make_event
+from shared.logs import current_correlation_id
+from shared.outbox import OutboxRelay
+from shared.tables import PlatformTables, add_platform_tables
+from shared.topology import Topology
+
+
+@dataclass
+class UnitOfWork:
+    conn: Connection
+    now: datetime
+    source: str
+    tables: PlatformTables
+    audit_log: AuditLog
+    emitted: list[dict[str, Any]] = field(default_factory=list)
+
+    def emit(
+        self, event_type: str, data: Mapping[str, Any], *, subject: str | None = None
+    ) -> dict[str, Any]:
+        envelope = make_event(
+            event_type,
+            data,
+            source=self.source,
+            time=self.now,
+            subject=subject,
+            correlation_id=current_correlation_id(),
+        )
+        self.conn.execute(
+            insert(self.tables.outbox).values(
+                event_id=envelope["id"],
+                event_type=event_type,
+                body=encode(envelope),
+                created_at=self.now,
+            )
+        )
+        self.emitted.append(envelope)
+        return envelope
+
+    def audit(
+        self,
+        actor: Mapping[str, Any] | None,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        changes: Mapping[str, Any],
+    ) -> None:
+        self.audit_log.append(
+            self.conn,
+            at=self.now,
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            changes=changes,
+            correlation_id=current_correlation_id(),
+        )
+
+
+class ServicePlatform:
+    """One service's runtime plumbing. Creating it opens nothing; `start()` starts the relay."""
+
+    def __init__(
+        self,
+        settings: PlatformSettings,
+        metadata: MetaData,
+        clock: Clock,
+        *,
+        bus: Bus | None = None,
+    ) -> None:
+        self.settings = settings
+        self.service = settings.service
+        self.metadata = metadata
+        self.tables = add_platform_tables(metadata)
+        self.audit_log = AuditLog.define(metadata)
+        self.clock = clock
+        self.database = Database(make_engine(settings.database_url))
+        self.bus = bus or Bus(
+            settings.broker_url,
+            Topology(namespace=settings.bus_namespace, retry_delays=settings.retry_delays),
+        )
+        self.relay = OutboxRelay(
+            self.database,
+            self.tables.outbox,
+            self.bus,
+            clock,
+            poll_seconds=settings.relay_poll_seconds,
+        )
+        self.database.after_commit(self.relay.wake)
+
+    @property
+    def source(self) -> str:
+        return f"/nhiemvu/{self.service}"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[UnitOfWork]:
+        with self.database.transaction() as conn:
+            yield UnitOfWork(
+                conn=conn,
+                now=self.clock.now(),
+                source=self.source,
+                tables=self.tables,
+                audit_log=self.audit_log,
+            )
+
+    def start(self) -> None:
+        self.relay.start()
+
+    def stop(self) -> None:
+        self.relay.stop()
+        self.database.dispose()

@@ -1,0 +1,85 @@
+"""The bus topology, in one place: exchange, per-service queues, retry path and dead letters.
+
+    domain events ──► <ns>.events (topic, durable) ──routing key = event type──► <ns>.<service>
+    handler fails ──► <ns>.<service>.retry.<d>s (TTL d s) ──dead-letters back──► <ns>.<service>
+    gives up / malformed ──► <ns>.<service>.dead  (headers say why)
+
+Service queues and dead-letter queues are quorum queues on RabbitMQ; retry queues are classic
+queues whose only job is to hold a message for its delay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kombu import Exchange, Queue, binding
+
+from shared.events import TASK_EVENT_TYPES
+
+QUORUM = {"x-queue-type": "quorum"}
+
+
+# Which event types each service's queue receives. Every process declares the whole topology
+# before it publishes, so an event is never dropped because its consumer has not started yet.
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "intake": (),
+    "workflow": ("task.released",),
+    "notify": ("unit.updated", *TASK_EVENT_TYPES),
+    "reporting": ("unit.updated", "document.released", *TASK_EVENT_TYPES),
+}
+
+
+@dataclass(frozen=True)
+class Topology:
+    namespace: str = "nhiemvu"
+    retry_delays: tuple[int, ...] = (1, 10, 60)
+
+    @property
+    def exchange_name(self) -> str:
+        return f"{self.namespace}.events"
+
+    def exchange(self) -> Exchange:
+        return Exchange(self.exchange_name, type="topic", durable=True)
+
+    def queue_name(self, service: str) -> str:
+        return f"{self.namespace}.{service}"
+
+    def retry_queue_name(self, service: str, delay: int) -> str:
+        return f"{self.namespace}.{service}.retry.{delay}s"
+
+    def dead_letter_queue_name(self, service: str) -> str:
+        return f"{self.namespace}.{service}.dead"
+
+    def service_queue(self, service: str, event_types: Iterable[str], *, quorum: bool) -> Queue:
+        exchange = self.exchange()
+        return Queue(
+            self.queue_name(service),
+            bindings=[binding(exchange, routing_key=t) for t in sorted(set(event_types))],
+            durable=True,
+            auto_delete=False,
+            queue_arguments=dict(QUORUM) if quorum else None,
+        )
+
+    def retry_queues(self, service: str) -> list[Queue]:
+        return [
+            Queue(
+                self.retry_queue_name(service, delay),
+                durable=True,
+                auto_delete=False,
+                queue_arguments={
+                    "x-message-ttl": delay * 1000,
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": self.queue_name(service),
+                },
+            )
+            for delay in self.retry_delays
+        ]
+
+    def dead_letter_queue(self, service: str, *, quorum: bool) -> Queue:
+        return Queue(
+            self.dead_letter_queue_name(service),
+            durable=True,
+            auto_delete=False,
+            queue_arguments=dict(QUORUM) if quorum else None,
+        )

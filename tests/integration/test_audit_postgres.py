@@ -1,0 +1,67 @@
+import os
+import uuid
+
+import pytest
+from sqlalchemy import MetaData, create_engine, select, text
+from sqlalchemy.exc import OperationalError
+
+from shared.audit import AuditLog
+from tests.unit.test_audit import append_n, run_concurrently
+
+SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
+
+pytestmark = pytest.mark.services
+
+
+def server_or_skip():
+    engine = create_engine(
+        SERVER_URL + "postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+    )
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        engine.dispose()
+        if os.environ.get("REQUIRE_SERVICES") == "1":
+            pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {SERVER_URL}")
+    return engine
+
+
+@pytest.fixture
+def pg_engine():
+    server = server_or_skip()
+    name = f"nv_test_audit_{uuid.uuid4().hex[:12]}"
+    with server.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = create_engine(SERVER_URL + name, pool_size=8)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with server.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+@pytest.fixture
+def audit(pg_engine) -> AuditLog:
+    metadata = MetaData()
+    log = AuditLog.define(metadata)
+    metadata.create_all(pg_engine)
+    return log
+
+
+def test_concurrent_appends_from_four_threads_keep_an_intact_chain_on_postgresql(pg_engine, audit):
+    run_concurrently(pg_engine, audit, threads=4, each=25)
+    with pg_engine.connect() as conn:
+        seqs = conn.execute(select(audit.table.c.seq).order_by(audit.table.c.seq)).scalars().all()
+        assert seqs == list(range(1, 101))
+        assert audit.verify(conn) == []
+
+
+def test_timestamps_read_back_from_postgresql_hash_the_same_as_when_written(pg_engine, audit):
+    append_n(pg_engine, audit, 3)
+    with pg_engine.connect() as conn:
+        conn.execute(text("SET TIME ZONE 'Asia/Ho_Chi_Minh'"))
+        assert audit.verify(conn) == []

@@ -1,0 +1,187 @@
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, MetaData, create_engine, delete, select, update
+
+from shared.audit import AuditLog, append_audit, verify_audit
+
+T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
+ACTOR = {"sub": "u-17", "role": "chuyen_vien", "unit": "VP-UBND"}
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'audit.db'}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def audit(engine: Engine) -> AuditLog:
+    metadata = MetaData()
+    log = AuditLog.define(metadata)
+    metadata.create_all(engine)
+    return log
+
+
+def append_n(engine: Engine, audit: AuditLog, n: int, label: str = "t") -> None:
+    for i in range(n):
+        with engine.begin() as conn:
+            audit.append(
+                conn,
+                at=T0 + timedelta(minutes=i),
+                actor=ACTOR,
+                action="task.updated",
+                entity_type="task",
+                entity_id=f"{label}-{i}",
+                changes={"trạng_thái": ["đang xử lý", "hoàn thành"], "lần": i},
+                correlation_id=f"req-{label}-{i}",
+            )
+
+
+def problems(engine: Engine, audit: AuditLog) -> list[str]:
+    with engine.connect() as conn:
+        return audit.verify(conn)
+
+
+def test_an_untouched_chain_verifies_clean(engine, audit):
+    append_n(engine, audit, 5)
+    assert problems(engine, audit) == []
+
+
+def test_an_empty_trail_verifies_clean(engine, audit):
+    assert problems(engine, audit) == []
+
+
+def test_records_are_numbered_from_one_and_linked_to_their_predecessor(engine, audit):
+    append_n(engine, audit, 3)
+    with engine.connect() as conn:
+        rows = conn.execute(select(audit.table).order_by(audit.table.c.seq)).all()
+        head = conn.execute(select(audit.head)).one()
+    assert [r.seq for r in rows] == [1, 2, 3]
+    assert rows[0].prev_hash == "0" * 64
+    assert rows[1].prev_hash == rows[0].hash
+    assert (head.seq, head.hash) == (3, rows[2].hash)
+    assert rows[0].changes == '{"lần":0,"trạng_thái":["đang xử lý","hoàn thành"]}'
+
+
+def test_the_module_functions_return_the_stored_hash(engine, audit):
+    with engine.begin() as conn:
+        digest = append_audit(
+            conn,
+            audit.table,
+            audit.head,
+            at=T0,
+            actor=None,
+            action="report.sent",
+            entity_type="report",
+            entity_id="r-1",
+            changes={},
+            correlation_id=None,
+        )
+        stored = conn.execute(select(audit.table.c.hash)).scalar_one()
+        assert verify_audit(conn, audit.table, audit.head) == []
+    assert digest == stored
+
+
+def test_a_record_rolled_back_with_its_transaction_leaves_no_trace(engine, audit):
+    append_n(engine, audit, 2)
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        audit.append(
+            conn,
+            at=T0,
+            actor=ACTOR,
+            action="x",
+            entity_type="task",
+            entity_id="lost",
+            changes={},
+            correlation_id=None,
+        )
+        raise RuntimeError("state change failed")
+    append_n(engine, audit, 1, label="after")
+    assert problems(engine, audit) == []
+
+
+def test_a_naive_timestamp_is_refused(engine, audit):
+    with pytest.raises(ValueError), engine.begin() as conn:
+        audit.append(
+            conn,
+            at=datetime(2026, 3, 2),
+            actor=None,
+            action="x",
+            entity_type="task",
+            entity_id="1",
+            changes={},
+            correlation_id=None,
+        )
+
+
+def tamper(engine: Engine, statement) -> None:
+    with engine.begin() as conn:
+        conn.execute(statement)
+
+
+def test_an_edited_changes_field_breaks_the_chain(engine, audit):
+    append_n(engine, audit, 4)
+    t = audit.table
+    tamper(engine, update(t).where(t.c.seq == 2).values(changes='{"trạng_thái":"giả"}'))
+    found = problems(engine, audit)
+    assert len(found) == 1 and "số 2" in found[0]
+
+
+def test_an_edited_hash_breaks_the_chain(engine, audit):
+    append_n(engine, audit, 4)
+    t = audit.table
+    tamper(engine, update(t).where(t.c.seq == 3).values(hash="f" * 64))
+    found = problems(engine, audit)
+    assert any("số 3" in p for p in found)
+    assert any("số 4" in p for p in found)
+
+
+def test_a_deleted_middle_record_breaks_the_chain(engine, audit):
+    append_n(engine, audit, 5)
+    tamper(engine, delete(audit.table).where(audit.table.c.seq == 3))
+    found = problems(engine, audit)
+    assert any("Thiếu bản ghi nhật ký số 3" in p for p in found)
+    assert any("Bản ghi số 4" in p for p in found)
+
+
+def test_a_deleted_last_record_is_caught_by_the_head(engine, audit):
+    append_n(engine, audit, 5)
+    tamper(engine, delete(audit.table).where(audit.table.c.seq == 5))
+    found = problems(engine, audit)
+    assert len(found) == 1 and "số 4" in found[0] and "số 5" in found[0]
+
+
+def test_a_deleted_head_row_is_reported(engine, audit):
+    append_n(engine, audit, 2)
+    tamper(engine, delete(audit.head))
+    assert len(problems(engine, audit)) == 1
+
+
+def test_concurrent_appends_from_four_threads_keep_an_intact_chain(engine, audit):
+    run_concurrently(engine, audit, threads=4, each=25)
+    with engine.connect() as conn:
+        seqs = conn.execute(select(audit.table.c.seq).order_by(audit.table.c.seq)).scalars().all()
+    assert seqs == list(range(1, 101))
+    assert problems(engine, audit) == []
+
+
+def run_concurrently(engine: Engine, audit: AuditLog, *, threads: int, each: int) -> None:
+    start = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def worker(label: str) -> None:
+        try:
+            start.wait()
+            append_n(engine, audit, each, label=label)
+        except BaseException as exc:  # handed to the main thread, which fails the test
+            errors.append(exc)
+
+    pool = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    assert errors == []

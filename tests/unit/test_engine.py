@@ -1,0 +1,248 @@
+"""The workflow engine: the task_lifecycle diagram drives statuses and offers; diagrams are
+checked by the restricted evaluator at deploy and at run time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from services.workflow.engine import (
+    ActionNotOffered,
+    DiagramError,
+    Engine,
+    InvalidPayload,
+    Offer,
+    ProcessModel,
+    StateError,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+LIFECYCLE = REPO / "bpmn" / "task_lifecycle.bpmn"
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return Engine()
+
+
+@pytest.fixture(scope="module")
+def model(engine: Engine) -> ProcessModel:
+    return engine.parse(LIFECYCLE.read_bytes(), "task_lifecycle", 1)
+
+
+def _actions(engine: Engine, model: ProcessModel, state: str) -> list[str]:
+    return [offer.action for offer in engine.offers(model, state)]
+
+
+def _status(engine: Engine, model: ProcessModel, state: str) -> str:
+    return engine.data(model, state)["status"]
+
+
+def _diagram(script: str = 'status = "x"', condition: str = 'action == "return"') -> bytes:
+    """A one-user-task process whose script and gateway condition the test chooses."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:scriptTask id="run_script">
+      <bpmn:script><![CDATA[{script}]]></bpmn:script>
+    </bpmn:scriptTask>
+    <bpmn:userTask id="ask">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="actions" value="go,return"/>
+        <spiffworkflow:property name="role" value="unit"/>
+      </spiffworkflow:properties></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:exclusiveGateway id="gw" default="f_go"/>
+    <bpmn:endEvent id="e_go"/>
+    <bpmn:endEvent id="e_return"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="run_script"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="run_script" targetRef="ask"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="ask" targetRef="gw"/>
+    <bpmn:sequenceFlow id="f_go" sourceRef="gw" targetRef="e_go"/>
+    <bpmn:sequenceFlow id="f_return" sourceRef="gw" targetRef="e_return">
+      <bpmn:conditionExpression xsi:type="bpmn:tFormalExpression"
+        ><![CDATA[{condition}]]></bpmn:conditionExpression>
+    </bpmn:sequenceFlow>
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def test_a_started_task_is_assigned_and_offers_accept_and_return_to_the_unit(engine, model):
+    state = engine.start(model, {"task_id": "T-1"})
+
+    assert engine.offers(model, state) == [
+        Offer("accept", "unit", "receive"),
+        Offer("return", "unit", "receive"),
+    ]
+    assert engine.data(model, state) == {"task_id": "T-1", "status": "assigned"}
+    assert not engine.is_completed(model, state)
+
+
+def test_accepting_puts_the_task_in_progress_and_offers_submit_result(engine, model):
+    state = engine.perform(model, engine.start(model, {}), "accept", {})
+
+    assert _status(engine, model, state) == "in_progress"
+    assert engine.offers(model, state) == [Offer("submit_result", "unit", "execute")]
+
+
+def test_submitting_a_result_waits_for_the_office_to_confirm(engine, model):
+    state = engine.perform(model, engine.start(model, {}), "accept", {})
+    state = engine.perform(model, state, "submit_result", {"result": "Đã hoàn thành"})
+
+    assert _status(engine, model, state) == "submitted"
+    assert engine.offers(model, state) == [Offer("confirm", "office", "review")]
+    assert engine.data(model, state)["result"] == "Đã hoàn thành"
+
+
+def test_confirming_completes_the_task(engine, model):
+    state = engine.start(model, {})
+    for action in ("accept", "submit_result", "confirm"):
+        state = engine.perform(model, state, action, {})
+
+    assert _status(engine, model, state) == "completed"
+    assert engine.offers(model, state) == []
+    assert engine.is_completed(model, state)
+
+
+def test_a_returned_task_waits_for_the_office_and_is_assigned_again(engine, model):
+    returned = engine.perform(model, engine.start(model, {}), "return", {"reason": "Sai chức năng"})
+
+    assert _status(engine, model, returned) == "returned"
+    assert engine.data(model, returned)["action"] == "return"
+    assert engine.offers(model, returned) == [Offer("resolve_return", "office", "resolve_return")]
+
+    resent = engine.perform(model, returned, "resolve_return", {})
+    assert _status(engine, model, resent) == "assigned"
+    assert _actions(engine, model, resent) == ["accept", "return"]
+
+
+def test_an_action_not_offered_is_refused_with_the_offered_actions(engine, model):
+    state = engine.start(model, {})
+
+    with pytest.raises(ActionNotOffered) as refused:
+        engine.perform(model, state, "confirm", {})
+
+    assert refused.value.action == "confirm"
+    assert refused.value.offered == ["accept", "return"]
+
+
+def test_state_round_trips_through_json_text_and_a_fresh_engine(engine, model):
+    state = engine.perform(model, engine.start(model, {"task_id": "T-9"}), "accept", {})
+    copied = json.dumps(json.loads(state))
+    other = Engine()  # no cached workflows, no parsed spec of its own
+    rebuilt = ProcessModel("task_lifecycle", 1, LIFECYCLE.read_bytes())
+
+    assert isinstance(state, str)
+    assert engine.data(model, state) == other.data(rebuilt, copied)
+    assert _actions(other, rebuilt, copied) == ["submit_result"]
+    submitted = other.perform(rebuilt, copied, "submit_result", {})
+    assert _status(other, rebuilt, submitted) == "submitted"
+
+
+def test_the_state_leaves_the_spec_out(engine, model):
+    state = json.loads(engine.start(model, {}))
+
+    assert "spec" not in state
+    assert state["process_id"] == "task_lifecycle"
+
+
+def test_a_state_of_another_process_is_refused(engine, model):
+    other = engine.parse(_diagram(), "p", 1)
+
+    with pytest.raises(StateError):
+        engine.offers(other, engine.start(model, {}))
+
+
+def test_a_payload_cannot_shadow_whitelisted_functions_or_use_dunders(engine, model):
+    state = engine.start(model, {})
+
+    for payload in ({"len": 1}, {"__builtins__": {}}):
+        with pytest.raises(InvalidPayload):
+            engine.perform(model, state, "accept", payload)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "import os",
+        "__import__('os')",
+        "x = ().__class__",
+        "open('x')",
+        "f = lambda: 1",
+        "x = [y for y in range(3)]",
+        "x = 9 ** 9",
+        "status.upper()",
+    ],
+)
+def test_a_diagram_with_an_unsafe_script_is_refused_at_deploy(engine, script):
+    with pytest.raises(DiagramError, match="run_script"):
+        engine.parse(_diagram(script=script), "p", 1)
+
+
+def test_a_diagram_with_an_unsafe_condition_is_refused_naming_the_flow(engine):
+    with pytest.raises(DiagramError, match="f_return"):
+        engine.parse(_diagram(condition="action.__class__"), "p", 1)
+
+
+def test_a_user_task_without_declared_actions_is_refused(engine):
+    diagram = _diagram().replace(b'value="go,return"', b'value=""')
+
+    with pytest.raises(DiagramError, match="ask"):
+        engine.parse(diagram, "p", 1)
+
+
+def test_malformed_xml_and_unknown_process_ids_are_refused(engine):
+    with pytest.raises(DiagramError):
+        engine.parse(b"<bpmn:definitions", "p", 1)
+    with pytest.raises(DiagramError, match="missing"):
+        engine.parse(_diagram(), "missing", 1)
+
+
+def test_a_whitelisted_function_can_be_called_from_scripts_and_conditions():
+    calls: list[int] = []
+
+    def add_working_days(start: str, days: int) -> str:
+        calls.append(days)
+        return f"{start}+{days}"
+
+    engine = Engine({"add_working_days": add_working_days})
+    model = engine.parse(
+        _diagram(
+            script="reminder = add_working_days(due_on, -3)\nsize = len(reminder)",
+            condition='add_working_days(due_on, 1) == "2026-01-05+1" and action == "return"',
+        ),
+        "p",
+        1,
+    )
+    state = engine.start(model, {"due_on": "2026-01-05"})
+
+    assert engine.data(model, state)["reminder"] == "2026-01-05+-3"
+    assert engine.data(model, state)["size"] == len("2026-01-05+-3")
+    assert engine.is_completed(model, engine.perform(model, state, "return", {}))
+    assert calls == [-3, 1]
+
+
+def test_a_function_not_given_to_this_engine_is_refused(engine):
+    diagram = _diagram(script="reminder = add_working_days(due_on, -3)")
+
+    with pytest.raises(DiagramError, match="add_working_days"):
+        engine.parse(diagram, "p", 1)
+
+
+def test_a_refused_expression_is_refused_again_at_run_time():
+    """Defense in depth: a spec altered after parse() still cannot run unsafe code."""
+    engine = Engine()
+    model = engine.parse(_diagram(), "p", 1)
+    gateway = model._parsed.spec.task_specs["gw"]
+    gateway.cond_task_specs = [
+        (condition if condition is None else type(condition)("().__class__"), target)
+        for condition, target in gateway.cond_task_specs
+    ]
+
+    with pytest.raises(DiagramError, match="Attribute"):
+        engine.perform(model, engine.start(model, {}), "return", {})
