@@ -136,7 +136,8 @@ class EventConsumer:
             except Exception as exc:
                 log.warning("handler for %s failed: %s", event.type, exc, exc_info=True)
                 return self._retry_or_dead_letter(body, headers, exc)
-        log.debug("applied %s %s", event.type, event.id)
+        log.info("applied %s", event.type, extra={"event_id": event.id,
+                                                   "subject": event.subject})
         return "applied"
 
     def _apply(self, event: Event, handler: Handler) -> None:

@@ -216,6 +216,8 @@ def read_diagram(bpmn_xml: bytes) -> Any:
     """The lxml root of a diagram, read with no DTDs, entities or network access: that closes
     XXE and entity-expansion bombs before Spiff sees the tree."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    if isinstance(bpmn_xml, str):  # lxml refuses text that carries an encoding declaration
+        bpmn_xml = bpmn_xml.encode("utf-8")
     try:
         root = etree.fromstring(bpmn_xml, parser)
     except etree.XMLSyntaxError as exc:

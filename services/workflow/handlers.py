@@ -101,7 +101,7 @@ def perform_action(
         raise Conflict(
             f"Nhiệm vụ hiện không cho phép thao tác '{action}'.",
             actions=mine,
-            status=task["status"],
+            task_status=task["status"],
         )
     try:
         state = service.engine.perform(model, task["state"], action, payload)

@@ -50,8 +50,13 @@ class TaskOut(Schema):
     history = fields.List(fields.Nested(HistoryOut))
 
 
+class TaskSummaryOut(TaskOut):
+    class Meta:
+        exclude = ("actions", "history")
+
+
 class TaskPage(Schema):
-    items = fields.List(fields.Nested(TaskOut(exclude=("actions", "history"))))
+    items = fields.List(fields.Nested(TaskSummaryOut))
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()

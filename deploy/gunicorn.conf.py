@@ -1,0 +1,33 @@
+"""Gunicorn settings for one service's web process (production profile).
+
+Start: gunicorn -c deploy/gunicorn.conf.py "services.intake.app:create_app()"
+Each worker builds its own app after the fork and then starts its outbox relay, so events that a
+request commits are published at once rather than at the worker process's next poll.
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("GUNICORN_WORKERS", "1"))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 20
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+
+
+def post_worker_init(worker):  # noqa: ANN001 - gunicorn's hook signature
+    from shared.logs import configure_logging
+
+    configure_logging()
+    platform = worker.wsgi.extensions.get("nhiemvu")
+    if platform is not None:
+        platform.start()
+
+
+def worker_exit(_server, worker):  # noqa: ANN001
+    platform = getattr(worker, "wsgi", None) and worker.wsgi.extensions.get("nhiemvu")
+    if platform is not None:
+        platform.stop()

@@ -1,0 +1,177 @@
+"""End-to-end fixtures: the running system over HTTP, on both profiles.
+
+`embedded` starts `nhiemvu serve` (one process, SQLite, in-process bus). `distributed` starts every
+service as gunicorn web + worker processes against RabbitMQ and PostgreSQL, each test run with its
+own databases and vhost, removed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import requests
+
+from services.distributed import SERVICES, Cluster
+from shared.auth import AuthSettings, mint_token
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "e2e-secret-0123456789-0123456789-abcdef"
+PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+RABBIT = os.environ.get("TEST_RABBITMQ", "127.0.0.1:5672")
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need(reachable: bool, what: str) -> None:
+    if not reachable:
+        message = f"{what} is not reachable"
+        if services_required():
+            pytest.fail(message + " (REQUIRE_SERVICES=1)")
+        pytest.skip(message)
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Client:
+    """Talks to the system as its users do: a bearer token per call, routing by /api/<service>."""
+
+    def __init__(self, bases: dict[str, str]) -> None:
+        self.bases = bases
+        self.settings = AuthSettings(mode="hs256", secret=SECRET, public_key=None, jwks_url=None,
+                                     issuer=None, audience=None)
+
+    def token(self, role: str, unit: str | None) -> str:
+        return mint_token(self.settings, sub=f"{role}.{unit}.{uuid.uuid4().hex[:6]}",
+                          name=f"{role} {unit}", unit=unit, roles=[role])
+
+    def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
+        service = path.split("/")[2] if path.startswith("/api/") else "intake"
+        base = self.bases.get(service, self.bases.get("*", ""))
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return requests.request(method, base + path, headers=headers, timeout=30, **kwargs)
+
+    def wait_for(self, probe: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+        """Poll until `probe` returns something truthy: asynchronous effects take a moment."""
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while time.monotonic() < deadline:
+            last = probe()
+            if last:
+                return last
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
+
+
+@pytest.fixture()
+def embedded(tmp_path: Path) -> Iterator[Client]:
+    port = free_port()
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "var"), "JWT_SECRET": SECRET,
+           "BUS_NAMESPACE": f"e2e{uuid.uuid4().hex[:8]}", "NHIEMVU_ENV": "development"}
+    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed below
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "nhiemvu"), "serve", "--port", str(port), "--no-demo"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+    )
+    client = Client({"*": f"http://127.0.0.1:{port}"})
+    client.log_path = tmp_path / "serve.log"  # type: ignore[attr-defined]
+    try:
+        client.wait_for(lambda: _ready(f"http://127.0.0.1:{port}/readyz"), "nhiemvu serve", 60)
+        yield client
+    finally:
+        process.terminate()
+        process.wait(20)
+        log.close()
+
+
+def _ready(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture()
+def pg_databases() -> Iterator[dict[str, str]]:
+    need(port_open("127.0.0.1", 5432), "PostgreSQL")
+    suffix = uuid.uuid4().hex[:8]
+    names = {service: f"nv_e2e_{service}_{suffix}" for service in SERVICES}
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        for name in names.values():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield {service: f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+               for service, name in names.items()}
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            for name in names.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture()
+def rabbit_vhost() -> Iterator[str]:
+    host, port = RABBIT.split(":")
+    need(port_open(host, int(port)), "RabbitMQ")
+    vhost = f"nv_e2e_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+                   check=True, capture_output=True)
+    try:
+        yield f"amqp://guest:guest@{RABBIT}/{vhost}"
+    finally:
+        subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
+
+
+@pytest.fixture()
+def cluster(tmp_path: Path, pg_databases: dict[str, str], rabbit_vhost: str) -> Iterator[Cluster]:
+    env = {**os.environ, "NHIEMVU_ENV": "production", "JWT_SECRET": SECRET,
+           "BROKER_URL": rabbit_vhost, "GUNICORN_WORKERS": "1", "OUTBOX_POLL_SECONDS": "0.2"}
+    for service, url in pg_databases.items():
+        env[f"{service.upper()}_DATABASE_URL"] = url
+    ports = {service: free_port() for service in SERVICES}
+    running = Cluster(env, ports, tmp_path / "logs")
+    running.migrate()
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture()
+def distributed(cluster: Cluster) -> Client:
+    client = Client({service: cluster.url(service) for service in SERVICES})
+    client.cluster = cluster  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture(params=["embedded", "distributed"])
+def system(request: pytest.FixtureRequest) -> Client:
+    if request.param == "distributed":
+        request.applymarker(pytest.mark.services)
+    return request.getfixturevalue(request.param)

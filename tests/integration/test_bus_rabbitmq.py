@@ -1,0 +1,166 @@
+"""The bus plumbing against a real RabbitMQ: quorum queues, confirms, TTL retries, dead letters.
+
+Each test gets a fresh vhost (conftest.rabbit_vhost) and SQLite files in tmp_path.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from shared.consumer import ATTEMPT_HEADER, REASON_HEADER
+from tests.conftest import rabbitmqctl_json
+from tests.integration.buskit import TinyService, unit_event, wait_until
+
+pytestmark = pytest.mark.services
+
+Factory = Callable[..., TinyService]
+
+
+@pytest.fixture
+def make_service(tmp_path, bus_namespace, rabbit_url) -> Iterator[Factory]:
+    started: list[TinyService] = []
+
+    def make(*, relay: bool = True, **env: str) -> TinyService:
+        settings = {
+            "DATA_DIR": str(tmp_path),
+            "BUS_NAMESPACE": bus_namespace,
+            "BROKER_URL": rabbit_url,
+            **env,
+        }
+        service = TinyService(settings)
+        started.append(service)
+        return service.start(relay=relay)
+
+    yield make
+    for service in started:
+        service.stop()
+
+
+def record_deliveries(service: TinyService) -> list[dict[str, Any]]:
+    """Headers of every message the consumer processes, in order."""
+    seen: list[dict[str, Any]] = []
+    process = service.consumer.process
+
+    def recording(body: bytes, headers: Any) -> str:
+        seen.append(dict(headers))
+        return process(body, headers)
+
+    service.consumer.process = recording  # type: ignore[method-assign]
+    return seen
+
+
+def test_service_queues_are_quorum_and_retry_queues_send_back_after_their_delay(
+    make_service, rabbit_vhost, bus_namespace
+):
+    make_service(relay=False, BUS_RETRY_DELAYS="1,10")
+    queues = {q["name"]: q for q in rabbitmqctl_json(
+        "list_queues", "-p", rabbit_vhost, "name", "type", "arguments", "durable"
+    )}
+    ns = bus_namespace
+
+    assert queues[f"{ns}.notify"]["type"] == "quorum"
+    assert queues[f"{ns}.notify.dead"]["type"] == "quorum"
+    for delay in (1, 10):
+        retry = queues[f"{ns}.notify.retry.{delay}s"]
+        arguments = {name: value for name, _type, value in retry["arguments"]}
+        assert retry["type"] == "classic"
+        assert retry["durable"] is True
+        assert arguments["x-message-ttl"] == delay * 1000
+        assert arguments["x-dead-letter-exchange"] == ""
+        assert arguments["x-dead-letter-routing-key"] == f"{ns}.notify"
+
+
+def test_an_emitted_event_is_published_with_confirms_and_applied_exactly_once(
+    make_service, rabbit_vhost
+):
+    service = make_service()
+    service.emit("so-xay-dung")
+    service.wait_applied("so-xay-dung")
+    service.emit("barrier")
+    service.wait_applied("barrier")
+
+    assert service.applied_count("so-xay-dung") == 1
+    assert all(row.published_at is not None for row in service.outbox_rows())
+    channels = [c for c in rabbitmqctl_json("list_channels", "vhost", "confirm")
+                if c["vhost"] == rabbit_vhost]
+    assert any(c["confirm"] for c in channels), channels
+
+
+def test_a_duplicate_delivery_is_applied_once(make_service):
+    service = make_service(relay=False)
+    envelope = unit_event("trung-lap")
+    service.publish(envelope)
+    service.publish(envelope)
+    service.publish(unit_event("barrier"))
+    service.wait_applied("barrier")
+
+    assert service.applied_count("trung-lap") == 1
+    assert service.attempts["trung-lap"] == 1
+
+
+def test_a_failed_event_comes_back_through_the_ttl_retry_queue_and_is_applied(
+    make_service, bus_namespace
+):
+    service = make_service(relay=False, BUS_RETRY_DELAYS="1")
+    seen = record_deliveries(service)
+    service.fail_times["lan-dau-loi"] = 1
+    started = time.monotonic()
+    service.publish(unit_event("lan-dau-loi"))
+    service.wait_applied("lan-dau-loi")
+
+    assert time.monotonic() - started >= 0.9
+    assert service.attempts["lan-dau-loi"] == 2
+    first, second = seen
+    assert ATTEMPT_HEADER not in first
+    assert second[ATTEMPT_HEADER] == 1
+    assert second["x-death"][0]["queue"] == f"{bus_namespace}.notify.retry.1s"
+    assert second["x-death"][0]["reason"] == "expired"
+    assert service.take_dead_letters() == []
+
+
+def test_an_event_that_keeps_failing_is_dead_lettered_with_the_reason(make_service):
+    service = make_service(relay=False, BUS_RETRY_DELAYS="1")
+    service.fail_times["luon-loi"] = 1_000
+    envelope = unit_event("luon-loi")
+    service.publish(envelope)
+    [dead] = service.wait_dead_letters(1)
+
+    assert json.loads(dead.body)["id"] == envelope["id"]
+    assert "handler failed 2 times" in dead.headers[REASON_HEADER]
+    assert "RuntimeError: handler refused luon-loi" in dead.headers[REASON_HEADER]
+    assert dead.headers[ATTEMPT_HEADER] == 1
+    assert service.attempts["luon-loi"] == 2
+    assert service.applied_count("luon-loi") == 0
+
+
+def test_a_malformed_message_is_dead_lettered_and_the_consumer_goes_on(make_service):
+    service = make_service(relay=False)
+    service.publish_to_queue(b"\x00 not a cloudevent")
+    service.publish(unit_event("sau-do"))
+    service.wait_applied("sau-do")
+
+    [dead] = service.wait_dead_letters(1)
+    assert dead.body == b"\x00 not a cloudevent"
+    assert dead.headers[REASON_HEADER].startswith("malformed: body is not JSON")
+
+
+def test_a_burst_of_failing_events_is_retried_and_dead_lettered_without_stalling(make_service):
+    service = make_service(relay=False, BUS_RETRY_DELAYS="1", CONSUMER_PREFETCH="64")
+    count = 150
+    for n in range(count):
+        service.fail_times[f"loi-{n}"] = 1_000
+        service.publish(unit_event(f"loi-{n}"))
+    service.publish(unit_event("sau-do"))
+    service.wait_applied("sau-do")
+    dead = service.wait_dead_letters(count, timeout=20)
+
+    assert sorted(json.loads(d.body)["data"]["code"] for d in dead) == sorted(
+        f"loi-{n}" for n in range(count)
+    )
+    assert all(service.attempts[f"loi-{n}"] == 2 for n in range(count))
+    wait_until(lambda: service.consumer.ready.is_set(), what="the consumer to still be up")
