@@ -78,16 +78,22 @@ class EventConsumer:
                 log.exception("consumer %s lost its connection; retrying", self.service)
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
+            finally:
+                self._producer = None  # its connection is closed
 
     def _consume(self) -> None:
         bus = self.platform.bus
-        with bus.connection() as conn:
+        with bus.connection() as conn, bus.connection() as publish_conn:
             conn.ensure_connection(max_retries=3)
+            publish_conn.ensure_connection(max_retries=3)
             event_types = SUBSCRIPTIONS[self.service]
             bus.declare(conn, self.service, event_types)
             queue = self.topology.service_queue(self.service, event_types, quorum=not bus.is_memory)
             channel = conn.channel()
-            self._producer = Producer(channel)
+            # Retries and dead letters go out on a connection of their own: waiting for their
+            # publisher confirms on the consuming connection would dispatch the next deliveries
+            # re-entrantly, nesting one message's processing inside another's (up to prefetch).
+            self._producer = Producer(publish_conn.default_channel)
             consumer = Consumer(
                 channel,
                 queues=[queue],
@@ -102,6 +108,7 @@ class EventConsumer:
                         conn.drain_events(timeout=0.5)
                     except TimeoutError:
                         conn.heartbeat_check()
+                        publish_conn.heartbeat_check()
 
     # -- one message -----------------------------------------------------------------------
     def _on_message(self, message: Message) -> None:

@@ -92,7 +92,11 @@ class ServicePlatform:
         self.service = settings.service
         self.metadata = metadata
         self.tables = add_platform_tables(metadata)
-        self.audit_log = AuditLog.define(metadata)
+        self.audit_log = (
+            AuditLog(metadata.tables["audit_log"], metadata.tables["audit_head"])
+            if "audit_log" in metadata.tables
+            else AuditLog.define(metadata)
+        )
         self.clock = clock
         self.database = Database(make_engine(settings.database_url))
         self.bus = bus or Bus(

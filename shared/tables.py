@@ -31,6 +31,13 @@ class PlatformTables:
 
 
 def add_platform_tables(metadata: MetaData) -> PlatformTables:
+    """Define the tables on `metadata`, or return them if a previous call already did."""
+    if "outbox" in metadata.tables:
+        return PlatformTables(
+            outbox=metadata.tables["outbox"],
+            inbox=metadata.tables["inbox"],
+            idempotency=metadata.tables["idempotency_keys"],
+        )
     outbox = Table(
         "outbox",
         metadata,

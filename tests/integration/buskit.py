@@ -124,17 +124,19 @@ class TinyService:
             return list(conn.execute(select(outbox).order_by(outbox.c.seq)).all())
 
     # -- the bus, from outside the service ---------------------------------------------------
-    def publish(self, envelope: Mapping[str, Any]) -> None:
-        """Publish an event to the exchange, as another service's relay would."""
+    def publish(self, *envelopes: Mapping[str, Any]) -> None:
+        """Publish events to the exchange, as another service's relay would."""
         with self.platform.bus.connection() as conn:
             self.platform.bus.declare_all(conn)
-            publish_event(
-                Producer(conn.default_channel),
-                self.platform.bus.topology.exchange(),
-                str(envelope["type"]),
-                encode(envelope),
-                str(envelope["id"]),
-            )
+            producer = Producer(conn.default_channel)
+            for envelope in envelopes:
+                publish_event(
+                    producer,
+                    self.platform.bus.topology.exchange(),
+                    str(envelope["type"]),
+                    encode(envelope),
+                    str(envelope["id"]),
+                )
 
     def publish_to_queue(self, body: bytes) -> None:
         """Put any bytes straight on the service's queue."""

@@ -51,9 +51,7 @@ def test_an_emitted_event_is_published_by_the_relay_and_applied_exactly_once(mak
 def test_a_duplicate_delivery_of_one_event_is_applied_once(make_service):
     service = make_service()
     envelope = unit_event("trung-lap")
-    service.publish(envelope)
-    service.publish(envelope)
-    service.publish(unit_event("barrier"))
+    service.publish(envelope, envelope, unit_event("barrier"))
     service.wait_applied("barrier")
 
     assert service.applied_count("trung-lap") == 1

@@ -8,8 +8,11 @@ each process is handed to that service's own app factory.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import shlex
+import subprocess
+import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -274,26 +277,51 @@ def test_every_required_variable_is_listed_in_the_env_example(
     assert required_variables <= listed, f"missing from env.example: {required_variables - listed}"
 
 
-@pytest.mark.parametrize("svc", SERVICES)
-def test_each_services_app_and_worker_accept_the_environment_compose_gives_them(
-    services: dict[str, Any], required_variables: set[str], tmp_path: Path, svc: str
+# What each process does at start-up with its environment, up to (not including) connecting:
+# gunicorn resolves the app factory string and calls it; the CLI builds the service and consumer.
+_START_UP = {
+    "web": (
+        "import sys; from gunicorn.util import import_app\n"
+        "app = import_app(sys.argv[1])\n"
+        "rules = {rule.rule for rule in app.url_map.iter_rules()}\n"
+        "assert {'/healthz', '/readyz'} <= rules, rules\n"
+    ),
+    "worker": (
+        "import importlib, sys; from services import cli\n"
+        "module = importlib.import_module(f'services.{sys.argv[1]}.app')\n"
+        "service = module.create_service()\n"
+        "module.create_consumer(service)\n"
+        "assert cli._platform(service).settings.environment == 'production'\n"
+    ),
+}
+
+
+@pytest.mark.parametrize(("svc", "role"), [(s, r) for s in SERVICES for r in ("web", "worker")])
+def test_each_process_starts_up_with_the_environment_compose_gives_it(
+    services: dict[str, Any], required_variables: set[str], tmp_path: Path, svc: str, role: str
 ) -> None:
-    """Production settings are read at start-up (e.g. JWT); nothing here opens a connection."""
-    module = importlib.import_module(f"services.{svc}.app")
-    for role in ("web", "worker"):
-        variables = dummy_values(required_variables)
-        environment = {
-            name: interpolate(value, variables)
-            for name, value in environment_of(services[f"{svc}-{role}"]).items()
-        }
-        environment["JWT_PUBLIC_KEY_FILE"] = str(rsa_public_key_file(tmp_path))
-        if role == "web":
-            app = module.create_app(environment)
-            rules = {rule.rule for rule in app.url_map.iter_rules()}
-            assert {"/healthz", "/readyz"} <= rules
-        else:
-            service = module.create_service(environment)
-            assert module.create_consumer(service) is not None
+    """Production settings (database, broker, JWT) are read at start-up; nothing connects yet.
+
+    A fresh interpreter each time, as in the container: a service's tables are module-level, so
+    one process builds a service once.
+    """
+    service = services[f"{svc}-{role}"]
+    variables = dummy_values(required_variables)
+    environment = {k: interpolate(v, variables) for k, v in environment_of(service).items()}
+    environment["JWT_PUBLIC_KEY_FILE"] = str(rsa_public_key_file(tmp_path))
+    environment["PYTHONPATH"] = str(ROOT)
+    environment["PATH"] = os.environ.get("PATH", "")
+    argument = command_of(service)[-1]
+    result = subprocess.run(
+        [sys.executable, "-c", _START_UP[role], argument],
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert not list(tmp_path.glob("var")), "a production process fell back to SQLite files"
 
 
 @pytest.mark.parametrize("svc", SERVICES)
@@ -327,7 +355,10 @@ def test_rabbitmq_and_postgres_keep_their_data_in_named_volumes(
     compose: dict[str, Any], services: dict[str, Any]
 ) -> None:
     declared = set(compose.get("volumes") or {})
-    for name, target in (("rabbitmq", "/var/lib/rabbitmq"), ("postgres", "/var/lib/postgresql/data")):
+    for name, target in (
+        ("rabbitmq", "/var/lib/rabbitmq"),
+        ("postgres", "/var/lib/postgresql/data"),
+    ):
         mounts = {v.split(":")[1]: v.split(":")[0] for v in services[name]["volumes"]}
         assert mounts.get(target) in declared, f"{name} keeps {target} in no named volume"
     assert services["rabbitmq"].get("hostname"), "the node name must survive re-creation"

@@ -1,0 +1,240 @@
+"""`make bench`: the first figures of SPEC §11, in one run, ending with one JSON line.
+
+1. The raw engine rate (SpiffWorkflow start + serialize per second, no I/O).
+2. The distributed profile (gunicorn web + worker per service, RabbitMQ, PostgreSQL) under a
+   burst of released tasks: tasks/s from the first POST until every task is assigned, has its
+   inbox item and is counted; per-task latency (release → all three done), p50 and p99, and
+   where the time goes per stage; the peak RSS of every process.
+Needs PostgreSQL and RabbitMQ on 127.0.0.1 (as in CI). It creates and drops its own databases
+and vhost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psutil
+import psycopg
+import requests
+
+from bench.spiff_raw import measure
+from services.distributed import SERVICES, Cluster
+from shared.auth import AuthSettings, mint_token
+from shared.calendar import local_date
+
+SECRET = "bench-secret-0123456789-0123456789-abcdef"
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments().parse_args(argv)
+    print(f"1/2 Tốc độ thô của SpiffWorkflow ({args.raw_seconds:g} s)...", flush=True)
+    raw = measure(args.raw_seconds)
+    print(f"    {raw:,.0f} instances/s (start + serialize)")
+    print(f"2/2 Hồ sơ phân tán: {args.documents} văn bản × {args.tasks} nhiệm vụ...", flush=True)
+    with _infrastructure() as env:
+        figures = _distributed_run(env, args)
+    figures["spiff_start_serialize_per_s"] = round(raw, 1)
+    figures["ratio_to_raw"] = round(figures["released_tasks_per_s"] / raw, 3)
+    _report(figures)
+    print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
+    return 0
+
+
+def _arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="bench.run")
+    parser.add_argument("--raw-seconds", type=float, default=5.0)
+    parser.add_argument("--documents", type=int, default=100)
+    parser.add_argument("--tasks", type=int, default=20, help="tasks per document")
+    parser.add_argument("--clients", type=int, default=4)
+    return parser
+
+
+class _infrastructure:
+    """Fresh databases and a vhost for one run, removed afterwards."""
+
+    def __enter__(self) -> dict[str, str]:
+        suffix = uuid.uuid4().hex[:8]
+        self.databases = {s: f"nv_bench_{s}_{suffix}" for s in SERVICES}
+        self.vhost = f"nv_bench_{suffix}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            for name in self.databases.values():
+                conn.execute(f'CREATE DATABASE "{name}"')
+        subprocess.run(["rabbitmqctl", "add_vhost", self.vhost], check=True, capture_output=True)
+        subprocess.run(["rabbitmqctl", "set_permissions", "-p", self.vhost, "guest", ".*", ".*",
+                        ".*"], check=True, capture_output=True)
+        env = {"NHIEMVU_ENV": "production", "JWT_SECRET": SECRET, "LOG_LEVEL": "WARNING",
+               "BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+               "OUTBOX_POLL_SECONDS": "0.2"}
+        for service, name in self.databases.items():
+            env[f"{service.upper()}_DATABASE_URL"] = (
+                f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+        return env
+
+    def __exit__(self, *_: object) -> None:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            for name in self.databases.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        subprocess.run(["rabbitmqctl", "delete_vhost", self.vhost], capture_output=True)
+
+
+def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    import os
+
+    full_env = {**os.environ, **env}
+    ports = {s: 18101 + i for i, s in enumerate(SERVICES)}
+    cluster = Cluster(full_env, ports, Path(tempfile.mkdtemp(prefix="nv-bench-")))
+    cluster.migrate()
+    cluster.start()
+    try:
+        sampler = _RssSampler(cluster)
+        sampler.start()
+        began = time.monotonic()
+        _post_documents(cluster, args)
+        posted = time.monotonic()
+        expected = args.documents * args.tasks
+        _wait_until_done(env, expected)
+        elapsed = time.monotonic() - began
+        sampler.stop()
+        latencies, stages = _latencies(env)
+    finally:
+        cluster.stop()
+    return {
+        "tasks": expected,
+        "released_tasks_per_s": round(expected / elapsed, 1),
+        "post_seconds": round(posted - began, 2),
+        "total_seconds": round(elapsed, 2),
+        "latency_p50_ms": round(_percentile(latencies, 50) * 1000, 1),
+        "latency_p99_ms": round(_percentile(latencies, 99) * 1000, 1),
+        "stage_p50_ms": {k: round(_percentile(v, 50) * 1000, 1) for k, v in stages.items()},
+        "rss_peak_mb": {k: round(v / 2**20, 1) for k, v in sorted(sampler.peaks.items())},
+    }
+
+
+def _post_documents(cluster: Cluster, args: argparse.Namespace) -> None:
+    settings = AuthSettings(mode="hs256", secret=SECRET, public_key=None, jwks_url=None,
+                            issuer=None, audience=None)
+    token = mint_token(settings, sub="bench", name="bench", unit="VP_UBND", roles=["office"])
+    today = local_date(datetime.now(UTC))
+    units = ["SO_TC", "SO_XD", "SO_YT", "SO_GDDT", "SO_NV", "SO_TP", "14812", "14758"]
+    url = f"{cluster.url('intake')}/api/intake/documents"
+
+    def post(index: int) -> None:
+        body = {
+            "source_id": f"bench-{index}-{uuid.uuid4().hex[:6]}", "number": f"{index + 1}/UBND-TH",
+            "type": "cong_van", "assigned_by": "ubnd_tinh",
+            "signer": {"name": "Người ký", "position": "Chủ tịch UBND tỉnh"},
+            "issued_on": today.isoformat(), "urgency": "thuong", "secrecy": None,
+            "summary": f"Văn bản đo tải số {index}", "release": True,
+            "tasks": [{"content": f"Nhiệm vụ {index}.{n}", "lead_unit": units[n % len(units)],
+                       "coordinating_units": [], "cadence": None,
+                       "due_on": (today + timedelta(days=15)).isoformat()}
+                      for n in range(args.tasks)],
+        }
+        answer = requests.post(url, json=body, headers={"Authorization": f"Bearer {token}"},
+                               timeout=60)
+        answer.raise_for_status()
+
+    with ThreadPoolExecutor(args.clients) as pool:
+        list(pool.map(post, range(args.documents)))
+
+
+def _count(env: dict[str, str], service: str, sql: str) -> int:
+    url = env[f"{service.upper()}_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")
+    with psycopg.connect(url) as conn:
+        row = conn.execute(sql).fetchone()
+        return int(row[0]) if row else 0
+
+
+def _wait_until_done(env: dict[str, str], expected: int, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    checks = {
+        "workflow": "SELECT count(*) FROM task_instances",
+        "notify": "SELECT count(*) FROM inbox_items WHERE event_type = 'task.assigned'",
+        "reporting": "SELECT count(*) FROM task_facts",
+    }
+    while time.monotonic() < deadline:
+        counts = {s: _count(env, s, sql) for s, sql in checks.items()}
+        print(f"\r    {counts}", end="", flush=True)
+        if all(c >= expected for c in counts.values()):
+            print()
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"not done after {timeout}s: {counts}")
+
+
+def _latencies(env: dict[str, str]) -> tuple[list[float], dict[str, list[float]]]:
+    def rows(service: str, sql: str) -> dict[str, datetime]:
+        url = env[f"{service.upper()}_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")
+        with psycopg.connect(url) as conn:
+            return {r[0]: r[1] for r in conn.execute(sql)}
+
+    released = rows("intake", "SELECT t.id, d.released_at FROM tasks t "
+                              "JOIN documents d ON d.id = t.document_id")
+    assigned = rows("workflow", "SELECT task_id, created_at FROM task_instances")
+    inboxed = rows("notify", "SELECT task_id, created_at FROM inbox_items")
+    counted = rows("reporting", "SELECT task_id, updated_at FROM task_facts")
+    latencies, stages = [], {"release_to_assigned": [], "assigned_to_inbox": [],
+                             "assigned_to_counted": []}
+    for task_id, start in released.items():
+        done = max(assigned[task_id], inboxed[task_id], counted[task_id])
+        latencies.append((done - start).total_seconds())
+        stages["release_to_assigned"].append((assigned[task_id] - start).total_seconds())
+        stages["assigned_to_inbox"].append((inboxed[task_id] - assigned[task_id]).total_seconds())
+        stages["assigned_to_counted"].append(
+            (counted[task_id] - assigned[task_id]).total_seconds())
+    return latencies, stages
+
+
+class _RssSampler(threading.Thread):
+    def __init__(self, cluster: Cluster) -> None:
+        super().__init__(daemon=True)
+        self.cluster = cluster
+        self.peaks: dict[str, int] = {}
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            for name, process in self.cluster.processes.items():
+                try:
+                    parent = psutil.Process(process.pid)
+                    for index, proc in enumerate([parent, *parent.children(recursive=True)]):
+                        key = name if index == 0 else f"{name}[{index}]"
+                        self.peaks[key] = max(self.peaks.get(key, 0), proc.memory_info().rss)
+                except psutil.Error:
+                    continue
+            self._halt.wait(0.5)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def _report(figures: dict[str, Any]) -> None:
+    print(f"    {figures['released_tasks_per_s']:,.1f} nhiệm vụ/s (mục tiêu 500), "
+          f"{figures['ratio_to_raw']:.3f} × tốc độ thô (mục tiêu ≥ 0,3)")
+    print(f"    độ trễ p50 {figures['latency_p50_ms']} ms, p99 {figures['latency_p99_ms']} ms")
+    print(f"    theo chặng (p50, ms): {figures['stage_p50_ms']}")
+    print(f"    RSS đỉnh (MB): {figures['rss_peak_mb']}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""The intake service's HTTP API on SQLite (no other service running): what it lets in."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from datetime import datetime
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from services.intake.app import create_app, create_service
+from shared.auth import AuthSettings, mint_token
+from shared.calendar import TZ
+from shared.clock import FixedClock
+
+SECRET = "integration-secret-0123456789-0123456789"
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)  # a Tuesday
+
+
+@pytest.fixture()
+def intake(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
+    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
+    service = create_service(env, clock=FixedClock(NOW))
+    service.migrate()
+    service.test_client = create_app(service).test_client()
+    service.data_dir = tmp_path
+    yield service
+    service.platform.stop()
+
+
+def token(role: str, unit: str | None = "VP_UBND") -> dict[str, str]:
+    settings = AuthSettings(mode="hs256", secret=SECRET, public_key=None, jwks_url=None,
+                            issuer=None, audience=None)
+    value = mint_token(settings, sub=f"{role}-1", name=role, unit=unit, roles=[role])
+    return {"Authorization": f"Bearer {value}"}
+
+
+def document(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "source_id": f"qlvb-{uuid.uuid4().hex}", "number": "25/2026/CT-UBND", "type": "chi_thi",
+        "assigned_by": "chu_tich", "signer": {"name": "Đỗ Minh Tuấn", "position": "Chủ tịch"},
+        "issued_on": "2026-11-27", "urgency": "thuong", "secrecy": None,
+        "summary": "Về tăng cường quản lý đất đai", "release": False,
+        "tasks": [{"content": "Kiểm tra việc sử dụng đất", "lead_unit": "SO_NNMT",
+                   "coordinating_units": ["14812"], "due_on": "2026-12-31", "cadence": None}],
+    }
+    body.update(overrides)
+    return body
+
+
+def post(client: FlaskClient, body: Any, role: str = "office", **kwargs: Any) -> Any:
+    return client.post("/api/intake/documents", json=body, headers=token(role), **kwargs)
+
+
+def test_a_classified_document_is_refused_and_nothing_of_it_is_stored_D5_2d(
+    intake: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    marker = f"BIMAT{uuid.uuid4().hex[:10]}"
+    body = document(secrecy="toi_mat", summary=f"Kế hoạch {marker}",
+                    tasks=[{"content": marker, "lead_unit": "SO_TC", "coordinating_units": [],
+                            "due_on": "2026-12-31", "cadence": None}])
+    answer = post(intake.test_client, body)
+
+    assert answer.status_code == 422
+    problem = answer.get_json()
+    assert problem["article"] == "Đ5.2d" and "Điều 5" in problem["detail"]
+    assert marker not in answer.get_data(as_text=True)
+    intake.platform.database.dispose()
+    for path in intake.data_dir.rglob("*"):
+        if path.is_file():
+            assert marker.encode() not in path.read_bytes(), path
+    assert marker not in caplog.text
+    with intake.platform.database.read() as conn:
+        from services.intake.store import documents, refusals
+        assert conn.execute(select(documents)).first() is None
+        refusal = conn.execute(select(refusals)).mappings().one()
+    assert refusal["source_id"] == body["source_id"] and "Đ5.2d" in refusal["reason"]
+
+
+def test_a_document_posted_twice_creates_nothing_new(intake: Any) -> None:
+    body = document()
+    first = post(intake.test_client, body)
+    again = post(intake.test_client, body)
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert [t["id"] for t in again.get_json()["tasks"]] == [
+        t["id"] for t in first.get_json()["tasks"]]
+
+
+def test_the_same_source_id_with_other_content_is_a_conflict(intake: Any) -> None:
+    body = document()
+    assert post(intake.test_client, body).status_code == 201
+    changed = dict(body, summary="Nội dung khác")
+    assert post(intake.test_client, changed).status_code == 409
+
+
+def test_an_unknown_unit_is_a_422_naming_the_field(intake: Any) -> None:
+    body = document(tasks=[{"content": "x", "lead_unit": "SO_KHONG_CO",
+                            "coordinating_units": [], "due_on": "2026-12-31", "cadence": None}])
+    answer = post(intake.test_client, body)
+    assert answer.status_code == 422
+    assert "lead_unit" in answer.get_json()["errors"]["tasks"]["0"]
+
+
+def test_a_due_date_before_the_issue_date_is_refused(intake: Any) -> None:
+    body = document(tasks=[{"content": "x", "lead_unit": "SO_TC", "coordinating_units": [],
+                            "due_on": "2026-11-01", "cadence": None}])
+    answer = post(intake.test_client, body)
+    assert answer.status_code == 422
+    assert "due_on" in answer.get_json()["errors"]["tasks"]["0"]
+
+
+def test_an_undated_task_needs_a_reporting_cadence_D6_2b(intake: Any) -> None:
+    body = document(tasks=[{"content": "x", "lead_unit": "SO_TC", "coordinating_units": [],
+                            "due_on": None, "cadence": None}])
+    answer = post(intake.test_client, body)
+    assert answer.status_code == 422
+    assert "cadence" in json.dumps(answer.get_json()["errors"])
+
+
+def test_a_wrong_number_is_a_422_naming_number(intake: Any) -> None:
+    answer = post(intake.test_client, document(number="25/2026/qđ-UBND"))
+    assert answer.status_code == 422
+    assert "number" in answer.get_json()["errors"]
+
+
+def test_a_document_from_the_document_system_lands_as_received(intake: Any) -> None:
+    answer = post(intake.test_client, document(release=True), role="qlvb")
+    assert answer.status_code == 201
+    assert answer.get_json()["status"] == "received"
+    assert answer.get_json()["intake_deadline"] == "2026-11-30"
+
+
+def test_releasing_publishes_its_tasks_and_flags_a_late_release_D6_1b(intake: Any) -> None:
+    created = post(intake.test_client, document(), role="qlvb").get_json()
+    assert intake.test_client.post(f"/api/intake/documents/{created['id']}/release",
+                                   headers=token("qlvb")).status_code == 403
+    released = intake.test_client.post(f"/api/intake/documents/{created['id']}/release",
+                                       headers=token("office"))
+    assert released.status_code == 200
+    assert released.get_json()["status"] == "released"
+    # Issued Friday 27/11, ordinary: the deadline was Monday 30/11; released Tuesday 1/12 (Đ6.1b).
+    assert released.get_json()["released_late"] is True
+    with intake.platform.database.read() as conn:
+        outbox = intake.platform.tables.outbox
+        types = [row.event_type for row in conn.execute(select(outbox.c.event_type))]
+    assert types.count("task.released") == 1 and "document.released" in types
+    again = intake.test_client.post(f"/api/intake/documents/{created['id']}/release",
+                                    headers=token("office"))
+    assert again.status_code == 409
+
+
+def test_units_list_the_office_departments_and_166_communes_and_wards(intake: Any) -> None:
+    answer = intake.test_client.get("/api/intake/units?limit=500", headers=token("unit_officer",
+                                                                                   "SO_TC"))
+    units = answer.get_json()
+    kinds = [u["kind"] for u in units["items"]]
+    assert kinds.count("commune") + kinds.count("ward") == 166
+    assert kinds.count("ward") == 19 and "office" in kinds
+    found = intake.test_client.get("/api/intake/units?q=ham rong", headers=token("office"))
+    assert [u["name"] for u in found.get_json()["items"]] == ["Phường Hàm Rồng"]
+
+
+def test_search_ignores_diacritics(intake: Any) -> None:
+    post(intake.test_client, document(summary="Về quản lý đất đai ở Thanh Hóa"))
+    found = intake.test_client.get("/api/intake/documents?q=quan ly dat dai",
+                                   headers=token("office"))
+    assert found.get_json()["total"] == 1
