@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", default=None)
     token.add_argument("--name", default=None)
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds; 0 = no expiry")
+    token.add_argument("--private-key-file", default=None,
+                       help="PEM private key: sign RS256 (staging) instead of HS256")
     token.set_defaults(run=_token)
 
     migrate = commands.add_parser("migrate", help="apply a service's database migrations")
@@ -103,10 +105,18 @@ def _until_signalled(stop: Any) -> None:
 
 
 def _token(args: argparse.Namespace) -> int:
-    settings = AuthSettings.from_env()
     sub = args.sub or f"{args.role[0]}@{args.unit or 'tinh'}"
+    private_key = None
+    if args.private_key_file:
+        with open(args.private_key_file, encoding="utf-8") as handle:
+            private_key = handle.read()
+        settings = AuthSettings(mode="rs256", secret=None, public_key=None, jwks_url=None,
+                                issuer=os.environ.get("JWT_ISSUER"),
+                                audience=os.environ.get("JWT_AUDIENCE"))
+    else:
+        settings = AuthSettings.from_env()
     print(mint_token(settings, sub=sub, name=args.name or sub, unit=args.unit, roles=args.role,
-                     ttl_seconds=args.ttl or None))
+                     ttl_seconds=args.ttl or None, private_key=private_key))
     return 0
 
 

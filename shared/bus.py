@@ -26,13 +26,15 @@ class Bus:
     def is_memory(self) -> bool:
         return self.url.startswith("memory://")
 
-    def connection(self) -> Connection:
+    def connection(self, *, heartbeat: int = 30) -> Connection:
+        """A new connection. Pass heartbeat=0 for one that only publishes: heartbeats are only
+        read while draining events, so a publish-only connection would be dropped when idle."""
         if self.is_memory:
             # The in-process broker is polled; keep hops snappy without burning the CPU.
             return Connection(self.url, transport_options={"polling_interval": 0.01})
         return Connection(
             self.url,
-            heartbeat=30,
+            heartbeat=heartbeat,
             transport_options={"confirm_publish": True},
             connect_timeout=5,
         )

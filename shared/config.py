@@ -73,6 +73,11 @@ class PlatformSettings:
         data_dir = Path(env_str(env, "DATA_DIR", "./var"))
         default_db = f"sqlite:///{data_dir / (service + '.db')}"
         delays = env_str(env, "BUS_RETRY_DELAYS", "1,10,60")
+        if environment == PRODUCTION:
+            # Falling back to SQLite or the in-process bus would lose events silently.
+            for required in (f"{service.upper()}_DATABASE_URL", "BROKER_URL"):
+                if not env.get(required, "").strip():
+                    raise ValueError(f"{required} must be set when NHIEMVU_ENV=production")
         return cls(
             service=service,
             environment=environment,

@@ -83,7 +83,7 @@ class EventConsumer:
 
     def _consume(self) -> None:
         bus = self.platform.bus
-        with bus.connection() as conn, bus.connection() as publish_conn:
+        with bus.connection() as conn, bus.connection(heartbeat=0) as publish_conn:
             conn.ensure_connection(max_retries=3)
             publish_conn.ensure_connection(max_retries=3)
             event_types = SUBSCRIPTIONS[self.service]
@@ -108,7 +108,6 @@ class EventConsumer:
                         conn.drain_events(timeout=0.5)
                     except TimeoutError:
                         conn.heartbeat_check()
-                        publish_conn.heartbeat_check()
 
     # -- one message -----------------------------------------------------------------------
     def _on_message(self, message: Message) -> None:
@@ -204,6 +203,6 @@ class EventConsumer:
 
     def _require_producer(self) -> Producer:
         if self._producer is None:
-            conn: Connection = self.platform.bus.connection()
+            conn: Connection = self.platform.bus.connection(heartbeat=0)
             self._producer = Producer(conn.default_channel)
         return self._producer

@@ -203,6 +203,10 @@ def make_event(
         envelope["subject"] = subject
     if correlation_id is not None:
         envelope["correlationid"] = correlation_id
+    # The envelope too: a naive time or an empty source would be refused by every consumer.
+    envelope_errors = _ENVELOPE.validate(envelope)
+    if envelope_errors:
+        raise EventError("invalid CloudEvent envelope", envelope_errors)
     return envelope
 
 

@@ -58,6 +58,6 @@ def configure_logging(level: str | None = None) -> None:
     handler.addFilter(_CorrelationFilter())
     handler._nhiemvu = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    root.setLevel(level or os.environ.get("LOG_LEVEL", "INFO"))
+    root.setLevel((level or os.environ.get("LOG_LEVEL", "INFO")).upper())
     # Request lines from the development server duplicate our own access log.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

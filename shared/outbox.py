@@ -121,7 +121,8 @@ class OutboxRelay:
 
     def _ensure_producer(self) -> Producer:
         if self._producer is None:
-            self._connection = self.bus.connection()
+            # Publish-only and idle between events: no heartbeats, or the broker drops it.
+            self._connection = self.bus.connection(heartbeat=0)
             self._connection.ensure_connection(max_retries=3)
             self.bus.declare_all(self._connection)
             self._producer = Producer(self._connection.default_channel)

@@ -6,12 +6,14 @@ Each test gets a fresh vhost (conftest.rabbit_vhost) and SQLite files in tmp_pat
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
+from shared.bus import Bus
 from shared.consumer import ATTEMPT_HEADER, REASON_HEADER
 from tests.conftest import rabbitmqctl_json
 from tests.integration.buskit import TinyService, unit_event, wait_until
@@ -175,3 +177,26 @@ def test_a_burst_of_failing_events_is_processed_one_message_at_a_time(make_servi
     )
     assert all(service.attempts[f"loi-{n}"] == 2 for n in range(count))
     assert depth["max"] == 1
+
+
+def test_publishing_connections_survive_an_idle_spell_longer_than_the_heartbeat(
+    make_service, monkeypatch, caplog
+):
+    # With 1 s heartbeats the broker drops a connection whose heartbeats nobody reads after
+    # about 2 s of silence; the relay and the consumer's retry publisher sit idle like that.
+    connection = Bus.connection
+    monkeypatch.setattr(
+        Bus, "connection", lambda self, heartbeat=1: connection(self, heartbeat=heartbeat)
+    )
+    service = make_service(BUS_RETRY_DELAYS="1")
+    service.fail_times["sau-khi-nghi"] = 1
+    service.emit("truoc-khi-nghi")
+    service.wait_applied("truoc-khi-nghi")
+    time.sleep(3.5)  # deliberately idle: nothing to poll for
+    caplog.clear()
+    service.emit("sau-khi-nghi")
+    service.wait_applied("sau-khi-nghi")
+
+    assert service.attempts["sau-khi-nghi"] == 2
+    failures = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert failures == []
