@@ -72,14 +72,22 @@ class _infrastructure:
             for name in self.databases.values():
                 conn.execute(f'CREATE DATABASE "{name}"')
         subprocess.run(["rabbitmqctl", "add_vhost", self.vhost], check=True, capture_output=True)
-        subprocess.run(["rabbitmqctl", "set_permissions", "-p", self.vhost, "guest", ".*", ".*",
-                        ".*"], check=True, capture_output=True)
-        env = {"NHIEMVU_ENV": "production", "JWT_SECRET": SECRET, "LOG_LEVEL": "WARNING",
-               "BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
-               "OUTBOX_POLL_SECONDS": "0.2"}
+        subprocess.run(
+            ["rabbitmqctl", "set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+        )
+        env = {
+            "NHIEMVU_ENV": "production",
+            "JWT_SECRET": SECRET,
+            "LOG_LEVEL": "WARNING",
+            "BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}",
+            "OUTBOX_POLL_SECONDS": "0.2",
+        }
         for service, name in self.databases.items():
             env[f"{service.upper()}_DATABASE_URL"] = (
-                f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}")
+                f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+            )
         return env
 
     def __exit__(self, *_: object) -> None:
@@ -123,8 +131,9 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
 
 
 def _post_documents(cluster: Cluster, args: argparse.Namespace) -> None:
-    settings = AuthSettings(mode="hs256", secret=SECRET, public_key=None, jwks_url=None,
-                            issuer=None, audience=None)
+    settings = AuthSettings(
+        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
+    )
     token = mint_token(settings, sub="bench", name="bench", unit="VP_UBND", roles=["office"])
     today = local_date(datetime.now(UTC))
     units = ["SO_TC", "SO_XD", "SO_YT", "SO_GDDT", "SO_NV", "SO_TP", "14812", "14758"]
@@ -132,18 +141,30 @@ def _post_documents(cluster: Cluster, args: argparse.Namespace) -> None:
 
     def post(index: int) -> None:
         body = {
-            "source_id": f"bench-{index}-{uuid.uuid4().hex[:6]}", "number": f"{index + 1}/UBND-TH",
-            "type": "cong_van", "assigned_by": "ubnd_tinh",
+            "source_id": f"bench-{index}-{uuid.uuid4().hex[:6]}",
+            "number": f"{index + 1}/UBND-TH",
+            "type": "cong_van",
+            "assigned_by": "ubnd_tinh",
             "signer": {"name": "Người ký", "position": "Chủ tịch UBND tỉnh"},
-            "issued_on": today.isoformat(), "urgency": "thuong", "secrecy": None,
-            "summary": f"Văn bản đo tải số {index}", "release": True,
-            "tasks": [{"content": f"Nhiệm vụ {index}.{n}", "lead_unit": units[n % len(units)],
-                       "coordinating_units": [], "cadence": None,
-                       "due_on": (today + timedelta(days=15)).isoformat()}
-                      for n in range(args.tasks)],
+            "issued_on": today.isoformat(),
+            "urgency": "thuong",
+            "secrecy": None,
+            "summary": f"Văn bản đo tải số {index}",
+            "release": True,
+            "tasks": [
+                {
+                    "content": f"Nhiệm vụ {index}.{n}",
+                    "lead_unit": units[n % len(units)],
+                    "coordinating_units": [],
+                    "cadence": None,
+                    "due_on": (today + timedelta(days=15)).isoformat(),
+                }
+                for n in range(args.tasks)
+            ],
         }
-        answer = requests.post(url, json=body, headers={"Authorization": f"Bearer {token}"},
-                               timeout=60)
+        answer = requests.post(
+            url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
         answer.raise_for_status()
 
     with ThreadPoolExecutor(args.clients) as pool:
@@ -180,20 +201,22 @@ def _latencies(env: dict[str, str]) -> tuple[list[float], dict[str, list[float]]
         with psycopg.connect(url) as conn:
             return {r[0]: r[1] for r in conn.execute(sql)}
 
-    released = rows("intake", "SELECT t.id, d.released_at FROM tasks t "
-                              "JOIN documents d ON d.id = t.document_id")
+    released = rows(
+        "intake", "SELECT t.id, d.released_at FROM tasks t JOIN documents d ON d.id = t.document_id"
+    )
     assigned = rows("workflow", "SELECT task_id, created_at FROM task_instances")
     inboxed = rows("notify", "SELECT task_id, created_at FROM inbox_items")
     counted = rows("reporting", "SELECT task_id, updated_at FROM task_facts")
-    latencies, stages = [], {"release_to_assigned": [], "assigned_to_inbox": [],
-                             "assigned_to_counted": []}
+    latencies, stages = (
+        [],
+        {"release_to_assigned": [], "assigned_to_inbox": [], "assigned_to_counted": []},
+    )
     for task_id, start in released.items():
         done = max(assigned[task_id], inboxed[task_id], counted[task_id])
         latencies.append((done - start).total_seconds())
         stages["release_to_assigned"].append((assigned[task_id] - start).total_seconds())
         stages["assigned_to_inbox"].append((inboxed[task_id] - assigned[task_id]).total_seconds())
-        stages["assigned_to_counted"].append(
-            (counted[task_id] - assigned[task_id]).total_seconds())
+        stages["assigned_to_counted"].append((counted[task_id] - assigned[task_id]).total_seconds())
     return latencies, stages
 
 
@@ -229,8 +252,10 @@ def _percentile(values: list[float], pct: float) -> float:
 
 
 def _report(figures: dict[str, Any]) -> None:
-    print(f"    {figures['released_tasks_per_s']:,.1f} nhiệm vụ/s (mục tiêu 500), "
-          f"{figures['ratio_to_raw']:.3f} × tốc độ thô (mục tiêu ≥ 0,3)")
+    print(
+        f"    {figures['released_tasks_per_s']:,.1f} nhiệm vụ/s (mục tiêu 500), "
+        f"{figures['ratio_to_raw']:.3f} × tốc độ thô (mục tiêu ≥ 0,3)"
+    )
     print(f"    độ trễ p50 {figures['latency_p50_ms']} ms, p99 {figures['latency_p99_ms']} ms")
     print(f"    theo chặng (p50, ms): {figures['stage_p50_ms']}")
     print(f"    RSS đỉnh (MB): {figures['rss_peak_mb']}")

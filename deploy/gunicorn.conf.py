@@ -20,7 +20,7 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
-def post_worker_init(worker):  # noqa: ANN001 - gunicorn's hook signature
+def post_worker_init(worker):
     from shared.logs import configure_logging
 
     configure_logging()
@@ -29,7 +29,7 @@ def post_worker_init(worker):  # noqa: ANN001 - gunicorn's hook signature
         platform.start()
 
 
-def worker_exit(_server, worker):  # noqa: ANN001
+def worker_exit(_server, worker):
     platform = getattr(worker, "wsgi", None) and worker.wsgi.extensions.get("nhiemvu")
     if platform is not None:
         platform.stop()

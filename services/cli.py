@@ -44,8 +44,11 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", default=None)
     token.add_argument("--name", default=None)
     token.add_argument("--ttl", type=int, default=8 * 3600, help="seconds; 0 = no expiry")
-    token.add_argument("--private-key-file", default=None,
-                       help="PEM private key: sign RS256 (staging) instead of HS256")
+    token.add_argument(
+        "--private-key-file",
+        default=None,
+        help="PEM private key: sign RS256 (staging) instead of HS256",
+    )
     token.set_defaults(run=_token)
 
     migrate = commands.add_parser("migrate", help="apply a service's database migrations")
@@ -86,14 +89,16 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _welcome(host: str, port: int) -> str:
     base = f"http://{host}:{port}"
-    return "\n".join([
-        f"Nhiệm vụ đang chạy tại {base} (chế độ phát triển, SQLite + bus trong tiến trình).",
-        "Lấy token để gọi API, ví dụ:",
-        "  .venv/bin/nhiemvu token --role office --unit VP_UBND",
-        "  .venv/bin/nhiemvu token --role unit_officer --unit SO_TC",
-        f"  curl -H \"Authorization: Bearer $TOKEN\" {base}/api/workflow/tasks",
-        f"Tài liệu API: {base}/api/intake/openapi.json (và workflow, notify, reporting).",
-    ])
+    return "\n".join(
+        [
+            f"Nhiệm vụ đang chạy tại {base} (chế độ phát triển, SQLite + bus trong tiến trình).",
+            "Lấy token để gọi API, ví dụ:",
+            "  .venv/bin/nhiemvu token --role office --unit VP_UBND",
+            "  .venv/bin/nhiemvu token --role unit_officer --unit SO_TC",
+            f'  curl -H "Authorization: Bearer $TOKEN" {base}/api/workflow/tasks',
+            f"Tài liệu API: {base}/api/intake/openapi.json (và workflow, notify, reporting).",
+        ]
+    )
 
 
 def _until_signalled(stop: Any) -> None:
@@ -110,13 +115,27 @@ def _token(args: argparse.Namespace) -> int:
     if args.private_key_file:
         with open(args.private_key_file, encoding="utf-8") as handle:
             private_key = handle.read()
-        settings = AuthSettings(mode="rs256", secret=None, public_key=None, jwks_url=None,
-                                issuer=os.environ.get("JWT_ISSUER"),
-                                audience=os.environ.get("JWT_AUDIENCE"))
+        settings = AuthSettings(
+            mode="rs256",
+            secret=None,
+            public_key=None,
+            jwks_url=None,
+            issuer=os.environ.get("JWT_ISSUER"),
+            audience=os.environ.get("JWT_AUDIENCE"),
+        )
     else:
         settings = AuthSettings.from_env()
-    print(mint_token(settings, sub=sub, name=args.name or sub, unit=args.unit, roles=args.role,
-                     ttl_seconds=args.ttl or None, private_key=private_key))
+    print(
+        mint_token(
+            settings,
+            sub=sub,
+            name=args.name or sub,
+            unit=args.unit,
+            roles=args.role,
+            ttl_seconds=args.ttl or None,
+            private_key=private_key,
+        )
+    )
     return 0
 
 

@@ -35,13 +35,21 @@ class Cluster:
 
     def migrate(self) -> None:
         for service in SERVICES:
-            subprocess.run([_bin("nhiemvu"), "migrate", service], env=self.env, check=True,
-                           stdout=subprocess.DEVNULL, stderr=self._log(f"migrate-{service}"))
+            subprocess.run(
+                [_bin("nhiemvu"), "migrate", service],
+                env=self.env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=self._log(f"migrate-{service}"),
+            )
 
     def start_web(self, service: str) -> None:
         env = {**self.env, "PORT": str(self.ports[service])}
-        self._spawn(f"{service}-web", [_bin("gunicorn"), "-c", str(GUNICORN_CONF),
-                                      f"services.{service}.app:create_app()"], env)
+        self._spawn(
+            f"{service}-web",
+            [_bin("gunicorn"), "-c", str(GUNICORN_CONF), f"services.{service}.app:create_app()"],
+            env,
+        )
 
     def start_worker(self, service: str) -> None:
         self._spawn(f"{service}-worker", [_bin("nhiemvu"), "worker", service], self.env)
@@ -104,10 +112,10 @@ def ensure_databases(env: Mapping[str, str]) -> None:
     for service in SERVICES:
         url = make_url(env[f"{service.upper()}_DATABASE_URL"])
         admin = url.set(drivername="postgresql", database="postgres")
-        with psycopg.connect(admin.render_as_string(hide_password=False),
-                             autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                                  (url.database,)).fetchone()
+        with psycopg.connect(admin.render_as_string(hide_password=False), autocommit=True) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (url.database,)
+            ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{url.database}"')
 
@@ -118,8 +126,10 @@ def default_env(base: Mapping[str, str] | None = None, base_port: int = 8001) ->
     env.setdefault("JWT_SECRET", "nhiemvu-local-distributed-secret-0123456789")
     env.setdefault("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
     for service in SERVICES:
-        env.setdefault(f"{service.upper()}_DATABASE_URL",
-                       f"postgresql+psycopg://postgres@127.0.0.1:5432/nhiemvu_{service}")
+        env.setdefault(
+            f"{service.upper()}_DATABASE_URL",
+            f"postgresql+psycopg://postgres@127.0.0.1:5432/nhiemvu_{service}",
+        )
     return env
 
 
@@ -127,8 +137,9 @@ def main() -> int:
     base_port = int(os.environ.get("BASE_PORT", "8001"))
     env = default_env()
     ensure_databases(env)
-    cluster = Cluster(env, {s: base_port + i for i, s in enumerate(SERVICES)},
-                      ROOT / "var" / "logs")
+    cluster = Cluster(
+        env, {s: base_port + i for i, s in enumerate(SERVICES)}, ROOT / "var" / "logs"
+    )
     cluster.migrate()
     cluster.start()
     for service in SERVICES:

@@ -115,8 +115,9 @@ def install_clock_routes(app: Flask, clock: AdjustableClock) -> None:
     def post_clock() -> Any:
         body = request.get_json(silent=True)
         if not isinstance(body, dict) or not ({"advance", "now"} & body.keys()):
-            raise ValidationFailed("Cần 'advance' (ISO 8601, ví dụ P10D) hoặc 'now'.",
-                                   {"advance": ["Thiếu giá trị."]})
+            raise ValidationFailed(
+                "Cần 'advance' (ISO 8601, ví dụ P10D) hoặc 'now'.", {"advance": ["Thiếu giá trị."]}
+            )
         try:
             if "advance" in body:
                 duration = isodate.parse_duration(str(body["advance"]))
@@ -173,4 +174,3 @@ def build_system(env: Mapping[str, str] | None = None) -> EmbeddedSystem:
         notify=notify_app.create_service(environ, clock=clock, bus=bus),
         reporting=reporting_app.create_service(environ, clock=clock, bus=bus),
     )
-

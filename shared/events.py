@@ -214,8 +214,10 @@ def parse_event(body: bytes | str) -> Event:
     """Decode and validate a message body; raises EventError naming what is wrong."""
     try:
         raw = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EventError(f"body is not JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers bad UTF-8, bad syntax and over-long integers; RecursionError, nesting
+        # too deep for the decoder. Any of them escaping would make a poison message.
+        raise EventError(f"body is not JSON: {str(exc)[:200]}") from exc
     if not isinstance(raw, dict):
         raise EventError("body is not a JSON object")
     try:

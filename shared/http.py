@@ -147,8 +147,10 @@ def json_body(schema: Schema, content_types: Iterable[str] = JSON_TYPES) -> Any:
     require_content_type(content_types)
     try:
         raw = json.loads(request.get_data(cache=True) or b"null")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedBody(f"Nội dung không phải JSON hợp lệ: {exc}") from exc
+    except (ValueError, RecursionError) as exc:
+        # ValueError: bad UTF-8 or syntax, or an integer too long to convert; RecursionError:
+        # nesting too deep. Both are the client's fault, never a 500.
+        raise MalformedBody(f"Nội dung không phải JSON hợp lệ: {str(exc)[:200]}") from exc
     if not isinstance(raw, dict):
         raise errors.ValidationFailed(
             "Nội dung phải là một đối tượng JSON.", {"_schema": ["Cần một đối tượng JSON."]}

@@ -87,7 +87,9 @@ def _psycopg_conninfo(database: str) -> str:
     from sqlalchemy.engine import make_url
 
     url = make_url(POSTGRES_SERVER_URL).set(database=database)
-    return url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://")
+    return url.render_as_string(hide_password=False).replace(
+        "postgresql+psycopg://", "postgresql://"
+    )
 
 
 def _admin_connection():  # type: ignore[no-untyped-def]

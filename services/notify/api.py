@@ -23,43 +23,74 @@ def build_router(service: Runtime) -> ApiRouter:
     inbox_query = schemas.InboxQuery()
     platform = service.platform
 
-    @router.route(f"{PREFIX}/inbox", query=schemas.InboxQuery, response=schemas.InboxPage,
-                  summary="Items addressed to the caller and to the caller's unit")
+    @router.route(
+        f"{PREFIX}/inbox",
+        query=schemas.InboxQuery,
+        response=schemas.InboxPage,
+        summary="Items addressed to the caller and to the caller's unit",
+    )
     def get_inbox() -> Any:
         caller = principal()
         args = query_args(inbox_query)
         with platform.database.read() as conn:
-            items, total, unread = store.inbox(conn, unit=caller.unit, sub=caller.sub,
-                                               unread=args["unread"], limit=args["limit"],
-                                               offset=args["offset"])
-        return {"items": [_item(i) for i in items], "total": total, "unread": unread,
-                "limit": args["limit"], "offset": args["offset"]}
+            items, total, unread = store.inbox(
+                conn,
+                unit=caller.unit,
+                sub=caller.sub,
+                unread=args["unread"],
+                limit=args["limit"],
+                offset=args["offset"],
+            )
+        return {
+            "items": [_item(i) for i in items],
+            "total": total,
+            "unread": unread,
+            "limit": args["limit"],
+            "offset": args["offset"],
+        }
 
-    @router.route(f"{PREFIX}/inbox/<item_id>/read", "POST", response=schemas.MarkedOut,
-                  summary="Mark one inbox item read")
+    @router.route(
+        f"{PREFIX}/inbox/<item_id>/read",
+        "POST",
+        response=schemas.MarkedOut,
+        summary="Mark one inbox item read",
+    )
     def post_read(item_id: str) -> Any:
         caller = principal()
         with platform.unit_of_work() as uow:
-            marked = store.mark_read(uow.conn, unit=caller.unit, sub=caller.sub,
-                                     item_id=item_id, at=uow.now)
+            marked = store.mark_read(
+                uow.conn, unit=caller.unit, sub=caller.sub, item_id=item_id, at=uow.now
+            )
         if not marked:
-            raise NotFound("Không có thông báo chưa đọc này trong hộp thư của bạn.",
-                           item_id=item_id)
+            raise NotFound(
+                "Không có thông báo chưa đọc này trong hộp thư của bạn.", item_id=item_id
+            )
         return {"marked": marked}
 
-    @router.route(f"{PREFIX}/inbox/read-all", "POST", response=schemas.MarkedOut,
-                  summary="Mark every inbox item of the caller read")
+    @router.route(
+        f"{PREFIX}/inbox/read-all",
+        "POST",
+        response=schemas.MarkedOut,
+        summary="Mark every inbox item of the caller read",
+    )
     def post_read_all() -> Any:
         caller = principal()
         with platform.unit_of_work() as uow:
-            marked = store.mark_read(uow.conn, unit=caller.unit, sub=caller.sub, item_id=None,
-                                     at=uow.now)
+            marked = store.mark_read(
+                uow.conn, unit=caller.unit, sub=caller.sub, item_id=None, at=uow.now
+            )
         return {"marked": marked}
 
     return router
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:
-    return {"id": row["id"], "event_type": row["event_type"], "title": row["title"],
-            "body": row["body"], "task_id": row["task_id"], "created_at": row["created_at"],
-            "read": row["read_at"] is not None}
+    return {
+        "id": row["id"],
+        "event_type": row["event_type"],
+        "title": row["title"],
+        "body": row["body"],
+        "task_id": row["task_id"],
+        "created_at": row["created_at"],
+        "read": row["read_at"] is not None,
+    }

@@ -50,13 +50,23 @@ def _summary(data: dict[str, Any]) -> str:
 
 
 def on_assigned(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
-    lead = [Message(r, "Nhiệm vụ mới được giao",
-                    f"{_summary(data)}\n{_due(data)} Đơn vị chủ trì: {unit_name(data['lead_unit'])}.")
-            for r in _lead(data)]
-    coordinating = [Message(r, "Nhiệm vụ phối hợp thực hiện",
-                            f"{_summary(data)}\n{_due(data)} Đơn vị chủ trì: "
-                            f"{unit_name(data['lead_unit'])}; đơn vị bạn phối hợp thực hiện.")
-                    for r in _coordinating(data)]
+    lead = [
+        Message(
+            r,
+            "Nhiệm vụ mới được giao",
+            f"{_summary(data)}\n{_due(data)} Đơn vị chủ trì: {unit_name(data['lead_unit'])}.",
+        )
+        for r in _lead(data)
+    ]
+    coordinating = [
+        Message(
+            r,
+            "Nhiệm vụ phối hợp thực hiện",
+            f"{_summary(data)}\n{_due(data)} Đơn vị chủ trì: "
+            f"{unit_name(data['lead_unit'])}; đơn vị bạn phối hợp thực hiện.",
+        )
+        for r in _coordinating(data)
+    ]
     return lead + coordinating
 
 

@@ -14,8 +14,15 @@ CHANNEL_INBOX = "inbox"
 
 def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
     data = event.data
-    store.upsert_unit(uow.conn, {"code": data["code"], "name": data["name"],
-                                 "kind": data["kind"], "active": data["active"]})
+    store.upsert_unit(
+        uow.conn,
+        {
+            "code": data["code"],
+            "name": data["name"],
+            "kind": data["kind"],
+            "active": data["active"],
+        },
+    )
 
 
 def on_task_event(uow: UnitOfWork, event: Event) -> None:

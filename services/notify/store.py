@@ -42,10 +42,20 @@ inbox_items = Table(
     Column("read_at", UtcDateTime()),
 )
 # Exactly one item per (event, recipient, channel), however often the event arrives.
-Index("ux_inbox_delivery", inbox_items.c.event_id, inbox_items.c.recipient_kind,
-      inbox_items.c.recipient, inbox_items.c.channel, unique=True)
-Index("ix_inbox_recipient", inbox_items.c.recipient_kind, inbox_items.c.recipient,
-      inbox_items.c.created_at)
+Index(
+    "ux_inbox_delivery",
+    inbox_items.c.event_id,
+    inbox_items.c.recipient_kind,
+    inbox_items.c.recipient,
+    inbox_items.c.channel,
+    unique=True,
+)
+Index(
+    "ix_inbox_recipient",
+    inbox_items.c.recipient_kind,
+    inbox_items.c.recipient,
+    inbox_items.c.created_at,
+)
 
 units = Table(
     "units",
@@ -69,10 +79,12 @@ def add_items(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 def upsert_unit(conn: Connection, row: dict[str, Any]) -> None:
     statement = _insert(conn)(units).values(**row)
-    conn.execute(statement.on_conflict_do_update(
-        index_elements=[units.c.code],
-        set_={"name": row["name"], "kind": row["kind"], "active": row["active"]},
-    ))
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[units.c.code],
+            set_={"name": row["name"], "kind": row["kind"], "active": row["active"]},
+        )
+    )
 
 
 def unit_names(conn: Connection, codes: set[str]) -> dict[str, str]:
@@ -85,8 +97,9 @@ def unit_names(conn: Connection, codes: set[str]) -> dict[str, str]:
 def _mine(unit: str | None, sub: str) -> Any:
     clauses = [and_(inbox_items.c.recipient_kind == "user", inbox_items.c.recipient == sub)]
     if unit:
-        clauses.append(and_(inbox_items.c.recipient_kind == "unit",
-                            inbox_items.c.recipient == unit))
+        clauses.append(
+            and_(inbox_items.c.recipient_kind == "unit", inbox_items.c.recipient == unit)
+        )
     return or_(*clauses)
 
 
@@ -101,14 +114,14 @@ def inbox(
         select(func.count()).where(_mine(unit, sub), inbox_items.c.read_at.is_(None))
     ).scalar_one()
     rows = conn.execute(
-        query.order_by(inbox_items.c.created_at.desc(), inbox_items.c.id).limit(limit)
+        query.order_by(inbox_items.c.created_at.desc(), inbox_items.c.id)
+        .limit(limit)
         .offset(offset)
     ).mappings()
     return [dict(row) for row in rows], total, unread_count
 
 
-def mark_read(conn: Connection, *, unit: str | None, sub: str, item_id: str | None,
-              at: Any) -> int:
+def mark_read(conn: Connection, *, unit: str | None, sub: str, item_id: str | None, at: Any) -> int:
     statement = update(inbox_items).where(_mine(unit, sub), inbox_items.c.read_at.is_(None))
     if item_id is not None:
         statement = statement.where(inbox_items.c.id == item_id)

@@ -24,23 +24,41 @@ def build_router(service: Runtime) -> ApiRouter:
     stats_query = schemas.StatsQuery()
     platform = service.platform
 
-    @router.route(f"{PREFIX}/stats", query=schemas.StatsQuery, response=schemas.StatsOut,
-                  summary="Tasks assigned in [from, to], counted at the cut-off, per unit")
+    @router.route(
+        f"{PREFIX}/stats",
+        query=schemas.StatsQuery,
+        response=schemas.StatsOut,
+        summary="Tasks assigned in [from, to], counted at the cut-off, per unit",
+    )
     def get_stats() -> Any:
         caller = principal()
         args = query_args(stats_query)
         unit = _unit_for(caller, args["unit"])
         as_of = domain.cut_off(args["to"], platform.clock.now())
         with platform.database.read() as conn:
-            rows = store.category_counts(conn, start=args["from_"], end=args["to"],
-                                         as_of=as_of, as_of_date=local_date(as_of), unit=unit)
+            rows = store.category_counts(
+                conn,
+                start=args["from_"],
+                end=args["to"],
+                as_of=as_of,
+                as_of_date=local_date(as_of),
+                unit=unit,
+            )
             names = store.unit_names(conn, [row["unit"] for row in rows])
         totals = {name: sum(row[name] for row in rows) for name in domain.CATEGORIES}
         return {
-            "from": args["from_"], "to": args["to"], "as_of": as_of,
+            "from": args["from_"],
+            "to": args["to"],
+            "as_of": as_of,
             "totals": domain.with_totals(totals),
-            "units": [{"unit": row["unit"], "name": names.get(row["unit"], row["unit"]),
-                       **domain.with_totals(row)} for row in rows],
+            "units": [
+                {
+                    "unit": row["unit"],
+                    "name": names.get(row["unit"], row["unit"]),
+                    **domain.with_totals(row),
+                }
+                for row in rows
+            ],
             "labels": domain.CATEGORY_LABELS,
         }
 

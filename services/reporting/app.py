@@ -1,4 +1,4 @@
-"""The reporting service: `create_app()` for gunicorn, `create_service()` for the worker and tests."""
+"""The reporting service: `create_app()` for gunicorn, `create_service()` for workers, tests."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every setting of the reporting service: the platform's (shared.config) plus none of its own yet."""
+"""Every setting of the reporting service: the platform's (shared.config), none of its own yet."""
 
 from __future__ import annotations
 

@@ -48,9 +48,7 @@ def with_totals(counts: dict[str, int]) -> dict[str, int | float | None]:
         + counts.get("completed_late", 0)
         + counts.get("in_progress_overdue", 0)
     )
-    row["on_time_rate"] = (
-        round(counts.get("completed_on_time", 0) / judged, 4) if judged else None
-    )
+    row["on_time_rate"] = round(counts.get("completed_on_time", 0) / judged, 4) if judged else None
     return row
 
 

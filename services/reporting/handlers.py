@@ -13,19 +13,34 @@ from shared.platform import UnitOfWork
 
 def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
     data = event.data
-    store.upsert(uow.conn, store.units, "code", {
-        "code": data["code"], "name": data["name"], "kind": data["kind"],
-        "active": data["active"],
-    })
+    store.upsert(
+        uow.conn,
+        store.units,
+        "code",
+        {
+            "code": data["code"],
+            "name": data["name"],
+            "kind": data["kind"],
+            "active": data["active"],
+        },
+    )
 
 
 def on_document_released(uow: UnitOfWork, event: Event) -> None:
     data = event.data
-    store.upsert(uow.conn, store.document_intake, "document_id", {
-        "document_id": data["document_id"], "number": data["number"],
-        "issued_on": data["issued_on"], "intake_deadline": data["intake_deadline"],
-        "released_at": data["released_at"], "released_late": data["released_late"],
-    })
+    store.upsert(
+        uow.conn,
+        store.document_intake,
+        "document_id",
+        {
+            "document_id": data["document_id"],
+            "number": data["number"],
+            "issued_on": data["issued_on"],
+            "intake_deadline": data["intake_deadline"],
+            "released_at": data["released_at"],
+            "released_late": data["released_late"],
+        },
+    )
 
 
 def on_task_event(uow: UnitOfWork, event: Event) -> None:

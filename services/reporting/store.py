@@ -83,7 +83,12 @@ def fact(conn: Connection, task_id: str) -> dict[str, Any] | None:
 
 
 def category_counts(
-    conn: Connection, *, start: date, end: date, as_of: datetime, as_of_date: date,
+    conn: Connection,
+    *,
+    start: date,
+    end: date,
+    as_of: datetime,
+    as_of_date: date,
     unit: str | None,
 ) -> list[dict[str, Any]]:
     """Counts per lead unit in the SPEC §7 categories, at the cut-off `as_of`."""
@@ -99,16 +104,23 @@ def category_counts(
         "undated_completed": and_(completed, not_(dated)),
         "undated_in_progress": and_(not_(completed), not_(dated)),
     }
-    query = select(
-        t.lead_unit,
-        *[func.sum(case((condition, 1), else_=0)).label(name) for name, condition in
-          buckets.items()],
-    ).where(
-        t.assigned_on >= start,
-        t.assigned_on <= end,
-        t.assigned_on <= as_of_date,
-        or_(t.withdrawn_at.is_(None), t.withdrawn_at > as_of),
-    ).group_by(t.lead_unit).order_by(t.lead_unit)
+    query = (
+        select(
+            t.lead_unit,
+            *[
+                func.sum(case((condition, 1), else_=0)).label(name)
+                for name, condition in buckets.items()
+            ],
+        )
+        .where(
+            t.assigned_on >= start,
+            t.assigned_on <= end,
+            t.assigned_on <= as_of_date,
+            or_(t.withdrawn_at.is_(None), t.withdrawn_at > as_of),
+        )
+        .group_by(t.lead_unit)
+        .order_by(t.lead_unit)
+    )
     if unit:
         query = query.where(t.lead_unit == unit)
     return [

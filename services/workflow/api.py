@@ -31,27 +31,37 @@ def build_router(service: WorkflowService) -> ApiRouter:
     action_in = schemas.ActionIn()
     platform = service.runtime.platform
 
-    @router.route(f"{PREFIX}/tasks", query=schemas.TaskQuery, response=schemas.TaskPage,
-                  summary="Tasks the caller may see, filtered by unit, status, overdue, q")
+    @router.route(
+        f"{PREFIX}/tasks",
+        query=schemas.TaskQuery,
+        response=schemas.TaskPage,
+        summary="Tasks the caller may see, filtered by unit, status, overdue, q",
+    )
     def get_tasks() -> Any:
         caller = principal()
         args = query_args(task_query)
         today = local_date(platform.clock.now())
         with platform.database.read() as conn:
             items, total = store.list_instances(
-                conn, units=unit_scope(caller), unit=args["unit"], status=args["status"],
+                conn,
+                units=unit_scope(caller),
+                unit=args["unit"],
+                status=args["status"],
                 overdue_before=today if args["overdue"] else None,
                 q=fold(args["q"]) if args["q"] else None,
-                limit=args["limit"], offset=args["offset"],
+                limit=args["limit"],
+                offset=args["offset"],
             )
         views = [task_view(handlers.with_overdue(t, today)) for t in items]
         if args["overdue"] is False:
             views = [v for v in views if not v["overdue"]]
-        return {"items": views, "total": total, "limit": args["limit"],
-                "offset": args["offset"]}
+        return {"items": views, "total": total, "limit": args["limit"], "offset": args["offset"]}
 
-    @router.route(f"{PREFIX}/tasks/<task_id>", response=schemas.TaskOut,
-                  summary="One task: status, due date, what the caller may do now, history")
+    @router.route(
+        f"{PREFIX}/tasks/<task_id>",
+        response=schemas.TaskOut,
+        summary="One task: status, due date, what the caller may do now, history",
+    )
     def get_task(task_id: str) -> Any:
         caller = principal()
         with platform.database.read() as conn:
@@ -62,9 +72,13 @@ def build_router(service: WorkflowService) -> ApiRouter:
             snap = handlers.snapshot(service, conn, caller, task, local_date(platform.clock.now()))
         return task_view(snap.task, snap.actions, snap.history)
 
-    @router.route(f"{PREFIX}/tasks/<task_id>/actions/<action>", "POST",
-                  request=schemas.ActionIn, response=schemas.TaskOut,
-                  summary="Perform an action the task offers the caller now (409 if not offered)")
+    @router.route(
+        f"{PREFIX}/tasks/<task_id>/actions/<action>",
+        "POST",
+        request=schemas.ActionIn,
+        response=schemas.TaskOut,
+        summary="Perform an action the task offers the caller now (409 if not offered)",
+    )
     def post_action(task_id: str, action: str) -> Any:
         caller = principal()
         if action not in ACTION_LABELS:
@@ -74,16 +88,24 @@ def build_router(service: WorkflowService) -> ApiRouter:
             snap = handlers.perform_action(service, uow, caller, task_id, action, payload)
         return task_view(snap.task, snap.actions, snap.history)
 
-    @router.route(f"{PREFIX}/process-models", response=schemas.ProcessModelList,
-                  summary="Deployed process model versions")
+    @router.route(
+        f"{PREFIX}/process-models",
+        response=schemas.ProcessModelList,
+        summary="Deployed process model versions",
+    )
     def get_models() -> Any:
         principal()
         with platform.database.read() as conn:
             return {"items": store.list_models(conn)}
 
-    @router.route(f"{PREFIX}/process-models/<process_id>", "POST", response=schemas.ProcessModelOut,
-                  status=201, content_types=BPMN_TYPES,
-                  summary="Validate and deploy a new version of a BPMN diagram")
+    @router.route(
+        f"{PREFIX}/process-models/<process_id>",
+        "POST",
+        response=schemas.ProcessModelOut,
+        status=201,
+        content_types=BPMN_TYPES,
+        summary="Validate and deploy a new version of a BPMN diagram",
+    )
     def post_model(process_id: str) -> Any:
         caller = principal()
         require_roles(caller, PROCESS_OWNER)
@@ -94,10 +116,16 @@ def build_router(service: WorkflowService) -> ApiRouter:
         with platform.unit_of_work() as uow:
             row, created = service.models.deploy(uow.conn, process_id, xml, uow.now, caller.sub)
             if created:
-                uow.audit(caller.to_actor(), "process_model.deployed", "process_model",
-                          f"{process_id}:{row['version']}", {"sha256": row["sha256"]})
-        body = {k: row[k] for k in ("process_id", "version", "sha256", "deployed_at",
-                                    "deployed_by")}
+                uow.audit(
+                    caller.to_actor(),
+                    "process_model.deployed",
+                    "process_model",
+                    f"{process_id}:{row['version']}",
+                    {"sha256": row["sha256"]},
+                )
+        body = {
+            k: row[k] for k in ("process_id", "version", "sha256", "deployed_at", "deployed_by")
+        }
         return body, 201 if created else 200
 
     return router

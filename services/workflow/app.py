@@ -1,4 +1,4 @@
-"""The workflow service: `create_app()` for gunicorn, `create_service()` for the worker and tests."""
+"""The workflow service: `create_app()` for gunicorn, `create_service()` for workers, tests."""
 
 from __future__ import annotations
 
@@ -60,7 +60,9 @@ def create_app(config: Mapping[str, str] | WorkflowService | None = None) -> Fla
         service = create_service(config)
         if service.runtime.settings.development:
             service.migrate()
-    return build_service_app(service.runtime.platform, build_router(service), "Nhiệm vụ — Quy trình")
+    return build_service_app(
+        service.runtime.platform, build_router(service), "Nhiệm vụ — Quy trình"
+    )
 
 
 def create_consumer(service: WorkflowService) -> EventConsumer:

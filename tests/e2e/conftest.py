@@ -61,12 +61,18 @@ class Client:
 
     def __init__(self, bases: dict[str, str]) -> None:
         self.bases = bases
-        self.settings = AuthSettings(mode="hs256", secret=SECRET, public_key=None, jwks_url=None,
-                                     issuer=None, audience=None)
+        self.settings = AuthSettings(
+            mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
+        )
 
     def token(self, role: str, unit: str | None) -> str:
-        return mint_token(self.settings, sub=f"{role}.{unit}.{uuid.uuid4().hex[:6]}",
-                          name=f"{role} {unit}", unit=unit, roles=[role])
+        return mint_token(
+            self.settings,
+            sub=f"{role}.{unit}.{uuid.uuid4().hex[:6]}",
+            name=f"{role} {unit}",
+            unit=unit,
+            roles=[role],
+        )
 
     def call(self, method: str, path: str, token: str | None = None, **kwargs: Any) -> Any:
         service = path.split("/")[2] if path.startswith("/api/") else "intake"
@@ -91,12 +97,20 @@ class Client:
 @pytest.fixture()
 def embedded(tmp_path: Path) -> Iterator[Client]:
     port = free_port()
-    env = {**os.environ, "DATA_DIR": str(tmp_path / "var"), "JWT_SECRET": SECRET,
-           "BUS_NAMESPACE": f"e2e{uuid.uuid4().hex[:8]}", "NHIEMVU_ENV": "development"}
+    env = {
+        **os.environ,
+        "DATA_DIR": str(tmp_path / "var"),
+        "JWT_SECRET": SECRET,
+        "BUS_NAMESPACE": f"e2e{uuid.uuid4().hex[:8]}",
+        "NHIEMVU_ENV": "development",
+    }
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "nhiemvu"), "serve", "--port", str(port), "--no-demo"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     client = Client({"*": f"http://127.0.0.1:{port}"})
     client.log_path = tmp_path / "serve.log"  # type: ignore[attr-defined]
@@ -125,8 +139,10 @@ def pg_databases() -> Iterator[dict[str, str]]:
         for name in names.values():
             conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        yield {service: f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-               for service, name in names.items()}
+        yield {
+            service: f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+            for service, name in names.items()
+        }
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             for name in names.values():
@@ -139,8 +155,11 @@ def rabbit_vhost() -> Iterator[str]:
     need(port_open(host, int(port)), "RabbitMQ")
     vhost = f"nv_e2e_{uuid.uuid4().hex[:8]}"
     subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
-    subprocess.run(["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        ["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"amqp://guest:guest@{RABBIT}/{vhost}"
     finally:
@@ -149,8 +168,14 @@ def rabbit_vhost() -> Iterator[str]:
 
 @pytest.fixture()
 def cluster(tmp_path: Path, pg_databases: dict[str, str], rabbit_vhost: str) -> Iterator[Cluster]:
-    env = {**os.environ, "NHIEMVU_ENV": "production", "JWT_SECRET": SECRET,
-           "BROKER_URL": rabbit_vhost, "GUNICORN_WORKERS": "1", "OUTBOX_POLL_SECONDS": "0.2"}
+    env = {
+        **os.environ,
+        "NHIEMVU_ENV": "production",
+        "JWT_SECRET": SECRET,
+        "BROKER_URL": rabbit_vhost,
+        "GUNICORN_WORKERS": "1",
+        "OUTBOX_POLL_SECONDS": "0.2",
+    }
     for service, url in pg_databases.items():
         env[f"{service.upper()}_DATABASE_URL"] = url
     ports = {service: free_port() for service in SERVICES}

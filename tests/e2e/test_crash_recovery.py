@@ -50,7 +50,9 @@ def test_killed_consumers_resume_without_losing_or_repeating_an_event(distribute
     distributed.wait_for(inbox_complete, "an inbox item per task", 60)
     distributed.wait_for(
         lambda: stats_for(distributed, office, "SO_TC")["total"] >= DOCUMENTS,
-        "reporting to count every task", 60)
+        "reporting to count every task",
+        60,
+    )
 
     inbox = distributed.call("GET", "/api/notify/inbox?limit=500", officer).json()
     assert inbox["total"] == DOCUMENTS

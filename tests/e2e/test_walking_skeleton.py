@@ -27,13 +27,15 @@ def a_document(lead_unit: str = "SO_TC", due_in_days: int = 10, **overrides: Any
         "secrecy": None,
         "summary": "Về việc rà soát nguồn vốn đầu tư công năm 2026",
         "release": True,
-        "tasks": [{
-            "content": "Rà soát, báo cáo tình hình giải ngân vốn đầu tư công",
-            "lead_unit": lead_unit,
-            "coordinating_units": ["SO_XD"],
-            "due_on": (today + timedelta(days=due_in_days)).isoformat(),
-            "cadence": None,
-        }],
+        "tasks": [
+            {
+                "content": "Rà soát, báo cáo tình hình giải ngân vốn đầu tư công",
+                "lead_unit": lead_unit,
+                "coordinating_units": ["SO_XD"],
+                "due_on": (today + timedelta(days=due_in_days)).isoformat(),
+                "cadence": None,
+            }
+        ],
     }
     document.update(overrides)
     return document
@@ -41,8 +43,11 @@ def a_document(lead_unit: str = "SO_TC", due_in_days: int = 10, **overrides: Any
 
 def stats_for(client: Client, token: str, unit: str) -> dict:
     today = local_date(datetime.now(UTC))
-    answer = client.call("GET", f"/api/reporting/stats?from={today.isoformat()}"
-                                f"&to={today.isoformat()}&unit={unit}", token)
+    answer = client.call(
+        "GET",
+        f"/api/reporting/stats?from={today.isoformat()}&to={today.isoformat()}&unit={unit}",
+        token,
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()["totals"]
 
@@ -52,8 +57,13 @@ def test_a_released_task_travels_from_intake_to_a_confirmed_completion(system: C
     officer = system.token("unit_officer", "SO_TC")
     correlation = uuid.uuid4().hex
 
-    created = system.call("POST", "/api/intake/documents", office, json=a_document(),
-                          headers={"X-Correlation-Id": correlation})
+    created = system.call(
+        "POST",
+        "/api/intake/documents",
+        office,
+        json=a_document(),
+        headers={"X-Correlation-Id": correlation},
+    )
     assert created.status_code == 201, created.text
     document = created.json()
     assert document["status"] == "released"
@@ -79,25 +89,37 @@ def test_a_released_task_travels_from_intake_to_a_confirmed_completion(system: C
 
     counted = system.wait_for(
         lambda: stats_for(system, office, "SO_TC")["in_progress_on_time"] == 1,
-        "reporting to count the task in progress")
+        "reporting to count the task in progress",
+    )
     assert counted
 
-    for action, token, status in (("accept", officer, "in_progress"),
-                                  ("submit_result", officer, "submitted"),
-                                  ("confirm", office, "completed")):
-        answer = system.call("POST", f"/api/workflow/tasks/{task_id}/actions/{action}", token,
-                             json={"note": f"bước {action}"})
+    for action, token, status in (
+        ("accept", officer, "in_progress"),
+        ("submit_result", officer, "submitted"),
+        ("confirm", office, "completed"),
+    ):
+        answer = system.call(
+            "POST",
+            f"/api/workflow/tasks/{task_id}/actions/{action}",
+            token,
+            json={"note": f"bước {action}"},
+        )
         assert answer.status_code == 200, answer.text
         assert answer.json()["status"] == status
 
     final = system.call("GET", f"/api/workflow/tasks/{task_id}", office).json()
     assert [h["action"] for h in final["history"]] == [
-        "assign", "accept", "submit_result", "confirm"]
+        "assign",
+        "accept",
+        "submit_result",
+        "confirm",
+    ]
     assert final["actions"] == []
 
     totals = system.wait_for(
         lambda: (t := stats_for(system, office, "SO_TC"))["completed_on_time"] == 1 and t,
-        "reporting to count the completion")
+        "reporting to count the completion",
+    )
     assert totals["total"] == 1 and totals["on_time_rate"] == 1.0
 
 
@@ -109,10 +131,10 @@ def test_an_action_the_task_does_not_offer_is_a_409_listing_what_it_offers(
     document = embedded.call("POST", "/api/intake/documents", office, json=a_document()).json()
     task_id = document["tasks"][0]["id"]
     embedded.wait_for(
-        lambda: embedded.call("GET", f"/api/workflow/tasks/{task_id}", officer).ok, "assignment")
+        lambda: embedded.call("GET", f"/api/workflow/tasks/{task_id}", officer).ok, "assignment"
+    )
 
-    answer = embedded.call("POST", f"/api/workflow/tasks/{task_id}/actions/submit_result",
-                           officer)
+    answer = embedded.call("POST", f"/api/workflow/tasks/{task_id}/actions/submit_result", officer)
     assert answer.status_code == 409
     assert answer.headers["Content-Type"].startswith("application/problem+json")
     assert sorted(answer.json()["actions"]) == ["accept", "return"]
@@ -124,7 +146,8 @@ def test_another_units_people_cannot_see_or_act_on_a_task(embedded: Client) -> N
     document = embedded.call("POST", "/api/intake/documents", office, json=a_document()).json()
     task_id = document["tasks"][0]["id"]
     embedded.wait_for(
-        lambda: embedded.call("GET", f"/api/workflow/tasks/{task_id}", office).ok, "assignment")
+        lambda: embedded.call("GET", f"/api/workflow/tasks/{task_id}", office).ok, "assignment"
+    )
 
     assert embedded.call("GET", f"/api/workflow/tasks/{task_id}", stranger).status_code == 403
     answer = embedded.call("POST", f"/api/workflow/tasks/{task_id}/actions/accept", stranger)
@@ -134,8 +157,12 @@ def test_another_units_people_cannot_see_or_act_on_a_task(embedded: Client) -> N
 
 
 def test_every_route_but_health_needs_a_token(embedded: Client) -> None:
-    for path in ("/api/intake/documents", "/api/workflow/tasks", "/api/notify/inbox",
-                 "/api/reporting/stats?from=2026-01-01&to=2026-12-31"):
+    for path in (
+        "/api/intake/documents",
+        "/api/workflow/tasks",
+        "/api/notify/inbox",
+        "/api/reporting/stats?from=2026-01-01&to=2026-12-31",
+    ):
         answer = embedded.call("GET", path)
         assert answer.status_code == 401, path
         assert answer.headers["Content-Type"].startswith("application/problem+json")
@@ -144,11 +171,13 @@ def test_every_route_but_health_needs_a_token(embedded: Client) -> None:
 
 def test_the_development_clock_moves_forward_and_tasks_fall_overdue(embedded: Client) -> None:
     office = embedded.token("office", "VP_UBND")
-    document = embedded.call("POST", "/api/intake/documents", office,
-                             json=a_document(due_in_days=3)).json()
+    document = embedded.call(
+        "POST", "/api/intake/documents", office, json=a_document(due_in_days=3)
+    ).json()
     task_id = document["tasks"][0]["id"]
     embedded.wait_for(
-        lambda: embedded.call("GET", f"/api/workflow/tasks/{task_id}", office).ok, "assignment")
+        lambda: embedded.call("GET", f"/api/workflow/tasks/{task_id}", office).ok, "assignment"
+    )
 
     before = embedded.call("GET", "/api/admin/clock").json()["now"]
     moved = embedded.call("POST", "/api/admin/clock", json={"advance": "P10D"}).json()["now"]

@@ -111,7 +111,9 @@ class TinyService:
         with self.platform.database.engine.connect() as conn:
             return int(
                 conn.execute(
-                    select(func.count()).select_from(self.applied).where(self.applied.c.code == code)
+                    select(func.count())
+                    .select_from(self.applied)
+                    .where(self.applied.c.code == code)
                 ).scalar_one()
             )
 

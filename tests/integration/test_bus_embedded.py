@@ -1,4 +1,4 @@
-"""The bus plumbing end to end in the embedded profile: SQLite files and kombu's memory:// broker."""
+"""The bus plumbing end to end in the embedded profile: SQLite files, kombu's memory:// broker."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 import shared.outbox
+from shared.clock import SystemClock
 from shared.consumer import ATTEMPT_HEADER, REASON_HEADER
 from shared.events import encode, make_event
-from shared.clock import SystemClock
 from tests.integration.buskit import TinyService, unit_event, wait_until
 
 Factory = Callable[..., TinyService]
@@ -43,7 +43,7 @@ def test_an_emitted_event_is_published_by_the_relay_and_applied_exactly_once(mak
     assert service.applied_count("so-tai-chinh") == 1
     assert service.attempts["so-tai-chinh"] == 1
     rows = service.outbox_rows()
-    assert [row.event_id for row in rows][0] == event_id
+    assert rows[0].event_id == event_id
     assert all(row.published_at is not None for row in rows)
     assert service.take_dead_letters() == []
 
@@ -113,6 +113,7 @@ def _no_handler() -> bytes:
 BAD_BODIES = {
     "not JSON": (lambda: b"\xff{not json", "malformed: body is not JSON"),
     "not an object": (lambda: b'["unit.updated"]', "malformed: body is not a JSON object"),
+    "too deep": (lambda: b"[" * 100_000, "malformed: body is not JSON"),
     "unknown type": (lambda: _envelope(type="unit.exploded"), "malformed: invalid CloudEvent"),
     "invalid data": (lambda: _envelope(data={"code": "x"}), "malformed: invalid data"),
     "no handler": (_no_handler, "no handler for task.assigned"),

@@ -22,8 +22,9 @@ def test_a_minted_development_token_is_accepted_by_the_services() -> None:
     env = {"JWT_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
     result = run("token", "--role", "unit_head", "--unit", "SO_TC", env=env)
     assert result.returncode == 0, result.stderr
-    settings = AuthSettings(mode="hs256", secret=SECRET, public_key=None, jwks_url=None,
-                            issuer=None, audience=None)
+    settings = AuthSettings(
+        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
+    )
     principal = TokenVerifier(settings).verify(result.stdout.strip())
     assert principal.unit == "SO_TC" and principal.roles == frozenset({"unit_head"})
 
@@ -49,7 +50,7 @@ def test_audit_verify_passes_on_an_intact_trail_and_finds_an_edited_record(
 
     engine = create_engine(f"sqlite:///{tmp_path / 'workflow.db'}")
     with engine.begin() as conn:
-        conn.execute(text("UPDATE audit_log SET changes = '{\"status\":\"rework\"}' WHERE seq = 1"))
+        conn.execute(text('UPDATE audit_log SET changes = \'{"status":"rework"}\' WHERE seq = 1'))
     tampered = run("audit", "verify", "workflow", env=env)
     assert tampered.returncode == 1
     assert "workflow" in tampered.stdout

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import datetime
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,20 +35,34 @@ def intake(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
 
 
 def token(role: str, unit: str | None = "VP_UBND") -> dict[str, str]:
-    settings = AuthSettings(mode="hs256", secret=SECRET, public_key=None, jwks_url=None,
-                            issuer=None, audience=None)
+    settings = AuthSettings(
+        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
+    )
     value = mint_token(settings, sub=f"{role}-1", name=role, unit=unit, roles=[role])
     return {"Authorization": f"Bearer {value}"}
 
 
 def document(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "source_id": f"qlvb-{uuid.uuid4().hex}", "number": "25/2026/CT-UBND", "type": "chi_thi",
-        "assigned_by": "chu_tich", "signer": {"name": "Đỗ Minh Tuấn", "position": "Chủ tịch"},
-        "issued_on": "2026-11-27", "urgency": "thuong", "secrecy": None,
-        "summary": "Về tăng cường quản lý đất đai", "release": False,
-        "tasks": [{"content": "Kiểm tra việc sử dụng đất", "lead_unit": "SO_NNMT",
-                   "coordinating_units": ["14812"], "due_on": "2026-12-31", "cadence": None}],
+        "source_id": f"qlvb-{uuid.uuid4().hex}",
+        "number": "25/2026/CT-UBND",
+        "type": "chi_thi",
+        "assigned_by": "chu_tich",
+        "signer": {"name": "Đỗ Minh Tuấn", "position": "Chủ tịch"},
+        "issued_on": "2026-11-27",
+        "urgency": "thuong",
+        "secrecy": None,
+        "summary": "Về tăng cường quản lý đất đai",
+        "release": False,
+        "tasks": [
+            {
+                "content": "Kiểm tra việc sử dụng đất",
+                "lead_unit": "SO_NNMT",
+                "coordinating_units": ["14812"],
+                "due_on": "2026-12-31",
+                "cadence": None,
+            }
+        ],
     }
     body.update(overrides)
     return body
@@ -63,9 +77,19 @@ def test_a_classified_document_is_refused_and_nothing_of_it_is_stored_D5_2d(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     marker = f"BIMAT{uuid.uuid4().hex[:10]}"
-    body = document(secrecy="toi_mat", summary=f"Kế hoạch {marker}",
-                    tasks=[{"content": marker, "lead_unit": "SO_TC", "coordinating_units": [],
-                            "due_on": "2026-12-31", "cadence": None}])
+    body = document(
+        secrecy="toi_mat",
+        summary=f"Kế hoạch {marker}",
+        tasks=[
+            {
+                "content": marker,
+                "lead_unit": "SO_TC",
+                "coordinating_units": [],
+                "due_on": "2026-12-31",
+                "cadence": None,
+            }
+        ],
+    )
     answer = post(intake.test_client, body)
 
     assert answer.status_code == 422
@@ -79,6 +103,7 @@ def test_a_classified_document_is_refused_and_nothing_of_it_is_stored_D5_2d(
     assert marker not in caplog.text
     with intake.platform.database.read() as conn:
         from services.intake.store import documents, refusals
+
         assert conn.execute(select(documents)).first() is None
         refusal = conn.execute(select(refusals)).mappings().one()
     assert refusal["source_id"] == body["source_id"] and "Đ5.2d" in refusal["reason"]
@@ -91,7 +116,8 @@ def test_a_document_posted_twice_creates_nothing_new(intake: Any) -> None:
     assert first.status_code == 201 and again.status_code == 200
     assert again.get_json()["id"] == first.get_json()["id"]
     assert [t["id"] for t in again.get_json()["tasks"]] == [
-        t["id"] for t in first.get_json()["tasks"]]
+        t["id"] for t in first.get_json()["tasks"]
+    ]
 
 
 def test_the_same_source_id_with_other_content_is_a_conflict(intake: Any) -> None:
@@ -102,24 +128,51 @@ def test_the_same_source_id_with_other_content_is_a_conflict(intake: Any) -> Non
 
 
 def test_an_unknown_unit_is_a_422_naming_the_field(intake: Any) -> None:
-    body = document(tasks=[{"content": "x", "lead_unit": "SO_KHONG_CO",
-                            "coordinating_units": [], "due_on": "2026-12-31", "cadence": None}])
+    body = document(
+        tasks=[
+            {
+                "content": "x",
+                "lead_unit": "SO_KHONG_CO",
+                "coordinating_units": [],
+                "due_on": "2026-12-31",
+                "cadence": None,
+            }
+        ]
+    )
     answer = post(intake.test_client, body)
     assert answer.status_code == 422
     assert "lead_unit" in answer.get_json()["errors"]["tasks"]["0"]
 
 
 def test_a_due_date_before_the_issue_date_is_refused(intake: Any) -> None:
-    body = document(tasks=[{"content": "x", "lead_unit": "SO_TC", "coordinating_units": [],
-                            "due_on": "2026-11-01", "cadence": None}])
+    body = document(
+        tasks=[
+            {
+                "content": "x",
+                "lead_unit": "SO_TC",
+                "coordinating_units": [],
+                "due_on": "2026-11-01",
+                "cadence": None,
+            }
+        ]
+    )
     answer = post(intake.test_client, body)
     assert answer.status_code == 422
     assert "due_on" in answer.get_json()["errors"]["tasks"]["0"]
 
 
 def test_an_undated_task_needs_a_reporting_cadence_D6_2b(intake: Any) -> None:
-    body = document(tasks=[{"content": "x", "lead_unit": "SO_TC", "coordinating_units": [],
-                            "due_on": None, "cadence": None}])
+    body = document(
+        tasks=[
+            {
+                "content": "x",
+                "lead_unit": "SO_TC",
+                "coordinating_units": [],
+                "due_on": None,
+                "cadence": None,
+            }
+        ]
+    )
     answer = post(intake.test_client, body)
     assert answer.status_code == 422
     assert "cadence" in json.dumps(answer.get_json()["errors"])
@@ -140,10 +193,15 @@ def test_a_document_from_the_document_system_lands_as_received(intake: Any) -> N
 
 def test_releasing_publishes_its_tasks_and_flags_a_late_release_D6_1b(intake: Any) -> None:
     created = post(intake.test_client, document(), role="qlvb").get_json()
-    assert intake.test_client.post(f"/api/intake/documents/{created['id']}/release",
-                                   headers=token("qlvb")).status_code == 403
-    released = intake.test_client.post(f"/api/intake/documents/{created['id']}/release",
-                                       headers=token("office"))
+    assert (
+        intake.test_client.post(
+            f"/api/intake/documents/{created['id']}/release", headers=token("qlvb")
+        ).status_code
+        == 403
+    )
+    released = intake.test_client.post(
+        f"/api/intake/documents/{created['id']}/release", headers=token("office")
+    )
     assert released.status_code == 200
     assert released.get_json()["status"] == "released"
     # Issued Friday 27/11, ordinary: the deadline was Monday 30/11; released Tuesday 1/12 (Đ6.1b).
@@ -152,14 +210,16 @@ def test_releasing_publishes_its_tasks_and_flags_a_late_release_D6_1b(intake: An
         outbox = intake.platform.tables.outbox
         types = [row.event_type for row in conn.execute(select(outbox.c.event_type))]
     assert types.count("task.released") == 1 and "document.released" in types
-    again = intake.test_client.post(f"/api/intake/documents/{created['id']}/release",
-                                    headers=token("office"))
+    again = intake.test_client.post(
+        f"/api/intake/documents/{created['id']}/release", headers=token("office")
+    )
     assert again.status_code == 409
 
 
 def test_units_list_the_office_departments_and_166_communes_and_wards(intake: Any) -> None:
-    answer = intake.test_client.get("/api/intake/units?limit=500", headers=token("unit_officer",
-                                                                                   "SO_TC"))
+    answer = intake.test_client.get(
+        "/api/intake/units?limit=500", headers=token("unit_officer", "SO_TC")
+    )
     units = answer.get_json()
     kinds = [u["kind"] for u in units["items"]]
     assert kinds.count("commune") + kinds.count("ward") == 166
@@ -170,6 +230,7 @@ def test_units_list_the_office_departments_and_166_communes_and_wards(intake: An
 
 def test_search_ignores_diacritics(intake: Any) -> None:
     post(intake.test_client, document(summary="Về quản lý đất đai ở Thanh Hóa"))
-    found = intake.test_client.get("/api/intake/documents?q=quan ly dat dai",
-                                   headers=token("office"))
+    found = intake.test_client.get(
+        "/api/intake/documents?q=quan ly dat dai", headers=token("office")
+    )
     assert found.get_json()["total"] == 1

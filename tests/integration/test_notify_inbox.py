@@ -32,17 +32,30 @@ def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
 
 
 def auth(role: str, unit: str | None, sub: str = "someone") -> dict[str, str]:
-    settings = AuthSettings(mode="hs256", secret=SECRET, public_key=None, jwks_url=None,
-                            issuer=None, audience=None)
-    return {"Authorization": "Bearer " + mint_token(settings, sub=sub, name=sub, unit=unit,
-                                                     roles=[role])}
+    settings = AuthSettings(
+        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
+    )
+    return {
+        "Authorization": "Bearer "
+        + mint_token(settings, sub=sub, name=sub, unit=unit, roles=[role])
+    }
 
 
 def event(event_type: str, status: str, **overrides: Any) -> bytes:
-    data = {"task_id": uuid.uuid4().hex, "document_id": "d" * 32, "status": status,
-            "lead_unit": "SO_TC", "coordinating_units": ["SO_XD"], "due_on": "2026-12-20",
-            "overdue": False, "assigned_on": "2026-12-01", "assigned_by": "chu_tich",
-            "content": "Rà soát vốn đầu tư công", "occurred_at": NOW.isoformat(), **overrides}
+    data = {
+        "task_id": uuid.uuid4().hex,
+        "document_id": "d" * 32,
+        "status": status,
+        "lead_unit": "SO_TC",
+        "coordinating_units": ["SO_XD"],
+        "due_on": "2026-12-20",
+        "overdue": False,
+        "assigned_on": "2026-12-01",
+        "assigned_by": "chu_tich",
+        "content": "Rà soát vốn đầu tư công",
+        "occurred_at": NOW.isoformat(),
+        **overrides,
+    }
     return encode(make_event(event_type, data, source="/test", time=NOW)).encode()
 
 
@@ -53,9 +66,14 @@ def inbox(service: Any, who: dict[str, str]) -> dict[str, Any]:
 
 
 def test_an_assignment_reaches_the_lead_and_coordinating_units_once(notify: Any) -> None:
-    unit_event = encode(make_event("unit.updated", {"code": "SO_TC", "name": "Sở Tài chính",
-                                                    "kind": "department", "active": True},
-                                   source="/test", time=NOW)).encode()
+    unit_event = encode(
+        make_event(
+            "unit.updated",
+            {"code": "SO_TC", "name": "Sở Tài chính", "kind": "department", "active": True},
+            source="/test",
+            time=NOW,
+        )
+    ).encode()
     notify.consumer.process(unit_event, {})
     body = event("task.assigned", "assigned")
     assert notify.consumer.process(body, {}) == "applied"
@@ -85,8 +103,6 @@ def test_items_are_marked_read_one_or_all(notify: Any) -> None:
     assert notify.client.post(f"/api/notify/inbox/{first}/read", headers=who).status_code == 200
     assert inbox(notify, who)["unread"] == 1
     other = auth("unit_officer", "SO_YT")
-    assert notify.client.post(f"/api/notify/inbox/{first}/read",
-                              headers=other).status_code == 404
-    assert notify.client.post("/api/notify/inbox/read-all", headers=who).get_json() == {
-        "marked": 1}
+    assert notify.client.post(f"/api/notify/inbox/{first}/read", headers=other).status_code == 404
+    assert notify.client.post("/api/notify/inbox/read-all", headers=who).get_json() == {"marked": 1}
     assert inbox(notify, who)["unread"] == 0

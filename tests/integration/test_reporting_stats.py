@@ -32,10 +32,13 @@ def reporting(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
 
 
 def headers(role: str = "office", unit: str | None = "VP_UBND") -> dict[str, str]:
-    settings = AuthSettings(mode="hs256", secret=SECRET, public_key=None, jwks_url=None,
-                            issuer=None, audience=None)
-    return {"Authorization": "Bearer " + mint_token(settings, sub="u", name="u", unit=unit,
-                                                     roles=[role])}
+    settings = AuthSettings(
+        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
+    )
+    return {
+        "Authorization": "Bearer "
+        + mint_token(settings, sub="u", name="u", unit=unit, roles=[role])
+    }
 
 
 class Task:
@@ -43,12 +46,21 @@ class Task:
 
     def __init__(self, service: Any, unit: str, assigned: date, due: date | None) -> None:
         self.service = service
-        self.data = {"task_id": uuid.uuid4().hex, "document_id": "d" * 32, "lead_unit": unit,
-                     "coordinating_units": [], "due_on": due and due.isoformat(),
-                     "assigned_on": assigned.isoformat(), "assigned_by": "chu_tich",
-                     "content": "Nhiệm vụ"}
-        self.send("task.assigned", "assigned", datetime.combine(assigned, datetime.min.time(),
-                                                                tzinfo=TZ) + timedelta(hours=9))
+        self.data = {
+            "task_id": uuid.uuid4().hex,
+            "document_id": "d" * 32,
+            "lead_unit": unit,
+            "coordinating_units": [],
+            "due_on": due and due.isoformat(),
+            "assigned_on": assigned.isoformat(),
+            "assigned_by": "chu_tich",
+            "content": "Nhiệm vụ",
+        }
+        self.send(
+            "task.assigned",
+            "assigned",
+            datetime.combine(assigned, datetime.min.time(), tzinfo=TZ) + timedelta(hours=9),
+        )
 
     def send(self, event_type: str, status: str, at: datetime, overdue: bool = False) -> None:
         data = {**self.data, "status": status, "overdue": overdue, "occurred_at": at.isoformat()}
@@ -65,7 +77,8 @@ def stats(service: Any, start: str, end: str, unit: str | None = None) -> dict[s
 
 def at(day: str, hour: int = 10) -> datetime:
     return datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=TZ) + timedelta(
-        hours=hour)
+        hours=hour
+    )
 
 
 def test_the_four_national_categories_and_undated_tasks_are_counted_apart(reporting: Any) -> None:
@@ -81,9 +94,14 @@ def test_the_four_national_categories_and_undated_tasks_are_counted_apart(report
 
     figures = stats(reporting, "2026-11-01", "2026-11-30")
     assert figures["totals"] == {
-        "completed_on_time": 1, "completed_late": 1, "in_progress_on_time": 2,
-        "in_progress_overdue": 0, "undated_completed": 1, "undated_in_progress": 1,
-        "total": 6, "on_time_rate": 0.5,
+        "completed_on_time": 1,
+        "completed_late": 1,
+        "in_progress_on_time": 2,
+        "in_progress_overdue": 0,
+        "undated_completed": 1,
+        "undated_in_progress": 1,
+        "total": 6,
+        "on_time_rate": 0.5,
     }
     assert [u["unit"] for u in figures["units"]] == ["SO_TC", "SO_XD"]
 
@@ -136,6 +154,7 @@ def test_unit_people_see_only_their_own_units_figures(reporting: Any) -> None:
 
 
 def test_from_after_to_is_a_422(reporting: Any) -> None:
-    answer = reporting.client.get("/api/reporting/stats?from=2026-12-01&to=2026-11-01",
-                                  headers=headers())
+    answer = reporting.client.get(
+        "/api/reporting/stats?from=2026-12-01&to=2026-11-01", headers=headers()
+    )
     assert answer.status_code == 422

@@ -1,4 +1,4 @@
-"""The workflow service on SQLite: a released task starts its diagram; actions follow the diagram."""
+"""The workflow service on SQLite: a released task starts its diagram; the diagram decides."""
 
 from __future__ import annotations
 
@@ -34,10 +34,13 @@ def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
 
 
 def auth(role: str, unit: str | None) -> dict[str, str]:
-    settings = AuthSettings(mode="hs256", secret=SECRET, public_key=None, jwks_url=None,
-                            issuer=None, audience=None)
-    return {"Authorization": "Bearer " + mint_token(settings, sub=f"{role}@{unit}", name=role,
-                                                     unit=unit, roles=[role])}
+    settings = AuthSettings(
+        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
+    )
+    return {
+        "Authorization": "Bearer "
+        + mint_token(settings, sub=f"{role}@{unit}", name=role, unit=unit, roles=[role])
+    }
 
 
 OFFICE = auth("office", "VP_UBND")
@@ -47,11 +50,21 @@ STRANGER = auth("unit_officer", "SO_YT")
 
 
 def release(service: Any, **overrides: Any) -> str:
-    data = {"task_id": uuid.uuid4().hex, "document_id": "d" * 32,
-            "document_number": "12/UBND-KTTC", "document_type": "cong_van",
-            "assigned_by": "chu_tich", "issued_on": "2026-11-30", "content": "Rà soát vốn",
-            "lead_unit": "SO_TC", "coordinating_units": ["SO_XD"], "due_on": "2026-12-20",
-            "cadence": None, "released_at": NOW.isoformat(), **overrides}
+    data = {
+        "task_id": uuid.uuid4().hex,
+        "document_id": "d" * 32,
+        "document_number": "12/UBND-KTTC",
+        "document_type": "cong_van",
+        "assigned_by": "chu_tich",
+        "issued_on": "2026-11-30",
+        "content": "Rà soát vốn",
+        "lead_unit": "SO_TC",
+        "coordinating_units": ["SO_XD"],
+        "due_on": "2026-12-20",
+        "cadence": None,
+        "released_at": NOW.isoformat(),
+        **overrides,
+    }
     body = encode(make_event("task.released", data, source="/test", time=NOW))
     assert service.consumer.process(body.encode(), {}) == "applied"
     return str(data["task_id"])
@@ -65,8 +78,9 @@ def outbox_types(service: Any) -> list[str]:
 
 
 def act(service: Any, task_id: str, action: str, who: dict[str, str], **body: Any) -> Any:
-    return service.client.post(f"/api/workflow/tasks/{task_id}/actions/{action}", headers=who,
-                               json=body or None)
+    return service.client.post(
+        f"/api/workflow/tasks/{task_id}/actions/{action}", headers=who, json=body or None
+    )
 
 
 def test_a_released_task_is_assigned_and_announced(workflow: Any) -> None:
@@ -79,10 +93,20 @@ def test_a_released_task_is_assigned_and_announced(workflow: Any) -> None:
 
 def test_a_redelivered_release_starts_no_second_instance(workflow: Any) -> None:
     task_id = uuid.uuid4().hex
-    data = {"task_id": task_id, "document_id": "d" * 32, "document_number": "1/UBND-TH",
-            "document_type": "cong_van", "assigned_by": "chu_tich", "issued_on": "2026-11-30",
-            "content": "x", "lead_unit": "SO_TC", "coordinating_units": [],
-            "due_on": None, "cadence": "quarterly", "released_at": NOW.isoformat()}
+    data = {
+        "task_id": task_id,
+        "document_id": "d" * 32,
+        "document_number": "1/UBND-TH",
+        "document_type": "cong_van",
+        "assigned_by": "chu_tich",
+        "issued_on": "2026-11-30",
+        "content": "x",
+        "lead_unit": "SO_TC",
+        "coordinating_units": [],
+        "due_on": None,
+        "cadence": "quarterly",
+        "released_at": NOW.isoformat(),
+    }
     body = encode(make_event("task.released", data, source="/test", time=NOW)).encode()
     assert workflow.consumer.process(body, {}) == "applied"
     assert workflow.consumer.process(body, {}) == "duplicate"
@@ -92,20 +116,28 @@ def test_a_redelivered_release_starts_no_second_instance(workflow: Any) -> None:
 def test_the_lead_unit_accepts_submits_and_the_office_confirms(workflow: Any) -> None:
     task_id = release(workflow)
     assert act(workflow, task_id, "accept", LEAD).get_json()["status"] == "in_progress"
-    assert act(workflow, task_id, "submit_result", LEAD, note="Đã xong").get_json()[
-        "actions"] == []
+    assert act(workflow, task_id, "submit_result", LEAD, note="Đã xong").get_json()["actions"] == []
     confirmed = act(workflow, task_id, "confirm", OFFICE).get_json()
     assert confirmed["status"] == "completed"
     assert [h["action"] for h in confirmed["history"]] == [
-        "assign", "accept", "submit_result", "confirm"]
+        "assign",
+        "accept",
+        "submit_result",
+        "confirm",
+    ]
     assert outbox_types(workflow) == [
-        "task.assigned", "task.accepted", "task.result_submitted", "task.completed"]
+        "task.assigned",
+        "task.accepted",
+        "task.result_submitted",
+        "task.completed",
+    ]
 
 
 def test_a_return_goes_to_the_office_and_back_to_the_unit_D5_2a(workflow: Any) -> None:
     task_id = release(workflow)
-    returned = act(workflow, task_id, "return", LEAD, reason="not_its_function",
-                   note="Không thuộc chức năng")
+    returned = act(
+        workflow, task_id, "return", LEAD, reason="not_its_function", note="Không thuộc chức năng"
+    )
     assert returned.get_json()["status"] == "returned"
     office_view = workflow.client.get(f"/api/workflow/tasks/{task_id}", headers=OFFICE)
     assert office_view.get_json()["actions"] == ["resolve_return"]
@@ -133,8 +165,9 @@ def test_a_coordinating_unit_reads_but_does_not_act_and_others_see_nothing(
     seen = workflow.client.get(f"/api/workflow/tasks/{task_id}", headers=COORDINATOR)
     assert seen.status_code == 200 and seen.get_json()["actions"] == []
     assert act(workflow, task_id, "accept", COORDINATOR).status_code == 403
-    assert workflow.client.get(f"/api/workflow/tasks/{task_id}",
-                               headers=STRANGER).status_code == 403
+    assert (
+        workflow.client.get(f"/api/workflow/tasks/{task_id}", headers=STRANGER).status_code == 403
+    )
     listed = workflow.client.get("/api/workflow/tasks", headers=COORDINATOR).get_json()
     assert [item["id"] for item in listed["items"]] == [task_id]
     assert workflow.client.get("/api/workflow/tasks", headers=STRANGER).get_json()["total"] == 0
@@ -146,8 +179,9 @@ def test_tasks_are_filtered_by_status_and_searched_without_diacritics(workflow: 
     act(workflow, first, "accept", LEAD)
     found = workflow.client.get("/api/workflow/tasks?q=de dieu", headers=OFFICE).get_json()
     assert [item["id"] for item in found["items"]] == [first]
-    running = workflow.client.get("/api/workflow/tasks?status=in_progress",
-                                  headers=OFFICE).get_json()
+    running = workflow.client.get(
+        "/api/workflow/tasks?status=in_progress", headers=OFFICE
+    ).get_json()
     assert running["total"] == 1
 
 
@@ -158,16 +192,27 @@ def test_a_deployed_diagram_gets_a_new_version_and_a_broken_one_is_refused(
     xml = (workflow.bpmn_dir / "task_lifecycle.bpmn").read_bytes()
     changed = xml.replace("Tiếp nhận".encode(), "Tiếp nhận nhiệm vụ".encode(), 1)
     assert changed != xml
-    answer = workflow.client.post("/api/workflow/process-models/task_lifecycle", data=changed,
-                                  headers={**owner, "Content-Type": "application/xml"})
+    answer = workflow.client.post(
+        "/api/workflow/process-models/task_lifecycle",
+        data=changed,
+        headers={**owner, "Content-Type": "application/xml"},
+    )
     assert answer.status_code == 201 and answer.get_json()["version"] == 2
     broken = changed.replace(b"status = ", b"__import__('os'); status = ", 1)
-    refused = workflow.client.post("/api/workflow/process-models/task_lifecycle", data=broken,
-                                   headers={**owner, "Content-Type": "application/xml"})
+    refused = workflow.client.post(
+        "/api/workflow/process-models/task_lifecycle",
+        data=broken,
+        headers={**owner, "Content-Type": "application/xml"},
+    )
     assert refused.status_code == 422
     versions = workflow.client.get("/api/workflow/process-models", headers=owner).get_json()
     assert [m["version"] for m in versions["items"]] == [1, 2]
-    assert workflow.client.post("/api/workflow/process-models/task_lifecycle", data=changed,
-                                headers={**LEAD, "Content-Type": "application/xml"}
-                                ).status_code == 403
+    assert (
+        workflow.client.post(
+            "/api/workflow/process-models/task_lifecycle",
+            data=changed,
+            headers={**LEAD, "Content-Type": "application/xml"},
+        ).status_code
+        == 403
+    )
     assert json.loads(answer.get_data())["process_id"] == "task_lifecycle"

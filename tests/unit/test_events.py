@@ -156,8 +156,28 @@ def test_parse_event_ignores_data_fields_a_newer_producer_added():
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"{", b"\xff\xfe", b"null", b"[]", b"42", b'"unit.updated"'],
-    ids=["empty", "truncated", "not-utf8", "null", "array", "number", "string"],
+    [
+        b"",
+        b"{",
+        b"\xff\xfe",
+        b"null",
+        b"[]",
+        b"42",
+        b'"unit.updated"',
+        b"[" * 100_000,
+        b'{"id": ' + b"9" * 5_000 + b"}",
+    ],
+    ids=[
+        "empty",
+        "truncated",
+        "not-utf8",
+        "null",
+        "array",
+        "number",
+        "string",
+        "too-deep",
+        "too-many-digits",
+    ],
 )
 def test_parse_event_refuses_a_body_that_is_not_a_json_object(body):
     error = error_of(lambda: parse_event(body))

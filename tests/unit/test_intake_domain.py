@@ -18,7 +18,11 @@ MONDAY = date(2026, 11, 30)
 def test_a_legal_normative_decision_number_carries_its_year() -> None:
     number = parse_number("131/2025/QĐ-UBND", "quyet_dinh", date(2025, 7, 1))
     assert (number.sequence, number.year, number.abbreviation, number.issuer) == (
-        131, 2025, "QĐ", "UBND")
+        131,
+        2025,
+        "QĐ",
+        "UBND",
+    )
 
 
 def test_a_cong_van_number_has_no_type_abbreviation() -> None:
@@ -31,19 +35,27 @@ def test_a_cong_van_numbered_like_a_decision_is_refused() -> None:
         parse_number("12/QĐ-UBND", "cong_van", date(2026, 3, 2))
 
 
-@pytest.mark.parametrize("number,doc_type", [
-    ("5/TTR-UBND", "to_trinh"),  # TTr is case-sensitive
-    ("5/Ctr-UBND", "chuong_trinh"),
-    ("5/QYĐ-UBND", "quy_dinh"),
-])
+@pytest.mark.parametrize(
+    "number,doc_type",
+    [
+        ("5/TTR-UBND", "to_trinh"),  # TTr is case-sensitive
+        ("5/Ctr-UBND", "chuong_trinh"),
+        ("5/QYĐ-UBND", "quy_dinh"),
+    ],
+)
 def test_type_abbreviations_are_case_sensitive(number: str, doc_type: str) -> None:
     with pytest.raises(NumberError):
         parse_number(number, doc_type, date(2026, 3, 2))
 
 
-@pytest.mark.parametrize("number,doc_type", [
-    ("5/TTr-UBND", "to_trinh"), ("7/CTr-UBND", "chuong_trinh"), ("9/2026/QyĐ-UBND", "quy_dinh"),
-])
+@pytest.mark.parametrize(
+    "number,doc_type",
+    [
+        ("5/TTr-UBND", "to_trinh"),
+        ("7/CTr-UBND", "chuong_trinh"),
+        ("9/2026/QyĐ-UBND", "quy_dinh"),
+    ],
+)
 def test_the_right_case_of_an_abbreviation_is_accepted(number: str, doc_type: str) -> None:
     assert parse_number(number, doc_type, date(2026, 3, 2)).sequence > 0
 
@@ -79,5 +91,4 @@ def test_several_tasks_for_one_unit_keep_one_working_day_D6_1b() -> None:
 
 def test_the_intake_deadline_skips_tet_D6_1b() -> None:
     # Friday 13 February 2026: the next working day is Monday 23 February, after Tết.
-    assert intake_deadline(CALENDAR, date(2026, 2, 13), "thuong", [("SO_TC",)]) == date(
-        2026, 2, 23)
+    assert intake_deadline(CALENDAR, date(2026, 2, 13), "thuong", [("SO_TC",)]) == date(2026, 2, 23)

@@ -32,10 +32,15 @@ def upgrade() -> None:
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("read_at", UtcDateTime()),
     )
-    op.create_index("ux_inbox_delivery", "inbox_items",
-                    ["event_id", "recipient_kind", "recipient", "channel"], unique=True)
-    op.create_index("ix_inbox_recipient", "inbox_items",
-                    ["recipient_kind", "recipient", "created_at"])
+    op.create_index(
+        "ux_inbox_delivery",
+        "inbox_items",
+        ["event_id", "recipient_kind", "recipient", "channel"],
+        unique=True,
+    )
+    op.create_index(
+        "ix_inbox_recipient", "inbox_items", ["recipient_kind", "recipient", "created_at"]
+    )
     op.create_table(
         "units",
         sa.Column("code", sa.String(40), primary_key=True),

@@ -1,0 +1,155 @@
+"""Applying consumed events to a service's database: the inbox, batches, retries and dead letters.
+
+Transport-free: the consumer hands over message bodies and headers and settles them as told.
+A batch is applied in one transaction (one commit for many events, which is what makes a consumer
+fast); if anything in it fails, the transaction is rolled back and the batch is applied again
+one event at a time, so that one bad event is retried alone and the others are unaffected.
+A lost database is not the event's fault: it raises `InfrastructureError` and uses up no retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
+
+from shared.events import Event, EventError, parse_event
+from shared.logs import correlation
+from shared.metrics import EVENTS_CONSUMED
+from shared.platform import ServicePlatform, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[UnitOfWork, Event], None]
+ATTEMPT_HEADER = "x-nhiemvu-attempt"
+REASON_HEADER = "x-nhiemvu-death-reason"
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, DisconnectionError)
+
+
+class InfrastructureError(RuntimeError):
+    """The database could not be reached or used; the messages must be redelivered later."""
+
+
+class Settler(Protocol):
+    def retry(self, body: bytes, headers: Mapping[str, Any], delay: int) -> None: ...
+
+    def dead_letter(self, body: bytes, headers: Mapping[str, Any], reason: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    body: bytes
+    headers: Mapping[str, Any]
+
+
+class _AlreadyProcessed(Exception):
+    pass
+
+
+class EventApplier:
+    def __init__(
+        self, platform: ServicePlatform, handlers: Mapping[str, Handler], settler: Settler
+    ) -> None:
+        self.platform = platform
+        self.handlers = dict(handlers)
+        self.settler = settler
+        self.retry_delays = platform.bus.topology.retry_delays
+
+    def apply_batch(self, deliveries: Sequence[Delivery]) -> list[str]:
+        """Apply many deliveries, in one transaction when all goes well; outcomes in order."""
+        if len(deliveries) == 1:
+            return [self.apply_one(deliveries[0].body, deliveries[0].headers)]
+        parsed: list[Event | None] = []
+        for delivery in deliveries:
+            try:
+                event = parse_event(delivery.body)
+            except EventError:
+                event = None
+            parsed.append(event if event and event.type in self.handlers else None)
+        if any(event is None for event in parsed) or len({e.id for e in parsed if e}) < len(parsed):
+            return [self.apply_one(d.body, d.headers) for d in deliveries]
+        events = [event for event in parsed if event is not None]
+        try:
+            outcomes = self._apply_together(events)
+        except INFRASTRUCTURE_ERRORS as exc:
+            raise InfrastructureError(str(exc)) from exc
+        except Exception:
+            log.info("a batch of %d failed; applying its events one by one", len(events))
+            return [self.apply_one(d.body, d.headers) for d in deliveries]
+        for event, outcome in zip(events, outcomes, strict=True):
+            self._count(event.type, outcome)
+        return outcomes
+
+    def apply_one(self, body: bytes, headers: Mapping[str, Any]) -> str:
+        """Apply one delivery; returns applied, duplicate, retried or dead."""
+        try:
+            event = parse_event(body)
+        except EventError as exc:
+            return self._dead(body, headers, f"malformed: {exc} {exc.errors}", "malformed")
+        if event.type not in self.handlers:
+            return self._dead(body, headers, f"no handler for {event.type}", event.type)
+        with correlation(event.correlation_id):
+            try:
+                self._apply(event)
+            except _AlreadyProcessed:
+                log.info("duplicate event %s skipped", event.id)
+                return self._count(event.type, "duplicate")
+            except INFRASTRUCTURE_ERRORS as exc:
+                raise InfrastructureError(str(exc)) from exc
+            except Exception as exc:
+                log.warning("handler for %s failed: %s", event.type, exc, exc_info=True)
+                return self._count(event.type, self._retry_or_dead(body, headers, exc))
+            log.info("applied %s", event.type, extra={"event_id": event.id,
+                                                       "subject": event.subject})
+        return self._count(event.type, "applied")
+
+    def _apply(self, event: Event) -> None:
+        with self.platform.unit_of_work() as uow:
+            try:
+                uow.conn.execute(insert(self.platform.tables.inbox).values(
+                    event_id=event.id, event_type=event.type, processed_at=uow.now))
+            except IntegrityError as exc:
+                raise _AlreadyProcessed() from exc
+            self.handlers[event.type](uow, event)
+
+    def _apply_together(self, events: list[Event]) -> list[str]:
+        inbox = self.platform.tables.inbox
+        with self.platform.unit_of_work() as uow:
+            ids = [event.id for event in events]
+            seen = set(uow.conn.scalars(select(inbox.c.event_id).where(inbox.c.event_id.in_(ids))))
+            fresh = [event for event in events if event.id not in seen]
+            if fresh:
+                uow.conn.execute(insert(inbox), [
+                    {"event_id": e.id, "event_type": e.type, "processed_at": uow.now}
+                    for e in fresh
+                ])
+            for event in fresh:
+                with correlation(event.correlation_id):
+                    self.handlers[event.type](uow, event)
+                    log.info("applied %s", event.type, extra={"event_id": event.id,
+                                                               "subject": event.subject})
+        return ["duplicate" if event.id in seen else "applied" for event in events]
+
+    def _retry_or_dead(self, body: bytes, headers: Mapping[str, Any], exc: Exception) -> str:
+        attempt = int(headers.get(ATTEMPT_HEADER, 0) or 0)
+        if attempt >= len(self.retry_delays):
+            reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            self.settler.dead_letter(body, headers, f"handler failed {attempt + 1} times: {reason}")
+            return "dead"
+        self.settler.retry(body, {**headers, ATTEMPT_HEADER: attempt + 1},
+                           self.retry_delays[attempt])
+        return "retried"
+
+    def _dead(self, body: bytes, headers: Mapping[str, Any], reason: str, kind: str) -> str:
+        log.error("dead-lettering a message: %s", reason[:500])
+        self.settler.dead_letter(body, headers, reason)
+        return self._count(kind, "dead")
+
+    def _count(self, event_type: str, outcome: str) -> str:
+        EVENTS_CONSUMED.labels(self.platform.service, event_type, outcome).inc()
+        return outcome
