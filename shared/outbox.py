@@ -18,6 +18,7 @@ from sqlalchemy import Table, select, update
 from shared.bus import Bus, publish_event
 from shared.clock import Clock
 from shared.db import Database, is_postgres
+from shared.metrics import EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,9 @@ class OutboxRelay:
         *,
         poll_seconds: float = 0.5,
         batch_size: int = 200,
+        service: str = "",
     ) -> None:
+        self.service = service
         self.database = database
         self.outbox = outbox
         self.bus = bus
@@ -111,6 +114,7 @@ class OutboxRelay:
                 .where(self.outbox.c.seq.in_([row.seq for row in rows]))
                 .values(published_at=published_at)
             )
+        EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 
     def drain(self, timeout: float = 10.0) -> None:

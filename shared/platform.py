@@ -34,6 +34,7 @@ class UnitOfWork:
     tables: PlatformTables
     audit_log: AuditLog
     emitted: list[dict[str, Any]] = field(default_factory=list)
+    _flushed: int = 0
 
     def emit(
         self, event_type: str, data: Mapping[str, Any], *, subject: str | None = None
@@ -46,16 +47,26 @@ class UnitOfWork:
             subject=subject,
             correlation_id=current_correlation_id(),
         )
-        self.conn.execute(
-            insert(self.tables.outbox).values(
-                event_id=envelope["id"],
-                event_type=event_type,
-                body=encode(envelope),
-                created_at=self.now,
-            )
-        )
         self.emitted.append(envelope)
         return envelope
+
+    def flush(self) -> None:
+        """Write the emitted events to the outbox, in one statement, inside the transaction."""
+        pending = self.emitted[self._flushed :]
+        if pending:
+            self.conn.execute(
+                insert(self.tables.outbox),
+                [
+                    {
+                        "event_id": envelope["id"],
+                        "event_type": envelope["type"],
+                        "body": encode(envelope),
+                        "created_at": self.now,
+                    }
+                    for envelope in pending
+                ],
+            )
+        self._flushed = len(self.emitted)
 
     def audit(
         self,
@@ -109,6 +120,7 @@ class ServicePlatform:
             self.bus,
             clock,
             poll_seconds=settings.relay_poll_seconds,
+            service=settings.service,
         )
         self.database.after_commit(self.relay.wake)
 
@@ -119,13 +131,15 @@ class ServicePlatform:
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:
         with self.database.transaction() as conn:
-            yield UnitOfWork(
+            uow = UnitOfWork(
                 conn=conn,
                 now=self.clock.now(),
                 source=self.source,
                 tables=self.tables,
                 audit_log=self.audit_log,
             )
+            yield uow
+            uow.flush()
 
     def start(self) -> None:
         self.relay.start()
