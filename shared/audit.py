@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -153,21 +153,23 @@ def append_audit(
     correlation_id: str | None,
 ) -> str:
     """Append one record inside the caller's transaction and return its hash."""
-    if at.tzinfo is None:
-        raise ValueError("audit time must be timezone-aware")
-    fields: dict[str, Any] = {
-        "at": _utc(at),
-        **_actor_fields(actor),
-        "action": action,
-        "entity_type": entity_type,
-        "entity_id": str(entity_id),
-        "changes": canonical_json(changes),
-        "correlation_id": correlation_id,
-    }
+    entry = {"at": at, "actor": actor, "action": action, "entity_type": entity_type,
+             "entity_id": entity_id, "changes": changes, "correlation_id": correlation_id}
+    return append_audit_many(conn, table, head, [entry])[0]
+
+
+def append_audit_many(
+    conn: Connection, table: Table, head: Table, entries: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """Append records (each with the keyword arguments of `append_audit`) in order, with one
+    lock and one head update; returns their hashes."""
+    records = [_fields(entry) for entry in entries]
+    if not records:
+        return []
     if conn.dialect.name == "postgresql":
         # Held until the caller's transaction ends, so the next writer reads our head.
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(table)})
-        return _chain(conn, table, head, fields)
+        return _chain(conn, table, head, records)
     # SQLite has neither advisory nor row locks. The no-op UPDATE takes the database write lock
     # before the head is read and keeps it until the caller commits, which orders writers on
     # separate connections. Threads sharing one SQLite connection (StaticPool, :memory:) share
@@ -175,18 +177,35 @@ def append_audit(
     # second append in an open transaction cannot wait on a thread that waits on us.
     conn.execute(update(head).where(head.c.id == HEAD_ID).values(seq=head.c.seq))
     with _sqlite_lock(conn):
-        return _chain(conn, table, head, fields)
+        return _chain(conn, table, head, records)
 
 
-def _chain(conn: Connection, table: Table, head: Table, fields: dict[str, Any]) -> str:
-    last_seq, last_hash = _read_head(conn, head)
-    record = {**fields, "seq": last_seq + 1, "prev_hash": last_hash}
-    record["hash"] = record_hash(record)
-    conn.execute(insert(table).values(**record))
-    conn.execute(
-        update(head).where(head.c.id == HEAD_ID).values(seq=record["seq"], hash=record["hash"])
-    )
-    return str(record["hash"])
+def _fields(entry: Mapping[str, Any]) -> dict[str, Any]:
+    at: datetime = entry["at"]
+    if at.tzinfo is None:
+        raise ValueError("audit time must be timezone-aware")
+    return {
+        "at": _utc(at),
+        **_actor_fields(entry.get("actor")),
+        "action": entry["action"],
+        "entity_type": entry["entity_type"],
+        "entity_id": str(entry["entity_id"]),
+        "changes": canonical_json(entry["changes"]),
+        "correlation_id": entry.get("correlation_id"),
+    }
+
+
+def _chain(conn: Connection, table: Table, head: Table, records: list[dict[str, Any]]) -> list[str]:
+    seq, prev_hash = _read_head(conn, head)
+    chained = []
+    for fields in records:
+        seq += 1
+        record = {**fields, "seq": seq, "prev_hash": prev_hash}
+        record["hash"] = prev_hash = record_hash(record)
+        chained.append(record)
+    conn.execute(insert(table), chained)
+    conn.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash))
+    return [str(record["hash"]) for record in chained]
 
 
 def verify_audit(conn: Connection, table: Table, head: Table) -> list[str]:
@@ -268,6 +287,9 @@ class AuditLog:
             changes=changes,
             correlation_id=correlation_id,
         )
+
+    def append_many(self, conn: Connection, entries: Sequence[Mapping[str, Any]]) -> list[str]:
+        return append_audit_many(conn, self.table, self.head, entries)
 
     def verify(self, conn: Connection) -> list[str]:
         return verify_audit(conn, self.table, self.head)

@@ -35,6 +35,7 @@ class UnitOfWork:
     audit_log: AuditLog
     emitted: list[dict[str, Any]] = field(default_factory=list)
     _flushed: int = 0
+    _audits: list[dict[str, Any]] = field(default_factory=list)
 
     def emit(
         self, event_type: str, data: Mapping[str, Any], *, subject: str | None = None
@@ -51,7 +52,7 @@ class UnitOfWork:
         return envelope
 
     def flush(self) -> None:
-        """Write the emitted events to the outbox, in one statement, inside the transaction."""
+        """Write emitted events and audit records, a statement each, inside the transaction."""
         pending = self.emitted[self._flushed :]
         if pending:
             self.conn.execute(
@@ -67,6 +68,10 @@ class UnitOfWork:
                 ],
             )
         self._flushed = len(self.emitted)
+        if self._audits:
+            # Appended last and all at once: the chain's lock is held only until commit.
+            self.audit_log.append_many(self.conn, self._audits)
+            self._audits = []
 
     def audit(
         self,
@@ -76,16 +81,15 @@ class UnitOfWork:
         entity_id: str,
         changes: Mapping[str, Any],
     ) -> None:
-        self.audit_log.append(
-            self.conn,
-            at=self.now,
-            actor=actor,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            changes=changes,
-            correlation_id=current_correlation_id(),
-        )
+        self._audits.append({
+            "at": self.now,
+            "actor": actor,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "changes": changes,
+            "correlation_id": current_correlation_id(),
+        })
 
 
 class ServicePlatform:

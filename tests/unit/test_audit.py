@@ -185,3 +185,21 @@ def run_concurrently(engine: Engine, audit: AuditLog, *, threads: int, each: int
     for thread in pool:
         thread.join()
     assert errors == []
+
+
+def test_records_appended_together_chain_in_order_after_earlier_ones(engine, audit):
+    append_n(engine, audit, 2)
+    entries = [
+        {"at": T0, "actor": ACTOR, "action": "task.accept", "entity_type": "task",
+         "entity_id": f"lo-{i}", "changes": {"lần": i}, "correlation_id": None}
+        for i in range(3)
+    ]
+    with engine.begin() as conn:
+        hashes = audit.append_many(conn, entries)
+    with engine.connect() as conn:
+        rows = conn.execute(select(audit.table).order_by(audit.table.c.seq)).all()
+    assert [row.seq for row in rows] == [1, 2, 3, 4, 5]
+    assert [row.entity_id for row in rows[2:]] == ["lo-0", "lo-1", "lo-2"]
+    assert [row.hash for row in rows[2:]] == hashes
+    assert rows[2].prev_hash == rows[1].hash and rows[3].prev_hash == rows[2].hash
+    assert problems(engine, audit) == []
