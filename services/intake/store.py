@@ -86,7 +86,7 @@ refusals = Table(
 
 
 def insert_document(conn: Connection, row: dict[str, Any], task_rows: list[dict[str, Any]]) -> None:
-    conn.execute(insert(documents).values(**row))
+    conn.execute(insert(documents), row)
     if task_rows:
         conn.execute(insert(tasks), task_rows)
 

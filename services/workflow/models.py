@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,19 +15,28 @@ from services.workflow.engine import DiagramError, Engine, ProcessModel
 from shared.errors import NotFound, ValidationFailed
 
 TASK_PROCESS = "task_lifecycle"
+# How long a process may keep starting instances on the version it last saw as newest. A deploy
+# made by this process takes effect at once; one made by another process within this delay.
+NEWEST_TTL_SECONDS = 2.0
 
 
 class ModelRegistry:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._cache: dict[tuple[str, int], ProcessModel] = {}
+        self._newest: dict[str, tuple[float, ProcessModel]] = {}
         self._lock = threading.Lock()
 
     def newest(self, conn: Connection, process_id: str) -> ProcessModel:
+        seen = self._newest.get(process_id)
+        if seen is not None and time.monotonic() - seen[0] < NEWEST_TTL_SECONDS:
+            return seen[1]
         row = store.newest_model(conn, process_id)
         if row is None:
             raise NotFound(f"Chưa triển khai quy trình {process_id}.", process_id=process_id)
-        return self._parsed(row)
+        parsed = self._parsed(row)
+        self._newest[process_id] = (time.monotonic(), parsed)
+        return parsed
 
     def get(self, conn: Connection, process_id: str, version: int) -> ProcessModel:
         key = (process_id, version)
@@ -62,6 +72,7 @@ class ModelRegistry:
         store.add_model(conn, row)
         with self._lock:
             self._cache[(process_id, version)] = parsed
+            self._newest.pop(process_id, None)
         return row, True
 
     def deploy_directory(self, conn: Connection, directory: Path, now: Any) -> list[str]:

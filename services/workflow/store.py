@@ -131,7 +131,7 @@ def instance_exists(conn: Connection, task_id: str) -> bool:
 
 
 def add_instance(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(task_instances).values(**row))
+    conn.execute(insert(task_instances), row)
 
 
 def instance_for_update(conn: Connection, task_id: str) -> dict[str, Any] | None:
@@ -163,7 +163,7 @@ def save_instance(conn: Connection, task_id: str, revision: int, values: dict[st
 
 
 def add_history(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(task_history).values(**row))
+    conn.execute(insert(task_history), row)
 
 
 def history(conn: Connection, task_id: str) -> list[dict[str, Any]]:
