@@ -196,7 +196,7 @@ def _wait_until_done(env: dict[str, str], expected: int, timeout: float = 600) -
 
 
 def _latencies(env: dict[str, str]) -> tuple[list[float], dict[str, list[float]]]:
-    def rows(service: str, sql: str) -> dict[str, datetime]:
+    def rows(service: str, sql: str) -> dict[str, Any]:
         url = env[f"{service.upper()}_DATABASE_URL"].replace("postgresql+psycopg", "postgresql")
         with psycopg.connect(url) as conn:
             return {r[0]: r[1] for r in conn.execute(sql)}
@@ -206,7 +206,16 @@ def _latencies(env: dict[str, str]) -> tuple[list[float], dict[str, list[float]]
     )
     assigned = rows("workflow", "SELECT task_id, created_at FROM task_instances")
     inboxed = rows("notify", "SELECT task_id, created_at FROM inbox_items")
-    counted = rows("reporting", "SELECT task_id, updated_at FROM task_facts")
+    # When reporting applied each task's task.assigned: its inbox row, matched through the
+    # event id that the workflow's outbox recorded for that task.
+    assigned_events = rows(
+        "workflow",
+        "SELECT event_id, body::json->>'subject' FROM outbox WHERE event_type = 'task.assigned'",
+    )
+    processed = rows(
+        "reporting", "SELECT event_id, processed_at FROM inbox WHERE event_type = 'task.assigned'"
+    )
+    counted = {task: processed[event] for event, task in assigned_events.items()}
     latencies, stages = (
         [],
         {"release_to_assigned": [], "assigned_to_inbox": [], "assigned_to_counted": []},

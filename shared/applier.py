@@ -104,15 +104,19 @@ class EventApplier:
             except Exception as exc:
                 log.warning("handler for %s failed: %s", event.type, exc, exc_info=True)
                 return self._count(event.type, self._retry_or_dead(body, headers, exc))
-            log.info("applied %s", event.type, extra={"event_id": event.id,
-                                                       "subject": event.subject})
+            log.info(
+                "applied %s", event.type, extra={"event_id": event.id, "subject": event.subject}
+            )
         return self._count(event.type, "applied")
 
     def _apply(self, event: Event) -> None:
         with self.platform.unit_of_work() as uow:
             try:
-                uow.conn.execute(insert(self.platform.tables.inbox).values(
-                    event_id=event.id, event_type=event.type, processed_at=uow.now))
+                uow.conn.execute(
+                    insert(self.platform.tables.inbox).values(
+                        event_id=event.id, event_type=event.type, processed_at=uow.now
+                    )
+                )
             except IntegrityError as exc:
                 raise _AlreadyProcessed() from exc
             self.handlers[event.type](uow, event)
@@ -124,15 +128,21 @@ class EventApplier:
             seen = set(uow.conn.scalars(select(inbox.c.event_id).where(inbox.c.event_id.in_(ids))))
             fresh = [event for event in events if event.id not in seen]
             if fresh:
-                uow.conn.execute(insert(inbox), [
-                    {"event_id": e.id, "event_type": e.type, "processed_at": uow.now}
-                    for e in fresh
-                ])
+                uow.conn.execute(
+                    insert(inbox),
+                    [
+                        {"event_id": e.id, "event_type": e.type, "processed_at": uow.now}
+                        for e in fresh
+                    ],
+                )
             for event in fresh:
                 with correlation(event.correlation_id):
                     self.handlers[event.type](uow, event)
-                    log.info("applied %s", event.type, extra={"event_id": event.id,
-                                                               "subject": event.subject})
+                    log.info(
+                        "applied %s",
+                        event.type,
+                        extra={"event_id": event.id, "subject": event.subject},
+                    )
         return ["duplicate" if event.id in seen else "applied" for event in events]
 
     def _retry_or_dead(self, body: bytes, headers: Mapping[str, Any], exc: Exception) -> str:
@@ -141,8 +151,9 @@ class EventApplier:
             reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self.settler.dead_letter(body, headers, f"handler failed {attempt + 1} times: {reason}")
             return "dead"
-        self.settler.retry(body, {**headers, ATTEMPT_HEADER: attempt + 1},
-                           self.retry_delays[attempt])
+        self.settler.retry(
+            body, {**headers, ATTEMPT_HEADER: attempt + 1}, self.retry_delays[attempt]
+        )
         return "retried"
 
     def _dead(self, body: bytes, headers: Mapping[str, Any], reason: str, kind: str) -> str:

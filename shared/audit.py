@@ -153,8 +153,15 @@ def append_audit(
     correlation_id: str | None,
 ) -> str:
     """Append one record inside the caller's transaction and return its hash."""
-    entry = {"at": at, "actor": actor, "action": action, "entity_type": entity_type,
-             "entity_id": entity_id, "changes": changes, "correlation_id": correlation_id}
+    entry = {
+        "at": at,
+        "actor": actor,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "changes": changes,
+        "correlation_id": correlation_id,
+    }
     return append_audit_many(conn, table, head, [entry])[0]
 
 

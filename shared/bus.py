@@ -10,7 +10,9 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kombu import Connection, Exchange, Producer
+from kombu.connection import Connection
+from kombu.entity import Exchange
+from kombu.messaging import Producer
 
 from shared.topology import SUBSCRIPTIONS, Topology
 

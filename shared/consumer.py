@@ -61,8 +61,9 @@ class EventConsumer:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.run, name=f"consumer-{self.service}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self.run, name=f"consumer-{self.service}", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -79,8 +80,14 @@ class EventConsumer:
             except Exception as exc:
                 self.ready.clear()
                 level = logging.WARNING if isinstance(exc, InfrastructureError) else logging.ERROR
-                log.log(level, "consumer %s stopped (%s); reconnecting in %.1fs", self.service,
-                        exc, backoff, exc_info=not isinstance(exc, InfrastructureError))
+                log.log(
+                    level,
+                    "consumer %s stopped (%s); reconnecting in %.1fs",
+                    self.service,
+                    exc,
+                    backoff,
+                    exc_info=not isinstance(exc, InfrastructureError),
+                )
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
             finally:
@@ -97,11 +104,15 @@ class EventConsumer:
             publish_conn.ensure_connection(max_retries=3)
             event_types = SUBSCRIPTIONS[self.service]
             bus.declare(conn, self.service, event_types)
-            queue = self.topology.service_queue(self.service, event_types,
-                                                quorum=not bus.is_memory)
+            queue = self.topology.service_queue(self.service, event_types, quorum=not bus.is_memory)
             self._producer = Producer(publish_conn.default_channel)
-            consumer = Consumer(conn.channel(), queues=[queue], on_message=self._collect,
-                                prefetch_count=self.prefetch, no_ack=False)
+            consumer = Consumer(
+                conn.channel(),
+                queues=[queue],
+                on_message=self._collect,
+                prefetch_count=self.prefetch,
+                no_ack=False,
+            )
             with consumer:
                 self.ready.set()
                 while not self._stop.is_set():
@@ -151,18 +162,31 @@ class EventConsumer:
             timer.daemon = True
             timer.start()
             return
-        publish_raw(self._require_producer(), self.topology.retry_queue_name(self.service, delay),
-                    body, headers)
+        publish_raw(
+            self._require_producer(),
+            self.topology.retry_queue_name(self.service, delay),
+            body,
+            headers,
+        )
 
     def dead_letter(self, body: bytes, headers: Mapping[str, Any], reason: str) -> None:
         dead_headers = {**headers, REASON_HEADER: reason[:2000], "x-nhiemvu-service": self.service}
-        publish_raw(self._require_producer(), self.topology.dead_letter_queue_name(self.service),
-                    body, dead_headers, content_type="application/octet-stream")
+        publish_raw(
+            self._require_producer(),
+            self.topology.dead_letter_queue_name(self.service),
+            body,
+            dead_headers,
+            content_type="application/octet-stream",
+        )
 
     def _republish(self, body: bytes, headers: Mapping[str, Any]) -> None:
         with self.platform.bus.connection(heartbeat=0) as conn:
-            publish_raw(Producer(conn.default_channel), self.topology.queue_name(self.service),
-                        body, headers)
+            publish_raw(
+                Producer(conn.default_channel),
+                self.topology.queue_name(self.service),
+                body,
+                headers,
+            )
 
     def _require_producer(self) -> Producer:
         if self._producer is None:

@@ -12,7 +12,8 @@ import threading
 import time
 from datetime import datetime
 
-from kombu import Connection, Producer
+from kombu.connection import Connection
+from kombu.messaging import Producer
 from sqlalchemy import Table, select, update
 
 from shared.bus import Bus, publish_event

@@ -81,15 +81,17 @@ class UnitOfWork:
         entity_id: str,
         changes: Mapping[str, Any],
     ) -> None:
-        self._audits.append({
-            "at": self.now,
-            "actor": actor,
-            "action": action,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "changes": changes,
-            "correlation_id": current_correlation_id(),
-        })
+        self._audits.append(
+            {
+                "at": self.now,
+                "actor": actor,
+                "action": action,
+                "entity_type": entity_type,
+                "entity_id": entity_id,
+                "changes": changes,
+                "correlation_id": current_correlation_id(),
+            }
+        )
 
 
 class ServicePlatform:

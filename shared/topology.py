@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kombu import Exchange, Queue, binding
+from kombu.entity import Exchange, Queue, binding
 
 from shared.events import TASK_EVENT_TYPES
 

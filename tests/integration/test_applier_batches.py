@@ -29,8 +29,9 @@ class RecordingSettler:
 
 @pytest.fixture()
 def tiny(tmp_path: Path, bus_namespace: str) -> Any:
-    service = TinyService({"DATA_DIR": str(tmp_path), "BUS_NAMESPACE": bus_namespace,
-                           "BUS_RETRY_DELAYS": "1"})
+    service = TinyService(
+        {"DATA_DIR": str(tmp_path), "BUS_NAMESPACE": bus_namespace, "BUS_RETRY_DELAYS": "1"}
+    )
     service.settler = RecordingSettler()
     service.consumer.applier.settler = service.settler
     yield service
@@ -43,8 +44,11 @@ def deliveries(*codes: str) -> list[Delivery]:
 
 def count_commits(service: TinyService) -> list[int]:
     commits = [0]
-    sa_event.listen(service.platform.database.engine, "commit",
-                    lambda _conn: commits.__setitem__(0, commits[0] + 1))
+    sa_event.listen(
+        service.platform.database.engine,
+        "commit",
+        lambda _conn: commits.__setitem__(0, commits[0] + 1),
+    )
     return commits
 
 

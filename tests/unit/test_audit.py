@@ -190,8 +190,15 @@ def run_concurrently(engine: Engine, audit: AuditLog, *, threads: int, each: int
 def test_records_appended_together_chain_in_order_after_earlier_ones(engine, audit):
     append_n(engine, audit, 2)
     entries = [
-        {"at": T0, "actor": ACTOR, "action": "task.accept", "entity_type": "task",
-         "entity_id": f"lo-{i}", "changes": {"lần": i}, "correlation_id": None}
+        {
+            "at": T0,
+            "actor": ACTOR,
+            "action": "task.accept",
+            "entity_type": "task",
+            "entity_id": f"lo-{i}",
+            "changes": {"lần": i},
+            "correlation_id": None,
+        }
         for i in range(3)
     ]
     with engine.begin() as conn:

@@ -41,7 +41,10 @@ HS = AuthSettings(
 
 def officer_token(settings: AuthSettings = HS, **overrides: Any) -> str:
     claims: dict[str, Any] = {
-        "sub": "u-42", "name": "Nguyễn Văn An", "unit": "SO_TC", "roles": ["unit_officer"],
+        "sub": "u-42",
+        "name": "Nguyễn Văn An",
+        "unit": "SO_TC",
+        "roles": ["unit_officer"],
     }
     claims.update(overrides)
     return mint_token(settings, **claims)
@@ -65,9 +68,11 @@ def private_pem(key: rsa.RSAPrivateKey) -> str:
 
 
 def public_pem(key: rsa.RSAPrivateKey) -> str:
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    ).decode()
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def rs_settings(key: rsa.RSAPrivateKey) -> AuthSettings:
