@@ -1,5 +1,4 @@
 from services.reporting.store import metadata
-
 from shared.migration_env import run
 
 run(metadata)

@@ -1,5 +1,4 @@
 from services.workflow.store import metadata
-
 from shared.migration_env import run
 
 run(metadata)
