@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import signal
@@ -140,8 +141,7 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def build_service(name: str) -> Any:
-    module = __import__(f"services.{name}.app", fromlist=["create_service"])
-    return module.create_service()
+    return importlib.import_module(f"services.{name}.app").create_service()
 
 
 def _migrate(args: argparse.Namespace) -> int:
@@ -152,12 +152,12 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    module = __import__(f"services.{args.service}.app", fromlist=["create_consumer"])
-    service = module.create_service()
+    entrypoint = importlib.import_module(f"services.{args.service}.consumer")
+    service = build_service(args.service)
     platform = _platform(service)
     stop = threading.Event()
     _until_signalled(stop.set)
-    consumer = module.create_consumer(service)
+    consumer = entrypoint.create_consumer(service)
     if consumer.handlers:
         consumer.start()
     platform.start()

@@ -19,8 +19,11 @@ from flask import Flask, request
 
 from services.intake import app as intake_app
 from services.notify import app as notify_app
+from services.notify import consumer as notify_consumer
 from services.reporting import app as reporting_app
+from services.reporting import consumer as reporting_consumer
 from services.workflow import app as workflow_app
+from services.workflow import consumer as workflow_consumer
 from shared.bus import Bus
 from shared.clock import AdjustableClock
 from shared.config import PlatformSettings
@@ -74,9 +77,9 @@ class EmbeddedSystem:
     def start(self) -> None:
         """Start consumers first (they declare queues), then the outbox relays."""
         self.consumers = [
-            workflow_app.create_consumer(self.workflow),
-            notify_app.create_consumer(self.notify),
-            reporting_app.create_consumer(self.reporting),
+            workflow_consumer.create_consumer(self.workflow),
+            notify_consumer.create_consumer(self.notify),
+            reporting_consumer.create_consumer(self.reporting),
         ]
         for consumer in self.consumers:
             consumer.start()

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.intake import handlers, store
+from services.intake import store
 from services.intake.api import build_router
 from shared.bus import Bus
 from shared.clock import Clock
-from shared.consumer import EventConsumer
 from shared.runtime import Runtime, build_runtime
 from shared.service_app import build_service_app
 
@@ -36,7 +35,3 @@ def create_app(config: Mapping[str, str] | IntakeService | None = None) -> Flask
         if service.settings.development:
             service.migrate()
     return build_service_app(service.platform, build_router(service), "Nhiệm vụ — Tiếp nhận")
-
-
-def create_consumer(service: IntakeService) -> EventConsumer:
-    return EventConsumer(service.platform, handlers.EVENT_HANDLERS)

@@ -7,11 +7,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.notify import handlers, store
+from services.notify import store
 from services.notify.api import build_router
 from shared.bus import Bus
 from shared.clock import Clock
-from shared.consumer import EventConsumer
 from shared.runtime import Runtime, build_runtime
 from shared.service_app import build_service_app
 
@@ -35,7 +34,3 @@ def create_app(config: Mapping[str, str] | Runtime | None = None) -> Flask:
         if service.settings.development:
             service.migrate()
     return build_service_app(service.platform, build_router(service), TITLE)
-
-
-def create_consumer(service: Runtime) -> EventConsumer:
-    return EventConsumer(service.platform, handlers.EVENT_HANDLERS)

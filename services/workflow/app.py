@@ -8,14 +8,13 @@ from pathlib import Path
 
 from flask import Flask
 
-from services.workflow import handlers, store
+from services.workflow import store
 from services.workflow.api import build_router
 from services.workflow.config import BPMN_DIR, bpmn_dir
 from services.workflow.engine import Engine
 from services.workflow.models import ModelRegistry
 from shared.bus import Bus
 from shared.clock import Clock
-from shared.consumer import EventConsumer
 from shared.runtime import Runtime, build_runtime
 from shared.service_app import build_service_app
 
@@ -63,7 +62,3 @@ def create_app(config: Mapping[str, str] | WorkflowService | None = None) -> Fla
     return build_service_app(
         service.runtime.platform, build_router(service), "Nhiệm vụ — Quy trình"
     )
-
-
-def create_consumer(service: WorkflowService) -> EventConsumer:
-    return EventConsumer(service.runtime.platform, handlers.event_handlers(service))

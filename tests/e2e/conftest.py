@@ -7,6 +7,7 @@ own databases and vhost, removed afterwards.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -82,6 +83,18 @@ class Client:
             headers["Authorization"] = f"Bearer {token}"
         return requests.request(method, base + path, headers=headers, timeout=30, **kwargs)
 
+    def log_records(self) -> list[dict[str, Any]]:
+        """Every JSON log line the system's processes wrote so far, tagged with the process."""
+        records = []
+        for path in sorted(self.log_dir.glob("*.log")):  # type: ignore[attr-defined]
+            for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+                if line.startswith("{"):
+                    try:
+                        records.append({**json.loads(line), "process": path.stem})
+                    except json.JSONDecodeError:
+                        continue
+        return records
+
     def wait_for(self, probe: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
         """Poll until `probe` returns something truthy: asynchronous effects take a moment."""
         deadline = time.monotonic() + timeout
@@ -113,7 +126,7 @@ def embedded(tmp_path: Path) -> Iterator[Client]:
         stderr=subprocess.STDOUT,
     )
     client = Client({"*": f"http://127.0.0.1:{port}"})
-    client.log_path = tmp_path / "serve.log"  # type: ignore[attr-defined]
+    client.log_dir = tmp_path  # type: ignore[attr-defined]
     try:
         client.wait_for(lambda: _ready(f"http://127.0.0.1:{port}/readyz"), "nhiemvu serve", 60)
         yield client
@@ -192,6 +205,7 @@ def cluster(tmp_path: Path, pg_databases: dict[str, str], rabbit_vhost: str) -> 
 def distributed(cluster: Cluster) -> Client:
     client = Client({service: cluster.url(service) for service in SERVICES})
     client.cluster = cluster  # type: ignore[attr-defined]
+    client.log_dir = cluster.log_dir  # type: ignore[attr-defined]
     return client
 
 

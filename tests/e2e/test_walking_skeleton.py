@@ -122,6 +122,17 @@ def test_a_released_task_travels_from_intake_to_a_confirmed_completion(system: C
     )
     assert totals["total"] == 1 and totals["on_time_rate"] == 1.0
 
+    # The request's correlation id followed the task through every service's consumer.
+    applied = {
+        (r["process"], r["message"])
+        for r in system.log_records()
+        if r.get("correlation_id") == correlation and r["message"].startswith("applied")
+    }
+    messages = {message for _process, message in applied}
+    assert {"applied task.released", "applied task.assigned"} <= messages
+    if "cluster" in vars(system):
+        assert {p for p, _m in applied} == {"workflow-worker", "notify-worker", "reporting-worker"}
+
 
 def test_an_action_the_task_does_not_offer_is_a_409_listing_what_it_offers(
     embedded: Client,

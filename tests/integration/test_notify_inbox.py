@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from services.notify.app import create_app, create_consumer, create_service
+from services.notify.app import create_app, create_service
+from services.notify.consumer import create_consumer
 from shared.auth import AuthSettings, mint_token
 from shared.calendar import TZ
 from shared.clock import FixedClock

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.workflow.app import create_app, create_consumer, create_service
+from services.workflow.app import create_app, create_service
+from services.workflow.consumer import create_consumer
 from shared.auth import AuthSettings, mint_token
 from shared.calendar import TZ
 from shared.clock import FixedClock

@@ -290,9 +290,8 @@ _START_UP = {
     ),
     "worker": (
         "import importlib, sys; from services import cli\n"
-        "module = importlib.import_module(f'services.{sys.argv[1]}.app')\n"
-        "service = module.create_service()\n"
-        "module.create_consumer(service)\n"
+        "service = cli.build_service(sys.argv[1])\n"
+        "importlib.import_module(f'services.{sys.argv[1]}.consumer').create_consumer(service)\n"
         "assert cli._platform(service).settings.environment == 'production'\n"
     ),
 }
