@@ -73,6 +73,9 @@ tasks = Table(
     Column("coordinating_units", JSON, nullable=False),
     Column("due_on", Date),
     Column("cadence", String(20)),
+    # "active" or "withdrawn" (Đ5.2a); a withdrawn task stays for history.
+    Column("status", String(20), nullable=False, server_default="active"),
+    Column("updated_at", UtcDateTime()),
 )
 
 refusals = Table(
