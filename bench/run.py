@@ -5,6 +5,8 @@
    burst of released tasks: tasks/s from the first POST until every task is assigned, has its
    inbox item and is counted; per-task latency (release → all three done), p50 and p99, and
    where the time goes per stage; the peak RSS of every process.
+3. Intake alone (bench/intake.py): documents accepted per second through POST, p50/p99, and the
+   rate of `nhiemvu import`.
 Needs PostgreSQL and RabbitMQ on 127.0.0.1 (as in CI). It creates and drops its own databases
 and vhost.
 """
@@ -28,6 +30,7 @@ import psutil
 import psycopg
 import requests
 
+from bench.intake import measure_intake
 from bench.spiff_raw import measure
 from services.distributed import SERVICES, Cluster
 from shared.auth import AuthSettings, mint_token
@@ -39,15 +42,17 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments().parse_args(argv)
-    print(f"1/2 Tốc độ thô của SpiffWorkflow ({args.raw_seconds:g} s)...", flush=True)
+    print(f"1/3 Tốc độ thô của SpiffWorkflow ({args.raw_seconds:g} s)...", flush=True)
     raw = measure(args.raw_seconds)
     print(f"    {raw:,.0f} instances/s (start + serialize)")
-    print(f"2/2 Hồ sơ phân tán: {args.documents} văn bản × {args.tasks} nhiệm vụ...", flush=True)
+    print(f"2/3 Hồ sơ phân tán: {args.documents} văn bản × {args.tasks} nhiệm vụ...", flush=True)
     with _infrastructure() as env:
         figures = _distributed_run(env, args)
     figures["spiff_start_serialize_per_s"] = round(raw, 1)
     figures["ratio_to_raw"] = round(figures["released_tasks_per_s"] / raw, 3)
     _report(figures)
+    with _infrastructure() as env:
+        figures.update(measure_intake(env, clients=args.clients))
     print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
     return 0
 

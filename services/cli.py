@@ -1,4 +1,4 @@
-"""`nhiemvu`: the operators' command line (serve, token, migrate, worker, audit verify)."""
+"""`nhiemvu`: the operators' command line (serve, token, migrate, worker, audit verify, import)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from services.intake import bulk_import
 from shared.auth import ALL_ROLES, AuthSettings, mint_token
 from shared.logs import configure_logging
 
@@ -65,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
     verify = audit_commands.add_parser("verify", help="check every hash chain")
     verify.add_argument("service", nargs="?", default="all", choices=(*SERVICES, "all"))
     verify.set_defaults(run=_audit_verify)
+
+    bulk_import.register(commands)
     return parser
 
 
@@ -161,8 +164,15 @@ def _worker(args: argparse.Namespace) -> int:
     if consumer.handlers:
         consumer.start()
     platform.start()
+    # A service with timers (workflow) fires them from its workers too.
+    create_scheduler = getattr(entrypoint, "create_scheduler", None)
+    scheduler = create_scheduler(service) if create_scheduler else None
+    if scheduler is not None:
+        scheduler.start()
     log.info("worker %s started", args.service)
     stop.wait()
+    if scheduler is not None:
+        scheduler.stop()
     consumer.stop()
     platform.stop()
     return 0

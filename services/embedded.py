@@ -49,6 +49,7 @@ class EmbeddedSystem:
     notify: Any
     reporting: Any
     consumers: list[EventConsumer] = field(default_factory=list)
+    scheduler: Any = None
 
     @property
     def platforms(self) -> dict[str, ServicePlatform]:
@@ -87,8 +88,15 @@ class EmbeddedSystem:
             consumer.ready.wait(10)
         for platform in self.platforms.values():
             platform.start()
+        # Timers fire on the scheduler's thread, and synchronously when the clock is moved, so
+        # that POST /api/admin/clock answers after what became due has fired.
+        self.scheduler = workflow_consumer.create_scheduler(self.workflow)
+        self.clock.on_change(self.scheduler.on_clock_change)
+        self.scheduler.start()
 
     def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         for consumer in self.consumers:
             consumer.stop()
         for platform in self.platforms.values():

@@ -119,6 +119,40 @@ class TaskChanged(_Data):
     occurred_at = fields.AwareDateTime(required=True)
 
 
+class _OfficeCorrection(_Data):
+    task_id = fields.String(required=True)
+    document_id = fields.String(required=True)
+    actor = fields.Nested(Actor, required=True)
+
+
+class TaskAmended(_OfficeCorrection):
+    """The Office corrected a released task (Đ5.2a); `changes` maps each field to [old, new]."""
+
+    changes = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)), required=True
+    )
+    content = fields.String(required=True)
+    lead_unit = fields.String(load_default=None, allow_none=True)
+    due_on = fields.Date(required=True, allow_none=True)
+    cadence = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CADENCES))
+    coordinating_units = fields.List(fields.String(), load_default=list)
+    amended_at = fields.AwareDateTime(required=True)
+
+
+class TaskTransferred(_OfficeCorrection):
+    from_unit = fields.String(required=True)
+    to_unit = fields.String(required=True)
+    reason = fields.String(required=True)
+    transferred_at = fields.AwareDateTime(required=True)
+
+
+class TaskWithdrawnByOffice(_OfficeCorrection):
+    """The Office's order; the workflow answers with its own task.withdrawn."""
+
+    reason = fields.String(required=True)
+    withdrawn_at = fields.AwareDateTime(required=True)
+
+
 TASK_EVENT_TYPES = (
     "task.assigned",
     "task.accepted",
@@ -129,6 +163,8 @@ TASK_EVENT_TYPES = (
     "task.rework_requested",
     "task.completed",
     "task.withdrawn",
+    "task.due_soon",  # announced by a diagram's deadline timer (Đ16.4)
+    "task.overdue",
 )
 
 SCHEMAS: dict[str, Schema] = {
@@ -136,6 +172,9 @@ SCHEMAS: dict[str, Schema] = {
     "document.received": DocumentReceived(),
     "document.released": DocumentReleased(),
     "task.released": TaskReleased(),
+    "task.amended": TaskAmended(),
+    "task.transferred": TaskTransferred(),
+    "task.withdrawn_by_office": TaskWithdrawnByOffice(),
     **{event_type: TaskChanged() for event_type in TASK_EVENT_TYPES},
 }
 

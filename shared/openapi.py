@@ -87,6 +87,7 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
                 "schema": {"type": "string", "maxLength": 200},
             }
         )
+    if route.method in ("POST", "PUT", "PATCH"):
         responses["409"] = {"description": "Conflict", **problem}
         responses["415"] = {"description": "Unsupported media type", **problem}
     if not route.public:

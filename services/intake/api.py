@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from flask import request
 
-from services.intake import handlers, schemas, store
+from services.intake import api_corrections, edxml, handlers, schemas, store
 from services.intake.views import document_view
 from shared.auth import QLVB, Principal, authenticate_request, require_roles
-from shared.errors import NotFound
+from shared.errors import NotFound, ValidationFailed
 from shared.http import ApiRouter, json_body, query_args, require_content_type
 from shared.text import fold
 
@@ -35,13 +35,15 @@ def build_router(service: IntakeService) -> ApiRouter:
         request=schemas.DocumentIn,
         response=schemas.DocumentOut,
         status=201,
-        summary="Receive a document (JSON) and its tasks; release at once if asked",
+        content_types=("application/json", *edxml.XML_TYPES),
+        summary="Receive a document (JSON, or EDXML per QCVN 102:2016) and its tasks; "
+        "release at once if asked",
     )
     def post_document() -> Any:
         caller = principal()
         require_roles(caller, QLVB, "office", "office_lead")
-        require_content_type(("application/json",))
-        raw = request.get_json(silent=True)
+        is_edxml = require_content_type(("application/json", *edxml.XML_TYPES)) in edxml.XML_TYPES
+        raw: Any = _edxml_body() if is_edxml else request.get_json(silent=True)
         if isinstance(raw, dict) and raw.get("secrecy") in CLASSIFIED:
             # Refused before validation so that nothing of the content is parsed further.
             with service.platform.unit_of_work() as uow:
@@ -51,7 +53,7 @@ def build_router(service: IntakeService) -> ApiRouter:
                 {"secrecy": [handlers.CLASSIFIED_REASON]},
                 article="Đ5.2d",
             )
-        body = json_body(document_in)
+        body = document_in.load(raw) if is_edxml else json_body(document_in)
         with service.platform.unit_of_work() as uow:
             received = handlers.receive_document(uow, service.calendar, caller, body)
         return document_view(received.document), 201 if received.created else 200
@@ -60,7 +62,8 @@ def build_router(service: IntakeService) -> ApiRouter:
         f"{PREFIX}/documents",
         query=schemas.DocumentQuery,
         response=schemas.DocumentPage,
-        summary="List documents",
+        summary="List documents: q= ignores diacritics and case; filter by type, status, "
+        "assigned_by, unit (leads or coordinates a task), issued_from and issued_to",
     )
     def get_documents() -> Any:
         caller = principal()
@@ -73,6 +76,11 @@ def build_router(service: IntakeService) -> ApiRouter:
                 q=fold(args["q"]) if args["q"] else None,
                 limit=args["limit"],
                 offset=args["offset"],
+                type=args["type"],
+                assigned_by=args["assigned_by"],
+                unit=args["unit"],
+                issued_from=args["issued_from"],
+                issued_to=args["issued_to"],
             )
         return {
             "items": [document_view(d) for d in items],
@@ -127,9 +135,18 @@ def build_router(service: IntakeService) -> ApiRouter:
             )
         return {"items": items, "total": total, "limit": args["limit"], "offset": args["offset"]}
 
+    api_corrections.install(router, service)
     return router
 
 
 def _source_id(raw: dict[str, Any]) -> str | None:
     value = raw.get("source_id")
     return value if isinstance(value, str) else None
+
+
+def _edxml_body() -> dict[str, Any]:
+    """The EDXML message as a JSON-shaped body; a classified one carries only source id, secrecy."""
+    try:
+        return edxml.parse(request.get_data(cache=True))
+    except edxml.EdxmlError as exc:
+        raise ValidationFailed("Thông điệp EDXML không hợp lệ.", {"edxml": [str(exc)]}) from exc

@@ -128,11 +128,13 @@ def release_document(uow: UnitOfWork, principal: Principal, document_id: str) ->
         raise NotFound("Không tìm thấy văn bản.", document_id=document_id)
     if document["status"] == "released":
         raise Conflict("Văn bản đã được chuyển theo dõi.", document_id=document_id)
-    if not document["tasks"]:
+    # A task the Office withdrew before release (Đ5.2a) is never assigned.
+    live = [task for task in document["tasks"] if task["status"] != "withdrawn"]
+    if not live:
         raise Conflict("Văn bản chưa có nhiệm vụ nào để chuyển theo dõi.", document_id=document_id)
     late = local_date(uow.now) > document["intake_deadline"]
     store.mark_released(uow.conn, document_id, uow.now, late)
-    for task in document["tasks"]:
+    for task in live:
         uow.emit(
             "task.released",
             {
@@ -160,7 +162,7 @@ def release_document(uow: UnitOfWork, principal: Principal, document_id: str) ->
             "released_at": uow.now,
             "intake_deadline": document["intake_deadline"],
             "released_late": late,
-            "task_ids": [task["id"] for task in document["tasks"]],
+            "task_ids": [task["id"] for task in live],
         },
         subject=document_id,
     )

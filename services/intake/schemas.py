@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from services.intake.domain import ASSIGNERS, CADENCES, DOCUMENT_TYPES, UNIT_KINDS, URGENCIES
 
@@ -70,6 +70,7 @@ class TaskOut(Schema):
     due_on = fields.Date(allow_none=True)
     cadence = fields.String(allow_none=True)
     cadence_label = fields.String(allow_none=True)
+    status = fields.String()
 
 
 class DocumentOut(Schema):
@@ -102,6 +103,17 @@ class Page(Schema):
 class DocumentQuery(Page):
     status = fields.String(load_default=None, validate=validate.OneOf(["received", "released"]))
     q = fields.String(load_default=None, validate=validate.Length(max=200))
+    type = fields.String(load_default=None, validate=validate.OneOf(sorted(DOCUMENT_TYPES)))
+    assigned_by = fields.String(load_default=None, validate=validate.OneOf(sorted(ASSIGNERS)))
+    unit = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    issued_from = fields.Date(load_default=None)
+    issued_to = fields.Date(load_default=None)
+
+    @validates_schema
+    def _period(self, data: dict, **_: object) -> None:
+        start, end = data.get("issued_from"), data.get("issued_to")
+        if start and end and start > end:
+            raise ValidationError("Ngày kết thúc kỳ không được trước ngày bắt đầu.", "issued_to")
 
 
 class DocumentPage(Schema):
@@ -129,3 +141,90 @@ class UnitPage(Schema):
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()
+
+
+# -- corrections by the Office (Đ5.2a) -----------------------------------------------------------
+_REASON = validate.Length(min=1, max=2000)
+
+
+class TaskAddIn(TaskIn):
+    """A task the document assigns but that was not entered (Đ5.2a): validated as on creation."""
+
+
+class TaskAmendIn(Schema):
+    content = fields.String(validate=validate.Length(min=1, max=10000))
+    due_on = fields.Date(allow_none=True)
+    cadence = fields.String(allow_none=True, validate=validate.OneOf(sorted(CADENCES)))
+    coordinating_units = fields.List(
+        fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=200)
+    )
+
+    @pre_load
+    def _lead_unit_is_a_transfer(self, data: object, **_: object) -> object:
+        if isinstance(data, dict) and "lead_unit" in data:
+            raise ValidationError(
+                "Đổi đơn vị chủ trì bằng chức năng chuyển nhiệm vụ (…/transfer).", "lead_unit"
+            )
+        return data
+
+    @validates_schema
+    def _something_to_amend(self, data: dict, **_: object) -> None:
+        if not data:
+            raise ValidationError("Cần ít nhất một nội dung cần điều chỉnh.")
+        coordinating = data.get("coordinating_units") or []
+        if len(set(coordinating)) != len(coordinating):
+            raise ValidationError("Đơn vị phối hợp bị lặp.", "coordinating_units")
+
+
+class TaskTransferIn(Schema):
+    lead_unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    reason = fields.String(required=True, validate=_REASON)
+
+
+class TaskWithdrawIn(Schema):
+    reason = fields.String(required=True, validate=_REASON)
+
+
+class TaskDetailOut(TaskOut):
+    document_id = fields.String()
+    document_number = fields.String()
+    document_status = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    updated_at = fields.AwareDateTime(allow_none=True)
+
+
+# -- unit management (SPEC §2) -------------------------------------------------------------------
+class UnitIn(Schema):
+    code = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"^[A-Z0-9_]{1,40}$", error="Mã đơn vị gồm chữ in hoa không dấu, chữ số và dấu _."
+        ),
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
+
+
+class UnitPatchIn(Schema):
+    name = fields.String(validate=validate.Length(min=1, max=300))
+    active = fields.Boolean()
+
+    @validates_schema
+    def _something_to_change(self, data: dict, **_: object) -> None:
+        if not data:
+            raise ValidationError("Cần đổi tên hoặc trạng thái hoạt động của đơn vị.")
+
+
+class UnitMergeIn(Schema):
+    successor = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class UnitDetailOut(UnitOut):
+    successor = fields.String(allow_none=True)
+
+
+class UnitMergeOut(Schema):
+    unit = fields.Nested(UnitDetailOut)
+    transferred_tasks = fields.List(fields.String())
+    amended_tasks = fields.List(fields.String())

@@ -25,6 +25,7 @@ from sqlalchemy import (
     update,
 )
 
+from services.intake import search
 from shared.db import UtcDateTime
 
 metadata = MetaData()
@@ -107,13 +108,32 @@ def document_by_source(conn: Connection, source_id: str) -> dict[str, Any] | Non
 
 
 def list_documents(
-    conn: Connection, *, status: str | None, q: str | None, limit: int, offset: int
+    conn: Connection,
+    *,
+    status: str | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+    type: str | None = None,
+    assigned_by: str | None = None,
+    unit: str | None = None,
+    issued_from: Any = None,
+    issued_to: Any = None,
 ) -> tuple[list[dict[str, Any]], int]:
     query = select(documents)
-    if status:
-        query = query.where(documents.c.status == status)
+    for column, value in ((documents.c.status, status), (documents.c.type, type)):
+        if value:
+            query = query.where(column == value)
+    if assigned_by:
+        query = query.where(documents.c.assigned_by == assigned_by)
+    if issued_from:
+        query = query.where(documents.c.issued_on >= issued_from)
+    if issued_to:
+        query = query.where(documents.c.issued_on <= issued_to)
+    if unit:
+        query = query.where(search.involves_unit(conn.dialect.name, documents, tasks, unit))
     if q:
-        query = query.where(documents.c.search_text.contains(q))
+        query = query.where(search.text_match(documents.c.search_text, q))
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = conn.execute(
         query.order_by(documents.c.received_at.desc(), documents.c.id).limit(limit).offset(offset)
@@ -158,7 +178,9 @@ def list_units(
     if active is not None:
         query = query.where(units.c.active.is_(active))
     if q:
-        query = query.where(or_(units.c.search_text.contains(q), units.c.code == q.upper()))
+        query = query.where(
+            or_(search.text_match(units.c.search_text, q), units.c.code == q.upper())
+        )
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = conn.execute(query.order_by(units.c.kind, units.c.code).limit(limit).offset(offset))
     return [dict(row._mapping) for row in rows], total
@@ -174,3 +196,69 @@ def _with_tasks(conn: Connection, document: dict[str, Any]) -> dict[str, Any]:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+# -- corrections (Đ5.2a) and unit management ----------------------------------------------------
+def _task_with_document() -> Any:
+    return select(
+        tasks,
+        documents.c.number.label("document_number"),
+        documents.c.status.label("document_status"),
+        documents.c.issued_on.label("document_issued_on"),
+    ).join(documents, documents.c.id == tasks.c.document_id)
+
+
+def task_by_id(conn: Connection, task_id: str, *, lock: bool = False) -> dict[str, Any] | None:
+    """The task with its document's number and status (`document_number`, `document_status`).
+
+    `lock` holds the task's and its document's rows until commit on PostgreSQL, so that two
+    corrections of one document queue up instead of both starting from the same old values."""
+    query = _task_with_document().where(tasks.c.id == task_id)
+    if lock:
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def next_task_position(conn: Connection, document_id: str) -> int:
+    query = select(func.max(tasks.c.position)).where(tasks.c.document_id == document_id)
+    last = conn.execute(query).scalar_one()
+    return 0 if last is None else int(last) + 1
+
+
+def insert_task(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(tasks), row)
+
+
+def update_task(conn: Connection, task_id: str, values: dict[str, Any]) -> None:
+    conn.execute(update(tasks).where(tasks.c.id == task_id).values(**values))
+
+
+def set_intake_deadline(conn: Connection, document_id: str, deadline: Any) -> None:
+    conn.execute(
+        update(documents).where(documents.c.id == document_id).values(intake_deadline=deadline)
+    )
+
+
+def unit_by_code(conn: Connection, code: str, *, lock: bool = False) -> dict[str, Any] | None:
+    query = select(units).where(units.c.code == code)
+    row = conn.execute(query.with_for_update() if lock else query).mappings().first()
+    return dict(row) if row else None
+
+
+def insert_unit(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(insert(units), row)
+
+
+def update_unit(conn: Connection, code: str, values: dict[str, Any]) -> None:
+    conn.execute(update(units).where(units.c.code == code).values(**values))
+
+
+def active_tasks_involving(conn: Connection, code: str) -> list[dict[str, Any]]:
+    """Not-withdrawn tasks that the unit leads or coordinates, with their document's status."""
+    coordinates = search.json_array_contains(conn.dialect.name, tasks.c.coordinating_units, code)
+    query = _task_with_document().where(
+        tasks.c.status == "active", or_(tasks.c.lead_unit == code, coordinates)
+    )
+    rows = conn.execute(query.order_by(tasks.c.document_id, tasks.c.position)).mappings()
+    return [dict(row) for row in rows]

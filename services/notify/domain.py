@@ -80,6 +80,16 @@ def _to(recipients: Callable[[dict[str, Any]], list[Recipient]], title: str) -> 
     return rule
 
 
+def _deadline(title: str) -> Rule:
+    """Deadline notices (Đ16.4) go to the lead unit and repeat the due date."""
+
+    def rule(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+        body = f"{_summary(data)}\n{_due(data)} Đơn vị chủ trì: {unit_name(data['lead_unit'])}."
+        return [Message(r, title, body) for r in _lead(data)]
+
+    return rule
+
+
 RULES: dict[str, Rule] = {
     "task.assigned": on_assigned,
     "task.returned": _to(_office, "Đơn vị đề nghị điều chỉnh nhiệm vụ"),
@@ -88,6 +98,8 @@ RULES: dict[str, Rule] = {
     "task.rework_requested": _to(_lead, "Kết quả bị trả lại, đề nghị thực hiện lại"),
     "task.completed": _to(_lead, "Nhiệm vụ đã được xác nhận hoàn thành"),
     "task.withdrawn": _to(_lead, "Nhiệm vụ đã được thu hồi"),
+    "task.due_soon": _deadline("Nhiệm vụ sắp đến hạn"),
+    "task.overdue": _deadline("Nhiệm vụ đã quá hạn"),
 }
 
 

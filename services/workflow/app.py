@@ -11,10 +11,12 @@ from flask import Flask
 from services.workflow import store
 from services.workflow.api import build_router
 from services.workflow.config import BPMN_DIR, bpmn_dir
+from services.workflow.deadlines import deadline_functions
 from services.workflow.engine import Engine
 from services.workflow.models import ModelRegistry
 from shared.bus import Bus
 from shared.clock import Clock
+from shared.events import TASK_EVENT_TYPES
 from shared.runtime import Runtime, build_runtime
 from shared.service_app import build_service_app
 
@@ -46,7 +48,10 @@ def create_service(
             "add_working_days": calendar.add_working_days,
             "is_working_day": calendar.is_working_day,
             "working_days_between": calendar.working_days_between,
-        }
+            **deadline_functions(calendar),
+        },
+        clock=runtime.clock,
+        notices=TASK_EVENT_TYPES,
     )
     return WorkflowService(runtime, engine, ModelRegistry(engine), bpmn_dir(env))
 

@@ -1,10 +1,12 @@
-"""The workflow service's bus entrypoint: its event-handler table on the shared consumer."""
+"""The workflow service's worker entrypoints: its event-handler table on the shared consumer,
+and the timer scheduler that `nhiemvu worker workflow` runs beside it."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from services.workflow import handlers
+from services.workflow.scheduler import TimerScheduler
 from shared.consumer import EventConsumer
 
 if TYPE_CHECKING:
@@ -13,3 +15,7 @@ if TYPE_CHECKING:
 
 def create_consumer(service: WorkflowService) -> EventConsumer:
     return EventConsumer(service.runtime.platform, handlers.event_handlers(service))
+
+
+def create_scheduler(service: WorkflowService) -> TimerScheduler:
+    return TimerScheduler(service)

@@ -38,6 +38,14 @@ ACTION_LABELS = {
     "withdraw": "Thu hồi",
 }
 
+# History entries of what a diagram's timers announced (`notice = "task.due_soon"`), by the
+# event type without its "task." prefix.
+NOTICE_LABELS = {
+    "due_soon": "Nhắc sắp đến hạn",
+    "overdue": "Báo quá hạn",
+    "timer": "Hẹn giờ của quy trình",
+}
+
 # The event each action publishes. Event names are the bus contract, not process logic.
 ACTION_EVENTS = {
     "accept": "task.accepted",

@@ -4,48 +4,66 @@ An instance's state is a JSON string that the caller stores; the engine keeps no
 memory that the caller could depend on. The process spec is not part of the state: it belongs to
 the ProcessModel (a deployed diagram version), which every call receives, so a state stays small
 and loads without re-building the spec.
+
+Timers read the clock given to the Engine (engine_timers). SpiffWorkflow never fires a timer by
+itself: the host asks `next_due` after each save, stores it in an indexed column, and calls
+`fire_due` once that time has come.
+
+Notices: a script task that assigns `notice = "<event type>"` announces that event each time it
+runs. `notices(model, before, after)` lists the events announced between two states, in order;
+the host publishes them. The usual shape is a timer's branch: boundary timer, script task
+`notice = "task.due_soon"`, end event.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
+from services.workflow.engine_parse import Parsed, declared_actions, parse_diagram
+from services.workflow.engine_state import (  # StateError is part of this module's interface
+    RecentWorkflows,
+    SpeclessWorkflowConverter,
+    StateError,
+)
+from services.workflow.engine_timers import due_times
 from services.workflow.expressions import (  # DiagramError is part of this module's interface
     DiagramError,
     ExpressionRefused,
     RestrictedScriptEngine,
-    check_diagram,
-    read_diagram,
 )
+from shared.clock import Clock, SystemClock
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+__all__ = [
+    "ActionNotOffered",
+    "DiagramError",
+    "Engine",
+    "InvalidPayload",
+    "Offer",
+    "ProcessError",
+    "ProcessModel",
+    "StateError",
+]
+
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _RECENT_SIZE = 256
+# Engine steps after which timers are looked at again; a diagram whose timers keep falling due
+# within one call (a cycle shorter than a step) is cut off here rather than spinning.
+_MAX_ROUNDS = 50
 
 
 class ProcessError(RuntimeError):
     """An engine step failed while running a valid diagram (e.g. a condition raised)."""
-
-
-class StateError(ValueError):
-    """The stored state does not belong to this process model or cannot be read."""
 
 
 class InvalidPayload(ValueError):
@@ -67,28 +85,32 @@ class Offer:
 
 
 @dataclass(frozen=True)
-class _Parsed:
-    spec: Any
-    subprocess_specs: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class ProcessModel:
     process_id: str
     version: int
     bpmn_xml: bytes = field(repr=False)
-    _parsed: _Parsed | None = field(default=None, compare=False, repr=False)
+    _parsed: Parsed | None = field(default=None, compare=False, repr=False)
 
 
 class Engine:
-    def __init__(self, functions: Mapping[str, Callable[..., Any]] | None = None) -> None:
-        self._script_engine = RestrictedScriptEngine(dict(functions or {}))
+    """`functions`: what diagram expressions may call besides safe builtins; `clock`: what timers
+    read; `notices`: the event types a diagram may announce (None: any; checked at deploy)."""
+
+    def __init__(
+        self,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
+        clock: Clock | None = None,
+        notices: Collection[str] | None = None,
+    ) -> None:
+        self.clock = clock or SystemClock()
+        self._script_engine = RestrictedScriptEngine(dict(functions or {}), self.clock)
         self._reserved = self._script_engine.environment.callables
+        self._notices = None if notices is None else frozenset(notices)
         self._registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
-        self._converter = _SpeclessWorkflowConverter(BpmnWorkflow, self._registry)
+        self._converter = SpeclessWorkflowConverter(BpmnWorkflow, self._registry)
         self._serializer = BpmnWorkflowSerializer(self._registry)
-        self._parsed: dict[tuple[str, int, bytes], _Parsed] = {}
-        self._recent = _RecentWorkflows(_RECENT_SIZE)
+        self._parsed: dict[tuple[str, int, bytes], Parsed] = {}
+        self._recent = RecentWorkflows(_RECENT_SIZE)
         # Spiff logs every task state change at INFO (~10 lines per instance started), which
         # costs a third of the engine's rate under an INFO root logger; opt in by setting a level.
         spiff_logger = logging.getLogger("spiff")
@@ -96,7 +118,7 @@ class Engine:
             spiff_logger.setLevel(logging.WARNING)
 
     def parse(self, bpmn_xml: bytes, process_id: str, version: int) -> ProcessModel:
-        parsed = _parse(bpmn_xml, process_id, self._script_engine)
+        parsed = parse_diagram(bpmn_xml, process_id, self._script_engine, self._notices)
         self._parsed[(process_id, version, bpmn_xml)] = parsed
         return ProcessModel(process_id, version, bpmn_xml, parsed)
 
@@ -106,7 +128,7 @@ class Engine:
             parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
         )
         workflow.task_tree.data = _payload_data(data, self._reserved)
-        _guarded(workflow.do_engine_steps)
+        _guarded(lambda: _advance(workflow))
         return self._save(model, workflow)
 
     def offers(self, model: ProcessModel, state: str) -> list[Offer]:
@@ -135,18 +157,46 @@ class Engine:
         task = _task_offering(workflow, action)
         task.data.update(data)
         _guarded(task.run)
-        _guarded(workflow.do_engine_steps)
+        _guarded(lambda: _advance(workflow))
         return self._save(model, workflow)
 
     def is_completed(self, model: ProcessModel, state: str) -> bool:
         return bool(self._view(model, state).is_completed())
 
-    def _spec_of(self, model: ProcessModel) -> _Parsed:
+    def next_due(self, model: ProcessModel, state: str) -> datetime | None:
+        """When the earliest waiting timer falls due (aware UTC); None if no timer waits."""
+        workflow = self._view(model, state)
+        return min(due_times(iter(list(workflow.event_manager.tasks.values()))), default=None)
+
+    def fire_due(self, model: ProcessModel, state: str) -> str:
+        """Fire the timers that are due by the engine's clock and run what follows them."""
+        workflow = self._load(model, state)
+        _guarded(lambda: _advance(workflow))
+        return self._save(model, workflow)
+
+    def notices(self, model: ProcessModel, before: str | None, after: str) -> list[str]:
+        """Events announced by the script tasks that ran between two states of one instance
+        (`before` None: since the start), in the order they ran."""
+        announcing = self._spec_of(model).announcing
+        if not announcing:
+            return []
+        seen = set() if before is None else set(_announced(self._view(model, before), announcing))
+        ran = [
+            task
+            for task_id, task in _announced(self._view(model, after), announcing).items()
+            if task_id not in seen
+        ]
+        ran.sort(key=lambda task: task.last_state_change)
+        return [task.data["notice"] for task in ran if isinstance(task.data.get("notice"), str)]
+
+    def _spec_of(self, model: ProcessModel) -> Parsed:
         if model._parsed is not None:
             return model._parsed
         key = (model.process_id, model.version, model.bpmn_xml)
         if key not in self._parsed:
-            self._parsed[key] = _parse(model.bpmn_xml, model.process_id, self._script_engine)
+            self._parsed[key] = parse_diagram(
+                model.bpmn_xml, model.process_id, self._script_engine, self._notices
+            )
         return self._parsed[key]
 
     def _save(self, model: ProcessModel, workflow: BpmnWorkflow) -> str:
@@ -181,104 +231,9 @@ class Engine:
         return workflow
 
 
-class _SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # untyped
-    """Serializes a workflow without its spec, which is two thirds of Spiff's default output and
-    most of its load time; the spec is supplied again on load from the ProcessModel."""
-
-    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
-        dct["process_id"] = workflow.spec.name
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
-        return dct
-
-    def from_dict(
-        self,
-        dct: dict[str, Any],
-        spec: Any = None,
-        subprocess_specs: dict[str, Any] | None = None,
-        script_engine: RestrictedScriptEngine | None = None,
-    ) -> BpmnWorkflow:
-        if spec is None or dct.get("process_id") != spec.name:
-            raise StateError(
-                f"state of process {dct.get('process_id')!r} does not belong to "
-                f"model {getattr(spec, 'name', None)!r}"
-            )
-        workflow = self.target_class(
-            spec, subprocess_specs, script_engine=script_engine, deserializing=True
-        )
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
-        self.set_default_attributes(workflow, dct)
-        self.subprocesses_from_dict(dct["subprocesses"], workflow)
-        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return workflow
-
-
-class _RecentWorkflows:
-    """A small LRU of workflows by (process, version, state); only read, never advanced."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, int, str], BpmnWorkflow] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, int, str]) -> BpmnWorkflow | None:
-        with self._lock:
-            workflow = self._items.get(key)
-            if workflow is not None:
-                self._items.move_to_end(key)
-            return workflow
-
-    def put(self, key: tuple[str, int, str], workflow: BpmnWorkflow) -> None:
-        with self._lock:
-            self._items[key] = workflow
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-def _parse(bpmn_xml: bytes, process_id: str, script_engine: RestrictedScriptEngine) -> _Parsed:
-    root = read_diagram(bpmn_xml)
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    try:
-        parser.add_bpmn_xml(root, filename=f"{process_id}.bpmn")
-        if process_id not in parser.get_process_ids():
-            raise DiagramError(f"không có quy trình thực thi được với id '{process_id}'")
-        parsed = _Parsed(parser.get_spec(process_id), parser.get_subprocess_specs(process_id))
-    except SpiffWorkflowException as exc:
-        raise _diagram_error(exc) from None
-    check_diagram(root, script_engine.environment)
-    for spec in (parsed.spec, *parsed.subprocess_specs.values()):
-        for task_spec in spec.task_specs.values():
-            if task_spec.manual:
-                _declared_actions(task_spec)
-    return parsed
-
-
-def _diagram_error(exc: SpiffWorkflowException) -> DiagramError:
-    element = getattr(exc, "id", "")
-    if element:
-        return DiagramError(f"Phần tử '{element}': {exc}")
-    line = getattr(exc, "line_number", "")
-    return DiagramError(f"Sơ đồ không hợp lệ{f' (dòng {line})' if line else ''}: {exc}")
-
-
-def _declared_actions(task_spec: Any) -> tuple[list[str], str]:
-    """Actions and role of a user task, from its spiffworkflow properties."""
-    properties = getattr(task_spec, "extensions", {}).get("properties", {})
-    actions = [a.strip() for a in properties.get("actions", "").split(",") if a.strip()]
-    role = properties.get("role", "").strip()
-    if not actions or not all(_NAME.match(a) for a in actions) or not _NAME.match(role):
-        raise DiagramError(
-            f"Phần tử '{task_spec.name}': user task phải khai báo thuộc tính 'actions' "
-            f"(vd. 'accept,return') và 'role' (vd. 'unit', 'office')"
-        )
-    return actions, role
-
-
 def _user_tasks(workflow: BpmnWorkflow) -> Iterator[tuple[Any, list[str], str]]:
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-        actions, role = _declared_actions(task.task_spec)
+        actions, role = declared_actions(task.task_spec)
         yield task, actions, role
 
 
@@ -298,6 +253,27 @@ def _payload_data(payload: Mapping[str, Any], reserved: frozenset[str]) -> dict[
         if not isinstance(key, str) or key.startswith("__") or key in reserved:
             raise InvalidPayload(f"khóa dữ liệu {key!r} không được phép")
     return dict(payload)
+
+
+def _announced(workflow: BpmnWorkflow, announcing: frozenset[str]) -> dict[Any, Any]:
+    """Completed announcing tasks by id. Unfiltered get_tasks: with a state filter Spiff does not
+    descend below a waiting task, and a cycle timer stays waiting above the branches it fired."""
+    return {
+        task.id: task
+        for task in workflow.get_tasks()
+        if task.state == TaskState.COMPLETED and task.task_spec.name in announcing
+    }
+
+
+def _advance(workflow: BpmnWorkflow) -> None:
+    """Run engine steps until nothing is left to run now. Spiff's do_engine_steps refreshes
+    timers only at its end, so a timer found due there would wait for the next call."""
+    workflow.refresh_timers()
+    for _round in range(_MAX_ROUNDS):
+        workflow.do_engine_steps()
+        if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
+            return
+    raise ProcessError(f"quy trình vẫn còn bước sẵn sàng sau {_MAX_ROUNDS} vòng")
 
 
 def _guarded(step: Callable[[], Any]) -> None:

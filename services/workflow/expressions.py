@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from types import CodeType
 from typing import Any, cast
 
-from lxml import etree
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 
 SAFE_BUILTINS: Mapping[str, Callable[..., Any]] = {
@@ -170,8 +169,10 @@ class RestrictedScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
     environment: RestrictedEnvironment
 
-    def __init__(self, functions: Mapping[str, Callable[..., Any]]) -> None:
+    def __init__(self, functions: Mapping[str, Callable[..., Any]], clock: Any = None) -> None:
         super().__init__(environment=RestrictedEnvironment(functions))
+        # Timers read it (engine_timers): SpiffWorkflow's own timers read the real time.
+        self.clock = clock
 
     def validate(self, expression: str) -> None:
         self.environment.compile(expression, EVAL)
@@ -186,67 +187,3 @@ class RestrictedScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
     def call_service(self, task: Any, **kwargs: Any) -> Any:
         raise ExpressionRefused("service task không được hỗ trợ")
-
-
-# Service tasks call out and DMN tables evaluate their own cells: neither passes through here.
-_UNSUPPORTED = frozenset({"serviceTask", "businessRuleTask"})
-
-# Elements whose text Spiff hands to the script engine, by local name (any namespace, so that a
-# misspelt prefix cannot smuggle a script past the check).
-_SOURCE_ELEMENTS: Mapping[str, str] = {
-    "script": EXEC,
-    "preScript": EXEC,
-    "postScript": EXEC,
-    "conditionExpression": EVAL,
-    "condition": EVAL,
-    "timeDate": EVAL,
-    "timeDuration": EVAL,
-    "timeCycle": EVAL,
-    "loopCondition": EVAL,
-    "loopCardinality": EVAL,
-    "completionCondition": EVAL,
-    "messagePath": EVAL,
-    "formalExpression": EVAL,
-    "messagePayload": EVAL,
-    "expression": EVAL,
-}
-
-
-def read_diagram(bpmn_xml: bytes) -> Any:
-    """The lxml root of a diagram, read with no DTDs, entities or network access: that closes
-    XXE and entity-expansion bombs before Spiff sees the tree."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-    if isinstance(bpmn_xml, str):  # lxml refuses text that carries an encoding declaration
-        bpmn_xml = bpmn_xml.encode("utf-8")
-    try:
-        root = etree.fromstring(bpmn_xml, parser)
-    except etree.XMLSyntaxError as exc:
-        raise DiagramError(f"XML không hợp lệ: {exc}") from None
-    if root.getroottree().docinfo.doctype:
-        raise DiagramError("sơ đồ không được khai báo DOCTYPE")
-    return root
-
-
-def check_diagram(root: Any, environment: RestrictedEnvironment) -> None:
-    """Refuse a diagram (an lxml root) with an unsafe expression or an element that evaluates
-    outside this module; the message names the element."""
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue  # comments and processing instructions
-        name = etree.QName(element).localname
-        if name in _UNSUPPORTED:
-            raise DiagramError(f"Phần tử '{_owner_id(element)}': {name} không được hỗ trợ")
-        mode = _SOURCE_ELEMENTS.get(name)
-        if mode is not None and element.text and element.text.strip():
-            try:
-                environment.compile(element.text, mode)
-            except ExpressionRefused as exc:
-                raise DiagramError(
-                    f"Phần tử '{_owner_id(element)}': biểu thức bị từ chối: {exc}"
-                ) from None
-
-
-def _owner_id(element: Any) -> str:
-    while element is not None and element.get("id") is None:
-        element = element.getparent()
-    return "?" if element is None else element.get("id")

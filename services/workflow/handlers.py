@@ -60,6 +60,7 @@ def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) ->
             "revision": 0,
             "created_at": uow.now,
             "updated_at": uow.now,
+            "next_timer_at": service.engine.next_due(model, state),
         },
     )
     store.add_history(
@@ -76,6 +77,9 @@ def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) ->
     )
     uow.audit(None, "task.assigned", "task", task["task_id"], {"status": status})
     _emit(uow, "task.assigned", {**task, "status": status}, action="assign", actor=None)
+    # A task released close to (or past) its due date is reminded at once.
+    for notice in service.engine.notices(model, None, state):
+        _announce(uow, {**task, "status": status}, notice, status)
 
 
 def perform_action(
@@ -112,7 +116,12 @@ def perform_action(
         uow.conn,
         task_id,
         task["revision"],
-        {"state": state, "status": status, "updated_at": uow.now},
+        {
+            "state": state,
+            "status": status,
+            "updated_at": uow.now,
+            "next_timer_at": service.engine.next_due(model, state),
+        },
     )
     actor = principal.to_actor()
     note = payload.get("note")
@@ -134,12 +143,61 @@ def perform_action(
     event_type = domain.ACTION_EVENTS.get(action)
     if event_type:
         _emit(uow, event_type, {**task, "status": status}, action=action, actor=actor, note=note)
+    for notice in service.engine.notices(model, task["state"], state):
+        _announce(uow, {**task, "status": status}, notice, status)
     return snapshot(
         service,
         uow.conn,
         principal,
         store.instance(uow.conn, task_id) or task,
         today=local_date(uow.now),
+    )
+
+
+def fire_timers(service: WorkflowService, uow: UnitOfWork, task: dict[str, Any]) -> int:
+    """Fire an instance's due timers (the caller holds its row lock); returns the notices sent."""
+    model = service.models.get(uow.conn, task["process_id"], task["process_version"])
+    state = service.engine.fire_due(model, task["state"])
+    status = service.engine.data(model, state)["status"]
+    store.save_instance(
+        uow.conn,
+        task["task_id"],
+        task["revision"],
+        {
+            "state": state,
+            "status": status,
+            "updated_at": uow.now,
+            "next_timer_at": service.engine.next_due(model, state),
+        },
+    )
+    notices = service.engine.notices(model, task["state"], state)
+    for notice in notices:
+        _announce(uow, {**task, "status": status}, notice, task["status"])
+    if status != task["status"] and not notices:
+        _history(uow, task["task_id"], "timer", task["status"], status)
+    return len(notices)
+
+
+def _announce(uow: UnitOfWork, task: dict[str, Any], notice: str, status_from: str) -> None:
+    """Publish an event a diagram announced (`notice = "task.due_soon"`) and record it."""
+    action = notice.removeprefix("task.")
+    _history(uow, task["task_id"], action, status_from, task["status"])
+    uow.audit(None, notice, "task", task["task_id"], {"status": [status_from, task["status"]]})
+    _emit(uow, notice, task, action=action, actor=None)
+
+
+def _history(uow: UnitOfWork, task_id: str, action: str, status_from: str, status_to: str) -> None:
+    store.add_history(
+        uow.conn,
+        {
+            "task_id": task_id,
+            "at": uow.now,
+            "action": action,
+            "status_from": status_from,
+            "status_to": status_to,
+            "actor": None,
+            "note": None,
+        },
     )
 
 

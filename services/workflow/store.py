@@ -61,6 +61,9 @@ task_instances = Table(
     Column("revision", Integer, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # When the instance's earliest waiting timer falls due (Engine.next_due); NULL when none
+    # waits. The scheduler finds due instances through its index, never by loading instances.
+    Column("next_timer_at", UtcDateTime(), index=True),
 )
 
 task_history = Table(
@@ -160,6 +163,33 @@ def save_instance(conn: Connection, task_id: str, revision: int, values: dict[st
     )
     if result.rowcount != 1:
         raise StaleInstance(task_id)
+
+
+def due_instances(conn: Connection, now: Any, limit: int) -> list[dict[str, Any]]:
+    """Instances whose next timer is due, earliest first, locked for this transaction."""
+    return [dict(row) for row in conn.execute(due_query(conn, now, limit)).mappings()]
+
+
+def due_query(conn: Connection, now: Any, limit: int) -> Any:
+    query = (
+        select(task_instances)
+        .where(task_instances.c.next_timer_at <= now)
+        .order_by(task_instances.c.next_timer_at)
+        .limit(limit)
+    )
+    if is_postgres(conn):
+        # Another scheduler's batch is skipped, not waited for: each worker fires its own rows.
+        # (On SQLite the transaction already holds the database's write lock.)
+        query = query.with_for_update(skip_locked=True)
+    return query
+
+
+def postpone_timer(conn: Connection, task_id: str, until: Any) -> None:
+    conn.execute(
+        update(task_instances)
+        .where(task_instances.c.task_id == task_id)
+        .values(next_timer_at=until)
+    )
 
 
 def add_history(conn: Connection, row: dict[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.workflow.domain import ACTION_LABELS, STATUS_LABELS
+from services.workflow.domain import ACTION_LABELS, NOTICE_LABELS, STATUS_LABELS
 
 
 def task_view(
@@ -39,7 +39,8 @@ def history_view(entry: dict[str, Any]) -> dict[str, Any]:
     return {
         "at": entry["at"],
         "action": entry["action"],
-        "action_label": ACTION_LABELS.get(entry["action"], "Giao nhiệm vụ"),
+        "action_label": ACTION_LABELS.get(entry["action"])
+        or NOTICE_LABELS.get(entry["action"], "Giao nhiệm vụ"),
         "status_from": entry["status_from"],
         "status_to": entry["status_to"],
         "actor": entry["actor"],

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from services.workflow.deadlines import deadline_functions
 from services.workflow.engine import (
     ActionNotOffered,
     DiagramError,
@@ -17,14 +18,23 @@ from services.workflow.engine import (
     ProcessModel,
     StateError,
 )
+from shared.calendar import WorkingCalendar
 
 REPO = Path(__file__).resolve().parents[2]
 LIFECYCLE = REPO / "bpmn" / "task_lifecycle.bpmn"
 
 
+# The host always hands the diagram a due date (None for an undated task): its timers read it.
+UNDATED = {"due_on": None}
+
+
+def _lifecycle_engine() -> Engine:
+    return Engine(deadline_functions(WorkingCalendar.default()))
+
+
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    return Engine()
+    return _lifecycle_engine()
 
 
 @pytest.fixture(scope="module")
@@ -73,25 +83,25 @@ def _diagram(script: str = 'status = "x"', condition: str = 'action == "return"'
 
 
 def test_a_started_task_is_assigned_and_offers_accept_and_return_to_the_unit(engine, model):
-    state = engine.start(model, {"task_id": "T-1"})
+    state = engine.start(model, {"task_id": "T-1", "due_on": None})
 
     assert engine.offers(model, state) == [
         Offer("accept", "unit", "receive"),
         Offer("return", "unit", "receive"),
     ]
-    assert engine.data(model, state) == {"task_id": "T-1", "status": "assigned"}
+    assert engine.data(model, state) == {"task_id": "T-1", "due_on": None, "status": "assigned"}
     assert not engine.is_completed(model, state)
 
 
 def test_accepting_puts_the_task_in_progress_and_offers_submit_result(engine, model):
-    state = engine.perform(model, engine.start(model, {}), "accept", {})
+    state = engine.perform(model, engine.start(model, UNDATED), "accept", {})
 
     assert _status(engine, model, state) == "in_progress"
     assert engine.offers(model, state) == [Offer("submit_result", "unit", "execute")]
 
 
 def test_submitting_a_result_waits_for_the_office_to_confirm(engine, model):
-    state = engine.perform(model, engine.start(model, {}), "accept", {})
+    state = engine.perform(model, engine.start(model, UNDATED), "accept", {})
     state = engine.perform(model, state, "submit_result", {"result": "Đã hoàn thành"})
 
     assert _status(engine, model, state) == "submitted"
@@ -100,7 +110,7 @@ def test_submitting_a_result_waits_for_the_office_to_confirm(engine, model):
 
 
 def test_confirming_completes_the_task(engine, model):
-    state = engine.start(model, {})
+    state = engine.start(model, UNDATED)
     for action in ("accept", "submit_result", "confirm"):
         state = engine.perform(model, state, action, {})
 
@@ -110,7 +120,9 @@ def test_confirming_completes_the_task(engine, model):
 
 
 def test_a_returned_task_waits_for_the_office_and_is_assigned_again(engine, model):
-    returned = engine.perform(model, engine.start(model, {}), "return", {"reason": "Sai chức năng"})
+    returned = engine.perform(
+        model, engine.start(model, UNDATED), "return", {"reason": "Sai chức năng"}
+    )
 
     assert _status(engine, model, returned) == "returned"
     assert engine.data(model, returned)["action"] == "return"
@@ -122,7 +134,7 @@ def test_a_returned_task_waits_for_the_office_and_is_assigned_again(engine, mode
 
 
 def test_an_action_not_offered_is_refused_with_the_offered_actions(engine, model):
-    state = engine.start(model, {})
+    state = engine.start(model, UNDATED)
 
     with pytest.raises(ActionNotOffered) as refused:
         engine.perform(model, state, "confirm", {})
@@ -132,9 +144,11 @@ def test_an_action_not_offered_is_refused_with_the_offered_actions(engine, model
 
 
 def test_state_round_trips_through_json_text_and_a_fresh_engine(engine, model):
-    state = engine.perform(model, engine.start(model, {"task_id": "T-9"}), "accept", {})
+    state = engine.perform(
+        model, engine.start(model, {"task_id": "T-9", "due_on": None}), "accept", {}
+    )
     copied = json.dumps(json.loads(state))
-    other = Engine()  # no cached workflows, no parsed spec of its own
+    other = _lifecycle_engine()  # no cached workflows, no parsed spec of its own
     rebuilt = ProcessModel("task_lifecycle", 1, LIFECYCLE.read_bytes())
 
     assert isinstance(state, str)
@@ -145,7 +159,7 @@ def test_state_round_trips_through_json_text_and_a_fresh_engine(engine, model):
 
 
 def test_the_state_leaves_the_spec_out(engine, model):
-    state = json.loads(engine.start(model, {}))
+    state = json.loads(engine.start(model, UNDATED))
 
     assert "spec" not in state
     assert state["process_id"] == "task_lifecycle"
@@ -155,11 +169,11 @@ def test_a_state_of_another_process_is_refused(engine, model):
     other = engine.parse(_diagram(), "p", 1)
 
     with pytest.raises(StateError):
-        engine.offers(other, engine.start(model, {}))
+        engine.offers(other, engine.start(model, UNDATED))
 
 
 def test_a_payload_cannot_shadow_whitelisted_functions_or_use_dunders(engine, model):
-    state = engine.start(model, {})
+    state = engine.start(model, UNDATED)
 
     for payload in ({"len": 1}, {"__builtins__": {}}):
         with pytest.raises(InvalidPayload):

@@ -1,0 +1,137 @@
+"""Routes for the Office's corrections (Đ5.2a) and unit management (SPEC §2)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from services.intake import corrections, schemas, units
+from services.intake.views import task_view
+from shared.auth import Principal, authenticate_request
+from shared.http import ApiRouter, json_body
+
+if TYPE_CHECKING:
+    from services.intake.app import IntakeService
+
+PREFIX = "/api/intake"
+
+
+def task_detail_view(task: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **task_view(task),
+        "document_id": task["document_id"],
+        "document_number": task["document_number"],
+        "document_status": task["document_status"],
+        "status": task["status"],
+        "status_label": corrections.TASK_STATUSES[task["status"]],
+        "updated_at": task["updated_at"],
+    }
+
+
+def install(router: ApiRouter, service: IntakeService) -> None:
+    def principal() -> Principal:
+        return authenticate_request(service.verifier)
+
+    task_add_in = schemas.TaskAddIn()
+    task_amend_in = schemas.TaskAmendIn()
+    task_transfer_in = schemas.TaskTransferIn()
+    task_withdraw_in = schemas.TaskWithdrawIn()
+    unit_in = schemas.UnitIn()
+    unit_patch_in = schemas.UnitPatchIn()
+    unit_merge_in = schemas.UnitMergeIn()
+
+    def correct(command: Any, key: str, schema: Any) -> Any:
+        # The caller is checked before the body so that a unit's people get 403, not 422.
+        caller = principal()
+        corrections.require_office(caller)
+        body = json_body(schema)
+        with service.platform.unit_of_work() as uow:
+            return command(uow, service.calendar, caller, key, body)
+
+    @router.route(
+        f"{PREFIX}/documents/<document_id>/tasks",
+        "POST",
+        request=schemas.TaskAddIn,
+        response=schemas.TaskDetailOut,
+        status=201,
+        summary="Add a missing task to a document (Đ5.2a); released at once if the document is",
+    )
+    def post_document_task(document_id: str) -> Any:
+        return task_detail_view(correct(corrections.add_task, document_id, task_add_in)), 201
+
+    @router.route(
+        f"{PREFIX}/tasks/<task_id>",
+        response=schemas.TaskDetailOut,
+        summary="One task with its document number and status",
+    )
+    def get_task(task_id: str) -> Any:
+        caller = principal()
+        with service.platform.database.read() as conn:
+            return task_detail_view(corrections.read_task(conn, caller, task_id))
+
+    @router.route(
+        f"{PREFIX}/tasks/<task_id>",
+        "PATCH",
+        request=schemas.TaskAmendIn,
+        response=schemas.TaskDetailOut,
+        summary="Amend a task's content, deadline or cadence, coordinating units (Đ5.2a)",
+    )
+    def patch_task(task_id: str) -> Any:
+        return task_detail_view(correct(corrections.amend_task, task_id, task_amend_in))
+
+    @router.route(
+        f"{PREFIX}/tasks/<task_id>/transfer",
+        "POST",
+        request=schemas.TaskTransferIn,
+        response=schemas.TaskDetailOut,
+        summary="Transfer a task to another lead unit, keeping its id (Đ5.2a)",
+    )
+    def post_transfer(task_id: str) -> Any:
+        return task_detail_view(correct(corrections.transfer_task, task_id, task_transfer_in))
+
+    @router.route(
+        f"{PREFIX}/tasks/<task_id>/withdraw",
+        "POST",
+        request=schemas.TaskWithdrawIn,
+        response=schemas.TaskDetailOut,
+        summary="Withdraw a task (Đ5.2a)",
+    )
+    def post_withdraw(task_id: str) -> Any:
+        return task_detail_view(correct(corrections.withdraw_task, task_id, task_withdraw_in))
+
+    def manage(command: Any, schema: Any, *key: str) -> Any:
+        caller = principal()
+        corrections.require_office(caller)
+        body = json_body(schema)
+        with service.platform.unit_of_work() as uow:
+            return command(uow, caller, *key, body)
+
+    @router.route(
+        f"{PREFIX}/units",
+        "POST",
+        request=schemas.UnitIn,
+        response=schemas.UnitDetailOut,
+        status=201,
+        summary="Add a unit",
+    )
+    def post_unit() -> Any:
+        return manage(units.add_unit, unit_in), 201
+
+    @router.route(
+        f"{PREFIX}/units/<code>",
+        "PATCH",
+        request=schemas.UnitPatchIn,
+        response=schemas.UnitDetailOut,
+        summary="Rename, deactivate or reactivate a unit",
+    )
+    def patch_unit(code: str) -> Any:
+        return manage(units.change_unit, unit_patch_in, code)
+
+    @router.route(
+        f"{PREFIX}/units/<code>/merge",
+        "POST",
+        request=schemas.UnitMergeIn,
+        response=schemas.UnitMergeOut,
+        summary="Merge a unit into its successor; its open tasks follow (SPEC §2)",
+    )
+    def post_merge(code: str) -> Any:
+        return manage(units.merge_unit, unit_merge_in, code)

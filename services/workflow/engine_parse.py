@@ -1,0 +1,76 @@
+"""Parsing a diagram for the engine: Spiff's parser, the deploy-time checks, the injected clock
+on every timer, and which script tasks announce events. Private to services/workflow/engine.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from services.workflow.diagram_checks import assigns_notice, check_diagram, read_diagram
+from services.workflow.engine_timers import use_injected_clock
+from services.workflow.expressions import DiagramError, RestrictedScriptEngine
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    announcing: frozenset[str]  # names of the script tasks that assign `notice`
+
+
+def parse_diagram(
+    bpmn_xml: bytes,
+    process_id: str,
+    script_engine: RestrictedScriptEngine,
+    notices: frozenset[str] | None,
+) -> Parsed:
+    root = read_diagram(bpmn_xml)
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_xml(root, filename=f"{process_id}.bpmn")
+        if process_id not in parser.get_process_ids():
+            raise DiagramError(f"không có quy trình thực thi được với id '{process_id}'")
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except SpiffWorkflowException as exc:
+        raise diagram_error(exc) from None
+    check_diagram(root, script_engine.environment, notices)
+    specs = (spec, *subprocess_specs.values())
+    use_injected_clock(iter(specs))
+    announcing = set()
+    for one in specs:
+        for task_spec in one.task_specs.values():
+            if task_spec.manual:
+                declared_actions(task_spec)
+            script = getattr(task_spec, "script", None)
+            if isinstance(script, str) and assigns_notice(script):
+                announcing.add(task_spec.name)
+    return Parsed(spec, subprocess_specs, frozenset(announcing))
+
+
+def diagram_error(exc: SpiffWorkflowException) -> DiagramError:
+    element = getattr(exc, "id", "")
+    if element:
+        return DiagramError(f"Phần tử '{element}': {exc}")
+    line = getattr(exc, "line_number", "")
+    return DiagramError(f"Sơ đồ không hợp lệ{f' (dòng {line})' if line else ''}: {exc}")
+
+
+def declared_actions(task_spec: Any) -> tuple[list[str], str]:
+    """Actions and role of a user task, from its spiffworkflow properties."""
+    properties = getattr(task_spec, "extensions", {}).get("properties", {})
+    actions = [a.strip() for a in properties.get("actions", "").split(",") if a.strip()]
+    role = properties.get("role", "").strip()
+    if not actions or not all(_NAME.match(a) for a in actions) or not _NAME.match(role):
+        raise DiagramError(
+            f"Phần tử '{task_spec.name}': user task phải khai báo thuộc tính 'actions' "
+            f"(vd. 'accept,return') và 'role' (vd. 'unit', 'office')"
+        )
+    return actions, role

@@ -1,0 +1,76 @@
+"""The engine's storage helpers: a spec-less serialization of workflows and a small cache.
+
+Private to services/workflow/engine.py, which is the only module that imports it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+from services.workflow.expressions import RestrictedScriptEngine
+
+
+class StateError(ValueError):
+    """The stored state does not belong to this process model or cannot be read."""
+
+
+class SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # untyped
+    """Serializes a workflow without its spec, which is two thirds of Spiff's default output and
+    most of its load time; the spec is supplied again on load from the ProcessModel."""
+
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
+        dct["process_id"] = workflow.spec.name
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(
+        self,
+        dct: dict[str, Any],
+        spec: Any = None,
+        subprocess_specs: dict[str, Any] | None = None,
+        script_engine: RestrictedScriptEngine | None = None,
+    ) -> BpmnWorkflow:
+        if spec is None or dct.get("process_id") != spec.name:
+            raise StateError(
+                f"state of process {dct.get('process_id')!r} does not belong to "
+                f"model {getattr(spec, 'name', None)!r}"
+            )
+        workflow = self.target_class(
+            spec, subprocess_specs, script_engine=script_engine, deserializing=True
+        )
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+class RecentWorkflows:
+    """A small LRU of workflows by (process, version, state); only read, never advanced."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[tuple[str, int, str], BpmnWorkflow] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int, str]) -> BpmnWorkflow | None:
+        with self._lock:
+            workflow = self._items.get(key)
+            if workflow is not None:
+                self._items.move_to_end(key)
+            return workflow
+
+    def put(self, key: tuple[str, int, str], workflow: BpmnWorkflow) -> None:
+        with self._lock:
+            self._items[key] = workflow
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)

@@ -1,0 +1,72 @@
+"""Deadline notices end to end on the embedded profile: moving the development clock fires the
+task diagram's timers, and the lead unit's inbox shows the reminder and the overdue notice
+(Đ16.4, SPEC §8 "moves the clock, fires what became due")."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from datetime import time as clock_time
+
+import pytest
+
+from shared.calendar import TZ, WorkingCalendar, local_date
+from tests.e2e.conftest import Client
+from tests.e2e.test_walking_skeleton import a_document
+
+pytestmark = pytest.mark.e2e
+
+
+def _advance_to(client: Client, target: datetime) -> float:
+    """Move the clock to `target` with {"advance": ...}; returns how long the call took."""
+    now = datetime.fromisoformat(client.call("GET", "/api/admin/clock").json()["now"])
+    seconds = max(int((target - now).total_seconds()) + 1, 0)
+    began = time.monotonic()
+    answer = client.call("POST", "/api/admin/clock", json={"advance": f"PT{seconds}S"})
+    assert answer.status_code == 200, answer.text
+    return time.monotonic() - began
+
+
+def test_the_lead_unit_is_reminded_before_the_due_date_and_told_when_overdue_D16_4(
+    embedded: Client,
+) -> None:
+    office = embedded.token("office", "VP_UBND")
+    officer = embedded.token("unit_officer", "SO_TC")
+    calendar = WorkingCalendar.default()
+    today = local_date(datetime.now(TZ))
+    due = calendar.add_working_days(today, 8)
+    document = a_document()
+    document["tasks"][0]["due_on"] = due.isoformat()
+    created = embedded.call("POST", "/api/intake/documents", office, json=document)
+    assert created.status_code == 201, created.text
+    task_id = created.json()["tasks"][0]["id"]
+
+    def notices() -> list[str]:
+        items = embedded.call("GET", "/api/notify/inbox", officer).json()["items"]
+        return sorted(i["event_type"] for i in items if i["task_id"] == task_id)
+
+    embedded.wait_for(lambda: notices() == ["task.assigned"], "the assignment in the inbox")
+
+    reminder = datetime.combine(calendar.add_working_days(due, -3), clock_time(8), TZ)
+    fired_in = _advance_to(embedded, reminder)
+    began = time.monotonic()
+    embedded.wait_for(lambda: "task.due_soon" in notices(), "the reminder in the inbox")
+    delivered_in = time.monotonic() - began
+
+    _advance_to(embedded, datetime.combine(due + timedelta(days=1), clock_time(0), TZ))
+    embedded.wait_for(lambda: "task.overdue" in notices(), "the overdue notice in the inbox")
+    _advance_to(embedded, datetime.combine(due + timedelta(days=20), clock_time(0), TZ))
+    time.sleep(1)  # anything fired twice would have reached the inbox by now
+
+    assert notices() == ["task.assigned", "task.due_soon", "task.overdue"]
+    items = embedded.call("GET", "/api/notify/inbox", officer).json()["items"]
+    titles = {i["event_type"]: i["title"] for i in items if i["task_id"] == task_id}
+    assert titles["task.due_soon"] == "Nhiệm vụ sắp đến hạn"
+    assert titles["task.overdue"] == "Nhiệm vụ đã quá hạn"
+    task = embedded.call("GET", f"/api/workflow/tasks/{task_id}", officer).json()
+    assert task["overdue"] is True
+    assert [h["action"] for h in task["history"]] == ["assign", "due_soon", "overdue"]
+    print(
+        f"\nclock move answered (timers fired, events in the outbox) in {fired_in * 1000:.0f} ms;"
+        f" reminder in the inbox {delivered_in * 1000:.0f} ms after"
+    )

@@ -1,0 +1,264 @@
+"""Deadline timers of the task diagram, fired by the scheduler as the clock moves (Đ16.4).
+
+The service runs on SQLite with a FixedClock that the tests move; `TimerScheduler.fire_due` is
+called directly, as the scheduler's thread would call it.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from services.workflow.app import create_app, create_service
+from services.workflow.consumer import create_consumer
+from services.workflow.scheduler import TimerScheduler
+from services.workflow.store import task_instances
+from shared.auth import AuthSettings, mint_token
+from shared.calendar import TZ, WorkingCalendar
+from shared.clock import AdjustableClock, FixedClock
+from shared.events import encode, make_event
+
+SECRET = "workflow-timers-0123456789-0123456789"
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)  # a Tuesday
+CALENDAR = WorkingCalendar.default()
+DUE = CALENDAR.add_working_days(NOW.date(), 10)  # 2026-12-15
+
+
+def _token(role: str, unit: str | None) -> dict[str, str]:
+    settings = AuthSettings(
+        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
+    )
+    token = mint_token(settings, sub=f"{role}@{unit}", name=role, unit=unit, roles=[role])
+    return {"Authorization": f"Bearer {token}"}
+
+
+LEAD = _token("unit_officer", "SO_TC")
+OWNER = _token("process_owner", None)
+
+
+def _service(tmp_path: Path, bus_namespace: str, clock: Any) -> Any:
+    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
+    service = create_service(env, clock=clock)
+    service.migrate()
+    service.client = create_app(service).test_client()
+    service.consumer = create_consumer(service)
+    service.scheduler = TimerScheduler(service)
+    service.clock = clock
+    return service
+
+
+@pytest.fixture()
+def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
+    service = _service(tmp_path, bus_namespace, FixedClock(NOW))
+    yield service
+    service.runtime.platform.stop()
+
+
+def release(service: Any, due_on: date | None, **overrides: Any) -> str:
+    now = service.clock.now()
+    data = {
+        "task_id": uuid.uuid4().hex,
+        "document_id": "d" * 32,
+        "document_number": "15/UBND-KTTC",
+        "document_type": "cong_van",
+        "assigned_by": "chu_tich",
+        "issued_on": "2026-11-30",
+        "content": "Báo cáo tiến độ giải ngân",
+        "lead_unit": "SO_TC",
+        "coordinating_units": [],
+        "due_on": due_on.isoformat() if due_on else None,
+        "cadence": None if due_on else "quarterly",
+        "released_at": now.isoformat(),
+        **overrides,
+    }
+    body = encode(make_event("task.released", data, source="/test", time=now))
+    assert service.consumer.process(body.encode(), {}) == "applied"
+    return str(data["task_id"])
+
+
+def move_to(service: Any, when: datetime) -> int:
+    """Move the clock to `when` and fire what is due, as the scheduler would."""
+    service.clock.advance(when - service.clock.now())
+    return int(service.scheduler.catch_up())
+
+
+def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
+
+
+def events(service: Any, task_id: str | None = None) -> list[str]:
+    outbox = service.runtime.platform.tables.outbox
+    query = select(outbox.c.event_type, outbox.c.body).order_by(outbox.c.seq)
+    with service.runtime.platform.database.read() as conn:
+        rows = conn.execute(query).all()
+    return [row.event_type for row in rows if task_id is None or task_id in row.body]
+
+
+def task(service: Any, task_id: str) -> dict[str, Any]:
+    answer = service.client.get(f"/api/workflow/tasks/{task_id}", headers=LEAD)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    result: dict[str, Any] = answer.get_json()
+    return result
+
+
+def act(service: Any, task_id: str, action: str) -> None:
+    answer = service.client.post(f"/api/workflow/tasks/{task_id}/actions/{action}", headers=LEAD)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+
+
+def test_a_task_due_in_10_working_days_is_reminded_3_working_days_before_then_overdue_D16_4(
+    workflow: Any,
+) -> None:
+    task_id = release(workflow, DUE)
+    reminder_day = CALENDAR.add_working_days(DUE, -3)
+    assert reminder_day == date(2026, 12, 10)
+
+    assert move_to(workflow, at(reminder_day, 7, 59)) == 0
+    assert events(workflow) == ["task.assigned"]
+    assert move_to(workflow, at(reminder_day, 8)) == 1
+    assert events(workflow) == ["task.assigned", "task.due_soon"]
+
+    assert move_to(workflow, at(DUE, 23, 59)) == 0
+    assert task(workflow, task_id)["overdue"] is False
+    assert move_to(workflow, at(DUE + timedelta(days=1))) == 1
+    assert move_to(workflow, at(DUE + timedelta(days=30))) == 0
+
+    assert events(workflow) == ["task.assigned", "task.due_soon", "task.overdue"]
+    seen = task(workflow, task_id)
+    assert seen["overdue"] is True and seen["status"] == "assigned"
+    assert [(h["action"], h["action_label"]) for h in seen["history"]] == [
+        ("assign", "Giao nhiệm vụ"),
+        ("due_soon", "Nhắc sắp đến hạn"),
+        ("overdue", "Báo quá hạn"),
+    ]
+
+
+def test_the_reminder_is_sent_once_although_the_unit_accepts_after_it_D16_4(
+    workflow: Any,
+) -> None:
+    task_id = release(workflow, DUE)
+    move_to(workflow, at(date(2026, 12, 11), 9))
+    act(workflow, task_id, "accept")
+    move_to(workflow, at(DUE + timedelta(days=2)))
+    act(workflow, task_id, "submit_result")
+    move_to(workflow, at(DUE + timedelta(days=60)))
+
+    assert events(workflow) == [
+        "task.assigned",
+        "task.due_soon",
+        "task.accepted",
+        "task.overdue",
+        "task.result_submitted",
+    ]
+
+
+def test_a_result_submitted_before_the_reminder_stops_the_deadline_timers(workflow: Any) -> None:
+    task_id = release(workflow, DUE)
+    act(workflow, task_id, "accept")
+    act(workflow, task_id, "submit_result")
+
+    assert move_to(workflow, at(DUE + timedelta(days=60))) == 0
+    assert events(workflow) == ["task.assigned", "task.accepted", "task.result_submitted"]
+
+
+def test_an_undated_task_waits_on_no_deadline_timer_and_announces_nothing(workflow: Any) -> None:
+    release(workflow, None)
+
+    with workflow.runtime.platform.database.read() as conn:
+        assert conn.execute(select(task_instances.c.next_timer_at)).scalar_one() is None
+    assert move_to(workflow, NOW + timedelta(days=400)) == 0
+    assert events(workflow) == ["task.assigned"]
+
+
+def test_a_task_released_inside_its_reminder_window_is_reminded_at_once_D16_4(
+    workflow: Any,
+) -> None:
+    release(workflow, CALENDAR.add_working_days(NOW.date(), 2))
+
+    assert events(workflow) == ["task.assigned", "task.due_soon"]
+
+
+def test_moving_the_reminder_from_3_to_5_working_days_is_a_diagram_deploy_D16_4(
+    workflow: Any,
+) -> None:
+    running = release(workflow, DUE)
+    xml = (workflow.bpmn_dir / "task_lifecycle.bpmn").read_bytes()
+    edited = xml.replace(b"due_soon_at(due_on, 3)", b"due_soon_at(due_on, 5)")
+    assert edited.count(b"due_soon_at(due_on, 5)") == 2
+    deployed = workflow.client.post(
+        "/api/workflow/process-models/task_lifecycle",
+        data=edited,
+        headers={**OWNER, "Content-Type": "application/xml"},
+    )
+    assert deployed.status_code == 201 and deployed.get_json()["version"] == 2
+    fresh = release(workflow, DUE)
+
+    move_to(workflow, at(CALENDAR.add_working_days(DUE, -5), 8))
+    assert (events(workflow, running), events(workflow, fresh)) == (
+        ["task.assigned"],
+        ["task.assigned", "task.due_soon"],
+    )
+    move_to(workflow, at(CALENDAR.add_working_days(DUE, -3), 8))
+    assert events(workflow, running) == ["task.assigned", "task.due_soon"]
+    assert events(workflow, fresh) == ["task.assigned", "task.due_soon"]
+
+
+def test_a_diagram_with_an_unquoted_timer_duration_is_refused_at_deploy(workflow: Any) -> None:
+    xml = (workflow.bpmn_dir / "task_lifecycle.bpmn").read_bytes()
+    broken = xml.replace(b"overdue_at(due_on)", b"P3D", 1)
+
+    refused = workflow.client.post(
+        "/api/workflow/process-models/task_lifecycle",
+        data=broken,
+        headers={**OWNER, "Content-Type": "application/xml"},
+    )
+
+    assert refused.status_code == 422
+    assert "timer_receive_overdue" in refused.get_data(as_text=True)
+
+
+def test_a_due_timer_fires_within_2_seconds_on_the_scheduler_thread(
+    tmp_path: Path, bus_namespace: str
+) -> None:
+    clock = AdjustableClock(NOW)
+    service = _service(tmp_path, bus_namespace, clock)
+    release(service, DUE)
+    scheduler = TimerScheduler(service, poll_seconds=1.0)
+    scheduler.start()  # polling only: no clock listener, as in a distributed worker
+    try:
+        time.sleep(0.3)  # past the thread's first pass: the timer is found by polling
+        moved = time.monotonic()
+        clock.set(at(CALENDAR.add_working_days(DUE, -3), 8))
+        while events(service) != ["task.assigned", "task.due_soon"]:
+            assert time.monotonic() - moved < 2.0, "the due timer was not fired within 2 s"
+            time.sleep(0.02)
+        lateness = time.monotonic() - moved
+    finally:
+        scheduler.stop()
+        service.runtime.platform.stop()
+    print(f"timer lateness on the polling thread: {lateness * 1000:.0f} ms")
+
+
+def test_a_clock_listener_fires_what_became_due_before_the_clock_move_returns(
+    tmp_path: Path, bus_namespace: str
+) -> None:
+    clock = AdjustableClock(NOW)
+    service = _service(tmp_path, bus_namespace, clock)
+    for _ in range(3):
+        release(service, DUE)
+    clock.on_change(service.scheduler.on_clock_change)
+    try:
+        moved = time.monotonic()
+        clock.advance(timedelta(days=10))
+        lateness = time.monotonic() - moved
+        assert events(service).count("task.due_soon") == 3
+    finally:
+        service.runtime.platform.stop()
+    print(f"clock move to 3 events in the outbox: {lateness * 1000:.0f} ms")

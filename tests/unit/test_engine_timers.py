@@ -1,0 +1,167 @@
+"""Engine timers: read the injected clock, report their due time, fire when asked, announce.
+
+A one-user-task diagram with one non-interrupting boundary timer whose branch announces
+`task.due_soon`; each test chooses the timer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.workflow.deadlines import deadline_functions
+from services.workflow.engine import DiagramError, Engine, ProcessError
+from shared.calendar import TZ, WorkingCalendar
+from shared.clock import FixedClock
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
+NOTICES = ("task.due_soon", "task.overdue")
+
+
+def _diagram(timer: str, kind: str = "timeDate", notice: str = '"task.due_soon"') -> bytes:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="work">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="actions" value="finish"/>
+        <spiffworkflow:property name="role" value="unit"/>
+      </spiffworkflow:properties></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:boundaryEvent id="remind" cancelActivity="false" attachedToRef="work">
+      <bpmn:timerEventDefinition id="remind_timer">
+        <bpmn:{kind}>{timer}</bpmn:{kind}>
+      </bpmn:timerEventDefinition>
+    </bpmn:boundaryEvent>
+    <bpmn:scriptTask id="announce"><bpmn:script>notice = {notice}</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="e_announced"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="work"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="e"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="remind" targetRef="announce"/>
+    <bpmn:sequenceFlow id="f4" sourceRef="announce" targetRef="e_announced"/>
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+@pytest.fixture()
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture()
+def engine(clock: FixedClock) -> Engine:
+    return Engine(deadline_functions(WorkingCalendar.default()), clock=clock, notices=NOTICES)
+
+
+def test_a_waiting_date_timer_reports_its_due_time_in_utc(engine):
+    model = engine.parse(_diagram('"2026-12-10T08:00:00+07:00"'), "p", 1)
+    state = engine.start(model, {})
+
+    assert engine.next_due(model, state) == datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
+
+
+def test_a_timer_fires_only_once_the_injected_clock_reaches_it(engine, clock):
+    model = engine.parse(_diagram("due_soon_at(due_on, 3)"), "p", 1)
+    state = engine.start(model, {"due_on": "2026-12-15"})
+    due = engine.next_due(model, state)
+    assert due == datetime(2026, 12, 10, 8, 0, tzinfo=TZ)
+
+    clock.advance(due - clock.now() - timedelta(seconds=1))
+    early = engine.fire_due(model, state)
+    assert engine.notices(model, state, early) == []
+    assert engine.next_due(model, early) == due
+
+    clock.advance(timedelta(seconds=1))  # due exactly now: fires
+    fired = engine.fire_due(model, early)
+    assert engine.notices(model, early, fired) == ["task.due_soon"]
+    assert engine.next_due(model, fired) is None
+    assert engine.notices(model, fired, engine.fire_due(model, fired)) == []
+
+
+def test_a_timer_already_due_at_start_fires_during_the_start(engine):
+    model = engine.parse(_diagram('"2026-11-30T08:00:00+07:00"'), "p", 1)
+    state = engine.start(model, {})
+
+    assert engine.notices(model, None, state) == ["task.due_soon"]
+    assert engine.next_due(model, state) is None
+
+
+def test_finishing_the_task_cancels_its_timer(engine, clock):
+    model = engine.parse(_diagram('"P3D"', kind="timeDuration"), "p", 1)
+    state = engine.perform(model, engine.start(model, {}), "finish", {})
+    clock.advance(timedelta(days=30))
+
+    assert engine.is_completed(model, state)
+    assert engine.next_due(model, state) is None
+    assert engine.notices(model, state, engine.fire_due(model, state)) == []
+
+
+def test_a_duration_counts_from_the_injected_clock_when_the_timer_is_armed(engine):
+    model = engine.parse(_diagram('"P3D"', kind="timeDuration"), "p", 1)
+
+    assert engine.next_due(model, engine.start(model, {})) == NOW + timedelta(days=3)
+
+
+def test_a_date_without_an_offset_is_vietnam_time(engine):
+    model = engine.parse(_diagram('"2026-12-10T08:00:00"'), "p", 1)
+
+    assert engine.next_due(model, engine.start(model, {})) == datetime(2026, 12, 10, 1, tzinfo=UTC)
+
+
+def test_a_timer_whose_expression_gives_none_is_off(engine, clock):
+    model = engine.parse(_diagram("due_soon_at(due_on, 3)"), "p", 1)
+    state = engine.start(model, {"due_on": None})
+    clock.advance(timedelta(days=3650))
+
+    assert engine.next_due(model, state) is None
+    assert engine.notices(model, state, engine.fire_due(model, state)) == []
+
+
+def test_a_cycle_behind_by_many_periods_fires_once_and_moves_past_now_D16_4(engine, clock):
+    model = engine.parse(_diagram("urge_every(due_on, 5)", kind="timeCycle"), "p", 1)
+    state = engine.start(model, {"due_on": "2026-12-15"})
+    first = datetime(2026, 12, 21, tzinfo=TZ)
+    assert engine.next_due(model, state) == first
+
+    clock.advance(first + timedelta(days=12) - clock.now())
+    fired = engine.fire_due(model, state)
+    assert engine.notices(model, state, fired) == ["task.due_soon"]
+    assert engine.next_due(model, fired) == first + timedelta(days=15)
+    clock.advance(timedelta(days=3))
+    again = engine.fire_due(model, fired)
+    assert engine.notices(model, fired, again) == ["task.due_soon"]
+
+
+def test_a_timer_expression_giving_no_string_stops_the_step(engine):
+    model = engine.parse(_diagram("len(due_on)"), "p", 1)
+
+    with pytest.raises(ProcessError, match="ISO 8601"):
+        engine.start(model, {"due_on": "2026-12-15"})
+
+
+@pytest.mark.parametrize(
+    ("timer", "kind", "why"),
+    [
+        ("P3D", "timeDuration", "ngoặc kép"),
+        ('"P3X"', "timeDuration", "P3X"),
+        ('"tomorrow"', "timeDate", "tomorrow"),
+        ('"R/P0D"', "timeCycle", "0"),
+        ('"2026-12-10" + "T08:00"', "timeDate", "ngoặc kép"),
+        ("next_monday(due_on)", "timeDate", "next_monday"),
+    ],
+)
+def test_a_timer_that_could_not_be_read_is_refused_at_deploy_naming_it(engine, timer, kind, why):
+    with pytest.raises(DiagramError, match="remind_timer") as refused:
+        engine.parse(_diagram(timer, kind=kind), "p", 1)
+
+    assert why in str(refused.value)
+
+
+@pytest.mark.parametrize("notice", ['"task.exploded"', "name_of_event", '"task." + "overdue"'])
+def test_a_notice_must_name_a_known_event_in_quotes(engine, notice):
+    with pytest.raises(DiagramError, match="announce"):
+        engine.parse(_diagram('"P3D"', kind="timeDuration", notice=notice), "p", 1)
