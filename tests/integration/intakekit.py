@@ -39,6 +39,7 @@ def _intake(env: dict[str, str]) -> Iterator[Any]:
     service = create_service({**env, "JWT_SECRET": SECRET}, clock=FixedClock(NOW))
     service.migrate()
     service.test_client = create_app(service).test_client()
+    service.data_dir = Path(env["DATA_DIR"])
     yield service
     service.platform.stop()
 

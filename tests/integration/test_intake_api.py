@@ -5,67 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from services.intake.app import create_app, create_service
-from shared.auth import AuthSettings, mint_token
-from shared.calendar import TZ
-from shared.clock import FixedClock
+from tests.integration.intakekit import document, intake, token
 
-SECRET = "integration-secret-0123456789-0123456789"
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)  # a Tuesday
-
-
-@pytest.fixture()
-def intake(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    service.test_client = create_app(service).test_client()
-    service.data_dir = tmp_path
-    yield service
-    service.platform.stop()
-
-
-def token(role: str, unit: str | None = "VP_UBND") -> dict[str, str]:
-    settings = AuthSettings(
-        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
-    )
-    value = mint_token(settings, sub=f"{role}-1", name=role, unit=unit, roles=[role])
-    return {"Authorization": f"Bearer {value}"}
-
-
-def document(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "source_id": f"qlvb-{uuid.uuid4().hex}",
-        "number": "25/2026/CT-UBND",
-        "type": "chi_thi",
-        "assigned_by": "chu_tich",
-        "signer": {"name": "Đỗ Minh Tuấn", "position": "Chủ tịch"},
-        "issued_on": "2026-11-27",
-        "urgency": "thuong",
-        "secrecy": None,
-        "summary": "Về tăng cường quản lý đất đai",
-        "release": False,
-        "tasks": [
-            {
-                "content": "Kiểm tra việc sử dụng đất",
-                "lead_unit": "SO_NNMT",
-                "coordinating_units": ["14812"],
-                "due_on": "2026-12-31",
-                "cadence": None,
-            }
-        ],
-    }
-    body.update(overrides)
-    return body
+__all__ = ["intake"]  # the fixture, imported for pytest
 
 
 def post(client: FlaskClient, body: Any, role: str = "office", **kwargs: Any) -> Any:
@@ -234,3 +182,58 @@ def test_search_ignores_diacritics(intake: Any) -> None:
         "/api/intake/documents?q=quan ly dat dai", headers=token("office")
     )
     assert found.get_json()["total"] == 1
+
+
+@pytest.mark.parametrize(
+    "doc_type,number",
+    [
+        ("quyet_dinh", "1234/QĐ-UBND"),
+        ("quyet_dinh", "45/2026/QĐ-UBND"),
+        ("chi_thi", "25/2026/CT-UBND"),
+        ("ke_hoach", "301/KH-UBND"),
+        ("chuong_trinh", "12/CTr-UBND"),
+        ("thong_bao", "88/TB-UBND"),
+        ("cong_van", "5012/UBND-KTTC"),
+        ("cong_dien", "7/CĐ-UBND"),
+    ],
+)
+def test_every_kind_of_administrative_document_can_assign_tasks_D3_2(
+    intake: Any, doc_type: str, number: str
+) -> None:
+    answer = post(intake.test_client, document(type=doc_type, number=number))
+    assert answer.status_code == 201, answer.get_json()
+    assert answer.get_json()["tasks"][0]["lead_unit"] == "SO_NNMT"
+
+
+def test_a_task_is_either_dated_or_undated_with_a_cadence_D4(intake: Any) -> None:
+    dated = {
+        "content": "Có thời hạn",
+        "lead_unit": "SO_TC",
+        "coordinating_units": [],
+        "due_on": "2026-12-31",
+        "cadence": None,
+    }
+    undated = {
+        "content": "Không thời hạn",
+        "lead_unit": "SO_TC",
+        "coordinating_units": [],
+        "due_on": None,
+        "cadence": "half_yearly",
+    }
+    answer = post(intake.test_client, document(tasks=[dated, undated]))
+    assert answer.status_code == 201
+    tasks = answer.get_json()["tasks"]
+    assert (tasks[0]["due_on"], tasks[0]["cadence"]) == ("2026-12-31", None)
+    assert (tasks[1]["due_on"], tasks[1]["cadence_label"]) == (None, "6 tháng")
+    both = dict(dated, cadence="yearly")
+    assert post(intake.test_client, document(tasks=[both])).status_code == 422
+
+
+def test_only_the_office_releases_a_document_for_tracking_D5_1a(intake: Any) -> None:
+    created = post(intake.test_client, document(), role="qlvb").get_json()
+    assert created["status"] == "received"
+    path = f"/api/intake/documents/{created['id']}/release"
+    for role, unit in (("qlvb", None), ("unit_head", "SO_NNMT"), ("leader", None)):
+        assert intake.test_client.post(path, headers=token(role, unit)).status_code == 403
+    released = intake.test_client.post(path, headers=token("office"))
+    assert released.status_code == 200 and released.get_json()["status"] == "released"

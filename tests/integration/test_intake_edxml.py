@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,23 +11,12 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from services.intake.app import create_app, create_service
-from shared.clock import FixedClock
-from tests.integration.test_intake_api import NOW, SECRET, token
+from tests.integration.intakekit import intake, token
+
+__all__ = ["intake"]  # the fixture, imported for pytest
 
 SAMPLES = Path(__file__).parent.parent / "data" / "edxml"
 PROBLEM_JSON = "application/problem+json"
-
-
-@pytest.fixture()
-def intake(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    service.test_client = create_app(service).test_client()
-    service.data_dir = tmp_path
-    yield service
-    service.platform.stop()
 
 
 def sample(name: str) -> str:

@@ -11,7 +11,8 @@ from sqlalchemy import update
 from services.intake.search import terms
 from services.intake.store import tasks
 from shared.text import fold
-from tests.integration.test_intake_api import document, intake, post, token
+from tests.integration.intakekit import document, intake, token
+from tests.integration.test_intake_api import post
 
 __all__ = ["intake"]  # the fixture, imported for pytest
 
