@@ -169,8 +169,15 @@ def _worker(args: argparse.Namespace) -> int:
     scheduler = create_scheduler(service) if create_scheduler else None
     if scheduler is not None:
         scheduler.start()
+    # A service with outgoing deliveries (notify: webhooks, email) sends them from its workers.
+    create_delivery_worker = getattr(entrypoint, "create_delivery_worker", None)
+    delivery = create_delivery_worker(service) if create_delivery_worker else None
+    if delivery is not None:
+        delivery.start()
     log.info("worker %s started", args.service)
     stop.wait()
+    if delivery is not None:
+        delivery.stop()
     if scheduler is not None:
         scheduler.stop()
     consumer.stop()

@@ -50,6 +50,7 @@ class EmbeddedSystem:
     reporting: Any
     consumers: list[EventConsumer] = field(default_factory=list)
     scheduler: Any = None
+    delivery: Any = None
 
     @property
     def platforms(self) -> dict[str, ServicePlatform]:
@@ -93,8 +94,14 @@ class EmbeddedSystem:
         self.scheduler = workflow_consumer.create_scheduler(self.workflow)
         self.clock.on_change(self.scheduler.on_clock_change)
         self.scheduler.start()
+        # Notify's webhooks, emails and digests; a moved clock makes retries and digests due.
+        self.delivery = notify_consumer.create_delivery_worker(self.notify)
+        self.clock.on_change(self.delivery.wake)
+        self.delivery.start()
 
     def stop(self) -> None:
+        if self.delivery is not None:
+            self.delivery.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         for consumer in self.consumers:

@@ -153,6 +153,19 @@ class TaskWithdrawnByOffice(_OfficeCorrection):
     withdrawn_at = fields.AwareDateTime(required=True)
 
 
+class ReportPublished(_Data):
+    """The Office published a period's results (Đ16.2): the public figures, nothing internal."""
+
+    id = fields.String(required=True)
+    period = fields.String(required=True)
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    as_of = fields.AwareDateTime(required=True)
+    published_at = fields.AwareDateTime(required=True)
+    totals = fields.Dict(required=True)
+    units = fields.List(fields.Dict(), required=True)
+
+
 TASK_EVENT_TYPES = (
     "task.assigned",
     "task.accepted",
@@ -165,6 +178,10 @@ TASK_EVENT_TYPES = (
     "task.withdrawn",
     "task.due_soon",  # announced by a diagram's deadline timer (Đ16.4)
     "task.overdue",
+    "task.extension_requested",  # Đ5.2c
+    "task.extension_decided",
+    "task.urged",  # the Office's đôn đốc (Đ8.1)
+    "task.corrected",  # intake's transfer or amendment applied (Đ5.2a); action says which
 )
 
 SCHEMAS: dict[str, Schema] = {
@@ -175,6 +192,7 @@ SCHEMAS: dict[str, Schema] = {
     "task.amended": TaskAmended(),
     "task.transferred": TaskTransferred(),
     "task.withdrawn_by_office": TaskWithdrawnByOffice(),
+    "report.published": ReportPublished(),
     **{event_type: TaskChanged() for event_type in TASK_EVENT_TYPES},
 }
 

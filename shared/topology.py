@@ -24,8 +24,8 @@ QUORUM = {"x-queue-type": "quorum"}
 # before it publishes, so an event is never dropped because its consumer has not started yet.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "intake": (),
-    "workflow": ("task.released",),
-    "notify": ("unit.updated", *TASK_EVENT_TYPES),
+    "workflow": ("task.released", "task.amended", "task.transferred", "task.withdrawn_by_office"),
+    "notify": ("unit.updated", *TASK_EVENT_TYPES, "task.transferred"),
     "reporting": ("unit.updated", "document.released", *TASK_EVENT_TYPES),
 }
 

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from services.intake import domain, store
+from services.intake import domain, store, task_changes
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar, local_date
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -137,20 +137,7 @@ def release_document(uow: UnitOfWork, principal: Principal, document_id: str) ->
     for task in live:
         uow.emit(
             "task.released",
-            {
-                "task_id": task["id"],
-                "document_id": document_id,
-                "document_number": document["number"],
-                "document_type": document["type"],
-                "assigned_by": document["assigned_by"],
-                "issued_on": document["issued_on"],
-                "content": task["content"],
-                "lead_unit": task["lead_unit"],
-                "coordinating_units": task["coordinating_units"],
-                "due_on": task["due_on"],
-                "cadence": task["cadence"],
-                "released_at": uow.now,
-            },
+            task_changes.release_payload(document, task, uow.now),
             subject=task["id"],
         )
     uow.emit(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from services.notify import schemas, store
+from services.notify import api_outbound, schemas, store
+from services.notify.consumer import channels_of
 from shared.auth import Principal, authenticate_request
 from shared.errors import NotFound
 from shared.http import ApiRouter, query_args
@@ -81,6 +82,7 @@ def build_router(service: Runtime) -> ApiRouter:
             )
         return {"marked": marked}
 
+    api_outbound.install(router, service, channels_of(service), principal)
     return router
 
 

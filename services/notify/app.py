@@ -9,6 +9,7 @@ from flask import Flask
 
 from services.notify import store
 from services.notify.api import build_router
+from services.notify.config import ChannelSettings
 from shared.bus import Bus
 from shared.clock import Clock
 from shared.runtime import Runtime, build_runtime
@@ -22,7 +23,10 @@ TITLE = "Nhiệm vụ — Thông báo"
 def create_service(
     env: Mapping[str, str] | None = None, *, clock: Clock | None = None, bus: Bus | None = None
 ) -> Runtime:
-    return build_runtime(SERVICE, store.metadata, MIGRATIONS, env, clock=clock, bus=bus)
+    runtime = build_runtime(SERVICE, store.metadata, MIGRATIONS, env, clock=clock, bus=bus)
+    # The channels' own settings (SMTP, digest time, webhook limits) travel with the runtime.
+    runtime.channels = ChannelSettings.from_env(env)  # type: ignore[attr-defined]
+    return runtime
 
 
 def create_app(config: Mapping[str, str] | Runtime | None = None) -> Flask:

@@ -1,13 +1,72 @@
-"""Every setting of the notify service: the platform's (shared.config) plus none of its own yet."""
+"""Every setting of the notify service: the platform's (shared.config) plus its channels'.
+
+| variable | default | meaning |
+|---|---|---|
+| SMTP_HOST | (empty: email off) | mail server |
+| SMTP_PORT | 587 | its port |
+| SMTP_USER, SMTP_PASSWORD | (empty: no auth) | credentials; never logged |
+| SMTP_STARTTLS | on in production | upgrade the connection before authenticating |
+| SMTP_FROM | Hệ thống theo dõi nhiệm vụ <no-reply@nhiemvu.local> | sender |
+| DIGEST_TIME | 16:30 | local time (Asia/Ho_Chi_Minh) of the daily digest, working days |
+| WEBHOOK_TIMEOUT_SECONDS | 5 | connect and read timeout of one webhook attempt |
+| DELIVERY_MAX_AGE_HOURS | 24 | how long a delivery is retried before it is marked failed |
+| DELIVERY_POLL_SECONDS | 1 | how often the delivery worker looks for due deliveries |
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import time
 
-from shared.config import PlatformSettings
+from shared.config import PlatformSettings, env_bool, env_float, env_int, env_str
 
 SERVICE = "notify"
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> PlatformSettings:
     return PlatformSettings.from_env(SERVICE, env)
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    development: bool
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_starttls: bool
+    smtp_from: str
+    digest_time: time
+    webhook_timeout: float
+    max_age_hours: float
+    poll_seconds: float
+
+    @property
+    def email_enabled(self) -> bool:
+        return bool(self.smtp_host)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> ChannelSettings:
+        env = os.environ if env is None else env
+        development = PlatformSettings.from_env(SERVICE, env).development
+        try:
+            digest_time = time.fromisoformat(env_str(env, "DIGEST_TIME", "16:30"))
+        except ValueError as exc:
+            raise ValueError("DIGEST_TIME must look like 16:30") from exc
+        return cls(
+            development=development,
+            smtp_host=env_str(env, "SMTP_HOST", ""),
+            smtp_port=env_int(env, "SMTP_PORT", 587),
+            smtp_user=env_str(env, "SMTP_USER", ""),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_starttls=env_bool(env, "SMTP_STARTTLS", not development),
+            smtp_from=env_str(
+                env, "SMTP_FROM", "Hệ thống theo dõi nhiệm vụ <no-reply@nhiemvu.local>"
+            ),
+            digest_time=digest_time,
+            webhook_timeout=env_float(env, "WEBHOOK_TIMEOUT_SECONDS", 5.0),
+            max_age_hours=env_float(env, "DELIVERY_MAX_AGE_HOURS", 24.0),
+            poll_seconds=env_float(env, "DELIVERY_POLL_SECONDS", 1.0),
+        )

@@ -90,6 +90,30 @@ def _deadline(title: str) -> Rule:
     return rule
 
 
+def on_transferred(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+    """A transfer (Đ5.2a) tells the new lead unit it now leads, and the old one that it is off."""
+    body = "\n".join(part for part in (_summary(data), f"Lý do: {data['reason']}") if part)
+    to_unit, from_unit = data["to_unit"], data["from_unit"]
+    return [
+        Message(
+            Recipient("unit", to_unit),
+            "Nhiệm vụ được chuyển đến đơn vị",
+            f"{body}\nChuyển từ: {unit_name(from_unit)}; đơn vị bạn nay chủ trì thực hiện.",
+        ),
+        Message(
+            Recipient("unit", from_unit),
+            "Nhiệm vụ đã được chuyển cho đơn vị khác",
+            f"{body}\nĐơn vị chủ trì mới: {unit_name(to_unit)}.",
+        ),
+    ]
+
+
+def units_named(data: dict[str, Any]) -> set[str]:
+    """Unit codes an event's messages may name, so their names can be looked up at once."""
+    keys = ("lead_unit", "from_unit", "to_unit")
+    return {data[k] for k in keys if data.get(k)} | set(data.get("coordinating_units") or ())
+
+
 RULES: dict[str, Rule] = {
     "task.assigned": on_assigned,
     "task.returned": _to(_office, "Đơn vị đề nghị điều chỉnh nhiệm vụ"),
@@ -100,7 +124,30 @@ RULES: dict[str, Rule] = {
     "task.withdrawn": _to(_lead, "Nhiệm vụ đã được thu hồi"),
     "task.due_soon": _deadline("Nhiệm vụ sắp đến hạn"),
     "task.overdue": _deadline("Nhiệm vụ đã quá hạn"),
+    "task.extension_requested": _to(_office, "Đơn vị đề nghị gia hạn nhiệm vụ"),
+    "task.extension_decided": _deadline("Đã có quyết định về đề nghị gia hạn"),
+    "task.urged": _deadline("Văn phòng đôn đốc thực hiện nhiệm vụ"),
+    "task.transferred": on_transferred,
 }
+
+# Event types agencies may receive (webhooks and the public exchange): the task lifecycle as the
+# workflow announces it; unit, document and intake-internal events stay inside the province.
+PUBLIC_EVENT_TYPES: tuple[str, ...] = (
+    "task.assigned",
+    "task.accepted",
+    "task.returned",
+    "task.return_resolved",
+    "task.progress_reported",
+    "task.result_submitted",
+    "task.rework_requested",
+    "task.completed",
+    "task.withdrawn",
+    "task.due_soon",
+    "task.overdue",
+    "task.extension_requested",
+    "task.extension_decided",
+    "task.urged",
+)
 
 
 def messages_for(

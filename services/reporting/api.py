@@ -1,12 +1,19 @@
-"""Reporting routes: statistics in the national categories."""
+"""Reporting routes: statistics in the national categories, drill-down, rankings (Đ21), the
+Đ17.4 explanation list and the Office's intake compliance (Đ6.1)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from services.reporting import domain, schemas, store
-from shared.auth import Principal, authenticate_request, unit_scope
-from shared.calendar import local_date
+from services.reporting import api_reports, figures, queries, schemas
+from shared.auth import (
+    LEADER,
+    OFFICE_ROLES,
+    Principal,
+    authenticate_request,
+    require_roles,
+    unit_scope,
+)
 from shared.errors import Forbidden
 from shared.http import ApiRouter, query_args
 
@@ -14,6 +21,11 @@ if TYPE_CHECKING:
     from shared.runtime import Runtime
 
 PREFIX = "/api/reporting"
+RANKING_RULE = (
+    "Tỷ lệ đúng hạn cao hơn xếp trên; bằng nhau thì nhiều nhiệm vụ hoàn thành đúng hạn hơn; "
+    "rồi ít nhiệm vụ đang thực hiện quá hạn hơn; rồi theo mã đơn vị. "
+    "Đơn vị chưa có nhiệm vụ đến hạn không được xếp hạng."
+)
 
 
 def build_router(service: Runtime) -> ApiRouter:
@@ -21,47 +33,116 @@ def build_router(service: Runtime) -> ApiRouter:
         return authenticate_request(service.verifier)
 
     router = ApiRouter("reporting", subject_of=lambda: principal().sub)
-    stats_query = schemas.StatsQuery()
     platform = service.platform
+    stats_query = schemas.StatsQuery()
+    task_query = schemas.TaskListQuery()
+    ranking_query = schemas.RankingQuery()
+    explanation_query = schemas.ExplanationQuery()
+    year_query = schemas.YearQuery()
+
+    def scope(args: dict[str, Any], caller: Principal) -> queries.Scope:
+        unit = _unit_for(caller, args.get("unit"))
+        return figures.scope_for(args, platform.clock.now(), unit)
 
     @router.route(
         f"{PREFIX}/stats",
         query=schemas.StatsQuery,
         response=schemas.StatsOut,
-        summary="Tasks assigned in [from, to], counted at the cut-off, per unit",
+        summary="Tasks assigned in the period, counted at the cut-off, by unit, "
+        "document or assigning leader",
     )
     def get_stats() -> Any:
         caller = principal()
         args = query_args(stats_query)
-        unit = _unit_for(caller, args["unit"])
-        as_of = domain.cut_off(args["to"], platform.clock.now())
         with platform.database.read() as conn:
-            rows = store.category_counts(
+            answer = figures.stats(conn, scope(args, caller), args["by"])
+        return {"period": args.get("period"), **answer}
+
+    @router.route(
+        f"{PREFIX}/stats/tasks",
+        query=schemas.TaskListQuery,
+        response=schemas.TaskPage,
+        summary="The tasks behind a number (drill-down)",
+    )
+    def get_stats_tasks() -> Any:
+        caller = principal()
+        args = query_args(task_query)
+        category = args["category"]
+        with platform.database.read() as conn:
+            rows, total = queries.task_list(
                 conn,
-                start=args["from_"],
-                end=args["to"],
-                as_of=as_of,
-                as_of_date=local_date(as_of),
-                unit=unit,
+                scope(args, caller),
+                categories=(category,) if category else None,
+                limit=args["limit"],
+                offset=args["offset"],
             )
-            names = store.unit_names(conn, [row["unit"] for row in rows])
-        totals = {name: sum(row[name] for row in rows) for name in domain.CATEGORIES}
         return {
-            "from": args["from_"],
-            "to": args["to"],
-            "as_of": as_of,
-            "totals": domain.with_totals(totals),
-            "units": [
-                {
-                    "unit": row["unit"],
-                    "name": names.get(row["unit"], row["unit"]),
-                    **domain.with_totals(row),
-                }
-                for row in rows
-            ],
-            "labels": domain.CATEGORY_LABELS,
+            "items": figures.task_rows(rows),
+            "total": total,
+            "limit": args["limit"],
+            "offset": args["offset"],
         }
 
+    @router.route(
+        f"{PREFIX}/rankings",
+        query=schemas.RankingQuery,
+        response=schemas.RankingOut,
+        summary="Units ranked by on-time completion (Đ21)",
+    )
+    def get_rankings() -> Any:
+        caller = principal()
+        require_roles(caller, *OFFICE_ROLES, LEADER)
+        args = query_args(ranking_query)
+        period_scope = scope(args, caller)
+        with platform.database.read() as conn:
+            items = figures.rankings(conn, period_scope)
+        return {
+            "period": args.get("period"),
+            "from": period_scope.start,
+            "to": period_scope.end,
+            "as_of": period_scope.as_of,
+            "rule": RANKING_RULE,
+            "items": items,
+        }
+
+    @router.route(
+        f"{PREFIX}/explanations",
+        query=schemas.ExplanationQuery,
+        response=schemas.TaskPage,
+        summary="Tasks late, overdue or sent back more than once, to explain (Đ17.4)",
+    )
+    def get_explanations() -> Any:
+        caller = principal()
+        args = query_args(explanation_query)
+        with platform.database.read() as conn:
+            rows, total = queries.task_list(
+                conn,
+                scope(args, caller),
+                categories=("completed_late", "in_progress_overdue"),
+                min_reworks=2,
+                limit=args["limit"],
+                offset=args["offset"],
+            )
+        return {
+            "items": figures.task_rows(rows),
+            "total": total,
+            "limit": args["limit"],
+            "offset": args["offset"],
+        }
+
+    @router.route(
+        f"{PREFIX}/intake-compliance",
+        query=schemas.YearQuery,
+        response=schemas.ComplianceOut,
+        summary="Documents the Office released within the intake deadline, by month (Đ6.1)",
+    )
+    def get_intake_compliance() -> Any:
+        require_roles(principal(), *OFFICE_ROLES, LEADER)
+        args = query_args(year_query)
+        with platform.database.read() as conn:
+            return figures.intake_compliance(conn, args["year"])
+
+    api_reports.add_routes(router, service, principal)
     return router
 
 

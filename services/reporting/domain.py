@@ -6,6 +6,7 @@ Plain functions only: no Flask, no SQLAlchemy, no kombu.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from shared.calendar import TZ
 
@@ -55,3 +56,60 @@ def with_totals(counts: dict[str, int]) -> dict[str, int | float | None]:
 def is_on_time(completed_on: date, due_on: date, late_rework: bool) -> bool:
     """Completed by the due date, unless it was sent back for rework when already late (Đ5.2b)."""
     return completed_on <= due_on and not late_rework
+
+
+LEADER_LABELS = {
+    "ubnd_tinh": "UBND tỉnh",
+    "chu_tich": "Chủ tịch UBND tỉnh",
+    "pho_chu_tich": "Phó Chủ tịch UBND tỉnh",
+}
+
+
+def period_range(period: str) -> tuple[date, date]:
+    """`2026`, `2026-H1`, `2026-Q4` or `2026-11` as the first and last day of that period."""
+    text = period.strip().upper()
+    year_text, _, part = text.partition("-")
+    if not (len(year_text) == 4 and year_text.isdigit()):
+        raise ValueError(period)
+    year = int(year_text)
+    if not part:
+        first_month, months = 1, 12
+    elif len(part) == 2 and part[0] == "H" and part[1] in "12":
+        first_month, months = 1 + 6 * (int(part[1]) - 1), 6
+    elif len(part) == 2 and part[0] == "Q" and part[1] in "1234":
+        first_month, months = 1 + 3 * (int(part[1]) - 1), 3
+    elif part.isdigit() and 1 <= int(part) <= 12 and len(part) == 2:
+        first_month, months = int(part), 1
+    else:
+        raise ValueError(period)
+    start = date(year, first_month, 1)
+    end_month = first_month + months
+    end = date(year + end_month // 13, (end_month - 1) % 12 + 1, 1) - timedelta(days=1)
+    return start, end
+
+
+def ranking_key(row: dict[str, Any]) -> tuple[Any, ...]:
+    """Đ21 order: higher on-time rate, then more completed on time, then fewer still overdue
+    (with rate and on-time count equal, the late ones add up the same; a task still overdue
+    weighs more than one finished late), then unit code. A unit with nothing judged yet comes
+    after every rated one."""
+    rate = row["on_time_rate"]
+    return (
+        rate is None,
+        -(rate or 0.0),
+        -row["completed_on_time"],
+        row["in_progress_overdue"],
+        row["unit"],
+    )
+
+
+def explanation_reasons(category: str, rework_count: int) -> list[str]:
+    """Why a task is on the Đ17.4 list: late, overdue, or sent back for rework more than once."""
+    reasons = []
+    if category == "completed_late":
+        reasons.append("Hoàn thành quá hạn")
+    if category == "in_progress_overdue":
+        reasons.append("Đang thực hiện quá hạn")
+    if rework_count > 1:
+        reasons.append(f"Bị trả lại thực hiện lại {rework_count} lần")
+    return reasons

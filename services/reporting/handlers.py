@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
+
 from services.reporting import store
 from shared.calendar import local_date
 from shared.events import TASK_EVENT_TYPES, Event
@@ -47,18 +49,37 @@ def on_task_event(uow: UnitOfWork, event: Event) -> None:
     data = event.data
     existing = store.fact(uow.conn, data["task_id"])
     if existing is not None and existing["updated_at"] > data["occurred_at"]:
-        return  # an older event arriving late must not undo a newer one
+        # An older event arriving late must not undo a newer state, but a rework it reports
+        # still happened: those counts only ever grow.
+        if event.type == "task.rework_requested":
+            uow.conn.execute(
+                update(store.task_facts)
+                .where(store.task_facts.c.task_id == data["task_id"])
+                .values(
+                    rework_count=existing["rework_count"] + 1,
+                    late_rework=existing["late_rework"] or _late(data),
+                )
+            )
+        return
     store.upsert(uow.conn, store.task_facts, "task_id", _fact(event.type, data, existing))
+
+
+def _late(data: dict[str, Any]) -> bool:
+    """Rework on a task already past its due date (Đ5.2b)."""
+    due = data["due_on"]
+    return bool(data["overdue"]) or (due is not None and local_date(data["occurred_at"]) > due)
 
 
 def _fact(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
     completed = data["status"] == "completed"
-    late_rework = bool(existing and existing["late_rework"]) or (
-        event_type == "task.rework_requested" and data["overdue"]
-    )
+    rework = event_type == "task.rework_requested"
+    late_rework = bool(existing and existing["late_rework"]) or (rework and _late(data))
+    reworks = (existing["rework_count"] if existing else 0) + (1 if rework else 0)
     return {
         "task_id": data["task_id"],
         "document_id": data["document_id"],
+        # A transfer keeps the task id and arrives with the new lead unit: the task counts for
+        # the unit that leads it now, in every period, the past ones included.
         "lead_unit": data["lead_unit"],
         "assigned_by": data["assigned_by"],
         "assigned_on": data["assigned_on"],
@@ -67,6 +88,7 @@ def _fact(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None
         "completed_at": data["occurred_at"] if completed else None,
         "completed_on": local_date(data["occurred_at"]) if completed else None,
         "late_rework": late_rework,
+        "rework_count": reworks,
         "withdrawn_at": data["occurred_at"] if data["status"] == "withdrawn" else None,
         "updated_at": data["occurred_at"],
     }

@@ -4,18 +4,77 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from services.reporting import domain
+
+_UNIT = validate.Length(max=40)
+LEADERS = tuple(domain.LEADER_LABELS)
 
 
-class StatsQuery(Schema):
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
-    unit = fields.String(load_default=None, validate=validate.Length(max=40))
+class PeriodQuery(Schema):
+    """Either `period` (2026, 2026-H1, 2026-Q4, 2026-11) or both `from` and `to`."""
+
+    period = fields.String(load_default=None, validate=validate.Length(max=10))
+    from_ = fields.Date(load_default=None, data_key="from")
+    to = fields.Date(load_default=None)
 
     @validates_schema
-    def _ordered(self, data: dict[str, Any], **_: Any) -> None:
+    def _period(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("period"):
+            try:
+                domain.period_range(data["period"])
+            except ValueError:
+                raise ValidationError(
+                    "Kỳ phải có dạng 2026, 2026-H1, 2026-Q4 hoặc 2026-11.", "period"
+                ) from None
+            return
+        if data.get("from_") is None or data.get("to") is None:
+            raise ValidationError("Cần 'period', hoặc cả 'from' và 'to'.", "period")
         if data["from_"] > data["to"]:
             raise ValidationError("'from' phải không sau 'to'.", "from")
+
+    @post_load
+    def _resolve(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        if data.get("period"):
+            data["period"] = data["period"].upper()
+            data["from_"], data["to"] = domain.period_range(data["period"])
+        return data
+
+
+class StatsQuery(PeriodQuery):
+    unit = fields.String(load_default=None, validate=_UNIT)
+    document = fields.String(load_default=None, validate=validate.Length(max=32))
+    assigned_by = fields.String(load_default=None, validate=validate.OneOf(LEADERS))
+    by = fields.String(load_default="unit", validate=validate.OneOf(("unit", "document", "leader")))
+
+
+class Page(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+
+
+class TaskListQuery(StatsQuery, Page):
+    category = fields.String(load_default=None, validate=validate.OneOf(domain.CATEGORIES))
+
+
+class ExplanationQuery(PeriodQuery, Page):
+    unit = fields.String(load_default=None, validate=_UNIT)
+
+
+class RankingQuery(PeriodQuery):
+    pass
+
+
+class YearQuery(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
 
 
 class CategoryCounts(Schema):
@@ -34,10 +93,110 @@ class UnitCounts(CategoryCounts):
     name = fields.String()
 
 
+class GroupCounts(CategoryCounts):
+    key = fields.String()
+    name = fields.String()
+
+
 class StatsOut(Schema):
+    period = fields.String(allow_none=True)
     from_ = fields.Date(data_key="from")
     to = fields.Date()
     as_of = fields.AwareDateTime()
+    by = fields.String()
     totals = fields.Nested(CategoryCounts)
     units = fields.List(fields.Nested(UnitCounts))
+    groups = fields.List(fields.Nested(GroupCounts))
     labels = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class TaskRow(Schema):
+    task_id = fields.String()
+    document_id = fields.String()
+    document_number = fields.String(allow_none=True)
+    lead_unit = fields.String()
+    assigned_by = fields.String(allow_none=True)
+    assigned_on = fields.Date()
+    due_on = fields.Date(allow_none=True)
+    status = fields.String()
+    completed_on = fields.Date(allow_none=True)
+    rework_count = fields.Integer()
+    category = fields.String()
+    category_label = fields.String()
+    reasons = fields.List(fields.String())
+
+
+class TaskPage(Schema):
+    items = fields.List(fields.Nested(TaskRow))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
+
+
+class RankingRow(UnitCounts):
+    rank = fields.Integer(allow_none=True)
+
+
+class RankingOut(Schema):
+    period = fields.String(allow_none=True)
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    as_of = fields.AwareDateTime()
+    rule = fields.String()
+    items = fields.List(fields.Nested(RankingRow))
+
+
+class MonthCompliance(Schema):
+    month = fields.Integer()
+    released = fields.Integer()
+    on_time = fields.Integer()
+    late = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True)
+
+
+class ComplianceOut(Schema):
+    year = fields.Integer()
+    months = fields.List(fields.Nested(MonthCompliance))
+    totals = fields.Nested(MonthCompliance)
+
+
+class ReportIn(Schema):
+    """`period` is `2026-Q4`, `2026-H1`, `2026` (or a month), or an object `{from, to}`."""
+
+    period = fields.Raw(required=True)
+
+    @post_load
+    def _resolve(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+        raw = data["period"]
+        if isinstance(raw, dict):
+            loaded = PeriodQuery().load({k: v for k, v in raw.items() if k in ("from", "to")})
+            label = f"{loaded['from_'].isoformat()}..{loaded['to'].isoformat()}"
+            return {"period": label, "from_": loaded["from_"], "to": loaded["to"]}
+        if isinstance(raw, str):
+            try:
+                loaded = PeriodQuery().load({"period": raw})
+            except ValidationError as exc:
+                raise ValidationError(exc.messages["period"], "period") from None  # type: ignore[index,call-overload]
+            return {"period": loaded["period"], "from_": loaded["from_"], "to": loaded["to"]}
+        raise ValidationError("Kỳ báo cáo phải là chuỗi (2026-Q4) hoặc {from, to}.", "period")
+
+
+class ReportOut(Schema):
+    id = fields.String()
+    period = fields.String()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    as_of = fields.AwareDateTime()
+    published = fields.Boolean()
+    published_at = fields.AwareDateTime(allow_none=True)
+    generated_at = fields.AwareDateTime()
+    generated_by = fields.String()
+    totals = fields.Nested(CategoryCounts)
+    units = fields.List(fields.Nested(UnitCounts))
+
+
+class ReportPage(Schema):
+    items = fields.List(fields.Nested(ReportOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()

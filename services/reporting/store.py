@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -11,14 +10,11 @@ from sqlalchemy import (
     Connection,
     Date,
     Index,
+    Integer,
     MetaData,
     String,
     Table,
-    and_,
-    case,
-    func,
-    not_,
-    or_,
+    Text,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -43,8 +39,23 @@ task_facts = Table(
     Column("late_rework", Boolean, nullable=False),
     Column("withdrawn_at", UtcDateTime()),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("rework_count", Integer, nullable=False, server_default="0"),
 )
 Index("ix_task_facts_assigned", task_facts.c.assigned_on, task_facts.c.lead_unit)
+# A period's statistics read only these columns: PostgreSQL answers them from the index alone.
+Index(
+    "ix_task_facts_period",
+    task_facts.c.assigned_on,
+    postgresql_include=[
+        "lead_unit",
+        "due_on",
+        "completed_at",
+        "completed_on",
+        "late_rework",
+        "withdrawn_at",
+    ],
+)
+Index("ix_task_facts_document", task_facts.c.document_id)
 
 units = Table(
     "units",
@@ -54,6 +65,23 @@ units = Table(
     Column("kind", String(20), nullable=False),
     Column("active", Boolean, nullable=False),
 )
+
+# A generated periodic report (Đ18): its figures frozen as JSON, public once published (Đ16.2).
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("period", String(40), nullable=False),
+    Column("from_date", Date, nullable=False),
+    Column("to_date", Date, nullable=False),
+    Column("as_of", UtcDateTime(), nullable=False),
+    Column("figures", Text, nullable=False),
+    Column("generated_at", UtcDateTime(), nullable=False),
+    Column("generated_by", String(200), nullable=False),
+    Column("published_at", UtcDateTime()),
+    Column("published_by", String(200)),
+)
+Index("ix_reports_generated", reports.c.generated_at)
 
 document_intake = Table(
     "document_intake",
@@ -82,55 +110,16 @@ def fact(conn: Connection, task_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def category_counts(
-    conn: Connection,
-    *,
-    start: date,
-    end: date,
-    as_of: datetime,
-    as_of_date: date,
-    unit: str | None,
-) -> list[dict[str, Any]]:
-    """Counts per lead unit in the SPEC §7 categories, at the cut-off `as_of`."""
-    t = task_facts.c
-    completed = and_(t.completed_at.is_not(None), t.completed_at <= as_of)
-    dated = t.due_on.is_not(None)
-    on_time = and_(t.completed_on <= t.due_on, not_(t.late_rework))
-    buckets = {
-        "completed_on_time": and_(completed, dated, on_time),
-        "completed_late": and_(completed, dated, not_(on_time)),
-        "in_progress_on_time": and_(not_(completed), dated, t.due_on >= as_of_date),
-        "in_progress_overdue": and_(not_(completed), dated, t.due_on < as_of_date),
-        "undated_completed": and_(completed, not_(dated)),
-        "undated_in_progress": and_(not_(completed), not_(dated)),
-    }
-    query = (
-        select(
-            t.lead_unit,
-            *[
-                func.sum(case((condition, 1), else_=0)).label(name)
-                for name, condition in buckets.items()
-            ],
-        )
-        .where(
-            t.assigned_on >= start,
-            t.assigned_on <= end,
-            t.assigned_on <= as_of_date,
-            or_(t.withdrawn_at.is_(None), t.withdrawn_at > as_of),
-        )
-        .group_by(t.lead_unit)
-        .order_by(t.lead_unit)
-    )
-    if unit:
-        query = query.where(t.lead_unit == unit)
-    return [
-        {"unit": row.lead_unit, **{name: int(getattr(row, name) or 0) for name in buckets}}
-        for row in conn.execute(query)
-    ]
-
-
 def unit_names(conn: Connection, codes: list[str]) -> dict[str, str]:
     if not codes:
         return {}
     rows = conn.execute(select(units.c.code, units.c.name).where(units.c.code.in_(codes)))
     return {row.code: row.name for row in rows}
+
+
+def document_numbers(conn: Connection, ids: list[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    d = document_intake.c
+    rows = conn.execute(select(d.document_id, d.number).where(d.document_id.in_(ids)))
+    return {row.document_id: row.number for row in rows}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask import request
+from marshmallow import Schema
 
 from services.workflow import handlers, schemas, store
 from services.workflow.domain import ACTION_LABELS
@@ -28,7 +29,6 @@ def build_router(service: WorkflowService) -> ApiRouter:
 
     router = ApiRouter("workflow", subject_of=lambda: principal().sub)
     task_query = schemas.TaskQuery()
-    action_in = schemas.ActionIn()
     platform = service.runtime.platform
 
     @router.route(
@@ -72,21 +72,38 @@ def build_router(service: WorkflowService) -> ApiRouter:
             snap = handlers.snapshot(service, conn, caller, task, local_date(platform.clock.now()))
         return task_view(snap.task, snap.actions, snap.history)
 
-    @router.route(
-        f"{PREFIX}/tasks/<task_id>/actions/<action>",
-        "POST",
-        request=schemas.ActionIn,
-        response=schemas.TaskOut,
-        summary="Perform an action the task offers the caller now (409 if not offered)",
-    )
-    def post_action(task_id: str, action: str) -> Any:
+    def perform(task_id: str, action: str, schema: Schema) -> Any:
         caller = principal()
-        if action not in ACTION_LABELS:
-            raise NotFound(f"Không có thao tác '{action}'.", actions=sorted(ACTION_LABELS))
-        payload = json_body(action_in) if request.get_data() else {}
+        payload = json_body(schema) if request.get_data() else schema.load({})
         with platform.unit_of_work() as uow:
             snap = handlers.perform_action(service, uow, caller, task_id, action, payload)
         return task_view(snap.task, snap.actions, snap.history)
+
+    def action_view(action: str, schema: Schema) -> Any:
+        def view(task_id: str) -> Any:
+            return perform(task_id, action, schema)
+
+        view.__name__ = f"post_{action}"
+        return view
+
+    for action, schema_class in schemas.ACTION_SCHEMAS.items():
+        router.route(
+            f"{PREFIX}/tasks/<task_id>/actions/{action}",
+            "POST",
+            request=schema_class,
+            response=schemas.TaskOut,
+            summary=f"{ACTION_LABELS[action]} ({action}); 409 with the offered actions if the "
+            "task does not offer it now, 403 if it is not the caller's",
+        )(action_view(action, schema_class()))
+
+    @router.route(
+        f"{PREFIX}/tasks/<task_id>/actions/<action>",
+        "POST",
+        summary="Any other action name: 404",
+    )
+    def post_unknown_action(task_id: str, action: str) -> Any:
+        principal()
+        raise NotFound(f"Không có thao tác '{action}'.", actions=sorted(ACTION_LABELS))
 
     @router.route(
         f"{PREFIX}/process-models",

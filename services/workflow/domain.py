@@ -7,7 +7,7 @@ questions a diagram cannot: who a role means for a given task, and how to read d
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
@@ -38,12 +38,20 @@ ACTION_LABELS = {
     "withdraw": "Thu hồi",
 }
 
+RETURN_REASONS = {
+    "missing": "Giao thiếu nhiệm vụ",
+    "inaccurate": "Nội dung chưa chính xác",
+    "not_its_function": "Không thuộc chức năng, nhiệm vụ",
+}
+
 # History entries of what a diagram's timers announced (`notice = "task.due_soon"`), by the
 # event type without its "task." prefix.
 NOTICE_LABELS = {
     "due_soon": "Nhắc sắp đến hạn",
     "overdue": "Báo quá hạn",
     "timer": "Hẹn giờ của quy trình",
+    "transfer": "Chuyển đơn vị chủ trì",
+    "amend": "Điều chỉnh nội dung nhiệm vụ",
 }
 
 # The event each action publishes. Event names are the bus contract, not process logic.
@@ -56,6 +64,9 @@ ACTION_EVENTS = {
     "request_rework": "task.rework_requested",
     "confirm": "task.completed",
     "withdraw": "task.withdrawn",
+    "request_extension": "task.extension_requested",
+    "decide_extension": "task.extension_decided",
+    "urge": "task.urged",
 }
 
 
@@ -85,4 +96,46 @@ def workflow_data(task: dict[str, Any]) -> dict[str, Any]:
         "lead_unit": task["lead_unit"],
         "due_on": task["due_on"].isoformat() if task["due_on"] else None,
         "cadence": task["cadence"],
+        "extension_pending": False,
+    }
+
+
+def engine_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """An action's body as diagram data: dates as ISO strings (what timers and the state's JSON
+    read); absent optional fields are left out rather than overwriting earlier data with None,
+    except `new_due_on`, which a decision may leave empty to mean "the date asked for"."""
+    data: dict[str, Any] = {}
+    for key, value in payload.items():
+        if isinstance(value, (date, datetime)):
+            value = value.isoformat()
+        if value is not None or key == "new_due_on":
+            data[key] = value
+    return data
+
+
+def history_note(action: str, payload: dict[str, Any]) -> str | None:
+    """What the task's history keeps of an action's body."""
+    parts = []
+    reason = payload.get("reason")
+    if reason:
+        parts.append(RETURN_REASONS.get(reason, reason) if action == "return" else reason)
+    if "approve" in payload:
+        parts.append("Đồng ý gia hạn" if payload["approve"] else "Không đồng ý gia hạn")
+    new_due_on = payload.get("new_due_on")
+    if new_due_on:
+        parts.append(f"Hạn mới: {getattr(new_due_on, 'isoformat', lambda: new_due_on)()}")
+    if payload.get("note"):
+        parts.append(str(payload["note"]))
+    return "\n".join(parts) or None
+
+
+def projection(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
+    """The columns lists and filters read, from the diagram's data."""
+    due_on = data.get("due_on", task["due_on"])
+    if isinstance(due_on, str):
+        due_on = date.fromisoformat(due_on[:10])
+    return {
+        "status": data["status"],
+        "due_on": due_on,
+        "extension_pending": bool(data.get("extension_pending", False)),
     }

@@ -21,7 +21,7 @@ import json
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
@@ -36,7 +36,13 @@ from services.workflow.engine_state import (  # StateError is part of this modul
     SpeclessWorkflowConverter,
     StateError,
 )
-from services.workflow.engine_timers import due_times
+from services.workflow.engine_state import (
+    announced_tasks as _announced,
+)
+from services.workflow.engine_state import (
+    jsonable as _jsonable,
+)
+from services.workflow.engine_timers import due_times, rearm
 from services.workflow.expressions import (  # DiagramError is part of this module's interface
     DiagramError,
     ExpressionRefused,
@@ -134,8 +140,8 @@ class Engine:
     def offers(self, model: ProcessModel, state: str) -> list[Offer]:
         return [
             Offer(action, role, task.task_spec.bpmn_id)
-            for task, actions, role in _user_tasks(self._view(model, state))
-            for action in actions
+            for task, pairs in _user_tasks(self._view(model, state))
+            for action, role in pairs
         ]
 
     def data(self, model: ProcessModel, state: str) -> dict[str, Any]:
@@ -157,6 +163,20 @@ class Engine:
         task = _task_offering(workflow, action)
         task.data.update(data)
         _guarded(task.run)
+        _guarded(lambda: _advance(workflow))
+        return self._save(model, workflow)
+
+    def update(self, model: ProcessModel, state: str, changes: Mapping[str, Any]) -> str:
+        """Correct the data of a running instance from outside (e.g. a new lead unit or due
+        date); its waiting timers are evaluated again with the new data."""
+        data = _payload_data(changes, self._reserved)
+        workflow = self._load(model, state)
+        for task in workflow.get_tasks():
+            if task.state & _OPEN:
+                task.data.update(data)
+                if task.parent is not None:  # a waiting event inherits its parent's data again
+                    task.parent.data.update(data)
+                rearm(task)
         _guarded(lambda: _advance(workflow))
         return self._save(model, workflow)
 
@@ -231,15 +251,15 @@ class Engine:
         return workflow
 
 
-def _user_tasks(workflow: BpmnWorkflow) -> Iterator[tuple[Any, list[str], str]]:
+def _user_tasks(workflow: BpmnWorkflow) -> Iterator[tuple[Any, list[tuple[str, str]]]]:
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-        actions, role = declared_actions(task.task_spec)
-        yield task, actions, role
+        yield task, declared_actions(task.task_spec)
 
 
 def _task_offering(workflow: BpmnWorkflow, action: str) -> Any:
     offered: list[str] = []
-    for task, actions, _role in _user_tasks(workflow):
+    for task, pairs in _user_tasks(workflow):
+        actions = [name for name, _role in pairs]
         if action in actions:
             return task
         offered.extend(actions)
@@ -253,16 +273,6 @@ def _payload_data(payload: Mapping[str, Any], reserved: frozenset[str]) -> dict[
         if not isinstance(key, str) or key.startswith("__") or key in reserved:
             raise InvalidPayload(f"khóa dữ liệu {key!r} không được phép")
     return dict(payload)
-
-
-def _announced(workflow: BpmnWorkflow, announcing: frozenset[str]) -> dict[Any, Any]:
-    """Completed announcing tasks by id. Unfiltered get_tasks: with a state filter Spiff does not
-    descend below a waiting task, and a cycle timer stays waiting above the branches it fired."""
-    return {
-        task.id: task
-        for task in workflow.get_tasks()
-        if task.state == TaskState.COMPLETED and task.task_spec.name in announcing
-    }
 
 
 def _advance(workflow: BpmnWorkflow) -> None:
@@ -283,9 +293,3 @@ def _guarded(step: Callable[[], Any]) -> None:
         raise DiagramError(f"biểu thức bị từ chối khi chạy: {exc}") from None
     except SpiffWorkflowException as exc:
         raise ProcessError(str(exc)) from exc
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON-able")

@@ -63,14 +63,39 @@ def diagram_error(exc: SpiffWorkflowException) -> DiagramError:
     return DiagramError(f"Sơ đồ không hợp lệ{f' (dòng {line})' if line else ''}: {exc}")
 
 
-def declared_actions(task_spec: Any) -> tuple[list[str], str]:
-    """Actions and role of a user task, from its spiffworkflow properties."""
+def declared_actions(task_spec: Any) -> list[tuple[str, str]]:
+    """(action, role) pairs a user task offers, from its spiffworkflow properties: `actions` for
+    its `role`, and optionally `actions.<role>` for actions another role may take while the task
+    waits (e.g. `actions.office` = "urge,withdraw", `actions.coordinating` = "contribute")."""
     properties = getattr(task_spec, "extensions", {}).get("properties", {})
-    actions = [a.strip() for a in properties.get("actions", "").split(",") if a.strip()]
+    actions = _names(properties.get("actions", ""))
     role = properties.get("role", "").strip()
-    if not actions or not all(_NAME.match(a) for a in actions) or not _NAME.match(role):
+    if not actions or actions is _BAD or not _NAME.match(role):
         raise DiagramError(
             f"Phần tử '{task_spec.name}': user task phải khai báo thuộc tính 'actions' "
             f"(vd. 'accept,return') và 'role' (vd. 'unit', 'office')"
         )
-    return actions, role
+    pairs = [(action, role) for action in actions]
+    for key in sorted(properties):
+        other = key.removeprefix("actions.")
+        if other == key:
+            continue
+        more = _names(properties[key])
+        if not _NAME.match(other) or more is _BAD:
+            raise DiagramError(
+                f"Phần tử '{task_spec.name}': thuộc tính '{key}' phải là 'actions.<vai trò>' "
+                f"với danh sách thao tác (vd. 'actions.office' = 'urge,withdraw')"
+            )
+        pairs += [(action, other) for action in more]
+    seen = [action for action, _role in pairs]
+    if len(seen) != len(set(seen)):
+        raise DiagramError(f"Phần tử '{task_spec.name}': một thao tác được khai báo hai lần")
+    return pairs
+
+
+_BAD: list[str] = []
+
+
+def _names(value: str) -> list[str]:
+    names = [a.strip() for a in value.split(",") if a.strip()]
+    return names if all(_NAME.match(a) for a in names) else _BAD

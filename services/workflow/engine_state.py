@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.expressions import RestrictedScriptEngine
 
@@ -74,3 +76,19 @@ class RecentWorkflows:
             self._items[key] = workflow
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
+
+
+def announced_tasks(workflow: BpmnWorkflow, announcing: frozenset[str]) -> dict[Any, Any]:
+    """Completed announcing tasks by id. Unfiltered get_tasks: with a state filter Spiff does not
+    descend below a waiting task, and a cycle timer stays waiting above the branches it fired."""
+    return {
+        task.id: task
+        for task in workflow.get_tasks()
+        if task.state == TaskState.COMPLETED and task.task_spec.name in announcing
+    }
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON-able")

@@ -215,3 +215,12 @@ def due_times(waiting_tasks: Iterator[Any]) -> Iterator[datetime]:
             due = definition.due_at(task)
             if due is not None:
                 yield due.astimezone(UTC)
+
+
+def rearm(task: Any) -> None:
+    """Make a waiting timer that has not fired evaluate its expression again (its data changed,
+    e.g. a new due date); a cycle starts over from the new value."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, _ClockTimer) and not task._get_internal_data("event_fired", False):
+        task.internal_data.pop("event_value", None)
+        task.internal_data.pop(_OFF, None)

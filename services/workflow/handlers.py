@@ -76,7 +76,7 @@ def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) ->
         },
     )
     uow.audit(None, "task.assigned", "task", task["task_id"], {"status": status})
-    _emit(uow, "task.assigned", {**task, "status": status}, action="assign", actor=None)
+    emit(uow, "task.assigned", {**task, "status": status}, action="assign", actor=None)
     # A task released close to (or past) its due date is reminded at once.
     for notice in service.engine.notices(model, None, state):
         _announce(uow, {**task, "status": status}, notice, status)
@@ -108,23 +108,13 @@ def perform_action(
             task_status=task["status"],
         )
     try:
-        state = service.engine.perform(model, task["state"], action, payload)
+        state = service.engine.perform(model, task["state"], action, domain.engine_payload(payload))
     except ActionNotOffered as exc:
         raise Conflict(str(exc), actions=mine) from exc
-    status = service.engine.data(model, state)["status"]
-    store.save_instance(
-        uow.conn,
-        task_id,
-        task["revision"],
-        {
-            "state": state,
-            "status": status,
-            "updated_at": uow.now,
-            "next_timer_at": service.engine.next_due(model, state),
-        },
-    )
+    after = save_projection(service, uow, model, task, state)
+    status = after["status"]
     actor = principal.to_actor()
-    note = payload.get("note")
+    note = domain.history_note(action, payload)
     store.add_history(
         uow.conn,
         {
@@ -142,9 +132,9 @@ def perform_action(
     )
     event_type = domain.ACTION_EVENTS.get(action)
     if event_type:
-        _emit(uow, event_type, {**task, "status": status}, action=action, actor=actor, note=note)
+        emit(uow, event_type, after, action=action, actor=actor, note=note)
     for notice in service.engine.notices(model, task["state"], state):
-        _announce(uow, {**task, "status": status}, notice, status)
+        _announce(uow, after, notice, status)
     return snapshot(
         service,
         uow.conn,
@@ -154,39 +144,59 @@ def perform_action(
     )
 
 
+def save_projection(
+    service: WorkflowService,
+    uow: UnitOfWork,
+    model: Any,
+    task: dict[str, Any],
+    state: str,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Store a new state with what lists read of it (status, due date, extension flag, next
+    timer, and `extra` columns) in the same transaction; returns the task as it now is."""
+    values = {
+        **(extra or {}),
+        **domain.projection(service.engine.data(model, state), task),
+        "state": state,
+        "updated_at": uow.now,
+        "next_timer_at": service.engine.next_due(model, state),
+    }
+    store.save_instance(uow.conn, task["task_id"], task["revision"], values)
+    return {**task, **values, "revision": task["revision"] + 1}
+
+
 def fire_timers(service: WorkflowService, uow: UnitOfWork, task: dict[str, Any]) -> int:
     """Fire an instance's due timers (the caller holds its row lock); returns the notices sent."""
     model = service.models.get(uow.conn, task["process_id"], task["process_version"])
     state = service.engine.fire_due(model, task["state"])
-    status = service.engine.data(model, state)["status"]
-    store.save_instance(
-        uow.conn,
-        task["task_id"],
-        task["revision"],
-        {
-            "state": state,
-            "status": status,
-            "updated_at": uow.now,
-            "next_timer_at": service.engine.next_due(model, state),
-        },
-    )
+    after = save_projection(service, uow, model, task, state)
+    status = after["status"]
     notices = service.engine.notices(model, task["state"], state)
     for notice in notices:
-        _announce(uow, {**task, "status": status}, notice, task["status"])
+        _announce(uow, after, notice, task["status"])
     if status != task["status"] and not notices:
-        _history(uow, task["task_id"], "timer", task["status"], status)
+        history(uow, task["task_id"], "timer", task["status"], status)
     return len(notices)
 
 
 def _announce(uow: UnitOfWork, task: dict[str, Any], notice: str, status_from: str) -> None:
     """Publish an event a diagram announced (`notice = "task.due_soon"`) and record it."""
     action = notice.removeprefix("task.")
-    _history(uow, task["task_id"], action, status_from, task["status"])
+    history(uow, task["task_id"], action, status_from, task["status"])
     uow.audit(None, notice, "task", task["task_id"], {"status": [status_from, task["status"]]})
-    _emit(uow, notice, task, action=action, actor=None)
+    emit(uow, notice, task, action=action, actor=None)
 
 
-def _history(uow: UnitOfWork, task_id: str, action: str, status_from: str, status_to: str) -> None:
+def history(
+    uow: UnitOfWork,
+    task_id: str,
+    action: str,
+    status_from: str,
+    status_to: str,
+    *,
+    actor: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> None:
     store.add_history(
         uow.conn,
         {
@@ -195,8 +205,8 @@ def _history(uow: UnitOfWork, task_id: str, action: str, status_from: str, statu
             "action": action,
             "status_from": status_from,
             "status_to": status_to,
-            "actor": None,
-            "note": None,
+            "actor": actor,
+            "note": note,
         },
     )
 
@@ -223,7 +233,7 @@ def _may(principal: Principal, role: str, task: dict[str, Any]) -> bool:
     return domain.may_act_as(principal, role, task["lead_unit"], task["coordinating_units"])
 
 
-def _emit(
+def emit(
     uow: UnitOfWork,
     event_type: str,
     task: dict[str, Any],
@@ -256,4 +266,11 @@ def _emit(
 
 
 def event_handlers(service: WorkflowService) -> dict[str, Any]:
-    return {"task.released": partial(on_task_released, service)}
+    from services.workflow import corrections  # imports this module
+
+    return {
+        "task.released": partial(on_task_released, service),
+        "task.amended": partial(corrections.on_task_amended, service),
+        "task.transferred": partial(corrections.on_task_transferred, service),
+        "task.withdrawn_by_office": partial(corrections.on_task_withdrawn_by_office, service),
+    }

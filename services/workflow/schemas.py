@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from services.workflow.domain import ACTION_LABELS, STATUS_LABELS
+from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
 
 
 class TaskQuery(Schema):
@@ -16,9 +16,68 @@ class TaskQuery(Schema):
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
 
+def _note() -> fields.String:
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10000))
+
+
+def _reason() -> fields.String:
+    return fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
 class ActionIn(Schema):
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10000))
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    """An action with an optional note (accept, report_progress, contribute, submit_result,
+    confirm, resolve_return, urge)."""
+
+    note = _note()
+
+
+class ReturnIn(Schema):
+    """Đ5.2a: the lead unit returns the task, saying why."""
+
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(RETURN_REASONS)),
+        metadata={"enum_labels": RETURN_REASONS},
+    )
+    note = _note()
+
+
+class RequestExtensionIn(Schema):
+    """Đ5.2c: a new due date and why."""
+
+    new_due_on = fields.Date(required=True)
+    reason = _reason()
+    note = _note()
+
+
+class DecideExtensionIn(Schema):
+    """Đ5.2c: the Office approves (the date asked for, or `new_due_on`) or refuses."""
+
+    approve = fields.Boolean(required=True)
+    new_due_on = fields.Date(load_default=None, allow_none=True)
+    note = _note()
+
+
+class RequestReworkIn(Schema):
+    """Đ5.2b: the Office sends the result back with a reason."""
+
+    reason = _reason()
+    note = _note()
+
+
+class WithdrawIn(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    note = _note()
+
+
+ACTION_SCHEMAS: dict[str, type[Schema]] = {
+    **{action: ActionIn for action in ACTION_LABELS},
+    "return": ReturnIn,
+    "request_extension": RequestExtensionIn,
+    "decide_extension": DecideExtensionIn,
+    "request_rework": RequestReworkIn,
+    "withdraw": WithdrawIn,
+}
 
 
 class HistoryOut(Schema):

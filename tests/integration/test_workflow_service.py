@@ -141,7 +141,7 @@ def test_a_return_goes_to_the_office_and_back_to_the_unit_D5_2a(workflow: Any) -
     )
     assert returned.get_json()["status"] == "returned"
     office_view = workflow.client.get(f"/api/workflow/tasks/{task_id}", headers=OFFICE)
-    assert office_view.get_json()["actions"] == ["resolve_return"]
+    assert office_view.get_json()["actions"] == ["resolve_return", "withdraw"]
     assert act(workflow, task_id, "resolve_return", OFFICE).get_json()["status"] == "assigned"
 
 

@@ -88,6 +88,8 @@ def test_a_started_task_is_assigned_and_offers_accept_and_return_to_the_unit(eng
     assert engine.offers(model, state) == [
         Offer("accept", "unit", "receive"),
         Offer("return", "unit", "receive"),
+        Offer("urge", "office", "receive"),
+        Offer("withdraw", "office", "receive"),
     ]
     assert engine.data(model, state) == {"task_id": "T-1", "due_on": None, "status": "assigned"}
     assert not engine.is_completed(model, state)
@@ -97,7 +99,14 @@ def test_accepting_puts_the_task_in_progress_and_offers_submit_result(engine, mo
     state = engine.perform(model, engine.start(model, UNDATED), "accept", {})
 
     assert _status(engine, model, state) == "in_progress"
-    assert engine.offers(model, state) == [Offer("submit_result", "unit", "execute")]
+    assert engine.offers(model, state) == [
+        Offer("report_progress", "unit", "execute"),
+        Offer("request_extension", "unit", "execute"),
+        Offer("submit_result", "unit", "execute"),
+        Offer("contribute", "coordinating", "execute"),
+        Offer("urge", "office", "execute"),
+        Offer("withdraw", "office", "execute"),
+    ]
 
 
 def test_submitting_a_result_waits_for_the_office_to_confirm(engine, model):
@@ -105,7 +114,11 @@ def test_submitting_a_result_waits_for_the_office_to_confirm(engine, model):
     state = engine.perform(model, state, "submit_result", {"result": "Đã hoàn thành"})
 
     assert _status(engine, model, state) == "submitted"
-    assert engine.offers(model, state) == [Offer("confirm", "office", "review")]
+    assert engine.offers(model, state) == [
+        Offer("confirm", "office", "review"),
+        Offer("request_rework", "office", "review"),
+        Offer("withdraw", "office", "review"),
+    ]
     assert engine.data(model, state)["result"] == "Đã hoàn thành"
 
 
@@ -126,11 +139,14 @@ def test_a_returned_task_waits_for_the_office_and_is_assigned_again(engine, mode
 
     assert _status(engine, model, returned) == "returned"
     assert engine.data(model, returned)["action"] == "return"
-    assert engine.offers(model, returned) == [Offer("resolve_return", "office", "resolve_return")]
+    assert engine.offers(model, returned) == [
+        Offer("resolve_return", "office", "resolve_return"),
+        Offer("withdraw", "office", "resolve_return"),
+    ]
 
     resent = engine.perform(model, returned, "resolve_return", {})
     assert _status(engine, model, resent) == "assigned"
-    assert _actions(engine, model, resent) == ["accept", "return"]
+    assert _actions(engine, model, resent) == ["accept", "return", "urge", "withdraw"]
 
 
 def test_an_action_not_offered_is_refused_with_the_offered_actions(engine, model):
@@ -140,7 +156,7 @@ def test_an_action_not_offered_is_refused_with_the_offered_actions(engine, model
         engine.perform(model, state, "confirm", {})
 
     assert refused.value.action == "confirm"
-    assert refused.value.offered == ["accept", "return"]
+    assert refused.value.offered == ["accept", "return", "urge", "withdraw"]
 
 
 def test_state_round_trips_through_json_text_and_a_fresh_engine(engine, model):
@@ -153,7 +169,7 @@ def test_state_round_trips_through_json_text_and_a_fresh_engine(engine, model):
 
     assert isinstance(state, str)
     assert engine.data(model, state) == other.data(rebuilt, copied)
-    assert _actions(other, rebuilt, copied) == ["submit_result"]
+    assert "submit_result" in _actions(other, rebuilt, copied)
     submitted = other.perform(rebuilt, copied, "submit_result", {})
     assert _status(other, rebuilt, submitted) == "submitted"
 

@@ -1,0 +1,143 @@
+"""The delivery worker: sends due webhook and email deliveries, retries, gives up after a day.
+
+Each attempt first claims its row (attempts + 1, a lease as next_attempt_at) in a transaction
+of its own, so two workers never send the same row at once. If a worker dies after sending and
+before recording the outcome, the lease expires and the row is sent again: receivers get the
+CloudEvent id to tell such a repeat from a new event. Time comes from the injected clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from services.notify import mailer, outbound, urls, webhooks
+from services.notify.config import ChannelSettings
+from services.notify.digest import DigestScheduler
+from services.notify.webhooks import DeliveryError
+from shared.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+BASE_DELAY = timedelta(seconds=10)
+MAX_DELAY = timedelta(hours=1)
+BATCH = 50
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        service: Runtime,
+        channels: ChannelSettings,
+        *,
+        jitter: Callable[[], float] = random.random,
+        resolver: urls.Resolver = urls.resolve,
+    ) -> None:
+        self.service = service
+        self.platform = service.platform
+        self.channels = channels
+        self.jitter = jitter
+        self.resolver = resolver
+        self.digest = DigestScheduler(service, channels)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="notify-delivery", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self, *_args: Any) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.run_once()
+            except Exception:
+                log.exception("delivery round failed; trying again")
+            self._wake.wait(self.channels.poll_seconds)
+            self._wake.clear()
+
+    # -- one round ---------------------------------------------------------------------------
+    def run_once(self) -> int:
+        """Send what is due now (digests first); returns how many attempts were made."""
+        now = self.service.clock.now()
+        if self.channels.email_enabled:
+            self.digest.tick(now)
+        with self.platform.database.read() as conn:
+            rows = outbound.due(conn, now, BATCH)
+        attempted = 0
+        for row in rows:
+            lease = now + timedelta(seconds=self.channels.webhook_timeout * 4 + 60)
+            with self.platform.database.transaction() as conn:
+                if not outbound.claim(conn, row, lease):
+                    continue
+            attempted += 1
+            self._attempt({**row, "attempts": row["attempts"] + 1}, now)
+        return attempted
+
+    def _attempt(self, row: dict[str, Any], now: datetime) -> None:
+        try:
+            if row["channel"] == outbound.WEBHOOK:
+                self._send_webhook(row, now)
+            else:
+                mailer.send(self.channels, row["payload"])
+        except (DeliveryError, urls.UnsafeUrl) as exc:
+            self._failed(row, now, str(exc))
+            return
+        except Exception as exc:  # a bug must not stop the other deliveries
+            log.exception("delivery %s raised", row["id"])
+            self._failed(row, now, f"{type(exc).__name__}: {exc}")
+            return
+        with self.platform.database.transaction() as conn:
+            outbound.settle(
+                conn, row["id"], status=outbound.DELIVERED, delivered_at=now, last_error=None
+            )
+        log.info("delivered %s %s", row["channel"], row["id"])
+
+    def _send_webhook(self, row: dict[str, Any], now: datetime) -> None:
+        with self.platform.database.read() as conn:
+            found = [
+                s for s in outbound.list_subscriptions(conn, None) if s["id"] == row["recipient"]
+            ]
+        if not found:
+            raise DeliveryError("Đăng ký đã bị xóa.")
+        subscription = found[0]
+        urls.check_url(
+            subscription["url"], development=self.channels.development, resolver=self.resolver
+        )
+        webhooks.post(
+            subscription["url"],
+            row["payload"].encode("utf-8"),
+            subscription["secret"],
+            int(now.timestamp()),
+            self.channels.webhook_timeout,
+        )
+
+    def _failed(self, row: dict[str, Any], now: datetime, error: str) -> None:
+        expires = row["expires_at"]
+        values: dict[str, Any] = {"last_error": error[:1000]}
+        if now >= expires:
+            values["status"] = outbound.FAILED
+        else:
+            values["next_attempt_at"] = min(now + self.backoff(row["attempts"]), expires)
+        with self.platform.database.transaction() as conn:
+            outbound.settle(conn, row["id"], **values)
+        log.warning("delivery %s attempt %d failed: %s", row["id"], row["attempts"], error)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential from 10 s, capped at an hour, with jitter so receivers are not stormed."""
+        delay = min(BASE_DELAY * (2 ** min(max(attempts - 1, 0), 12)), MAX_DELAY)
+        return delay * (0.5 + self.jitter())

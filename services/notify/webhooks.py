@@ -1,0 +1,49 @@
+"""One webhook attempt: the CloudEvent as body, signed, with bounded time and response size."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import requests
+
+SIGNATURE_HEADER = "X-Nhiemvu-Signature"
+CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+MAX_RESPONSE_BYTES = 64 * 1024
+
+
+class DeliveryError(RuntimeError):
+    """The attempt failed; the message is kept as the delivery's last error."""
+
+
+def signature(secret: str, body: bytes, timestamp: int) -> str:
+    signed = f"{timestamp}.".encode() + body
+    digest = hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def post(url: str, body: bytes, secret: str, timestamp: int, timeout: float) -> int:
+    headers = {
+        "Content-Type": CONTENT_TYPE,
+        SIGNATURE_HEADER: signature(secret, body, timestamp),
+        "User-Agent": "nhiemvu-notify/1",
+    }
+    try:
+        # Redirects are not followed: the target of a redirect has not been checked.
+        with requests.post(
+            url,
+            data=body,
+            headers=headers,
+            timeout=(timeout, timeout),
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            # A receiver cannot make us read an endless answer.
+            answer = response.raw.read(MAX_RESPONSE_BYTES, decode_content=False) or b""
+            status = response.status_code
+    except requests.RequestException as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {str(exc)[:300]}") from exc
+    if not 200 <= status < 300:
+        snippet = answer[:200].decode("utf-8", "replace")
+        raise DeliveryError(f"HTTP {status}: {snippet}")
+    return status

@@ -1,0 +1,110 @@
+"""The figures the routes and the periodic reports show, assembled from the SQL queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from services.reporting import domain, queries, store
+from shared.calendar import TZ, local_date
+
+
+def scope_for(args: dict[str, Any], now: datetime, unit: str | None) -> queries.Scope:
+    as_of = domain.cut_off(args["to"], now)
+    return queries.Scope(
+        start=args["from_"],
+        end=args["to"],
+        as_of=as_of,
+        as_of_date=local_date(as_of),
+        unit=unit,
+        document=args.get("document"),
+        assigned_by=args.get("assigned_by"),
+    )
+
+
+def stats(conn: Connection, scope: queries.Scope, by: str = "unit") -> dict[str, Any]:
+    """`{from, to, as_of, totals, units|groups}` in the SPEC §8 shape."""
+    rows = queries.category_counts(conn, scope, by)
+    names = _names(conn, by, [row["key"] for row in rows])
+    totals = {name: sum(row[name] for row in rows) for name in domain.CATEGORIES}
+    answer: dict[str, Any] = {
+        "from": scope.start,
+        "to": scope.end,
+        "as_of": scope.as_of,
+        "by": by,
+        "totals": domain.with_totals(totals),
+        "labels": domain.CATEGORY_LABELS,
+    }
+    key_name = "unit" if by == "unit" else "key"
+    answer["units" if by == "unit" else "groups"] = [
+        {
+            key_name: row["key"],
+            "name": names.get(row["key"], row["key"]),
+            **domain.with_totals(row),
+        }
+        for row in rows
+    ]
+    return answer
+
+
+def _names(conn: Connection, by: str, keys: list[str]) -> dict[str, str]:
+    if by == "unit":
+        return store.unit_names(conn, keys)
+    if by == "document":
+        return store.document_numbers(conn, keys)
+    return {**domain.LEADER_LABELS, queries.UNKNOWN_LEADER: "Không rõ"}
+
+
+def rankings(conn: Connection, scope: queries.Scope) -> list[dict[str, Any]]:
+    """Units in Đ21 order; `rank` is the position among units with a rate, None for the rest."""
+    rows = stats(conn, scope, "unit")["units"]
+    rows.sort(key=domain.ranking_key)
+    for position, row in enumerate(rows, start=1):
+        row["rank"] = position if row["on_time_rate"] is not None else None
+    return rows
+
+
+def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            **row,
+            "category_label": domain.CATEGORY_LABELS[row["category"]],
+            "reasons": domain.explanation_reasons(row["category"], row["rework_count"]),
+        }
+        for row in rows
+    ]
+
+
+def intake_compliance(conn: Connection, year: int) -> dict[str, Any]:
+    """Documents the Office released per month of `year` (local time), on time or late (Đ6.1).
+
+    A year holds a few thousand documents at most, so the months are tallied here rather than
+    with dialect-specific date functions.
+    """
+    d = store.document_intake.c
+    start = datetime(year, 1, 1, tzinfo=TZ)
+    end = datetime(year + 1, 1, 1, tzinfo=TZ)
+    query = select(d.released_at, d.released_late).where(
+        d.released_at >= start, d.released_at < end
+    )
+    months = {m: {"month": m, "released": 0, "on_time": 0, "late": 0} for m in range(1, 13)}
+    for row in conn.execute(query):
+        month = months[local_date(row.released_at).month]
+        month["released"] += 1
+        month["late" if row.released_late else "on_time"] += 1
+    totals = {
+        "month": None,
+        **{k: sum(m[k] for m in months.values()) for k in ("released", "on_time", "late")},
+    }
+    return {
+        "year": year,
+        "months": [_rate(m) for m in months.values()],
+        "totals": _rate(totals),
+    }
+
+
+def _rate(row: dict[str, Any]) -> dict[str, Any]:
+    released = row["released"]
+    return {**row, "on_time_rate": round(row["on_time"] / released, 4) if released else None}

@@ -1,0 +1,120 @@
+"""Periodic reports (Đ18): generate a period's figures once and keep them, publish them (Đ16.2).
+
+A stored report does not change when later events arrive: it is the record of what was reported.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, func, select, update
+
+from services.reporting import figures
+from services.reporting.store import reports
+from shared.auth import Principal
+from shared.errors import NotFound
+from shared.platform import UnitOfWork
+
+# What the public may see of a report: no author, no internal timestamps (Đ16.2).
+PUBLIC_FIELDS = ("id", "period", "from", "to", "as_of", "published_at", "totals", "units")
+
+
+def generate(
+    uow: UnitOfWork, caller: Principal, period: str, start: date, end: date
+) -> dict[str, Any]:
+    scope = figures.scope_for({"from_": start, "to": end}, uow.now, None)
+    computed = figures.stats(uow.conn, scope, "unit")
+    report_id = uuid.uuid4().hex
+    body = {"totals": computed["totals"], "units": computed["units"]}
+    uow.conn.execute(
+        reports.insert().values(
+            id=report_id,
+            period=period,
+            from_date=start,
+            to_date=end,
+            as_of=scope.as_of,
+            figures=json.dumps(body, ensure_ascii=False),
+            generated_at=uow.now,
+            generated_by=caller.sub,
+        )
+    )
+    uow.audit(
+        caller.to_actor(),
+        "report.generated",
+        "report",
+        report_id,
+        {
+            "period": period,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "total": computed["totals"]["total"],
+        },
+    )
+    return load(uow.conn, report_id)
+
+
+def publish(uow: UnitOfWork, caller: Principal, report_id: str) -> dict[str, Any]:
+    """Make a report public once, with one `report.published` event; publishing again is a no-op."""
+    report = load(uow.conn, report_id)
+    if report["published"]:
+        return report
+    uow.conn.execute(
+        update(reports)
+        .where(reports.c.id == report_id)
+        .values(published_at=uow.now, published_by=caller.sub)
+    )
+    report = load(uow.conn, report_id)
+    uow.emit("report.published", public_view(report), subject=report_id)
+    uow.audit(
+        caller.to_actor(), "report.published", "report", report_id, {"period": report["period"]}
+    )
+    return report
+
+
+def load(conn: Connection, report_id: str, *, published_only: bool = False) -> dict[str, Any]:
+    query = select(reports).where(reports.c.id == report_id)
+    if published_only:
+        query = query.where(reports.c.published_at.is_not(None))
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound("Không tìm thấy báo cáo.")
+    return _shape(row, with_figures=True)
+
+
+def listing(
+    conn: Connection, *, published_only: bool, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    where = [reports.c.published_at.is_not(None)] if published_only else []
+    total = conn.execute(select(func.count()).select_from(reports).where(*where)).scalar_one()
+    rows = conn.execute(
+        select(reports)
+        .where(*where)
+        .order_by(reports.c.generated_at.desc(), reports.c.id)
+        .limit(limit)
+        .offset(offset)
+    ).mappings()
+    return [_shape(row, with_figures=True) for row in rows], int(total)
+
+
+def public_view(report: dict[str, Any]) -> dict[str, Any]:
+    return {name: report[name] for name in PUBLIC_FIELDS}
+
+
+def _shape(row: Any, *, with_figures: bool) -> dict[str, Any]:
+    shaped = {
+        "id": row["id"],
+        "period": row["period"],
+        "from": row["from_date"],
+        "to": row["to_date"],
+        "as_of": row["as_of"],
+        "published": row["published_at"] is not None,
+        "published_at": row["published_at"],
+        "generated_at": row["generated_at"],
+        "generated_by": row["generated_by"],
+    }
+    if with_figures:
+        shaped.update(json.loads(row["figures"]))
+    return shaped

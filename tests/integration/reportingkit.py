@@ -1,0 +1,111 @@
+"""Feeds reporting's consumer the events the workflow and intake would publish, for tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from services.reporting.app import create_app, create_service
+from services.reporting.consumer import create_consumer
+from shared.auth import AuthSettings, mint_token
+from shared.calendar import TZ
+from shared.clock import FixedClock
+from shared.events import encode, make_event
+
+SECRET = "reporting-secret-0123456789-0123456789"
+NOW = datetime(2026, 12, 15, 10, 0, tzinfo=TZ)
+
+
+@contextmanager
+def reporting_service(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
+    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
+    service = create_service(env, clock=FixedClock(NOW))
+    service.migrate()
+    service.client = create_app(service).test_client()
+    service.consumer = create_consumer(service)
+    yield service
+    service.platform.stop()
+
+
+def headers(role: str = "office", unit: str | None = "VP_UBND") -> dict[str, str]:
+    settings = AuthSettings(
+        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
+    )
+    token = mint_token(settings, sub="u-" + role, name="Cán bộ", unit=unit, roles=[role])
+    return {"Authorization": "Bearer " + token}
+
+
+def at(day: str, hour: int = 10, minute: int = 0) -> datetime:
+    start = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=TZ)
+    return start + timedelta(hours=hour, minutes=minute)
+
+
+def send(service: Any, event_type: str, data: dict[str, Any], when: datetime) -> None:
+    body = encode(make_event(event_type, data, source="/test", time=when))
+    assert service.consumer.process(body.encode(), {}) == "applied"
+
+
+def unit(service: Any, code: str, name: str) -> None:
+    data = {"code": code, "name": name, "kind": "department", "active": True}
+    send(service, "unit.updated", data, NOW)
+
+
+def document(
+    service: Any, document_id: str, number: str, issued: str, released: datetime, late: bool = False
+) -> None:
+    data = {
+        "document_id": document_id,
+        "number": number,
+        "issued_on": issued,
+        "released_at": released.isoformat(),
+        "intake_deadline": issued,
+        "released_late": late,
+        "task_ids": [],
+    }
+    send(service, "document.released", data, released)
+
+
+class Task:
+    """One task's life as the workflow tells it: every event carries the state after it."""
+
+    def __init__(
+        self,
+        service: Any,
+        lead: str,
+        assigned: str,
+        due: str | None,
+        *,
+        document: str = "d" * 32,
+        assigned_by: str = "chu_tich",
+    ) -> None:
+        self.service = service
+        self.id = uuid.uuid4().hex
+        self.data = {
+            "task_id": self.id,
+            "document_id": document,
+            "lead_unit": lead,
+            "coordinating_units": [],
+            "due_on": due,
+            "assigned_on": assigned,
+            "assigned_by": assigned_by,
+            "content": "Nhiệm vụ",
+        }
+        self.send("task.assigned", "assigned", at(assigned, 9))
+
+    def send(
+        self, event_type: str, status: str, when: datetime, *, overdue: bool = False, **changes: Any
+    ) -> Task:
+        self.data.update(changes)
+        data = {**self.data, "status": status, "overdue": overdue, "occurred_at": when.isoformat()}
+        send(self.service, event_type, data, when)
+        return self
+
+    def accept(self, day: str) -> Task:
+        return self.send("task.accepted", "in_progress", at(day))
+
+    def complete(self, when: datetime) -> Task:
+        return self.send("task.completed", "completed", when)
