@@ -255,3 +255,8 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return sorted(value)
     raise TypeError(f"{type(value).__name__} is not JSON-serializable")
+
+
+def page(items: list[Any], total: int, args: Mapping[str, Any]) -> dict[str, Any]:
+    """A list endpoint's answer: one page of items and where it sits in the whole."""
+    return {"items": items, "total": total, "limit": args["limit"], "offset": args["offset"]}

@@ -19,12 +19,15 @@ from sqlalchemy import Table, select, update
 from shared.bus import Bus, publish_event
 from shared.clock import Clock
 from shared.db import Database, is_postgres
+from shared.loops import BackgroundLoop
 from shared.metrics import EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
 
 
-class OutboxRelay:
+class OutboxRelay(BackgroundLoop):
+    thread_name = "outbox-relay"
+
     def __init__(
         self,
         database: Database,
@@ -36,50 +39,26 @@ class OutboxRelay:
         batch_size: int = 200,
         service: str = "",
     ) -> None:
+        super().__init__(poll_seconds)
         self.service = service
         self.database = database
         self.outbox = outbox
         self.bus = bus
         self.clock = clock
-        self.poll_seconds = poll_seconds
         self.batch_size = batch_size
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._connection: Connection | None = None
         self._producer: Producer | None = None
         self._lock = threading.Lock()
 
-    def wake(self) -> None:
-        self._wake.set()
+    def run_round(self) -> None:
+        while self.publish_pending() == self.batch_size and not self.stopping:
+            pass
 
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self.run, name="outbox-relay", daemon=True)
-            self._thread.start()
+    def after_failure(self) -> None:
+        self._drop_connection()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def run(self) -> None:
-        backoff = 0.5
-        while not self._stop.is_set():
-            try:
-                while self.publish_pending() == self.batch_size and not self._stop.is_set():
-                    pass
-                backoff = 0.5
-            except Exception:
-                log.exception("outbox relay failed; retrying in %.1fs", backoff)
-                self._drop_connection()
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
-                continue
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()
+        super().stop(timeout)
         self._drop_connection()
 
     def publish_pending(self) -> int:

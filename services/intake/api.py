@@ -10,7 +10,7 @@ from services.intake import api_corrections, edxml, handlers, schemas, store
 from services.intake.views import document_view
 from shared.auth import QLVB, Principal, authenticate_request, require_roles
 from shared.errors import NotFound, ValidationFailed
-from shared.http import ApiRouter, json_body, query_args, require_content_type
+from shared.http import ApiRouter, json_body, page, query_args, require_content_type
 from shared.text import fold
 
 if TYPE_CHECKING:
@@ -82,12 +82,7 @@ def build_router(service: IntakeService) -> ApiRouter:
                 issued_from=args["issued_from"],
                 issued_to=args["issued_to"],
             )
-        return {
-            "items": [document_view(d) for d in items],
-            "total": total,
-            "limit": args["limit"],
-            "offset": args["offset"],
-        }
+        return page([document_view(d) for d in items], total, args)
 
     @router.route(
         f"{PREFIX}/documents/<document_id>",
@@ -133,7 +128,7 @@ def build_router(service: IntakeService) -> ApiRouter:
                 limit=args["limit"],
                 offset=args["offset"],
             )
-        return {"items": items, "total": total, "limit": args["limit"], "offset": args["offset"]}
+        return page(items, total, args)
 
     api_corrections.install(router, service)
     return router

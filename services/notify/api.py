@@ -8,7 +8,7 @@ from services.notify import api_outbound, schemas, store
 from services.notify.consumer import channels_of
 from shared.auth import Principal, authenticate_request
 from shared.errors import NotFound
-from shared.http import ApiRouter, query_args
+from shared.http import ApiRouter, page, query_args
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -42,13 +42,7 @@ def build_router(service: Runtime) -> ApiRouter:
                 limit=args["limit"],
                 offset=args["offset"],
             )
-        return {
-            "items": [_item(i) for i in items],
-            "total": total,
-            "unread": unread,
-            "limit": args["limit"],
-            "offset": args["offset"],
-        }
+        return {**page([_item(i) for i in items], total, args), "unread": unread}
 
     @router.route(
         f"{PREFIX}/inbox/<item_id>/read",

@@ -10,7 +10,7 @@ from services.notify import outbound, schemas, urls
 from services.notify.config import ChannelSettings
 from shared.auth import Principal, require_roles
 from shared.errors import Forbidden, NotFound, ValidationFailed
-from shared.http import ApiRouter, json_body, query_args
+from shared.http import ApiRouter, json_body, page, query_args
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -113,12 +113,7 @@ def install(
             rows, total = outbound.list_deliveries(
                 conn, owner, args["status"], args["limit"], args["offset"]
             )
-        return {
-            "items": [_delivery(row) for row in rows],
-            "total": total,
-            "limit": args["limit"],
-            "offset": args["offset"],
-        }
+        return page([_delivery(row) for row in rows], total, args)
 
     @router.route(
         f"{PREFIX}/deliveries/<delivery_id>/resend",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +18,7 @@ from services.notify import mailer, outbound, urls, webhooks
 from services.notify.config import ChannelSettings
 from services.notify.digest import DigestScheduler
 from services.notify.webhooks import DeliveryError
+from shared.loops import BackgroundLoop
 from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,9 @@ MAX_DELAY = timedelta(hours=1)
 BATCH = 50
 
 
-class DeliveryWorker:
+class DeliveryWorker(BackgroundLoop):
+    thread_name = "notify-delivery"
+
     def __init__(
         self,
         service: Runtime,
@@ -37,38 +39,16 @@ class DeliveryWorker:
         jitter: Callable[[], float] = random.random,
         resolver: urls.Resolver = urls.resolve,
     ) -> None:
+        super().__init__(channels.poll_seconds)
         self.service = service
         self.platform = service.platform
         self.channels = channels
         self.jitter = jitter
         self.resolver = resolver
         self.digest = DigestScheduler(service, channels)
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
 
-    # -- lifecycle -------------------------------------------------------------------------
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="notify-delivery", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def wake(self, *_args: Any) -> None:
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:
-                log.exception("delivery round failed; trying again")
-            self._wake.wait(self.channels.poll_seconds)
-            self._wake.clear()
+    def run_round(self) -> None:
+        self.run_once()
 
     # -- one round ---------------------------------------------------------------------------
     def run_once(self) -> int:

@@ -15,7 +15,7 @@ from shared.auth import (
     unit_scope,
 )
 from shared.errors import Forbidden
-from shared.http import ApiRouter, query_args
+from shared.http import ApiRouter, page, query_args
 
 if TYPE_CHECKING:
     from shared.runtime import Runtime
@@ -76,12 +76,7 @@ def build_router(service: Runtime) -> ApiRouter:
                 limit=args["limit"],
                 offset=args["offset"],
             )
-        return {
-            "items": figures.task_rows(rows),
-            "total": total,
-            "limit": args["limit"],
-            "offset": args["offset"],
-        }
+        return page(figures.task_rows(rows), total, args)
 
     @router.route(
         f"{PREFIX}/rankings",
@@ -123,12 +118,7 @@ def build_router(service: Runtime) -> ApiRouter:
                 limit=args["limit"],
                 offset=args["offset"],
             )
-        return {
-            "items": figures.task_rows(rows),
-            "total": total,
-            "limit": args["limit"],
-            "offset": args["offset"],
-        }
+        return page(figures.task_rows(rows), total, args)
 
     @router.route(
         f"{PREFIX}/intake-compliance",

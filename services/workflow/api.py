@@ -13,7 +13,7 @@ from services.workflow.views import task_view
 from shared.auth import PROCESS_OWNER, Principal, authenticate_request, require_roles, unit_scope
 from shared.calendar import local_date
 from shared.errors import NotFound, ValidationFailed
-from shared.http import ApiRouter, json_body, query_args, require_content_type
+from shared.http import ApiRouter, json_body, page, query_args, require_content_type
 from shared.text import fold
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def build_router(service: WorkflowService) -> ApiRouter:
         views = [task_view(handlers.with_overdue(t, today)) for t in items]
         if args["overdue"] is False:
             views = [v for v in views if not v["overdue"]]
-        return {"items": views, "total": total, "limit": args["limit"], "offset": args["offset"]}
+        return page(views, total, args)
 
     @router.route(
         f"{PREFIX}/tasks/<task_id>",

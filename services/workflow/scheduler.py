@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from services.workflow import handlers, store
 from services.workflow.engine import DiagramError, ProcessError, StateError
+from shared.loops import BackgroundLoop
 
 if TYPE_CHECKING:
     from services.workflow.app import WorkflowService
@@ -36,16 +37,15 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=15)
 
 
-class TimerScheduler:
+class TimerScheduler(BackgroundLoop):
+    thread_name = "timer-scheduler"
+
     def __init__(
         self, service: WorkflowService, *, poll_seconds: float = 1.0, batch_size: int = 200
     ) -> None:
+        super().__init__(poll_seconds)
         self.service = service
-        self.poll_seconds = poll_seconds
         self.batch_size = batch_size
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         # Within one process, a clock listener waits for the thread's batch instead of skipping
         # its locked rows, so that "fired everything due" holds when the listener returns.
         self._firing = threading.Lock()
@@ -79,30 +79,5 @@ class TimerScheduler:
             log.exception("firing timers after a clock change failed")
         self.wake()
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="timer-scheduler", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _run(self) -> None:
-        backoff = self.poll_seconds
-        while not self._stop.is_set():
-            try:
-                self.catch_up()
-                backoff = self.poll_seconds
-            except Exception:
-                log.exception("timer scheduler failed; retrying in %.1fs", backoff)
-                backoff = min(backoff * 2, 30.0)
-            self._wake.wait(backoff)
-            self._wake.clear()
+    def run_round(self) -> None:
+        self.catch_up()

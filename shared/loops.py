@@ -1,0 +1,70 @@
+"""A background thread that works in rounds: the shape of the outbox relay, the timer scheduler
+and the delivery worker.
+
+A round does all the work that is due. Between rounds the thread sleeps until it is woken (after a
+commit, a clock move) or its poll interval passes. A failing round is logged and retried after a
+back-off that doubles up to 30 s, which a wake-up does not cut short: a broker or database that is
+down is not hammered once per commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class BackgroundLoop:
+    thread_name = "background-loop"
+
+    def __init__(self, poll_seconds: float) -> None:
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_round(self) -> None:
+        """Do the work that is due now."""
+        raise NotImplementedError
+
+    def after_failure(self) -> None:
+        """Let go of whatever a failed round may have left broken (a connection, say)."""
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def wake(self, *_args: Any) -> None:
+        self._wake.set()
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        backoff = min(self.poll_seconds, 0.5) or 0.5
+        while not self._stop.is_set():
+            try:
+                self.run_round()
+            except Exception:
+                log.exception("%s failed; retrying in %.1fs", self.thread_name, backoff)
+                self.after_failure()
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
+                continue
+            backoff = min(self.poll_seconds, 0.5) or 0.5
+            self._wake.wait(self.poll_seconds)
+            self._wake.clear()
