@@ -1,4 +1,5 @@
-"""`nhiemvu`: the operators' command line (serve, token, migrate, worker, audit verify, import)."""
+"""`nhiemvu`: the operators' command line (serve, token, migrate, worker, audit verify, import,
+reporting rebuild)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,13 @@ def _parser() -> argparse.ArgumentParser:
     verify = audit_commands.add_parser("verify", help="check every hash chain")
     verify.add_argument("service", nargs="?", default="all", choices=(*SERVICES, "all"))
     verify.set_defaults(run=_audit_verify)
+
+    reporting = commands.add_parser("reporting", help="reporting service tools")
+    reporting_commands = reporting.add_subparsers(title="reporting commands")
+    rebuild = reporting_commands.add_parser(
+        "rebuild", help="rebuild the read model by replaying the event log"
+    )
+    rebuild.set_defaults(run=_reporting_rebuild)
 
     bulk_import.register(commands)
     return parser
@@ -199,6 +207,21 @@ def _audit_verify(args: argparse.Namespace) -> int:
         else:
             print(f"{name}: chuỗi nhật ký toàn vẹn")
     return 1 if failed else 0
+
+
+def _reporting_rebuild(args: argparse.Namespace) -> int:
+    from services.reporting.rebuild import RebuildRefused, rebuild
+
+    service = build_service("reporting")
+    try:
+        summary = rebuild(service.platform, progress=True)
+    except RebuildRefused as exc:
+        print(f"reporting: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        service.platform.stop()
+    print(summary.text())
+    return 0
 
 
 def _platform(service: Any) -> Any:

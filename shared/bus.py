@@ -53,7 +53,9 @@ class Bus:
                 queue(channel).declare()
 
     def declare_all(self, connection: Connection) -> None:
-        """Declare every service's queues: publishers call this before their first event."""
+        """Declare every service's queues and the public exchange: publishers call this before
+        their first event."""
+        self.topology.public_exchange()(connection.default_channel).declare()
         for service, event_types in SUBSCRIPTIONS.items():
             if event_types:
                 self.declare(connection, service, event_types)

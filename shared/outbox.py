@@ -13,6 +13,7 @@ import time
 from datetime import datetime
 
 from kombu.connection import Connection
+from kombu.entity import Exchange
 from kombu.messaging import Producer
 from sqlalchemy import Table, select, update
 
@@ -38,6 +39,7 @@ class OutboxRelay(BackgroundLoop):
         poll_seconds: float = 0.5,
         batch_size: int = 200,
         service: str = "",
+        exchange: Exchange | None = None,
     ) -> None:
         super().__init__(poll_seconds)
         self.service = service
@@ -46,6 +48,8 @@ class OutboxRelay(BackgroundLoop):
         self.bus = bus
         self.clock = clock
         self.batch_size = batch_size
+        # The domain exchange unless told otherwise (notify relays its public feed table too).
+        self.exchange = exchange
         self._connection: Connection | None = None
         self._producer: Producer | None = None
         self._lock = threading.Lock()
@@ -85,7 +89,7 @@ class OutboxRelay(BackgroundLoop):
             if not rows:
                 return 0
             producer = self._ensure_producer()
-            exchange = self.bus.topology.exchange()
+            exchange = self.exchange or self.bus.topology.exchange()
             for row in rows:
                 publish_event(producer, exchange, row.event_type, row.body, row.event_id)
             published_at: datetime = self.clock.now()

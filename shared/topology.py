@@ -3,6 +3,7 @@
     domain events ──► <ns>.events (topic, durable) ──routing key = event type──► <ns>.<service>
     handler fails ──► <ns>.<service>.retry.<d>s (TTL d s) ──dead-letters back──► <ns>.<service>
     gives up / malformed ──► <ns>.<service>.dead  (headers say why)
+    notify republishes the public types ──► <ns>.public (topic, durable) ──► agencies' own queues
 
 Service queues and dead-letter queues are quorum queues on RabbitMQ; retry queues are classic
 queues whose only job is to hold a message for its delay.
@@ -25,9 +26,23 @@ QUORUM = {"x-queue-type": "quorum"}
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "intake": (),
     "workflow": ("task.released", "task.amended", "task.transferred", "task.withdrawn_by_office"),
-    "notify": ("unit.updated", *TASK_EVENT_TYPES, "task.transferred"),
+    "notify": ("unit.updated", *TASK_EVENT_TYPES, "task.transferred", "report.published"),
     "reporting": ("unit.updated", "document.released", *TASK_EVENT_TYPES),
 }
+
+# The event types agencies may read on the public exchange (SPEC §6), documented in
+# deploy/asyncapi.yaml. Notify subscribes to each of them and republishes it, once.
+PUBLIC_FEED_EVENT_TYPES: tuple[str, ...] = (
+    "task.assigned",
+    "task.accepted",
+    "task.result_submitted",
+    "task.completed",
+    "task.rework_requested",
+    "task.overdue",
+    "task.withdrawn",
+    "task.extension_decided",
+    "report.published",
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,14 @@ class Topology:
 
     def exchange(self) -> Exchange:
         return Exchange(self.exchange_name, type="topic", durable=True)
+
+    @property
+    def public_exchange_name(self) -> str:
+        return f"{self.namespace}.public"
+
+    def public_exchange(self) -> Exchange:
+        """The feed for agencies: structured CloudEvents of PUBLIC_FEED_EVENT_TYPES only."""
+        return Exchange(self.public_exchange_name, type="topic", durable=True)
 
     def queue_name(self, service: str) -> str:
         return f"{self.namespace}.{service}"

@@ -1,4 +1,5 @@
-"""The delivery worker: sends due webhook and email deliveries, retries, gives up after a day.
+"""The delivery worker: sends due webhook and email deliveries, retries, gives up after a day;
+and publishes the public event feed (services/notify/feed.py) on the agencies' exchange.
 
 Each attempt first claims its row (attempts + 1, a lease as next_attempt_at) in a transaction
 of its own, so two workers never send the same row at once. If a worker dies after sending and
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.notify import mailer, outbound, urls, webhooks
+from services.notify import feed, mailer, outbound, urls, webhooks
 from services.notify.config import ChannelSettings
 from services.notify.digest import DigestScheduler
 from services.notify.webhooks import DeliveryError
@@ -46,9 +47,31 @@ class DeliveryWorker(BackgroundLoop):
         self.jitter = jitter
         self.resolver = resolver
         self.digest = DigestScheduler(service, channels)
+        self.feed = feed.feed_relay(self.platform.database, self.platform.bus, service.clock)
 
     def run_round(self) -> None:
+        try:
+            self.publish_feed()
+        except Exception:  # a broker that is down must not hold up webhooks and email
+            log.exception("publishing the public feed failed; retrying next round")
+            self.feed.after_failure()
         self.run_once()
+
+    def publish_feed(self) -> int:
+        """Publish what waits for the public feed; returns how many events were published."""
+        published = 0
+        while count := self.feed.publish_pending():
+            published += count
+            if self.stopping:
+                break
+        return published
+
+    def after_failure(self) -> None:
+        self.feed.after_failure()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        super().stop(timeout)
+        self.feed.after_failure()
 
     # -- one round ---------------------------------------------------------------------------
     def run_once(self) -> int:

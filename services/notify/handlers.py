@@ -1,4 +1,5 @@
-"""Notify's event handlers: inbox items, email and webhook deliveries; learn unit names.
+"""Notify's event handlers: inbox items, email and webhook deliveries, the public feed; learn
+unit names.
 
 Everything an event causes is written in the applier's transaction, next to its inbox entry:
 a redelivered event is skipped as a whole, and the unique keys catch anything else.
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from services.notify import domain, mailer, outbound, store
+from services.notify import domain, feed, mailer, outbound, store
 from services.notify.config import ChannelSettings
 from shared.events import TASK_EVENT_TYPES, Event, encode
 from shared.platform import UnitOfWork
@@ -40,6 +41,7 @@ def task_event_handler(channels: ChannelSettings | None) -> Handler:
         store.add_items(uow.conn, [_row(event, message, uow.now) for message in messages])
         if channels is None:
             return
+        feed.record(uow.conn, event, uow.now)
         max_age = timedelta(hours=channels.max_age_hours)
         rows = _webhooks(uow, event, max_age)
         if channels.email_enabled:
@@ -47,6 +49,15 @@ def task_event_handler(channels: ChannelSettings | None) -> Handler:
         outbound.add_deliveries(uow.conn, rows)
 
     return on_task_event
+
+
+def report_event_handler(channels: ChannelSettings | None) -> Handler:
+    def on_report_published(uow: UnitOfWork, event: Event) -> None:
+        # Published figures are for everyone: they go out on the public feed.
+        if channels is not None:
+            feed.record(uow.conn, event, uow.now)
+
+    return on_report_published
 
 
 def _webhooks(uow: UnitOfWork, event: Event, max_age: timedelta) -> list[dict[str, Any]]:
@@ -133,6 +144,7 @@ def event_handlers(channels: ChannelSettings | None) -> dict[str, Handler]:
         "unit.updated": on_unit_updated,
         **{event_type: on_task_event for event_type in TASK_EVENT_TYPES},
         "task.transferred": on_task_event,
+        "report.published": report_event_handler(channels),
     }
 
 

@@ -1,15 +1,19 @@
 """Reporting's event handlers: keep one row of facts per task, learn unit names and the Office's
-intake timeliness. Everything here is built from events only, so it can be rebuilt by replay."""
+intake timeliness. Everything here is built from events only, so it can be rebuilt by replay:
+the consumer's handlers (`EVENT_HANDLERS`) also append each event to `event_log`, in the same
+transaction as its inbox entry and its effect; `rebuild` replays that log through
+`READ_MODEL_HANDLERS`, the same handlers without the append."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 
 from services.reporting import store
 from shared.calendar import local_date
-from shared.events import TASK_EVENT_TYPES, Event
+from shared.events import TASK_EVENT_TYPES, Event, encode
 from shared.platform import UnitOfWork
 
 
@@ -94,8 +98,40 @@ def _fact(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None
     }
 
 
-EVENT_HANDLERS = {
+Handler = Callable[[UnitOfWork, Event], None]
+
+READ_MODEL_HANDLERS: dict[str, Handler] = {
     "unit.updated": on_unit_updated,
     "document.released": on_document_released,
     **{event_type: on_task_event for event_type in TASK_EVENT_TYPES},
 }
+
+
+def append_to_log(uow: UnitOfWork, event: Event) -> None:
+    """Keep the event as received; a rebuild replays the log in this (arrival) order."""
+    uow.conn.execute(
+        insert(store.event_log).values(
+            event_id=event.id,
+            event_type=event.type,
+            event_time=event.time,
+            body=encode(event.raw),
+            received_at=uow.now,
+        )
+    )
+
+
+def logged(handlers: Mapping[str, Handler]) -> dict[str, Handler]:
+    """The same handlers, each first appending its event to the log (one transaction)."""
+
+    def wrap(handler: Handler) -> Handler:
+        def apply_and_log(uow: UnitOfWork, event: Event) -> None:
+            # The log first: on PostgreSQL its lock is the gate a rebuild closes (see rebuild).
+            append_to_log(uow, event)
+            handler(uow, event)
+
+        return apply_and_log
+
+    return {event_type: wrap(handler) for event_type, handler in handlers.items()}
+
+
+EVENT_HANDLERS = logged(READ_MODEL_HANDLERS)

@@ -95,6 +95,24 @@ document_intake = Table(
 )
 
 
+# Every event the read model was built from, as received (append-only): `nhiemvu reporting
+# rebuild` replays it in `seq` order, the order in which the live model applied the events.
+event_log = Table(
+    "event_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(200), nullable=False, unique=True),
+    Column("event_type", String(100), nullable=False),
+    Column("event_time", UtcDateTime(), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+)
+
+# The tables the event handlers fill: what a rebuild empties and refills (not reports, not
+# the event log, not the inbox).
+READ_MODEL = (task_facts, units, document_intake)
+
+
 def _insert(conn: Connection) -> Any:
     return pg_insert if is_postgres(conn) else sqlite_insert
 

@@ -1,0 +1,83 @@
+"""The public event feed: notify republishes the public event types on `<ns>.public` for agencies.
+
+Exactly once per event: the handler records the event in `public_feed` (unique event id) in the
+same transaction as notify's inbox entry, so a redelivered event or a second notify worker adds
+no second row. A relay (the outbox relay pointed at the public exchange) publishes unpublished
+rows with publisher confirms and marks them published in the transaction that selected them;
+on PostgreSQL `FOR UPDATE SKIP LOCKED` keeps two workers off the same rows. Should a worker die
+between the broker's confirm and the commit, the row is published again with the same CloudEvent
+id (also the AMQP message id): subscribers that must not see a repeat drop ids they have seen.
+
+What leaves the province: the CloudEvents attributes `specversion, id, source, type, time,
+subject, datacontenttype, data`. `correlationid` is internal tracing and is dropped, and so are
+the acting person's account id and name (`data.actor.sub`, `data.actor.name`): an agency learns
+which unit and role acted, never who.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Connection, Index, Integer, String, Table, Text
+
+from services.notify.store import _insert, metadata
+from shared.bus import Bus
+from shared.clock import Clock
+from shared.db import Database, UtcDateTime
+from shared.events import Event, encode
+from shared.outbox import OutboxRelay
+from shared.topology import PUBLIC_FEED_EVENT_TYPES
+
+PUBLIC_ATTRIBUTES = ("specversion", "id", "source", "type", "time", "subject", "datacontenttype")
+PERSONAL_ACTOR_FIELDS = ("sub", "name")
+
+# Same columns as the outbox, so the outbox relay can publish it.
+public_feed = Table(
+    "public_feed",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", String(200), nullable=False, unique=True),
+    Column("event_type", String(100), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("published_at", UtcDateTime()),
+)
+Index("ix_public_feed_published_at", public_feed.c.published_at)
+
+
+def public_envelope(raw: dict[str, Any]) -> dict[str, Any]:
+    """The CloudEvent as agencies see it: public attributes and data, nothing personal."""
+    envelope = {name: raw[name] for name in PUBLIC_ATTRIBUTES if raw.get(name) is not None}
+    data = dict(raw["data"])
+    actor = data.get("actor")
+    if isinstance(actor, dict):
+        data["actor"] = {k: v for k, v in actor.items() if k not in PERSONAL_ACTOR_FIELDS}
+    envelope["data"] = data
+    return envelope
+
+
+def record(conn: Connection, event: Event, now: datetime) -> None:
+    """Queue a public event for the feed; a second call for the same event id adds nothing."""
+    if event.type not in PUBLIC_FEED_EVENT_TYPES:
+        return
+    row = {
+        "event_id": event.id,
+        "event_type": event.type,
+        "body": encode(public_envelope(event.raw)),
+        "created_at": now,
+        "published_at": None,
+    }
+    conn.execute(_insert(conn)(public_feed).values(**row).on_conflict_do_nothing())
+
+
+def feed_relay(database: Database, bus: Bus, clock: Clock) -> OutboxRelay:
+    """Publishes `public_feed` rows on the public exchange, persistent, with confirms."""
+    return OutboxRelay(
+        database,
+        public_feed,
+        bus,
+        clock,
+        service="notify.public",
+        exchange=bus.topology.public_exchange(),
+    )

@@ -1,0 +1,96 @@
+"""`reporting rebuild` on PostgreSQL: same figures as live, and a worker waits for it to commit."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, update
+
+from services.reporting import rebuild as rebuilding
+from services.reporting import store
+from services.reporting.app import create_app, create_service
+from services.reporting.consumer import create_consumer
+from shared.clock import FixedClock
+from tests.integration.reportingkit import NOW, SECRET, Task, at, headers, unit
+
+pytestmark = pytest.mark.services
+STATS = "/api/reporting/stats?period=2026-Q4"
+
+
+@pytest.fixture
+def service(tmp_path: Path, bus_namespace: str, pg_database_url: str) -> Iterator[Any]:
+    env = {
+        "DATA_DIR": str(tmp_path),
+        "JWT_SECRET": SECRET,
+        "BUS_NAMESPACE": bus_namespace,
+        "REPORTING_DATABASE_URL": pg_database_url,
+    }
+    built = create_service(env, clock=FixedClock(NOW))
+    built.migrate()
+    built.client = create_app(built).test_client()
+    built.consumer = create_consumer(built)
+    unit(built, "SO_TC", "Sở Tài chính")
+    Task(built, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-21"))
+    Task(built, "SO_TC", "2026-10-05", "2026-12-31").accept("2026-10-06")
+    overdue = Task(built, "SO_TC", "2026-10-05", "2026-11-10").complete(at("2026-11-13"))
+    overdue.send("task.rework_requested", "rework", at("2026-11-12"), overdue=True)  # late
+    yield built
+    built.platform.stop()
+
+
+def stats(service: Any) -> dict[str, Any]:
+    answer = service.client.get(STATS, headers=headers())
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()
+
+
+def test_on_postgresql_the_rebuilt_figures_equal_the_live_ones(service: Any) -> None:
+    live = stats(service)
+    with service.platform.database.transaction() as conn:
+        conn.execute(update(store.task_facts).values(status="withdrawn", withdrawn_at=NOW))
+    assert stats(service) != live
+    summary = rebuilding.rebuild(service.platform, batch_size=2)
+    assert stats(service) == live and summary.tasks == 3
+
+
+def test_on_postgresql_a_worker_waits_for_a_running_rebuild_then_applies_its_event(
+    service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = stats(service)
+    started, release = threading.Event(), threading.Event()
+    replay = rebuilding._batches
+
+    def paused(conn: Any, size: int) -> Iterator[list[str]]:
+        yield from replay(conn, size)
+        started.set()
+        assert release.wait(30)
+
+    monkeypatch.setattr(rebuilding, "_batches", paused)
+    rebuilder = threading.Thread(target=rebuilding.rebuild, args=(service.platform,))
+    rebuilder.start()
+    assert started.wait(30)
+    arrived: list[Task] = []
+    worker = threading.Thread(
+        target=lambda: arrived.append(Task(service, "SO_TC", "2026-12-01", "2026-12-20"))
+    )
+    worker.start()
+    try:
+        time.sleep(0.5)
+        assert worker.is_alive()  # held at its append to the locked event log
+        assert stats(service) == live  # readers are not held, and see the old model
+    finally:
+        release.set()
+    rebuilder.join(30)
+    worker.join(30)
+    assert not rebuilder.is_alive() and arrived
+    after = stats(service)
+    assert after["totals"]["total"] == live["totals"]["total"] + 1
+    with service.platform.database.read() as conn:
+        logged = conn.scalar(select(func.count()).select_from(store.event_log))
+        inbox = conn.scalar(select(func.count()).select_from(service.platform.tables.inbox))
+    assert logged == inbox
