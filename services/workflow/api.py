@@ -47,15 +47,13 @@ def build_router(service: WorkflowService) -> ApiRouter:
                 units=unit_scope(caller),
                 unit=args["unit"],
                 status=args["status"],
-                overdue_before=today if args["overdue"] else None,
+                overdue=args["overdue"],
+                today=today,
                 q=fold(args["q"]) if args["q"] else None,
                 limit=args["limit"],
                 offset=args["offset"],
             )
-        views = [task_view(handlers.with_overdue(t, today)) for t in items]
-        if args["overdue"] is False:
-            views = [v for v in views if not v["overdue"]]
-        return page(views, total, args)
+        return page([task_view(handlers.with_overdue(t, today)) for t in items], total, args)
 
     @router.route(
         f"{PREFIX}/tasks/<task_id>",

@@ -19,6 +19,7 @@ from sqlalchemy import (
     and_,
     func,
     insert,
+    not_,
     or_,
     select,
     update,
@@ -209,7 +210,8 @@ def list_instances(
     units: frozenset[str] | None,
     unit: str | None,
     status: str | None,
-    overdue_before: Any | None,
+    overdue: bool | None,
+    today: Any,
     q: str | None,
     limit: int,
     offset: int,
@@ -222,13 +224,13 @@ def list_instances(
         query = query.where(_involving(frozenset({unit})))
     if status:
         query = query.where(task_instances.c.status == status)
-    if overdue_before is not None:
-        query = query.where(
-            and_(
-                task_instances.c.due_on < overdue_before,
-                task_instances.c.status.not_in(("completed", "withdrawn")),
-            )
+    if overdue is not None:
+        # The same rule as domain.is_overdue, in SQL, so that totals and pages agree.
+        late = and_(
+            task_instances.c.due_on < today,
+            task_instances.c.status.not_in(("completed", "withdrawn")),
         )
+        query = query.where(late if overdue else or_(task_instances.c.due_on.is_(None), not_(late)))
     if q:
         query = query.where(task_instances.c.search_text.contains(q))
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()

@@ -217,3 +217,14 @@ def test_a_deployed_diagram_gets_a_new_version_and_a_broken_one_is_refused(
         == 403
     )
     assert json.loads(answer.get_data())["process_id"] == "task_lifecycle"
+
+
+def test_the_overdue_filter_splits_tasks_and_their_totals_agree(workflow: Any) -> None:
+    late = release(workflow, due_on="2026-11-30")
+    on_time = release(workflow, due_on="2026-12-20")
+    undated = release(workflow, due_on=None, cadence="quarterly")
+    overdue = workflow.client.get("/api/workflow/tasks?overdue=true", headers=OFFICE).get_json()
+    assert [item["id"] for item in overdue["items"]] == [late] and overdue["total"] == 1
+    fine = workflow.client.get("/api/workflow/tasks?overdue=false", headers=OFFICE).get_json()
+    assert sorted(item["id"] for item in fine["items"]) == sorted([on_time, undated])
+    assert fine["total"] == 2
