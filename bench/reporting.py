@@ -1,11 +1,12 @@
 """Reporting's statistics on a million tasks (SPEC §11, issue 6): a quarter's `GET
-/api/reporting/stats` over 1,000,000 task_facts rows and 200 units on PostgreSQL.
+/api/reporting/stats` over 1,000,000 task_facts rows and 200 units on PostgreSQL; and the events
+the read model applies per second (the consumer's applier, its batches, on PostgreSQL).
 
 The rows are made by a generator and loaded with COPY into a fresh database migrated as in
 production; the figure is the median of several calls through the Flask app (routing, auth,
 SQL aggregation, JSON), after one warm-up call.
 
-    .venv/bin/python -m bench.reporting [--rows 1000000]
+    .venv/bin/python -m bench.reporting [--rows 1000000] [--events 20000]
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from typing import Any
 import psycopg
 
 from services.reporting.app import create_app, create_service
+from services.reporting.consumer import create_consumer
+from shared.applier import Delivery
 from shared.auth import AuthSettings, mint_token
 from shared.calendar import TZ
 from shared.clock import FixedClock
+from shared.events import encode, make_event
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SECRET = "bench-secret-0123456789-0123456789-abcdef"
@@ -79,7 +83,68 @@ def _rows(count: int, seed: int = 6) -> Iterator[tuple[Any, ...]]:
         )
 
 
-def measure_reporting(rows: int = 1_000_000, calls: int = 7) -> dict[str, Any]:
+def _events(count: int) -> Iterator[bytes]:
+    """Task lives as the workflow tells them: assigned, accepted, submitted, completed."""
+    lives = (("task.assigned", "assigned"), ("task.accepted", "in_progress"))
+    lives += (("task.result_submitted", "submitted"), ("task.completed", "completed"))
+    for n in range(count):
+        task, (event_type, status) = divmod(n, len(lives))[0], lives[n % len(lives)]
+        when = datetime(2026, 10, 1, 2, tzinfo=UTC) + timedelta(minutes=n)
+        data = {
+            "task_id": f"{task:032x}",
+            "document_id": f"{task // 5:032x}",
+            "status": status,
+            "lead_unit": UNITS[task % len(UNITS)],
+            "coordinating_units": [],
+            "due_on": "2026-12-20",
+            "overdue": False,
+            "assigned_on": "2026-10-01",
+            "assigned_by": "pho_chu_tich",
+            "occurred_at": when.isoformat(),
+        }
+        yield encode(make_event(event_type, data, source="/bench", time=when)).encode()
+
+
+def measure_event_apply(events: int = 20_000) -> dict[str, Any]:
+    """Events applied per second by reporting's consumer, in its batches, on PostgreSQL."""
+    with _database() as url:
+        env = {"REPORTING_DATABASE_URL": url, "JWT_SECRET": SECRET, "BROKER_URL": "memory://"}
+        service = create_service(env, clock=FixedClock(datetime(2027, 1, 15, 9, tzinfo=TZ)))
+        service.migrate()
+        consumer = create_consumer(service)
+        bodies = [Delivery(body, {}) for body in _events(events)]
+        size = consumer.batch_size
+        started = time.perf_counter()
+        for first in range(0, len(bodies), size):
+            outcomes = consumer.applier.apply_batch(bodies[first : first + size])
+            assert set(outcomes) == {"applied"}, outcomes
+        elapsed = time.perf_counter() - started
+        service.platform.stop()
+    return {
+        "reporting_events_applied": events,
+        "reporting_apply_batch": size,
+        "reporting_events_applied_per_s": round(events / elapsed, 1),
+    }
+
+
+class _database:
+    """A fresh PostgreSQL database for one measurement, dropped afterwards."""
+
+    def __enter__(self) -> str:
+        self.name = f"nv_bench_reporting_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{self.name}"')
+        return f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.name}"
+
+    def __exit__(self, *_exc: Any) -> None:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def measure_reporting(
+    rows: int = 1_000_000, calls: int = 7, events: int = 20_000
+) -> dict[str, Any]:
+    applied = measure_event_apply(events)
     name = f"nv_bench_reporting_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -118,6 +183,7 @@ def measure_reporting(rows: int = 1_000_000, calls: int = 7) -> dict[str, Any]:
             "reporting_stats_quarter_median_s": round(statistics.median(timings[1:]), 4),
             "reporting_stats_quarter_max_s": round(max(timings[1:]), 4),
             "reporting_quarter_tasks": body["totals"]["total"],
+            **applied,
         }
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
@@ -127,8 +193,9 @@ def measure_reporting(rows: int = 1_000_000, calls: int = 7) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench.reporting")
     parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=20_000)
     args = parser.parse_args()
-    print(measure_reporting(args.rows))
+    print(measure_reporting(args.rows, events=args.events))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
    where the time goes per stage; the peak RSS of every process.
 3. Intake alone (bench/intake.py): documents accepted per second through POST, p50/p99, and the
    rate of `nhiemvu import`.
+4. Notify (bench/notify.py): events → inbox items/s, webhook deliveries/s, inbox query p50/p99.
 Needs PostgreSQL and RabbitMQ on 127.0.0.1 (as in CI). It creates and drops its own databases
 and vhost.
 """
@@ -31,6 +32,7 @@ import psycopg
 import requests
 
 from bench.intake import measure_intake
+from bench.notify import measure_notify
 from bench.reporting import measure_reporting
 from bench.spiff_raw import measure
 from services.distributed import SERVICES, Cluster
@@ -56,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         figures.update(measure_intake(env, clients=args.clients))
     print("4/4 Báo cáo: thống kê một quý trên 1.000.000 nhiệm vụ, 200 đơn vị...", flush=True)
     figures.update(measure_reporting())
+    with _infrastructure() as env:
+        figures.update(measure_notify(env))
     print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
     return 0
 

@@ -172,7 +172,7 @@ def _worker(args: argparse.Namespace) -> int:
     if consumer.handlers:
         consumer.start()
     platform.start()
-    # A service with timers (workflow) fires them from its workers too.
+    # A service with timers (workflow's, reporting's Đ18 schedule) fires them from its workers.
     create_scheduler = getattr(entrypoint, "create_scheduler", None)
     scheduler = create_scheduler(service) if create_scheduler else None
     if scheduler is not None:

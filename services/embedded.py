@@ -51,6 +51,7 @@ class EmbeddedSystem:
     consumers: list[EventConsumer] = field(default_factory=list)
     scheduler: Any = None
     delivery: Any = None
+    report_schedule: Any = None
 
     @property
     def platforms(self) -> dict[str, ServicePlatform]:
@@ -98,8 +99,14 @@ class EmbeddedSystem:
         self.delivery = notify_consumer.create_delivery_worker(self.notify)
         self.clock.on_change(self.delivery.wake)
         self.delivery.start()
+        # Reporting's Đ18 schedule: a moved clock may make a period's report due.
+        self.report_schedule = reporting_consumer.create_scheduler(self.reporting)
+        self.clock.on_change(self.report_schedule.wake)
+        self.report_schedule.start()
 
     def stop(self) -> None:
+        if self.report_schedule is not None:
+            self.report_schedule.stop()
         if self.delivery is not None:
             self.delivery.stop()
         if self.scheduler is not None:

@@ -49,7 +49,7 @@ def install(
         require_roles(caller, AGENCY)
         body = json_body(subscription_in)
         try:
-            urls.check_url(body["url"], development=channels.development, resolver=resolver)
+            urls.check_url(body["url"], development=channels.webhook_loopback, resolver=resolver)
         except urls.UnsafeUrl as exc:
             raise ValidationFailed(str(exc), {"url": [str(exc)]}) from exc
         with platform.unit_of_work() as uow:

@@ -11,6 +11,8 @@
 | WEBHOOK_TIMEOUT_SECONDS | 5 | connect and read timeout of one webhook attempt |
 | DELIVERY_MAX_AGE_HOURS | 24 | how long a delivery is retried before it is marked failed |
 | DELIVERY_POLL_SECONDS | 1 | how often the delivery worker looks for due deliveries |
+| DELIVERY_LEASE_SECONDS | 4 × timeout + 60 | lease of a claimed delivery (retry after a crash) |
+| WEBHOOK_ALLOW_LOOPBACK | on in development | take http loopback webhook URLs (tests only) |
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ class ChannelSettings:
     webhook_timeout: float
     max_age_hours: float
     poll_seconds: float
+    lease_seconds: float = 80.0
+    webhook_loopback: bool = False
 
     @property
     def email_enabled(self) -> bool:
@@ -55,6 +59,7 @@ class ChannelSettings:
             digest_time = time.fromisoformat(env_str(env, "DIGEST_TIME", "16:30"))
         except ValueError as exc:
             raise ValueError("DIGEST_TIME must look like 16:30") from exc
+        timeout = env_float(env, "WEBHOOK_TIMEOUT_SECONDS", 5.0)
         return cls(
             development=development,
             smtp_host=env_str(env, "SMTP_HOST", ""),
@@ -66,7 +71,10 @@ class ChannelSettings:
                 env, "SMTP_FROM", "Hệ thống theo dõi nhiệm vụ <no-reply@nhiemvu.local>"
             ),
             digest_time=digest_time,
-            webhook_timeout=env_float(env, "WEBHOOK_TIMEOUT_SECONDS", 5.0),
+            webhook_timeout=timeout,
             max_age_hours=env_float(env, "DELIVERY_MAX_AGE_HOURS", 24.0),
             poll_seconds=env_float(env, "DELIVERY_POLL_SECONDS", 1.0),
+            lease_seconds=env_float(env, "DELIVERY_LEASE_SECONDS", timeout * 4 + 60),
+            # Only the webhook URL rule: everything else stays as NHIEMVU_ENV says.
+            webhook_loopback=env_bool(env, "WEBHOOK_ALLOW_LOOPBACK", development),
         )

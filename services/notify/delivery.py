@@ -83,7 +83,7 @@ class DeliveryWorker(BackgroundLoop):
             rows = outbound.due(conn, now, BATCH)
         attempted = 0
         for row in rows:
-            lease = now + timedelta(seconds=self.channels.webhook_timeout * 4 + 60)
+            lease = now + timedelta(seconds=self.channels.lease_seconds)
             with self.platform.database.transaction() as conn:
                 if not outbound.claim(conn, row, lease):
                     continue
@@ -119,7 +119,7 @@ class DeliveryWorker(BackgroundLoop):
             raise DeliveryError("Đăng ký đã bị xóa.")
         subscription = found[0]
         urls.check_url(
-            subscription["url"], development=self.channels.development, resolver=self.resolver
+            subscription["url"], development=self.channels.webhook_loopback, resolver=self.resolver
         )
         webhooks.post(
             subscription["url"],

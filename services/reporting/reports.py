@@ -25,6 +25,19 @@ PUBLIC_FIELDS = ("id", "period", "from", "to", "as_of", "published_at", "totals"
 def generate(
     uow: UnitOfWork, caller: Principal, period: str, start: date, end: date
 ) -> dict[str, Any]:
+    return store_report(uow, caller.to_actor(), caller.sub, period, start, end)
+
+
+def store_report(
+    uow: UnitOfWork,
+    actor: dict[str, Any],
+    author: str,
+    period: str,
+    start: date,
+    end: date,
+    schedule_key: str | None = None,
+) -> dict[str, Any]:
+    """Compute the period's figures at `uow.now` and keep them; audited as `report.generated`."""
     scope = figures.scope_for({"from_": start, "to": end}, uow.now, None)
     computed = figures.stats(uow.conn, scope, "unit")
     report_id = uuid.uuid4().hex
@@ -38,11 +51,12 @@ def generate(
             as_of=scope.as_of,
             figures=json.dumps(body, ensure_ascii=False),
             generated_at=uow.now,
-            generated_by=caller.sub,
+            generated_by=author,
+            schedule_key=schedule_key,
         )
     )
     uow.audit(
-        caller.to_actor(),
+        actor,
         "report.generated",
         "report",
         report_id,
@@ -51,6 +65,7 @@ def generate(
             "from": start.isoformat(),
             "to": end.isoformat(),
             "total": computed["totals"]["total"],
+            **({"schedule_key": schedule_key} if schedule_key else {}),
         },
     )
     return load(uow.conn, report_id)

@@ -80,8 +80,11 @@ reports = Table(
     Column("generated_by", String(200), nullable=False),
     Column("published_at", UtcDateTime()),
     Column("published_by", String(200)),
+    # `kind:period` of a report the Đ18 schedule made (schedule.py); NULL for one asked for.
+    Column("schedule_key", String(60)),
 )
 Index("ix_reports_generated", reports.c.generated_at)
+Index("ux_reports_schedule_key", reports.c.schedule_key, unique=True)
 
 document_intake = Table(
     "document_intake",

@@ -180,7 +180,15 @@ def rabbit_vhost() -> Iterator[str]:
 
 
 @pytest.fixture()
-def cluster(tmp_path: Path, pg_databases: dict[str, str], rabbit_vhost: str) -> Iterator[Cluster]:
+def cluster_env() -> dict[str, str]:
+    """Extra environment for the cluster's processes; a test module may override it."""
+    return {}
+
+
+@pytest.fixture()
+def cluster(
+    tmp_path: Path, pg_databases: dict[str, str], rabbit_vhost: str, cluster_env: dict[str, str]
+) -> Iterator[Cluster]:
     env = {
         **os.environ,
         "NHIEMVU_ENV": "production",
@@ -188,6 +196,7 @@ def cluster(tmp_path: Path, pg_databases: dict[str, str], rabbit_vhost: str) -> 
         "BROKER_URL": rabbit_vhost,
         "GUNICORN_WORKERS": "1",
         "OUTBOX_POLL_SECONDS": "0.2",
+        **cluster_env,
     }
     for service, url in pg_databases.items():
         env[f"{service.upper()}_DATABASE_URL"] = url

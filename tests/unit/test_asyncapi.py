@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +84,24 @@ def test_every_operation_receives_from_a_documented_channel():
     for operation in DOCUMENT["operations"].values():
         assert operation["action"] == "receive"
         assert resolve(operation["channel"]) in DOCUMENT["channels"].values()
+
+
+def _official_validator() -> Any:
+    import jsonschema
+
+    schema_path = Path(__file__).resolve().parents[2] / "deploy/schemas/asyncapi-3.0.0.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    return jsonschema.Draft7Validator(schema)
+
+
+def test_the_document_validates_against_the_official_asyncapi_3_schema() -> None:
+    document = copy.deepcopy(DOCUMENT)
+    errors = [f"{list(e.path)}: {e.message}" for e in _official_validator().iter_errors(document)]
+    assert errors == []
+
+
+def test_the_official_schema_catches_a_broken_document() -> None:
+    document = copy.deepcopy(DOCUMENT)
+    del document["info"]
+    document["channels"]["not-a-channel"] = {"address": 42}
+    assert len(list(_official_validator().iter_errors(document))) >= 2

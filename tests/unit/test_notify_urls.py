@@ -62,3 +62,34 @@ def test_credentials_in_the_url_and_unresolvable_hosts_are_refused():
         )
     with pytest.raises(UnsafeUrl):
         check_url("https://nowhere.invalid/", development=False, resolver=resolving_to())
+
+
+PRODUCTION_ENV = {
+    "NHIEMVU_ENV": "production",
+    "JWT_SECRET": "x" * 40,
+    "NOTIFY_DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1/notify",
+    "BROKER_URL": "amqp://guest:guest@127.0.0.1:5672/",
+}
+
+
+def test_production_refuses_loopback_webhooks_unless_the_webhook_only_flag_is_set():
+    from services.notify.config import ChannelSettings
+
+    plain = ChannelSettings.from_env(PRODUCTION_ENV)
+    assert (plain.development, plain.webhook_loopback) == (False, False)
+    flagged = ChannelSettings.from_env({**PRODUCTION_ENV, "WEBHOOK_ALLOW_LOOPBACK": "1"})
+    # The flag widens the webhook URL rule only: the service stays in production mode.
+    assert (flagged.development, flagged.webhook_loopback, flagged.smtp_starttls) == (
+        False,
+        True,
+        True,
+    )
+    assert ChannelSettings.from_env({"NHIEMVU_ENV": "development"}).webhook_loopback is True
+
+
+def test_a_claimed_delivery_is_leased_for_four_timeouts_and_a_minute_unless_configured():
+    from services.notify.config import ChannelSettings
+
+    assert ChannelSettings.from_env(PRODUCTION_ENV).lease_seconds == 80.0
+    configured = {**PRODUCTION_ENV, "WEBHOOK_TIMEOUT_SECONDS": "2", "DELIVERY_LEASE_SECONDS": "9"}
+    assert ChannelSettings.from_env(configured).lease_seconds == 9.0

@@ -1,0 +1,73 @@
+"""Reporting over HTTP on both profiles: figures by leader, a Đ18 report, its XLSX, publishing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+
+from shared.calendar import local_date
+from tests.e2e.conftest import Client
+from tests.e2e.test_walking_skeleton import a_document
+
+pytestmark = pytest.mark.e2e
+
+
+def current_quarter() -> str:
+    today = local_date(datetime.now(UTC))
+    return f"{today.year}-Q{(today.month - 1) // 3 + 1}"
+
+
+def test_released_tasks_become_a_published_quarterly_report_with_its_xlsx_D18(
+    system: Client,
+) -> None:
+    office = system.token("office", "VP_UBND")
+    officer = system.token("unit_officer", "SO_TC")
+    task_ids = []
+    for lead in ("SO_TC", "SO_TC", "SO_YT"):
+        created = system.call("POST", "/api/intake/documents", office, json=a_document(lead))
+        assert created.status_code == 201, created.text
+        task_ids.append(created.json()["tasks"][0]["id"])
+    done = task_ids[0]
+    system.wait_for(
+        lambda: system.call("GET", f"/api/workflow/tasks/{done}", officer).ok, "the assignment"
+    )
+    for action, token in (("accept", officer), ("submit_result", officer), ("confirm", office)):
+        answer = system.call("POST", f"/api/workflow/tasks/{done}/actions/{action}", token)
+        assert answer.status_code == 200, answer.text
+
+    quarter = current_quarter()
+
+    def by_leader() -> dict | None:
+        answer = system.call(
+            "GET", f"/api/reporting/stats?period={quarter}&by=leader", office
+        ).json()
+        totals = answer["totals"]
+        return answer if totals["total"] == 3 and totals["completed_on_time"] == 1 else None
+
+    stats = system.wait_for(by_leader, "reporting to count the three tasks and the completion")
+    assert [(g["key"], g["total"]) for g in stats["groups"]] == [("pho_chu_tich", 3)]
+
+    created = system.call("POST", "/api/reporting/reports", office, json={"period": quarter})
+    assert created.status_code == 201, created.text
+    report = created.json()
+    assert report["period"] == quarter and report["totals"]["total"] == 3
+    report_id = report["id"]
+
+    sheet_file = system.call("GET", f"/api/reporting/reports/{report_id}.xlsx", office)
+    assert sheet_file.status_code == 200
+    sheet = load_workbook(BytesIO(sheet_file.content)).active
+    rows = [[cell for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert any("Sở Tài chính" in row for row in rows)
+
+    hidden = system.call("GET", f"/api/reporting/public/reports/{report_id}")
+    assert hidden.status_code == 404
+    published = system.call("POST", f"/api/reporting/reports/{report_id}/publish", office)
+    assert published.status_code == 200, published.text
+    public = system.call("GET", f"/api/reporting/public/reports/{report_id}")
+    assert public.status_code == 200
+    seen = public.json()
+    assert seen["period"] == quarter and seen["totals"]["completed_on_time"] == 1
+    assert "generated_by" not in seen
