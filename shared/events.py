@@ -13,22 +13,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from shared.event_schemas import CADENCES, SCHEMAS, TASK_EVENT_TYPES, TASK_STATUSES
+
+__all__ = [
+    "CADENCES",
+    "CONTENT_TYPE",
+    "SCHEMAS",
+    "TASK_EVENT_TYPES",
+    "TASK_STATUSES",
+    "Event",
+    "EventError",
+    "encode",
+    "make_event",
+    "parse_event",
+]
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/cloudevents+json"
 DATA_CONTENT_TYPE = "application/json"
-
-CADENCES = ("quarterly", "half_yearly", "yearly")
-TASK_STATUSES = (
-    "assigned",
-    "in_progress",
-    "returned",
-    "submitted",
-    "rework",
-    "completed",
-    "withdrawn",
-)
 
 
 class EventError(ValueError):
@@ -37,164 +41,6 @@ class EventError(ValueError):
     def __init__(self, message: str, errors: Mapping[str, Any] | None = None) -> None:
         super().__init__(message)
         self.errors = dict(errors or {})
-
-
-class _Data(Schema):
-    class Meta:
-        # A newer producer may add fields; consumers read what they know.
-        unknown = EXCLUDE
-
-
-class Actor(_Data):
-    sub = fields.String(required=True)
-    name = fields.String(load_default=None, allow_none=True)
-    role = fields.String(load_default=None, allow_none=True)
-    unit = fields.String(load_default=None, allow_none=True)
-
-
-class UnitUpdated(_Data):
-    code = fields.String(required=True)
-    name = fields.String(required=True)
-    kind = fields.String(
-        required=True, validate=validate.OneOf(("office", "department", "commune", "ward", "other"))
-    )
-    active = fields.Boolean(required=True)
-    successor = fields.String(load_default=None, allow_none=True)
-
-
-class DocumentReceived(_Data):
-    document_id = fields.String(required=True)
-    source_id = fields.String(required=True)
-    number = fields.String(required=True)
-    type = fields.String(required=True)
-    assigned_by = fields.String(required=True)
-    issued_on = fields.Date(required=True)
-    urgency = fields.String(required=True)
-    summary = fields.String(required=True)
-    task_count = fields.Integer(required=True)
-    received_at = fields.AwareDateTime(required=True)
-
-
-class DocumentReleased(_Data):
-    document_id = fields.String(required=True)
-    number = fields.String(required=True)
-    issued_on = fields.Date(required=True)
-    released_at = fields.AwareDateTime(required=True)
-    intake_deadline = fields.Date(required=True)
-    released_late = fields.Boolean(required=True)
-    task_ids = fields.List(fields.String(), required=True)
-
-
-class TaskReleased(_Data):
-    task_id = fields.String(required=True)
-    document_id = fields.String(required=True)
-    document_number = fields.String(required=True)
-    document_type = fields.String(required=True)
-    assigned_by = fields.String(required=True)
-    issued_on = fields.Date(required=True)
-    content = fields.String(required=True)
-    lead_unit = fields.String(required=True)
-    coordinating_units = fields.List(fields.String(), load_default=list)
-    due_on = fields.Date(required=True, allow_none=True)
-    cadence = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CADENCES))
-    released_at = fields.AwareDateTime(required=True)
-
-
-class TaskChanged(_Data):
-    """Every task.* event from the workflow carries the task's state after the change."""
-
-    task_id = fields.String(required=True)
-    document_id = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(TASK_STATUSES))
-    lead_unit = fields.String(required=True)
-    coordinating_units = fields.List(fields.String(), load_default=list)
-    due_on = fields.Date(required=True, allow_none=True)
-    overdue = fields.Boolean(required=True)
-    assigned_on = fields.Date(required=True)
-    assigned_by = fields.String(load_default=None, allow_none=True)
-    content = fields.String(load_default=None, allow_none=True)
-    action = fields.String(load_default=None, allow_none=True)
-    note = fields.String(load_default=None, allow_none=True)
-    actor = fields.Nested(Actor, load_default=None, allow_none=True)
-    occurred_at = fields.AwareDateTime(required=True)
-
-
-class _OfficeCorrection(_Data):
-    task_id = fields.String(required=True)
-    document_id = fields.String(required=True)
-    actor = fields.Nested(Actor, required=True)
-
-
-class TaskAmended(_OfficeCorrection):
-    """The Office corrected a released task (Đ5.2a); `changes` maps each field to [old, new]."""
-
-    changes = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.Raw(allow_none=True)), required=True
-    )
-    content = fields.String(required=True)
-    lead_unit = fields.String(load_default=None, allow_none=True)
-    due_on = fields.Date(required=True, allow_none=True)
-    cadence = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CADENCES))
-    coordinating_units = fields.List(fields.String(), load_default=list)
-    amended_at = fields.AwareDateTime(required=True)
-
-
-class TaskTransferred(_OfficeCorrection):
-    from_unit = fields.String(required=True)
-    to_unit = fields.String(required=True)
-    reason = fields.String(required=True)
-    transferred_at = fields.AwareDateTime(required=True)
-
-
-class TaskWithdrawnByOffice(_OfficeCorrection):
-    """The Office's order; the workflow answers with its own task.withdrawn."""
-
-    reason = fields.String(required=True)
-    withdrawn_at = fields.AwareDateTime(required=True)
-
-
-class ReportPublished(_Data):
-    """The Office published a period's results (Đ16.2): the public figures, nothing internal."""
-
-    id = fields.String(required=True)
-    period = fields.String(required=True)
-    from_ = fields.Date(required=True, data_key="from")
-    to = fields.Date(required=True)
-    as_of = fields.AwareDateTime(required=True)
-    published_at = fields.AwareDateTime(required=True)
-    totals = fields.Dict(required=True)
-    units = fields.List(fields.Dict(), required=True)
-
-
-TASK_EVENT_TYPES = (
-    "task.assigned",
-    "task.accepted",
-    "task.returned",
-    "task.return_resolved",
-    "task.progress_reported",
-    "task.result_submitted",
-    "task.rework_requested",
-    "task.completed",
-    "task.withdrawn",
-    "task.due_soon",  # announced by a diagram's deadline timer (Đ16.4)
-    "task.overdue",
-    "task.extension_requested",  # Đ5.2c
-    "task.extension_decided",
-    "task.urged",  # the Office's đôn đốc (Đ8.1)
-    "task.corrected",  # intake's transfer or amendment applied (Đ5.2a); action says which
-)
-
-SCHEMAS: dict[str, Schema] = {
-    "unit.updated": UnitUpdated(),
-    "document.received": DocumentReceived(),
-    "document.released": DocumentReleased(),
-    "task.released": TaskReleased(),
-    "task.amended": TaskAmended(),
-    "task.transferred": TaskTransferred(),
-    "task.withdrawn_by_office": TaskWithdrawnByOffice(),
-    "report.published": ReportPublished(),
-    **{event_type: TaskChanged() for event_type in TASK_EVENT_TYPES},
-}
 
 
 class _Envelope(Schema):

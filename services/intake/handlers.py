@@ -150,6 +150,8 @@ def release_document(uow: UnitOfWork, principal: Principal, document_id: str) ->
             "intake_deadline": document["intake_deadline"],
             "released_late": late,
             "task_ids": [task["id"] for task in live],
+            "signer_name": document["signer"]["name"],
+            "signer_position": document["signer"]["position"],
         },
         subject=document_id,
     )

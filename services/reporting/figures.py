@@ -21,12 +21,15 @@ def scope_for(args: dict[str, Any], now: datetime, unit: str | None) -> queries.
         unit=unit,
         document=args.get("document"),
         assigned_by=args.get("assigned_by"),
+        signer=args.get("signer"),
     )
 
 
 def stats(conn: Connection, scope: queries.Scope, by: str = "unit") -> dict[str, Any]:
     """`{from, to, as_of, totals, units|groups}` in the SPEC §8 shape."""
     rows = queries.category_counts(conn, scope, by)
+    if by == "leader":
+        rows = [{**row, **leader_group(row["leader"], row["signer_name"])} for row in rows]
     names = _names(conn, by, [row["key"] for row in rows])
     totals = {name: sum(row[name] for row in rows) for name in domain.CATEGORIES}
     answer: dict[str, Any] = {
@@ -41,7 +44,12 @@ def stats(conn: Connection, scope: queries.Scope, by: str = "unit") -> dict[str,
     answer["units" if by == "unit" else "groups"] = [
         {
             key_name: row["key"],
-            "name": names.get(row["key"], row["key"]),
+            "name": row.get("name") or names.get(row["key"], row["key"]),
+            **(
+                {"leader": row["leader"], "signer_name": row["signer_name"]}
+                if by == "leader"
+                else {}
+            ),
             **domain.with_totals(row),
         }
         for row in rows
@@ -49,12 +57,21 @@ def stats(conn: Connection, scope: queries.Scope, by: str = "unit") -> dict[str,
     return answer
 
 
+def leader_group(leader: str, signer_name: str | None) -> dict[str, Any]:
+    """A leader row's `key` (the slug, or `pho_chu_tich:<signer>` for one Vice-Chairman) and its
+    Vietnamese name ("Phó Chủ tịch UBND tỉnh Trần Thị B")."""
+    label = {**domain.LEADER_LABELS, queries.UNKNOWN_LEADER: "Không rõ"}.get(leader, leader)
+    if signer_name is None:
+        return {"key": leader, "name": label}
+    return {"key": f"{leader}:{signer_name}", "name": f"{label} {signer_name}"}
+
+
 def _names(conn: Connection, by: str, keys: list[str]) -> dict[str, str]:
     if by == "unit":
         return store.unit_names(conn, keys)
     if by == "document":
         return store.document_numbers(conn, keys)
-    return {**domain.LEADER_LABELS, queries.UNKNOWN_LEADER: "Không rõ"}
+    return {}  # by leader, each row names itself (leader_group)
 
 
 def rankings(conn: Connection, scope: queries.Scope) -> list[dict[str, Any]]:

@@ -45,6 +45,9 @@ def on_document_released(uow: UnitOfWork, event: Event) -> None:
             "intake_deadline": data["intake_deadline"],
             "released_at": data["released_at"],
             "released_late": data["released_late"],
+            # Older events carry no signer: their Vice-Chairman's tasks stay under pho_chu_tich.
+            "signer_name": data.get("signer_name"),
+            "signer_position": data.get("signer_position"),
         },
     )
 

@@ -23,11 +23,17 @@ from sqlalchemy import (
 from services.reporting.store import document_intake, task_facts
 
 t = task_facts.c
+d = document_intake.c
 UNKNOWN_LEADER = "khong_ro"
-GROUPS = {
-    "unit": t.lead_unit,
-    "document": t.document_id,
-    "leader": func.coalesce(t.assigned_by, UNKNOWN_LEADER),
+VICE_CHAIRMAN = "pho_chu_tich"
+LEADER = func.coalesce(t.assigned_by, UNKNOWN_LEADER)
+# A Vice-Chairman's tasks are told apart by the document's signer; until its document.released
+# arrives (or if that event predates the signer), NULL: the task counts under plain pho_chu_tich.
+SIGNER = case((t.assigned_by == VICE_CHAIRMAN, d.signer_name), else_=None)
+GROUPS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "unit": (t.lead_unit.label("key"),),
+    "document": (t.document_id.label("key"),),
+    "leader": (LEADER.label("leader"), SIGNER.label("signer_name")),
 }
 
 
@@ -42,6 +48,7 @@ class Scope:
     unit: str | None = None
     document: str | None = None
     assigned_by: str | None = None
+    signer: str | None = None
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found = [
@@ -57,6 +64,10 @@ class Scope:
             found.append(t.document_id == self.document)
         if self.assigned_by:
             found.append(t.assigned_by == self.assigned_by)
+        if self.signer:
+            # A subquery, not a join: the counts by unit or document stay on task_facts alone.
+            signed = select(d.document_id).where(d.signer_name == self.signer)
+            found.append(t.document_id.in_(signed))
         return found
 
 
@@ -76,22 +87,36 @@ def buckets(scope: Scope) -> dict[str, ColumnElement[bool]]:
 
 
 def category_counts(conn: Connection, scope: Scope, by: str = "unit") -> list[dict[str, Any]]:
-    """One row per group (`key`) with the count of each category."""
-    key = GROUPS[by].label("key")
+    """One row per group with the count of each category: `key` by unit or document; `leader`
+    and `signer_name` (a Vice-Chairman's, else None) by leader."""
+    keys = GROUPS[by]
     conditions = buckets(scope)
     query = (
         select(
-            key,
+            *keys,
             *[func.sum(case((c, 1), else_=0)).label(name) for name, c in conditions.items()],
         )
         .where(*scope.conditions())
-        .group_by(key)
-        .order_by(key)
+        .group_by(*keys)
+        .order_by(*keys)
     )
-    return [
-        {"key": row.key, **{name: int(getattr(row, name) or 0) for name in conditions}}
+    if by != "leader":
+        return [
+            {"key": row.key, **{name: int(getattr(row, name) or 0) for name in conditions}}
+            for row in conn.execute(query)
+        ]
+    # The signer is on the document; one row per document_id, so the join adds no tasks.
+    query = query.select_from(task_facts.outerjoin(document_intake, d.document_id == t.document_id))
+    rows = [
+        {
+            "leader": row.leader,
+            "signer_name": row.signer_name,
+            **{name: int(getattr(row, name) or 0) for name in conditions},
+        }
         for row in conn.execute(query)
     ]
+    # Sorted here: NULLs order differently in SQLite and PostgreSQL, and the groups are few.
+    return sorted(rows, key=lambda row: (row["leader"], row["signer_name"] or ""))
 
 
 def category_of(scope: Scope) -> ColumnElement[str]:
@@ -117,7 +142,6 @@ def task_list(
             chosen = or_(chosen, t.rework_count >= min_reworks)
         where.append(chosen)
     total = conn.execute(select(func.count()).select_from(task_facts).where(*where)).scalar_one()
-    d = document_intake.c
     query = (
         select(
             t.task_id,
@@ -125,6 +149,7 @@ def task_list(
             d.number.label("document_number"),
             t.lead_unit,
             t.assigned_by,
+            d.signer_name,
             t.assigned_on,
             t.due_on,
             t.status,

@@ -53,6 +53,8 @@ class StatsQuery(PeriodQuery):
     unit = fields.String(load_default=None, validate=_UNIT)
     document = fields.String(load_default=None, validate=validate.Length(max=32))
     assigned_by = fields.String(load_default=None, validate=validate.OneOf(LEADERS))
+    # The document's signer: with assigned_by=pho_chu_tich, one Vice-Chairman's tasks.
+    signer = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
     by = fields.String(load_default="unit", validate=validate.OneOf(("unit", "document", "leader")))
 
 
@@ -96,6 +98,9 @@ class UnitCounts(CategoryCounts):
 class GroupCounts(CategoryCounts):
     key = fields.String()
     name = fields.String()
+    # By leader only: the slug, and the Vice-Chairman who signed (None for the others).
+    leader = fields.String()
+    signer_name = fields.String(allow_none=True)
 
 
 class StatsOut(Schema):
@@ -116,6 +121,7 @@ class TaskRow(Schema):
     document_number = fields.String(allow_none=True)
     lead_unit = fields.String()
     assigned_by = fields.String(allow_none=True)
+    signer_name = fields.String(allow_none=True)
     assigned_on = fields.Date()
     due_on = fields.Date(allow_none=True)
     status = fields.String()

@@ -95,6 +95,9 @@ document_intake = Table(
     Column("intake_deadline", Date, nullable=False),
     Column("released_at", UtcDateTime(), nullable=False),
     Column("released_late", Boolean, nullable=False),
+    # Who signed the document (from document.released; NULL for events that predate it).
+    Column("signer_name", String(200)),
+    Column("signer_position", String(200)),
 )
 
 

@@ -55,9 +55,17 @@ def unit(service: Any, code: str, name: str) -> None:
 
 
 def document(
-    service: Any, document_id: str, number: str, issued: str, released: datetime, late: bool = False
+    service: Any,
+    document_id: str,
+    number: str,
+    issued: str,
+    released: datetime,
+    late: bool = False,
+    *,
+    signer: tuple[str, str] | None = None,
 ) -> None:
-    data = {
+    """A document.released; without `signer` (name, position), as intake sent it before."""
+    data: dict[str, Any] = {
         "document_id": document_id,
         "number": number,
         "issued_on": issued,
@@ -66,6 +74,8 @@ def document(
         "released_late": late,
         "task_ids": [],
     }
+    if signer is not None:
+        data["signer_name"], data["signer_position"] = signer
     send(service, "document.released", data, released)
 
 

@@ -156,8 +156,13 @@ def test_releasing_publishes_its_tasks_and_flags_a_late_release_D6_1b(intake: An
     assert released.get_json()["released_late"] is True
     with intake.platform.database.read() as conn:
         outbox = intake.platform.tables.outbox
-        types = [row.event_type for row in conn.execute(select(outbox.c.event_type))]
+        rows = conn.execute(select(outbox.c.event_type, outbox.c.body)).all()
+    types = [row.event_type for row in rows]
     assert types.count("task.released") == 1 and "document.released" in types
+    [body] = [json.loads(row.body) for row in rows if row.event_type == "document.released"]
+    # The signer travels with the release: reporting tells the Vice-Chairmen apart by it.
+    assert body["data"]["signer_name"] == "Đỗ Minh Tuấn"
+    assert body["data"]["signer_position"] == "Chủ tịch"
     again = intake.test_client.post(
         f"/api/intake/documents/{created['id']}/release", headers=token("office")
     )

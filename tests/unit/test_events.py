@@ -154,6 +154,24 @@ def test_parse_event_ignores_data_fields_a_newer_producer_added():
     assert "population" not in event.data
 
 
+def test_an_old_document_released_without_the_signer_still_parses_with_none():
+    old = {
+        "document_id": "d-1",
+        "number": "25/2026/CT-UBND",
+        "issued_on": "2026-11-27",
+        "released_at": NOW.isoformat(),
+        "intake_deadline": "2026-11-30",
+        "released_late": False,
+        "task_ids": ["t-1"],
+    }
+    body = envelope(type="document.released", data=old)
+    event = parse_event(json.dumps(body))
+    assert (event.data["signer_name"], event.data["signer_position"]) == (None, None)
+    signed = {**old, "signer_name": "Trần Thị B", "signer_position": "Phó Chủ tịch"}
+    event = parse_event(json.dumps(envelope(type="document.released", data=signed)))
+    assert event.data["signer_name"] == "Trần Thị B"
+
+
 @pytest.mark.parametrize(
     "body",
     [
