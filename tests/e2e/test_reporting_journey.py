@@ -76,3 +76,17 @@ def test_released_tasks_become_a_published_quarterly_report_with_its_xlsx_D18(
     seen = public.json()
     assert seen["period"] == quarter and seen["totals"]["completed_on_time"] == 1
     assert "generated_by" not in seen
+
+    # The other read routes answer on both profiles from the same events.
+    drill = system.call(
+        "GET", f"/api/reporting/stats/tasks?period={quarter}&category=completed_on_time", office
+    ).json()
+    assert [row["task_id"] for row in drill["items"]] == [done]
+    ranking = system.call("GET", f"/api/reporting/rankings?period={quarter}", office).json()
+    assert ranking["items"][0]["unit"] == "SO_TC"
+    explained = system.call("GET", f"/api/reporting/explanations?period={quarter}", office)
+    assert explained.status_code == 200 and explained.json()["total"] == 0
+    year = quarter.split("-")[0]
+    compliance = system.call("GET", f"/api/reporting/intake-compliance?year={year}", office)
+    assert compliance.status_code == 200
+    assert sum(m["released"] for m in compliance.json()["months"]) >= 3
