@@ -24,6 +24,7 @@ import requests
 
 from services.distributed import SERVICES, Cluster
 from shared.auth import AuthSettings, mint_token
+from tests.conftest import require_services
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret-0123456789-0123456789-abcdef"
@@ -31,24 +32,8 @@ PG_ADMIN = os.environ.get("TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.
 RABBIT = os.environ.get("TEST_RABBITMQ", "127.0.0.1:5672")
 
 
-def services_required() -> bool:
-    return os.environ.get("REQUIRE_SERVICES") == "1"
-
-
-def need(reachable: bool, what: str) -> None:
-    if not reachable:
-        message = f"{what} is not reachable"
-        if services_required():
-            pytest.fail(message + " (REQUIRE_SERVICES=1)")
-        pytest.skip(message)
-
-
-def port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
+def _connect(host: str, port: int) -> None:
+    socket.create_connection((host, port), timeout=1).close()
 
 
 def free_port() -> int:
@@ -145,7 +130,7 @@ def _ready(url: str) -> bool:
 
 @pytest.fixture()
 def pg_databases() -> Iterator[dict[str, str]]:
-    need(port_open("127.0.0.1", 5432), "PostgreSQL")
+    require_services("PostgreSQL", lambda: _connect("127.0.0.1", 5432))
     suffix = uuid.uuid4().hex[:8]
     names = {service: f"nv_e2e_{service}_{suffix}" for service in SERVICES}
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
@@ -165,7 +150,7 @@ def pg_databases() -> Iterator[dict[str, str]]:
 @pytest.fixture()
 def rabbit_vhost() -> Iterator[str]:
     host, port = RABBIT.split(":")
-    need(port_open(host, int(port)), "RabbitMQ")
+    require_services("RabbitMQ", lambda: _connect(host, int(port)))
     vhost = f"nv_e2e_{uuid.uuid4().hex[:8]}"
     subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
     subprocess.run(

@@ -3,9 +3,9 @@ import uuid
 
 import pytest
 from sqlalchemy import MetaData, create_engine, select, text
-from sqlalchemy.exc import OperationalError
 
 from shared.audit import AuditLog
+from tests.conftest import require_services
 from tests.unit.test_audit import append_n, run_concurrently
 
 SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
@@ -17,14 +17,12 @@ def server_or_skip():
     engine = create_engine(
         SERVER_URL + "postgres", isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
     )
-    try:
+
+    def probe() -> None:
         with engine.connect():
             pass
-    except OperationalError as exc:
-        engine.dispose()
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"PostgreSQL is required but unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {SERVER_URL}")
+
+    require_services(f"PostgreSQL at {SERVER_URL}", probe)
     return engine
 
 
