@@ -2,62 +2,22 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.notify.app import create_app, create_service
-from services.notify.consumer import create_consumer
-from shared.auth import AuthSettings, mint_token
-from shared.calendar import TZ
-from shared.clock import FixedClock
 from shared.events import encode, make_event
-
-SECRET = "notify-secret-0123456789-0123456789-00"
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
+from tests.integration.notifykit import NOW, auth, build
+from tests.integration.notifykit import task_event as event
 
 
 @pytest.fixture()
 def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
+    service = build(tmp_path, bus_namespace)
     yield service
     service.platform.stop()
-
-
-def auth(role: str, unit: str | None, sub: str = "someone") -> dict[str, str]:
-    settings = AuthSettings(
-        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
-    )
-    return {
-        "Authorization": "Bearer "
-        + mint_token(settings, sub=sub, name=sub, unit=unit, roles=[role])
-    }
-
-
-def event(event_type: str, status: str, **overrides: Any) -> bytes:
-    data = {
-        "task_id": uuid.uuid4().hex,
-        "document_id": "d" * 32,
-        "status": status,
-        "lead_unit": "SO_TC",
-        "coordinating_units": ["SO_XD"],
-        "due_on": "2026-12-20",
-        "overdue": False,
-        "assigned_on": "2026-12-01",
-        "assigned_by": "chu_tich",
-        "content": "Rà soát vốn đầu tư công",
-        "occurred_at": NOW.isoformat(),
-        **overrides,
-    }
-    return encode(make_event(event_type, data, source="/test", time=NOW)).encode()
 
 
 def inbox(service: Any, who: dict[str, str]) -> dict[str, Any]:

@@ -10,36 +10,15 @@ from typing import Any
 
 import pytest
 
-from services.reporting.app import create_app, create_service
-from services.reporting.consumer import create_consumer
-from shared.auth import AuthSettings, mint_token
 from shared.calendar import TZ
-from shared.clock import FixedClock
 from shared.events import encode, make_event
-
-SECRET = "reporting-secret-0123456789-0123456789"
-NOW = datetime(2026, 12, 15, 10, 0, tzinfo=TZ)
+from tests.integration.reportingkit import NOW, at, headers, reporting_service
 
 
 @pytest.fixture()
 def reporting(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    yield service
-    service.platform.stop()
-
-
-def headers(role: str = "office", unit: str | None = "VP_UBND") -> dict[str, str]:
-    settings = AuthSettings(
-        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
-    )
-    return {
-        "Authorization": "Bearer "
-        + mint_token(settings, sub="u", name="u", unit=unit, roles=[role])
-    }
+    with reporting_service(tmp_path, bus_namespace) as service:
+        yield service
 
 
 class Task:
@@ -74,12 +53,6 @@ def stats(service: Any, start: str, end: str, unit: str | None = None) -> dict[s
     answer = service.client.get(query, headers=headers())
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return answer.get_json()
-
-
-def at(day: str, hour: int = 10) -> datetime:
-    return datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=TZ) + timedelta(
-        hours=hour
-    )
 
 
 def test_the_four_national_categories_and_undated_tasks_are_counted_apart(reporting: Any) -> None:
