@@ -146,6 +146,29 @@ class ReportPublished(_Data):
     units = fields.List(fields.Dict(), required=True)
 
 
+class CaseChanged(_Data):
+    """Every event of a case (inspection, feedback, periodic report, exchange about a task) carries
+    the case's state after the change; `parties` names units by the role they fill in it."""
+
+    case_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.String(required=True)
+    task_id = fields.String(load_default=None, allow_none=True)
+    group_id = fields.String(load_default=None, allow_none=True)
+    parties = fields.Dict(
+        keys=fields.String(), values=fields.List(fields.String()), load_default=dict
+    )
+    units = fields.List(fields.String(), load_default=list)
+    due_on = fields.Date(load_default=None, allow_none=True)
+    overdue = fields.Boolean(load_default=False)
+    action = fields.String(required=True)
+    note = fields.String(load_default=None, allow_none=True)
+    details = fields.Dict(load_default=dict)  # the action's body as the diagram received it
+    actor = fields.Nested(Actor, load_default=None, allow_none=True)
+    occurred_at = fields.AwareDateTime(required=True)
+
+
 TASK_EVENT_TYPES = (
     "task.assigned",
     "task.accepted",
@@ -164,6 +187,26 @@ TASK_EVENT_TYPES = (
     "task.corrected",  # intake's transfer or amendment applied (Đ5.2a); action says which
 )
 
+# Case events by kind (services/workflow/cases.py); each kind's diagram and API own its list.
+INSPECTION_EVENT_TYPES: tuple[str, ...] = ()  # Đ10–Đ15
+FEEDBACK_EVENT_TYPES: tuple[str, ...] = (  # Đ16.6, Đ17.2, Đ17.3
+    "feedback.received",
+    "feedback.unit_urged",
+    "feedback.escalated",
+    "feedback.directed",
+    "feedback.dismissed",
+    "feedback.due_soon",  # the Office's 10 working days end soon
+    "feedback.overdue",
+)
+PERIODIC_REPORT_EVENT_TYPES: tuple[str, ...] = ()  # Đ18
+EXCHANGE_EVENT_TYPES: tuple[str, ...] = ()  # Đ7.1, Đ8.1c, Đ8.1d, Đ9.2, Đ17.1
+CASE_EVENT_TYPES = (
+    *INSPECTION_EVENT_TYPES,
+    *FEEDBACK_EVENT_TYPES,
+    *PERIODIC_REPORT_EVENT_TYPES,
+    *EXCHANGE_EVENT_TYPES,
+)
+
 SCHEMAS: dict[str, Schema] = {
     "unit.updated": UnitUpdated(),
     "document.received": DocumentReceived(),
@@ -174,4 +217,5 @@ SCHEMAS: dict[str, Schema] = {
     "task.withdrawn_by_office": TaskWithdrawnByOffice(),
     "report.published": ReportPublished(),
     **{event_type: TaskChanged() for event_type in TASK_EVENT_TYPES},
+    **{event_type: CaseChanged() for event_type in CASE_EVENT_TYPES},
 }

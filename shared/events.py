@@ -15,10 +15,17 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from shared.event_schemas import CADENCES, SCHEMAS, TASK_EVENT_TYPES, TASK_STATUSES
+from shared.event_schemas import (
+    CADENCES,
+    CASE_EVENT_TYPES,
+    SCHEMAS,
+    TASK_EVENT_TYPES,
+    TASK_STATUSES,
+)
 
 __all__ = [
     "CADENCES",
+    "CASE_EVENT_TYPES",
     "CONTENT_TYPE",
     "SCHEMAS",
     "TASK_EVENT_TYPES",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from kombu.entity import Exchange, Queue, binding
 
-from shared.events import TASK_EVENT_TYPES
+from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES
 
 QUORUM = {"x-queue-type": "quorum"}
 
@@ -26,7 +26,13 @@ QUORUM = {"x-queue-type": "quorum"}
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "intake": (),
     "workflow": ("task.released", "task.amended", "task.transferred", "task.withdrawn_by_office"),
-    "notify": ("unit.updated", *TASK_EVENT_TYPES, "task.transferred", "report.published"),
+    "notify": (
+        "unit.updated",
+        *TASK_EVENT_TYPES,
+        "task.transferred",
+        "report.published",
+        *CASE_EVENT_TYPES,
+    ),
     "reporting": ("unit.updated", "document.released", *TASK_EVENT_TYPES),
 }
 

@@ -8,6 +8,7 @@ from flask import request
 from marshmallow import Schema
 
 from services.workflow import handlers, schemas, store
+from services.workflow.case_api import register_case_routes
 from services.workflow.domain import ACTION_LABELS
 from services.workflow.views import task_view
 from shared.auth import PROCESS_OWNER, Principal, authenticate_request, require_roles, unit_scope
@@ -143,4 +144,5 @@ def build_router(service: WorkflowService) -> ApiRouter:
         }
         return body, 201 if created else 200
 
+    register_case_routes(router, service)
     return router

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask
 
 from services.workflow import store
 from services.workflow.api import build_router
+from services.workflow.case_dates import case_date_functions
+from services.workflow.case_kinds import case_kinds
+from services.workflow.cases import CaseKind
 from services.workflow.config import BPMN_DIR, bpmn_dir
 from services.workflow.deadlines import deadline_functions
 from services.workflow.engine import Engine
 from services.workflow.models import ModelRegistry
 from shared.bus import Bus
 from shared.clock import Clock
-from shared.events import TASK_EVENT_TYPES
+from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES
 from shared.runtime import Runtime, build_runtime
 from shared.service_app import build_service_app
 
@@ -30,6 +33,7 @@ class WorkflowService:
     engine: Engine
     models: ModelRegistry
     bpmn_dir: Path = BPMN_DIR
+    kinds: dict[str, CaseKind] = field(default_factory=case_kinds)
 
     def migrate(self) -> None:
         """Apply migrations, then deploy the diagrams of `bpmn/` that changed."""
@@ -49,9 +53,10 @@ def create_service(
             "is_working_day": calendar.is_working_day,
             "working_days_between": calendar.working_days_between,
             **deadline_functions(calendar),
+            **case_date_functions(calendar),
         },
         clock=runtime.clock,
-        notices=TASK_EVENT_TYPES,
+        notices=(*TASK_EVENT_TYPES, *CASE_EVENT_TYPES),
     )
     return WorkflowService(runtime, engine, ModelRegistry(engine), bpmn_dir(env))
 

@@ -23,7 +23,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from services.workflow import handlers, store
+from services.workflow import case_store, cases, handlers, store
 from services.workflow.engine import DiagramError, ProcessError, StateError
 from shared.loops import BackgroundLoop
 
@@ -51,7 +51,8 @@ class TimerScheduler(BackgroundLoop):
         self._firing = threading.Lock()
 
     def fire_due(self, limit: int | None = None) -> int:
-        """Fire one batch of due instances in one transaction; returns how many were due."""
+        """Fire one batch of due task instances and one of due cases in one transaction; returns
+        the larger of the two counts, so that a full batch of either asks for another round."""
         platform = self.service.runtime.platform
         with self._firing, platform.unit_of_work() as uow:
             due = store.due_instances(uow.conn, uow.now, limit or self.batch_size)
@@ -61,7 +62,14 @@ class TimerScheduler(BackgroundLoop):
                 except (DiagramError, ProcessError, StateError):
                     log.exception("timer of task %s failed; retrying later", task["task_id"])
                     store.postpone_timer(uow.conn, task["task_id"], uow.now + RETRY_AFTER)
-        return len(due)
+            due_cases = case_store.due_cases(uow.conn, uow.now, limit or self.batch_size)
+            for case in due_cases:
+                try:
+                    cases.fire_timers(self.service, uow, case)
+                except (DiagramError, ProcessError, StateError):
+                    log.exception("timer of case %s failed; retrying later", case["case_id"])
+                    case_store.postpone_timer(uow.conn, case["case_id"], uow.now + RETRY_AFTER)
+        return max(len(due), len(due_cases))
 
     def catch_up(self) -> int:
         """Fire batches until none is left due; returns how many instances were due."""
