@@ -38,6 +38,7 @@ def build_router(service: Runtime) -> ApiRouter:
                 conn,
                 unit=caller.unit,
                 sub=caller.sub,
+                roles=caller.roles,
                 unread=args["unread"],
                 limit=args["limit"],
                 offset=args["offset"],
@@ -54,7 +55,12 @@ def build_router(service: Runtime) -> ApiRouter:
         caller = principal()
         with platform.unit_of_work() as uow:
             marked = store.mark_read(
-                uow.conn, unit=caller.unit, sub=caller.sub, item_id=item_id, at=uow.now
+                uow.conn,
+                unit=caller.unit,
+                sub=caller.sub,
+                item_id=item_id,
+                at=uow.now,
+                roles=caller.roles,
             )
         if not marked:
             raise NotFound(
@@ -72,7 +78,12 @@ def build_router(service: Runtime) -> ApiRouter:
         caller = principal()
         with platform.unit_of_work() as uow:
             marked = store.mark_read(
-                uow.conn, unit=caller.unit, sub=caller.sub, item_id=None, at=uow.now
+                uow.conn,
+                unit=caller.unit,
+                sub=caller.sub,
+                item_id=None,
+                at=uow.now,
+                roles=caller.roles,
             )
         return {"marked": marked}
 

@@ -159,21 +159,72 @@ def install(
 
     @router.route(
         f"{PREFIX}/preferences",
+        response=schemas.PreferencesOut,
+        summary="The caller's e-mail preferences, and the caller's unit's choice",
+    )
+    def get_preferences() -> Any:
+        caller = principal()
+        with platform.database.read() as conn:
+            return _preferences(conn, caller)
+
+    @router.route(
+        f"{PREFIX}/preferences",
         "PUT",
         request=schemas.PreferencesIn,
-        response=schemas.ContactOut,
-        summary="Choose email per event or one daily digest for the caller's unit",
+        response=schemas.PreferencesOut,
+        summary="Set the caller's e-mail address and delivery (immediate, digest or none); "
+        "a unit's people may also set their unit's choice (email_mode)",
     )
     def put_preferences() -> Any:
         caller = principal()
-        require_roles(caller, *UNIT_ROLES, OFFICE, OFFICE_LEAD)
-        if not caller.unit:
-            raise Forbidden("Tài khoản không thuộc đơn vị nào.")
         body = json_body(schemas.PreferencesIn())
+        unit = caller.unit or ""
+        if body["email_mode"] is not None:
+            require_roles(caller, *UNIT_ROLES, OFFICE, OFFICE_LEAD)
+            if not unit:
+                raise Forbidden("Tài khoản không thuộc đơn vị nào.")
         with platform.unit_of_work() as uow:
-            outbound.set_email_mode(uow.conn, caller.unit, body["email"], uow.now)
-            contact = outbound.contacts(uow.conn, {caller.unit})[caller.unit]
-        return {k: contact[k] for k in ("unit", "email", "email_mode")}
+            if body["email_mode"] is not None:
+                outbound.set_email_mode(uow.conn, unit, body["email_mode"], uow.now)
+                uow.audit(
+                    caller.to_actor(),
+                    "set_email_mode",
+                    "unit_contact",
+                    unit,
+                    {"email_mode": body["email_mode"]},
+                )
+            if body["delivery"] is not None:
+                row = {
+                    "sub": caller.sub,
+                    "unit": caller.unit,
+                    "name": caller.name or caller.sub,
+                    "email": body["email"],
+                    "delivery": body["delivery"],
+                    "updated_at": uow.now,
+                }
+                outbound.set_person(uow.conn, row)
+                uow.audit(
+                    caller.to_actor(),
+                    "set_preferences",
+                    "person_preferences",
+                    caller.sub,
+                    {"email": body["email"], "delivery": body["delivery"]},
+                )
+            return _preferences(uow.conn, caller)
+
+
+def _preferences(conn: Any, caller: Principal) -> dict[str, Any]:
+    person = outbound.people(conn, {caller.sub}).get(caller.sub)
+    unit = outbound.contacts(conn, {caller.unit}).get(caller.unit) if caller.unit else None
+    return {
+        "sub": caller.sub,
+        "name": person["name"] if person else caller.name or caller.sub,
+        "unit": caller.unit,
+        "email": person["email"] if person else None,
+        "delivery": person["delivery"] if person else outbound.IMMEDIATE,
+        "email_mode": (unit["email_mode"] if unit else outbound.IMMEDIATE) if caller.unit else None,
+        "updated_at": person["updated_at"] if person else None,
+    }
 
 
 def _delivery_scope(caller: Principal) -> str | None:

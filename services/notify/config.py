@@ -6,6 +6,7 @@
 | SMTP_PORT | 587 | its port |
 | SMTP_USER, SMTP_PASSWORD | (empty: no auth) | credentials; never logged |
 | SMTP_STARTTLS | on in production | upgrade the connection before authenticating |
+| SMTP_CA_FILE | (empty: the system's CAs) | PEM file of the CAs trusted for STARTTLS |
 | SMTP_FROM | Hệ thống theo dõi nhiệm vụ <no-reply@nhiemvu.local> | sender |
 | DIGEST_TIME | 16:30 | local time (Asia/Ho_Chi_Minh) of the daily digest, working days |
 | WEBHOOK_TIMEOUT_SECONDS | 5 | connect and read timeout of one webhook attempt |
@@ -46,6 +47,7 @@ class ChannelSettings:
     poll_seconds: float
     lease_seconds: float = 80.0
     webhook_loopback: bool = False
+    smtp_ca_file: str = ""
 
     @property
     def email_enabled(self) -> bool:
@@ -71,6 +73,7 @@ class ChannelSettings:
                 env, "SMTP_FROM", "Hệ thống theo dõi nhiệm vụ <no-reply@nhiemvu.local>"
             ),
             digest_time=digest_time,
+            smtp_ca_file=env_str(env, "SMTP_CA_FILE", ""),
             webhook_timeout=timeout,
             max_age_hours=env_float(env, "DELIVERY_MAX_AGE_HOURS", 24.0),
             poll_seconds=env_float(env, "DELIVERY_POLL_SECONDS", 1.0),

@@ -1,7 +1,9 @@
-"""The daily digest: at DIGEST_TIME on working days, one email per unit with what it held back.
+"""The daily digest: at DIGEST_TIME on working days, one email per unit or person with what it
+held back.
 
-Emails of units that chose the digest are written as held deliveries when their events arrive;
-the first delivery round after the digest time gathers them into one email per address.
+Emails of units and people that chose the digest are written as held deliveries when their
+events arrive; the first delivery round after the digest time gathers them into one email per
+owner (a unit code, or "user:<sub>" for a person) and address.
 The digest_runs row for the day makes that happen once, whichever worker gets there first.
 """
 
@@ -49,14 +51,17 @@ class DigestScheduler:
         groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for row in outbound.held_for_digest(conn):
             groups[(row["owner"], row["target"])].append(row)
-        names = store.unit_names(conn, {unit for unit, _ in groups})
+        names = store.unit_names(conn, {owner for owner, _ in groups})
+        subs = {o.removeprefix(outbound.PERSON_OWNER) for o, _ in groups if _is_person(o)}
+        people = outbound.people(conn, subs)
+        names |= {outbound.person_owner(sub): person["name"] for sub, person in people.items()}
         rows = []
         for (unit, address), held in groups.items():
             items = [json.loads(row["payload"]) for row in held]
             rendered = mailer.render(
                 "digest",
                 {
-                    "unit_name": names.get(unit, unit),
+                    "unit_name": names.get(unit, unit.removeprefix(outbound.PERSON_OWNER)),
                     "title": f"Tổng hợp thông báo ngày {day.strftime('%d/%m/%Y')}",
                     "day": day.strftime("%d/%m/%Y"),
                     "items": [{"title": i["title"], "body": i["body"]} for i in items],
@@ -78,3 +83,8 @@ class DigestScheduler:
             outbound.mark_digested(conn, [row["id"] for row in held])
         outbound.add_deliveries(conn, rows)
         return len(rows)
+
+
+def _is_person(owner: str) -> bool:
+    """A person's digest (owner "user:<sub>") rather than a unit's (owner: the unit code)."""
+    return owner.startswith(outbound.PERSON_OWNER)

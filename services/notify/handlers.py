@@ -14,7 +14,7 @@ from typing import Any
 
 from services.notify import domain, feed, mailer, outbound, store
 from services.notify.config import ChannelSettings
-from shared.events import TASK_EVENT_TYPES, Event, encode
+from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES, Event, encode
 from shared.platform import UnitOfWork
 
 CHANNEL_INBOX = "inbox"
@@ -37,7 +37,14 @@ def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
 def task_event_handler(channels: ChannelSettings | None) -> Handler:
     def on_task_event(uow: UnitOfWork, event: Event) -> None:
         names = store.unit_names(uow.conn, domain.units_named(event.data))
+        for row in event.data.get("units") or ():  # a report names its units: a fallback
+            if isinstance(row, dict) and row.get("unit") and row.get("name"):
+                names.setdefault(row["unit"], row["name"])
         messages = domain.messages_for(event.type, event.data, lambda c: names.get(c, c))
+        if any(m.recipient == domain.EVERY_UNIT for m in messages):
+            active = store.active_units(uow.conn)  # Đ18.1: a periodic report's reminder
+            names |= active
+            messages = domain.for_every_unit(messages, active)
         store.add_items(uow.conn, [_row(event, message, uow.now) for message in messages])
         if channels is None:
             return
@@ -52,12 +59,9 @@ def task_event_handler(channels: ChannelSettings | None) -> Handler:
 
 
 def report_event_handler(channels: ChannelSettings | None) -> Handler:
-    def on_report_published(uow: UnitOfWork, event: Event) -> None:
-        # Published figures are for everyone: they go out on the public feed.
-        if channels is not None:
-            feed.record(uow.conn, event, uow.now)
-
-    return on_report_published
+    # Published figures are for everyone: they go out on the public feed, and the rules table
+    # tells the Office and every unit the report counts (inbox and e-mail), as for a task event.
+    return task_event_handler(channels)
 
 
 def _webhooks(uow: UnitOfWork, event: Event, max_age: timedelta) -> list[dict[str, Any]]:
@@ -87,40 +91,81 @@ def _emails(
     names: dict[str, str],
     max_age: timedelta,
 ) -> list[dict[str, Any]]:
+    """E-mail deliveries of an event's messages, one per address at most.
+
+    A message to a unit goes to the unit's address (set by the Office), now or in the unit's
+    digest as the unit chose; a message to a person goes to the address the person gave, as the
+    person chose (immediate, digest or none). People of a unit who chose the digest also get
+    their unit's messages in their own daily digest.
+    """
     units = {m.recipient.id for m in messages if m.recipient.kind == "unit"}
+    subs = {m.recipient.id for m in messages if m.recipient.kind == "user"}
     contacts = outbound.contacts(uow.conn, units)
-    rows = []
-    for message in messages:
-        contact = contacts.get(message.recipient.id)
-        if message.recipient.kind != "unit" or not contact or not contact["email"]:
-            continue
-        unit = message.recipient.id
+    people = outbound.people(uow.conn, subs)
+    followers = outbound.digest_followers(uow.conn, units)
+    rows: dict[str, dict[str, Any]] = {}
+
+    def add(message: domain.Message, owner: str, addressee: str, address: str, held: bool) -> None:
+        if address in rows:  # the key (event, address, channel) allows one e-mail per address
+            return
         context = {
-            "unit_name": names.get(unit, unit),
+            "unit_name": addressee,
             "title": message.title,
             "body": message.body,
             "task_id": event.data.get("task_id"),
             "event_type": event.type,
         }
         rendered = mailer.render(event.type, context)
-        digest = contact["email_mode"] == "digest"
-        rows.append(
-            outbound.new_delivery(
-                event_id=event.id,
-                recipient=contact["email"],
-                channel=outbound.EMAIL,
-                owner=unit,
-                target=contact["email"],
-                event_type=event.type,
-                payload=mailer.payload(
-                    contact["email"], rendered | {"title": message.title, "body": message.body}
-                ),
-                now=uow.now,
-                max_age=max_age,
-                status=outbound.HELD if digest else outbound.PENDING,
-            )
+        rows[address] = outbound.new_delivery(
+            event_id=event.id,
+            recipient=address,
+            channel=outbound.EMAIL,
+            owner=owner,
+            target=address,
+            event_type=event.type,
+            payload=mailer.payload(
+                address, rendered | {"title": message.title, "body": message.body}
+            ),
+            now=uow.now,
+            max_age=max_age,
+            status=outbound.HELD if held else outbound.PENDING,
         )
-    return rows
+
+    for message in messages:
+        recipient = message.recipient
+        if recipient.kind == "unit":
+            contact = contacts.get(recipient.id)
+            if contact and contact["email"]:
+                digest = contact["email_mode"] == outbound.DIGEST
+                add(
+                    message,
+                    recipient.id,
+                    names.get(recipient.id, recipient.id),
+                    contact["email"],
+                    digest,
+                )
+        elif recipient.kind == "user":
+            person = people.get(recipient.id)
+            if person and person["email"] and person["delivery"] != outbound.NO_EMAIL:
+                digest = person["delivery"] == outbound.DIGEST
+                add(
+                    message,
+                    outbound.person_owner(recipient.id),
+                    person["name"],
+                    person["email"],
+                    digest,
+                )
+    for message in messages:  # copies for the units' people who follow them by digest
+        if message.recipient.kind == "unit":
+            for person in followers.get(message.recipient.id, ()):
+                add(
+                    message,
+                    outbound.person_owner(person["sub"]),
+                    person["name"],
+                    person["email"],
+                    True,
+                )
+    return list(rows.values())
 
 
 def _row(event: Event, message: domain.Message, now: Any) -> dict[str, Any]:
@@ -143,6 +188,7 @@ def event_handlers(channels: ChannelSettings | None) -> dict[str, Handler]:
     return {
         "unit.updated": on_unit_updated,
         **{event_type: on_task_event for event_type in TASK_EVENT_TYPES},
+        **{event_type: on_task_event for event_type in CASE_EVENT_TYPES},
         "task.transferred": on_task_event,
         "report.published": report_event_handler(channels),
     }

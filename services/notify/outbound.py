@@ -32,6 +32,12 @@ from shared.db import UtcDateTime
 WEBHOOK = "webhook"
 EMAIL = "email"
 PENDING, DELIVERED, FAILED, HELD, DIGESTED = "pending", "delivered", "failed", "held", "digested"
+# How a unit or a person takes its e-mail: each message at once, one daily digest, or (a person
+# only) none at all.
+IMMEDIATE, DIGEST, NO_EMAIL = "immediate", "digest", "none"
+UNIT_MODES = (IMMEDIATE, DIGEST)
+PERSON_DELIVERIES = (IMMEDIATE, DIGEST, NO_EMAIL)
+PERSON_OWNER = "user:"  # deliveries.owner of a person's e-mail: "user:<sub>"
 
 subscriptions = Table(
     "webhook_subscriptions",
@@ -82,6 +88,20 @@ unit_contacts = Table(
     Column("email_mode", String(20), nullable=False),  # immediate | digest
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+# A person's own e-mail choice, keyed by the token's `sub`; `unit` and `name` are the token's
+# claims at the last change (the unit's people who chose the digest get their unit's messages).
+person_preferences = Table(
+    "person_preferences",
+    metadata,
+    Column("sub", String(200), primary_key=True),
+    Column("unit", String(40)),
+    Column("name", String(300), nullable=False),
+    Column("email", String(320)),
+    Column("delivery", String(20), nullable=False),  # immediate | digest | none
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_person_preferences_unit", person_preferences.c.unit, person_preferences.c.delivery)
 
 digest_runs = Table(
     "digest_runs",
@@ -148,6 +168,49 @@ def contacts(conn: Connection, units: set[str]) -> dict[str, dict[str, Any]]:
         return {}
     rows = conn.execute(select(unit_contacts).where(unit_contacts.c.unit.in_(units))).mappings()
     return {row["unit"]: dict(row) for row in rows}
+
+
+# -- people -------------------------------------------------------------------------------------
+def person_owner(sub: str) -> str:
+    return f"{PERSON_OWNER}{sub}"
+
+
+def set_person(conn: Connection, row: dict[str, Any]) -> None:
+    statement = _insert(conn)(person_preferences).values(**row)
+    changed = {k: v for k, v in row.items() if k != "sub"}
+    conn.execute(
+        statement.on_conflict_do_update(index_elements=[person_preferences.c.sub], set_=changed)
+    )
+
+
+def people(conn: Connection, subs: set[str]) -> dict[str, dict[str, Any]]:
+    if not subs:
+        return {}
+    query = select(person_preferences).where(person_preferences.c.sub.in_(subs))
+    return {row["sub"]: _person(row) for row in conn.execute(query).mappings()}
+
+
+def digest_followers(conn: Connection, units: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per unit, its people who chose the daily digest and gave an address."""
+    if not units:
+        return {}
+    query = (
+        select(person_preferences)
+        .where(
+            person_preferences.c.unit.in_(units),
+            person_preferences.c.delivery == DIGEST,
+            person_preferences.c.email.is_not(None),
+        )
+        .order_by(person_preferences.c.sub)
+    )
+    found: dict[str, list[dict[str, Any]]] = {}
+    for row in conn.execute(query).mappings():
+        found.setdefault(row["unit"], []).append(_person(row))
+    return found
+
+
+def _person(row: Any) -> dict[str, Any]:
+    return {**dict(row), "name": row["name"] or row["sub"]}
 
 
 # -- deliveries ---------------------------------------------------------------------------------

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from services.notify.domain import PUBLIC_EVENT_TYPES
+from services.notify.outbound import DIGEST, IMMEDIATE, PERSON_DELIVERIES, UNIT_MODES
 
 
 class InboxQuery(Schema):
@@ -97,5 +100,54 @@ class ContactOut(Schema):
     email_mode = fields.String()
 
 
+_CHOICE = "Phải là một trong: {choices}."
+
+
 class PreferencesIn(Schema):
-    email = fields.String(required=True, validate=validate.OneOf(["immediate", "digest"]))
+    """The caller's own e-mail (`email`, `delivery`) and, for a unit's people, the unit's choice
+    (`email_mode`). The earlier body `{"email": "digest"}` still sets the unit's choice."""
+
+    email = fields.Email(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=320),
+        error_messages={"invalid": "Địa chỉ e-mail không hợp lệ."},
+        metadata={"description": "The caller's address; null: none"},
+    )
+    delivery = fields.String(
+        load_default=None,
+        validate=validate.OneOf(PERSON_DELIVERIES, error=_CHOICE),
+        metadata={"description": "E-mail each message at once, in one daily digest, or none"},
+    )
+    email_mode = fields.String(
+        load_default=None,
+        validate=validate.OneOf(UNIT_MODES, error=_CHOICE),
+        metadata={"description": "The caller's unit: e-mail at once or one daily digest"},
+    )
+
+    @pre_load
+    def _earlier_form(self, data: Any, **_: Any) -> Any:
+        if isinstance(data, dict) and set(data) == {"email"} and data["email"] in UNIT_MODES:
+            return {"email_mode": data["email"]}
+        return data
+
+    @validates_schema
+    def _complete(self, data: dict[str, Any], **_: Any) -> None:
+        if data["delivery"] is None and data["email_mode"] is None:
+            raise ValidationError("Cần chọn cách nhận thư ('delivery').", "delivery")
+        if data["delivery"] is None and data["email"] is not None:
+            raise ValidationError("Cần chọn cách nhận thư ('delivery').", "delivery")
+        if data["delivery"] in (IMMEDIATE, DIGEST) and not data["email"]:
+            raise ValidationError("Cần địa chỉ e-mail để nhận thư.", "email")
+
+
+class PreferencesOut(Schema):
+    sub = fields.String()
+    name = fields.String()
+    unit = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    delivery = fields.String()
+    email_mode = fields.String(
+        allow_none=True, metadata={"description": "The caller's unit's choice"}
+    )
+    updated_at = fields.AwareDateTime(allow_none=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -94,24 +95,45 @@ def unit_names(conn: Connection, codes: set[str]) -> dict[str, str]:
     return {row.code: row.name for row in rows}
 
 
-def _mine(unit: str | None, sub: str) -> Any:
+def active_units(conn: Connection) -> dict[str, str]:
+    """Every active unit's name by its code (for messages to every unit, Đ18.1)."""
+    rows = conn.execute(select(units.c.code, units.c.name).where(units.c.active.is_(True)))
+    return {row.code: row.name for row in rows}
+
+
+def _mine(unit: str | None, sub: str, roles: Iterable[str] = ()) -> Any:
+    """The caller's items: addressed to the person, to their unit, or to a role they hold (the
+    People's Committee's leaders have no unit; `domain.LEADERS`)."""
     clauses = [and_(inbox_items.c.recipient_kind == "user", inbox_items.c.recipient == sub)]
     if unit:
         clauses.append(
             and_(inbox_items.c.recipient_kind == "unit", inbox_items.c.recipient == unit)
         )
+    held = sorted(set(roles))
+    if held:
+        clauses.append(
+            and_(inbox_items.c.recipient_kind == "role", inbox_items.c.recipient.in_(held))
+        )
     return or_(*clauses)
 
 
 def inbox(
-    conn: Connection, *, unit: str | None, sub: str, unread: bool | None, limit: int, offset: int
+    conn: Connection,
+    *,
+    unit: str | None,
+    sub: str,
+    unread: bool | None,
+    limit: int,
+    offset: int,
+    roles: Iterable[str] = (),
 ) -> tuple[list[dict[str, Any]], int, int]:
-    query = select(inbox_items).where(_mine(unit, sub))
+    mine = _mine(unit, sub, roles)
+    query = select(inbox_items).where(mine)
     if unread:
         query = query.where(inbox_items.c.read_at.is_(None))
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     unread_count = conn.execute(
-        select(func.count()).where(_mine(unit, sub), inbox_items.c.read_at.is_(None))
+        select(func.count()).where(mine, inbox_items.c.read_at.is_(None))
     ).scalar_one()
     rows = conn.execute(
         query.order_by(inbox_items.c.created_at.desc(), inbox_items.c.id)
@@ -121,8 +143,16 @@ def inbox(
     return [dict(row) for row in rows], total, unread_count
 
 
-def mark_read(conn: Connection, *, unit: str | None, sub: str, item_id: str | None, at: Any) -> int:
-    statement = update(inbox_items).where(_mine(unit, sub), inbox_items.c.read_at.is_(None))
+def mark_read(
+    conn: Connection,
+    *,
+    unit: str | None,
+    sub: str,
+    item_id: str | None,
+    at: Any,
+    roles: Iterable[str] = (),
+) -> int:
+    statement = update(inbox_items).where(_mine(unit, sub, roles), inbox_items.c.read_at.is_(None))
     if item_id is not None:
         statement = statement.where(inbox_items.c.id == item_id)
     return conn.execute(statement.values(read_at=at)).rowcount

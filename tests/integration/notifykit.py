@@ -4,12 +4,15 @@ receiver that can be down, and a real SMTP server (aiosmtpd) that keeps what it 
 from __future__ import annotations
 
 import http.server
+import ipaddress
 import socket
+import ssl
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -106,22 +109,147 @@ class Receiver:
             self._server = None
 
 
-@contextmanager
-def smtp_server() -> Iterator[tuple[int, list[bytes]]]:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1; yields its port and the raw messages."""
-    from aiosmtpd.controller import Controller
+@dataclass(frozen=True)
+class ServerCertificate:
+    """A private CA and a server certificate it signed for 127.0.0.1 and localhost (PEM files)."""
 
-    received: list[bytes] = []
+    ca: Path
+    cert: Path
+    key: Path
+
+
+def make_certificate(directory: Path) -> ServerCertificate:
+    """Generate a CA and a server certificate with `cryptography`, as a private CA would."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.now(UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Nhiem vu test CA")])
+    ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(ca_ski, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski),
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    found = ServerCertificate(directory / "ca.pem", directory / "smtp.pem", directory / "smtp.key")
+    found.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    found.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    found.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return found
+
+
+@dataclass
+class SmtpLog:
+    """What an SMTP server saw: the raw messages and every AUTH attempt (login, mechanism, ok)."""
+
+    received: list[bytes] = field(default_factory=list)
+    logins: list[tuple[str, str, bool]] = field(default_factory=list)
+
+
+@contextmanager
+def smtp_server(
+    *,
+    certificate: ServerCertificate | None = None,
+    users: dict[str, str] | None = None,
+    mechanisms: tuple[str, ...] = ("LOGIN", "PLAIN"),
+    log: SmtpLog | None = None,
+) -> Iterator[tuple[int, list[bytes]]]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1; yields its port and the raw messages.
+
+    With `certificate` it offers STARTTLS and refuses mail before it; with `users` it requires
+    AUTH (only over TLS, only the given `mechanisms`) and checks the passwords.
+    """
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    seen = log if log is not None else SmtpLog()
 
     class Keep:
         async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
-            received.append(envelope.original_content or envelope.content)
+            seen.received.append(envelope.original_content or envelope.content)
             return "250 OK"
 
+    def authenticator(
+        _server: Any, _session: Any, _envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        if not isinstance(data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        login, password = data.login.decode(), data.password.decode()
+        ok = users is not None and users.get(login) == password
+        seen.logins.append((login, mechanism, ok))
+        return AuthResult(success=ok, handled=False)
+
+    options: dict[str, Any] = {}
+    if certificate is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certificate.cert, certificate.key)
+        options.update(tls_context=context, require_starttls=True)
+    if users is not None:
+        excluded = [m for m in ("LOGIN", "PLAIN") if m not in mechanisms]
+        options.update(
+            authenticator=authenticator,
+            auth_required=True,
+            auth_require_tls=True,
+            auth_exclude_mechanism=excluded,
+        )
     port = free_port()
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
-        yield port, received
+        yield port, seen.received
     finally:
         controller.stop()

@@ -67,3 +67,35 @@ def test_items_are_marked_read_one_or_all(notify: Any) -> None:
     assert notify.client.post(f"/api/notify/inbox/{first}/read", headers=other).status_code == 404
     assert notify.client.post("/api/notify/inbox/read-all", headers=who).get_json() == {"marked": 1}
     assert inbox(notify, who)["unread"] == 0
+
+
+def _escalation() -> bytes:
+    data = {
+        "case_id": "c1",
+        "kind": "feedback",
+        "title": "SO_TC: không đúng thời hạn — 12/UBND: Rà soát",
+        "status": "awaiting_direction",
+        "task_id": "t1",
+        "parties": {"reporter": ["XA_A"], "responsible": ["SO_TC"]},
+        "units": ["SO_TC", "XA_A"],
+        "action": "escalate",
+        "note": "Đề xuất giao Sở Xây dựng chủ trì",
+        "occurred_at": NOW.isoformat(),
+    }
+    return encode(make_event("feedback.escalated", data, source="/test", time=NOW)).encode()
+
+
+def test_d16_6_a_request_for_direction_reaches_every_leader_by_role(notify: Any) -> None:
+    assert notify.consumer.process(_escalation(), {}) == "applied"
+    chairman = auth("leader", None, sub="chu_tich")
+    vice = auth("leader", None, sub="pho_chu_tich")
+    for leader in (chairman, vice):
+        items = inbox(notify, leader)["items"]
+        assert [i["event_type"] for i in items] == ["feedback.escalated"]
+        assert "Đề xuất giao Sở Xây dựng chủ trì" in items[0]["body"]
+    assert inbox(notify, auth("unit_officer", "XA_A"))["total"] == 1  # the reporting unit
+    assert inbox(notify, auth("unit_officer", "SO_TC"))["total"] == 0
+    assert inbox(notify, auth("office", "VP_UBND"))["total"] == 0
+    read = notify.client.post("/api/notify/inbox/read-all", headers=chairman)
+    assert read.status_code == 200 and read.get_json()["marked"] == 1
+    assert inbox(notify, vice)["unread"] == 0  # one inbox for the role, as a unit's is shared
