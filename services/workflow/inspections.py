@@ -1,0 +1,322 @@
+"""Inspection (Đ10–Đ15): the Office drafts a plan, regular or ad hoc (Đ12), naming the units to
+inspect, what is inspected (Đ11) and the period; the Working Group's leader approves it or sends
+it back (Đ13.2); the inspected units are told; while it runs the leader may invite other units
+(Đ14.2) and the Working Group may ask units for documents (Đ14.3, services/workflow/
+inspection_requests.py); once it ends, the report with a conclusion for every inspected unit
+(Đ15.3) is due within 10 working days (Đ15.1, Đ15.2), and a late one is flagged and urged; the
+leader then presents it at the People's Committee's monthly meeting (Đ10.1đ).
+
+The diagram is bpmn/inspection.bpmn; this module says who may open an inspection, what a plan and
+a report hold, and what the schemas cannot check alone (`_check`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from sqlalchemy import Connection
+
+from services.workflow.cases import CaseKind, Opening
+from shared.auth import INSPECTOR, Principal
+from shared.calendar import local_date
+from shared.errors import ValidationFailed
+
+FORMS = {  # Đ12
+    "regular": "Kiểm tra thường xuyên, định kỳ theo kế hoạch",
+    "ad_hoc": "Kiểm tra đột xuất",
+}
+
+SCOPES = {  # Đ11
+    "implementation": "Việc tổ chức, triển khai và tình hình, kết quả thực hiện nhiệm vụ",
+    "system_updates": "Việc cập nhật tình hình, kết quả thực hiện nhiệm vụ trên Hệ thống",
+    "reporting": "Việc thực hiện chế độ thông tin, báo cáo",
+}
+
+RESULTS = {  # Đ15.3b
+    "done": "Đã thực hiện đúng nhiệm vụ được giao",
+    "not_done": "Chưa thực hiện nhiệm vụ được giao",
+    "done_wrongly": "Thực hiện không đúng, không đầy đủ nhiệm vụ được giao",
+}
+
+STATUSES = {
+    "pending_approval": "Kế hoạch kiểm tra chờ Tổ trưởng Tổ công tác phê duyệt",
+    "revising": "Kế hoạch kiểm tra được trả lại để chỉnh sửa",
+    "in_progress": "Đang kiểm tra",
+    "reporting": "Đã kết thúc kiểm tra, đang lập báo cáo kết quả",
+    "reported": "Đã báo cáo kết quả kiểm tra",
+    "presented": "Đã báo cáo kết quả tại phiên họp UBND tỉnh",
+    "cancelled": "Đã hủy kế hoạch kiểm tra",
+}
+
+ACTIONS = {
+    "approve": "Phê duyệt kế hoạch kiểm tra",
+    "return_plan": "Trả lại kế hoạch để chỉnh sửa",
+    "revise": "Chỉnh sửa và trình lại kế hoạch",
+    "cancel": "Hủy kế hoạch kiểm tra",
+    "invite_unit": "Mời đơn vị tham gia cùng Tổ công tác",
+    "finish": "Kết thúc kiểm tra",
+    "submit_report": "Báo cáo kết quả kiểm tra",
+    "present_report": "Báo cáo kết quả tại phiên họp UBND tỉnh",
+}
+
+EVENTS = {
+    "open": "inspection.plan_submitted",
+    "approve": "inspection.plan_approved",
+    "return_plan": "inspection.plan_returned",
+    "revise": "inspection.plan_submitted",
+    "cancel": "inspection.cancelled",
+    "invite_unit": "inspection.unit_invited",
+    "finish": "inspection.finished",
+    "submit_report": "inspection.reported",
+    "present_report": "inspection.presented",
+}
+
+NOTICE_LABELS = {
+    "report_due": "Nhắc Văn phòng: sắp hết hạn báo cáo kết quả kiểm tra",
+    "report_overdue": "Báo Văn phòng: quá hạn báo cáo kết quả kiểm tra",
+    "report_urged": "Đôn đốc báo cáo kết quả kiểm tra",
+}
+
+_UNIT_CODE = validate.Regexp(
+    r"^[A-Z0-9_]{1,40}$", error="Mã đơn vị gồm chữ in hoa không dấu, chữ số và dấu _."
+)
+
+
+def _text(required: bool = True, max_length: int = 10000) -> fields.String:
+    if required:
+        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
+    return fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=max_length)
+    )
+
+
+def _units(required: bool = True) -> fields.List[Any]:
+    one = fields.String(validate=_UNIT_CODE)
+    size = validate.Length(min=1, max=200)
+    if required:
+        return fields.List(one, required=True, validate=size)
+    return fields.List(one, load_default=None, allow_none=True, validate=size)
+
+
+class _UnitsOnce(Schema):
+    @post_load
+    def _once(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
+        if data.get("units"):
+            data["units"] = list(dict.fromkeys(data["units"]))
+        return data
+
+
+def _scope(required: bool = True) -> fields.List[Any]:
+    one = fields.String(validate=validate.OneOf(sorted(SCOPES)))
+    if required:
+        return fields.List(one, required=True, validate=validate.Length(min=1))
+    return fields.List(one, load_default=None, allow_none=True, validate=validate.Length(min=1))
+
+
+class PlanIn(_UnitsOnce):
+    """Đ12, Đ11: the form of inspection, the units inspected, what and which period."""
+
+    form = fields.String(
+        required=True, validate=validate.OneOf(sorted(FORMS)), metadata={"enum_labels": FORMS}
+    )
+    title = _text(max_length=500)
+    units = _units()
+    scope = _scope()
+    period_from = fields.Date(required=True)
+    period_to = fields.Date(required=True)
+    # Đ12.2: an ad-hoc inspection follows a direction, or a unit found not doing its task.
+    basis = _text(required=False)
+    task_ids = fields.List(
+        fields.String(validate=validate.Length(min=1, max=32)),
+        load_default=list,
+        validate=validate.Length(max=500),
+    )
+    note = _text(required=False)
+
+    @validates_schema
+    def _plan(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data["period_to"] < data["period_from"]:
+            raise ValidationError("Thời gian kết thúc phải sau thời gian bắt đầu.", "period_to")
+        if data["form"] == "ad_hoc" and not data.get("basis"):
+            raise ValidationError(
+                "Kiểm tra đột xuất phải nêu căn cứ: yêu cầu chỉ đạo, điều hành hoặc việc "
+                "phát hiện đơn vị không thực hiện, thực hiện không đúng nhiệm vụ (Điều 12).",
+                "basis",
+            )
+
+
+class PlanApproveIn(Schema):
+    """Đ13.2: the Working Group's leader approves the plan."""
+
+    note = _text(required=False)
+
+
+class PlanReasonIn(Schema):
+    """Sending a plan back, or cancelling it: why."""
+
+    reason = _text()
+
+
+class PlanReviseIn(_UnitsOnce):
+    """The revised plan: what is left out stays as it was."""
+
+    units = _units(required=False)
+    scope = _scope(required=False)
+    period_from = fields.Date(load_default=None, allow_none=True)
+    period_to = fields.Date(load_default=None, allow_none=True)
+    note = _text()
+
+
+class InspectionInviteIn(Schema):
+    """Đ14.2: a unit concerned by what is inspected, invited to work with the Working Group."""
+
+    unit = fields.String(required=True, validate=_UNIT_CODE)
+    reason = _text()
+
+
+class InspectionFinishIn(Schema):
+    """The inspection's end, from which the report's 10 working days count (Đ15.1, Đ15.2)."""
+
+    ended_on = fields.Date(load_default=None, allow_none=True)
+    note = _text(required=False)
+
+
+class InspectionConclusionIn(Schema):
+    """Đ15.3: one inspected unit's assessment, conclusion and recommendations."""
+
+    unit = fields.String(required=True, validate=_UNIT_CODE)
+    assessment = _text()  # Đ15.3a
+    result = fields.String(
+        required=True, validate=validate.OneOf(sorted(RESULTS)), metadata={"enum_labels": RESULTS}
+    )
+    conclusion = _text()  # Đ15.3b
+    nature = _text(required=False)
+    level = _text(required=False)
+    cause = _text(required=False)
+    responsibility = _text(required=False)
+    recommendations = _text(required=False)  # Đ15.3c
+
+    @validates_schema
+    def _shortcomings(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if data["result"] == "done":
+            return
+        missing = [
+            key for key in ("nature", "level", "cause", "responsibility") if not data.get(key)
+        ]
+        if missing:
+            raise ValidationError(
+                {
+                    key: ["Phải xác định rõ tính chất, mức độ, nguyên nhân, trách nhiệm (Điều 15)."]
+                    for key in missing
+                }
+            )
+
+
+class InspectionReportIn(Schema):
+    """Đ15.3: the report of the inspection's results, with a conclusion for each inspected unit."""
+
+    summary = _text()
+    conclusions = fields.List(
+        fields.Nested(InspectionConclusionIn),
+        required=True,
+        validate=validate.Length(min=1, max=200),
+    )
+    recommendations = _text(required=False)
+
+
+class InspectionPresentIn(Schema):
+    """Đ10.1đ: the People's Committee's monthly meeting at which the leader presented it."""
+
+    meeting_on = fields.Date(required=True)
+    note = _text(required=False)
+
+
+def _may_open(principal: Principal) -> bool:
+    return principal.is_office or principal.has_role(INSPECTOR)
+
+
+def _opening(
+    _conn: Connection, _principal: Principal, body: dict[str, Any], now: datetime
+) -> list[Opening]:
+    units = body["units"]
+    return [
+        Opening(
+            title=body["title"],
+            parties={"inspected": units, "invited": []},
+            data={
+                "opened_on": local_date(now).isoformat(),
+                "form": body["form"],
+                "units": units,
+                "scope": body["scope"],
+                "period_from": body["period_from"].isoformat(),
+                "period_to": body["period_to"].isoformat(),
+                "basis": body.get("basis"),
+                "task_ids": body["task_ids"],
+                "note": body.get("note"),
+                "ended_on": None,
+            },
+            note=f"{FORMS[body['form']]}: {', '.join(units)}",
+        )
+    ]
+
+
+def _fail(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, {field: [message]})
+
+
+def _check(case: Mapping[str, Any], action: str, body: dict[str, Any], today: date) -> None:
+    data, parties = case["data"], case["parties"]
+    if action == "revise":
+        start = body.get("period_from") or date.fromisoformat(data["period_from"])
+        end = body.get("period_to") or date.fromisoformat(data["period_to"])
+        if end < start:
+            raise _fail("period_to", "Thời gian kết thúc phải sau thời gian bắt đầu.")
+    elif action == "invite_unit":
+        if body["unit"] in {*parties.get("inspected", ()), *parties.get("invited", ())}:
+            raise _fail("unit", "Đơn vị đã là đối tượng kiểm tra hoặc đã được mời.")
+    elif action == "finish":
+        ended = body.get("ended_on") or today
+        if ended > today or ended < date.fromisoformat(data["period_from"]):
+            raise _fail(
+                "ended_on",
+                "Ngày kết thúc kiểm tra không được trước ngày bắt đầu kế hoạch hoặc sau hôm nay.",
+            )
+    elif action == "submit_report":
+        named = [c["unit"] for c in body["conclusions"]]
+        inspected = list(parties.get("inspected", ()))
+        if len(named) != len(set(named)) or set(named) != set(inspected):
+            raise _fail(
+                "conclusions",
+                "Báo cáo phải có đúng một kết luận cho mỗi đơn vị được kiểm tra "
+                f"({', '.join(inspected)}) (Điều 15).",
+            )
+
+
+KIND = CaseKind(
+    kind="inspection",
+    process_id="inspection",
+    path="inspections",
+    label="Kiểm tra",
+    statuses=STATUSES,
+    actions=ACTIONS,
+    action_schemas={
+        "approve": PlanApproveIn,
+        "return_plan": PlanReasonIn,
+        "revise": PlanReviseIn,
+        "cancel": PlanReasonIn,
+        "invite_unit": InspectionInviteIn,
+        "finish": InspectionFinishIn,
+        "submit_report": InspectionReportIn,
+        "present_report": InspectionPresentIn,
+    },
+    events=EVENTS,
+    open_schema=PlanIn,
+    may_open=_may_open,
+    opening=_opening,
+    notice_labels=NOTICE_LABELS,
+    note_fields=("reason", "summary", "note"),
+    check=_check,
+)
