@@ -1,0 +1,82 @@
+"""Exchanges about a running task (issue "Exchange"): what the kinds of case linked to a task share.
+
+A correction request (Đ7.1, Đ7.2b; services/workflow/correction_requests.py) and a difficulty
+report asking for direction (Đ8.1b, Đ8.1c, Đ17.1; services/workflow/direction_requests.py) are
+cases with `task_id` set. Each may also be opened from the task itself: a `TaskOpener` makes the
+opening one of the task's actions (offered in the task detail's `actions`, posted to
+/api/workflow/tasks/<id>/actions/<action>; services/workflow/task_openers.py).
+
+What a case changes in the task's own history is appended here, beside the task's lifecycle
+entries and with the task's status unchanged, so that the task's history tells the whole story.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import Schema
+from sqlalchemy import Connection
+
+from services.workflow import store
+from shared.auth import Principal, require_unit_access
+from shared.errors import NotFound
+from shared.platform import UnitOfWork
+
+# Labels of the task actions that open a case, and of what cases append to a task's history.
+OPENER_LABELS = {
+    "request_correction": "Đề nghị điều chỉnh thông tin báo cáo",
+    "correct_report": "Điều chỉnh thông tin báo cáo",
+    "report_difficulty": "Báo cáo khó khăn, vướng mắc",
+}
+HISTORY_LABELS = {
+    **OPENER_LABELS,
+    "explain_report": "Giải trình thông tin báo cáo",
+    "request_direction": "Văn phòng xin ý kiến chỉ đạo",
+    "direction": "Ý kiến chỉ đạo",
+    "difficulty_resolved": "Văn phòng xử lý khó khăn, vướng mắc",
+}
+
+
+@dataclass(frozen=True)
+class TaskOpener:
+    """A case that a task offers to open as one of its actions."""
+
+    action: str  # the task action, e.g. "report_difficulty"
+    kind: str  # the case kind it opens
+    schema: type[Schema]  # its body: the kind's opening body without `task_id`
+    # Whether the task allows it now, whoever asks (else 409): (conn, task, task history).
+    available: Callable[[Connection, dict[str, Any], list[dict[str, Any]]], bool]
+    # Whether this caller may (else 403): (principal, task, task history).
+    may: Callable[[Principal, dict[str, Any], list[dict[str, Any]]], bool]
+
+
+def readable_task(conn: Connection, principal: Principal, task_id: str) -> dict[str, Any]:
+    """The task a case is opened about: 404 unknown, 403 when it does not concern the caller."""
+    task = store.instance(conn, task_id)
+    if task is None:
+        raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
+    require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+    return task
+
+
+def record_on_task(
+    uow: UnitOfWork, case: dict[str, Any], action: str, note: str | None, actor: Any
+) -> None:
+    """Append what a case did to its task's history (the task's status stays as it is)."""
+    task = store.instance(uow.conn, case["task_id"])
+    if task is None:
+        return
+    store.add_history(
+        uow.conn,
+        {
+            "task_id": task["task_id"],
+            "at": uow.now,
+            "action": action,
+            "status_from": task["status"],
+            "status_to": task["status"],
+            "actor": actor,
+            "note": note,
+        },
+    )

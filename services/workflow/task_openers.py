@@ -1,0 +1,144 @@
+"""Cases a task offers as its own actions, and the task's open cases in its detail.
+
+`request_correction`, `correct_report` and `report_difficulty` are not steps of the task's
+diagram: each opens a case linked to the task (services/workflow/exchanges.py). The task detail
+lists them in `actions` when the caller may take them now (handlers.snapshot asks `offered`), and
+POST /api/workflow/tasks/<id>/actions/<action> opens the case: 409 with the offered actions when
+the task does not allow it now, 403 when it is not the caller's. The task detail also lists the
+task's open cases and whether a direction is awaited.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from flask import request
+from sqlalchemy import Connection
+
+from services.workflow import (
+    case_store,
+    cases,
+    correction_requests,
+    direction_requests,
+    handlers,
+    schemas,
+    store,
+)
+from services.workflow.exchanges import OPENER_LABELS, TaskOpener
+from services.workflow.views import task_view
+from shared.auth import Principal, authenticate_request, require_unit_access
+from shared.calendar import local_date
+from shared.errors import Conflict, Forbidden, NotFound
+from shared.http import ApiRouter, json_body
+
+if TYPE_CHECKING:
+    from services.workflow.app import WorkflowService
+
+PREFIX = "/api/workflow"
+
+OPENERS: dict[str, TaskOpener] = {
+    opener.action: opener for opener in (*correction_requests.OPENERS, *direction_requests.OPENERS)
+}
+
+
+def offered(
+    conn: Connection, principal: Principal, task: dict[str, Any], history: list[dict[str, Any]]
+) -> list[str]:
+    """The case-opening actions this caller may take on this task now."""
+    return [
+        action
+        for action, opener in OPENERS.items()
+        if opener.may(principal, task, history) and opener.available(conn, task, history)
+    ]
+
+
+def task_cases(
+    service: WorkflowService, conn: Connection, principal: Principal, task_id: str, today: Any
+) -> dict[str, Any]:
+    """The task's open cases the caller may read, and whether a direction is awaited (Đ8.1c)."""
+    items, _total = case_store.list_cases(
+        conn, kind=None, units=None, task_id=task_id, open_only=True, limit=100
+    )
+    return {
+        "open_cases": [_summary(service, c, today) for c in items if cases.may_read(principal, c)],
+        "awaiting_direction": any(c["status"] == "awaiting_direction" for c in items),
+    }
+
+
+def _summary(service: WorkflowService, case: dict[str, Any], today: Any) -> dict[str, Any]:
+    kind = service.kinds.get(case["kind"])
+    since = case["data"].get("awaiting_since") if case["status"] == "awaiting_direction" else None
+    waiting_since = local_date(case["updated_at"]) if since is None else date.fromisoformat(since)
+    return {
+        "id": case["case_id"],
+        "kind": case["kind"],
+        "kind_label": kind.label if kind else case["kind"],
+        "status": case["status"],
+        "status_label": kind.statuses.get(case["status"], case["status"]) if kind else "",
+        "waiting_since": waiting_since,
+        "waiting_days": (today - waiting_since).days,
+    }
+
+
+def detail(
+    service: WorkflowService, conn: Connection, principal: Principal, snap: Any, today: Any
+) -> dict[str, Any]:
+    """The task detail: the task's view with its open cases."""
+    view = task_view(snap.task, snap.actions, snap.history)
+    return {**view, **task_cases(service, conn, principal, snap.task["task_id"], today)}
+
+
+def register_routes(router: ApiRouter, service: WorkflowService) -> None:
+    for opener in OPENERS.values():
+        router.route(
+            f"{PREFIX}/tasks/<task_id>/actions/{opener.action}",
+            "POST",
+            request=opener.schema,
+            response=schemas.TaskOut,
+            summary=f"{OPENER_LABELS[opener.action]} ({opener.action}): opens a case about the "
+            "task; 409 with the offered actions if not offered now, 403 if not the caller's",
+        )(_view(service, opener))
+
+
+def _view(service: WorkflowService, opener: TaskOpener) -> Any:
+    platform = service.runtime.platform
+    schema = opener.schema()
+    kind = service.kinds[opener.kind]
+
+    def view(task_id: str) -> Any:
+        caller = authenticate_request(service.runtime.verifier)
+        payload = json_body(schema) if request.get_data() else schema.load({})
+        with platform.unit_of_work() as uow:
+            today = local_date(uow.now)
+            task = _task(uow.conn, caller, task_id)
+            mine = handlers.snapshot(service, uow.conn, caller, task, today).actions
+            if opener.action not in mine:
+                history = store.history(uow.conn, task_id)
+                if opener.available(uow.conn, task, history):
+                    raise Forbidden(
+                        f"Thao tác '{opener.action}' không thuộc quyền của bạn đối với nhiệm vụ "
+                        "này.",
+                        actions=mine,
+                    )
+                raise Conflict(
+                    f"Nhiệm vụ hiện không cho phép thao tác '{opener.action}'.",
+                    actions=mine,
+                    task_status=task["status"],
+                )
+            assert kind.opening is not None
+            openings = kind.opening(uow.conn, caller, {**payload, "task_id": task_id}, uow.now)
+            cases.open_cases(service, uow, kind, openings, caller.to_actor())
+            snap = handlers.snapshot(service, uow.conn, caller, task, today)
+            return detail(service, uow.conn, caller, snap, today)
+
+    view.__name__ = f"post_{opener.action}"
+    return view
+
+
+def _task(conn: Connection, principal: Principal, task_id: str) -> dict[str, Any]:
+    task = store.instance_for_update(conn, task_id)
+    if task is None:
+        raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
+    require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+    return task
