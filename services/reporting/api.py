@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from services.reporting import api_reports, figures, queries, schemas
+from services.reporting import api_reports, figures, info_requests, queries, schemas
 from shared.auth import (
     LEADER,
     OFFICE_ROLES,
@@ -133,6 +133,7 @@ def build_router(service: Runtime) -> ApiRouter:
             return figures.intake_compliance(conn, args["year"])
 
     api_reports.add_routes(router, service, principal)
+    info_requests.add_routes(router, service, principal, _unit_for)
     return router
 
 

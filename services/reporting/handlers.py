@@ -15,6 +15,7 @@ from services.reporting import store
 from shared.calendar import local_date
 from shared.events import TASK_EVENT_TYPES, Event, encode
 from shared.platform import UnitOfWork
+from shared.topology import INFO_REQUEST_EVENT_TYPES
 
 
 def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
@@ -101,12 +102,40 @@ def _fact(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None
     }
 
 
+def on_info_request_event(uow: UnitOfWork, event: Event) -> None:
+    """Đ8.1d, Đ9.2: a request to one unit, its latest round. An answer is late when given after
+    the due date it answered; the Office's request for more starts a new round, with its date."""
+    data = event.data
+    existing = store.info_request_fact(uow.conn, data["case_id"])
+    if existing is not None and existing["updated_at"] > data["occurred_at"]:
+        return  # an older event arriving late must not undo a newer state
+    day = local_date(data["occurred_at"])
+    answered_on = existing["answered_on"] if existing else None
+    if event.type == "info_request.answered":
+        answered_on = day
+    elif event.type == "info_request.more_requested":
+        answered_on = None
+    due = data["due_on"]
+    row = {
+        "case_id": data["case_id"],
+        "unit": (data["parties"].get("asked") or data["units"] or [""])[0],
+        "opened_on": existing["opened_on"] if existing else day,
+        "due_on": due,
+        "answered_on": answered_on,
+        "answered_late": answered_on is not None and due is not None and answered_on > due,
+        "closed_at": data["occurred_at"] if event.type == "info_request.closed" else None,
+        "updated_at": data["occurred_at"],
+    }
+    store.upsert(uow.conn, store.info_request_facts, "case_id", row)
+
+
 Handler = Callable[[UnitOfWork, Event], None]
 
 READ_MODEL_HANDLERS: dict[str, Handler] = {
     "unit.updated": on_unit_updated,
     "document.released": on_document_released,
     **{event_type: on_task_event for event_type in TASK_EVENT_TYPES},
+    **{event_type: on_info_request_event for event_type in INFO_REQUEST_EVENT_TYPES},
 }
 
 

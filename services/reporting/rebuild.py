@@ -94,7 +94,8 @@ def rebuild(
                 replayed += len(batch)
                 bar.update(len(batch))
         tasks, units, documents = (
-            conn.scalar(select(func.count()).select_from(table)) or 0 for table in store.READ_MODEL
+            conn.scalar(select(func.count()).select_from(table)) or 0
+            for table in (store.task_facts, store.units, store.document_intake)
         )
     return RebuildSummary(replayed, tasks, units, documents, time.monotonic() - started)
 

@@ -114,9 +114,25 @@ event_log = Table(
     Column("received_at", UtcDateTime(), nullable=False),
 )
 
+# One row per ad-hoc information request to one unit (Đ8.1d, Đ9.2), from info_request.* events:
+# its latest round (an answer, or the Office's request for more with a new due date).
+info_request_facts = Table(
+    "info_request_facts",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("unit", String(40), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("due_on", Date),
+    Column("answered_on", Date),
+    Column("answered_late", Boolean, nullable=False),
+    Column("closed_at", UtcDateTime()),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_info_request_facts_opened", info_request_facts.c.opened_on, info_request_facts.c.unit)
+
 # The tables the event handlers fill: what a rebuild empties and refills (not reports, not
 # the event log, not the inbox).
-READ_MODEL = (task_facts, units, document_intake)
+READ_MODEL = (task_facts, units, document_intake, info_request_facts)
 
 
 def _insert(conn: Connection) -> Any:
@@ -131,6 +147,12 @@ def upsert(conn: Connection, table: Table, key: str, row: dict[str, Any]) -> Non
 
 def fact(conn: Connection, task_id: str) -> dict[str, Any] | None:
     row = conn.execute(select(task_facts).where(task_facts.c.task_id == task_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def info_request_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:
+    facts = info_request_facts
+    row = conn.execute(select(facts).where(facts.c.case_id == case_id)).mappings().first()
     return dict(row) if row else None
 
 

@@ -1,0 +1,146 @@
+"""The unit heads' and the Office's dashboard (Đ7.2a, Đ7.2c): a unit's tasks by status, overdue,
+awaiting an extension decision or progress, and its open cases by kind (awaiting direction =
+open `direction_request` cases, open correction requests = open `correction_request` cases,
+whatever kinds exist); for the Office, the same over all units with one row per unit.
+
+Every figure is a SQL aggregate: no instance is loaded, let alone its engine state. A task counts
+for the unit that leads it; a case for every unit it names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Connection, Text, and_, case, cast, func, select
+
+from services.workflow.case_store import cases, involving
+from services.workflow.domain import CLOSED, STATUS_LABELS
+from services.workflow.store import task_instances
+from shared.auth import Principal, unit_scope
+from shared.errors import Forbidden
+
+t = task_instances.c
+
+
+class DashboardQuery(Schema):
+    unit = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    leader = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+
+
+class DashboardFigures(Schema):
+    tasks = fields.Integer()
+    open = fields.Integer()
+    by_status = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(sorted(STATUS_LABELS))), values=fields.Integer()
+    )
+    overdue = fields.Integer()
+    extension_pending = fields.Integer()
+    progress_due = fields.Integer()
+    open_cases = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class DashboardUnitFigures(DashboardFigures):
+    unit = fields.String()
+
+
+class DashboardOut(Schema):
+    as_of = fields.Date()
+    unit = fields.String(allow_none=True)
+    leader = fields.String(allow_none=True)
+    totals = fields.Nested(DashboardFigures)
+    units = fields.List(fields.Nested(DashboardUnitFigures))
+
+
+def unit_for(principal: Principal, requested: str | None) -> str | None:
+    """Unit staff see their own unit only; the Office and leaders see any unit, or all."""
+    scope = unit_scope(principal)
+    if scope is None:
+        return requested
+    if not scope or (requested is not None and requested not in scope):
+        raise Forbidden("Bạn chỉ xem được tổng hợp của đơn vị mình.")
+    return next(iter(scope))
+
+
+def _empty() -> dict[str, Any]:
+    return {
+        "tasks": 0,
+        "open": 0,
+        "by_status": {},
+        "overdue": 0,
+        "extension_pending": 0,
+        "progress_due": 0,
+        "open_cases": {},
+    }
+
+
+def _count(condition: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _task_counts(conn: Connection, today: date, unit: str | None, leader: str | None) -> list[Any]:
+    still_open = t.status.not_in(sorted(CLOSED))
+    query = select(
+        t.lead_unit,
+        t.status,
+        func.count().label("tasks"),
+        _count(and_(still_open, t.due_on < today)).label("overdue"),
+        _count(and_(still_open, t.extension_pending)).label("extension_pending"),
+        _count(and_(still_open, t.progress_due)).label("progress_due"),
+    ).group_by(t.lead_unit, t.status)
+    if unit:
+        query = query.where(t.lead_unit == unit)
+    if leader:
+        query = query.where(t.assigned_by == leader)
+    return list(conn.execute(query))
+
+
+def _case_counts(conn: Connection, unit: str | None, leader: str | None) -> list[Any]:
+    """Open cases by kind and by the JSON list of units they name (few distinct lists)."""
+    units_text = cast(cases.c.units, Text).label("units")
+    query = (
+        select(cases.c.kind, units_text, func.count().label("n"))
+        .where(cases.c.closed_at.is_(None))
+        .group_by(cases.c.kind, units_text)
+    )
+    if unit:
+        query = query.where(involving(frozenset({unit})))
+    if leader:
+        led = select(t.task_id).where(t.assigned_by == leader)
+        query = query.where(cases.c.task_id.in_(led))
+    return list(conn.execute(query))
+
+
+def summary(conn: Connection, today: date, unit: str | None, leader: str | None) -> dict[str, Any]:
+    rows: dict[str, dict[str, Any]] = defaultdict(_empty)
+    totals = _empty()
+    for row in _task_counts(conn, today, unit, leader):
+        for figures in (rows[row.lead_unit], totals):
+            figures["tasks"] += row.tasks
+            figures["open"] += 0 if row.status in CLOSED else row.tasks
+            figures["by_status"][row.status] = figures["by_status"].get(row.status, 0) + row.tasks
+            for key in ("overdue", "extension_pending", "progress_due"):
+                figures[key] += int(row._mapping[key])
+    for row in _case_counts(conn, unit, leader):
+        totals["open_cases"][row.kind] = totals["open_cases"].get(row.kind, 0) + row.n
+        for code in _codes(row.units):
+            if unit is None or code == unit:
+                named = rows[code]["open_cases"]
+                named[row.kind] = named.get(row.kind, 0) + row.n
+    if unit is not None:
+        rows.setdefault(unit, _empty())  # a unit with nothing open still has its row
+    return {
+        "as_of": today,
+        "unit": unit,
+        "leader": leader,
+        "totals": totals,
+        "units": [{"unit": code, **rows[code]} for code in sorted(rows)],
+    }
+
+
+def _codes(units_text: Any) -> list[str]:
+    value = json.loads(units_text) if isinstance(units_text, str) else units_text
+    return [str(code) for code in value or ()]
