@@ -49,10 +49,17 @@ RETURN_REASONS = {
 NOTICE_LABELS = {
     "due_soon": "Nhắc sắp đến hạn",
     "overdue": "Báo quá hạn",
+    "auto_urge": "Đôn đốc tự động khi quá hạn",
+    "update_requested": "Đề nghị cập nhật tình hình định kỳ",
+    "progress_due": "Nhắc cập nhật tiến độ",
     "timer": "Hẹn giờ của quy trình",
     "transfer": "Chuyển đơn vị chủ trì",
     "amend": "Điều chỉnh nội dung nhiệm vụ",
 }
+
+# A notice whose history action is not its event type without "task.": the diagram's own urging
+# (Đ16.4) publishes the Office's event, task.urged, but is told apart from the Office's "urge".
+NOTICE_ACTIONS = {"task.urged": "auto_urge"}
 
 # The event each action publishes. Event names are the bus contract, not process logic.
 ACTION_EVENTS = {
@@ -67,6 +74,7 @@ ACTION_EVENTS = {
     "request_extension": "task.extension_requested",
     "decide_extension": "task.extension_decided",
     "urge": "task.urged",
+    "contribute": "task.contribution_added",  # Đ8.2b: a coordinating unit's opinion
 }
 
 
@@ -138,4 +146,6 @@ def projection(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
         "status": data["status"],
         "due_on": due_on,
         "extension_pending": bool(data.get("extension_pending", False)),
+        # Đ6.2a: the diagram's progress reminder went out and no progress was posted since.
+        "progress_due": bool(data.get("progress_due", False)),
     }

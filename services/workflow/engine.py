@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -168,15 +169,27 @@ class Engine:
 
     def update(self, model: ProcessModel, state: str, changes: Mapping[str, Any]) -> str:
         """Correct the data of a running instance from outside (e.g. a new lead unit or due
-        date); its waiting timers are evaluated again with the new data."""
+        date); its waiting timers are evaluated again with the new data.
+
+        A waiting user task with boundary events is entered again, so that its boundary timers,
+        including those that already fired, are armed afresh for the new data (a due date moved
+        later is reminded again); the diagram's gateways decide whether an announcement that
+        went out before goes out again."""
         data = _payload_data(changes, self._reserved)
         workflow = self._load(model, state)
+        reentered = [
+            task
+            for task, _pairs in _user_tasks(workflow)
+            if isinstance(task.parent.task_spec, BoundaryEventSplit)
+        ]
         for task in workflow.get_tasks():
             if task.state & _OPEN:
                 task.data.update(data)
                 if task.parent is not None:  # a waiting event inherits its parent's data again
                     task.parent.data.update(data)
                 rearm(task)
+        for task in reentered:
+            workflow.reset_from_task_id(task.id, data=dict(task.data))
         _guarded(lambda: _advance(workflow))
         return self._save(model, workflow)
 

@@ -12,6 +12,7 @@ Rules these classes add to Spiff's:
 - a timer expression that evaluates to None is off: it never fires and has no due time. That is
   how a deadline timer stands down for an undated task (`due_soon_at(None, 3)` is None);
 - a date without an offset is read in Vietnam's time zone, not the server's;
+- a timer's expression reads the process's data objects, as a gateway's condition does;
 - a cycle that fell behind (the clock jumped several periods) fires once and moves on to its
   next period after now, rather than firing once per missed period.
 """
@@ -91,7 +92,12 @@ def check_literal(kind: str, value: str) -> None:
 
 
 def _evaluate(my_task: Any, expression: str) -> str | None:
-    value = my_task.workflow.script_engine.evaluate(my_task, expression)
+    # Like a gateway's condition, a timer reads the process's data objects as well as the task's
+    # data: that is where a diagram keeps what must outlive one branch (e.g. the last urging).
+    workflow = my_task.workflow
+    value = workflow.script_engine.evaluate(
+        my_task, expression, external_context=workflow.data_objects
+    )
     if value is None or isinstance(value, str):
         return value
     raise WorkflowException(

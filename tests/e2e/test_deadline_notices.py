@@ -58,14 +58,15 @@ def test_the_lead_unit_is_reminded_before_the_due_date_and_told_when_overdue_D16
     _advance_to(embedded, datetime.combine(due + timedelta(days=20), clock_time(0), TZ))
     time.sleep(1)  # anything fired twice would have reached the inbox by now
 
-    assert notices() == ["task.assigned", "task.due_soon", "task.overdue"]
+    # The diagram then urges every 5 working days while overdue: the jump urges once.
+    assert notices() == ["task.assigned", "task.due_soon", "task.overdue", "task.urged"]
     items = embedded.call("GET", "/api/notify/inbox", officer).json()["items"]
     titles = {i["event_type"]: i["title"] for i in items if i["task_id"] == task_id}
     assert titles["task.due_soon"] == "Nhiệm vụ sắp đến hạn"
     assert titles["task.overdue"] == "Nhiệm vụ đã quá hạn"
     task = embedded.call("GET", f"/api/workflow/tasks/{task_id}", officer).json()
     assert task["overdue"] is True
-    assert [h["action"] for h in task["history"]] == ["assign", "due_soon", "overdue"]
+    assert [h["action"] for h in task["history"]] == ["assign", "due_soon", "overdue", "auto_urge"]
     print(
         f"\nclock move answered (timers fired, events in the outbox) in {fired_in * 1000:.0f} ms;"
         f" reminder in the inbox {delivered_in * 1000:.0f} ms after"

@@ -128,15 +128,18 @@ def test_a_task_due_in_10_working_days_is_reminded_3_working_days_before_then_ov
     assert move_to(workflow, at(DUE, 23, 59)) == 0
     assert task(workflow, task_id)["overdue"] is False
     assert move_to(workflow, at(DUE + timedelta(days=1))) == 1
-    assert move_to(workflow, at(DUE + timedelta(days=30))) == 0
+    # Then the diagram urges while overdue (Đ16.4); a clock jumping over several periods urges
+    # once, and the reminder and the overdue notice are not announced again.
+    assert move_to(workflow, at(DUE + timedelta(days=30))) == 1
 
-    assert events(workflow) == ["task.assigned", "task.due_soon", "task.overdue"]
+    assert events(workflow) == ["task.assigned", "task.due_soon", "task.overdue", "task.urged"]
     seen = task(workflow, task_id)
     assert seen["overdue"] is True and seen["status"] == "assigned"
     assert [(h["action"], h["action_label"]) for h in seen["history"]] == [
         ("assign", "Giao nhiệm vụ"),
         ("due_soon", "Nhắc sắp đến hạn"),
         ("overdue", "Báo quá hạn"),
+        ("auto_urge", "Đôn đốc tự động khi quá hạn"),
     ]
 
 
@@ -168,13 +171,16 @@ def test_a_result_submitted_before_the_reminder_stops_the_deadline_timers(workfl
     assert events(workflow) == ["task.assigned", "task.accepted", "task.result_submitted"]
 
 
-def test_an_undated_task_waits_on_no_deadline_timer_and_announces_nothing(workflow: Any) -> None:
-    release(workflow, None)
+def test_an_undated_task_waits_on_no_deadline_timer_only_on_its_update_requests_D6_2b(
+    workflow: Any,
+) -> None:
+    release(workflow, None)  # quarterly: asked 5 working days before 20 December (Đ18.1)
 
     with workflow.runtime.platform.database.read() as conn:
-        assert conn.execute(select(task_instances.c.next_timer_at)).scalar_one() is None
-    assert move_to(workflow, NOW + timedelta(days=400)) == 0
-    assert events(workflow) == ["task.assigned"]
+        next_timer = conn.execute(select(task_instances.c.next_timer_at)).scalar_one()
+    assert next_timer == at(CALENDAR.add_working_days(date(2026, 12, 20), -5), 8)
+    assert move_to(workflow, NOW + timedelta(days=400)) == 1  # a far jump asks once
+    assert events(workflow) == ["task.assigned", "task.update_requested"]
 
 
 def test_a_task_released_inside_its_reminder_window_is_reminded_at_once_D16_4(

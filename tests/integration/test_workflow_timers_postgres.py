@@ -21,7 +21,7 @@ from services.workflow.consumer import create_consumer
 from services.workflow.scheduler import TimerScheduler
 from shared.calendar import TZ, WorkingCalendar
 from shared.clock import FixedClock
-from tests.integration.test_workflow_timers import events, release
+from tests.integration.test_workflow_timers import at, events, release
 
 pytestmark = pytest.mark.services
 
@@ -128,6 +128,14 @@ def test_two_schedulers_side_by_side_fire_each_due_timer_once(workflow: Any) -> 
     assert (announced.count("task.due_soon"), announced.count("task.overdue")) == (40, 40)
     with workflow.runtime.platform.database.read() as conn:
         left = conn.execute(
-            text("SELECT count(*) FROM task_instances WHERE next_timer_at IS NOT NULL")
+            text("SELECT count(*) FROM task_instances WHERE next_timer_at <= :now"),
+            {"now": workflow.clock.now()},
         )
         assert left.scalar_one() == 0
+        # What still waits is each task's first urging while overdue (Đ16.4), not yet due.
+        waiting = conn.execute(
+            text("SELECT DISTINCT next_timer_at FROM task_instances WHERE next_timer_at > :now"),
+            {"now": workflow.clock.now()},
+        )
+        urging = WorkingCalendar.default().add_working_days(DUE, 5)
+        assert [row[0] for row in waiting] == [at(urging, 8)]

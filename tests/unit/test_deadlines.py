@@ -54,3 +54,57 @@ def test_a_reminder_needs_a_whole_non_negative_number_of_working_days(days):
 def test_a_due_date_must_be_a_date_not_a_moment():
     with pytest.raises(TypeError):
         overdue_at(datetime(2026, 12, 15, 10, 0))
+
+
+# -- repeated reminders (Đ16.4, Đ6.2b, Đ6.2a) -----------------------------------------------------
+
+next_urge_at = FUNCTIONS["next_urge_at"]
+update_request_at = FUNCTIONS["update_request_at"]
+progress_due_at = FUNCTIONS["progress_due_at"]
+
+
+def test_d16_4_urging_comes_n_working_days_after_the_due_date_then_after_each_urging():
+    # Due Tuesday 15 December 2026: first urging Tuesday the 22nd at 08:00.
+    assert next_urge_at("2026-12-15", 5, None) == "2026-12-22T08:00:00+07:00"
+    # After an urging on 29 December: 1 January 2027 is a holiday.
+    assert next_urge_at("2026-12-15", 5, "2026-12-29") == "2027-01-06T08:00:00+07:00"
+    # A due date moved past the last urging counts from the new due date.
+    assert next_urge_at("2027-02-26", 5, "2026-12-29") == "2027-03-05T08:00:00+07:00"
+    assert next_urge_at(None, 5, None) is None
+
+
+@pytest.mark.parametrize("days", [0, -1, 1.5, True])
+def test_d16_4_urging_needs_a_positive_whole_number_of_working_days(days):
+    with pytest.raises(ValueError):
+        next_urge_at("2026-12-15", days, None)
+
+
+@pytest.mark.parametrize(
+    ("cadence", "last", "expected"),
+    [
+        # Đ18.1: 20 December 2026 is a Sunday; five working days before it is Monday the 14th.
+        ("quarterly", "2026-11-30", "2026-12-14T08:00:00+07:00"),
+        # Asked on the 14th: next for 20 March 2027, a Saturday (five working days: the 15th).
+        ("quarterly", "2026-12-14", "2027-03-15T08:00:00+07:00"),
+        ("half_yearly", "2026-12-14", "2027-05-13T08:00:00+07:00"),  # for 20 May
+        ("yearly", "2026-11-30", "2027-11-15T08:00:00+07:00"),  # for 20 November 2027
+    ],
+)
+def test_d6_2b_update_requests_come_n_working_days_before_each_report_deadline(
+    cadence, last, expected
+):
+    assert update_request_at(cadence, 5, last) == expected
+
+
+def test_d6_2b_a_dated_task_has_no_update_request_and_a_bad_cadence_is_refused():
+    assert update_request_at(None, 5, None) is None
+    with pytest.raises(ValueError):
+        update_request_at("monthly", 5, None)
+
+
+def test_d6_2a_the_progress_reminder_comes_n_working_days_after_the_last_report():
+    assert progress_due_at("2027-03-31", 15, "2026-12-01") == "2026-12-22T08:00:00+07:00"
+    # Not on or after the due date: the deadline notices take over there.
+    assert progress_due_at("2026-12-22", 15, "2026-12-01") is None
+    assert progress_due_at(None, 15, "2026-12-01") is None
+    assert progress_due_at("2027-03-31", 15, None) is None

@@ -24,8 +24,9 @@ REPO = Path(__file__).resolve().parents[2]
 LIFECYCLE = REPO / "bpmn" / "task_lifecycle.bpmn"
 
 
-# The host always hands the diagram a due date (None for an undated task): its timers read it.
-UNDATED = {"due_on": None}
+# The host always hands the diagram a due date (None for an undated task) and a reporting
+# cadence (None for a dated one): its timers read them.
+UNDATED = {"due_on": None, "cadence": None}
 
 
 def _lifecycle_engine() -> Engine:
@@ -83,7 +84,7 @@ def _diagram(script: str = 'status = "x"', condition: str = 'action == "return"'
 
 
 def test_a_started_task_is_assigned_and_offers_accept_and_return_to_the_unit(engine, model):
-    state = engine.start(model, {"task_id": "T-1", "due_on": None})
+    state = engine.start(model, {"task_id": "T-1", **UNDATED})
 
     assert engine.offers(model, state) == [
         Offer("accept", "unit", "receive"),
@@ -91,7 +92,7 @@ def test_a_started_task_is_assigned_and_offers_accept_and_return_to_the_unit(eng
         Offer("urge", "office", "receive"),
         Offer("withdraw", "office", "receive"),
     ]
-    assert engine.data(model, state) == {"task_id": "T-1", "due_on": None, "status": "assigned"}
+    assert engine.data(model, state) == {"task_id": "T-1", **UNDATED, "status": "assigned"}
     assert not engine.is_completed(model, state)
 
 
@@ -160,9 +161,7 @@ def test_an_action_not_offered_is_refused_with_the_offered_actions(engine, model
 
 
 def test_state_round_trips_through_json_text_and_a_fresh_engine(engine, model):
-    state = engine.perform(
-        model, engine.start(model, {"task_id": "T-9", "due_on": None}), "accept", {}
-    )
+    state = engine.perform(model, engine.start(model, {"task_id": "T-9", **UNDATED}), "accept", {})
     copied = json.dumps(json.loads(state))
     other = _lifecycle_engine()  # no cached workflows, no parsed spec of its own
     rebuilt = ProcessModel("task_lifecycle", 1, LIFECYCLE.read_bytes())
