@@ -183,12 +183,31 @@ TASK_EVENT_TYPES = (
     "task.overdue",
     "task.extension_requested",  # Đ5.2c
     "task.extension_decided",
-    "task.urged",  # the Office's đôn đốc (Đ8.1)
+    "task.urged",  # đôn đốc (Đ8.1): the Office's, or the diagram's while overdue (Đ16.4)
     "task.corrected",  # intake's transfer or amendment applied (Đ5.2a); action says which
+    "task.contribution_added",  # a coordinating unit's opinion to the lead unit (Đ8.2b)
+    "task.update_requested",  # an undated task's periodic update request (Đ6.2b)
+    "task.progress_due",  # no progress posted for a while on a dated task (Đ6.2a)
 )
 
 # Case events by kind (services/workflow/cases.py); each kind's diagram and API own its list.
-INSPECTION_EVENT_TYPES: tuple[str, ...] = ()  # Đ10–Đ15
+INSPECTION_EVENT_TYPES: tuple[str, ...] = (  # Đ10–Đ15
+    "inspection.plan_submitted",
+    "inspection.plan_returned",
+    "inspection.plan_approved",
+    "inspection.cancelled",
+    "inspection.unit_invited",  # Đ14.2
+    "inspection.finished",
+    "inspection.report_due",  # the report's 10 working days (Đ15.1, Đ15.2) end soon
+    "inspection.report_overdue",
+    "inspection.report_urged",
+    "inspection.reported",  # Đ15.2, Đ15.3
+    "inspection.presented",  # Đ10.1đ
+    "inspection.documents_requested",  # Đ14.3
+    "inspection.documents_provided",
+    "inspection.documents_due_soon",
+    "inspection.documents_overdue",
+)
 FEEDBACK_EVENT_TYPES: tuple[str, ...] = (  # Đ16.6, Đ17.2, Đ17.3
     "feedback.received",
     "feedback.unit_urged",
@@ -198,13 +217,40 @@ FEEDBACK_EVENT_TYPES: tuple[str, ...] = (  # Đ16.6, Đ17.2, Đ17.3
     "feedback.due_soon",  # the Office's 10 working days end soon
     "feedback.overdue",
 )
-PERIODIC_REPORT_EVENT_TYPES: tuple[str, ...] = ()  # Đ18
-EXCHANGE_EVENT_TYPES: tuple[str, ...] = ()  # Đ7.1, Đ8.1c, Đ8.1d, Đ9.2, Đ17.1
+PERIODIC_REPORT_EVENT_TYPES: tuple[str, ...] = (  # Đ18
+    "periodic_report.units_reminded",  # every unit: the period's report is due soon (Đ18.1)
+    "periodic_report.office_reminded",  # the Office: its compilation is due soon (Đ18.2)
+)
+EXCHANGE_EVENT_TYPES: tuple[str, ...] = (  # Đ7.1, Đ8.1c, Đ8.1d, Đ9.2, Đ17.1
+    "info_request.opened",  # the Office asks a unit for information (Đ8.1d, Đ9.2)
+    "info_request.answered",
+    "info_request.urged",  # by the Office, or every few working days while overdue
+    "info_request.more_requested",
+    "info_request.closed",
+    "info_request.due_soon",
+    "info_request.overdue",
+    "correction_request.requested",  # the Office asks a unit to correct a report (Đ7.1)
+    "correction_request.self_corrected",  # a unit corrects its own report (Đ7.2b)
+    "correction_request.corrected",
+    "correction_request.explained",
+    "correction_request.overdue",
+    "direction_request.reported",  # a unit reports a difficulty (Đ17.1)
+    "direction_request.opinions_requested",  # Đ8.1b
+    "direction_request.opinion_given",
+    "direction_request.proposed",  # the Office asks a leader for direction (Đ8.1c)
+    "direction_request.directed",
+    "direction_request.resolved",
+)
+WORKING_GROUP_EVENT_TYPES: tuple[str, ...] = (  # Đ10.1đ, Đ14: the monthly account
+    "monthly_account.drafted",
+    "monthly_account.approved",
+)
 CASE_EVENT_TYPES = (
     *INSPECTION_EVENT_TYPES,
     *FEEDBACK_EVENT_TYPES,
     *PERIODIC_REPORT_EVENT_TYPES,
     *EXCHANGE_EVENT_TYPES,
+    *WORKING_GROUP_EVENT_TYPES,
 )
 
 SCHEMAS: dict[str, Schema] = {

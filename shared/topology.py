@@ -16,10 +16,14 @@ from dataclasses import dataclass
 
 from kombu.entity import Exchange, Queue, binding
 
+from shared.event_schemas import EXCHANGE_EVENT_TYPES
 from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES
 
 QUORUM = {"x-queue-type": "quorum"}
 
+
+# Reporting counts ad-hoc information requests in each unit's figures (Đ8.1d, Đ9.2).
+INFO_REQUEST_EVENT_TYPES = tuple(t for t in EXCHANGE_EVENT_TYPES if t.startswith("info_request."))
 
 # Which event types each service's queue receives. Every process declares the whole topology
 # before it publishes, so an event is never dropped because its consumer has not started yet.
@@ -33,7 +37,12 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "report.published",
         *CASE_EVENT_TYPES,
     ),
-    "reporting": ("unit.updated", "document.released", *TASK_EVENT_TYPES),
+    "reporting": (
+        "unit.updated",
+        "document.released",
+        *TASK_EVENT_TYPES,
+        *INFO_REQUEST_EVENT_TYPES,
+    ),
 }
 
 # The event types agencies may read on the public exchange (SPEC §6), documented in

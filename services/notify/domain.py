@@ -5,9 +5,12 @@ Plain functions only: no Flask, no SQLAlchemy, no kombu.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
+
+from shared.calendar import TZ
 
 OFFICE_UNIT = "VP_UBND"
 
@@ -24,6 +27,9 @@ class Message:
     title: str
     body: str
 
+
+# The People's Committee's leaders, addressed by role: their inbox, whoever holds the role.
+LEADERS = Recipient("role", "leader")
 
 Rule = Callable[[dict[str, Any], Callable[[str], str]], list[Message]]
 
@@ -108,10 +114,142 @@ def on_transferred(data: dict[str, Any], unit_name: Callable[[str], str]) -> lis
     ]
 
 
+# -- published reports (Đ16.2) --------------------------------------------------------------------
+REPORT_PUBLISHED_TITLE = "Đã công bố kết quả thực hiện nhiệm vụ"
+_FIGURES = (
+    ("completed_on_time", "hoàn thành đúng hạn"),
+    ("completed_late", "hoàn thành quá hạn"),
+    ("in_progress_on_time", "đang thực hiện trong hạn"),
+    ("in_progress_overdue", "đang thực hiện quá hạn"),
+    ("undated_completed", "không có thời hạn đã hoàn thành"),
+    ("undated_in_progress", "không có thời hạn đang thực hiện"),
+)
+
+
+def _day(value: Any) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(TZ)
+    if hasattr(value, "strftime"):
+        return str(value.strftime("%d/%m/%Y"))
+    try:
+        return date.fromisoformat(str(value)[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(value)
+
+
+def _figures(row: dict[str, Any]) -> str:
+    counts = "; ".join(f"{label}: {row.get(key) or 0}" for key, label in _FIGURES)
+    rate = row.get("on_time_rate")
+    shown = "chưa xác định" if rate is None else f"{float(rate) * 100:.1f}".replace(".", ",") + "%"
+    return f"Tổng số nhiệm vụ: {row.get('total') or 0} ({counts}). Tỷ lệ đúng hạn: {shown}."
+
+
+def on_report_published(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+    """The Office, and each unit the report counts, hear that its results are public (Đ16.2):
+    the Office with the province's totals, each unit with its own figures."""
+    start = data.get("from_", data.get("from"))
+    period = (
+        f"Kỳ báo cáo {data['period']} (từ {_day(start)} đến {_day(data['to'])}), "
+        f"số liệu tính đến ngày {_day(data.get('as_of') or data['to'])}."
+    )
+    public = "Kết quả được công khai trên trang công bố kết quả của hệ thống (Điều 16 khoản 2)."
+    messages = [
+        Message(
+            Recipient("unit", OFFICE_UNIT),
+            REPORT_PUBLISHED_TITLE,
+            f"{period}\nToàn tỉnh: {_figures(data.get('totals') or {})}\n{public}",
+        )
+    ]
+    seen = {OFFICE_UNIT}
+    for row in data.get("units") or ():
+        code = row.get("unit") if isinstance(row, dict) else None
+        if not code or code in seen:
+            continue
+        seen.add(code)
+        name = unit_name(code)
+        if name == code:  # not in notify's directory yet: the report's own name for it
+            name = row.get("name") or code
+        messages.append(
+            Message(
+                Recipient("unit", code),
+                REPORT_PUBLISHED_TITLE,
+                f"{period}\nKết quả của {name}: {_figures(row)}\n{public}",
+            )
+        )
+    return messages
+
+
+def _case_parties(*roles: str) -> Callable[[dict[str, Any]], list[Recipient]]:
+    """Recipients of a case event (inspection, feedback, …): `office`, `leader` (the Chairman
+    and Vice-Chairmen, who have no unit: their inbox by role, no e-mail), or the units the case
+    names under a role (its `parties`, e.g. "reporter")."""
+
+    def recipients(data: dict[str, Any]) -> list[Recipient]:
+        found: list[Recipient] = []
+        for role in roles:
+            if role == "leader":
+                found.append(LEADERS)
+                continue
+            codes = [OFFICE_UNIT] if role == "office" else data.get("parties", {}).get(role, [])
+            found += [Recipient("unit", code) for code in codes if code]
+        return list(dict.fromkeys(found))
+
+    return recipients
+
+
+def _case(title: str, *roles: str) -> Rule:
+    """A case event to the parties named by `roles`, with the case's title, note and due date."""
+    recipients = _case_parties(*roles)
+
+    def rule(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+        lines = [data.get("title") or ""]
+        if data.get("note"):
+            lines.append(f"Nội dung: {data['note']}")
+        due = data.get("due_on")
+        if due:
+            lines.append(f"Hạn: {due.strftime('%d/%m/%Y')}.")
+        body = "\n".join(line for line in lines if line)
+        return [Message(r, title, body) for r in recipients(data)]
+
+    return rule
+
+
+def _case_invited(title: str) -> Rule:
+    """An inspection's invitation (Đ14.2) to the unit it invites (`details.unit`), not to the
+    units invited before."""
+    everyone = _case(title, "invited")
+
+    def rule(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+        unit = (data.get("details") or {}).get("unit")
+        return [m for m in everyone(data, unit_name) if m.recipient.id == unit]
+
+    return rule
+
+
 def units_named(data: dict[str, Any]) -> set[str]:
     """Unit codes an event's messages may name, so their names can be looked up at once."""
     keys = ("lead_unit", "from_unit", "to_unit")
-    return {data[k] for k in keys if data.get(k)} | set(data.get("coordinating_units") or ())
+    named = {data[k] for k in keys if data.get(k)} | set(data.get("coordinating_units") or ())
+    reported = data.get("units")  # a report's rows
+    rows: list[Any] = reported if isinstance(reported, list) else []
+    return named | {row["unit"] for row in rows if isinstance(row, dict) and row.get("unit")}
+
+
+# A case party standing for every unit (services/workflow/cases.py): a periodic report concerns
+# them all (Đ18.1). Its messages go to every active unit of notify's directory but the Office.
+EVERY_UNIT = Recipient("unit", "*")
+
+
+def for_every_unit(messages: list[Message], active_units: Collection[str]) -> list[Message]:
+    """Each message to EVERY_UNIT once per active unit but the Office; the others unchanged."""
+    units = sorted(code for code in active_units if code != OFFICE_UNIT)
+    out: list[Message] = []
+    for m in messages:
+        if m.recipient != EVERY_UNIT:
+            out.append(m)
+            continue
+        out += [Message(Recipient("unit", code), m.title, m.body) for code in units]
+    return list(dict.fromkeys(out))
 
 
 RULES: dict[str, Rule] = {
@@ -127,7 +265,88 @@ RULES: dict[str, Rule] = {
     "task.extension_requested": _to(_office, "Đơn vị đề nghị gia hạn nhiệm vụ"),
     "task.extension_decided": _deadline("Đã có quyết định về đề nghị gia hạn"),
     "task.urged": _deadline("Văn phòng đôn đốc thực hiện nhiệm vụ"),
+    "task.contribution_added": _to(_lead, "Đơn vị phối hợp gửi ý kiến"),  # Đ8.2b
+    "task.update_requested": _deadline("Đề nghị cập nhật tình hình thực hiện nhiệm vụ"),  # Đ6.2b
+    "task.progress_due": _deadline("Đề nghị cập nhật tiến độ thực hiện nhiệm vụ"),  # Đ6.2a
     "task.transferred": on_transferred,
+    "report.published": on_report_published,
+    # Feedback on another unit (Đ16.6, Đ17.2, Đ17.3)
+    "feedback.received": _case("Đơn vị phản hồi về đơn vị liên quan", "office"),
+    "feedback.unit_urged": _case(
+        "Văn phòng đôn đốc theo phản hồi của đơn vị liên quan", "responsible", "reporter"
+    ),
+    "feedback.escalated": _case("Văn phòng xin ý kiến chỉ đạo về phản hồi", "reporter", "leader"),
+    "feedback.directed": _case("Ý kiến chỉ đạo về phản hồi", "office", "responsible", "reporter"),
+    "feedback.dismissed": _case("Kết quả kiểm tra thông tin phản hồi", "reporter"),
+    "feedback.due_soon": _case("Phản hồi của đơn vị sắp hết hạn xử lý", "office"),
+    "feedback.overdue": _case("Phản hồi của đơn vị đã quá hạn xử lý", "office"),
+    # The Working Group's monthly account (Đ10.1đ, Đ14)
+    "monthly_account.drafted": _case("Dự thảo báo cáo tháng của Tổ công tác", "office"),
+    "monthly_account.approved": _case(
+        "Báo cáo tháng của Tổ công tác đã được duyệt", "office", "leader"
+    ),
+    # Ad-hoc information requests (Đ8.1d, Đ9.2, Đ16.5)
+    "info_request.opened": _case("Văn phòng đề nghị cung cấp thông tin", "asked"),
+    "info_request.answered": _case("Đơn vị đã trả lời đề nghị cung cấp thông tin", "office"),
+    "info_request.urged": _case("Văn phòng đôn đốc trả lời đề nghị cung cấp thông tin", "asked"),
+    "info_request.more_requested": _case("Văn phòng đề nghị bổ sung thông tin", "asked"),
+    "info_request.closed": _case("Đề nghị cung cấp thông tin đã kết thúc", "asked"),
+    "info_request.due_soon": _case("Đề nghị cung cấp thông tin sắp đến hạn trả lời", "asked"),
+    "info_request.overdue": _case(
+        "Đề nghị cung cấp thông tin đã quá hạn trả lời", "asked", "office"
+    ),
+    # Inspection (Đ10–Đ15)
+    "inspection.plan_submitted": _case("Kế hoạch kiểm tra trình phê duyệt", "office"),
+    "inspection.plan_returned": _case("Kế hoạch kiểm tra được trả lại để chỉnh sửa", "office"),
+    "inspection.plan_approved": _case("Kế hoạch kiểm tra đã được phê duyệt", "office", "inspected"),
+    "inspection.cancelled": _case("Kế hoạch kiểm tra đã bị hủy", "office"),
+    "inspection.unit_invited": _case_invited("Tổ công tác mời đơn vị tham gia kiểm tra"),
+    "inspection.finished": _case("Đã kết thúc kiểm tra, lập báo cáo kết quả", "office"),
+    "inspection.report_due": _case("Sắp hết hạn báo cáo kết quả kiểm tra", "office"),
+    "inspection.report_overdue": _case("Quá hạn báo cáo kết quả kiểm tra", "office"),
+    "inspection.report_urged": _case("Đôn đốc báo cáo kết quả kiểm tra", "office"),
+    "inspection.reported": _case(
+        "Thông báo kết quả kiểm tra", "office", "inspected", "invited", "leader"
+    ),
+    "inspection.presented": _case("Đã báo cáo kết quả kiểm tra tại phiên họp UBND tỉnh", "office"),
+    "inspection.documents_requested": _case(
+        "Tổ công tác yêu cầu cung cấp hồ sơ, tài liệu", "asked"
+    ),
+    "inspection.documents_provided": _case("Đơn vị đã cung cấp hồ sơ, tài liệu", "office"),
+    "inspection.documents_due_soon": _case(
+        "Sắp đến hạn cung cấp hồ sơ, tài liệu cho Tổ công tác", "asked"
+    ),
+    "inspection.documents_overdue": _case(
+        "Quá hạn cung cấp hồ sơ, tài liệu cho Tổ công tác", "asked", "office"
+    ),
+    # Periodic reports (Đ18): every unit before its deadline, then the Office before its own
+    "periodic_report.units_reminded": _case("Đề nghị gửi báo cáo định kỳ (Điều 18)", "units"),
+    "periodic_report.office_reminded": _case("Nhắc tổng hợp báo cáo định kỳ (Điều 18)", "office"),
+    # Correction of reported information (Đ7.1, Đ7.2b)
+    "correction_request.requested": _case("Văn phòng đề nghị điều chỉnh thông tin báo cáo", "unit"),
+    "correction_request.self_corrected": _case(
+        "Đơn vị đã tự điều chỉnh thông tin báo cáo", "office"
+    ),
+    "correction_request.corrected": _case("Đơn vị đã điều chỉnh thông tin báo cáo", "office"),
+    "correction_request.explained": _case(
+        "Đơn vị giải trình, giữ nguyên thông tin báo cáo", "office"
+    ),
+    "correction_request.overdue": _case("Quá hạn điều chỉnh thông tin báo cáo", "unit", "office"),
+    # Difficulties and direction (Đ8.1b, Đ8.1c, Đ17.1)
+    "direction_request.reported": _case("Đơn vị báo cáo khó khăn, vướng mắc", "office"),
+    "direction_request.opinions_requested": _case(
+        "Văn phòng đề nghị cho ý kiến về khó khăn, vướng mắc", "consulted"
+    ),
+    "direction_request.opinion_given": _case("Đơn vị liên quan đã cho ý kiến", "office"),
+    "direction_request.proposed": _case(
+        "Văn phòng đã xin ý kiến chỉ đạo về khó khăn, vướng mắc", "reporter", "leader"
+    ),
+    "direction_request.directed": _case(
+        "Ý kiến chỉ đạo về khó khăn, vướng mắc", "office", "reporter", "consulted"
+    ),
+    "direction_request.resolved": _case(
+        "Văn phòng đã xử lý khó khăn, vướng mắc", "reporter", "consulted"
+    ),
 }
 
 # Event types agencies may receive (webhooks and the public exchange): the task lifecycle as the
@@ -147,6 +366,9 @@ PUBLIC_EVENT_TYPES: tuple[str, ...] = (
     "task.extension_requested",
     "task.extension_decided",
     "task.urged",
+    "task.contribution_added",
+    "task.update_requested",
+    "task.progress_due",
 )
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from marshmallow import Schema
 
-from services.workflow import handlers, schemas, store
+from services.workflow import dashboard, handlers, schemas, store, task_openers
 from services.workflow.case_api import register_case_routes
 from services.workflow.domain import ACTION_LABELS
 from services.workflow.views import task_view
@@ -36,7 +36,7 @@ def build_router(service: WorkflowService) -> ApiRouter:
         f"{PREFIX}/tasks",
         query=schemas.TaskQuery,
         response=schemas.TaskPage,
-        summary="Tasks the caller may see, filtered by unit, status, overdue, q",
+        summary="Tasks the caller may see, filtered by unit, status, overdue, progress_due, q",
     )
     def get_tasks() -> Any:
         caller = principal()
@@ -49,6 +49,7 @@ def build_router(service: WorkflowService) -> ApiRouter:
                 unit=args["unit"],
                 status=args["status"],
                 overdue=args["overdue"],
+                progress_due=args["progress_due"],
                 today=today,
                 q=fold(args["q"]) if args["q"] else None,
                 limit=args["limit"],
@@ -68,8 +69,9 @@ def build_router(service: WorkflowService) -> ApiRouter:
             if task is None:
                 raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
             handlers.require_read(caller, task)
-            snap = handlers.snapshot(service, conn, caller, task, local_date(platform.clock.now()))
-        return task_view(snap.task, snap.actions, snap.history)
+            today = local_date(platform.clock.now())
+            snap = handlers.snapshot(service, conn, caller, task, today)
+            return task_openers.detail(service, conn, caller, snap, today)
 
     def perform(task_id: str, action: str, schema: Schema) -> Any:
         caller = principal()
@@ -144,5 +146,23 @@ def build_router(service: WorkflowService) -> ApiRouter:
         }
         return body, 201 if created else 200
 
+    dashboard_query = dashboard.DashboardQuery()
+
+    @router.route(
+        f"{PREFIX}/dashboard",
+        query=dashboard.DashboardQuery,
+        response=dashboard.DashboardOut,
+        summary="A unit's tasks by status, overdue, awaiting extension or progress, and its open "
+        "cases by kind (Đ7.2a, Đ7.2c); for the Office and leaders, every unit, by unit and leader",
+    )
+    def get_dashboard() -> Any:
+        caller = principal()
+        args = query_args(dashboard_query)
+        unit = dashboard.unit_for(caller, args["unit"])
+        today = local_date(platform.clock.now())
+        with platform.database.read() as conn:
+            return dashboard.summary(conn, today, unit, args["leader"])
+
+    task_openers.register_routes(router, service)
     register_case_routes(router, service)
     return router

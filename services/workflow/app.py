@@ -52,7 +52,7 @@ def create_service(
             "add_working_days": calendar.add_working_days,
             "is_working_day": calendar.is_working_day,
             "working_days_between": calendar.working_days_between,
-            **deadline_functions(calendar),
+            **deadline_functions(calendar, runtime.clock),
             **case_date_functions(calendar),
         },
         clock=runtime.clock,

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     func,
     insert,
     or_,
@@ -156,6 +157,10 @@ def list_cases(
 
 
 def involving(units: frozenset[str]) -> Any:
-    """Cases naming any of `units` in a role (a LIKE on the quoted code in the JSON list: portable
-    across SQLite and PostgreSQL, and exact because unit codes never contain quotes)."""
-    return or_(*(func.cast(cases.c.units, String).like(f'%"{code}"%') for code in units))
+    """Cases naming any of `units` in a role, or every unit (`"*"`, cases.EVERY_UNIT), by a LIKE
+    on the quoted code in the JSON list: portable across SQLite and PostgreSQL, and exact because
+    unit codes never contain quotes."""
+    codes = {*units, "*"} if units else set()
+    # false() first: with no unit at all, an empty or_() would match every case.
+    like = (func.cast(cases.c.units, String).like(f'%"{code}"%') for code in sorted(codes))
+    return or_(false(), *like)

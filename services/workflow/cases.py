@@ -53,6 +53,8 @@ _STAFF_ROLES: dict[str, Callable[[Principal], bool]] = {
 }
 # Data a diagram keeps for itself; views and events leave it out.
 _PRIVATE_DATA = frozenset({"action", "notice"})
+# A party code standing for every unit (a periodic report concerns them all, Đ18.1).
+EVERY_UNIT = "*"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Opening:
     task_id: str | None = None
     group_id: str | None = None
     note: str | None = None  # what the history keeps of the opening request
+    event: str | None = None  # the event this opening publishes instead of the kind's "open"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,14 @@ class CaseKind:
     notice_labels: Mapping[str, str] = field(default_factory=dict)
     query_filters: tuple[str, ...] = ()  # extra list filters, columns of `cases` (e.g. task_id)
     note_fields: tuple[str, ...] = ("reason", "note")  # body fields the history's note keeps
+    # What a body's schema cannot check alone: an action's body against the case as it stands
+    # (case, action, body, today); raises ValidationFailed.
+    check: Callable[[Mapping[str, Any], str, dict[str, Any], date], None] | None = None
+    # What "open" or an action does outside the case, in the same transaction (e.g. a unit's
+    # correction appended to the task's history): (uow, case after, body or data, actor).
+    effects: Mapping[str, Callable[[UnitOfWork, dict[str, Any], dict[str, Any], Any], None]] = (
+        field(default_factory=dict)
+    )
 
     def action_label(self, action: str) -> str:
         if action in self.actions:
@@ -115,7 +126,8 @@ def may_read(principal: Principal, case: Mapping[str, Any]) -> bool:
     """The Office, leaders and inspectors read every case; units read the cases naming them."""
     if principal.is_office or principal.has_role(LEADER, INSPECTOR):
         return True
-    return principal.unit is not None and principal.unit in set(case["units"])
+    named = set(case["units"])
+    return principal.unit is not None and (principal.unit in named or EVERY_UNIT in named)
 
 
 def open_cases(
@@ -130,7 +142,7 @@ def open_cases(
     opened = []
     for opening in openings:
         case_id = uuid.uuid4().hex
-        units = sorted({code for codes in opening.parties.values() for code in codes})
+        units = _units(opening.parties)
         start_data = {**opening.data, "case_id": case_id, "parties": opening.parties}
         state = service.engine.start(model, start_data)
         case = {
@@ -152,7 +164,9 @@ def open_cases(
         }
         case_store.add_case(uow.conn, case)
         _record(uow, kind, case, "open", None, actor, opening.note, opening.data)
-        event_type = kind.events.get("open")
+        if "open" in kind.effects:
+            kind.effects["open"](uow, case, opening.data, actor)
+        event_type = opening.event or kind.events.get("open")
         if event_type:
             _emit(uow, kind, event_type, case, "open", actor, opening.note, opening.data)
         for notice in service.engine.notices(model, None, state):
@@ -186,12 +200,16 @@ def perform(
             actions=mine,
             case_status=case["status"],
         )
+    if kind.check is not None:
+        kind.check(case, action, payload, local_date(uow.now))
     data = domain.engine_payload(payload)
     state = service.engine.perform(model, case["state"], action, data)
     after = _save(service, uow, model, case, state)
     actor = principal.to_actor()
     note = _note(kind, payload)
     _record(uow, kind, after, action, case["status"], actor, note, data)
+    if action in kind.effects:
+        kind.effects[action](uow, after, payload, actor)
     event_type = kind.events.get(action)
     if event_type:
         _emit(uow, kind, event_type, after, action, actor, note, data)
@@ -233,11 +251,22 @@ def is_overdue(case: Mapping[str, Any], today: date) -> bool:
     return case["due_on"] is not None and case["closed_at"] is None and today > case["due_on"]
 
 
+def _units(parties: Mapping[str, list[str]]) -> list[str]:
+    return sorted({code for codes in parties.values() for code in codes})
+
+
 def _projection(service: WorkflowService, model: Any, state: str, now: datetime) -> dict[str, Any]:
+    """The row's columns from the diagram's data. A diagram that changes the data key `parties`
+    (e.g. a unit invited to an inspection, Đ14.2) changes who the case names and who may act."""
     data = {k: v for k, v in service.engine.data(model, state).items() if k not in _PRIVATE_DATA}
     due_on = data.get("due_on")
     completed = service.engine.is_completed(model, state)
+    parties = data.get("parties")
+    named = (
+        {"parties": parties, "units": _units(parties)} if isinstance(parties, dict) else {}
+    )
     return {
+        **named,
         "status": data.get("status") or ("closed" if completed else "open"),
         "data": data,
         "due_on": date.fromisoformat(due_on[:10]) if isinstance(due_on, str) and due_on else None,

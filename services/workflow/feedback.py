@@ -117,7 +117,8 @@ def _opening(
     problem = PROBLEMS[body["problem"]]
     return [
         Opening(
-            title=f"{about}: {problem.lower()} — {task['document_number']}: {task['content'][:200]}",
+            title=f"{about}: {problem.lower()} — {task['document_number']}: "
+            f"{task['content'][:200]}",
             parties={"reporter": [reporter or ""], "responsible": [about]},
             data={
                 "opened_on": local_date(now).isoformat(),

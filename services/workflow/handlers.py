@@ -28,10 +28,13 @@ class TaskSnapshot:
 
 
 def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) -> None:
-    """Start the task's lifecycle instance and announce the assignment."""
+    """Start the task's lifecycle instance and announce the assignment.
+
+    The instance and its first history row are inserted with the batch's others (see
+    `UnitOfWork.insert_later`). A release delivered twice is stopped by the inbox; a second
+    release of one task under another event id by the instance's primary key, which fails the
+    transaction: no second instance, history row or event."""
     data = event.data
-    if store.instance_exists(uow.conn, data["task_id"]):
-        return
     model = service.models.newest(uow.conn, TASK_PROCESS)
     task = {
         "task_id": data["task_id"],
@@ -49,8 +52,8 @@ def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) ->
     }
     state = service.engine.start(model, domain.workflow_data(task))
     status = service.engine.data(model, state)["status"]
-    store.add_instance(
-        uow.conn,
+    uow.insert_later(
+        store.task_instances,
         {
             **task,
             "status": status,
@@ -63,8 +66,8 @@ def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) ->
             "next_timer_at": service.engine.next_due(model, state),
         },
     )
-    store.add_history(
-        uow.conn,
+    uow.insert_later(
+        store.task_history,
         {
             "task_id": task["task_id"],
             "at": uow.now,
@@ -78,7 +81,10 @@ def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) ->
     uow.audit(None, "task.assigned", "task", task["task_id"], {"status": status})
     emit(uow, "task.assigned", {**task, "status": status}, action="assign", actor=None)
     # A task released close to (or past) its due date is reminded at once.
-    for notice in service.engine.notices(model, None, state):
+    notices = service.engine.notices(model, None, state)
+    if notices:
+        uow.flush_inserts()  # its history follows the "assign" row
+    for notice in notices:
         _announce(uow, {**task, "status": status}, notice, status)
 
 
@@ -181,7 +187,7 @@ def fire_timers(service: WorkflowService, uow: UnitOfWork, task: dict[str, Any])
 
 def _announce(uow: UnitOfWork, task: dict[str, Any], notice: str, status_from: str) -> None:
     """Publish an event a diagram announced (`notice = "task.due_soon"`) and record it."""
-    action = notice.removeprefix("task.")
+    action = domain.NOTICE_ACTIONS.get(notice, notice.removeprefix("task."))
     history(uow, task["task_id"], action, status_from, task["status"])
     uow.audit(None, notice, "task", task["task_id"], {"status": [status_from, task["status"]]})
     emit(uow, notice, task, action=action, actor=None)
@@ -218,7 +224,11 @@ def snapshot(
     offers = service.engine.offers(model, task["state"])
     actions = [o.action for o in offers if _may(principal, o.role, task)]
     task = with_overdue(task, today)
-    return TaskSnapshot(task=task, actions=actions, history=store.history(conn, task["task_id"]))
+    history = store.history(conn, task["task_id"])
+    from services.workflow import task_openers  # imports this module
+
+    actions += task_openers.offered(conn, principal, task, history)  # cases opened from the task
+    return TaskSnapshot(task=task, actions=actions, history=history)
 
 
 def with_overdue(task: dict[str, Any], today: Any) -> dict[str, Any]:

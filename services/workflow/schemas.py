@@ -5,12 +5,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
+from services.workflow.exchanges import OPENER_LABELS
 
 
 class TaskQuery(Schema):
     unit = fields.String(load_default=None, validate=validate.Length(max=40))
     status = fields.String(load_default=None, validate=validate.OneOf(sorted(STATUS_LABELS)))
     overdue = fields.Boolean(load_default=None, allow_none=True)
+    # Đ6.2a: tasks whose unit was reminded to post progress and has not yet.
+    progress_due = fields.Boolean(load_default=None, allow_none=True)
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
@@ -81,6 +84,7 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
 
 
 class HistoryOut(Schema):
+    id = fields.Integer(allow_none=True)
     at = fields.AwareDateTime()
     action = fields.String()
     action_label = fields.String(allow_none=True)
@@ -88,6 +92,18 @@ class HistoryOut(Schema):
     status_to = fields.String()
     actor = fields.Dict(allow_none=True)
     note = fields.String(allow_none=True)
+
+
+class TaskCaseOut(Schema):
+    """An open case about a task (exchange, feedback, …) and since when it waits."""
+
+    id = fields.String()
+    kind = fields.String()
+    kind_label = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    waiting_since = fields.Date()
+    waiting_days = fields.Integer()
 
 
 class TaskOut(Schema):
@@ -105,13 +121,18 @@ class TaskOut(Schema):
     status_label = fields.String()
     overdue = fields.Boolean()
     extension_pending = fields.Boolean()
-    actions = fields.List(fields.String(validate=validate.OneOf(sorted(ACTION_LABELS))))
+    progress_due = fields.Boolean()
+    actions = fields.List(
+        fields.String(validate=validate.OneOf(sorted({*ACTION_LABELS, *OPENER_LABELS})))
+    )
     history = fields.List(fields.Nested(HistoryOut))
+    open_cases = fields.List(fields.Nested(TaskCaseOut))  # cases about the task, still open
+    awaiting_direction = fields.Boolean()  # Đ8.1c: a leader's direction is awaited
 
 
 class TaskSummaryOut(TaskOut):
     class Meta:
-        exclude = ("actions", "history")
+        exclude = ("actions", "history", "open_cases", "awaiting_direction")
 
 
 class TaskPage(Schema):

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    false,
     func,
     insert,
     not_,
@@ -56,6 +57,8 @@ task_instances = Table(
     Column("assigned_on", Date, nullable=False),
     Column("status", String(20), nullable=False, index=True),
     Column("extension_pending", Boolean, nullable=False, default=False),
+    # Đ6.2a: the diagram reminded the unit to post progress and none was posted since.
+    Column("progress_due", Boolean, nullable=False, default=False, server_default=false()),
     Column("process_id", String(100), nullable=False),
     Column("process_version", Integer, nullable=False),
     Column("state", Text, nullable=False),
@@ -127,11 +130,6 @@ def list_models(conn: Connection) -> list[dict[str, Any]]:
 
 def add_model(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(process_models).values(**row))
-
-
-def instance_exists(conn: Connection, task_id: str) -> bool:
-    query = select(task_instances.c.task_id).where(task_instances.c.task_id == task_id)
-    return conn.execute(query).first() is not None
 
 
 def add_instance(conn: Connection, row: dict[str, Any]) -> None:
@@ -215,6 +213,7 @@ def list_instances(
     q: str | None,
     limit: int,
     offset: int,
+    progress_due: bool | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     columns = [c for c in task_instances.c if c.name != "state"]
     query = select(*columns)
@@ -231,6 +230,8 @@ def list_instances(
             task_instances.c.status.not_in(("completed", "withdrawn")),
         )
         query = query.where(late if overdue else or_(task_instances.c.due_on.is_(None), not_(late)))
+    if progress_due is not None:
+        query = query.where(task_instances.c.progress_due.is_(progress_due))
     if q:
         query = query.where(task_instances.c.search_text.contains(q))
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.workflow.domain import ACTION_LABELS, NOTICE_LABELS, STATUS_LABELS
+from services.workflow.exchanges import HISTORY_LABELS
 
 
 def task_view(
@@ -27,6 +28,7 @@ def task_view(
         "status_label": STATUS_LABELS[task["status"]],
         "overdue": task["overdue"],
         "extension_pending": task["extension_pending"],
+        "progress_due": bool(task.get("progress_due", False)),
     }
     if actions is not None:
         view["actions"] = actions
@@ -37,9 +39,11 @@ def task_view(
 
 def history_view(entry: dict[str, Any]) -> dict[str, Any]:
     return {
+        "id": entry.get("id"),  # what a correction request names (Đ7.1)
         "at": entry["at"],
         "action": entry["action"],
         "action_label": ACTION_LABELS.get(entry["action"])
+        or HISTORY_LABELS.get(entry["action"])
         or NOTICE_LABELS.get(entry["action"], "Giao nhiệm vụ"),
         "status_from": entry["status_from"],
         "status_to": entry["status_to"],

@@ -114,7 +114,9 @@ def test_a_released_task_travels_from_intake_to_a_confirmed_completion(system: C
         "submit_result",
         "confirm",
     ]
-    assert final["actions"] == []
+    # Nothing of the diagram is left; the Office may still find the confirmed result inaccurate
+    # and ask the unit to correct it (Đ7.1).
+    assert final["actions"] == ["request_correction"]
 
     totals = system.wait_for(
         lambda: (t := stats_for(system, office, "SO_TC"))["completed_on_time"] == 1 and t,

@@ -109,11 +109,12 @@ def test_a_pending_extension_offers_progress_but_not_the_result_D5_2c(workflow: 
     assert asked.status_code == 200
     task = asked.get_json()
     assert task["extension_pending"] is True and task["status"] == "in_progress"
-    assert task["actions"] == ["report_progress"]
+    assert task["actions"] == ["report_progress", "report_difficulty"]  # Đ17.1: a case
     refused = act(workflow, task_id, "submit_result", LEAD)
     assert refused.status_code == 409 and refused.get_json()["actions"] == ["report_progress"]
     assert act(workflow, task_id, "report_progress", LEAD).get_json()["extension_pending"] is True
-    assert view(workflow, task_id, OFFICE)["actions"] == ["decide_extension", "urge", "withdraw"]
+    office = view(workflow, task_id, OFFICE)["actions"]
+    assert office == ["decide_extension", "urge", "withdraw", "request_correction"]  # Đ7.1
     assert outbox_types(workflow)[-2:] == ["task.extension_requested", "task.progress_reported"]
 
 

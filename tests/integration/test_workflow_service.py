@@ -117,7 +117,8 @@ def test_a_redelivered_release_starts_no_second_instance(workflow: Any) -> None:
 def test_the_lead_unit_accepts_submits_and_the_office_confirms(workflow: Any) -> None:
     task_id = release(workflow)
     assert act(workflow, task_id, "accept", LEAD).get_json()["status"] == "in_progress"
-    assert act(workflow, task_id, "submit_result", LEAD, note="Đã xong").get_json()["actions"] == []
+    submitted = act(workflow, task_id, "submit_result", LEAD, note="Đã xong").get_json()
+    assert submitted["actions"] == ["correct_report"]  # Đ7.2b: until the Office confirms
     confirmed = act(workflow, task_id, "confirm", OFFICE).get_json()
     assert confirmed["status"] == "completed"
     assert [h["action"] for h in confirmed["history"]] == [
@@ -207,7 +208,8 @@ def test_a_deployed_diagram_gets_a_new_version_and_a_broken_one_is_refused(
     )
     assert refused.status_code == 422
     versions = workflow.client.get("/api/workflow/process-models", headers=owner).get_json()
-    assert [m["version"] for m in versions["items"]] == [1, 2]
+    lifecycle = [m for m in versions["items"] if m["process_id"] == "task_lifecycle"]
+    assert [m["version"] for m in lifecycle] == [1, 2]
     assert (
         workflow.client.post(
             "/api/workflow/process-models/task_lifecycle",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from services.notify import domain, mailer
 
 
@@ -28,3 +30,107 @@ def test_every_rule_has_a_vietnamese_email_in_text_and_html():
 def test_agencies_receive_only_task_lifecycle_events():
     assert all(t.startswith("task.") for t in domain.PUBLIC_EVENT_TYPES)
     assert "task.transferred" not in domain.PUBLIC_EVENT_TYPES
+
+
+FEEDBACK = {
+    "title": "SO_TC: không đúng thời hạn — 12/UBND: Báo cáo",
+    "parties": {"reporter": ["XA_A"], "responsible": ["SO_TC"]},
+    "note": "Đề nghị khẩn trương",
+    "due_on": None,
+}
+
+
+def _recipients(event_type: str, data: dict) -> set[str]:
+    return {m.recipient.id for m in domain.messages_for(event_type, data, lambda c: c)}
+
+
+def test_d16_6_feedback_reaches_the_office_and_its_outcome_reaches_the_reporting_unit():
+    office = domain.OFFICE_UNIT
+    assert _recipients("feedback.received", FEEDBACK) == {office}
+    assert _recipients("feedback.unit_urged", FEEDBACK) == {"SO_TC", "XA_A"}
+    assert _recipients("feedback.escalated", FEEDBACK) == {"XA_A", "leader"}  # Đ16.6
+    assert _recipients("feedback.directed", FEEDBACK) == {office, "SO_TC", "XA_A"}
+    assert _recipients("feedback.dismissed", FEEDBACK) == {"XA_A"}
+    assert _recipients("feedback.due_soon", FEEDBACK) == {office}
+    assert _recipients("feedback.overdue", FEEDBACK) == {office}
+    urged = domain.messages_for("feedback.unit_urged", FEEDBACK, lambda c: c)[0]
+    assert urged.body == f"{FEEDBACK['title']}\nNội dung: Đề nghị khẩn trương"
+
+
+INFO_REQUEST = {
+    "title": "Đề nghị báo cáo đột xuất: Giải ngân — Tỷ lệ giải ngân",
+    "parties": {"asked": ["SO_TC"]},
+    "note": None,
+    "due_on": None,
+}
+
+
+def test_d8_1d_information_requests_reach_the_asked_unit_and_answers_reach_the_office():
+    office = domain.OFFICE_UNIT
+    for event_type in ("opened", "urged", "more_requested", "closed", "due_soon"):
+        assert _recipients(f"info_request.{event_type}", INFO_REQUEST) == {"SO_TC"}
+    assert _recipients("info_request.answered", INFO_REQUEST) == {office}
+    assert _recipients("info_request.overdue", INFO_REQUEST) == {"SO_TC", office}
+
+
+PERIODIC_REPORT = {
+    "title": "Báo cáo quý I năm 2026: đơn vị gửi trước ngày 20/03/2026, …",
+    "parties": {"units": ["*"]},
+    "note": None,
+    "due_on": date(2026, 3, 19),
+}
+
+
+def test_d18_periodic_report_reminders_reach_every_active_unit_then_the_office():
+    units = domain.messages_for("periodic_report.units_reminded", PERIODIC_REPORT, lambda c: c)
+    assert [m.recipient for m in units] == [domain.EVERY_UNIT]
+    assert units[0].body == f"{PERIODIC_REPORT['title']}\nHạn: 19/03/2026."
+    active = {"SO_TC": "Sở Tài chính", "XA_A": "Xã A", domain.OFFICE_UNIT: "Văn phòng"}
+    assert {m.recipient.id for m in domain.for_every_unit(units, active)} == {"SO_TC", "XA_A"}
+    office = _recipients("periodic_report.office_reminded", PERIODIC_REPORT)
+    assert office == {domain.OFFICE_UNIT}
+
+
+CORRECTION = {
+    "title": "Điều chỉnh thông tin báo cáo — 12/UBND: Báo cáo",
+    "parties": {"unit": ["SO_TC"]},
+    "note": "Số liệu giải ngân chưa khớp",
+    "due_on": None,
+}
+
+
+def test_d7_1_d7_2b_correction_requests_reach_the_unit_and_its_answers_reach_the_office():
+    office = domain.OFFICE_UNIT
+    assert _recipients("correction_request.requested", CORRECTION) == {"SO_TC"}
+    for event_type in ("self_corrected", "corrected", "explained"):
+        assert _recipients(f"correction_request.{event_type}", CORRECTION) == {office}
+    assert _recipients("correction_request.overdue", CORRECTION) == {"SO_TC", office}
+    asked = domain.messages_for("correction_request.requested", CORRECTION, lambda c: c)[0]
+    assert asked.body == f"{CORRECTION['title']}\nNội dung: Số liệu giải ngân chưa khớp"
+
+
+DIRECTION = {
+    "title": "SO_TC: có khó khăn, vướng mắc — 12/UBND: Báo cáo",
+    "parties": {"reporter": ["SO_TC"], "consulted": ["SO_XD", "SO_TP"]},
+    "note": "Đồng ý đề xuất",
+    "due_on": None,
+}
+
+
+def test_d8_1c_d17_1_difficulties_reach_the_office_and_the_direction_reaches_the_units():
+    office = domain.OFFICE_UNIT
+    assert _recipients("direction_request.reported", DIRECTION) == {office}
+    assert _recipients("direction_request.opinions_requested", DIRECTION) == {"SO_XD", "SO_TP"}
+    assert _recipients("direction_request.opinion_given", DIRECTION) == {office}
+    assert _recipients("direction_request.proposed", DIRECTION) == {"SO_TC", "leader"}
+    everyone = {office, "SO_TC", "SO_XD", "SO_TP"}
+    assert _recipients("direction_request.directed", DIRECTION) == everyone
+    assert _recipients("direction_request.resolved", DIRECTION) == {"SO_TC", "SO_XD", "SO_TP"}
+
+
+def test_d10_1d_the_approved_month_account_reaches_the_office_and_the_leaders():
+    account = {"title": "Báo cáo của Tổ công tác tháng 11/2026", "parties": {}}
+    assert _recipients("monthly_account.drafted", account) == {domain.OFFICE_UNIT}
+    assert _recipients("monthly_account.approved", account) == {domain.OFFICE_UNIT, "leader"}
+    leaders = domain.messages_for("monthly_account.approved", account, lambda c: c)[-1]
+    assert leaders.recipient == domain.LEADERS == domain.Recipient("role", "leader")
