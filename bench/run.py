@@ -8,6 +8,8 @@
 3. Intake alone (bench/intake.py): documents accepted per second through POST, p50/p99, and the
    rate of `nhiemvu import`.
 4. Notify (bench/notify.py): events → inbox items/s, webhook deliveries/s, inbox query p50/p99.
+5. Workflow (bench/workflow.py): action → event latency with 50 concurrent clients, on the tasks
+   of step 2 before its cluster stops; timer lateness among 100 and 100 000 waiting timers.
 Needs PostgreSQL and RabbitMQ on 127.0.0.1 (as in CI). It creates and drops its own databases
 and vhost.
 """
@@ -35,6 +37,7 @@ from bench.intake import measure_intake
 from bench.notify import measure_notify
 from bench.reporting import measure_reporting
 from bench.spiff_raw import measure
+from bench.workflow import measure_action_latency, measure_timer_lateness
 from services.distributed import SERVICES, Cluster
 from shared.auth import AuthSettings, mint_token
 from shared.calendar import local_date
@@ -54,12 +57,19 @@ def main(argv: list[str] | None = None) -> int:
     figures["spiff_start_serialize_per_s"] = round(raw, 1)
     figures["ratio_to_raw"] = round(figures["released_tasks_per_s"] / raw, 3)
     _report(figures)
+    print(
+        "    Hẹn giờ: trễ so với thời điểm đến hạn, 100 và 100.000 hẹn giờ đang chờ...", flush=True
+    )
     with _infrastructure() as env:
-        figures.update(measure_intake(env, clients=args.clients))
-    print("4/4 Báo cáo: thống kê một quý trên 1.000.000 nhiệm vụ, 200 đơn vị...", flush=True)
-    figures.update(measure_reporting())
-    with _infrastructure() as env:
-        figures.update(measure_notify(env))
+        figures.update(_timer_run(env))
+    _report_timers(figures)
+    if not args.workflow_only:
+        with _infrastructure() as env:
+            figures.update(measure_intake(env, clients=args.clients))
+        print("4/4 Báo cáo: thống kê một quý trên 1.000.000 nhiệm vụ, 200 đơn vị...", flush=True)
+        figures.update(measure_reporting())
+        with _infrastructure() as env:
+            figures.update(measure_notify(env))
     print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
     return 0
 
@@ -70,6 +80,17 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("--documents", type=int, default=100)
     parser.add_argument("--tasks", type=int, default=20, help="tasks per document")
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--workflow-workers", type=int, default=1, help="workflow worker processes (step 2)"
+    )
+    parser.add_argument("--action-clients", type=int, default=50)
+    parser.add_argument("--action-tasks", type=int, default=6, help="tasks per action client")
+    parser.add_argument(
+        "--think-ms", type=float, default=0.0, help="an action client's pause after each answer"
+    )
+    parser.add_argument(
+        "--workflow-only", action="store_true", help="skip the intake, reporting, notify steps"
+    )
     return parser
 
 
@@ -114,7 +135,12 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
 
     full_env = {**os.environ, **env}
     ports = {s: 18101 + i for i, s in enumerate(SERVICES)}
-    cluster = Cluster(full_env, ports, Path(tempfile.mkdtemp(prefix="nv-bench-")))
+    cluster = Cluster(
+        full_env,
+        ports,
+        Path(tempfile.mkdtemp(prefix="nv-bench-")),
+        workers={"workflow": args.workflow_workers},
+    )
     cluster.migrate()
     cluster.start()
     try:
@@ -126,11 +152,22 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
         expected = args.documents * args.tasks
         _wait_until_done(env, expected)
         elapsed = time.monotonic() - began
-        sampler.stop()
         latencies, stages = _latencies(env)
+        actions = measure_action_latency(
+            cluster.url("workflow"),
+            env["BROKER_URL"],
+            _plain(env["WORKFLOW_DATABASE_URL"]),
+            SECRET,
+            clients=args.action_clients,
+            tasks_per_client=args.action_tasks,
+            think_seconds=args.think_ms / 1000,
+        )
+        sampler.stop()
     finally:
         cluster.stop()
     return {
+        "workflow_workers": args.workflow_workers,
+        "action_event": {"clients": args.action_clients, "think_ms": args.think_ms, **actions},
         "tasks": expected,
         "released_tasks_per_s": round(expected / elapsed, 1),
         "post_seconds": round(posted - began, 2),
@@ -140,6 +177,25 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
         "stage_p50_ms": {k: round(_percentile(v, 50) * 1000, 1) for k, v in stages.items()},
         "rss_peak_mb": {k: round(v / 2**20, 1) for k, v in sorted(sampler.peaks.items())},
     }
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+psycopg", "postgresql")
+
+
+def _timer_run(env: dict[str, str]) -> dict[str, Any]:
+    """The workflow worker alone (its timer scheduler and relay) on a fresh database."""
+    import os
+
+    full_env = {**os.environ, **env}
+    cluster = Cluster(full_env, {}, Path(tempfile.mkdtemp(prefix="nv-bench-timers-")))
+    subprocess.run(
+        [str(Path(sys.executable).parent / "nhiemvu"), "migrate", "workflow"],
+        env=full_env,
+        check=True,
+        capture_output=True,
+    )
+    return measure_timer_lateness(cluster, env)
 
 
 def _post_documents(cluster: Cluster, args: argparse.Namespace) -> None:
@@ -280,6 +336,23 @@ def _report(figures: dict[str, Any]) -> None:
     print(f"    độ trễ p50 {figures['latency_p50_ms']} ms, p99 {figures['latency_p99_ms']} ms")
     print(f"    theo chặng (p50, ms): {figures['stage_p50_ms']}")
     print(f"    RSS đỉnh (MB): {figures['rss_peak_mb']}")
+    act = figures["action_event"]
+    print(
+        f"    thao tác → sự kiện ({act['clients']} client, {act['actions']} thao tác, "
+        f"{act['actions_per_s']:g}/s): p50 {act['event_p50_ms']} ms, p99 {act['event_p99_ms']} ms "
+        f"(mục tiêu p99 < 100 ms); HTTP p50 {act['http_p50_ms']} ms, p99 {act['http_p99_ms']} ms; "
+        f"trả lời → bus p50 {act['answer_to_event_p50_ms']} ms, "
+        f"p99 {act['answer_to_event_p99_ms']} ms"
+    )
+
+
+def _report_timers(figures: dict[str, Any]) -> None:
+    for size, timers in figures["timer_lateness"].items():
+        print(
+            f"    {int(size):,} hẹn giờ chờ, {timers['due']} đến hạn: trễ p50 "
+            f"{timers['lateness_p50_ms']} ms, max {timers['lateness_max_ms']} ms "
+            f"(mục tiêu < 2000 ms)" + (f", thiếu {timers['missing']}" if timers["missing"] else "")
+        )
 
 
 if __name__ == "__main__":

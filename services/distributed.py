@@ -29,6 +29,8 @@ class Cluster:
     ports: dict[str, int]
     log_dir: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Worker processes per service (1 unless given); they share the service's queue.
+    workers: dict[str, int] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}"
@@ -51,13 +53,15 @@ class Cluster:
             env,
         )
 
-    def start_worker(self, service: str) -> None:
-        self._spawn(f"{service}-worker", [_bin("nhiemvu"), "worker", service], self.env)
+    def start_worker(self, service: str, index: int = 1) -> None:
+        name = f"{service}-worker" if index == 1 else f"{service}-worker-{index}"
+        self._spawn(name, [_bin("nhiemvu"), "worker", service], self.env)
 
     def start(self) -> None:
         # Workers first: they declare the queues that the web processes' relays publish to.
         for service in SERVICES:
-            self.start_worker(service)
+            for index in range(1, self.workers.get(service, 1) + 1):
+                self.start_worker(service, index)
         for service in SERVICES:
             self.start_web(service)
         self.wait_ready()

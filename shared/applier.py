@@ -135,7 +135,12 @@ class EventApplier:
                         for e in fresh
                     ],
                 )
+            previous = None
             for event in fresh:
+                if previous is not None and event.type != previous:
+                    # What earlier handlers deferred is visible to a handler of another type.
+                    uow.flush_inserts()
+                previous = event.type
                 with correlation(event.correlation_id):
                     self.handlers[event.type](uow, event)
                     log.info(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, insert
+from sqlalchemy import Connection, MetaData, Table, insert
 
 from shared.audit import AuditLog
 from shared.bus import Bus
@@ -36,6 +36,20 @@ class UnitOfWork:
     emitted: list[dict[str, Any]] = field(default_factory=list)
     _flushed: int = 0
     _audits: list[dict[str, Any]] = field(default_factory=list)
+    _inserts: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def insert_later(self, table: Table, row: dict[str, Any]) -> None:
+        """Insert `row` when the unit of work flushes, with the other rows of its table in one
+        multi-row statement (a consumer's batch of events costs one round trip, not one each).
+        Only for rows that the same handler does not read back: the applier flushes them before a
+        handler of another event type runs, and `flush()` before commit."""
+        self._inserts.setdefault(table, []).append(row)
+
+    def flush_inserts(self) -> None:
+        """Write the rows given to `insert_later`, a statement per table, in the order given."""
+        inserts, self._inserts = self._inserts, {}
+        for table, rows in inserts.items():
+            self.conn.execute(insert(table), rows)
 
     def emit(
         self, event_type: str, data: Mapping[str, Any], *, subject: str | None = None
@@ -52,7 +66,9 @@ class UnitOfWork:
         return envelope
 
     def flush(self) -> None:
-        """Write emitted events and audit records, a statement each, inside the transaction."""
+        """Write deferred rows, emitted events and audit records, a statement each, inside the
+        transaction."""
+        self.flush_inserts()
         pending = self.emitted[self._flushed :]
         if pending:
             self.conn.execute(
