@@ -86,3 +86,107 @@ def test_d10_1d_the_working_group_leader_approves_the_month_account(system: Clie
         lambda: "monthly_account.approved" in inbox_types(system, office),
         "the Office to be told of the approval",
     )
+
+
+def _post(client: Client, path: str, token: str, body: dict) -> dict:
+    answer = client.call("POST", path, token, json=body)
+    assert answer.status_code in (200, 201), answer.text
+    return dict(answer.json())
+
+
+def test_d13_2_d15_3_an_inspection_from_plan_to_report_reaches_the_inspected_units(
+    system: Client,
+) -> None:
+    office = system.token("office", "VP_UBND")
+    lead = system.token("office_lead", "VP_UBND")
+    inspected = system.token("unit_officer", "SO_TC")
+    today = local_date(datetime.now(UTC))
+    plan = {
+        "form": "regular",
+        "title": "Kiểm tra việc thực hiện nhiệm vụ",
+        "units": ["SO_TC"],
+        "scope": ["implementation"],
+        "period_from": today.replace(day=1).isoformat(),
+        "period_to": today.isoformat(),
+    }
+    case = _post(system, "/api/workflow/inspections", office, plan)["items"][0]
+    base = f"/api/workflow/inspections/{case['id']}/actions"
+    assert system.call("POST", f"{base}/approve", office, json={}).status_code == 403
+    assert _post(system, f"{base}/approve", lead, {})["status"] == "in_progress"
+    assert _post(system, f"{base}/finish", office, {})["status"] == "reporting"
+    conclusion = {
+        "unit": "SO_TC",
+        "assessment": "Triển khai kịp thời",
+        "result": "done",
+        "conclusion": "Hoàn thành nhiệm vụ được giao",
+    }
+    report = {"summary": "Kết quả kiểm tra", "conclusions": [conclusion]}
+    assert _post(system, f"{base}/submit_report", lead, report)["status"] == "reported"
+    system.wait_for(
+        lambda: "inspection.reported" in inbox_types(system, inspected),
+        "the inspected unit to be told the result",
+    )
+
+
+def test_d8_1d_a_unit_answers_the_offices_information_request(system: Client) -> None:
+    office = system.token("office", "VP_UBND")
+    asked = system.token("unit_officer", "SO_XD")
+    today = local_date(datetime.now(UTC))
+    request = {
+        "subject": "topic",
+        "topic": "Giải ngân vốn đầu tư công",
+        "question": "Đề nghị báo cáo tỷ lệ giải ngân",
+        "units": ["SO_XD"],
+        "due_on": today.replace(year=today.year + 1).isoformat(),
+    }
+    case = _post(system, "/api/workflow/info-requests", office, request)["items"][0]
+    system.wait_for(
+        lambda: "info_request.opened" in inbox_types(system, asked), "the unit to be asked"
+    )
+    answer = {"text": "Đạt 72%", "attachments": [{"name": "bao-cao.pdf", "ref": "vb-1"}]}
+    answered = _post(
+        system, f"/api/workflow/info-requests/{case['id']}/actions/answer", asked, answer
+    )
+    assert answered["status"] == "answered"
+    system.wait_for(
+        lambda: "info_request.answered" in inbox_types(system, office), "the Office to hear back"
+    )
+
+
+def test_d8_1c_d17_1_a_difficulty_goes_to_a_leader_and_the_direction_to_the_unit(
+    system: Client,
+) -> None:
+    office = system.token("office", "VP_UBND")
+    unit = system.token("unit_officer", "SO_TC")
+    leader = system.token("leader", None)
+    task_id = released_task(system, office)
+    _post(system, f"/api/workflow/tasks/{task_id}/actions/accept", unit, {})
+    difficulty = {"problem": "beyond_capacity", "description": "Thiếu vốn đối ứng"}
+    task = _post(
+        system, f"/api/workflow/tasks/{task_id}/actions/report_difficulty", unit, difficulty
+    )
+    case_id = next(c["id"] for c in task["open_cases"] if c["kind"] == "direction_request")
+    base = f"/api/workflow/direction-requests/{case_id}/actions"
+    _post(system, f"{base}/propose", office, {"proposal": "Đề xuất bổ sung vốn"})
+    system.wait_for(
+        lambda: "direction_request.proposed" in inbox_types(system, leader),
+        "the leaders' inbox to show the request for direction",
+    )
+    waiting = system.call("GET", f"/api/workflow/tasks/{task_id}", office).json()
+    assert waiting["awaiting_direction"] is True
+    _post(system, f"{base}/give_direction", leader, {"direction": "Đồng ý bổ sung vốn"})
+    system.wait_for(
+        lambda: "direction_request.directed" in inbox_types(system, unit),
+        "the unit to receive the direction",
+    )
+
+
+def test_d18_the_upcoming_reporting_period_is_open_for_every_unit(system: Client) -> None:
+    unit = system.token("unit_officer", "XA_HOANG_HOA")
+
+    def periods() -> list[dict]:
+        answer = system.call("GET", "/api/workflow/periodic-reports?open=true", unit)
+        return list(answer.json()["items"]) if answer.status_code == 200 else []
+
+    found = system.wait_for(periods, "the scheduler to open the upcoming period")
+    assert {p["status"] for p in found} <= {"scheduled", "compiling"}
