@@ -262,9 +262,7 @@ def _projection(service: WorkflowService, model: Any, state: str, now: datetime)
     due_on = data.get("due_on")
     completed = service.engine.is_completed(model, state)
     parties = data.get("parties")
-    named = (
-        {"parties": parties, "units": _units(parties)} if isinstance(parties, dict) else {}
-    )
+    named = {"parties": parties, "units": _units(parties)} if isinstance(parties, dict) else {}
     return {
         **named,
         "status": data.get("status") or ("closed" if completed else "open"),

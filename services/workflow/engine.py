@@ -118,6 +118,8 @@ class Engine:
         self._serializer = BpmnWorkflowSerializer(self._registry)
         self._parsed: dict[tuple[str, int, bytes], Parsed] = {}
         self._recent = RecentWorkflows(_RECENT_SIZE)
+        # What had been announced in states that were then advanced (see _take).
+        self._seen = RecentWorkflows(_RECENT_SIZE)
         # Spiff logs every task state change at INFO (~10 lines per instance started), which
         # costs a third of the engine's rate under an INFO root logger; opt in by setting a level.
         spiff_logger = logging.getLogger("spiff")
@@ -160,7 +162,7 @@ class Engine:
         self, model: ProcessModel, state: str, action: str, payload: Mapping[str, Any]
     ) -> str:
         data = {**_payload_data(payload, self._reserved), "action": action}
-        workflow = self._load(model, state)  # fresh: cached views are never mutated
+        workflow = self._take(model, state)
         task = _task_offering(workflow, action)
         task.data.update(data)
         _guarded(task.run)
@@ -176,7 +178,7 @@ class Engine:
         later is reminded again); the diagram's gateways decide whether an announcement that
         went out before goes out again."""
         data = _payload_data(changes, self._reserved)
-        workflow = self._load(model, state)
+        workflow = self._take(model, state)
         reentered = [
             task
             for task, _pairs in _user_tasks(workflow)
@@ -203,7 +205,7 @@ class Engine:
 
     def fire_due(self, model: ProcessModel, state: str) -> str:
         """Fire the timers that are due by the engine's clock and run what follows them."""
-        workflow = self._load(model, state)
+        workflow = self._take(model, state)
         _guarded(lambda: _advance(workflow))
         return self._save(model, workflow)
 
@@ -213,7 +215,14 @@ class Engine:
         announcing = self._spec_of(model).announcing
         if not announcing:
             return []
-        seen = set() if before is None else set(_announced(self._view(model, before), announcing))
+        seen: frozenset[Any] | set[Any] = set()
+        if before is not None:
+            known = self._seen.get((model.process_id, model.version, before))
+            seen = (
+                known
+                if known is not None
+                else set(_announced(self._view(model, before), announcing))
+            )
         ran = [
             task
             for task_id, task in _announced(self._view(model, after), announcing).items()
@@ -253,6 +262,17 @@ class Engine:
         return self._converter.from_dict(
             dct, parsed.spec, parsed.subprocess_specs, self._script_engine
         )
+
+    def _take(self, model: ProcessModel, state: str) -> BpmnWorkflow:
+        """A workflow to advance: the cached view of `state` if there is one (usually: the caller
+        just asked what it offers), taken out of the cache so that no reader sees it change, else
+        a fresh load. What it had announced so far is kept for `notices(state, …)`."""
+        key = (model.process_id, model.version, state)
+        workflow = self._recent.take(key) or self._load(model, state)
+        announcing = self._spec_of(model).announcing
+        if announcing:
+            self._seen.put(key, frozenset(_announced(workflow, announcing)))
+        return workflow
 
     def _view(self, model: ProcessModel, state: str) -> BpmnWorkflow:
         """A workflow for read-only questions; usually the one `start`/`perform` just saved."""

@@ -57,21 +57,27 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]  #
 
 
 class RecentWorkflows:
-    """A small LRU of workflows by (process, version, state); only read, never advanced."""
+    """A small LRU by (process, version, state) of workflows, only read while cached (`take`
+    removes one before it is advanced), or of what was derived from them."""
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._items: OrderedDict[tuple[str, int, str], BpmnWorkflow] = OrderedDict()
+        self._items: OrderedDict[tuple[str, int, str], Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, int, str]) -> BpmnWorkflow | None:
+    def get(self, key: tuple[str, int, str]) -> Any:
         with self._lock:
             workflow = self._items.get(key)
             if workflow is not None:
                 self._items.move_to_end(key)
             return workflow
 
-    def put(self, key: tuple[str, int, str], workflow: BpmnWorkflow) -> None:
+    def take(self, key: tuple[str, int, str]) -> Any:
+        """Remove and return the entry (None if absent): the caller may now change it."""
+        with self._lock:
+            return self._items.pop(key, None)
+
+    def put(self, key: tuple[str, int, str], workflow: Any) -> None:
         with self._lock:
             self._items[key] = workflow
             while len(self._items) > self._size:
