@@ -241,12 +241,6 @@ def snapshot(
     return CaseSnapshot(case, actions, case_store.history(conn, case["case_id"]))
 
 
-def offered_to(
-    service: WorkflowService, conn: Connection, principal: Principal, case: dict[str, Any]
-) -> list[str]:
-    return snapshot(service, conn, principal, case).actions
-
-
 def is_overdue(case: Mapping[str, Any], today: date) -> bool:
     return case["due_on"] is not None and case["closed_at"] is None and today > case["due_on"]
 

@@ -36,6 +36,12 @@ log = logging.getLogger(__name__)
 # instead of blocking the head of the queue.
 RETRY_AFTER = timedelta(minutes=15)
 
+# What waits on timers: tasks' lifecycles and cases, each (name, key, due rows, fire, postpone).
+_TIMER_OWNERS = (
+    ("task", "task_id", store.due_instances, handlers.fire_timers, store.postpone_timer),
+    ("case", "case_id", case_store.due_cases, cases.fire_timers, case_store.postpone_timer),
+)
+
 
 class TimerScheduler(BackgroundLoop):
     thread_name = "timer-scheduler"
@@ -54,22 +60,19 @@ class TimerScheduler(BackgroundLoop):
         """Fire one batch of due task instances and one of due cases in one transaction; returns
         the larger of the two counts, so that a full batch of either asks for another round."""
         platform = self.service.runtime.platform
+        size = limit or self.batch_size
+        counts = []
         with self._firing, platform.unit_of_work() as uow:
-            due = store.due_instances(uow.conn, uow.now, limit or self.batch_size)
-            for task in due:
-                try:
-                    handlers.fire_timers(self.service, uow, task)
-                except (DiagramError, ProcessError, StateError):
-                    log.exception("timer of task %s failed; retrying later", task["task_id"])
-                    store.postpone_timer(uow.conn, task["task_id"], uow.now + RETRY_AFTER)
-            due_cases = case_store.due_cases(uow.conn, uow.now, limit or self.batch_size)
-            for case in due_cases:
-                try:
-                    cases.fire_timers(self.service, uow, case)
-                except (DiagramError, ProcessError, StateError):
-                    log.exception("timer of case %s failed; retrying later", case["case_id"])
-                    case_store.postpone_timer(uow.conn, case["case_id"], uow.now + RETRY_AFTER)
-        return max(len(due), len(due_cases))
+            for what, key, due, fire, postpone in _TIMER_OWNERS:
+                rows = due(uow.conn, uow.now, size)
+                for row in rows:
+                    try:
+                        fire(self.service, uow, row)
+                    except (DiagramError, ProcessError, StateError):
+                        log.exception("timer of %s %s failed; retrying later", what, row[key])
+                        postpone(uow.conn, row[key], uow.now + RETRY_AFTER)
+                counts.append(len(rows))
+        return max(counts)
 
     def catch_up(self) -> int:
         """Fire batches until none is left due; returns how many instances were due."""

@@ -9,16 +9,13 @@ from typing import Any
 
 import pytest
 
-from services.workflow.app import create_app, create_service
-from services.workflow.consumer import create_consumer
 from services.workflow.scheduler import TimerScheduler
-from shared.clock import AdjustableClock
+from tests.integration import workflowkit
 from tests.integration.test_workflow_service import (
     COORDINATOR,
     LEAD,
     NOW,
     OFFICE,
-    SECRET,
     STRANGER,
     auth,
     outbox_types,
@@ -30,15 +27,7 @@ LEADER = auth("leader", None)
 
 @pytest.fixture()
 def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    clock = AdjustableClock(NOW)
-    service = create_service(env, clock=clock)
-    service.migrate()
-    service.clock = clock
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    yield service
-    service.runtime.platform.stop()
+    yield from workflowkit.running(tmp_path, bus_namespace)
 
 
 def open_feedback(service: Any, task_id: str, who: dict[str, str], **body: Any) -> Any:

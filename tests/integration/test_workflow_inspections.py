@@ -9,15 +9,13 @@ from typing import Any
 
 import pytest
 
-from services.workflow.app import create_app, create_service
 from services.workflow.scheduler import TimerScheduler
-from shared.clock import AdjustableClock
+from tests.integration import workflowkit
 from tests.integration.test_workflow_service import (
     COORDINATOR,
     LEAD,
     NOW,
     OFFICE,
-    SECRET,
     STRANGER,
     auth,
     outbox_types,
@@ -31,14 +29,7 @@ REQUESTS = "/api/workflow/inspection-requests"
 
 @pytest.fixture()
 def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    clock = AdjustableClock(NOW)
-    service = create_service(env, clock=clock)
-    service.migrate()
-    service.clock = clock
-    service.client = create_app(service).test_client()
-    yield service
-    service.runtime.platform.stop()
+    yield from workflowkit.running(tmp_path, bus_namespace)
 
 
 def plan(service: Any, who: dict[str, str] = OFFICE, **body: Any) -> Any:

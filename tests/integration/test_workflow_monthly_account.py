@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from tests.integration.test_workflow_feedback import open_feedback, workflow  # noqa: F401
+import pytest
+
+from tests.integration import workflowkit
+from tests.integration.test_workflow_feedback import open_feedback
 from tests.integration.test_workflow_service import (
     COORDINATOR,
     LEAD,
@@ -19,8 +24,13 @@ OFFICE_LEAD = auth("office_lead", "VP_UBND")
 BASE = "/api/workflow/monthly-accounts"
 
 
+@pytest.fixture()
+def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
+    yield from workflowkit.running(tmp_path, bus_namespace)
+
+
 def test_d10_1d_the_account_is_drafted_from_the_month_and_approved_by_the_group_leader(
-    workflow: Any,  # noqa: F811
+    workflow: Any,
 ) -> None:
     first, second = release(workflow), release(workflow)
     act(workflow, first, "urge", OFFICE, note="Đề nghị khẩn trương")
@@ -68,7 +78,7 @@ def test_d10_1d_the_account_is_drafted_from_the_month_and_approved_by_the_group_
 
 
 def test_d10_1d_one_account_per_month_opened_by_the_office_only(
-    workflow: Any,  # noqa: F811
+    workflow: Any,
 ) -> None:
     assert workflow.client.post(BASE, json={"month": "2026-11"}, headers=LEAD).status_code == 403
     assert workflow.client.post(BASE, json={"month": "2026-13"}, headers=OFFICE).status_code == 422
