@@ -190,3 +190,35 @@ def test_d18_the_upcoming_reporting_period_is_open_for_every_unit(system: Client
 
     found = system.wait_for(periods, "the scheduler to open the upcoming period")
     assert {p["status"] for p in found} <= {"scheduled", "compiling"}
+
+
+def test_d7_1_the_office_asks_for_a_correction_and_the_unit_corrects_its_report(
+    system: Client,
+) -> None:
+    office = system.token("office", "VP_UBND")
+    unit = system.token("unit_officer", "SO_TC")
+    other = system.token("unit_officer", "SO_YT")
+    task_id = released_task(system, office)
+    _post(system, f"/api/workflow/tasks/{task_id}/actions/accept", unit, {})
+    path = f"/api/workflow/tasks/{task_id}/actions"
+    _post(system, f"{path}/report_progress", unit, {"note": "Đã giải ngân 50% vốn"})
+    ask = {"reason": "Sai số liệu"}
+    assert system.call("POST", f"{path}/request_correction", other, json=ask).status_code == 403
+    task = _post(system, f"{path}/request_correction", office, ask)
+    case_id = next(c["id"] for c in task["open_cases"] if c["kind"] == "correction_request")
+    system.wait_for(
+        lambda: "correction_request.requested" in inbox_types(system, unit),
+        "the unit to be asked for a correction",
+    )
+    corrected = _post(
+        system,
+        f"/api/workflow/correction-requests/{case_id}/actions/correct",
+        unit,
+        {"text": "Đã giải ngân 45% vốn"},
+    )
+    assert corrected["status"] == "corrected"
+    notes = [
+        h["note"]
+        for h in system.call("GET", f"/api/workflow/tasks/{task_id}", office).json()["history"]
+    ]
+    assert "Đã giải ngân 50% vốn" in notes and any("45%" in (n or "") for n in notes)
