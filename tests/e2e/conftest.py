@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -128,8 +129,8 @@ def _ready(url: str) -> bool:
         return False
 
 
-@pytest.fixture()
-def pg_databases() -> Iterator[dict[str, str]]:
+@contextmanager
+def _pg_databases() -> Iterator[dict[str, str]]:
     require_services("PostgreSQL", lambda: _connect("127.0.0.1", 5432))
     suffix = uuid.uuid4().hex[:8]
     names = {service: f"nv_e2e_{service}_{suffix}" for service in SERVICES}
@@ -147,8 +148,8 @@ def pg_databases() -> Iterator[dict[str, str]]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture()
-def rabbit_vhost() -> Iterator[str]:
+@contextmanager
+def _rabbit_vhost() -> Iterator[str]:
     host, port = RABBIT.split(":")
     require_services("RabbitMQ", lambda: _connect(host, int(port)))
     vhost = f"nv_e2e_{uuid.uuid4().hex[:8]}"
@@ -164,6 +165,43 @@ def rabbit_vhost() -> Iterator[str]:
         subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
 
 
+@contextmanager
+def _running_cluster(
+    log_dir: Path, databases: dict[str, str], broker_url: str, extra: dict[str, str]
+) -> Iterator[Cluster]:
+    env = {
+        **os.environ,
+        "NHIEMVU_ENV": "production",
+        "JWT_SECRET": SECRET,
+        "BROKER_URL": broker_url,
+        "GUNICORN_WORKERS": "1",
+        "OUTBOX_POLL_SECONDS": "0.2",
+        **extra,
+    }
+    for service, url in databases.items():
+        env[f"{service.upper()}_DATABASE_URL"] = url
+    ports = {service: free_port() for service in SERVICES}
+    running = Cluster(env, ports, log_dir)
+    running.migrate()
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture()
+def pg_databases() -> Iterator[dict[str, str]]:
+    with _pg_databases() as databases:
+        yield databases
+
+
+@pytest.fixture()
+def rabbit_vhost() -> Iterator[str]:
+    with _rabbit_vhost() as url:
+        yield url
+
+
 @pytest.fixture()
 def cluster_env() -> dict[str, str]:
     """Extra environment for the cluster's processes; a test module may override it."""
@@ -174,33 +212,41 @@ def cluster_env() -> dict[str, str]:
 def cluster(
     tmp_path: Path, pg_databases: dict[str, str], rabbit_vhost: str, cluster_env: dict[str, str]
 ) -> Iterator[Cluster]:
-    env = {
-        **os.environ,
-        "NHIEMVU_ENV": "production",
-        "JWT_SECRET": SECRET,
-        "BROKER_URL": rabbit_vhost,
-        "GUNICORN_WORKERS": "1",
-        "OUTBOX_POLL_SECONDS": "0.2",
-        **cluster_env,
-    }
-    for service, url in pg_databases.items():
-        env[f"{service.upper()}_DATABASE_URL"] = url
-    ports = {service: free_port() for service in SERVICES}
-    running = Cluster(env, ports, tmp_path / "logs")
-    running.migrate()
-    try:
-        running.start()
+    with _running_cluster(tmp_path / "logs", pg_databases, rabbit_vhost, cluster_env) as running:
         yield running
-    finally:
-        running.stop()
 
 
-@pytest.fixture()
-def distributed(cluster: Cluster) -> Client:
+def _client_of(cluster: Cluster) -> Client:
     client = Client({service: cluster.url(service) for service in SERVICES})
     client.cluster = cluster  # type: ignore[attr-defined]
     client.log_dir = cluster.log_dir  # type: ignore[attr-defined]
     return client
+
+
+@pytest.fixture(scope="module")
+def module_distributed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
+    """One distributed system for a whole test module whose tests do not disturb each other
+    (no killed processes, their own documents and cases): it saves a cluster start per test."""
+    with (
+        _pg_databases() as databases,
+        _rabbit_vhost() as broker_url,
+        _running_cluster(tmp_path_factory.mktemp("logs"), databases, broker_url, {}) as running,
+    ):
+        yield _client_of(running)
+
+
+@pytest.fixture(params=["embedded", "distributed"])
+def shared_system(request: pytest.FixtureRequest) -> Client:
+    """`system`, with the distributed profile shared by the module's tests."""
+    if request.param == "distributed":
+        request.applymarker(pytest.mark.services)
+        return request.getfixturevalue("module_distributed")  # type: ignore[no-any-return]
+    return request.getfixturevalue("embedded")  # type: ignore[no-any-return]
+
+
+@pytest.fixture()
+def distributed(cluster: Cluster) -> Client:
+    return _client_of(cluster)
 
 
 @pytest.fixture(params=["embedded", "distributed"])

@@ -14,6 +14,13 @@ from tests.e2e.test_walking_skeleton import a_document
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture()
+def system(shared_system: Client) -> Client:
+    """Both profiles, the distributed one started once for this module: each test opens its own
+    documents and cases and stops no process, so they may share it."""
+    return shared_system
+
+
 def released_task(client: Client, office: str) -> str:
     created = client.call("POST", "/api/intake/documents", office, json=a_document())
     assert created.status_code == 201, created.text
