@@ -3,8 +3,10 @@
 A transfer keeps the task id and changes its lead unit in the projection and in the diagram's
 data; an amendment changes content, due date and coordinating units (a new due date re-arms the
 deadline timers); a withdrawal is the diagram's own `withdraw` action, taken when the diagram
-offers it. A closed task ignores all three. An event for a task the workflow has never started
-raises, so that the consumer retries it and then dead-letters it.
+offers it. A transfer or an amendment of a task the workflow has never started, or whose
+lifecycle has finished, raises, so that the consumer retries it and then dead-letters it for
+the operators (nothing is queued inside a finished instance); a withdrawal of a finished task
+asks for nothing that is not already so, and is ignored.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ class UnknownInstance(LookupError):
     """A correction for a task whose lifecycle the workflow has not started."""
 
 
+class FinishedInstance(LookupError):
+    """A transfer or amendment for a task whose lifecycle has finished."""
+
+
 def _open_instance(uow: UnitOfWork, task_id: str) -> dict[str, Any] | None:
     task = store.instance_for_update(uow.conn, task_id)
     if task is None:
@@ -33,10 +39,17 @@ def _open_instance(uow: UnitOfWork, task_id: str) -> dict[str, Any] | None:
     return None if task["status"] in domain.CLOSED else task
 
 
+def _running_instance(uow: UnitOfWork, task_id: str) -> dict[str, Any]:
+    task = _open_instance(uow, task_id)
+    if task is None:
+        raise FinishedInstance(f"quy trình của nhiệm vụ {task_id} đã kết thúc")
+    return task
+
+
 def on_task_transferred(service: WorkflowService, uow: UnitOfWork, event: Event) -> None:
     data = event.data
-    task = _open_instance(uow, data["task_id"])
-    if task is None or task["lead_unit"] == data["to_unit"]:
+    task = _running_instance(uow, data["task_id"])
+    if task["lead_unit"] == data["to_unit"]:
         return
     coordinating = [u for u in task["coordinating_units"] if u != data["to_unit"]]
     changes = {"lead_unit": data["to_unit"], "coordinating_units": coordinating}
@@ -46,9 +59,7 @@ def on_task_transferred(service: WorkflowService, uow: UnitOfWork, event: Event)
 
 def on_task_amended(service: WorkflowService, uow: UnitOfWork, event: Event) -> None:
     data = event.data
-    task = _open_instance(uow, data["task_id"])
-    if task is None:
-        return
+    task = _running_instance(uow, data["task_id"])
     columns: dict[str, Any] = {
         "content": data["content"],
         "search_text": fold(f"{task['document_number']} {data['content']}"),

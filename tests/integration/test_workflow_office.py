@@ -12,6 +12,7 @@ import pytest
 from services.workflow.app import create_app, create_service
 from services.workflow.consumer import create_consumer
 from services.workflow.store import task_instances
+from shared.applier import ATTEMPT_HEADER
 from shared.clock import FixedClock
 from shared.events import encode, make_event
 from tests.integration.test_workflow_service import (
@@ -147,7 +148,7 @@ def test_an_amended_due_date_re_arms_the_deadline_timers_D5_2a(workflow: Any) ->
     assert row.next_timer_at.date() > datetime(2027, 2, 1).date()
 
 
-def test_intakes_withdrawal_withdraws_the_instance_and_a_closed_task_ignores_corrections(
+def test_intakes_withdrawal_withdraws_the_instance_and_a_closed_task_refuses_corrections(
     workflow: Any,
 ) -> None:
     task_id = release(workflow)
@@ -162,7 +163,8 @@ def test_intakes_withdrawal_withdraws_the_instance_and_a_closed_task_ignores_cor
     task = view(workflow, task_id, OFFICE).get_json()
     assert (task["status"], task["history"][-1]["note"]) == ("withdrawn", "Văn bản bị thu hồi")
     assert outbox_types(workflow)[-1] == "task.withdrawn"
-    deliver(
+    assert deliver(workflow, "task.withdrawn_by_office", **order) == "applied"  # nothing to do
+    late = deliver(
         workflow,
         "task.transferred",
         task_id=task_id,
@@ -173,5 +175,26 @@ def test_intakes_withdrawal_withdraws_the_instance_and_a_closed_task_ignores_cor
         transferred_at=NOW.isoformat(),
         actor=ACTOR,
     )
+    # Retried, then dead-lettered for the operators: nothing is queued in a finished instance.
+    assert late == "retried"
     assert view(workflow, task_id, OFFICE).get_json()["lead_unit"] == "SO_TC"
     assert outbox_types(workflow)[-1] == "task.withdrawn"
+
+
+def test_a_correction_for_an_unknown_or_finished_instance_is_dead_lettered(workflow: Any) -> None:
+    finished = release(workflow)
+    act(workflow, finished, "withdraw", OFFICE, reason="Không còn phù hợp")
+    for task_id in ("f" * 32, finished):
+        data = {
+            "task_id": task_id,
+            "document_id": "d" * 32,
+            "from_unit": "SO_TC",
+            "to_unit": "SO_KH",
+            "reason": "x",
+            "transferred_at": NOW.isoformat(),
+            "actor": ACTOR,
+        }
+        body = encode(make_event("task.transferred", data, source="/intake", time=NOW)).encode()
+        last_try = {ATTEMPT_HEADER: len(workflow.consumer.topology.retry_delays)}
+        assert workflow.consumer.process(body, last_try) == "dead"
+    assert view(workflow, finished, OFFICE).get_json()["lead_unit"] == "SO_TC"
