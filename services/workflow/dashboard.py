@@ -18,6 +18,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection, Text, and_, case, cast, func, select
 
 from services.workflow.case_store import cases, involving
+from services.workflow.cases import EVERY_UNIT
 from services.workflow.domain import CLOSED, STATUS_LABELS
 from services.workflow.store import task_instances
 from shared.auth import Principal, unit_scope
@@ -127,7 +128,8 @@ def summary(conn: Connection, today: date, unit: str | None, leader: str | None)
     for row in _case_counts(conn, unit, leader):
         totals["open_cases"][row.kind] = totals["open_cases"].get(row.kind, 0) + row.n
         for code in _codes(row.units):
-            if unit is None or code == unit:
+            # A case for every unit (a reporting period, Đ18) is in the totals, not in a row.
+            if code != EVERY_UNIT and (unit is None or code == unit):
                 named = rows[code]["open_cases"]
                 named[row.kind] = named.get(row.kind, 0) + row.n
     if unit is not None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from services.workflow import periodic_reports
 from services.workflow.app import create_app, create_service
 from services.workflow.consumer import create_consumer
 from shared.clock import FixedClock
@@ -138,3 +139,12 @@ def test_d7_2c_the_dashboard_counts_the_same_on_postgresql(pg_workflow: Any) -> 
     assert body["totals"]["open_cases"] == {"feedback": 1, "info_request": 1}
     mine = dashboard(pg_workflow, LEAD_HEAD, "?leader=chu_tich").get_json()
     assert mine["units"][0]["open_cases"] == {"feedback": 1}  # the request is about no task
+
+
+def test_d7_2c_a_case_for_every_unit_is_counted_once_in_the_totals_not_as_a_unit_row(
+    workflow: Any,
+) -> None:
+    assert periodic_reports.open_upcoming(workflow)  # the coming Đ18 period names every unit
+    office = dashboard(workflow, OFFICE).get_json()
+    assert office["totals"]["open_cases"] == {"periodic_report": 1}
+    assert "*" not in {row["unit"] for row in office["units"]}
