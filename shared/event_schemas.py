@@ -97,6 +97,9 @@ class TaskChanged(_Data):
     note = fields.String(load_default=None, allow_none=True)
     actor = fields.Nested(Actor, load_default=None, allow_none=True)
     occurred_at = fields.AwareDateTime(required=True)
+    # When the unit submitted its latest result; a confirmed task counts as completed then
+    # (Đ5.2b). Absent from older events: reporting then takes task.result_submitted's time.
+    submitted_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
 
 class _OfficeCorrection(_Data):

@@ -50,12 +50,16 @@ def build_router(service: WorkflowService) -> ApiRouter:
                 status=args["status"],
                 overdue=args["overdue"],
                 progress_due=args["progress_due"],
+                extension_pending=args["extension_pending"],
+                order=args["order"],
                 today=today,
                 q=fold(args["q"]) if args["q"] else None,
                 limit=args["limit"],
                 offset=args["offset"],
             )
-        return page([task_view(handlers.with_overdue(t, today)) for t in items], total, args)
+        calendar = service.runtime.calendar
+        views = [task_view(handlers.with_overdue(t, today, calendar)) for t in items]
+        return page(views, total, args)
 
     @router.route(
         f"{PREFIX}/tasks/<task_id>",

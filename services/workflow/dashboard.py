@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Text, and_, case, cast, func, select
 from services.workflow.case_store import cases, involving
 from services.workflow.cases import EVERY_UNIT
 from services.workflow.domain import CLOSED, STATUS_LABELS
-from services.workflow.store import task_instances
+from services.workflow.store import late_condition, task_instances
 from shared.auth import Principal, unit_scope
 from shared.errors import Forbidden
 
@@ -88,7 +88,7 @@ def _task_counts(conn: Connection, today: date, unit: str | None, leader: str | 
         t.lead_unit,
         t.status,
         func.count().label("tasks"),
-        _count(and_(still_open, t.due_on < today)).label("overdue"),
+        _count(late_condition(today)).label("overdue"),
         _count(and_(still_open, t.extension_pending)).label("extension_pending"),
         _count(and_(still_open, t.progress_due)).label("progress_due"),
     ).group_by(t.lead_unit, t.status)

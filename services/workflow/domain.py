@@ -92,9 +92,28 @@ def may_act_as(
     return False
 
 
-def is_overdue(status: str, due_on: date | None, today: date) -> bool:
-    """Past its due date and not finished; the due date itself is still on time."""
+def is_overdue(
+    status: str, due_on: date | None, today: date, submitted_on: date | None = None
+) -> bool:
+    """Past its due date and not finished; the due date itself is still on time. A result the
+    unit submitted by the due date that waits for the Office's confirmation is not late for the
+    unit (Đ5.2b, Đ6.2a): the Office's delay is its own figure."""
+    if due_on is None:
+        return False
+    if status == "submitted" and submitted_on is not None and submitted_on <= due_on:
+        return False
     return due_on is not None and status not in CLOSED and today > due_on
+
+
+def task_is_overdue(task: dict[str, Any], today: date) -> bool:
+    return is_overdue(task["status"], task["due_on"], today, task.get("submitted_on"))
+
+
+def awaiting_confirmation_days(task: dict[str, Any], today: date, calendar: Any) -> int | None:
+    """Working days a submitted result has waited for the Office's confirmation."""
+    if task["status"] != "submitted" or task.get("submitted_on") is None:
+        return None
+    return int(calendar.working_days_between(task["submitted_on"], today))
 
 
 def workflow_data(task: dict[str, Any]) -> dict[str, Any]:

@@ -167,6 +167,11 @@ def save_projection(
         "updated_at": uow.now,
         "next_timer_at": service.engine.next_due(model, state),
     }
+    if values["status"] == "submitted" and task["status"] != "submitted":
+        # The unit's submission: what decides whether it was on time (Đ5.2b), however long the
+        # Office then takes to confirm.
+        values["submitted_at"] = uow.now
+        values["submitted_on"] = local_date(uow.now)
     store.save_instance(uow.conn, task["task_id"], task["revision"], values)
     return {**task, **values, "revision": task["revision"] + 1}
 
@@ -223,7 +228,7 @@ def snapshot(
     model = service.models.get(conn, task["process_id"], task["process_version"])
     offers = service.engine.offers(model, task["state"])
     actions = [o.action for o in offers if _may(principal, o.role, task)]
-    task = with_overdue(task, today)
+    task = with_overdue(task, today, service.runtime.calendar)
     history = store.history(conn, task["task_id"])
     from services.workflow import task_openers  # imports this module
 
@@ -231,8 +236,14 @@ def snapshot(
     return TaskSnapshot(task=task, actions=actions, history=history)
 
 
-def with_overdue(task: dict[str, Any], today: Any) -> dict[str, Any]:
-    return {**task, "overdue": domain.is_overdue(task["status"], task["due_on"], today)}
+def with_overdue(task: dict[str, Any], today: Any, calendar: Any) -> dict[str, Any]:
+    """The task with what depends on today: overdue, and how long its result has waited for
+    the Office (working days)."""
+    return {
+        **task,
+        "overdue": domain.task_is_overdue(task, today),
+        "awaiting_confirmation_days": domain.awaiting_confirmation_days(task, today, calendar),
+    }
 
 
 def require_read(principal: Principal, task: dict[str, Any]) -> None:
@@ -262,7 +273,7 @@ def emit(
             "lead_unit": task["lead_unit"],
             "coordinating_units": task["coordinating_units"],
             "due_on": task["due_on"],
-            "overdue": domain.is_overdue(task["status"], task["due_on"], today),
+            "overdue": domain.task_is_overdue(task, today),
             "assigned_on": task["assigned_on"],
             "assigned_by": task["assigned_by"],
             "content": task["content"],
@@ -270,6 +281,7 @@ def emit(
             "note": note,
             "actor": actor,
             "occurred_at": uow.now,
+            "submitted_at": task.get("submitted_at"),
         },
         subject=task["task_id"],
     )

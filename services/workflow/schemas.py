@@ -14,7 +14,10 @@ class TaskQuery(Schema):
     overdue = fields.Boolean(load_default=None, allow_none=True)
     # Đ6.2a: tasks whose unit was reminded to post progress and has not yet.
     progress_due = fields.Boolean(load_default=None, allow_none=True)
+    extension_pending = fields.Boolean(load_default=None, allow_none=True)
     q = fields.String(load_default=None, validate=validate.Length(max=200))
+    # "submitted": oldest submission first, for the Office's queue of results to confirm.
+    order = fields.String(load_default=None, validate=validate.OneOf(["submitted"]))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
     offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
 
@@ -122,6 +125,10 @@ class TaskOut(Schema):
     overdue = fields.Boolean()
     extension_pending = fields.Boolean()
     progress_due = fields.Boolean()
+    submitted_on = fields.Date(allow_none=True)  # the unit's latest submission of a result
+    submitted_at = fields.AwareDateTime(allow_none=True)
+    # While the result waits for the Office: working days since it was submitted.
+    awaiting_confirmation_days = fields.Integer(allow_none=True)
     actions = fields.List(
         fields.String(validate=validate.OneOf(sorted({*ACTION_LABELS, *OPENER_LABELS})))
     )

@@ -68,6 +68,9 @@ task_instances = Table(
     # When the instance's earliest waiting timer falls due (Engine.next_due); NULL when none
     # waits. The scheduler finds due instances through its index, never by loading instances.
     Column("next_timer_at", UtcDateTime(), index=True),
+    # The unit's latest submission of a result (Đ5.2b): what decides whether it was late.
+    Column("submitted_at", UtcDateTime()),
+    Column("submitted_on", Date),
 )
 
 task_history = Table(
@@ -214,6 +217,8 @@ def list_instances(
     limit: int,
     offset: int,
     progress_due: bool | None = None,
+    extension_pending: bool | None = None,
+    order: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     columns = [c for c in task_instances.c if c.name != "state"]
     query = select(*columns)
@@ -224,23 +229,33 @@ def list_instances(
     if status:
         query = query.where(task_instances.c.status == status)
     if overdue is not None:
-        # The same rule as domain.is_overdue, in SQL, so that totals and pages agree.
-        late = and_(
-            task_instances.c.due_on < today,
-            task_instances.c.status.not_in(("completed", "withdrawn")),
-        )
+        late = late_condition(today)
         query = query.where(late if overdue else or_(task_instances.c.due_on.is_(None), not_(late)))
     if progress_due is not None:
         query = query.where(task_instances.c.progress_due.is_(progress_due))
+    if extension_pending is not None:
+        query = query.where(task_instances.c.extension_pending.is_(extension_pending))
     if q:
         query = query.where(task_instances.c.search_text.contains(q))
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = conn.execute(
-        query.order_by(task_instances.c.created_at.desc(), task_instances.c.task_id)
-        .limit(limit)
-        .offset(offset)
-    ).mappings()
+    ordering = (
+        (task_instances.c.submitted_at.asc(), task_instances.c.task_id)
+        if order == "submitted"
+        else (task_instances.c.created_at.desc(), task_instances.c.task_id)
+    )
+    rows = conn.execute(query.order_by(*ordering).limit(limit).offset(offset)).mappings()
     return [dict(row) for row in rows], total
+
+
+def late_condition(today: Any) -> Any:
+    """The rule of domain.is_overdue in SQL, so that totals and pages agree: past the due date
+    and not finished, unless the unit submitted its result by the due date and it waits for the
+    Office (Đ5.2b, Đ6.2a)."""
+    t = task_instances.c
+    submitted_in_time = and_(t.status == "submitted", t.submitted_on <= t.due_on)
+    return and_(
+        t.due_on < today, t.status.not_in(("completed", "withdrawn")), not_(submitted_in_time)
+    )
 
 
 def _involving(units: frozenset[str]) -> Any:

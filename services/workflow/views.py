@@ -29,6 +29,10 @@ def task_view(
         "overdue": task["overdue"],
         "extension_pending": task["extension_pending"],
         "progress_due": bool(task.get("progress_due", False)),
+        "submitted_on": task.get("submitted_on"),
+        # The unit's latest submission and, while it waits, the Office's delay in working days.
+        "submitted_at": task.get("submitted_at"),
+        "awaiting_confirmation_days": task.get("awaiting_confirmation_days"),
     }
     if actions is not None:
         view["actions"] = actions
