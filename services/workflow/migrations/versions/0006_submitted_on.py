@@ -1,8 +1,8 @@
 """When the unit submitted its latest result (Đ5.2b, Đ6.2a): a unit is late when it did not
 submit by the due date, not when the Office is slow to confirm.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 `submitted_at` is the instant of the latest `submit_result`, `submitted_on` its local date (what
 the overdue rule compares in SQL). Instances submitted before this revision are filled from their
@@ -17,8 +17,8 @@ from alembic import op
 from shared.calendar import local_date
 from shared.db import UtcDateTime
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
