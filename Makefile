@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run run-distributed test test-unit lint bench clean
+.PHONY: install run run-distributed test test-unit lint bench clean vendor vendor-axe
 
 $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,25 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Front-end files vendored as their published distribution files (needs npm; `make run` and
+# `make test` do not). Each library has its own target; `vendor` refreshes them all.
+vendor: vendor-axe
+
+AXE_CORE_VERSION := 4.14.1
+AXE_DIR := tests/browser/vendor/axe-core
+
+# axe-core, injected by the browser tests (tests/browser/conftest.py): axe.min.js, its licence, and
+# a VERSIONS line with its sha256.
+vendor-axe:
+	@set -euo pipefail; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	(cd "$$tmp" && npm pack --silent axe-core@$(AXE_CORE_VERSION) >/dev/null \
+		&& tar xzf axe-core-$(AXE_CORE_VERSION).tgz); \
+	mkdir -p $(AXE_DIR); \
+	cp "$$tmp/package/axe.min.js" "$$tmp/package/LICENSE" $(AXE_DIR)/; \
+	echo "axe-core $(AXE_CORE_VERSION) axe.min.js sha256:$$(sha256sum $(AXE_DIR)/axe.min.js | cut -d' ' -f1)" \
+		> $(AXE_DIR)/VERSIONS; \
+	cat $(AXE_DIR)/VERSIONS
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
