@@ -214,7 +214,7 @@ PAGE = """{% extends "base.html" %}
 {% block content %}
 <h1>{{ title }}</h1>
 <p>{{ detail }}</p>
-{% if retry %}<p><a href="{{ url_for('login') }}">Đăng nhập</a></p>{% endif %}
+{% if retry %}<p><a href="{{ url_for('login') }}">Đăng nhập lại</a></p>{% endif %}
 {% endblock %}"""
 
 

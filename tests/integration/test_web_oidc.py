@@ -12,6 +12,7 @@ import os
 import secrets
 import select
 import shutil
+import socket
 import subprocess
 import tempfile
 import time
@@ -19,10 +20,11 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import pytest
 import requests
+from joserfc.jwk import RSAKey
 
 from services.web.oidc import ClaimNames, NotMapped, identity_from_claims, safe_next
 from shared.auth import AuthSettings, TokenVerifier
@@ -196,8 +198,9 @@ def sign_in_at_provider(web: Any, browser: requests.Session, login: str, path: s
     started = web.get(f"{WEB}{path}")
     assert started.status_code == 302, started.text
     page = at_provider(browser, started.headers["Location"])
-    assert isinstance(page, requests.Response) and page.status_code == 200, page
-    assert "login" in forms_of(page)[0]["fields"] or 'name="login"' in page.text
+    if isinstance(page, str):  # still signed in at the provider, consent given: straight back
+        return page
+    assert page.status_code == 200 and 'name="login"' in page.text, page.text[:500]
     consent = submit(browser, page, login=login, password="mat-khau-bat-ky")
     if isinstance(consent, str):  # consent already given in this browser
         return consent
@@ -322,6 +325,35 @@ def test_a_callback_without_the_pkce_verifier_in_session_is_refused(issuer: str)
     assert token.status_code == 400 and token.json()["error"] == "invalid_grant"
 
 
+def test_the_id_token_and_the_response_are_checked(issuer: str) -> None:
+    """A nonce that is not this sign-in's, a key that is not the provider's, or an authorization
+    response that names another issuer (RFC 9207): each is refused."""
+    web, browser = make_web(web_env(issuer)), requests.Session()
+
+    back = sign_in_at_provider(web, browser, "can-bo-so-tc", "/login")
+    with web.session_transaction(base_url=WEB) as session:
+        session["oidc_flow"] = {**session["oidc_flow"], "nonce": "not-the-one-sent"}
+    assert web.get(back).status_code == 400
+    assert "person" not in session_of(web)
+
+    # The JWKS the web fetched from discovery, replaced by a key of the same id but not the
+    # provider's: the ID token's signature no longer verifies.
+    client = web.application.extensions["authlib.integrations.flask_client"].province
+    genuine = client.server_metadata["jwks"]["keys"][0]
+    impostor = RSAKey.generate_key(2048).as_dict(private=False)
+    client.server_metadata["jwks"] = {"keys": [{**impostor, "kid": genuine["kid"]}]}
+    back = sign_in_at_provider(web, browser, "can-bo-so-tc", "/login")
+    assert web.get(back).status_code == 400
+    assert "person" not in session_of(web)
+
+    client.server_metadata["jwks"] = {"keys": [genuine]}
+    back = sign_in_at_provider(web, browser, "can-bo-so-tc", "/login")
+    mixed_up = back.replace(f"iss={quote(issuer, safe='')}", "iss=https%3A%2F%2Fidp.example")
+    assert mixed_up != back
+    assert web.get(mixed_up).status_code == 400
+    assert "person" not in session_of(web)
+
+
 def test_a_person_without_unit_or_roles_gets_a_vietnamese_403_page(issuer: str) -> None:
     web, browser = make_web(web_env(issuer)), requests.Session()
     back = sign_in_at_provider(web, browser, NO_ROLES, "/login")
@@ -375,6 +407,17 @@ def test_claims_map_by_configured_names_and_unknown_roles_grant_nothing() -> Non
         identity_from_claims({"sub": "a2", "roles": ["unit_officer"]}, ClaimNames("unit", "roles"))
     office = identity_from_claims({"sub": "a3", "roles": ["office"]}, ClaimNames("unit", "roles"))
     assert office["unit"] is None and office["roles"] == ["office"]
+
+
+def test_an_unreachable_provider_gives_a_vietnamese_503_page_not_a_crash() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    web = make_web(web_env(f"http://127.0.0.1:{closed_port}"))
+    page = web.get(f"{WEB}/login")
+    assert page.status_code == 503
+    assert "Không kết nối được hệ thống đăng nhập" in page.get_data(as_text=True)
+    assert "oidc_flow" not in session_of(web)
 
 
 @pytest.mark.parametrize(
