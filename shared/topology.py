@@ -29,7 +29,13 @@ INFO_REQUEST_EVENT_TYPES = tuple(t for t in EXCHANGE_EVENT_TYPES if t.startswith
 # before it publishes, so an event is never dropped because its consumer has not started yet.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "intake": (),
-    "workflow": ("task.released", "task.amended", "task.transferred", "task.withdrawn_by_office"),
+    "workflow": (
+        "unit.updated",
+        "task.released",
+        "task.amended",
+        "task.transferred",
+        "task.withdrawn_by_office",
+    ),
     "notify": (
         "unit.updated",
         *TASK_EVENT_TYPES,

@@ -137,6 +137,26 @@ def _day(value: Any) -> str:
         return str(value)
 
 
+_QUARTERS = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def period_label(period: str) -> str:
+    """A reporting period's key in words: "2026-Q4" → "quý IV năm 2026", "2026-H1" → "6 tháng
+    đầu năm 2026", "2026-11" → "tháng 11 năm 2026", "2026" → "năm 2026" (Đ18.1)."""
+    year, _, part = str(period).strip().upper().partition("-")
+    if not (len(year) == 4 and year.isdigit()):
+        return str(period)
+    if not part:
+        return f"năm {year}"
+    if part in ("H1", "H2"):
+        return f"6 tháng {'đầu' if part == 'H1' else 'cuối'} năm {year}"
+    if part[:1] == "Q" and part[1:] in _QUARTERS:
+        return f"quý {_QUARTERS[part[1:]]} năm {year}"
+    if part.isdigit() and 1 <= int(part) <= 12:
+        return f"tháng {int(part)} năm {year}"
+    return str(period)
+
+
 def _figures(row: dict[str, Any]) -> str:
     counts = "; ".join(f"{label}: {row.get(key) or 0}" for key, label in _FIGURES)
     rate = row.get("on_time_rate")
@@ -149,7 +169,7 @@ def on_report_published(data: dict[str, Any], unit_name: Callable[[str], str]) -
     the Office with the province's totals, each unit with its own figures."""
     start = data.get("from_", data.get("from"))
     period = (
-        f"Kỳ báo cáo {data['period']} (từ {_day(start)} đến {_day(data['to'])}), "
+        f"Kỳ báo cáo {period_label(data['period'])} (từ {_day(start)} đến {_day(data['to'])}), "
         f"số liệu tính đến ngày {_day(data.get('as_of') or data['to'])}."
     )
     public = "Kết quả được công khai trên trang công bố kết quả của hệ thống (Điều 16 khoản 2)."

@@ -108,14 +108,7 @@ def _emails(
     def add(message: domain.Message, owner: str, addressee: str, address: str, held: bool) -> None:
         if address in rows:  # the key (event, address, channel) allows one e-mail per address
             return
-        context = {
-            "unit_name": addressee,
-            "title": message.title,
-            "body": message.body,
-            "task_id": event.data.get("task_id"),
-            "event_type": event.type,
-        }
-        rendered = mailer.render(event.type, context)
+        rendered = mailer.render(event.type, email_context(event, message, addressee))
         rows[address] = outbound.new_delivery(
             event_id=event.id,
             recipient=address,
@@ -166,6 +159,17 @@ def _emails(
                     True,
                 )
     return list(rows.values())
+
+
+def email_context(event: Event, message: domain.Message, addressee: str) -> dict[str, Any]:
+    """What an event's e-mail template reads: the addressee's name, the message, the task."""
+    return {
+        "unit_name": addressee,
+        "title": message.title,
+        "body": message.body,
+        "task_id": event.data.get("task_id"),
+        "event_type": event.type,
+    }
 
 
 def _row(event: Event, message: domain.Message, now: Any) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from services.workflow import case_store
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.exchanges import TaskOpener, readable_task, record_on_task
+from services.workflow.units import unit_name
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
 from shared.calendar import local_date
 from shared.errors import Conflict, Forbidden
@@ -148,7 +149,8 @@ def _opening(
     problem = PROBLEMS[body["problem"]]
     return [
         Opening(
-            title=f"{task['lead_unit']}: {problem.lower()} — {task['document_number']}: "
+            title=f"{unit_name(conn, task['lead_unit'])}: {problem.lower()} — "
+            f"{task['document_number']}: "
             f"{task['content'][:200]}",
             parties={"reporter": [task["lead_unit"]]},
             data={

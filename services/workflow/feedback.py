@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from services.workflow import store
 from services.workflow.cases import CaseKind, Opening
+from services.workflow.units import unit_name
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
 from shared.calendar import local_date
 from shared.errors import NotFound, ValidationFailed
@@ -117,7 +118,7 @@ def _opening(
     problem = PROBLEMS[body["problem"]]
     return [
         Opening(
-            title=f"{about}: {problem.lower()} — {task['document_number']}: "
+            title=f"{unit_name(conn, about)}: {problem.lower()} — {task['document_number']}: "
             f"{task['content'][:200]}",
             parties={"reporter": [reporter or ""], "responsible": [about]},
             data={

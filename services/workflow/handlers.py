@@ -289,8 +289,10 @@ def emit(
 
 def event_handlers(service: WorkflowService) -> dict[str, Any]:
     from services.workflow import corrections  # imports this module
+    from services.workflow.units import on_unit_updated
 
     return {
+        "unit.updated": on_unit_updated,  # unit names for the texts people read
         "task.released": partial(on_task_released, service),
         "task.amended": partial(corrections.on_task_amended, service),
         "task.transferred": partial(corrections.on_task_transferred, service),

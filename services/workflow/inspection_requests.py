@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from services.workflow import case_store
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.inspections import KIND as INSPECTION
+from services.workflow.units import unit_names
 from shared.auth import INSPECTOR, Principal
 from shared.calendar import local_date
 from shared.errors import Conflict, NotFound, ValidationFailed
@@ -83,15 +84,17 @@ def _opening(
         )
     concerned = set(inspection["units"])
     strangers = sorted(set(body["units"]) - concerned)
+    names = unit_names(conn, body["units"])
     if strangers:
         message = "Chỉ yêu cầu đơn vị được kiểm tra hoặc được mời tham gia cuộc kiểm tra."
-        raise ValidationFailed(message, {"units": [f"{message} ({', '.join(strangers)})"]})
+        named = ", ".join(names[code] for code in strangers)
+        raise ValidationFailed(message, {"units": [f"{message} ({named})"]})
     today = local_date(now)
     if body["due_on"] < today:
         raise ValidationFailed("Hạn cung cấp đã qua.", {"due_on": ["Hạn cung cấp đã qua."]})
     return [
         Opening(
-            title=f"{unit}: cung cấp hồ sơ, tài liệu — {inspection['title']}",
+            title=f"{names[unit]}: cung cấp hồ sơ, tài liệu — {inspection['title']}",
             parties={"asked": [unit]},
             data={
                 "opened_on": today.isoformat(),

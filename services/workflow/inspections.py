@@ -20,6 +20,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from sqlalchemy import Connection
 
 from services.workflow.cases import CaseKind, Opening
+from services.workflow.units import unit_names
 from shared.auth import INSPECTOR, Principal
 from shared.calendar import local_date
 from shared.errors import ValidationFailed
@@ -239,9 +240,10 @@ def _may_open(principal: Principal) -> bool:
 
 
 def _opening(
-    _conn: Connection, _principal: Principal, body: dict[str, Any], now: datetime
+    conn: Connection, _principal: Principal, body: dict[str, Any], now: datetime
 ) -> list[Opening]:
     units = body["units"]
+    names = unit_names(conn, units)
     return [
         Opening(
             title=body["title"],
@@ -258,7 +260,7 @@ def _opening(
                 "note": body.get("note"),
                 "ended_on": None,
             },
-            note=f"{FORMS[body['form']]}: {', '.join(units)}",
+            note=f"{FORMS[body['form']]}: {', '.join(names[code] for code in units)}",
         )
     ]
 

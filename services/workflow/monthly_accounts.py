@@ -20,7 +20,9 @@ from sqlalchemy import Connection, and_, func, select
 
 from services.workflow.case_store import cases
 from services.workflow.cases import CaseKind, Opening
+from services.workflow.inspections import STATUSES as INSPECTION_STATUSES
 from services.workflow.store import task_history, task_instances
+from services.workflow.units import unit_names
 from shared.auth import Principal
 from shared.calendar import TZ
 from shared.errors import Conflict
@@ -71,7 +73,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
 
 
 def gather(conn: Connection, month: str) -> dict[str, Any]:
-    """What the workflow recorded in the month, as figures the account reports."""
+    """What the workflow recorded in the month, as figures the account reports: units by code,
+    with each code's name (`unit_names`), and each inspection's status with its label."""
     start, end = month_bounds(month)
     urged = conn.execute(
         select(task_instances.c.lead_unit, task_history.c.action)
@@ -98,7 +101,15 @@ def gather(conn: Connection, month: str) -> dict[str, Any]:
         "urgings_by_office": sum(1 for _unit, action in urged if action == "urge"),
         "urgings_automatic": sum(1 for _unit, action in urged if action == "auto_urge"),
         "urged_units": dict(by_unit.most_common()),
-        "inspections": [{"title": title, "status": status} for title, status in inspections],
+        "unit_names": unit_names(conn, by_unit),
+        "inspections": [
+            {
+                "title": title,
+                "status": status,
+                "status_label": INSPECTION_STATUSES.get(status, status),
+            }
+            for title, status in inspections
+        ],
         "escalations": escalated,
         "escalations_directed": directed,
         "escalations_waiting": escalated - directed,
@@ -106,7 +117,9 @@ def gather(conn: Connection, month: str) -> dict[str, Any]:
 
 
 def draft_text(figures: dict[str, Any]) -> str:
-    """The account's first draft, in the words the Working Group's leader will edit."""
+    """The account's first draft, in the words the Working Group's leader will edit: units by
+    name and statuses by their Vietnamese label, never a code."""
+    names = figures.get("unit_names") or {}
     year, month = figures["month"].split("-")
     lines = [
         f"BÁO CÁO KẾT QUẢ THEO DÕI, ĐÔN ĐỐC, KIỂM TRA THÁNG {int(month)}/{year}",
@@ -115,14 +128,25 @@ def draft_text(figures: dict[str, Any]) -> str:
         f"(Văn phòng: {figures['urgings_by_office']}, tự động khi quá hạn: "
         f"{figures['urgings_automatic']}), tại {len(figures['urged_units'])} đơn vị.",
     ]
-    lines += [f"   - {unit}: {count} lượt" for unit, count in figures["urged_units"].items()]
+    lines += [
+        f"   - {names.get(unit, unit)}: {count} lượt"
+        for unit, count in figures["urged_units"].items()
+    ]
     lines.append(f"2. Kiểm tra: {len(figures['inspections'])} cuộc.")
-    lines += [f"   - {item['title']} ({item['status']})" for item in figures["inspections"]]
+    lines += [
+        f"   - {item['title']} ({_lower_first(item.get('status_label') or item['status'])})"
+        for item in figures["inspections"]
+    ]
     lines.append(
         f"3. Xin ý kiến chỉ đạo: {figures['escalations']} việc; đã có ý kiến chỉ đạo "
         f"{figures['escalations_directed']}, đang chờ {figures['escalations_waiting']}."
     )
     return "\n".join(lines)
+
+
+def _lower_first(label: str) -> str:
+    """A label inside a sentence: "Đang kiểm tra" → "đang kiểm tra"."""
+    return label[:1].lower() + label[1:]
 
 
 def _may_open(principal: Principal) -> bool:

@@ -81,7 +81,7 @@ def test_a_published_report_reaches_the_office_and_each_unit_it_counts_once(
     [office] = inbox("office", "VP_UBND")
     assert office["event_type"] == "report.published"
     assert office["title"] == "Đã công bố kết quả thực hiện nhiệm vụ"
-    assert "Kỳ báo cáo 2026-Q4 (từ 01/10/2026 đến 31/12/2026)" in office["body"]
+    assert "Kỳ báo cáo quý IV năm 2026 (từ 01/10/2026 đến 31/12/2026)" in office["body"]
     assert "Toàn tỉnh: Tổng số nhiệm vụ: 6" in office["body"]
     assert office["task_id"] is None
     [tc] = inbox("unit_officer", "SO_TC")

@@ -46,7 +46,8 @@ def test_the_office_and_each_reported_unit_hear_of_a_published_report_once():
     assert {m.title for m in messages} == {"Đã công bố kết quả thực hiện nhiệm vụ"}
     office = by_unit["VP_UBND"].body
     assert (
-        "Kỳ báo cáo 2026 (từ 01/01/2026 đến 31/12/2026), số liệu tính đến ngày 02/12/2026" in office
+        "Kỳ báo cáo năm 2026 (từ 01/01/2026 đến 31/12/2026), số liệu tính đến ngày 02/12/2026"
+        in office
     )
     assert "Toàn tỉnh: Tổng số nhiệm vụ: 4" in office and "Tỷ lệ đúng hạn: 50,0%" in office
     assert "Kết quả của Sở Tài chính (danh bạ): Tổng số nhiệm vụ: 2" in by_unit["SO_TC"].body

@@ -1,0 +1,52 @@
+"""The workflow service's directory of unit names, learnt from intake's `unit.updated` events.
+
+Texts people read name units, not codes (the Working Group's monthly account, Đ10.1đ; the titles
+of cases about a unit). Intake owns the units; this table only keeps each code's current name.
+A code not (yet) in it is shown as the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Boolean, Column, Connection, String, Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from services.workflow.store import metadata
+from shared.db import is_postgres
+from shared.events import Event
+from shared.platform import UnitOfWork
+
+units = Table(
+    "units",
+    metadata,
+    Column("code", String(40), primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("active", Boolean, nullable=False),
+)
+
+
+def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
+    """A unit added, renamed, deactivated or merged: keep its current name."""
+    row = {"code": event.data["code"], "name": event.data["name"], "active": event.data["active"]}
+    insert = pg_insert if is_postgres(uow.conn) else sqlite_insert
+    statement = insert(units).values(**row)
+    uow.conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[units.c.code], set_={"name": row["name"], "active": row["active"]}
+        )
+    )
+
+
+def unit_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
+    """The name of each code given, the code itself for one the directory does not know."""
+    wanted = {code for code in codes if code}
+    if not wanted:
+        return {}
+    rows = conn.execute(select(units.c.code, units.c.name).where(units.c.code.in_(wanted)))
+    return {code: code for code in wanted} | {row.code: row.name for row in rows}
+
+
+def unit_name(conn: Connection, code: str) -> str:
+    return unit_names(conn, [code]).get(code, code)
