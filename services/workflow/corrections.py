@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from services.workflow import domain, handlers, store
+from services.workflow.units import unit_names
 from shared.events import Event
 from shared.platform import UnitOfWork
 from shared.text import fold
@@ -53,7 +54,8 @@ def on_task_transferred(service: WorkflowService, uow: UnitOfWork, event: Event)
         return
     coordinating = [u for u in task["coordinating_units"] if u != data["to_unit"]]
     changes = {"lead_unit": data["to_unit"], "coordinating_units": coordinating}
-    note = f"{data['from_unit']} → {data['to_unit']}: {data['reason']}"
+    names = unit_names(uow.conn, [data["from_unit"], data["to_unit"]])
+    note = f"{names[data['from_unit']]} → {names[data['to_unit']]}: {data['reason']}"
     _apply(service, uow, task, changes, changes, "transfer", data["actor"], note)
 
 
