@@ -87,7 +87,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     system = build_system()
     system.migrate()
-    app = system.wsgi()
+    # The web application calls the APIs over HTTP on this same (threaded) server.
+    loopback = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+    app = system.wsgi(api_url=f"http://{loopback}:{args.port}")
     system.start()
     if not args.no_demo:
         load_demo(system)
@@ -104,6 +106,7 @@ def _welcome(host: str, port: int) -> str:
     return "\n".join(
         [
             f"Nhiệm vụ đang chạy tại {base} (chế độ phát triển, SQLite + bus trong tiến trình).",
+            f"Ứng dụng web: {base}/ — đăng nhập thử tại {base}/login (chọn vai trò và đơn vị).",
             "Lấy token để gọi API, ví dụ:",
             "  .venv/bin/nhiemvu token --role office --unit VP_UBND",
             "  .venv/bin/nhiemvu token --role unit_officer --unit SO_TC",

@@ -68,14 +68,22 @@ class EmbeddedSystem:
         self.notify.migrate()
         self.reporting.migrate()
 
-    def wsgi(self) -> WsgiApp:
+    def wsgi(self, api_url: str | None = None) -> WsgiApp:
+        """The four APIs under /api/<service>, the admin routes, and the web application at
+        every other path. The web calls the APIs over HTTP at WEB_API_URL, else at `api_url`
+        (the address this WSGI app is served at), like any other client."""
+        from services.web import app as web_app
+
         apps: dict[str, Flask] = {
             "/api/intake": intake_app.create_app(self.intake),
             "/api/workflow": workflow_app.create_app(self.workflow),
             "/api/notify": notify_app.create_app(self.notify),
             "/api/reporting": reporting_app.create_app(self.reporting),
         }
-        return PrefixDispatcher(apps, self._admin_app())
+        web_env = dict(self.env)
+        if api_url and not web_env.get("WEB_API_URL"):
+            web_env["WEB_API_URL"] = api_url
+        return PrefixDispatcher(apps, self._admin_app(), web=web_app.create_app(web_env))
 
     def start(self) -> None:
         """Start consumers first (they declare queues), then the outbox relays."""
@@ -169,19 +177,29 @@ def _closing(connect: Callable[[], Any]) -> Callable[[], None]:
     return check
 
 
-class PrefixDispatcher:
-    """Hand each request to the service whose `/api/<service>` prefix it starts with."""
+ADMIN_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
-    def __init__(self, apps: Mapping[str, WsgiApp], fallback: Flask) -> None:
+
+class PrefixDispatcher:
+    """Hand each request to the service whose `/api/<service>` prefix it starts with; other
+    /api paths and the health and metrics routes to `fallback` (the admin app); every other
+    path to the web application, when there is one."""
+
+    def __init__(
+        self, apps: Mapping[str, WsgiApp], fallback: Flask, web: WsgiApp | None = None
+    ) -> None:
         self.apps = dict(apps)
         self.fallback = fallback
+        self.web = web
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         path = environ.get("PATH_INFO", "")
         for prefix, app in self.apps.items():
             if path == prefix or path.startswith(prefix + "/"):
                 return app(environ, start_response)
-        return self.fallback(environ, start_response)
+        if self.web is None or path.startswith("/api/") or path == "/api" or path in ADMIN_PATHS:
+            return self.fallback(environ, start_response)
+        return self.web(environ, start_response)
 
 
 def build_system(env: Mapping[str, str] | None = None) -> EmbeddedSystem:

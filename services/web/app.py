@@ -1,0 +1,147 @@
+"""The web application: create_app builds it; nothing happens at import.
+
+Production: gunicorn "services.web.app:create_app()". `make run` serves it at / beside the APIs
+(services/embedded.py), calling them over HTTP at WEB_API_URL like any other client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+import requests
+from flask import Flask, Response, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from services.web import context, labels
+from services.web.api_client import ApiError, ApiUnauthorized, ApiUnavailable
+from services.web.config import WebSettings
+from services.web.directory import UnitDirectory
+from services.web.session import CSRF_FIELD, check_csrf, csrf_token, session_expired, sign_out
+
+# No inline script or style anywhere: every script and stylesheet is a file under /static.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "object-src 'none'"
+)
+OPEN_ENDPOINTS = frozenset({"static", "login", "login_post", "logout", "healthz", "oidc_callback"})
+
+
+def create_app(env: Mapping[str, str] | None = None) -> Flask:
+    settings = WebSettings.from_env(env)
+    app = Flask(__name__, static_url_path="/static")
+    app.config.update(
+        WEB_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="nhiemvu_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not settings.development,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
+        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+    )
+    app.extensions["web_http"] = requests.Session()
+    app.extensions["web_units"] = UnitDirectory()
+    app.jinja_env.globals.update(labels=labels, CSRF_FIELD=CSRF_FIELD, csrf_token=csrf_token)
+    app.jinja_env.filters.update(labels.FILTERS)
+    _install_guards(app)
+    _install_errors(app)
+    _install_sign_in(app, settings)
+    from services.web import views_documents, views_home, views_inbox, views_tasks
+
+    for module in (views_home, views_documents, views_tasks, views_inbox):
+        app.register_blueprint(module.bp)
+    return app
+
+
+def _install_sign_in(app: Flask, settings: WebSettings) -> None:
+    if settings.oidc_issuer:
+        from services.web.oidc import init_oidc
+
+        init_oidc(app, settings)
+    elif settings.development:
+        from services.web import dev_login
+
+        dev_login.install(app)
+
+    @app.post("/logout")
+    def logout() -> Any:
+        sign_out()
+        provider_logout = app.extensions.get("oidc_logout_url")
+        if callable(provider_logout):
+            return redirect(provider_logout())
+        return redirect(url_for("login"))
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return {"status": "ok"}
+
+
+def _install_guards(app: Flask) -> None:
+    @app.before_request
+    def _expired_session() -> Any:
+        if request.endpoint in OPEN_ENDPOINTS or not session_expired():
+            return None
+        sign_out()
+        return _to_login()
+
+    @app.before_request
+    def _csrf() -> None:
+        check_csrf()
+
+    @app.context_processor
+    def _page_context() -> dict[str, Any]:
+        return {"person": context.person(), "unread": _unread_count}
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["X-Frame-Options"] = "DENY"
+        if response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _unread_count() -> int | None:
+    """The header's unread count; a page still renders if notify does not answer."""
+    if context.person() is None:
+        return None
+    try:
+        return int(context.api().get("notify", "/inbox", unread="true", limit=1)["unread"])
+    except (ApiError, ApiUnavailable, KeyError, TypeError):
+        return None
+
+
+def _to_login() -> Response:
+    target = context.login_url()
+    if request.headers.get("HX-Request"):
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)  # type: ignore[return-value]
+
+
+def _install_errors(app: Flask) -> None:
+    @app.errorhandler(ApiUnauthorized)
+    def _api_unauthorized(_exc: ApiUnauthorized) -> Any:
+        sign_out()
+        return _to_login()
+
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Any:
+        return render_template("error.html", title=exc.title, detail=exc.detail), exc.status
+
+    @app.errorhandler(ApiUnavailable)
+    def _api_unavailable(exc: ApiUnavailable) -> Any:
+        return render_template(
+            "error.html", title="Dịch vụ tạm thời không phản hồi", detail=str(exc)
+        ), 503
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        titles = {403: "Không được phép", 404: "Không tìm thấy trang", 405: "Không hỗ trợ"}
+        title = titles.get(exc.code or 500, exc.name)
+        return render_template("error.html", title=title, detail=exc.description), exc.code

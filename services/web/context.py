@@ -1,0 +1,104 @@
+"""What every page needs: the person's API client, the unit directory, sign-in guards, labels."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import requests
+from flask import abort, current_app, g, redirect, request, url_for
+
+from services.web.api_client import ApiClient
+from services.web.config import WebSettings
+from services.web.directory import UnitDirectory
+from services.web.session import Person, current_person
+from shared.calendar import local_date
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def settings() -> WebSettings:
+    return current_app.config["WEB_SETTINGS"]  # type: ignore[no-any-return]
+
+
+def person() -> Person | None:
+    if "person" not in g:
+        g.person = current_person()
+    return g.person  # type: ignore[no-any-return]
+
+
+def api() -> ApiClient:
+    who = person()
+    http = current_app.extensions["web_http"]
+    return ApiClient(settings(), http, who.api_token if who else None)
+
+
+def directory() -> UnitDirectory:
+    return current_app.extensions["web_units"]  # type: ignore[no-any-return]
+
+
+def unit_names() -> dict[str, str]:
+    return directory().names(api())
+
+
+def login_url(next_path: str | None = None) -> str:
+    target = safe_next(next_path if next_path is not None else request.full_path.rstrip("?"))
+    return url_for("login", next=target) if target and target != "/" else url_for("login")
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site: never an absolute URL (no open redirect)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def signed_in(view: F) -> F:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if person() is None:
+            return redirect(login_url())
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def office_only(view: F) -> F:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        who = person()
+        if who is None:
+            return redirect(login_url())
+        if not who.is_office:
+            abort(403, description="Trang này chỉ dành cho Văn phòng UBND tỉnh.")
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def today() -> date:
+    """The system's date. In development its clock may have been moved (/api/admin/clock)."""
+    if "today" not in g:
+        g.today = local_date(datetime.now(UTC))
+        if settings().development:
+            g.today = _development_today(g.today)
+    return g.today  # type: ignore[no-any-return]
+
+
+def _development_today(fallback: date) -> date:
+    http = current_app.extensions["web_http"]
+    try:
+        answer = http.get(f"{settings().api_url}/api/admin/clock", timeout=5)
+        return datetime.fromisoformat(answer.json()["now"]).date()
+    except (requests.RequestException, ValueError, KeyError):
+        return fallback
+
+
+def current_app_http() -> Any:
+    return current_app.extensions["web_http"]

@@ -1,0 +1,112 @@
+"""The forms the task actions need, read from each action's request schema in the workflow API,
+and how a submitted form becomes that JSON body."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from services.web import labels
+
+NOTE_LABEL = "Ghi chú"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "textarea"  # textarea, text, date, select, radio, number
+    required: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+
+
+NOTE = Field("note", NOTE_LABEL)
+ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
+    "accept": (NOTE,),
+    "return": (
+        Field("reason", "Lý do đề nghị điều chỉnh", "select", True, labels.RETURN_REASON_LABELS),
+        Field("note", "Nội dung đề nghị"),
+    ),
+    "resolve_return": (NOTE,),
+    "report_progress": (Field("note", "Tiến độ thực hiện", required=True),),
+    "contribute": (Field("note", "Ý kiến phối hợp", required=True),),
+    "request_extension": (
+        Field("new_due_on", "Đề nghị gia hạn đến ngày", "date", True),
+        Field("reason", "Lý do", "textarea", True),
+        NOTE,
+    ),
+    "submit_result": (Field("note", "Kết quả thực hiện", required=True),),
+    "confirm": (NOTE,),
+    "request_rework": (Field("reason", "Lý do trả lại", "textarea", True), NOTE),
+    "decide_extension": (
+        Field(
+            "approve",
+            "Quyết định",
+            "radio",
+            True,
+            {"true": "Đồng ý gia hạn", "false": "Không đồng ý"},
+        ),
+        Field("new_due_on", "Hạn mới (nếu khác ngày đơn vị đề nghị)", "date"),
+        NOTE,
+    ),
+    "urge": (Field("note", "Nội dung đôn đốc"),),
+    # The Office's withdrawal goes through intake (Đ5.2a), which records it on the document and
+    # the diagram follows; intake needs a reason.
+    "withdraw": (Field("reason", "Lý do thu hồi", "textarea", True),),
+    "request_correction": (
+        Field("entry_id", "Mục báo cáo (bỏ trống: báo cáo gần nhất)", "number"),
+        Field("reason", "Nội dung cần điều chỉnh", "textarea", True),
+    ),
+    "correct_report": (
+        Field("entry_id", "Mục báo cáo (bỏ trống: báo cáo gần nhất)", "number"),
+        Field("text", "Thông tin điều chỉnh", "textarea", True),
+    ),
+    "report_difficulty": (
+        Field(
+            "problem",
+            "Loại khó khăn",
+            "select",
+            True,
+            {"beyond_capacity": "Vượt quá khả năng giải quyết", "blocked": "Bị vướng mắc, ách tắc"},
+        ),
+        Field("description", "Mô tả khó khăn, vướng mắc", "textarea", True),
+    ),
+}
+OPENER_LABELS = {
+    "request_correction": "Đề nghị điều chỉnh thông tin báo cáo",
+    "correct_report": "Điều chỉnh thông tin báo cáo",
+    "report_difficulty": "Báo cáo khó khăn, vướng mắc",
+}
+
+
+def action_label(action: str) -> str:
+    return labels.TASK_ACTION_LABELS.get(action) or OPENER_LABELS.get(action, action)
+
+
+def action_fields(action: str) -> tuple[Field, ...]:
+    return ACTION_FIELDS.get(action, (NOTE,))
+
+
+def action_body(action: str, form: Any) -> dict[str, Any]:
+    """Only the fields the action's schema knows; empty optional fields are left out."""
+    body: dict[str, Any] = {}
+    for spec in action_fields(action):
+        raw = (form.get(spec.name) or "").strip()
+        if not raw:
+            continue
+        if spec.kind == "radio" and set(spec.options) == {"true", "false"}:
+            body[spec.name] = raw == "true"
+        elif spec.kind == "number":
+            body[spec.name] = int(raw) if raw.isdigit() else raw
+        else:
+            body[spec.name] = raw
+    return body
+
+
+def missing_required(action: str, body: dict[str, Any]) -> dict[str, list[str]]:
+    """Fields the page asks for before calling the API (the API checks again)."""
+    return {
+        spec.name: ["Trường này là bắt buộc."]
+        for spec in action_fields(action)
+        if spec.required and spec.name not in body
+    }

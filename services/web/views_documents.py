@@ -1,0 +1,236 @@
+"""Documents: list and search, entry with its tasks, EDXML upload, release ("chuyển theo dõi",
+Đ5.1a), and adding a missing task (Đ5.2a)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from services.web import context, labels
+from services.web.api_client import ApiError
+
+bp = Blueprint("documents", __name__)
+PAGE_SIZE = 20
+FILTERS = ("q", "type", "status", "assigned_by", "unit", "issued_from", "issued_to")
+TASK_KEY = re.compile(r"^tasks-(\d+)-")
+EMPTY_TASK: dict[str, Any] = {
+    "content": "",
+    "lead_unit": "",
+    "coordinating_units": [],
+    "schedule": "due",
+    "due_on": "",
+    "cadence": "",
+}
+
+
+@bp.get("/documents")
+@context.office_only
+def document_list() -> Any:
+    args = {k: request.args.get(k, "").strip() for k in FILTERS}
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    answer = context.api().get(
+        "intake", "/documents", limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **args
+    )
+    return render_template(
+        "document_list.html",
+        documents=answer["items"],
+        total=answer["total"],
+        page=page,
+        pages=max((answer["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        args=args,
+        unit_list=context.directory().all(context.api()),
+    )
+
+
+@bp.get("/documents/new")
+@context.office_only
+def new_document() -> Any:
+    values = {"urgency": "thuong", "idempotency_key": uuid.uuid4().hex}
+    return _entry_page(values, [dict(EMPTY_TASK)], {})
+
+
+def _entry_page(
+    values: dict[str, Any],
+    tasks: list[dict[str, Any]],
+    errors: dict[str, list[str]],
+    message: str | None = None,
+    status: int = 200,
+) -> Any:
+    page = render_template(
+        "document_new.html",
+        values=values,
+        tasks=tasks,
+        errors=errors,
+        message=message,
+        unit_list=context.directory().active(context.api()),
+    )
+    return page, status
+
+
+@bp.post("/documents/new")
+@context.office_only
+def create_document() -> Any:
+    form = request.form
+    values = {k: form.get(k, "").strip() for k in _DOCUMENT_FIELDS}
+    tasks = _tasks_from_form(form)
+    op = form.get("op", "save")
+    if op == "add_task":
+        return _entry_page(values, [*tasks, dict(EMPTY_TASK)], {})
+    if op.startswith("remove_task-"):
+        index = int(op.rsplit("-", 1)[1]) if op.rsplit("-", 1)[1].isdigit() else -1
+        return _entry_page(values, [t for i, t in enumerate(tasks) if i != index], {})
+    body = _document_body(values, tasks, release=op == "release")
+    try:
+        created = context.api().post(
+            "intake",
+            "/documents",
+            body,
+            headers={"Idempotency-Key": values["idempotency_key"] or uuid.uuid4().hex},
+        )
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return _entry_page(values, tasks, exc.field_errors(), exc.message, exc.status)
+    released = created.get("status") == "released"
+    flash("Đã lưu văn bản và chuyển theo dõi." if released else "Đã lưu văn bản.", "success")
+    return redirect(url_for("documents.document_detail", document_id=created["id"]), code=303)
+
+
+_DOCUMENT_FIELDS = (
+    "source_id",
+    "number",
+    "type",
+    "assigned_by",
+    "signer-name",
+    "signer-position",
+    "issued_on",
+    "urgency",
+    "summary",
+    "idempotency_key",
+)
+
+
+def _tasks_from_form(form: Any) -> list[dict[str, Any]]:
+    indices = sorted({int(m.group(1)) for key in form if (m := TASK_KEY.match(key))})
+    tasks = []
+    for i in indices:
+        prefix = f"tasks-{i}-"
+        tasks.append(
+            {
+                "content": form.get(prefix + "content", "").strip(),
+                "lead_unit": form.get(prefix + "lead_unit", "").strip(),
+                "coordinating_units": form.getlist(prefix + "coordinating_units"),
+                "schedule": form.get(prefix + "schedule", "due"),
+                "due_on": form.get(prefix + "due_on", "").strip(),
+                "cadence": form.get(prefix + "cadence", "").strip(),
+            }
+        )
+    return tasks
+
+
+def task_body(task: dict[str, Any]) -> dict[str, Any]:
+    undated = task.get("schedule") == "cadence"
+    return {
+        "content": task["content"],
+        "lead_unit": task["lead_unit"],
+        "coordinating_units": [u for u in task["coordinating_units"] if u != task["lead_unit"]],
+        "due_on": None if undated else (task["due_on"] or None),
+        "cadence": (task["cadence"] or None) if undated else None,
+    }
+
+
+def _document_body(values: dict[str, Any], tasks: list[dict[str, Any]], release: bool) -> Any:
+    body: dict[str, Any] = {
+        "number": values["number"],
+        "type": values["type"],
+        "assigned_by": values["assigned_by"],
+        "signer": {"name": values["signer-name"], "position": values["signer-position"]},
+        "issued_on": values["issued_on"] or None,
+        "urgency": values["urgency"] or "thuong",
+        "secrecy": None,
+        "summary": values["summary"],
+        "release": release,
+        "tasks": [task_body(t) for t in tasks],
+    }
+    if values["source_id"]:
+        body["source_id"] = values["source_id"]
+    return body
+
+
+@bp.post("/documents/upload")
+@context.office_only
+def upload_edxml() -> Any:
+    upload = request.files.get("edxml")
+    if upload is None or not upload.filename:
+        flash("Chọn một tệp EDXML để tải lên.", "error")
+        return redirect(url_for("documents.document_list"), code=303)
+    try:
+        created = context.api().post_raw("intake", "/documents", upload.read(), "application/xml")
+    except ApiError as exc:
+        if exc.status not in (409, 422, 415, 400):
+            raise
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.field_errors().items())
+        flash(f"{exc.message}{' — ' + details if details else ''}", "error")
+        return redirect(url_for("documents.document_list"), code=303)
+    flash("Đã tiếp nhận văn bản từ tệp EDXML.", "success")
+    return redirect(url_for("documents.document_detail", document_id=created["id"]), code=303)
+
+
+@bp.get("/documents/<document_id>")
+@context.office_only
+def document_detail(document_id: str) -> Any:
+    return _detail_page(document_id)
+
+
+def _detail_page(
+    document_id: str,
+    errors: dict[str, list[str]] | None = None,
+    new_task: dict[str, Any] | None = None,
+    message: str | None = None,
+    status: int = 200,
+) -> Any:
+    api = context.api()
+    document = api.get("intake", f"/documents/{document_id}")
+    page = render_template(
+        "document_detail.html",
+        document=document,
+        units=context.unit_names(),
+        unit_list=context.directory().active(api),
+        errors=errors or {},
+        new_task=new_task or dict(EMPTY_TASK),
+        message=message,
+        labels=labels,
+    )
+    return page, status
+
+
+@bp.post("/documents/<document_id>/release")
+@context.office_only
+def release(document_id: str) -> Any:
+    try:
+        context.api().post("intake", f"/documents/{document_id}/release")
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return _detail_page(document_id, message=exc.message, status=exc.status)
+    flash("Đã chuyển theo dõi: các nhiệm vụ đã được giao cho đơn vị.", "success")
+    return redirect(url_for("documents.document_detail", document_id=document_id), code=303)
+
+
+@bp.post("/documents/<document_id>/tasks")
+@context.office_only
+def add_task(document_id: str) -> Any:
+    tasks = _tasks_from_form(request.form)
+    task = tasks[0] if tasks else dict(EMPTY_TASK)
+    try:
+        context.api().post("intake", f"/documents/{document_id}/tasks", task_body(task))
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        errors = {f"tasks-0-{k}": v for k, v in exc.field_errors().items()}
+        return _detail_page(document_id, errors, task, exc.message, exc.status)
+    flash("Đã bổ sung nhiệm vụ (Đ5.2a).", "success")
+    return redirect(url_for("documents.document_detail", document_id=document_id), code=303)

@@ -1,0 +1,165 @@
+"""Tasks: the list with filters, the detail with its timeline and the actions the diagram offers
+this person now, and the Office's corrections of a task (Đ5.2a)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from services.web import context, forms, labels
+from services.web.api_client import ApiError
+
+bp = Blueprint("tasks", __name__)
+PAGE_SIZE = 25
+FILTERS = ("status", "unit", "overdue", "progress_due", "q")
+
+
+@bp.get("/tasks")
+@context.signed_in
+def task_list() -> Any:
+    args = {k: request.args.get(k, "").strip() for k in FILTERS}
+    if args["overdue"] not in ("", "true", "false"):
+        args["overdue"] = ""
+    if args["status"] and args["status"] not in labels.TASK_STATUS_LABELS:
+        args["status"] = ""
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    answer = context.api().get(
+        "workflow", "/tasks", limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **args
+    )
+    pages = max((answer["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template(
+        "task_list.html",
+        tasks=answer["items"],
+        total=answer["total"],
+        page=page,
+        pages=pages,
+        args=args,
+        units=context.unit_names(),
+        unit_list=context.directory().all(context.api()),
+    )
+
+
+@bp.get("/tasks/<task_id>")
+@context.signed_in
+def task_detail(task_id: str) -> Any:
+    return _render_detail(task_id)
+
+
+def _render_detail(
+    task_id: str,
+    *,
+    open_action: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+    values: dict[str, Any] | None = None,
+    message: str | None = None,
+    status: int = 200,
+) -> Any:
+    api = context.api()
+    task = api.get("workflow", f"/tasks/{task_id}")
+    document = api.get("intake", f"/documents/{task['document_id']}")
+    intake_task = next((t for t in document.get("tasks", []) if t["id"] == task_id), {})
+    who = context.person()
+    page = render_template(
+        "task_detail.html",
+        task=task,
+        document=document,
+        intake_task=intake_task,
+        history=list(reversed(task.get("history", []))),
+        contributions=[h for h in task.get("history", []) if h["action"] == "contribute"],
+        actions=[(a, forms.action_label(a), forms.action_fields(a)) for a in task["actions"]],
+        can_correct=bool(
+            who and who.is_office and task["status"] not in ("completed", "withdrawn")
+        ),
+        unit_list=context.directory().active(api),
+        units=context.unit_names(),
+        open_action=open_action,
+        errors=errors or {},
+        values=values or {},
+        message=message,
+    )
+    # htmx swaps only what it is given; an answer it must show is sent as 200 (see base.html).
+    return page, (200 if request.headers.get("HX-Request") else status)
+
+
+@bp.post("/tasks/<task_id>/actions/<action>")
+@context.signed_in
+def perform(task_id: str, action: str) -> Any:
+    if action not in forms.ACTION_FIELDS:
+        abort(404)
+    body = forms.action_body(action, request.form)
+    missing = forms.missing_required(action, body)
+    if missing:
+        return _render_detail(task_id, open_action=action, errors=missing, values=body, status=422)
+    try:
+        context.api().post("workflow", f"/tasks/{task_id}/actions/{action}", body)
+    except ApiError as exc:
+        if exc.status == 409:
+            # The task moved on (someone else acted): show why and what it offers now.
+            return _render_detail(task_id, message=exc.message, status=409)
+        if exc.status == 422:
+            return _render_detail(
+                task_id,
+                open_action=action,
+                errors=exc.field_errors(),
+                values=body,
+                message=exc.message,
+                status=422,
+            )
+        raise
+    flash(f"Đã thực hiện: {forms.action_label(action)}.", "success")
+    return redirect(url_for("tasks.task_detail", task_id=task_id), code=303)
+
+
+CORRECTIONS = {
+    "transfer": ("Chuyển đơn vị chủ trì", ("lead_unit", "reason")),
+    "withdraw": ("Thu hồi nhiệm vụ", ("reason",)),
+    "amend": ("Điều chỉnh nhiệm vụ", ("content", "due_on", "cadence", "coordinating_units")),
+}
+
+
+@bp.post("/tasks/<task_id>/corrections/<kind>")
+@context.office_only
+def correct(task_id: str, kind: str) -> Any:
+    if kind not in CORRECTIONS:
+        abort(404)
+    body = _correction_body(kind)
+    open_action = "withdraw" if kind == "withdraw" else f"correct-{kind}"
+    if kind == "withdraw" and not body["reason"]:
+        errors = {"reason": ["Trường này là bắt buộc."]}
+        return _render_detail(task_id, open_action=open_action, errors=errors, status=422)
+    api = context.api()
+    try:
+        if kind == "amend":
+            api.patch("intake", f"/tasks/{task_id}", body)
+        else:
+            api.post("intake", f"/tasks/{task_id}/{kind}", body)
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return _render_detail(
+            task_id,
+            open_action=open_action,
+            errors=exc.field_errors(),
+            values=body,
+            message=exc.message,
+            status=exc.status,
+        )
+    flash(f"Đã gửi: {CORRECTIONS[kind][0]}.", "success")
+    return redirect(url_for("tasks.task_detail", task_id=task_id), code=303)
+
+
+def _correction_body(kind: str) -> dict[str, Any]:
+    form = request.form
+    if kind == "amend":
+        body: dict[str, Any] = {}
+        if form.get("content", "").strip():
+            body["content"] = form["content"].strip()
+        if form.get("schedule") == "cadence":
+            body["due_on"], body["cadence"] = None, form.get("cadence") or None
+        elif form.get("due_on"):
+            body["due_on"], body["cadence"] = form["due_on"], None
+        if form.get("coordinating_units_sent"):
+            body["coordinating_units"] = form.getlist("coordinating_units")
+        return body
+    return {name: form.get(name, "").strip() for name in CORRECTIONS[kind][1]}
