@@ -7,6 +7,8 @@ client plays it at the web. Skipped when node or npm is missing, unless REQUIRE_
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import secrets
@@ -230,6 +232,8 @@ def test_sign_in_with_pkce_maps_claims_and_logout_ends_both_sessions(issuer: str
     assert query["redirect_uri"] == CALLBACK and query["client_id"] == CLIENT["client_id"]
     pending = session_of(web)["oidc_flow"]
     assert pending["next"] == "/tasks?status=overdue" and "code_verifier" not in query
+    digest = hashlib.sha256(pending["code_verifier"].encode()).digest()
+    assert base64.urlsafe_b64encode(digest).rstrip(b"=").decode() == query["code_challenge"]
 
     login_page = at_provider(browser, started.headers["Location"])
     assert isinstance(login_page, requests.Response)
