@@ -37,7 +37,7 @@ UNITS = ["SO_TC", "SO_XD", "SO_YT", "SO_GDDT", "SO_NV", "SO_TP", "14812", "14758
 def measure_intake(
     env: dict[str, str], *, documents: int = 300, clients: int = 4, imported: int = 300
 ) -> dict[str, Any]:
-    print(f"3/5 Tiếp nhận: {documents} văn bản JSON, {clients} luồng; nhập {imported} dòng...")
+    print(f"3/6 Tiếp nhận: {documents} văn bản JSON, {clients} luồng; nhập {imported} dòng...")
     workdir = Path(tempfile.mkdtemp(prefix="nv-bench-intake-"))
     cluster = Cluster({**os.environ, **env}, {"intake": PORT}, workdir / "logs")
     subprocess.run(

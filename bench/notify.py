@@ -41,7 +41,7 @@ def measure_notify(
     queries: int = 300,
 ) -> dict[str, Any]:
     print(
-        f"5/5 Thông báo: {events} sự kiện → hộp thư, {webhooks} webhook, "
+        f"5/6 Thông báo: {events} sự kiện → hộp thư, {webhooks} webhook, "
         f"truy vấn hộp thư {inbox_items:,} mục..."
     )
     service = create_service({**env, "WEBHOOK_ALLOW_LOOPBACK": "1", "LOG_LEVEL": "WARNING"})

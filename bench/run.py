@@ -10,6 +10,8 @@
 4. Notify (bench/notify.py): events → inbox items/s, webhook deliveries/s, inbox query p50/p99.
 5. Workflow (bench/workflow.py): action → event latency with 50 concurrent clients, on the tasks
    of step 2 before its cluster stops; timer lateness among 100 and 100 000 waiting timers.
+6. The web (bench/web_pages.py): server time per page, p50/p95, with 10,000 tasks, as `make run`
+   serves it; `--web-only` runs this step alone (it needs neither PostgreSQL nor RabbitMQ).
 Needs PostgreSQL and RabbitMQ on 127.0.0.1 (as in CI). It creates and drops its own databases
 and vhost.
 """
@@ -37,6 +39,7 @@ from bench.intake import measure_intake
 from bench.notify import measure_notify
 from bench.reporting import measure_reporting
 from bench.spiff_raw import measure
+from bench.web_pages import measure_web_pages
 from bench.workflow import measure_action_latency, measure_timer_lateness
 from services.distributed import SERVICES, Cluster
 from shared.auth import AuthSettings, mint_token
@@ -48,10 +51,13 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments().parse_args(argv)
-    print(f"1/5 Tốc độ thô của SpiffWorkflow ({args.raw_seconds:g} s)...", flush=True)
+    if args.web_only:
+        print(json.dumps(_web(args), ensure_ascii=False, sort_keys=True))
+        return 0
+    print(f"1/6 Tốc độ thô của SpiffWorkflow ({args.raw_seconds:g} s)...", flush=True)
     raw = measure(args.raw_seconds)
     print(f"    {raw:,.0f} instances/s (start + serialize)")
-    print(f"2/5 Hồ sơ phân tán: {args.documents} văn bản × {args.tasks} nhiệm vụ...", flush=True)
+    print(f"2/6 Hồ sơ phân tán: {args.documents} văn bản × {args.tasks} nhiệm vụ...", flush=True)
     with _infrastructure() as env:
         figures = _distributed_run(env, args)
     figures["spiff_start_serialize_per_s"] = round(raw, 1)
@@ -66,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.workflow_only:
         with _infrastructure() as env:
             figures.update(measure_intake(env, clients=args.clients))
-        print("4/5 Báo cáo: thống kê một quý trên 1.000.000 nhiệm vụ, 200 đơn vị...", flush=True)
+        print("4/6 Báo cáo: thống kê một quý trên 1.000.000 nhiệm vụ, 200 đơn vị...", flush=True)
         reporting = measure_reporting()
         figures.update(reporting)
         print(
@@ -76,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         with _infrastructure() as env:
             figures.update(measure_notify(env))
+        figures.update(_web(args))
     print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
     return 0
 
@@ -95,9 +102,16 @@ def _arguments() -> argparse.ArgumentParser:
         "--think-ms", type=float, default=0.0, help="an action client's pause after each answer"
     )
     parser.add_argument(
-        "--workflow-only", action="store_true", help="skip the intake, reporting, notify steps"
+        "--workflow-only", action="store_true", help="skip the intake, reporting, notify, web steps"
     )
+    parser.add_argument("--web-only", action="store_true", help="run the web pages step alone")
+    parser.add_argument("--web-tasks", type=int, default=10_000, help="tasks loaded for step 6")
+    parser.add_argument("--web-rounds", type=int, default=50, help="requests of each page")
     return parser
+
+
+def _web(args: argparse.Namespace) -> dict[str, Any]:
+    return measure_web_pages(tasks=args.web_tasks, rounds=args.web_rounds)
 
 
 class _infrastructure:
