@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from services.intake import corrections, schemas, units
+from services.intake.domain import ASSIGNERS, DOCUMENT_TYPES
 from services.intake.views import task_view
 from shared.auth import Principal, authenticate_request
 from shared.http import ApiRouter, json_body
@@ -16,7 +17,7 @@ PREFIX = "/api/intake"
 
 
 def task_detail_view(task: dict[str, Any]) -> dict[str, Any]:
-    return {
+    view = {
         **task_view(task),
         "document_id": task["document_id"],
         "document_number": task["document_number"],
@@ -25,6 +26,19 @@ def task_detail_view(task: dict[str, Any]) -> dict[str, Any]:
         "status_label": corrections.TASK_STATUSES[task["status"]],
         "updated_at": task["updated_at"],
     }
+    if "document_type" in task:
+        # What a unit reads about the document that assigned its task (it cannot list documents).
+        view["document"] = {
+            "number": task["document_number"],
+            "type": task["document_type"],
+            "type_label": DOCUMENT_TYPES[task["document_type"]][0],
+            "assigned_by": task["document_assigned_by"],
+            "assigned_by_label": ASSIGNERS[task["document_assigned_by"]],
+            "signer": task["document_signer"],
+            "issued_on": task["document_issued_on"],
+            "summary": task["document_summary"],
+        }
+    return view
 
 
 def install(router: ApiRouter, service: IntakeService) -> None:

@@ -192,6 +192,7 @@ class TaskDetailOut(TaskOut):
     status = fields.String()
     status_label = fields.String()
     updated_at = fields.AwareDateTime(allow_none=True)
+    document = fields.Dict()  # number, type, assigned_by, signer, issued_on, summary
 
 
 # -- unit management (SPEC §2) -------------------------------------------------------------------

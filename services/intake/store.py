@@ -205,6 +205,10 @@ def _task_with_document() -> Any:
         documents.c.number.label("document_number"),
         documents.c.status.label("document_status"),
         documents.c.issued_on.label("document_issued_on"),
+        documents.c.type.label("document_type"),
+        documents.c.assigned_by.label("document_assigned_by"),
+        documents.c.signer.label("document_signer"),
+        documents.c.summary.label("document_summary"),
     ).join(documents, documents.c.id == tasks.c.document_id)
 
 

@@ -238,3 +238,17 @@ def test_only_the_office_corrects_tasks_D5_2a(intake: Any, role: str) -> None:
     assert [a.status_code for a in answers] == [403] * 4
     assert events(intake, before) == [] and audit_records(intake, task_id) == []
     assert task_row(intake, task_id)["lead_unit"] == "SO_NNMT"
+
+
+def test_a_unit_reads_its_tasks_document_summary_and_signer(intake: Any) -> None:
+    """The web's task page shows a unit the document that assigned its task; units cannot list
+    documents, so intake's task read carries the document's summary and signer."""
+    created = released_document(intake)
+    task = created["tasks"][0]
+    answer = intake.test_client.get(
+        f"/api/intake/tasks/{task['id']}", headers=token("unit_officer", task["lead_unit"])
+    )
+    assert answer.status_code == 200, answer.get_json()
+    document = answer.get_json()["document"]
+    assert (document["summary"], document["signer"]) == (created["summary"], created["signer"])
+    assert document["type_label"] and document["assigned_by_label"]
