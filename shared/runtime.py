@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import MetaData
@@ -24,6 +24,8 @@ class Runtime:
     verifier: TokenVerifier
     calendar: WorkingCalendar
     migrations: Path
+    # The environment the service was built from: its own settings (config.py) read it.
+    env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def clock(self) -> Clock:
@@ -55,4 +57,5 @@ def build_runtime(
         verifier=TokenVerifier(AuthSettings.from_env(environ)),
         calendar=calendar or WorkingCalendar.default(),
         migrations=migrations,
+        env=dict(environ),
     )

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from services.reporting import api_reports, figures, info_requests, queries, schemas
+from services.reporting import (
+    api_reports,
+    config,
+    figures,
+    info_requests,
+    office,
+    queries,
+    schemas,
+)
 from shared.auth import (
     LEADER,
     OFFICE_ROLES,
@@ -39,6 +47,8 @@ def build_router(service: Runtime) -> ApiRouter:
     ranking_query = schemas.RankingQuery()
     explanation_query = schemas.ExplanationQuery()
     year_query = schemas.YearQuery()
+    period_query = schemas.PeriodQuery()
+    wait_days = config.confirmation_wait_days(service.env)
 
     def scope(args: dict[str, Any], caller: Principal) -> queries.Scope:
         unit = _unit_for(caller, args.get("unit"))
@@ -104,7 +114,8 @@ def build_router(service: Runtime) -> ApiRouter:
         f"{PREFIX}/explanations",
         query=schemas.ExplanationQuery,
         response=schemas.TaskPage,
-        summary="Tasks late, overdue or sent back more than once, to explain (Đ17.4)",
+        summary="Tasks without a due date and no result, late, overdue or sent back more than "
+        "once, to explain (Đ17.4)",
     )
     def get_explanations() -> Any:
         caller = principal()
@@ -113,8 +124,8 @@ def build_router(service: Runtime) -> ApiRouter:
             rows, total = queries.task_list(
                 conn,
                 scope(args, caller),
-                categories=("completed_late", "in_progress_overdue"),
-                min_reworks=2,
+                categories=queries.EXPLAINED,
+                min_reworks=queries.EXPLAINED_REWORKS,
                 limit=args["limit"],
                 offset=args["offset"],
             )
@@ -131,6 +142,20 @@ def build_router(service: Runtime) -> ApiRouter:
         args = query_args(year_query)
         with platform.database.read() as conn:
             return figures.intake_compliance(conn, args["year"])
+
+    @router.route(
+        f"{PREFIX}/confirmation-lag",
+        query=schemas.PeriodQuery,
+        response=schemas.ConfirmationLagOut,
+        summary="The Office's confirmation lag: working days from a unit's submission to the "
+        "Office's confirmation or rework, by month, and results still waiting",
+    )
+    def get_confirmation_lag() -> Any:
+        require_roles(principal(), *OFFICE_ROLES, LEADER)
+        args = query_args(period_query)
+        period_scope = figures.scope_for(args, platform.clock.now(), None)
+        with platform.database.read() as conn:
+            return office.confirmation_lag(conn, period_scope, service.calendar, wait_days)
 
     api_reports.add_routes(router, service, principal)
     info_requests.add_routes(router, service, principal, _unit_for)

@@ -41,7 +41,7 @@ def add_routes(router: ApiRouter, service: Runtime, principal: Callable[[], Prin
         require_roles(caller, *OFFICE_ROLES)
         body = json_body(report_in)
         with platform.unit_of_work() as uow:
-            return reports.generate(uow, caller, body["period"], body["from_"], body["to"])
+            return reports.generate(uow, service, caller, body["period"], body["from_"], body["to"])
 
     @router.route(
         f"{PREFIX}/reports",

@@ -104,8 +104,11 @@ def ranking_key(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def explanation_reasons(category: str, rework_count: int) -> list[str]:
-    """Why a task is on the Đ17.4 list: late, overdue, or sent back for rework more than once."""
+    """Why a task is on the Đ17.4 list: without a due date and no result yet, late, overdue, or
+    sent back for rework more than once."""
     reasons = []
+    if category == "undated_in_progress":
+        reasons.append("Không có thời hạn, chưa có kết quả")
     if category == "completed_late":
         reasons.append("Hoàn thành quá hạn")
     if category == "in_progress_overdue":

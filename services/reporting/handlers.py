@@ -55,21 +55,58 @@ def on_document_released(uow: UnitOfWork, event: Event) -> None:
 
 def on_task_event(uow: UnitOfWork, event: Event) -> None:
     data = event.data
+    _record_submission(uow, event.type, data)
     existing = store.fact(uow.conn, data["task_id"])
     if existing is not None and existing["updated_at"] > data["occurred_at"]:
-        # An older event arriving late must not undo a newer state, but a rework it reports
-        # still happened: those counts only ever grow.
-        if event.type == "task.rework_requested":
-            uow.conn.execute(
-                update(store.task_facts)
-                .where(store.task_facts.c.task_id == data["task_id"])
-                .values(
-                    rework_count=existing["rework_count"] + 1,
-                    late_rework=existing["late_rework"] or _late(data),
-                )
-            )
+        _apply_late_arrival(uow, event.type, data, existing)
         return
     store.upsert(uow.conn, store.task_facts, "task_id", _fact(event.type, data, existing))
+
+
+def _apply_late_arrival(
+    uow: UnitOfWork, event_type: str, data: dict[str, Any], existing: dict[str, Any]
+) -> None:
+    """An older event arriving late must not undo a newer state, but what it reports still
+    happened: a rework counts (those counts only ever grow), and a submission older events
+    did not carry becomes the completion of a task already confirmed."""
+    values: dict[str, Any] = {}
+    if event_type == "task.rework_requested":
+        values = {
+            "rework_count": existing["rework_count"] + 1,
+            "late_rework": existing["late_rework"] or _late(data),
+        }
+    elif event_type == "task.result_submitted":
+        at = data["occurred_at"]
+        if existing["submitted_at"] is None or existing["submitted_at"] < at:
+            values = {"submitted_at": at, "submitted_on": local_date(at)}
+            if existing["status"] == "completed" and (
+                existing["confirmed_at"] is None or at <= existing["confirmed_at"]
+            ):
+                values.update(completed_at=at, completed_on=local_date(at))
+    if values:
+        uow.conn.execute(
+            update(store.task_facts)
+            .where(store.task_facts.c.task_id == data["task_id"])
+            .values(**values)
+        )
+
+
+def _record_submission(uow: UnitOfWork, event_type: str, data: dict[str, Any]) -> None:
+    """The Office's confirmation lag: each submission, then the decision taken on it."""
+    if event_type == "task.result_submitted":
+        store.insert_submission(uow.conn, data["task_id"], data["occurred_at"], data["lead_unit"])
+        return
+    decision = DECISIONS.get(event_type)
+    if decision is not None:
+        store.decide_submission(uow.conn, data["task_id"], data["occurred_at"], decision)
+
+
+# The Office's decisions on a submitted result; a withdrawal ends the wait without one.
+DECISIONS = {
+    "task.completed": "confirmed",
+    "task.rework_requested": "rework",
+    "task.withdrawn": "withdrawn",
+}
 
 
 def _late(data: dict[str, Any]) -> bool:
@@ -78,11 +115,25 @@ def _late(data: dict[str, Any]) -> bool:
     return bool(data["overdue"]) or (due is not None and local_date(data["occurred_at"]) > due)
 
 
+def _submitted_at(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None) -> Any:
+    """The unit's latest submission: carried by newer events; for older ones, the time of the
+    latest task.result_submitted."""
+    if data.get("submitted_at") is not None:
+        return data["submitted_at"]
+    if event_type == "task.result_submitted":
+        return data["occurred_at"]
+    return existing["submitted_at"] if existing else None
+
+
 def _fact(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
     completed = data["status"] == "completed"
     rework = event_type == "task.rework_requested"
     late_rework = bool(existing and existing["late_rework"]) or (rework and _late(data))
     reworks = (existing["rework_count"] if existing else 0) + (1 if rework else 0)
+    submitted_at = _submitted_at(event_type, data, existing)
+    # Đ5.2b: a confirmed task was completed when its unit submitted the result the Office
+    # confirmed (the last submission before the confirmation), not when the Office confirmed.
+    completed_at = (submitted_at or data["occurred_at"]) if completed else None
     return {
         "task_id": data["task_id"],
         "document_id": data["document_id"],
@@ -93,8 +144,12 @@ def _fact(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None
         "assigned_on": data["assigned_on"],
         "due_on": data["due_on"],
         "status": data["status"],
-        "completed_at": data["occurred_at"] if completed else None,
-        "completed_on": local_date(data["occurred_at"]) if completed else None,
+        "completed_at": completed_at,
+        "completed_on": local_date(completed_at) if completed_at else None,
+        "confirmed_at": data["occurred_at"] if completed else None,
+        "submitted_at": submitted_at,
+        "submitted_on": local_date(submitted_at) if submitted_at else None,
+        "content": data.get("content") or (existing["content"] if existing else None),
         "late_rework": late_rework,
         "rework_count": reworks,
         "withdrawn_at": data["occurred_at"] if data["status"] == "withdrawn" else None,

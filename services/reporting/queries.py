@@ -20,10 +20,11 @@ from sqlalchemy import (
     select,
 )
 
-from services.reporting.store import document_intake, task_facts
+from services.reporting.store import document_intake, task_facts, units
 
 t = task_facts.c
 d = document_intake.c
+u = units.c
 UNKNOWN_LEADER = "khong_ro"
 VICE_CHAIRMAN = "pho_chu_tich"
 LEADER = func.coalesce(t.assigned_by, UNKNOWN_LEADER)
@@ -72,15 +73,28 @@ class Scope:
 
 
 def buckets(scope: Scope) -> dict[str, ColumnElement[bool]]:
-    """SPEC §7 categories at the cut-off; a completion after it has not happened yet."""
+    """SPEC §7 categories at the cut-off. A task is completed when its unit submitted the result
+    the Office confirmed (Đ5.2b); a submission after the cut-off has not happened yet. A result
+    submitted by the due date that waits for the Office keeps the task on time for its unit;
+    rework after the due date makes it late (Đ5.2b)."""
     completed = and_(t.completed_at.is_not(None), t.completed_at <= scope.as_of)
     dated = t.due_on.is_not(None)
     on_time = and_(t.completed_on <= t.due_on, not_(t.late_rework))
+    awaiting_in_time = and_(
+        t.status == "submitted",
+        # Explicit: a comparison with NULL would be NULL, and the task would fall out of both
+        # in-progress categories.
+        t.submitted_at.is_not(None),
+        t.submitted_at <= scope.as_of,
+        t.submitted_on <= t.due_on,
+        not_(t.late_rework),
+    )
+    not_late_yet = or_(t.due_on >= scope.as_of_date, awaiting_in_time)
     return {
         "completed_on_time": and_(completed, dated, on_time),
         "completed_late": and_(completed, dated, not_(on_time)),
-        "in_progress_on_time": and_(not_(completed), dated, t.due_on >= scope.as_of_date),
-        "in_progress_overdue": and_(not_(completed), dated, t.due_on < scope.as_of_date),
+        "in_progress_on_time": and_(not_(completed), dated, not_late_yet),
+        "in_progress_overdue": and_(not_(completed), dated, not_(not_late_yet)),
         "undated_completed": and_(completed, not_(dated)),
         "undated_in_progress": and_(not_(completed), not_(dated)),
     }
@@ -119,6 +133,12 @@ def category_counts(conn: Connection, scope: Scope, by: str = "unit") -> list[di
     return sorted(rows, key=lambda row: (row["leader"], row["signer_name"] or ""))
 
 
+# Đ17.4: what a unit must explain in its report — tasks without a due date that have no result
+# yet, tasks completed late, tasks still overdue; and (min_reworks) those sent back repeatedly.
+EXPLAINED = ("undated_in_progress", "completed_late", "in_progress_overdue")
+EXPLAINED_REWORKS = 2
+
+
 def category_of(scope: Scope) -> ColumnElement[str]:
     return case(*[(c, literal(name)) for name, c in buckets(scope).items()])
 
@@ -145,9 +165,12 @@ def task_list(
     query = (
         select(
             t.task_id,
+            t.content,
             t.document_id,
             d.number.label("document_number"),
+            d.issued_on.label("document_issued_on"),
             t.lead_unit,
+            u.name.label("lead_unit_name"),
             t.assigned_by,
             d.signer_name,
             t.assigned_on,
@@ -157,7 +180,11 @@ def task_list(
             t.rework_count,
             category,
         )
-        .select_from(task_facts.outerjoin(document_intake, d.document_id == t.document_id))
+        .select_from(
+            task_facts.outerjoin(document_intake, d.document_id == t.document_id).outerjoin(
+                units, u.code == t.lead_unit
+            )
+        )
         .where(*where)
         .order_by(t.lead_unit, t.assigned_on, t.task_id)
         .limit(limit)

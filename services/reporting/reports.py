@@ -8,28 +8,36 @@ from __future__ import annotations
 import json
 import uuid
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select, update
 
-from services.reporting import figures
+from services.reporting import config, figures, office, queries
 from services.reporting.store import reports
 from shared.auth import Principal
 from shared.errors import NotFound
 from shared.platform import UnitOfWork
 
+if TYPE_CHECKING:
+    from shared.runtime import Runtime
+
 # What the public may see of a report: no author, no internal timestamps (Đ16.2).
 PUBLIC_FIELDS = ("id", "period", "from", "to", "as_of", "published_at", "totals", "units")
 
 
+# The Đ17.4 list a report keeps; a province's quarter has far fewer such tasks.
+MAX_EXPLANATIONS = 10_000
+
+
 def generate(
-    uow: UnitOfWork, caller: Principal, period: str, start: date, end: date
+    uow: UnitOfWork, service: Runtime, caller: Principal, period: str, start: date, end: date
 ) -> dict[str, Any]:
-    return store_report(uow, caller.to_actor(), caller.sub, period, start, end)
+    return store_report(uow, service, caller.to_actor(), caller.sub, period, start, end)
 
 
 def store_report(
     uow: UnitOfWork,
+    service: Runtime,
     actor: dict[str, Any],
     author: str,
     period: str,
@@ -41,7 +49,12 @@ def store_report(
     scope = figures.scope_for({"from_": start, "to": end}, uow.now, None)
     computed = figures.stats(uow.conn, scope, "unit")
     report_id = uuid.uuid4().hex
-    body = {"totals": computed["totals"], "units": computed["units"]}
+    body = {
+        "totals": computed["totals"],
+        "units": computed["units"],
+        "explanations": _explanations(uow.conn, scope),
+        "office": _office(uow.conn, service, scope),
+    }
     uow.conn.execute(
         reports.insert().values(
             id=report_id,
@@ -69,6 +82,37 @@ def store_report(
         },
     )
     return load(uow.conn, report_id)
+
+
+def _explanations(conn: Connection, scope: queries.Scope) -> list[dict[str, Any]]:
+    """The tasks units must explain in this period's reports (Đ17.4)."""
+    rows, _ = queries.task_list(
+        conn,
+        scope,
+        categories=queries.EXPLAINED,
+        min_reworks=queries.EXPLAINED_REWORKS,
+        limit=MAX_EXPLANATIONS,
+        offset=0,
+    )
+    return json.loads(json.dumps(figures.task_rows(rows), default=str))
+
+
+def _office(conn: Connection, service: Runtime, scope: queries.Scope) -> dict[str, Any]:
+    """The Office's own figures for the period: intake compliance by month (Đ6.1) and how long
+    units' results waited for its confirmation (Đ16)."""
+    months = []
+    for year in range(scope.start.year, scope.end.year + 1):
+        for month in figures.intake_compliance(conn, year)["months"]:
+            first = date(year, month["month"], 1)
+            if scope.start.replace(day=1) <= first <= scope.end:
+                months.append({**month, "month": first.strftime("%Y-%m")})
+    lag = office.confirmation_lag(
+        conn, scope, service.calendar, config.confirmation_wait_days(service.env)
+    )
+    return {
+        "intake": months,
+        "confirmation_lag": json.loads(json.dumps(lag, default=str)),
+    }
 
 
 def publish(uow: UnitOfWork, caller: Principal, report_id: str) -> dict[str, Any]:

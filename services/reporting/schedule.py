@@ -63,6 +63,7 @@ class ReportSchedule(BackgroundLoop):
 
     def __init__(self, service: Runtime, poll_seconds: float = 300.0) -> None:
         super().__init__(poll_seconds)
+        self.service = service
         self.platform = service.platform
 
     def run_round(self) -> None:
@@ -78,7 +79,9 @@ class ReportSchedule(BackgroundLoop):
             start, end = domain.period_range(period)
             try:
                 with self.platform.unit_of_work() as uow:
-                    report = reports.store_report(uow, ACTOR, ACTOR["sub"], period, start, end, key)
+                    report = reports.store_report(
+                        uow, self.service, ACTOR, ACTOR["sub"], period, start, end, key
+                    )
             except IntegrityError:  # another worker stored it first
                 continue
             log.info("Đ18 report %s generated (%s)", period, report["id"])

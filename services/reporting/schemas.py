@@ -117,9 +117,12 @@ class StatsOut(Schema):
 
 class TaskRow(Schema):
     task_id = fields.String()
+    content = fields.String(allow_none=True)
     document_id = fields.String()
     document_number = fields.String(allow_none=True)
+    document_issued_on = fields.Date(allow_none=True)
     lead_unit = fields.String()
+    lead_unit_name = fields.String(allow_none=True)
     assigned_by = fields.String(allow_none=True)
     signer_name = fields.String(allow_none=True)
     assigned_on = fields.Date()
@@ -166,6 +169,50 @@ class ComplianceOut(Schema):
     totals = fields.Nested(MonthCompliance)
 
 
+class LagFigures(Schema):
+    month = fields.String(allow_none=True)  # YYYY-MM; None on the totals row
+    decided = fields.Integer()
+    confirmed = fields.Integer()
+    rework = fields.Integer()
+    median_days = fields.Float(allow_none=True)
+    p90_days = fields.Integer(allow_none=True)
+
+
+class WaitingResult(Schema):
+    task_id = fields.String()
+    content = fields.String(allow_none=True)
+    document_id = fields.String(allow_none=True)
+    document_number = fields.String(allow_none=True)
+    lead_unit = fields.String()
+    lead_unit_name = fields.String(allow_none=True)
+    due_on = fields.Date(allow_none=True)
+    submitted_at = fields.AwareDateTime()
+    waiting_days = fields.Integer()
+
+
+class ConfirmationLagOut(Schema):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    as_of = fields.AwareDateTime()
+    wait_days = fields.Integer()
+    months = fields.List(fields.Nested(LagFigures))
+    totals = fields.Nested(LagFigures)
+    waiting = fields.List(fields.Nested(WaitingResult))
+
+
+class IntakeMonth(Schema):
+    month = fields.String()  # YYYY-MM
+    released = fields.Integer()
+    on_time = fields.Integer()
+    late = fields.Integer()
+    on_time_rate = fields.Float(allow_none=True)
+
+
+class OfficeFigures(Schema):
+    intake = fields.List(fields.Nested(IntakeMonth))  # Đ6.1
+    confirmation_lag = fields.Nested(ConfirmationLagOut)
+
+
 class ReportIn(Schema):
     """`period` is `2026-Q4`, `2026-H1`, `2026` (or a month), or an object `{from, to}`."""
 
@@ -199,6 +246,9 @@ class ReportOut(Schema):
     generated_by = fields.String()
     totals = fields.Nested(CategoryCounts)
     units = fields.List(fields.Nested(UnitCounts))
+    # Not in the public view (Đ16.2 publishes the results): what the Office's report adds.
+    explanations = fields.List(fields.Nested(TaskRow))  # Đ17.4
+    office = fields.Nested(OfficeFigures)
 
 
 class ReportPage(Schema):

@@ -15,7 +15,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -40,6 +42,13 @@ task_facts = Table(
     Column("withdrawn_at", UtcDateTime()),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("rework_count", Integer, nullable=False, server_default="0"),
+    # The unit's latest submission of a result. A completed task counts as completed when the
+    # unit submitted the result the Office then confirmed (`completed_at` is that submission,
+    # `confirmed_at` the Office's confirmation): the Office's delay is not the unit's (Đ5.2b).
+    Column("submitted_at", UtcDateTime()),
+    Column("submitted_on", Date),
+    Column("confirmed_at", UtcDateTime()),
+    Column("content", Text),
 )
 Index("ix_task_facts_assigned", task_facts.c.assigned_on, task_facts.c.lead_unit)
 # A period's statistics read only these columns: PostgreSQL answers them from the index alone.
@@ -53,6 +62,9 @@ Index(
         "completed_on",
         "late_rework",
         "withdrawn_at",
+        "status",
+        "submitted_at",
+        "submitted_on",
     ],
 )
 Index("ix_task_facts_document", task_facts.c.document_id)
@@ -130,9 +142,23 @@ info_request_facts = Table(
 )
 Index("ix_info_request_facts_opened", info_request_facts.c.opened_on, info_request_facts.c.unit)
 
+# One row per result a unit submitted, with the Office's decision on it (confirm or rework): the
+# Office's confirmation lag, its own figure beside its intake compliance (Đ6.1, Đ16).
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("submitted_at", UtcDateTime(), primary_key=True),
+    Column("lead_unit", String(40), nullable=False),
+    Column("decided_at", UtcDateTime()),
+    Column("decision", String(20)),  # confirmed, rework, withdrawn; NULL while it waits
+)
+Index("ix_submissions_decided", submissions.c.decided_at)
+Index("ix_submissions_open", submissions.c.decision, submissions.c.submitted_at)
+
 # The tables the event handlers fill: what a rebuild empties and refills (not reports, not
 # the event log, not the inbox).
-READ_MODEL = (task_facts, units, document_intake, info_request_facts)
+READ_MODEL = (task_facts, units, document_intake, info_request_facts, submissions)
 
 
 def _insert(conn: Connection) -> Any:
@@ -154,6 +180,29 @@ def info_request_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:
     facts = info_request_facts
     row = conn.execute(select(facts).where(facts.c.case_id == case_id)).mappings().first()
     return dict(row) if row else None
+
+
+def insert_submission(conn: Connection, task_id: str, at: Any, lead_unit: str) -> None:
+    """A submitted result that waits for the Office; a replayed submission adds nothing."""
+    statement = _insert(conn)(submissions).values(
+        task_id=task_id, submitted_at=at, lead_unit=lead_unit
+    )
+    conn.execute(statement.on_conflict_do_nothing())
+
+
+def decide_submission(conn: Connection, task_id: str, at: Any, decision: str) -> None:
+    """The Office's decision on the submission of `task_id` that was waiting at `at`."""
+    s = submissions.c
+    waiting = (
+        select(func.max(s.submitted_at))
+        .where(s.task_id == task_id, s.decided_at.is_(None), s.submitted_at <= at)
+        .scalar_subquery()
+    )
+    conn.execute(
+        update(submissions)
+        .where(s.task_id == task_id, s.submitted_at == waiting)
+        .values(decided_at=at, decision=decision)
+    )
 
 
 def unit_names(conn: Connection, codes: list[str]) -> dict[str, str]:

@@ -1,5 +1,7 @@
-"""A periodic report as an XLSX sheet in the layout the Office sends up: title, period, one row
-per unit, a totals row, on-time rate as a percentage, header frozen while scrolling."""
+"""A periodic report as an XLSX workbook in the layout the Office sends up: the figures (title,
+period, one row per unit, a totals row, on-time rate as a percentage, header frozen while
+scrolling), the tasks units must explain (Đ17.4), and the Office's own figures (Đ6.1 intake,
+the time results wait for its confirmation)."""
 
 from __future__ import annotations
 
@@ -66,6 +68,8 @@ def report_workbook(report: dict[str, Any]) -> bytes:
         _write(sheet, row_number, index, unit["name"], unit, bold=False)
     _write(sheet, row_number + 1, None, "Tổng cộng", report["totals"], bold=True)
     sheet.freeze_panes = sheet.cell(row=HEADER_ROW + 1, column=3)
+    _explanations_sheet(book, report)
+    _office_sheet(book, report)
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -86,3 +90,172 @@ def _write(
 def _vn(value: date | datetime) -> str:
     day = local_date(value) if isinstance(value, datetime) else value
     return day.strftime("%d/%m/%Y")
+
+
+EXPLANATION_HEADINGS = (
+    "STT",
+    "Nội dung nhiệm vụ",
+    "Số văn bản",
+    "Ngày văn bản",
+    "Đơn vị chủ trì",
+    "Thời hạn",
+    "Lý do phải giải trình",
+)
+EXPLANATION_WIDTHS = (6, 60, 16, 12, 36, 12, 40)
+
+
+def _explanations_sheet(book: Workbook, report: dict[str, Any]) -> None:
+    """Đ17.4: each task with its content, document, lead unit and why it is listed."""
+    sheet = book.create_sheet("Giải trình (Đ17.4)")
+    sheet["A1"] = "NHIỆM VỤ CÁC CƠ QUAN, ĐƠN VỊ PHẢI GIẢI TRÌNH (Điều 17 khoản 4)"
+    sheet["A1"].font = Font(bold=True, size=13)
+    _headings(sheet, 3, EXPLANATION_HEADINGS, EXPLANATION_WIDTHS)
+    for index, task in enumerate(report.get("explanations") or [], start=1):
+        values = [
+            index,
+            task.get("content") or "",
+            task.get("document_number") or "",
+            _vn_text(task.get("document_issued_on")),
+            task.get("lead_unit_name") or task["lead_unit"],
+            _vn_text(task.get("due_on")) or "Không thời hạn",
+            "; ".join(task.get("reasons") or []),
+        ]
+        _row(sheet, 3 + index, values, wrap=True)
+    sheet.freeze_panes = "A4"
+
+
+LAG_HEADINGS = (
+    "Tháng",
+    "Số kết quả đã xử lý",
+    "Xác nhận hoàn thành",
+    "Trả lại thực hiện lại",
+    "Trung vị (ngày làm việc)",
+    "Phân vị 90 (ngày làm việc)",
+)
+INTAKE_HEADINGS = ("Tháng", "Văn bản chuyển theo dõi", "Đúng hạn", "Quá hạn", "Tỷ lệ đúng hạn")
+WAITING_HEADINGS = (
+    "STT",
+    "Nội dung nhiệm vụ",
+    "Số văn bản",
+    "Đơn vị chủ trì",
+    "Ngày gửi kết quả",
+    "Số ngày làm việc chờ",
+)
+
+
+def _office_sheet(book: Workbook, report: dict[str, Any]) -> None:
+    """The Office's own figures: its intake (Đ6.1) and how long results waited for it."""
+    office = report.get("office")
+    if not office:
+        return  # a report stored before these figures existed
+    sheet = book.create_sheet("Văn phòng UBND tỉnh")
+    sheet["A1"] = "KẾT QUẢ THỰC HIỆN CỦA VĂN PHÒNG UBND TỈNH"
+    sheet["A1"].font = Font(bold=True, size=13)
+    for column, width in enumerate((14, 50, 20, 30, 20, 20), start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    row = 3
+    sheet.cell(row=row, column=1, value="1. Cập nhật, chuyển theo dõi văn bản (Điều 6 khoản 1)")
+    row = _table(
+        sheet,
+        row + 1,
+        INTAKE_HEADINGS,
+        [
+            [m["month"], m["released"], m["on_time"], m["late"], m["on_time_rate"]]
+            for m in office["intake"]
+        ],
+        percent_column=5,
+    )
+    lag = office["confirmation_lag"]
+    sheet.cell(
+        row=row + 1,
+        column=1,
+        value="2. Thời gian xác nhận kết quả của các cơ quan, đơn vị (ngày làm việc)",
+    )
+    months = [*lag["months"], {**lag["totals"], "month": "Cả kỳ"}]
+    row = _table(
+        sheet,
+        row + 2,
+        LAG_HEADINGS,
+        [
+            [
+                m["month"],
+                m["decided"],
+                m["confirmed"],
+                m["rework"],
+                m["median_days"],
+                m["p90_days"],
+            ]
+            for m in months
+        ],
+    )
+    sheet.cell(
+        row=row + 1,
+        column=1,
+        value=f"3. Kết quả chờ xác nhận quá {lag['wait_days']} ngày làm việc",
+    )
+    _table(
+        sheet,
+        row + 2,
+        WAITING_HEADINGS,
+        [
+            [
+                index,
+                w.get("content") or "",
+                w.get("document_number") or "",
+                w.get("lead_unit_name") or w["lead_unit"],
+                _vn_text(w["submitted_at"]),
+                w["waiting_days"],
+            ]
+            for index, w in enumerate(lag["waiting"], start=1)
+        ],
+    )
+
+
+def _table(
+    sheet: Any,
+    first_row: int,
+    headings: tuple[str, ...],
+    rows: list[list[Any]],
+    *,
+    percent_column: int | None = None,
+) -> int:
+    """Headings and rows from `first_row`; returns the last row written."""
+    _headings(sheet, first_row, headings, None)
+    row = first_row
+    for values in rows:
+        row += 1
+        _row(sheet, row, values, wrap=False)
+        if percent_column is not None:
+            sheet.cell(row=row, column=percent_column).number_format = "0.0%"
+    return row
+
+
+def _headings(
+    sheet: Any, row: int, headings: tuple[str, ...], widths: tuple[int, ...] | None
+) -> None:
+    for column, heading in enumerate(headings, start=1):
+        cell = sheet.cell(row=row, column=column, value=heading)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = _BOX
+        if widths:
+            sheet.column_dimensions[get_column_letter(column)].width = widths[column - 1]
+
+
+def _row(sheet: Any, row: int, values: list[Any], *, wrap: bool) -> None:
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column, value=value)
+        cell.border = _BOX
+        if wrap:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+
+
+def _vn_text(value: Any) -> str:
+    """A stored ISO date or date-time (JSON text) as dd/mm/yyyy, local time; '' for none."""
+    if not value:
+        return ""
+    text = str(value)
+    if len(text) > 10:
+        return _vn(datetime.fromisoformat(text))
+    return _vn(date.fromisoformat(text))

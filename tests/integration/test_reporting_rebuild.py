@@ -1,6 +1,6 @@
 """`nhiemvu reporting rebuild`: the read model replayed from the event log equals the live one.
 
-The 30-task fixture of test_reporting_rules is fed through the consumer; its answers for a few
+The 34-task fixture of test_reporting_rules is fed through the consumer; its answers for a few
 cut-offs and groupings are recorded, the read model is rebuilt from the log (through the
 function, and once through the command on the same SQLite DATA_DIR), and compared.
 """
@@ -21,7 +21,7 @@ from tests.integration import test_reporting_rules as rules
 from tests.integration.reportingkit import SECRET, Task, at, headers
 from tests.integration.test_reporting_rules import get
 
-thirty = rules.thirty  # the 30-task fixture, fed through the consumer
+thirty = rules.thirty  # the 34-task fixture, fed through the consumer
 
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
 ANSWERS = (
@@ -34,6 +34,7 @@ ANSWERS = (
     "/api/reporting/stats/tasks?period=2026-Q4&limit=500",
     "/api/reporting/explanations?period=2026-Q4&limit=500",
     "/api/reporting/rankings?period=2026-Q4",
+    "/api/reporting/confirmation-lag?period=2026-Q4",
 )
 
 
@@ -51,6 +52,7 @@ def spoil(service: Any) -> None:
     with service.platform.database.transaction() as conn:
         conn.execute(delete(store.units).where(store.units.c.code == "SO_TC"))
         conn.execute(update(store.task_facts).values(status="completed", late_rework=True))
+        conn.execute(delete(store.submissions))
 
 
 def test_every_applied_event_is_kept_in_the_event_log_with_its_inbox_entry(thirty: Any) -> None:
@@ -71,7 +73,7 @@ def test_a_rebuild_from_the_event_log_gives_the_same_figures_as_the_live_model(
     assert answers(service) != live
     summary = rebuild(service.platform, batch_size=7)
     assert answers(service) == live
-    assert (summary.tasks, summary.units, summary.documents) == (30, 3, 4)
+    assert (summary.tasks, summary.units, summary.documents) == (34, 3, 5)
     assert summary.events == count(service, store.event_log)
     assert summary.text().startswith(f"Đã dựng lại dữ liệu báo cáo từ {summary.events} sự kiện")
 
@@ -87,7 +89,7 @@ def test_the_rebuild_command_restores_the_figures_and_prints_a_vietnamese_summar
         [NHIEMVU, "reporting", "rebuild"], env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "30 nhiệm vụ, 3 đơn vị, 4 văn bản" in result.stdout
+    assert "34 nhiệm vụ, 3 đơn vị, 5 văn bản" in result.stdout
     assert answers(service) == live
 
 
