@@ -193,10 +193,11 @@ def perform(
     offers = service.engine.offers(model, case["state"])
     mine = [o.action for o in offers if may_act(principal, o.role, case)]
     if action not in mine:
+        label = kind.actions.get(action, action)  # people read the action's name, not its key
         if any(o.action == action for o in offers):
-            raise Forbidden(f"Thao tác '{action}' không thuộc quyền của bạn.", actions=mine)
+            raise Forbidden(f"Thao tác '{label}' không thuộc quyền của bạn.", actions=mine)
         raise Conflict(
-            f"{kind.label} hiện không cho phép thao tác '{action}'.",
+            f"{kind.label} hiện không cho phép thao tác '{label}'.",
             actions=mine,
             case_status=case["status"],
         )

@@ -104,12 +104,13 @@ def perform_action(
     offers = service.engine.offers(model, task["state"])
     mine = [o.action for o in offers if _may(principal, o.role, task)]
     if action not in mine:
+        label = domain.ACTION_LABELS.get(action, action)  # people read the name, not the key
         if any(o.action == action for o in offers):
             raise Forbidden(
-                f"Thao tác '{action}' không thuộc quyền của bạn đối với nhiệm vụ này.", actions=mine
+                f"Thao tác '{label}' không thuộc quyền của bạn đối với nhiệm vụ này.", actions=mine
             )
         raise Conflict(
-            f"Nhiệm vụ hiện không cho phép thao tác '{action}'.",
+            f"Nhiệm vụ hiện không cho phép thao tác '{label}'.",
             actions=mine,
             task_status=task["status"],
         )

@@ -115,14 +115,14 @@ def _view(service: WorkflowService, opener: TaskOpener) -> Any:
             mine = handlers.snapshot(service, uow.conn, caller, task, today).actions
             if opener.action not in mine:
                 history = store.history(uow.conn, task_id)
+                label = OPENER_LABELS[opener.action]
                 if opener.available(uow.conn, task, history):
                     raise Forbidden(
-                        f"Thao tác '{opener.action}' không thuộc quyền của bạn đối với nhiệm vụ "
-                        "này.",
+                        f"Thao tác '{label}' không thuộc quyền của bạn đối với nhiệm vụ này.",
                         actions=mine,
                     )
                 raise Conflict(
-                    f"Nhiệm vụ hiện không cho phép thao tác '{opener.action}'.",
+                    f"Nhiệm vụ hiện không cho phép thao tác '{label}'.",
                     actions=mine,
                     task_status=task["status"],
                 )
