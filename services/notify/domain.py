@@ -140,12 +140,13 @@ def _day(value: Any) -> str:
 _QUARTERS = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
 
-def period_label(period: str) -> str:
+def period_label(period: str) -> str | None:
     """A reporting period's key in words: "2026-Q4" → "quý IV năm 2026", "2026-H1" → "6 tháng
-    đầu năm 2026", "2026-11" → "tháng 11 năm 2026", "2026" → "năm 2026" (Đ18.1)."""
+    đầu năm 2026", "2026-11" → "tháng 11 năm 2026", "2026" → "năm 2026" (Đ18.1); None for any
+    other (a range "2026-10-01..2026-12-31" is said by its dates)."""
     year, _, part = str(period).strip().upper().partition("-")
     if not (len(year) == 4 and year.isdigit()):
-        return str(period)
+        return None
     if not part:
         return f"năm {year}"
     if part in ("H1", "H2"):
@@ -154,7 +155,7 @@ def period_label(period: str) -> str:
         return f"quý {_QUARTERS[part[1:]]} năm {year}"
     if part.isdigit() and 1 <= int(part) <= 12:
         return f"tháng {int(part)} năm {year}"
-    return str(period)
+    return None
 
 
 def _figures(row: dict[str, Any]) -> str:
@@ -168,8 +169,10 @@ def on_report_published(data: dict[str, Any], unit_name: Callable[[str], str]) -
     """The Office, and each unit the report counts, hear that its results are public (Đ16.2):
     the Office with the province's totals, each unit with its own figures."""
     start = data.get("from_", data.get("from"))
+    label = period_label(data["period"])
+    dates = f"từ {_day(start)} đến {_day(data['to'])}"
     period = (
-        f"Kỳ báo cáo {period_label(data['period'])} (từ {_day(start)} đến {_day(data['to'])}), "
+        f"Kỳ báo cáo {f'{label} ({dates})' if label else dates}, "
         f"số liệu tính đến ngày {_day(data.get('as_of') or data['to'])}."
     )
     public = "Kết quả được công khai trên trang công bố kết quả của hệ thống (Điều 16 khoản 2)."

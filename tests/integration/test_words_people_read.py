@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import html
+import io
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from services.notify import domain as notify_domain
@@ -35,7 +37,7 @@ from services.workflow.exchanges import OPENER_LABELS
 from services.workflow.monthly_accounts import draft_text
 from shared.event_schemas import CASE_EVENT_TYPES, TASK_EVENT_TYPES, TASK_STATUSES
 from shared.events import encode, make_event, parse_event
-from tests.integration import workflowkit
+from tests.integration import reportingkit, workflowkit
 from tests.integration.test_workflow_service import NOW, auth
 
 # -- the seeded world --------------------------------------------------------------------------
@@ -188,6 +190,7 @@ def _report_data() -> Iterator[dict[str, Any]]:
         ("2026-H1", "2026-01-01", "2026-06-30"),
         ("2026-Q4", "2026-10-01", "2026-12-31"),
         ("2026-11", "2026-11-01", "2026-11-30"),
+        ("2026-10-15..2026-11-14", "2026-10-15", "2026-11-14"),
     ):
         yield {
             "id": uuid.uuid4().hex,
@@ -330,7 +333,8 @@ def _post(service: Any, path: str, who: dict[str, str], **body: Any) -> dict[str
 
 def work_a_month(service: Any) -> dict[str, Any]:
     """A month of the Working Group's work on seeded units: urgings, an inspection, a feedback,
-    a difficulty, an information request, a transfer; then the monthly account (Đ10.1đ)."""
+    a difficulty, an information request, a transfer; then the monthly account (Đ10.1đ), with
+    the tasks and the inspection it worked on."""
     first, second, third = _release(service), _release(service), _release(service)
     for task_id in (first, second):
         _post(service, f"tasks/{task_id}/actions/urge", OFFICE, note="Đề nghị khẩn trương")
@@ -393,7 +397,25 @@ def work_a_month(service: Any) -> dict[str, Any]:
     }
     body = encode(make_event("task.transferred", transfer, source="/test", time=NOW))
     assert service.consumer.process(body.encode(), {}) == "applied"
-    return _post(service, "monthly-accounts", OFFICE, month="2026-12")["items"][0]
+    account = _post(service, "monthly-accounts", OFFICE, month="2026-12")["items"][0]
+    return {"account": account, "tasks": [first, second, third], "inspection": inspection["id"]}
+
+
+def refusals(service: Any, month: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """Errors people read when the system refuses an action: named, never by their keys."""
+    _first, second, _third = month["tasks"]
+    attempts = (
+        (f"tasks/{second}/actions/confirm", OFFICE),  # nothing submitted yet
+        (f"tasks/{second}/actions/urge", LEAD_OFFICER),  # the Office's, not the unit's
+        (f"tasks/{second}/actions/report_difficulty", LEAD_OFFICER),  # not accepted yet
+        (f"inspections/{month['inspection']}/actions/approve", GROUP_LEADER),  # approved already
+        (f"inspections/{month['inspection']}/actions/finish", LEAD_OFFICER),
+    )
+    for path, who in attempts:
+        body = {"problem": "blocked", "description": "x"} if "difficulty" in path else {}
+        response = service.client.post(f"/api/workflow/{path}", json=body, headers=who)
+        assert response.status_code in (403, 409), (path, response.get_json())
+        yield f"refused {path}", response.get_json().get("detail") or response.get_json()["title"]
 
 
 def outbox_events(service: Any) -> list[Any]:
@@ -406,8 +428,10 @@ def outbox_events(service: Any) -> list[Any]:
 @text_producer("workflow: monthly account, case titles and notes, task history")
 def workflow_texts(tmp_path: Path, namespace: str) -> Iterator[tuple[str, str]]:
     with seeded_workflow(tmp_path, namespace) as service:
-        account = work_a_month(service)
+        month = work_a_month(service)
+        account = month["account"]
         yield "monthly account: draft", account["data"]["text"]
+        yield from refusals(service, month)
         yield "monthly account: redrafted from its figures", draft_text(account["data"]["figures"])
         events = outbox_events(service)
         tasks = {e.data["task_id"] for e in events if e.type.startswith("task.")}
@@ -421,6 +445,51 @@ def workflow_texts(tmp_path: Path, namespace: str) -> Iterator[tuple[str, str]]:
             yield f"{event.type}: case note", event.data.get("note") or ""
         # What notify makes of what the workflow really sent.
         yield from notify_texts(event)
+
+
+# Reporting: the Đ18 report's workbook (every sheet: figures, Đ17.4 list, the Office's own) ------
+def _cells(workbook: bytes) -> Iterator[tuple[str, str]]:
+    book = load_workbook(io.BytesIO(workbook), read_only=True)
+    for sheet in book.worksheets:
+        yield "XLSX sheet name", sheet.title
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str):
+                    yield f"XLSX {sheet.title}!{cell.coordinate}", cell.value
+
+
+@text_producer("reporting: Đ18 report workbook")
+def reporting_texts(tmp_path: Path, namespace: str) -> Iterator[tuple[str, str]]:
+    with reportingkit.reporting_service(tmp_path, namespace) as service:
+        for code, name in UNITS.items():
+            reportingkit.unit(service, code, name)
+        released = reportingkit.at("2026-10-02")
+        reportingkit.document(service, "d" * 32, "12/UBND-KTTC", "2026-10-01", released)
+        late = reportingkit.Task(
+            service, LEAD, "2026-10-05", "2026-10-20", assigned_by="pho_chu_tich"
+        )
+        late.accept("2026-10-06").send(
+            "task.result_submitted", "submitted", reportingkit.at("2026-10-23")
+        )
+        late.send("task.rework_requested", "rework", reportingkit.at("2026-10-26"))
+        late.send("task.result_submitted", "submitted", reportingkit.at("2026-10-28"))
+        late.complete(reportingkit.at("2026-10-30"))
+        reportingkit.Task(service, COMMUNE, "2026-10-05", "2026-11-20").accept("2026-10-06")
+        waiting = reportingkit.Task(service, OTHER, "2026-10-05", "2026-12-31")
+        waiting.accept("2026-10-06").send(
+            "task.result_submitted", "submitted", reportingkit.at("2026-12-01")
+        )
+        reportingkit.Task(service, COORDINATING, "2026-10-05", None, assigned_by="ubnd_tinh")
+        office = reportingkit.headers()
+        report = service.client.post(
+            "/api/reporting/reports", json={"period": "2026-Q4"}, headers=office
+        )
+        assert report.status_code == 201, report.get_json()
+        workbook = service.client.get(
+            f"/api/reporting/reports/{report.get_json()['id']}.xlsx", headers=office
+        )
+        assert workbook.status_code == 200
+        yield from _cells(workbook.data)
 
 
 # -- the tests -----------------------------------------------------------------------------------
@@ -453,7 +522,7 @@ def test_d10_1d_the_monthly_account_names_urged_units_and_says_inspection_status
     tmp_path: Path, bus_namespace: str
 ) -> None:
     with seeded_workflow(tmp_path, bus_namespace) as service:
-        account = work_a_month(service)
+        account = work_a_month(service)["account"]
     text = account["data"]["text"]
     assert f"   - {UNITS[LEAD]}: 2 lượt" in text
     assert "   - Kiểm tra việc thực hiện nhiệm vụ quý IV/2026 (đang kiểm tra)" in text

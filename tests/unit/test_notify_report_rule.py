@@ -62,3 +62,16 @@ def test_a_published_report_has_its_own_email_template():
     rendered = mailer.render("report.published", context)
     assert "Điều 16 khoản 2" in rendered["text"] and "Điều 16 khoản 2" in rendered["html"]
     assert "Mã nhiệm vụ" not in rendered["text"]
+
+
+def test_d18_1_a_notice_names_the_reporting_period_in_words():
+    assert domain.period_label("2026") == "năm 2026"
+    assert domain.period_label("2026-H1") == "6 tháng đầu năm 2026"
+    assert domain.period_label("2026-H2") == "6 tháng cuối năm 2026"
+    assert domain.period_label("2026-Q4") == "quý IV năm 2026"
+    assert domain.period_label("2026-11") == "tháng 11 năm 2026"
+    assert domain.period_label("2026-10-15..2026-11-14") is None
+    ranged = {**DATA, "period": "2026-10-15..2026-11-14", "from_": date(2026, 10, 15)}
+    ranged["to"] = date(2026, 11, 14)
+    (office, *_units) = domain.messages_for("report.published", ranged, lambda c: c)
+    assert office.body.startswith("Kỳ báo cáo từ 15/10/2026 đến 14/11/2026, số liệu tính đến")
