@@ -3,7 +3,8 @@
 The workflow service now keeps unit names too (its migration 0005), to name units in the texts
 it writes (the Working Group's monthly account, Đ10.1đ). Units seeded or changed before it
 subscribed were announced before it listened: this tells it, and again the services that already
-know them (they keep the latest name, so hearing it twice changes nothing).
+know them (they keep the latest name, so hearing it twice changes nothing). A new deployment,
+whose seeded announcements have not been published yet, needs none: every service will hear those.
 
 Revision ID: 0005
 Revises: 0004
@@ -12,7 +13,7 @@ Revises: 0004
 from datetime import UTC, datetime
 
 from alembic import op
-from sqlalchemy import MetaData, insert, select
+from sqlalchemy import MetaData, func, insert, select
 
 from services.intake.store import units
 from services.intake.units import unit_view
@@ -28,6 +29,13 @@ depends_on = None
 def upgrade() -> None:
     conn = op.get_bind()
     outbox = add_platform_tables(MetaData()).outbox
+    published = conn.scalar(
+        select(func.count())
+        .select_from(outbox)
+        .where(outbox.c.event_type == "unit.updated", outbox.c.published_at.is_not(None))
+    )
+    if not published:
+        return
     now = datetime.now(UTC)
     rows = [dict(row) for row in conn.execute(select(units)).mappings()]
     events = [
