@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -87,6 +88,10 @@ def measure_web_pages(
     return figures
 
 
+def _serve_command(port: int) -> list[str]:
+    return [str(Path(sys.executable).parent / "nhiemvu"), "serve", "--port", str(port), "--no-demo"]
+
+
 class _EmbeddedSystem:
     """`nhiemvu serve --no-demo` on a free port and a fresh DATA_DIR, as `make run` runs it."""
 
@@ -110,13 +115,7 @@ class _EmbeddedSystem:
         self.log_path = self.workdir / "serve.log"
         self.log = open(self.log_path, "wb")  # closed in __exit__
         self.process = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "nhiemvu"),
-                "serve",
-                "--port",
-                str(port),
-                "--no-demo",
-            ],
+            _serve_command(port),
             env=env,
             cwd=ROOT,
             stdout=self.log,
@@ -165,6 +164,7 @@ class _EmbeddedSystem:
             self.process.kill()
             self.process.wait(10)
         self.log.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _load(system: _EmbeddedSystem, tasks: int, per_document: int, clients: int) -> list[str]:
