@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -72,6 +73,33 @@ class FixedClock:
     def advance(self, delta: timedelta) -> datetime:
         self._now += delta
         return self._now
+
+
+class PinnableClock:
+    """A clock that the current thread can hold at one moment while it does something that
+    belongs to that moment; other threads keep reading the wrapped clock.
+
+    The timer scheduler fires each timer with the engine's clock held at the timer's due time,
+    so a clock jump over several timers replays them in order: what a timer's branch places
+    from `today()` (the next urging) counts from that day, and what it records carries it.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self._held = threading.local()
+
+    def now(self) -> datetime:
+        held: datetime | None = getattr(self._held, "at", None)
+        return held if held is not None else self.clock.now()
+
+    @contextmanager
+    def held_at(self, when: datetime) -> Iterator[datetime]:
+        previous = getattr(self._held, "at", None)
+        self._held.at = _aware(when)
+        try:
+            yield self._held.at
+        finally:
+            self._held.at = previous
 
 
 def _aware(value: datetime) -> datetime:

@@ -18,7 +18,7 @@ from services.workflow.deadlines import deadline_functions
 from services.workflow.engine import Engine
 from services.workflow.models import ModelRegistry
 from shared.bus import Bus
-from shared.clock import Clock
+from shared.clock import Clock, PinnableClock
 from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES
 from shared.runtime import Runtime, build_runtime
 from shared.service_app import build_service_app
@@ -47,15 +47,18 @@ def create_service(
 ) -> WorkflowService:
     runtime = build_runtime(SERVICE, store.metadata, MIGRATIONS, env, clock=clock, bus=bus)
     calendar = runtime.calendar
+    # One clock for the timers and the diagram functions (`today()`, `due_soon_at`), which the
+    # scheduler holds at each timer's due time while it fires (scheduler.py).
+    engine_clock = PinnableClock(runtime.clock)
     engine = Engine(
         functions={
             "add_working_days": calendar.add_working_days,
             "is_working_day": calendar.is_working_day,
             "working_days_between": calendar.working_days_between,
-            **deadline_functions(calendar, runtime.clock),
+            **deadline_functions(calendar, engine_clock),
             **case_date_functions(calendar),
         },
-        clock=runtime.clock,
+        clock=engine_clock,
         notices=(*TASK_EVENT_TYPES, *CASE_EVENT_TYPES),
     )
     return WorkflowService(runtime, engine, ModelRegistry(engine), bpmn_dir(env))

@@ -121,3 +121,9 @@ def _apply(
     )
     uow.audit(actor, f"task.{action}", "task", task["task_id"], {"changes": diagram})
     handlers.emit(uow, CORRECTED, after, action=action, actor=actor, note=note)
+    # Re-entering the waiting task arms its timers for the new data, and those already due fire
+    # at once: a due date moved into the reminder window is reminded now, one moved into the
+    # past is overdue now (a reminder, never: deadlines.due_soon_at). They are announced after
+    # the correction that caused them, not dropped.
+    for notice in service.engine.notices(model, task["state"], state):
+        handlers._announce(uow, after, notice, after["status"])

@@ -7,8 +7,11 @@ reminder from 3 to 5 working days by editing the diagram, not this module.
 
 Repeating reminders (urging while overdue, update requests, the progress duty) are not ISO
 cycles, whose periods are fixed lengths of time: each is a `timeDate` placed from the day of the
-last one, which a script remembers with `today()`. A clock that jumps over several periods fires
-the timer once; the next one is placed from the day it fired.
+last one, which a script remembers with `today()`. The scheduler fires each timer with the
+engine's clock held at its due time (scheduler.py), so a clock that jumps over several periods
+fires one per period, in turn, each placed from the day the previous one went out.
+
+The functions read the engine's clock: pass them the engine's PinnableClock (app.py).
 """
 
 from __future__ import annotations
@@ -61,12 +64,18 @@ def deadline_functions(
         return local_date(clock.now()).isoformat()
 
     def due_soon_at(due_on: Any, days: int) -> str | None:
-        """08:00 on the working day `days` working days before `due_on`."""
+        """08:00 on the working day `days` working days before `due_on`; None once `due_on` has
+        passed by the engine's clock (Đ16.4: "sắp đến hạn" is said before the due date, never
+        after it). A timer armed inside the window (a task released 2 days before its due date,
+        an extension approved for a date 2 days away) fires at once; one armed after the due
+        date (rework, re-entry after an urging, an amendment to a past date) stays off."""
         day = _day(due_on)
         if day is None:
             return None
         if not isinstance(days, int) or isinstance(days, bool) or days < 0:
             raise ValueError("số ngày làm việc phải là số nguyên không âm")
+        if local_date(clock.now()) > day:
+            return None
         return _at(calendar.add_working_days(day, -days) if days else day, WORKDAY_START)
 
     def overdue_at(due_on: Any) -> str | None:

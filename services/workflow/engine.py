@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -49,7 +50,7 @@ from services.workflow.expressions import (  # DiagramError is part of this modu
     ExpressionRefused,
     RestrictedScriptEngine,
 )
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, PinnableClock, SystemClock
 
 __all__ = [
     "ActionNotOffered",
@@ -101,7 +102,8 @@ class ProcessModel:
 
 class Engine:
     """`functions`: what diagram expressions may call besides safe builtins; `clock`: what timers
-    read; `notices`: the event types a diagram may announce (None: any; checked at deploy)."""
+    read (give the functions the same PinnableClock, so that `today()` follows `at`);
+    `notices`: the event types a diagram may announce (None: any; checked at deploy)."""
 
     def __init__(
         self,
@@ -109,7 +111,8 @@ class Engine:
         clock: Clock | None = None,
         notices: Collection[str] | None = None,
     ) -> None:
-        self.clock = clock or SystemClock()
+        given = clock or SystemClock()
+        self.clock = given if isinstance(given, PinnableClock) else PinnableClock(given)
         self._script_engine = RestrictedScriptEngine(dict(functions or {}), self.clock)
         self._reserved = self._script_engine.environment.callables
         self._notices = None if notices is None else frozenset(notices)
@@ -202,6 +205,11 @@ class Engine:
         """When the earliest waiting timer falls due (aware UTC); None if no timer waits."""
         workflow = self._view(model, state)
         return min(due_times(iter(list(workflow.event_manager.tasks.values()))), default=None)
+
+    def at(self, when: datetime) -> AbstractContextManager[datetime]:
+        """Hold the engine's clock at `when` in this thread: the scheduler fires each timer at
+        its due time, so that timers placed by its branch count from it (`today()`)."""
+        return self.clock.held_at(when)
 
     def fire_due(self, model: ProcessModel, state: str) -> str:
         """Fire the timers that are due by the engine's clock and run what follows them."""

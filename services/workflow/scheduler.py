@@ -10,6 +10,15 @@ write lock from BEGIN), fire each, save state, status and next_timer_at with the
 add history and audit, and put the announced events in the outbox. A worker that dies mid-batch
 leaves nothing half done.
 
+Timers fire in the order of their due times, one due time at a time, with the engine's clock and
+the unit of work's `now` held at that time (README "Timers and deadline notices"): when a clock
+jump or a pause makes several timers due, of one instance or of many, a due-soon notice goes out
+before the overdue notice and that before the urgings, each event's `time`/`occurred_at`, its
+history entry and audit record carry the timer's due time, and a reminder placed by a timer's
+branch (the next urging, `today()`) counts from that time. A timer that falls due again inside
+the same jump is fired at its own time too (a 20-working-day jump urges twice). The outbox rows
+are written at the real time.
+
 The thread polls every second and is woken at once by `wake()`. Development clock moves are
 handled synchronously instead: `on_clock_change` (an AdjustableClock listener) fires everything
 that became due before it returns, so `POST /api/admin/clock` answers only after the due timers
@@ -18,10 +27,14 @@ have fired and their events are in the outbox.
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import logging
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from services.workflow import case_store, cases, handlers, periodic_reports, store
 from services.workflow.engine import DiagramError, ProcessError, StateError
@@ -29,6 +42,7 @@ from shared.loops import BackgroundLoop
 
 if TYPE_CHECKING:
     from services.workflow.app import WorkflowService
+    from shared.platform import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +50,37 @@ log = logging.getLogger(__name__)
 # instead of blocking the head of the queue.
 RETRY_AFTER = timedelta(minutes=15)
 
-# What waits on timers: tasks' lifecycles and cases, each (name, key, due rows, fire, postpone).
+
+@dataclass(frozen=True)
+class _Owner:
+    """What waits on timers: its rows, how to fire one, read it again and put it off."""
+
+    name: str
+    key: str
+    due: Callable[[Any, datetime, int], list[dict[str, Any]]]
+    fire: Callable[[WorkflowService, UnitOfWork, dict[str, Any]], int]
+    reread: Callable[[Any, str], dict[str, Any] | None]
+    postpone: Callable[[Any, str, datetime], None]
+
+
+# Tasks' lifecycles and cases.
 _TIMER_OWNERS = (
-    ("task", "task_id", store.due_instances, handlers.fire_timers, store.postpone_timer),
-    ("case", "case_id", case_store.due_cases, cases.fire_timers, case_store.postpone_timer),
+    _Owner(
+        "task",
+        "task_id",
+        store.due_instances,
+        handlers.fire_timers,
+        store.instance,
+        store.postpone_timer,
+    ),
+    _Owner(
+        "case",
+        "case_id",
+        case_store.due_cases,
+        cases.fire_timers,
+        case_store.case,
+        case_store.postpone_timer,
+    ),
 )
 
 
@@ -57,22 +98,54 @@ class TimerScheduler(BackgroundLoop):
         self._firing = threading.Lock()
 
     def fire_due(self, limit: int | None = None) -> int:
-        """Fire one batch of due task instances and one of due cases in one transaction; returns
-        the larger of the two counts, so that a full batch of either asks for another round."""
+        """Fire one batch of due task instances and one of due cases in one transaction, every
+        timer due by now in the order of due times (see the module's docstring); returns the
+        larger of the two counts of instances, so that a full batch of either asks for another
+        round."""
         platform = self.service.runtime.platform
         size = limit or self.batch_size
         counts = []
         with self._firing, platform.unit_of_work() as uow:
-            for what, key, due, fire, postpone in _TIMER_OWNERS:
-                rows = due(uow.conn, uow.now, size)
-                for row in rows:
-                    try:
-                        fire(self.service, uow, row)
-                    except (DiagramError, ProcessError, StateError):
-                        log.exception("timer of %s %s failed; retrying later", what, row[key])
-                        postpone(uow.conn, row[key], uow.now + RETRY_AFTER)
+            now = uow.now
+            order = itertools.count()  # equal due times: earliest row first, tasks before cases
+            queue: list[tuple[datetime, int, _Owner, dict[str, Any]]] = []
+            for owner in _TIMER_OWNERS:
+                rows = owner.due(uow.conn, now, size)
+                queue.extend((row["next_timer_at"], next(order), owner, row) for row in rows)
                 counts.append(len(rows))
+            heapq.heapify(queue)
+            try:
+                while queue:
+                    due, _order, owner, row = heapq.heappop(queue)
+                    again = self._fire_at(uow, owner, row, _fire_time(due, row, now), now)
+                    if again is not None:
+                        heapq.heappush(queue, (again["next_timer_at"], next(order), owner, again))
+            finally:
+                uow.now = now
         return max(counts)
+
+    def _fire_at(
+        self, uow: UnitOfWork, owner: _Owner, row: dict[str, Any], when: datetime, now: datetime
+    ) -> dict[str, Any] | None:
+        """Fire `row`'s timers due by `when` with the clocks held there; returns the row again
+        if another of its timers is due by `now`."""
+        uow.now = when
+        try:
+            with self.service.engine.at(when):
+                owner.fire(self.service, uow, row)
+        except (DiagramError, ProcessError, StateError):
+            log.exception("timer of %s %s failed; retrying later", owner.name, row[owner.key])
+            owner.postpone(uow.conn, row[owner.key], now + RETRY_AFTER)
+            return None
+        finally:
+            uow.now = now
+        fresh = owner.reread(uow.conn, row[owner.key])
+        following = None if fresh is None else fresh["next_timer_at"]
+        # A timer that did not move past `when` would be fired again and again: the next round
+        # (or the next poll) takes it, as before.
+        if following is None or following > now or following <= when:
+            return None
+        return fresh
 
     def catch_up(self) -> int:
         """Fire batches until none is left due; returns how many instances were due."""
@@ -93,3 +166,11 @@ class TimerScheduler(BackgroundLoop):
     def run_round(self) -> None:
         periodic_reports.open_upcoming(self.service)  # the next Đ18 period's case, once
         self.catch_up()
+
+
+def _fire_time(due: datetime, row: dict[str, Any], now: datetime) -> datetime:
+    """When a timer fires: its due time, but never before the instance last changed (a timer
+    put off after a failure, a row changed outside the engine) nor after now."""
+    changed = row.get("updated_at")
+    when = due if changed is None or changed <= due else changed
+    return min(when, now)

@@ -55,18 +55,36 @@ def test_the_lead_unit_is_reminded_before_the_due_date_and_told_when_overdue_D16
 
     _advance_to(embedded, datetime.combine(due + timedelta(days=1), clock_time(0), TZ))
     embedded.wait_for(lambda: "task.overdue" in notices(), "the overdue notice in the inbox")
-    _advance_to(embedded, datetime.combine(due + timedelta(days=20), clock_time(0), TZ))
+    jump = due + timedelta(days=20)
+    _advance_to(embedded, datetime.combine(jump, clock_time(0), TZ))
     time.sleep(1)  # anything fired twice would have reached the inbox by now
 
-    # The diagram then urges every 5 working days while overdue: the jump urges once.
-    assert notices() == ["task.assigned", "task.due_soon", "task.overdue", "task.urged"]
+    # The diagram then urges every 5 working days while overdue: the jump urges for each
+    # period it passes, in turn, each stamped 08:00 of its own day (README "Timers and
+    # deadline notices").
+    urging_days = [calendar.add_working_days(due, 5)]
+    while (following := calendar.add_working_days(urging_days[-1], 5)) < jump:
+        urging_days.append(following)
+    urged = ["task.urged"] * len(urging_days)
+    assert notices() == ["task.assigned", "task.due_soon", "task.overdue", *urged]
     items = embedded.call("GET", "/api/notify/inbox", officer).json()["items"]
     titles = {i["event_type"]: i["title"] for i in items if i["task_id"] == task_id}
     assert titles["task.due_soon"] == "Nhiệm vụ sắp đến hạn"
     assert titles["task.overdue"] == "Nhiệm vụ đã quá hạn"
     task = embedded.call("GET", f"/api/workflow/tasks/{task_id}", officer).json()
     assert task["overdue"] is True
-    assert [h["action"] for h in task["history"]] == ["assign", "due_soon", "overdue", "auto_urge"]
+    history = task["history"]
+    assert [h["action"] for h in history] == [
+        "assign",
+        "due_soon",
+        "overdue",
+        *["auto_urge"] * len(urging_days),
+    ]
+    assert [datetime.fromisoformat(h["at"]) for h in history[1:]] == [
+        reminder,
+        datetime.combine(due + timedelta(days=1), clock_time(0), TZ),
+        *[datetime.combine(day, clock_time(8), TZ) for day in urging_days],
+    ]
     print(
         f"\nclock move answered (timers fired, events in the outbox) in {fired_in * 1000:.0f} ms;"
         f" reminder in the inbox {delivered_in * 1000:.0f} ms after"

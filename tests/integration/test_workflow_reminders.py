@@ -137,19 +137,27 @@ def test_d16_4_an_overdue_task_is_urged_every_5_working_days_until_its_result_is
     ] * 3
 
 
-def test_d16_4_a_clock_jumping_over_many_urging_periods_urges_once_then_keeps_the_rhythm(
+def test_d16_4_a_clock_jumping_over_many_urging_periods_urges_for_each_then_keeps_the_rhythm(
     workflow: Any,
 ) -> None:
     task_id = release(workflow, DUE)  # not even accepted: urging applies while it waits
     move_to(workflow, at(DUE + timedelta(days=1)))
     jump = DUE + timedelta(days=60)  # 2027-02-13, about eight urging periods later
 
+    # Each period's urging goes out, in turn, stamped with its own day; the rhythm counts from
+    # the last of them, not from the day of the jump.
+    urging_days = [CALENDAR.add_working_days(DUE, 5)]
+    while (following := CALENDAR.add_working_days(urging_days[-1], 5)) <= jump:
+        urging_days.append(following)
     assert move_to(workflow, at(jump, 9)) == 1
-    assert events(workflow, task_id).count("task.urged") == 1
-    following = CALENDAR.add_working_days(jump, 5)
+    urged = published(workflow, "task.urged")
+    assert [datetime.fromisoformat(u["occurred_at"]) for u in urged] == [
+        at(day, 8) for day in urging_days
+    ]
+    following = CALENDAR.add_working_days(urging_days[-1], 5)
     assert next_timer(workflow, task_id) == at(following, 8)
     assert move_to(workflow, at(following, 8)) == 1
-    assert events(workflow, task_id).count("task.urged") == 2
+    assert events(workflow, task_id).count("task.urged") == len(urging_days) + 1
     assert task(workflow, task_id)["status"] == "assigned"
 
 

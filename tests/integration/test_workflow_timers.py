@@ -128,18 +128,29 @@ def test_a_task_due_in_10_working_days_is_reminded_3_working_days_before_then_ov
     assert move_to(workflow, at(DUE, 23, 59)) == 0
     assert task(workflow, task_id)["overdue"] is False
     assert move_to(workflow, at(DUE + timedelta(days=1))) == 1
-    # Then the diagram urges while overdue (Đ16.4); a clock jumping over several periods urges
-    # once, and the reminder and the overdue notice are not announced again.
+    # Then the diagram urges while overdue (Đ16.4), every 5 working days: a clock jumping over
+    # four periods urges four times, each at its own time (22, 29 December, 6, 13 January), and
+    # the reminder and the overdue notice are not announced again.
     assert move_to(workflow, at(DUE + timedelta(days=30))) == 1
 
-    assert events(workflow) == ["task.assigned", "task.due_soon", "task.overdue", "task.urged"]
+    assert events(workflow) == [
+        "task.assigned",
+        "task.due_soon",
+        "task.overdue",
+        *["task.urged"] * 4,
+    ]
     seen = task(workflow, task_id)
     assert seen["overdue"] is True and seen["status"] == "assigned"
     assert [(h["action"], h["action_label"]) for h in seen["history"]] == [
         ("assign", "Giao nhiệm vụ"),
         ("due_soon", "Nhắc sắp đến hạn"),
         ("overdue", "Báo quá hạn"),
-        ("auto_urge", "Đôn đốc tự động khi quá hạn"),
+        *[("auto_urge", "Đôn đốc tự động khi quá hạn")] * 4,
+    ]
+    urged_at = [datetime.fromisoformat(h["at"]) for h in seen["history"][3:]]
+    assert urged_at == [
+        at(day, 8)
+        for day in (date(2026, 12, 22), date(2026, 12, 29), date(2027, 1, 6), date(2027, 1, 13))
     ]
 
 
@@ -179,8 +190,10 @@ def test_an_undated_task_waits_on_no_deadline_timer_only_on_its_update_requests_
     with workflow.runtime.platform.database.read() as conn:
         next_timer = conn.execute(select(task_instances.c.next_timer_at)).scalar_one()
     assert next_timer == at(CALENDAR.add_working_days(date(2026, 12, 20), -5), 8)
-    assert move_to(workflow, NOW + timedelta(days=400)) == 1  # a far jump asks once
-    assert events(workflow) == ["task.assigned", "task.update_requested"]
+    # A far jump asks for each period it passes, in turn: December, March, June, September and
+    # December again (Đ18.1), not once for all of them.
+    assert move_to(workflow, NOW + timedelta(days=400)) == 1
+    assert events(workflow) == ["task.assigned", *["task.update_requested"] * 5]
 
 
 def test_a_task_released_inside_its_reminder_window_is_reminded_at_once_D16_4(

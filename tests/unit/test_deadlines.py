@@ -7,9 +7,13 @@ from datetime import date, datetime
 import pytest
 
 from services.workflow.deadlines import deadline_functions
-from shared.calendar import WorkingCalendar
+from shared.calendar import TZ, WorkingCalendar
+from shared.clock import FixedClock
 
-FUNCTIONS = deadline_functions(WorkingCalendar.default())
+# The functions read the engine's clock (`today()`, and `due_soon_at` stands down after the due
+# date): held before every date below, so that the results do not depend on the machine's date.
+CLOCK = FixedClock(datetime(2026, 4, 1, 9, 0, tzinfo=TZ))
+FUNCTIONS = deadline_functions(WorkingCalendar.default(), CLOCK)
 due_soon_at = FUNCTIONS["due_soon_at"]
 overdue_at = FUNCTIONS["overdue_at"]
 urge_every = FUNCTIONS["urge_every"]
@@ -28,6 +32,20 @@ def test_the_reminder_skips_weekends_and_public_holidays_D16_4():
 
 def test_a_reminder_zero_days_before_is_on_the_due_date_itself():
     assert due_soon_at("2026-12-15", 0) == "2026-12-15T08:00:00+07:00"
+
+
+def test_no_due_soon_time_once_the_due_date_has_passed_D16_4():
+    clock = FixedClock(datetime(2026, 12, 15, 23, 59, tzinfo=TZ))
+    late = deadline_functions(WorkingCalendar.default(), clock)["due_soon_at"]
+    # On the due date itself the reminder still applies (a timer armed then fires at once) …
+    assert late("2026-12-15", 3) == "2026-12-10T08:00:00+07:00"
+    clock.advance(datetime(2026, 12, 16, 0, 0, tzinfo=TZ) - clock.now())
+    # … from the day after, never: rework, an urging's re-entry or an amendment to a past date
+    # arms no reminder; a date moved later (an extension) has one again.
+    assert late("2026-12-15", 3) is None
+    assert late("2026-12-15", 0) is None
+    assert late("2026-12-18", 3) == "2026-12-15T08:00:00+07:00"
+    assert overdue_at("2026-12-15") == "2026-12-16T00:00:00+07:00"  # overdue is still placed
 
 
 def test_a_task_is_overdue_from_the_start_of_the_day_after_its_due_date_D16_4():

@@ -13,7 +13,7 @@ import pytest
 from services.workflow.deadlines import deadline_functions
 from services.workflow.engine import DiagramError, Engine, ProcessError
 from shared.calendar import TZ, WorkingCalendar
-from shared.clock import FixedClock
+from shared.clock import FixedClock, PinnableClock
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
 NOTICES = ("task.due_soon", "task.overdue")
@@ -54,7 +54,10 @@ def clock() -> FixedClock:
 
 @pytest.fixture()
 def engine(clock: FixedClock) -> Engine:
-    return Engine(deadline_functions(WorkingCalendar.default()), clock=clock, notices=NOTICES)
+    # The functions read the engine's clock, as in the service (app.py).
+    pinnable = PinnableClock(clock)
+    functions = deadline_functions(WorkingCalendar.default(), pinnable)
+    return Engine(functions, clock=pinnable, notices=NOTICES)
 
 
 def test_a_waiting_date_timer_reports_its_due_time_in_utc(engine):
@@ -80,6 +83,32 @@ def test_a_timer_fires_only_once_the_injected_clock_reaches_it(engine, clock):
     assert engine.notices(model, early, fired) == ["task.due_soon"]
     assert engine.next_due(model, fired) is None
     assert engine.notices(model, fired, engine.fire_due(model, fired)) == []
+
+
+def test_an_engine_held_at_a_time_fires_only_what_was_due_by_then_D16_4(engine, clock):
+    model = engine.parse(_diagram("due_soon_at(due_on, 3)"), "p", 1)
+    state = engine.start(model, {"due_on": "2026-12-15"})
+    due = engine.next_due(model, state)
+    clock.advance(timedelta(days=30))  # the real clock is far past the due date
+
+    with engine.at(due - timedelta(seconds=1)):
+        early = engine.fire_due(model, state)
+    assert engine.notices(model, state, early) == []
+    with engine.at(due) as held:
+        assert engine.clock.now() == held == due
+        fired = engine.fire_due(model, early)
+    assert engine.notices(model, early, fired) == ["task.due_soon"]
+    assert engine.clock.now() == clock.now()  # let go after the block
+
+
+def test_a_reminder_armed_after_the_due_date_stays_off_D16_4(engine, clock):
+    model = engine.parse(_diagram("due_soon_at(due_on, 3)"), "p", 1)
+    clock.advance(datetime(2026, 12, 16, tzinfo=TZ) - clock.now())
+
+    state = engine.start(model, {"due_on": "2026-12-15"})
+
+    assert engine.notices(model, None, state) == []
+    assert engine.next_due(model, state) is None
 
 
 def test_a_timer_already_due_at_start_fires_during_the_start(engine):
