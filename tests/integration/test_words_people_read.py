@@ -15,6 +15,7 @@ templates directory, so a new template is rendered without touching this file.
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 import io
 import re
@@ -73,14 +74,15 @@ def _diagram_actions() -> set[str]:
     return found
 
 
-def english_words() -> set[str]:
+@functools.cache
+def english_words() -> frozenset[str]:
     """Statuses, actions and notices by their machine names: what a person must never read."""
     words = set(TASK_STATUSES) | set(workflow_domain.STATUS_LABELS)
     words |= set(workflow_domain.ACTION_LABELS) | set(workflow_domain.NOTICE_LABELS)
     words |= set(workflow_domain.NOTICE_ACTIONS.values()) | set(OPENER_LABELS)
     for kind in case_kinds().values():
         words |= set(kind.statuses) | set(kind.actions) | set(kind.notice_labels or {})
-    return words | _diagram_actions() | set(LEADER_SLUGS)
+    return frozenset(words | _diagram_actions() | set(LEADER_SLUGS))
 
 
 def _visible(text: str) -> str:
@@ -512,6 +514,10 @@ def test_every_notify_template_is_rendered_with_seeded_data() -> None:
 
 
 def test_the_check_finds_a_unit_code_and_an_english_status() -> None:
+    words = english_words()
+    assert {"submitted", "rework", "in_progress", "accept", "urge", "auto_urge"} <= words
+    assert {"reported", "draft", "directed", "ask_opinions", "report_difficulty"} <= words
+    assert {"chu_tich", "pho_chu_tich"} <= words
     assert leaks(f"{LEAD}: 2 lượt") == [LEAD]
     assert leaks("Kiểm tra quý IV (reported)") == ["reported"]
     assert leaks("Nhiệm vụ in_progress, hạn 20/12/2026") == ["in_progress"]
