@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from shared.calendar import local_date
+from shared.periods import period_label
 
 HEADINGS = (
     "STT",
@@ -50,9 +51,11 @@ def report_workbook(report: dict[str, Any]) -> bytes:
     sheet["A1"] = "BÁO CÁO KẾT QUẢ THỰC HIỆN NHIỆM VỤ DO UBND TỈNH, CHỦ TỊCH UBND TỈNH GIAO"
     sheet["A1"].font = Font(bold=True, size=13)
     sheet.merge_cells(f"A1:{last_column}1")
+    dates = f"từ ngày {_vn(report['from'])} đến ngày {_vn(report['to'])}"
+    label = period_label(report["period"])
     sheet["A2"] = (
-        f"Kỳ báo cáo: {report['period']} (từ ngày {_vn(report['from'])} đến ngày "
-        f"{_vn(report['to'])}); số liệu tính đến {_vn(report['as_of'])}"
+        f"Kỳ báo cáo: {f'{label} ({dates})' if label else dates}; "
+        f"số liệu tính đến {_vn(report['as_of'])}"
     )
     sheet.merge_cells(f"A2:{last_column}2")
     for column, heading in enumerate(HEADINGS, start=1):
@@ -160,7 +163,7 @@ def _office_sheet(book: Workbook, report: dict[str, Any]) -> None:
         row + 1,
         INTAKE_HEADINGS,
         [
-            [m["month"], m["released"], m["on_time"], m["late"], m["on_time_rate"]]
+            [_month(m["month"]), m["released"], m["on_time"], m["late"], m["on_time_rate"]]
             for m in office["intake"]
         ],
         percent_column=5,
@@ -178,7 +181,7 @@ def _office_sheet(book: Workbook, report: dict[str, Any]) -> None:
         LAG_HEADINGS,
         [
             [
-                m["month"],
+                _month(m["month"]),
                 m["decided"],
                 m["confirmed"],
                 m["rework"],
@@ -249,6 +252,11 @@ def _row(sheet: Any, row: int, values: list[Any], *, wrap: bool) -> None:
         cell.border = _BOX
         if wrap:
             cell.alignment = Alignment(vertical="top", wrap_text=True)
+
+
+def _month(key: str) -> str:
+    """`2026-10` as "tháng 10 năm 2026"; other labels ("Cả kỳ") as they are."""
+    return period_label(key) or key if key[:4].isdigit() else key
 
 
 def _vn_text(value: Any) -> str:

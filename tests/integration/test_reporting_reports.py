@@ -90,7 +90,7 @@ def test_the_report_downloads_as_an_xlsx_sheet_with_vietnamese_headings_D18(
     assert totals[1] == "Tổng cộng" and totals[2] == 5 and totals[-1] == pytest.approx(2 / 3, 1e-3)
     assert sheet["J7"].number_format == "0.0%"
     assert sheet.freeze_panes == "C5"
-    assert "2026-Q4" in sheet["A2"].value and "15/12/2026" in sheet["A2"].value
+    assert "quý IV năm 2026" in sheet["A2"].value and "15/12/2026" in sheet["A2"].value
 
 
 def test_publishing_makes_a_report_public_and_announces_it_D16_2(reporting: Any) -> None:

@@ -427,6 +427,7 @@ def test_the_d18_report_keeps_the_explanations_and_the_offices_figures_D18(thirt
     ]
     office = [[cell.value for cell in row] for row in book["Văn phòng UBND tỉnh"].iter_rows()]
     assert ["Cả kỳ", 10, 3, 7, 1.5, 3] in office
+    assert ["tháng 10 năm 2026", 5, 5, 0, 1, None] in office  # the Office's intake (Đ6.1)
     published = service.client.post(
         f"/api/reporting/reports/{report['id']}/publish", headers=headers()
     )
