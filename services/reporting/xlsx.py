@@ -48,18 +48,21 @@ def report_workbook(report: dict[str, Any]) -> bytes:
     sheet = book.active
     sheet.title = "Báo cáo"
     last_column = get_column_letter(len(HEADINGS))
-    sheet["A1"] = "BÁO CÁO KẾT QUẢ THỰC HIỆN NHIỆM VỤ DO UBND TỈNH, CHỦ TỊCH UBND TỈNH GIAO"
-    sheet["A1"].font = Font(bold=True, size=13)
+    title = "BÁO CÁO KẾT QUẢ THỰC HIỆN NHIỆM VỤ DO UBND TỈNH, CHỦ TỊCH UBND TỈNH GIAO"
+    _put(sheet, 1, 1, title).font = Font(bold=True, size=13)
     sheet.merge_cells(f"A1:{last_column}1")
     dates = f"từ ngày {_vn(report['from'])} đến ngày {_vn(report['to'])}"
     label = period_label(report["period"])
-    sheet["A2"] = (
+    _put(
+        sheet,
+        2,
+        1,
         f"Kỳ báo cáo: {f'{label} ({dates})' if label else dates}; "
-        f"số liệu tính đến {_vn(report['as_of'])}"
+        f"số liệu tính đến {_vn(report['as_of'])}",
     )
     sheet.merge_cells(f"A2:{last_column}2")
     for column, heading in enumerate(HEADINGS, start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=column, value=heading)
+        cell = _put(sheet, HEADER_ROW, column, heading)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -83,11 +86,27 @@ def _write(
 ) -> None:
     values = [index, name, *[counts[key] for key in COUNTS], counts["on_time_rate"]]
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
+        cell = _put(sheet, row, column, value)
         cell.border = _BOX
         if bold:
             cell.font = Font(bold=True)
     sheet.cell(row=row, column=len(values)).number_format = "0.0%"
+
+
+# What a spreadsheet would read as the start of a formula (OWASP "CSV injection"): such text is
+# stored as text, with Excel's quote prefix so that editing the cell keeps it text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _put(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """Every cell of the workbook is written here: text is always text, never a formula."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_STARTS):
+            cell.quotePrefix = True
+    return cell
 
 
 def _vn(value: date | datetime) -> str:
@@ -110,8 +129,8 @@ EXPLANATION_WIDTHS = (6, 60, 16, 12, 36, 12, 40)
 def _explanations_sheet(book: Workbook, report: dict[str, Any]) -> None:
     """Đ17.4: each task with its content, document, lead unit and why it is listed."""
     sheet = book.create_sheet("Giải trình (Đ17.4)")
-    sheet["A1"] = "NHIỆM VỤ CÁC CƠ QUAN, ĐƠN VỊ PHẢI GIẢI TRÌNH (Điều 17 khoản 4)"
-    sheet["A1"].font = Font(bold=True, size=13)
+    title = "NHIỆM VỤ CÁC CƠ QUAN, ĐƠN VỊ PHẢI GIẢI TRÌNH (Điều 17 khoản 4)"
+    _put(sheet, 1, 1, title).font = Font(bold=True, size=13)
     _headings(sheet, 3, EXPLANATION_HEADINGS, EXPLANATION_WIDTHS)
     for index, task in enumerate(report.get("explanations") or [], start=1):
         values = [
@@ -152,12 +171,11 @@ def _office_sheet(book: Workbook, report: dict[str, Any]) -> None:
     if not office:
         return  # a report stored before these figures existed
     sheet = book.create_sheet("Văn phòng UBND tỉnh")
-    sheet["A1"] = "KẾT QUẢ THỰC HIỆN CỦA VĂN PHÒNG UBND TỈNH"
-    sheet["A1"].font = Font(bold=True, size=13)
+    _put(sheet, 1, 1, "KẾT QUẢ THỰC HIỆN CỦA VĂN PHÒNG UBND TỈNH").font = Font(bold=True, size=13)
     for column, width in enumerate((14, 50, 20, 30, 20, 20), start=1):
         sheet.column_dimensions[get_column_letter(column)].width = width
     row = 3
-    sheet.cell(row=row, column=1, value="1. Cập nhật, chuyển theo dõi văn bản (Điều 6 khoản 1)")
+    _put(sheet, row, 1, "1. Cập nhật, chuyển theo dõi văn bản (Điều 6 khoản 1)")
     row = _table(
         sheet,
         row + 1,
@@ -169,11 +187,7 @@ def _office_sheet(book: Workbook, report: dict[str, Any]) -> None:
         percent_column=5,
     )
     lag = office["confirmation_lag"]
-    sheet.cell(
-        row=row + 1,
-        column=1,
-        value="2. Thời gian xác nhận kết quả của các cơ quan, đơn vị (ngày làm việc)",
-    )
+    _put(sheet, row + 1, 1, "2. Thời gian xác nhận kết quả của các cơ quan, đơn vị (ngày làm việc)")
     months = [*lag["months"], {**lag["totals"], "month": "Cả kỳ"}]
     row = _table(
         sheet,
@@ -191,11 +205,7 @@ def _office_sheet(book: Workbook, report: dict[str, Any]) -> None:
             for m in months
         ],
     )
-    sheet.cell(
-        row=row + 1,
-        column=1,
-        value=f"3. Kết quả chờ xác nhận quá {lag['wait_days']} ngày làm việc",
-    )
+    _put(sheet, row + 1, 1, f"3. Kết quả chờ xác nhận quá {lag['wait_days']} ngày làm việc")
     _table(
         sheet,
         row + 2,
@@ -237,7 +247,7 @@ def _headings(
     sheet: Any, row: int, headings: tuple[str, ...], widths: tuple[int, ...] | None
 ) -> None:
     for column, heading in enumerate(headings, start=1):
-        cell = sheet.cell(row=row, column=column, value=heading)
+        cell = _put(sheet, row, column, heading)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -248,7 +258,7 @@ def _headings(
 
 def _row(sheet: Any, row: int, values: list[Any], *, wrap: bool) -> None:
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=value)
+        cell = _put(sheet, row, column, value)
         cell.border = _BOX
         if wrap:
             cell.alignment = Alignment(vertical="top", wrap_text=True)

