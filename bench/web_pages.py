@@ -227,13 +227,18 @@ def _total(system: _EmbeddedSystem, token: str, query: str = "") -> int:
     return int(system.api("GET", f"/api/workflow/tasks?limit=1{query}", token)["total"])
 
 
-def _wait_for_tasks(system: _EmbeddedSystem, expected: int, timeout: float = 1800) -> None:
+def _wait_for_tasks(system: _EmbeddedSystem, expected: int, stall: float = 120) -> None:
+    """Until the workflow has assigned every task; a count that stops moving for `stall`
+    seconds stops the run with the end of the server's log."""
     office = system.token("office", "VP_UBND")
-    deadline = time.monotonic() + timeout
+    last, moved = -1, time.monotonic()
     while (total := _total(system, office)) < expected:
         print(f"\r    quy trình đã giao {total:,}/{expected:,}", end="", flush=True)
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"only {total} of {expected} tasks assigned after {timeout}s")
+        if total != last:
+            last, moved = total, time.monotonic()
+        elif time.monotonic() - moved > stall:
+            tail = system.log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise RuntimeError(f"\nstuck at {total} of {expected} assigned tasks:\n{tail}")
         time.sleep(1)
     print(f"\r    quy trình đã giao {expected:,}/{expected:,}", flush=True)
 
