@@ -20,6 +20,15 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 
 
+def on_starting(server):
+    # A wrong or missing setting: one line naming it and exit code 2, before any worker starts.
+    from services.cli import refuse_misconfigured_start
+
+    refuse_misconfigured_start(
+        getattr(server.app, "app_uri", None) or server.app.cfg.wsgi_app or ""
+    )
+
+
 def post_worker_init(worker):
     from shared.logs import configure_logging
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from services.intake import bulk_import
 from shared.auth import ALL_ROLES, AuthSettings, mint_token
+from shared.config import ConfigError
 from shared.logs import configure_logging
 
 SERVICES = ("intake", "workflow", "notify", "reporting")
@@ -28,7 +29,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     configure_logging()
-    return int(args.run(args) or 0)
+    try:
+        return int(args.run(args) or 0)
+    except ConfigError as exc:
+        # A refused start: one line naming the setting, no traceback (README, Configuration).
+        print(f"nhiemvu: không khởi động được: {exc}", file=sys.stderr, flush=True)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,7 +91,7 @@ def _serve(args: argparse.Namespace) -> int:
     from services.demo import load_demo
     from services.embedded import build_system
 
-    system = build_system()
+    system = build_system({**os.environ, "HOST": args.host})
     system.migrate()
     # The web application calls the APIs over HTTP on this same (threaded) server.
     loopback = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
@@ -94,26 +100,39 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.no_demo:
         load_demo(system)
     server = make_server(args.host, args.port, app, threaded=True)
-    print(_welcome(args.host, args.port), flush=True)
+    print(_welcome(args.host, args.port, system), flush=True)
     _until_signalled(server.shutdown)
     server.serve_forever()
     system.stop()
     return 0
 
 
-def _welcome(host: str, port: int) -> str:
+def _welcome(host: str, port: int, system: Any) -> str:
+    """What is running, as it is: the mode NHIEMVU_ENV gave, the databases and the bus in use,
+    and only the development helpers (sign-in form, tokens, clock) that this start offers."""
+    from services.embedded import is_loopback
+
     base = f"http://{host}:{port}"
-    return "\n".join(
-        [
-            f"Nhiệm vụ đang chạy tại {base} (chế độ phát triển, SQLite + bus trong tiến trình).",
+    settings = system.intake.settings
+    schemes = {p.settings.database_url.split(":", 1)[0] for p in system.platforms.values()}
+    databases = " và ".join(sorted({"SQLite" if s == "sqlite" else "PostgreSQL" for s in schemes}))
+    bus = "bus trong tiến trình" if settings.broker_url.startswith("memory") else "RabbitMQ"
+    mode = "phát triển" if settings.development else "production"
+    lines = [f"Nhiệm vụ đang chạy tại {base} (chế độ {mode}, {databases} + {bus})."]
+    if settings.development:
+        lines += [
             f"Ứng dụng web: {base}/ — đăng nhập thử tại {base}/login (chọn vai trò và đơn vị).",
             "Lấy token để gọi API, ví dụ:",
             "  .venv/bin/nhiemvu token --role office --unit VP_UBND",
             "  .venv/bin/nhiemvu token --role unit_officer --unit SO_TC",
             f'  curl -H "Authorization: Bearer $TOKEN" {base}/api/workflow/tasks',
-            f"Tài liệu API: {base}/api/intake/openapi.json (và workflow, notify, reporting).",
         ]
-    )
+        if not is_loopback(host):
+            lines.append(f"Đồng hồ thử nghiệm tắt: HOST={host} không phải địa chỉ loopback.")
+    else:
+        lines.append(f"Ứng dụng web: {base}/ (đăng nhập qua OIDC; không có đồng hồ thử nghiệm).")
+    lines.append(f"Tài liệu API: {base}/api/intake/openapi.json (và workflow, notify, reporting).")
+    return "\n".join(lines)
 
 
 def _until_signalled(stop: Any) -> None:
@@ -152,6 +171,37 @@ def _token(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def check_settings(service: str, env: Any = None) -> None:
+    """Read every setting a service's processes read, without connecting to anything; the first
+    missing or wrong one raises ConfigError (deploy/gunicorn.conf.py calls it at start)."""
+    from shared.auth import TokenVerifier
+
+    env = os.environ if env is None else env
+    importlib.import_module(f"services.{service}.config").settings_from_env(env)
+    TokenVerifier(AuthSettings.from_env(env))
+    if service == "notify":
+        from services.notify.config import ChannelSettings
+
+        ChannelSettings.from_env(env)
+    if service == "reporting":
+        from services.reporting.config import confirmation_wait_days
+
+        confirmation_wait_days(env)
+
+
+def refuse_misconfigured_start(wsgi_app: str) -> None:
+    """For gunicorn's master: "services.<svc>.app:create_app()" with a wrong or missing setting
+    prints one line and exits with code 2, instead of every worker failing with a traceback."""
+    parts = wsgi_app.split(".")
+    if len(parts) < 3 or parts[0] != "services" or parts[1] not in SERVICES:
+        return
+    try:
+        check_settings(parts[1])
+    except ConfigError as exc:
+        print(f"nhiemvu: không khởi động được: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
 
 
 def build_service(name: str) -> Any:

@@ -7,6 +7,7 @@ through the bus; only the process is shared.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -26,9 +27,9 @@ from services.workflow import app as workflow_app
 from services.workflow import consumer as workflow_consumer
 from shared.bus import Bus
 from shared.clock import AdjustableClock
-from shared.config import PlatformSettings
+from shared.config import PlatformSettings, is_production
 from shared.consumer import EventConsumer
-from shared.errors import ValidationFailed
+from shared.errors import Forbidden, ValidationFailed
 from shared.http import install_edge, json_response
 from shared.platform import ServicePlatform
 from shared.service_app import install_health
@@ -131,14 +132,29 @@ class EmbeddedSystem:
             f"{name}.database": platform.database.engine.connect
             for name, platform in self.platforms.items()
         }
-        install_health(admin, {name: _closing(check) for name, check in checks.items()})
-        if PlatformSettings.from_env("admin", self.env).development:
-            install_clock_routes(admin, self.clock)
+        install_health(
+            admin,
+            {name: _closing(check) for name, check in checks.items()},
+            self.intake.settings,
+        )
+        if not is_production(self.env):
+            install_clock_routes(admin, self.clock, host=self.env.get("HOST", ""))
         return admin
 
 
-def install_clock_routes(app: Flask, clock: AdjustableClock) -> None:
-    """Development only: read and move the system clock; moving it fires what became due."""
+def install_clock_routes(app: Flask, clock: AdjustableClock, *, host: str = "") -> None:
+    """Development only: read and move the system clock; moving it fires what became due.
+    Served only when the server listens on a loopback address (HOST, default 127.0.0.1): on any
+    other address the route answers 403, so that nobody on the network can move the clock."""
+    loopback = is_loopback(host)
+
+    @app.before_request
+    def refuse_off_loopback() -> None:
+        if not loopback and request.path == "/api/admin/clock":
+            raise Forbidden(
+                f"Đồng hồ thử nghiệm chỉ dùng được khi máy chủ nghe trên địa chỉ loopback "
+                f"(HOST={host})."
+            )
 
     @app.get("/api/admin/clock")
     def get_clock() -> Any:
@@ -162,6 +178,17 @@ def install_clock_routes(app: Flask, clock: AdjustableClock) -> None:
             field_name = "advance" if "advance" in body else "now"
             raise ValidationFailed("Không đổi được đồng hồ.", {field_name: [str(exc)]}) from exc
         return json_response({"now": _local_iso(clock.now())})
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.1, ::1, localhost (and an unset HOST, whose default is 127.0.0.1)."""
+    name = host.strip().strip("[]").lower()
+    if name in ("", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _local_iso(value: datetime) -> str:
@@ -204,8 +231,9 @@ class PrefixDispatcher:
 
 def build_system(env: Mapping[str, str] | None = None) -> EmbeddedSystem:
     environ = dict(os.environ if env is None else env)
-    environ.setdefault("BROKER_URL", "memory://")
-    settings = PlatformSettings.from_env("embedded", environ)
+    # The bus is the services' own: the same settings (and, in production, the same required
+    # ones) as each service reads, and no setting that only this composition would ask for.
+    settings = PlatformSettings.from_env("intake", environ)
     clock = AdjustableClock()
     bus = Bus(settings.broker_url, Topology(settings.bus_namespace, settings.retry_delays))
     return EmbeddedSystem(

@@ -16,6 +16,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+from shared.config import ConfigError, is_production
 from shared.errors import Forbidden, Unauthorized
 
 OFFICE = "office"
@@ -63,9 +64,12 @@ DEV_SECRET = "nhiemvu-development-secret-not-for-production"
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
 JWKS_CACHE_SECONDS = 300
 JWKS_TIMEOUT_SECONDS = 5.0
+# RFC 6750 §3.1 error codes of the WWW-Authenticate: Bearer challenge that every 401 carries.
+INVALID_TOKEN = "invalid_token"
+INVALID_REQUEST = "invalid_request"
 
 
-class AuthConfigError(ValueError):
+class AuthConfigError(ConfigError):
     """Authentication is misconfigured; raised at start-up, never per request."""
 
 
@@ -97,10 +101,12 @@ class AuthSettings:
     issuer: str | None
     audience: str | None
     leeway_seconds: int = 30
+    # Production refuses a token without `exp`: a token that never expires cannot be revoked.
+    require_exp: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> AuthSettings:
-        production = (_env(env, "NHIEMVU_ENV") or "").lower() == "production"
+        production = is_production(env)
         public_key = _public_key_from_env(env)
         jwks_url = _env(env, "JWT_JWKS_URL")
         mode = _mode_from_env(env, has_rsa_source=bool(public_key or jwks_url))
@@ -111,6 +117,7 @@ class AuthSettings:
             jwks_url=jwks_url,
             issuer=_env(env, "JWT_ISSUER"),
             audience=_env(env, "JWT_AUDIENCE"),
+            require_exp=production,
         )
 
 
@@ -188,10 +195,13 @@ class TokenVerifier:
                 issuer=settings.issuer,
                 audience=settings.audience,
                 leeway=settings.leeway_seconds,
-                options={"require": ["sub"], "verify_aud": settings.audience is not None},
+                options={
+                    "require": ["sub", "exp"] if settings.require_exp else ["sub"],
+                    "verify_aud": settings.audience is not None,
+                },
             )
         except jwt.PyJWTError as exc:
-            raise Unauthorized(_token_error_detail(exc)) from exc
+            raise Unauthorized(_token_error_detail(exc), bearer_error=INVALID_TOKEN) from exc
         return _principal_from_claims(claims)
 
     def _signing_key(self, token: str) -> Any:
@@ -237,11 +247,13 @@ def _token_error_detail(exc: jwt.PyJWTError) -> str:
 def _principal_from_claims(claims: Mapping[str, Any]) -> Principal:
     sub, name, unit, roles = (claims.get(k) for k in ("sub", "name", "unit", "roles"))
     if not isinstance(sub, str) or not sub.strip():
-        raise Unauthorized("Token thiếu định danh người dùng (sub).")
+        raise Unauthorized("Token thiếu định danh người dùng (sub).", bearer_error=INVALID_TOKEN)
     if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
-        raise Unauthorized("Token thiếu danh sách vai trò (roles).")
+        raise Unauthorized("Token thiếu danh sách vai trò (roles).", bearer_error=INVALID_TOKEN)
     if not isinstance(name, str | None) or not isinstance(unit, str | None):
-        raise Unauthorized("Trường name hoặc unit trong token không hợp lệ.")
+        raise Unauthorized(
+            "Trường name hoặc unit trong token không hợp lệ.", bearer_error=INVALID_TOKEN
+        )
     return Principal(
         sub=sub,
         name=unicodedata.normalize("NFC", name) if name else sub,
@@ -255,7 +267,9 @@ def principal_from_header(verifier: TokenVerifier, authorization: str | None) ->
         raise Unauthorized("Thiếu tiêu đề Authorization (cần 'Bearer <token>').")
     parts = authorization.split()
     if len(parts) != 2 or parts[0].lower() != "bearer":
-        raise Unauthorized("Tiêu đề Authorization phải có dạng 'Bearer <token>'.")
+        raise Unauthorized(
+            "Tiêu đề Authorization phải có dạng 'Bearer <token>'.", bearer_error=INVALID_REQUEST
+        )
     return verifier.verify(parts[1])
 
 
@@ -339,4 +353,17 @@ def authenticate_request(verifier: TokenVerifier) -> Principal:
     """The caller of the current Flask request; routes pass it on to handlers explicitly."""
     from flask import request  # kept here so the rest of the module never needs Flask
 
-    return principal_from_header(verifier, request.headers.get("Authorization"))
+    try:
+        return principal_from_header(verifier, request.headers.get("Authorization"))
+    except Unauthorized as exc:
+        request.environ[BEARER_ERROR_KEY] = exc.bearer_error
+        raise
+
+
+BEARER_ERROR_KEY = "nhiemvu.bearer_error"
+
+
+def bearer_challenge(error: str | None) -> str:
+    """The WWW-Authenticate value of a 401 (RFC 6750 §3): the scheme, and the error code when
+    a token or header was presented and refused."""
+    return f'Bearer realm="nhiemvu", error="{error}"' if error else 'Bearer realm="nhiemvu"'

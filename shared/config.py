@@ -8,11 +8,35 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEVELOPMENT = "development"
 PRODUCTION = "production"
+ENVIRONMENTS = (DEVELOPMENT, PRODUCTION)
+
+
+class ConfigError(ValueError):
+    """A setting is missing or wrong: the process refuses to start. Its message is one line that
+    names the setting; `nhiemvu` prints it alone (no traceback) and exits with code 2."""
+
+
+def environment(env: Mapping[str, str] | None = None) -> str:
+    """NHIEMVU_ENV: `development` (the default when unset) or `production`, in any letter case
+    and with surrounding spaces; anything else (`prod`, `staging`, …) refuses the start, so that
+    no reader of the setting can take it for one thing while another takes it for the other."""
+    env = os.environ if env is None else env
+    raw = env.get("NHIEMVU_ENV", "").strip()
+    value = raw.lower()
+    if not value:
+        return DEVELOPMENT
+    if value not in ENVIRONMENTS:
+        raise ConfigError(f"NHIEMVU_ENV={raw!r} is not valid: use development or production")
+    return value
+
+
+def is_production(env: Mapping[str, str] | None = None) -> bool:
+    return environment(env) == PRODUCTION
 
 
 def env_str(env: Mapping[str, str], name: str, default: str) -> str:
@@ -27,7 +51,7 @@ def env_int(env: Mapping[str, str], name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {value!r}") from exc
+        raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
 
 
 def env_float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -37,7 +61,7 @@ def env_float(env: Mapping[str, str], name: str, default: float) -> float:
     try:
         return float(value)
     except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {value!r}") from exc
+        raise ConfigError(f"{name} must be a number, got {value!r}") from exc
 
 
 def env_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -61,6 +85,9 @@ class PlatformSettings:
     relay_poll_seconds: float
     consumer_prefetch: int
     retry_delays: tuple[int, ...]
+    # GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` when set; in production without
+    # it the route is off (404), so that metrics are never public there.
+    metrics_token: str | None = field(default=None, repr=False)
 
     @property
     def development(self) -> bool:
@@ -69,18 +96,24 @@ class PlatformSettings:
     @classmethod
     def from_env(cls, service: str, env: Mapping[str, str] | None = None) -> PlatformSettings:
         env = os.environ if env is None else env
-        environment = env_str(env, "NHIEMVU_ENV", DEVELOPMENT)
+        mode = environment(env)
         data_dir = Path(env_str(env, "DATA_DIR", "./var"))
         default_db = f"sqlite:///{data_dir / (service + '.db')}"
         delays = env_str(env, "BUS_RETRY_DELAYS", "1,10,60")
-        if environment == PRODUCTION:
+        if mode == PRODUCTION:
             # Falling back to SQLite or the in-process bus would lose events silently.
             for required in (f"{service.upper()}_DATABASE_URL", "BROKER_URL"):
                 if not env.get(required, "").strip():
-                    raise ValueError(f"{required} must be set when NHIEMVU_ENV=production")
+                    raise ConfigError(f"{required} must be set when NHIEMVU_ENV=production")
+        try:
+            retry_delays = tuple(int(d) for d in delays.split(",") if d.strip())
+        except ValueError as exc:
+            raise ConfigError(
+                f"BUS_RETRY_DELAYS must be seconds like 1,10,60, got {delays!r}"
+            ) from exc
         return cls(
             service=service,
-            environment=environment,
+            environment=mode,
             data_dir=data_dir,
             database_url=env_str(env, f"{service.upper()}_DATABASE_URL", default_db),
             broker_url=env_str(env, "BROKER_URL", "memory://"),
@@ -88,5 +121,6 @@ class PlatformSettings:
             max_body_bytes=env_int(env, "MAX_BODY_BYTES", 2 * 1024 * 1024),
             relay_poll_seconds=env_float(env, "OUTBOX_POLL_SECONDS", 0.5),
             consumer_prefetch=env_int(env, "CONSUMER_PREFETCH", 64),
-            retry_delays=tuple(int(d) for d in delays.split(",") if d.strip()),
+            retry_delays=retry_delays,
+            metrics_token=env.get("METRICS_TOKEN", "").strip() or None,
         )

@@ -17,7 +17,15 @@ class DomainError(Exception):
 
 
 class Unauthorized(DomainError):
+    """401. `bearer_error` is the RFC 6750 §3.1 code the WWW-Authenticate challenge carries:
+    "invalid_token" for a token that was presented and refused, "invalid_request" for a malformed
+    Authorization header, None when no credentials were sent."""
+
     title = "Chưa xác thực"
+
+    def __init__(self, detail: str, *, bearer_error: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.bearer_error = bearer_error
 
 
 class Forbidden(DomainError):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Callable
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared.auth import BEARER_ERROR_KEY, INVALID_TOKEN, bearer_challenge
+from shared.config import PlatformSettings
 from shared.db import ping
-from shared.http import ApiRouter, install_edge, json_response
+from shared.http import ApiRouter, install_edge, json_response, problem
 from shared.idempotency import IdempotencyStore
 from shared.openapi import openapi_document
 from shared.platform import ServicePlatform
@@ -35,17 +38,49 @@ def build_service_app(platform: ServicePlatform, router: ApiRouter, title: str) 
         "database": lambda: ping(platform.database.engine),
         "broker": platform.bus.ping,
     }
-    install_health(app, checks)
+    install_health(app, checks, platform.settings)
     app.extensions["nhiemvu"] = platform
     return app
 
 
-def install_health(app: Flask, checks: dict[str, Check]) -> None:
+def install_health(app: Flask, checks: dict[str, Check], settings: PlatformSettings) -> None:
+    """/healthz, /readyz, /metrics (guarded as `settings` says), and the Bearer challenge on
+    every 401 the app answers."""
     app.add_url_rule(
         "/healthz", endpoint="healthz", view_func=lambda: json_response({"status": "ok"})
     )
     app.add_url_rule("/readyz", endpoint="readyz", view_func=lambda: readiness(checks))
-    app.add_url_rule("/metrics", endpoint="metrics", view_func=metrics)
+    app.add_url_rule(
+        "/metrics",
+        endpoint="metrics",
+        view_func=lambda: guarded_metrics(settings.metrics_token, public=settings.development),
+    )
+    app.after_request(_bearer_challenge)
+
+
+def _bearer_challenge(response: Response) -> Response:
+    """RFC 6750 §3: a 401 says how to authenticate, and why a presented token was refused."""
+    if response.status_code == 401 and "WWW-Authenticate" not in response.headers:
+        response.headers["WWW-Authenticate"] = bearer_challenge(
+            request.environ.get(BEARER_ERROR_KEY)
+        )
+    return response
+
+
+def guarded_metrics(token: str | None, *, public: bool) -> Response:
+    """Prometheus metrics: with METRICS_TOKEN, only for `Authorization: Bearer <it>`; without
+    it, public in development and off (404) in production."""
+    if token is None:
+        if public:
+            return metrics()
+        return problem(404, "Không tìm thấy", "Chỉ số vận hành chưa bật (METRICS_TOKEN).")
+    scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        return problem(401, "Chưa xác thực", "Cần 'Authorization: Bearer <METRICS_TOKEN>'.")
+    if not hmac.compare_digest(presented.strip().encode(), token.encode()):
+        request.environ[BEARER_ERROR_KEY] = INVALID_TOKEN
+        return problem(401, "Chưa xác thực", "METRICS_TOKEN không đúng.")
+    return metrics()
 
 
 def readiness(checks: dict[str, Check]) -> Response:

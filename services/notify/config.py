@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 
-from shared.config import PlatformSettings, env_bool, env_float, env_int, env_str
+from shared.config import ConfigError, PlatformSettings, env_bool, env_float, env_int, env_str
 
 SERVICE = "notify"
 
@@ -60,7 +60,7 @@ class ChannelSettings:
         try:
             digest_time = time.fromisoformat(env_str(env, "DIGEST_TIME", "16:30"))
         except ValueError as exc:
-            raise ValueError("DIGEST_TIME must look like 16:30") from exc
+            raise ConfigError("DIGEST_TIME must look like 16:30") from exc
         timeout = env_float(env, "WEBHOOK_TIMEOUT_SECONDS", 5.0)
         return cls(
             development=development,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from shared.config import PlatformSettings, env_int
+from shared.config import ConfigError, PlatformSettings, env_int
 
 SERVICE = "reporting"
 
@@ -18,5 +18,5 @@ def confirmation_wait_days(env: Mapping[str, str]) -> int:
     waiting for the Office's confirmation is listed among the Office's own figures."""
     days = env_int(env, "CONFIRMATION_WAIT_DAYS", 3)
     if days < 0:
-        raise ValueError("CONFIRMATION_WAIT_DAYS must not be negative")
+        raise ConfigError("CONFIRMATION_WAIT_DAYS must not be negative")
     return days

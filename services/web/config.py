@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shared.config import ConfigError, is_production
+
 DEV_SECRET_KEY = "nhiemvu-web-development-secret-not-for-production"
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 SERVICES = ("intake", "workflow", "notify", "reporting")
 
 
-class WebConfigError(ValueError):
+class WebConfigError(ConfigError):
     """The web application is misconfigured; raised at start-up."""
 
 
@@ -37,7 +39,7 @@ class WebSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WebSettings:
         env = dict(os.environ if env is None else env)
-        development = (_get(env, "NHIEMVU_ENV") or "").lower() != "production"
+        development = not is_production(env)
         api_url = (_get(env, "WEB_API_URL") or DEFAULT_API_URL).rstrip("/")
         service_urls = {
             name: (_get(env, f"WEB_{name.upper()}_URL") or api_url).rstrip("/") for name in SERVICES
