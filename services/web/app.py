@@ -25,7 +25,9 @@ CSP = (
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
     "object-src 'none'"
 )
-OPEN_ENDPOINTS = frozenset({"static", "login", "login_post", "logout", "healthz", "oidc_callback"})
+OPEN_ENDPOINTS = frozenset(
+    {"static", "login", "login_post", "logout", "healthz", "oidc_callback", "oidc_signed_out"}
+)
 
 
 def create_app(env: Mapping[str, str] | None = None) -> Flask:

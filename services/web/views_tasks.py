@@ -57,8 +57,8 @@ def _render_detail(
 ) -> Any:
     api = context.api()
     task = api.get("workflow", f"/tasks/{task_id}")
-    document = api.get("intake", f"/documents/{task['document_id']}")
-    intake_task = next((t for t in document.get("tasks", []) if t["id"] == task_id), {})
+    intake_task = api.get("intake", f"/tasks/{task_id}")
+    document = {"id": task["document_id"], **intake_task.get("document", {})}
     who = context.person()
     page = render_template(
         "task_detail.html",
