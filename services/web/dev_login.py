@@ -59,9 +59,12 @@ def login_post() -> Any:
         )
         return page, 422
     unit = units[unit_code]
+    role_label = labels.SIGN_IN_ROLES[role]
     identity = {
         "sub": f"{role}.{unit.code}".lower(),
-        "name": f"{labels.SIGN_IN_ROLES[role]} · {unit.name}",
+        "name": f"Chuyên viên {unit.name}"
+        if role_label == unit.name
+        else f"{role_label} · {unit.name}",
         "unit": unit.code,
         "roles": [role],
     }

@@ -134,6 +134,9 @@ def test_office_and_units_carry_two_tasks_through_the_web(web_system: str, page:
     with page.expect_navigation():
         page.locator("button[data-action='transfer']").click()
     until(page, lambda: "Sở Công Thương" in page.locator("#h-facts + dl").inner_text(), page.url)
+    # The diagram waits for the Office to settle the return: the task goes to its new unit.
+    act(page, "resolve_return", "Xử lý đề nghị điều chỉnh", note="Đã chuyển Sở Công Thương.")
+    assert page.locator(".status-assigned").count() > 0
     visit(page, "10-office-transferred")
     page.goto(f"{base}/office")
     page.locator("#q-submitted tr", has_text=content_a).get_by_role("link").click()
