@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run run-distributed test test-unit lint bench clean vendor vendor-axe
+.PHONY: install run run-distributed test test-unit lint bench clean vendor vendor-axe vendor-web
 
 $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,12 @@ bench: $(STAMP)
 
 # Front-end files vendored as their published distribution files (needs npm; `make run` and
 # `make test` do not). Each library has its own target; `vendor` refreshes them all.
-vendor: vendor-axe
+vendor: vendor-axe vendor-web
+
+# The web application's libraries (htmx): versions listed in the script, recorded in
+# services/web/static/vendor/VERSIONS with each licence beside its file.
+vendor-web:
+	services/web/vendor.sh
 
 AXE_CORE_VERSION := 4.14.1
 AXE_DIR := tests/browser/vendor/axe-core
