@@ -1,7 +1,8 @@
 """The production profile as local processes: per service a gunicorn web process and a worker,
 against RabbitMQ and PostgreSQL (`make run-distributed`; the end-to-end tests use it too).
 
-Ports: intake 8001, workflow 8002, notify 8003, reporting 8004 (`BASE_PORT` moves them).
+Ports: intake 8001, workflow 8002, notify 8003, reporting 8004 (`BASE_PORT` moves them), and
+the web application on its own gunicorn process at 8000 (`BASE_PORT` - 1), calling the four.
 """
 
 from __future__ import annotations
@@ -52,6 +53,20 @@ class Cluster:
             [_bin("gunicorn"), "-c", str(GUNICORN_CONF), f"services.{service}.app:create_app()"],
             env,
         )
+
+    def start_site(self, port: int) -> str:
+        """The web application (services/web) as its own gunicorn process, calling each service
+        over HTTP at its port. Without an OpenID provider (OIDC_ISSUER) it runs with the
+        development sign-in, so that the profile can be tried locally; with one, in production
+        mode like the services."""
+        env = {**self.env, "PORT": str(port)}
+        env.update({f"WEB_{s.upper()}_URL": self.url(s) for s in SERVICES})
+        if not env.get("OIDC_ISSUER"):
+            env["NHIEMVU_ENV"] = "development"
+        env["WEB_API_URL"] = self.url("workflow")
+        argv = [_bin("gunicorn"), "-c", str(GUNICORN_CONF), "services.web.app:create_app()"]
+        self._spawn("web", argv, env)
+        return f"http://127.0.0.1:{port}"
 
     def start_worker(self, service: str, index: int = 1) -> None:
         name = f"{service}-worker" if index == 1 else f"{service}-worker-{index}"
@@ -146,8 +161,10 @@ def main() -> int:
     )
     cluster.migrate()
     cluster.start()
+    site = cluster.start_site(base_port - 1)
     for service in SERVICES:
         print(f"{service}: {cluster.url(service)}/api/{service}/openapi.json")
+    print(f"web: {site}/ (đăng nhập: {site}/login)")
     print(f"Nhật ký: {cluster.log_dir}. Ctrl+C để dừng.", flush=True)
     try:
         while all(p.poll() is None for p in cluster.processes.values()):
