@@ -228,9 +228,12 @@ def _page(browser: Any, request: pytest.FixtureRequest, **options: Any) -> Itera
     try:
         yield page
         call = getattr(request.node, "report_call", None)
+        failed_shot = f"FAILED-{_slug(request.node.name)}"
         if call is not None and call.failed:
-            shot(page, f"FAILED-{_slug(request.node.name)}")
-        elif call is not None and call.passed and problems:
+            shot(page, failed_shot)
+        else:  # a screenshot of an earlier failure would mislead
+            (SCREENSHOTS / f"{failed_shot}.png").unlink(missing_ok=True)
+        if call is not None and call.passed and problems:
             pytest.fail("the page reported problems:\n  " + "\n  ".join(problems), pytrace=False)
     finally:
         context.close()
