@@ -352,8 +352,11 @@ RULES: dict[str, Rule] = {
     ),
 }
 
-# Event types agencies may receive (webhooks and the public exchange): the task lifecycle as the
-# workflow announces it; unit, document and intake-internal events stay inside the province.
+# Event types an agency's webhook subscription may name: the task lifecycle as the workflow
+# announces it, and published reports (also on the public exchange, whose smaller list is
+# shared.topology.PUBLIC_FEED_EVENT_TYPES). Unit, document and intake-internal events stay inside
+# the province. A webhook body is the public feed's CloudEvent (feed.public_envelope), and each
+# type's payload is described in deploy/asyncapi.yaml.
 PUBLIC_EVENT_TYPES: tuple[str, ...] = (
     "task.assigned",
     "task.accepted",
@@ -372,6 +375,7 @@ PUBLIC_EVENT_TYPES: tuple[str, ...] = (
     "task.contribution_added",
     "task.update_requested",
     "task.progress_due",
+    "report.published",
 )
 
 

@@ -11,7 +11,8 @@ id (also the AMQP message id): subscribers that must not see a repeat drop ids t
 What leaves the province: the CloudEvents attributes `specversion, id, source, type, time,
 subject, datacontenttype, data`. `correlationid` is internal tracing and is dropped, and so are
 the acting person's account id and name (`data.actor.sub`, `data.actor.name`): an agency learns
-which unit and role acted, never who.
+which unit and role acted, never who. Webhook bodies are built by the same `public_envelope`
+(handlers.py).
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ Index("ix_public_feed_published_at", public_feed.c.published_at)
 
 
 def public_envelope(raw: dict[str, Any]) -> dict[str, Any]:
-    """The CloudEvent as agencies see it: public attributes and data, nothing personal."""
+    """The CloudEvent as agencies see it, on the feed and in a webhook body alike: public
+    attributes and data, nothing personal."""
     envelope = {name: raw[name] for name in PUBLIC_ATTRIBUTES if raw.get(name) is not None}
     data = dict(raw["data"])
     actor = data.get("actor")

@@ -67,7 +67,8 @@ def report_event_handler(channels: ChannelSettings | None) -> Handler:
 def _webhooks(uow: UnitOfWork, event: Event, max_age: timedelta) -> list[dict[str, Any]]:
     if event.type not in domain.PUBLIC_EVENT_TYPES:
         return []
-    body = encode(event.raw)
+    # The same privacy as the public feed: no correlation id, no acting person's id or name.
+    body = encode(feed.public_envelope(event.raw))
     return [
         outbound.new_delivery(
             event_id=event.id,

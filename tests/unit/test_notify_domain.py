@@ -27,8 +27,10 @@ def test_every_rule_has_a_vietnamese_email_in_text_and_html():
         assert "Hệ thống có thông báo mới" not in rendered["text"], event_type
 
 
-def test_agencies_receive_only_task_lifecycle_events():
-    assert all(t.startswith("task.") for t in domain.PUBLIC_EVENT_TYPES)
+def test_agencies_receive_only_task_lifecycle_events_and_published_reports():
+    tasks = [t for t in domain.PUBLIC_EVENT_TYPES if t.startswith("task.")]
+    assert set(domain.PUBLIC_EVENT_TYPES) - set(tasks) == {"report.published"}
+    assert len(tasks) == 17
     assert "task.transferred" not in domain.PUBLIC_EVENT_TYPES
 
 
