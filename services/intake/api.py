@@ -8,6 +8,7 @@ from flask import request
 
 from services.intake import api_corrections, edxml, handlers, schemas, store
 from services.intake.views import document_view
+from shared import dates
 from shared.auth import QLVB, Principal, authenticate_request, require_roles
 from shared.errors import NotFound, ValidationFailed
 from shared.http import ApiRouter, json_body, page, query_args, require_content_type
@@ -26,6 +27,7 @@ def build_router(service: IntakeService) -> ApiRouter:
 
     router = ApiRouter("intake", subject_of=lambda: principal().sub)
     document_in = schemas.DocumentIn()
+    max_due_years = dates.max_due_years(service.env)
     document_query = schemas.DocumentQuery()
     unit_query = schemas.UnitQuery()
 
@@ -55,7 +57,9 @@ def build_router(service: IntakeService) -> ApiRouter:
             )
         body = document_in.load(raw) if is_edxml else json_body(document_in)
         with service.platform.unit_of_work() as uow:
-            received = handlers.receive_document(uow, service.calendar, caller, body)
+            received = handlers.receive_document(
+                uow, service.calendar, caller, body, max_due_years=max_due_years
+            )
         return document_view(received.document), 201 if received.created else 200
 
     @router.route(

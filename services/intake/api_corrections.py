@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from services.intake import corrections, schemas, units
 from services.intake.domain import ASSIGNERS, DOCUMENT_TYPES
 from services.intake.views import task_view
+from shared import dates
 from shared.auth import Principal, authenticate_request
 from shared.http import ApiRouter, json_body
 
@@ -52,6 +54,9 @@ def install(router: ApiRouter, service: IntakeService) -> None:
     unit_in = schemas.UnitIn()
     unit_patch_in = schemas.UnitPatchIn()
     unit_merge_in = schemas.UnitMergeIn()
+    max_due_years = dates.max_due_years(service.env)  # README "Dates people enter"
+    add_task = partial(corrections.add_task, max_due_years=max_due_years)
+    amend_task = partial(corrections.amend_task, max_due_years=max_due_years)
 
     def correct(command: Any, key: str, schema: Any) -> Any:
         # The caller is checked before the body so that a unit's people get 403, not 422.
@@ -70,7 +75,7 @@ def install(router: ApiRouter, service: IntakeService) -> None:
         summary="Add a missing task to a document (Đ5.2a); released at once if the document is",
     )
     def post_document_task(document_id: str) -> Any:
-        return task_detail_view(correct(corrections.add_task, document_id, task_add_in)), 201
+        return task_detail_view(correct(add_task, document_id, task_add_in)), 201
 
     @router.route(
         f"{PREFIX}/tasks/<task_id>",
@@ -90,7 +95,7 @@ def install(router: ApiRouter, service: IntakeService) -> None:
         summary="Amend a task's content, deadline or cadence, coordinating units (Đ5.2a)",
     )
     def patch_task(task_id: str) -> Any:
-        return task_detail_view(correct(corrections.amend_task, task_id, task_amend_in))
+        return task_detail_view(correct(amend_task, task_id, task_amend_in))
 
     @router.route(
         f"{PREFIX}/tasks/<task_id>/transfer",

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from services.intake import domain, store, task_changes
+from shared import dates
 from shared.auth import LEADER, QLVB, Principal, require_unit_access
 from shared.calendar import WorkingCalendar
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -44,6 +45,8 @@ def add_task(
     principal: Principal,
     document_id: str,
     body: dict[str, Any],
+    *,
+    max_due_years: int = dates.DEFAULT_MAX_DUE_YEARS,
 ) -> dict[str, Any]:
     require_office(principal)
     document = store.document_by_id(uow.conn, document_id)
@@ -55,7 +58,7 @@ def add_task(
     }
     if errors:
         raise ValidationFailed("Có mã đơn vị không tồn tại hoặc đã ngừng hoạt động.", errors)
-    _check_due_on(body["due_on"], document["issued_on"])
+    _check_due_on(body["due_on"], document["issued_on"], max_due_years)
     task_id = uuid.uuid4().hex
     store.insert_task(
         uow.conn,
@@ -91,6 +94,8 @@ def amend_task(
     principal: Principal,
     task_id: str,
     body: dict[str, Any],
+    *,
+    max_due_years: int = dates.DEFAULT_MAX_DUE_YEARS,
 ) -> dict[str, Any]:
     require_office(principal)
     task = _open_task(uow, task_id)
@@ -101,7 +106,9 @@ def amend_task(
     if body.get("due_on") is not None and "cadence" not in body:
         # Giving an undated task a deadline ends its periodic reporting (Đ4, Đ6.2b).
         after["cadence"] = None
-    _check_schedule(after["due_on"], after["cadence"], task["document_issued_on"])
+    _check_schedule(after["due_on"], after["cadence"])
+    if "due_on" in body:  # a due date left as it was is not judged again
+        _check_due_on(body["due_on"], task["document_issued_on"], max_due_years)
     added = [c for c in after["coordinating_units"] if c not in task["coordinating_units"]]
     errors = _unknown_units(uow, "coordinating_units", added)
     if task["lead_unit"] in after["coordinating_units"]:
@@ -198,14 +205,14 @@ def _unknown_units(uow: UnitOfWork, field: str, codes: Iterable[str]) -> dict[st
     return {field: [f"Không có đơn vị đang hoạt động mã {', '.join(unknown)}."]}
 
 
-def _check_due_on(due_on: Any, issued_on: Any) -> None:
-    if due_on is not None and due_on < issued_on:
-        raise ValidationFailed(
-            "Hạn xử lý không hợp lệ.", {"due_on": ["Hạn xử lý không được trước ngày ban hành."]}
-        )
+def _check_due_on(due_on: Any, issued_on: Any, max_due_years: int) -> None:
+    """Not before the issue date, at most MAX_DUE_YEARS after it (README "Dates people enter")."""
+    problem = None if due_on is None else dates.due_date_problem(due_on, issued_on, max_due_years)
+    if problem:
+        raise ValidationFailed("Hạn xử lý không hợp lệ.", {"due_on": [problem]})
 
 
-def _check_schedule(due_on: Any, cadence: str | None, issued_on: Any) -> None:
+def _check_schedule(due_on: Any, cadence: str | None) -> None:
     if due_on is not None and cadence:
         raise ValidationFailed(
             "Kỳ báo cáo không hợp lệ.", {"cadence": ["Nhiệm vụ có thời hạn không có kỳ báo cáo."]}
@@ -215,7 +222,6 @@ def _check_schedule(due_on: Any, cadence: str | None, issued_on: Any) -> None:
             "Kỳ báo cáo không hợp lệ.",
             {"cadence": ["Nhiệm vụ không có thời hạn phải có kỳ báo cáo (Đ6.2b)."]},
         )
-    _check_due_on(due_on, issued_on)
 
 
 def _refresh_deadline(

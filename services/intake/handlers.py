@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from services.intake import domain, store, task_changes
+from shared import dates
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar, local_date
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -38,7 +39,12 @@ def refuse_classified(uow: UnitOfWork, source_id: str | None, secrecy: str) -> N
 
 
 def receive_document(
-    uow: UnitOfWork, calendar: WorkingCalendar, principal: Principal, body: dict[str, Any]
+    uow: UnitOfWork,
+    calendar: WorkingCalendar,
+    principal: Principal,
+    body: dict[str, Any],
+    *,
+    max_due_years: int = dates.DEFAULT_MAX_DUE_YEARS,
 ) -> Received:
     origin = "qlvb" if principal.has_role("qlvb") and not principal.is_office else "office"
     content_hash = _content_hash(body)
@@ -52,8 +58,9 @@ def receive_document(
             )
         return Received(existing, created=False)
     number = _validated_number(body)
+    _check_issue_date(body, local_date(uow.now))
     _check_units(uow, body["tasks"])
-    _check_due_dates(body)
+    _check_due_dates(body, max_due_years)
     document_id = uuid.uuid4().hex
     task_units = [(t["lead_unit"], *t["coordinating_units"]) for t in body["tasks"]]
     row = {
@@ -189,12 +196,21 @@ def _check_units(uow: UnitOfWork, tasks: list[dict[str, Any]]) -> None:
     raise ValidationFailed("Có mã đơn vị không tồn tại.", {"tasks": errors})
 
 
-def _check_due_dates(body: dict[str, Any]) -> None:
-    errors = {
-        str(i): {"due_on": ["Hạn xử lý không được trước ngày ban hành."]}
+def _check_issue_date(body: dict[str, Any], today: Any) -> None:
+    problem = dates.issue_date_problem(body["issued_on"], today)
+    if problem:
+        raise ValidationFailed("Ngày ban hành không hợp lệ.", {"issued_on": [problem]})
+
+
+def _check_due_dates(body: dict[str, Any], max_due_years: int) -> None:
+    """Each due date within the bounds of README "Dates people enter" (not before the issue date,
+    at most MAX_DUE_YEARS after it), so that the workflow can arm its timers."""
+    problems = {
+        str(i): dates.due_date_problem(task["due_on"], body["issued_on"], max_due_years)
         for i, task in enumerate(body["tasks"])
-        if task["due_on"] is not None and task["due_on"] < body["issued_on"]
+        if task["due_on"] is not None
     }
+    errors = {i: {"due_on": [problem]} for i, problem in problems.items() if problem}
     if errors:
         raise ValidationFailed("Hạn xử lý không hợp lệ.", {"tasks": errors})
 

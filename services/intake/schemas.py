@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from services.intake.domain import ASSIGNERS, CADENCES, DOCUMENT_TYPES, UNIT_KINDS, URGENCIES
+from shared import dates
 
 SECRECY_VALUES = ("mat", "toi_mat", "tuyet_mat")
 
@@ -22,7 +23,7 @@ class TaskIn(Schema):
         load_default=list,
         validate=validate.Length(max=200),
     )
-    due_on = fields.Date(required=True, allow_none=True)
+    due_on = fields.Date(required=True, allow_none=True, validate=dates.supported_date())
     cadence = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(sorted(CADENCES))
     )
@@ -47,7 +48,7 @@ class DocumentIn(Schema):
     type = fields.String(required=True, validate=validate.OneOf(sorted(DOCUMENT_TYPES)))
     assigned_by = fields.String(required=True, validate=validate.OneOf(sorted(ASSIGNERS)))
     signer = fields.Nested(Signer, required=True)
-    issued_on = fields.Date(required=True)
+    issued_on = fields.Date(required=True, validate=dates.supported_date())
     urgency = fields.String(load_default="thuong", validate=validate.OneOf(sorted(URGENCIES)))
     secrecy = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(SECRECY_VALUES)
@@ -106,8 +107,8 @@ class DocumentQuery(Page):
     type = fields.String(load_default=None, validate=validate.OneOf(sorted(DOCUMENT_TYPES)))
     assigned_by = fields.String(load_default=None, validate=validate.OneOf(sorted(ASSIGNERS)))
     unit = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
-    issued_from = fields.Date(load_default=None)
-    issued_to = fields.Date(load_default=None)
+    issued_from = fields.Date(load_default=None, validate=dates.supported_date())
+    issued_to = fields.Date(load_default=None, validate=dates.supported_date())
 
     @validates_schema
     def _period(self, data: dict, **_: object) -> None:
@@ -153,7 +154,7 @@ class TaskAddIn(TaskIn):
 
 class TaskAmendIn(Schema):
     content = fields.String(validate=validate.Length(min=1, max=10000))
-    due_on = fields.Date(allow_none=True)
+    due_on = fields.Date(allow_none=True, validate=dates.supported_date())
     cadence = fields.String(allow_none=True, validate=validate.OneOf(sorted(CADENCES)))
     coordinating_units = fields.List(
         fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=200)

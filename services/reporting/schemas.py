@@ -14,6 +14,7 @@ from marshmallow import (
 )
 
 from services.reporting import domain
+from shared import dates
 
 _UNIT = validate.Length(max=40)
 LEADERS = tuple(domain.LEADER_LABELS)
@@ -23,23 +24,30 @@ class PeriodQuery(Schema):
     """Either `period` (2026, 2026-H1, 2026-Q4, 2026-11) or both `from` and `to`."""
 
     period = fields.String(load_default=None, validate=validate.Length(max=10))
-    from_ = fields.Date(load_default=None, data_key="from")
-    to = fields.Date(load_default=None)
+    from_ = fields.Date(load_default=None, data_key="from", validate=dates.supported_date())
+    to = fields.Date(load_default=None, validate=dates.supported_date())
 
     @validates_schema
     def _period(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("period"):
             try:
-                domain.period_range(data["period"])
+                start, _end = domain.period_range(data["period"])
             except ValueError:
                 raise ValidationError(
                     "Kỳ phải có dạng 2026, 2026-H1, 2026-Q4 hoặc 2026-11.", "period"
                 ) from None
+            if not dates.FIRST_YEAR <= start.year <= dates.LAST_YEAR:
+                raise ValidationError(
+                    f"Năm của kỳ phải trong khoảng {dates.FIRST_YEAR}–{dates.LAST_YEAR}.", "period"
+                )
             return
         if data.get("from_") is None or data.get("to") is None:
             raise ValidationError("Cần 'period', hoặc cả 'from' và 'to'.", "period")
         if data["from_"] > data["to"]:
             raise ValidationError("'from' phải không sau 'to'.", "from")
+        problem = dates.span_problem(data["from_"], data["to"])  # README "Dates people enter"
+        if problem:
+            raise ValidationError(problem, "to")
 
     @post_load
     def _resolve(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
@@ -76,7 +84,7 @@ class RankingQuery(PeriodQuery):
 
 
 class YearQuery(Schema):
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(required=True, validate=dates.supported_year())
 
 
 class CategoryCounts(Schema):
@@ -222,7 +230,10 @@ class ReportIn(Schema):
     def _resolve(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         raw = data["period"]
         if isinstance(raw, dict):
-            loaded = PeriodQuery().load({k: v for k, v in raw.items() if k in ("from", "to")})
+            try:
+                loaded = PeriodQuery().load({k: v for k, v in raw.items() if k in ("from", "to")})
+            except ValidationError as exc:
+                raise ValidationError(exc.messages, "period") from None  # period.from, period.to
             label = f"{loaded['from_'].isoformat()}..{loaded['to'].isoformat()}"
             return {"period": label, "from_": loaded["from_"], "to": loaded["to"]}
         if isinstance(raw, str):

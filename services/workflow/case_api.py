@@ -175,6 +175,7 @@ def _register(router: ApiRouter, service: WorkflowService, kind: CaseKind) -> No
                 raise Forbidden(f"Bạn không có quyền lập {kind.label.lower()}.")
             payload = json_body(open_schema)
             with platform.unit_of_work() as uow:
+                cases.check_due_on(service, payload, local_date(uow.now))
                 openings = opening(uow.conn, caller, payload, uow.now)
                 opened = cases.open_cases(service, uow, kind, openings, caller.to_actor())
                 views = [

@@ -28,6 +28,7 @@ from marshmallow import Schema
 from sqlalchemy import Connection
 
 from services.workflow import case_store, domain
+from shared import dates
 from shared.auth import (
     INSPECTOR,
     LEADER,
@@ -37,7 +38,7 @@ from shared.auth import (
     Principal,
 )
 from shared.calendar import local_date
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.platform import UnitOfWork
 from shared.text import fold
 
@@ -201,6 +202,7 @@ def perform(
             actions=mine,
             case_status=case["status"],
         )
+    check_due_on(service, payload, local_date(uow.now))
     if kind.check is not None:
         kind.check(case, action, payload, local_date(uow.now))
     data = domain.engine_payload(payload)
@@ -217,6 +219,17 @@ def perform(
     for notice in service.engine.notices(model, case["state"], state):
         _announce(uow, kind, after, notice, case["status"])
     return snapshot(service, uow.conn, principal, after)
+
+
+def check_due_on(service: WorkflowService, body: Mapping[str, Any], today: date) -> None:
+    """A due date a person gives a case (an information request's, a document request's): not in
+    the past and at most MAX_DUE_YEARS ahead (README "Dates people enter")."""
+    due_on = body.get("due_on")
+    if not isinstance(due_on, date):
+        return
+    problem = dates.ahead_problem(due_on, today, dates.max_due_years(service.runtime.env))
+    if problem:
+        raise ValidationFailed("Hạn không hợp lệ.", {"due_on": [problem]})
 
 
 def fire_timers(service: WorkflowService, uow: UnitOfWork, case: dict[str, Any]) -> int:

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from shared import dates
 from shared.calendar import TZ, WorkingCalendar, local_date
 from shared.clock import Clock, SystemClock
 
@@ -33,13 +34,15 @@ REPORT_MONTHS = {"quarterly": (3, 6, 9, 12), "half_yearly": (5, 11), "yearly": (
 
 
 def _day(value: Any) -> date | None:
+    """The date, or None for none; a date after the supported years (README "Dates people
+    enter"), which only an event from before those bounds can carry, also turns the timer off
+    rather than overflowing the calendar."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         raise TypeError("cần một ngày (YYYY-MM-DD), không phải thời điểm")
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))
+    day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    return day if day <= dates.LATEST else None
 
 
 def _at(day: date, moment: time) -> str:

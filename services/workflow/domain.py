@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from shared import dates
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
 
 STATUS_LABELS = {
@@ -114,6 +115,41 @@ def awaiting_confirmation_days(task: dict[str, Any], today: date, calendar: Any)
     if task["status"] != "submitted" or task.get("submitted_on") is None:
         return None
     return int(calendar.working_days_between(task["submitted_on"], today))
+
+
+EXTENSION_ACTIONS = frozenset({"request_extension", "decide_extension"})
+
+
+def extension_problem(
+    action: str,
+    payload: dict[str, Any],
+    task: dict[str, Any],
+    requested_due_on: Any,
+    today: date,
+    max_due_years: int,
+) -> str | None:
+    """Đ5.2c: an extension moves the due date later. The new date (the one asked for, the
+    Office's, or the one asked for when the Office approves without a date) is after the current
+    due date, not in the past, and at most MAX_DUE_YEARS after the task was assigned (README
+    "Dates people enter"). None when the action sets no new date."""
+    if action == "request_extension":
+        new_due_on = payload.get("new_due_on")
+    elif action == "decide_extension" and payload.get("approve"):
+        new_due_on = payload.get("new_due_on") or _as_date(requested_due_on)
+    else:
+        return None
+    if new_due_on is None:
+        return None
+    due_on = task["due_on"]
+    if due_on is not None and new_due_on <= due_on:
+        return f"Hạn mới phải sau hạn hiện tại ({dates.vn(due_on)}) (Đ5.2c)."
+    return dates.ahead_problem(new_due_on, today, max_due_years, since=task["assigned_on"])
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10]) if isinstance(value, str) and value else None
 
 
 def workflow_data(task: dict[str, Any]) -> dict[str, Any]:

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING, Any
 from services.workflow import domain, store
 from services.workflow.engine import ActionNotOffered
 from services.workflow.models import TASK_PROCESS
+from shared import dates
 from shared.auth import Principal, require_unit_access
 from shared.calendar import local_date
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import Event
 from shared.platform import UnitOfWork
 from shared.text import fold
@@ -114,6 +115,7 @@ def perform_action(
             actions=mine,
             task_status=task["status"],
         )
+    _check_dates(service, uow, model, task, action, payload)
     try:
         state = service.engine.perform(model, task["state"], action, domain.engine_payload(payload))
     except ActionNotOffered as exc:
@@ -149,6 +151,29 @@ def perform_action(
         store.instance(uow.conn, task_id) or task,
         today=local_date(uow.now),
     )
+
+
+def _check_dates(
+    service: WorkflowService,
+    uow: UnitOfWork,
+    model: Any,
+    task: dict[str, Any],
+    action: str,
+    payload: dict[str, Any],
+) -> None:
+    """What an action's schema cannot check alone: a new due date against the current one."""
+    if action not in domain.EXTENSION_ACTIONS:
+        return
+    problem = domain.extension_problem(
+        action,
+        payload,
+        task,
+        service.engine.data(model, task["state"]).get("requested_due_on"),
+        local_date(uow.now),
+        dates.max_due_years(service.runtime.env),
+    )
+    if problem:
+        raise ValidationFailed("Hạn mới không hợp lệ.", {"new_due_on": [problem]})
 
 
 def save_projection(

@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from services.workflow import store
 from services.workflow.cases import CaseKind, Opening
+from shared import dates
 from shared.auth import Principal
 from shared.calendar import local_date
 from shared.errors import NotFound, ValidationFailed
@@ -80,7 +81,7 @@ class InfoRequestIn(Schema):
     units = fields.List(
         fields.String(validate=_UNIT), required=True, validate=validate.Length(1, 200)
     )
-    due_on = fields.Date(required=True)
+    due_on = fields.Date(required=True, validate=dates.supported_date())
 
     @validates_schema
     def _about(self, data: dict[str, Any], **_: Any) -> None:
@@ -119,7 +120,7 @@ class InfoRequestMoreIn(Schema):
     """The answer is not enough: what more is needed, and by when (a new due date)."""
 
     question = _text()
-    due_on = fields.Date(required=True)
+    due_on = fields.Date(required=True, validate=dates.supported_date())
 
 
 class InfoCloseIn(Schema):

@@ -18,6 +18,7 @@ from services.workflow import case_store
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.inspections import KIND as INSPECTION
 from services.workflow.units import unit_names
+from shared import dates
 from shared.auth import INSPECTOR, Principal
 from shared.calendar import local_date
 from shared.errors import Conflict, NotFound, ValidationFailed
@@ -50,7 +51,7 @@ class DocumentRequestIn(Schema):
         validate=validate.Length(min=1, max=200),
     )
     request = fields.String(required=True, validate=validate.Length(min=1, max=10000))
-    due_on = fields.Date(required=True)
+    due_on = fields.Date(required=True, validate=dates.supported_date())
 
 
 class DocumentAttachmentIn(Schema):

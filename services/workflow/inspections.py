@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.units import unit_names
+from shared import dates
 from shared.auth import INSPECTOR, Principal
 from shared.calendar import local_date
 from shared.errors import ValidationFailed
@@ -126,8 +127,8 @@ class PlanIn(_UnitsOnce):
     title = _text(max_length=500)
     units = _units()
     scope = _scope()
-    period_from = fields.Date(required=True)
-    period_to = fields.Date(required=True)
+    period_from = fields.Date(required=True, validate=dates.supported_date())
+    period_to = fields.Date(required=True, validate=dates.supported_date())
     # Đ12.2: an ad-hoc inspection follows a direction, or a unit found not doing its task.
     basis = _text(required=False)
     task_ids = fields.List(
@@ -166,8 +167,8 @@ class PlanReviseIn(_UnitsOnce):
 
     units = _units(required=False)
     scope = _scope(required=False)
-    period_from = fields.Date(load_default=None, allow_none=True)
-    period_to = fields.Date(load_default=None, allow_none=True)
+    period_from = fields.Date(load_default=None, allow_none=True, validate=dates.supported_date())
+    period_to = fields.Date(load_default=None, allow_none=True, validate=dates.supported_date())
     note = _text()
 
 
@@ -181,7 +182,7 @@ class InspectionInviteIn(Schema):
 class InspectionFinishIn(Schema):
     """The inspection's end, from which the report's 10 working days count (Đ15.1, Đ15.2)."""
 
-    ended_on = fields.Date(load_default=None, allow_none=True)
+    ended_on = fields.Date(load_default=None, allow_none=True, validate=dates.supported_date())
     note = _text(required=False)
 
 
@@ -231,7 +232,7 @@ class InspectionReportIn(Schema):
 class InspectionPresentIn(Schema):
     """Đ10.1đ: the People's Committee's monthly meeting at which the leader presented it."""
 
-    meeting_on = fields.Date(required=True)
+    meeting_on = fields.Date(required=True, validate=dates.supported_date())
     note = _text(required=False)
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import Connection, and_, func, select
 
 from services.workflow.case_store import cases
@@ -23,9 +23,10 @@ from services.workflow.cases import CaseKind, Opening
 from services.workflow.inspections import STATUSES as INSPECTION_STATUSES
 from services.workflow.store import task_history, task_instances
 from services.workflow.units import unit_names
+from shared import dates
 from shared.auth import Principal
-from shared.calendar import TZ
-from shared.errors import Conflict
+from shared.calendar import TZ, local_date
+from shared.errors import Conflict, ValidationFailed
 
 STATUSES = {
     "draft": "Dự thảo, chờ Tổ trưởng Tổ công tác duyệt",
@@ -49,6 +50,12 @@ class MonthlyAccountIn(Schema):
     """The month to account for, "YYYY-MM"."""
 
     month = fields.String(required=True, validate=validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$"))
+
+    @validates("month")
+    def _supported(self, value: str, **_: Any) -> None:
+        """Within the supported years (README "Dates people enter")."""
+        if not dates.FIRST_YEAR <= int(value[:4]) <= dates.LAST_YEAR:
+            raise ValidationError(f"Tháng phải trong các năm {dates.FIRST_YEAR}–{dates.LAST_YEAR}.")
 
 
 class EditIn(Schema):
@@ -154,9 +161,12 @@ def _may_open(principal: Principal) -> bool:
 
 
 def _opening(
-    conn: Connection, _principal: Principal, body: dict[str, Any], _now: datetime
+    conn: Connection, _principal: Principal, body: dict[str, Any], now: datetime
 ) -> list[Opening]:
     month = body["month"]
+    if month > f"{local_date(now):%Y-%m}":
+        message = "Chưa thể lập báo cáo cho tháng chưa bắt đầu."
+        raise ValidationFailed(message, {"month": [message]})
     existing = conn.execute(
         select(cases.c.case_id).where(
             cases.c.kind == "monthly_account", cases.c.group_id == f"month-{month}"

@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
 from services.workflow.exchanges import OPENER_LABELS
+from shared import dates
 
 
 class TaskQuery(Schema):
@@ -49,9 +50,9 @@ class ReturnIn(Schema):
 
 
 class RequestExtensionIn(Schema):
-    """Đ5.2c: a new due date and why."""
+    """Đ5.2c: a new due date, later than the current one, and why."""
 
-    new_due_on = fields.Date(required=True)
+    new_due_on = fields.Date(required=True, validate=dates.supported_date())
     reason = _reason()
     note = _note()
 
@@ -60,7 +61,7 @@ class DecideExtensionIn(Schema):
     """Đ5.2c: the Office approves (the date asked for, or `new_due_on`) or refuses."""
 
     approve = fields.Boolean(required=True)
-    new_due_on = fields.Date(load_default=None, allow_none=True)
+    new_due_on = fields.Date(load_default=None, allow_none=True, validate=dates.supported_date())
     note = _note()
 
 
