@@ -1,10 +1,11 @@
-"""`nhiemvu`: the operators' command line (serve, token, migrate, worker, audit verify, import,
-reporting rebuild)."""
+"""`nhiemvu`: the operators' command line (serve, token, migrate, worker, worker-health,
+dead-letters, audit verify, import, reporting rebuild)."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ from services.intake import bulk_import
 from shared.auth import ALL_ROLES, AuthSettings, mint_token
 from shared.config import ConfigError
 from shared.logs import configure_logging
+from shared.worker_health import WorkerMonitor, read_health
 
 SERVICES = ("intake", "workflow", "notify", "reporting")
 log = logging.getLogger("nhiemvu")
@@ -67,6 +69,31 @@ def _parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="a service's consumer and outbox relay")
     worker.add_argument("service", choices=SERVICES)
     worker.set_defaults(run=_worker)
+
+    health = commands.add_parser(
+        "worker-health",
+        help="exit 0 if the service's worker on this host is healthy (containers' health check)",
+    )
+    health.add_argument("service", choices=SERVICES)
+    health.add_argument(
+        "--max-age", type=float, default=30.0, help="seconds after which a status is stale"
+    )
+    health.set_defaults(run=_worker_health)
+
+    dead = commands.add_parser("dead-letters", help="list or replay a service's dead letters")
+    dead_commands = dead.add_subparsers(title="dead-letters commands")
+    listing = dead_commands.add_parser("list", help="list the dead letters (nothing is removed)")
+    listing.add_argument("service", choices=SERVICES)
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.set_defaults(run=_dead_letters_list)
+    replay = dead_commands.add_parser(
+        "replay", help="send dead letters back to the service's queue (after a fix)"
+    )
+    replay.add_argument("service", choices=SERVICES)
+    chosen = replay.add_mutually_exclusive_group(required=True)
+    chosen.add_argument("--id", action="append", dest="ids", help="event id (repeatable)")
+    chosen.add_argument("--all", action="store_true", help="every dead letter of the service")
+    replay.set_defaults(run=_dead_letters_replay)
 
     audit = commands.add_parser("audit", help="audit trail tools")
     audit_commands = audit.add_subparsers(title="audit commands")
@@ -235,8 +262,11 @@ def _worker(args: argparse.Namespace) -> int:
     delivery = create_delivery_worker(service) if create_delivery_worker else None
     if delivery is not None:
         delivery.start()
+    monitor = WorkerMonitor(platform, consumer)
+    monitor.start()
     log.info("worker %s started", args.service)
     stop.wait()
+    monitor.stop()
     if delivery is not None:
         delivery.stop()
     if scheduler is not None:
@@ -244,6 +274,61 @@ def _worker(args: argparse.Namespace) -> int:
     consumer.stop()
     platform.stop()
     return 0
+
+
+def _worker_health(args: argparse.Namespace) -> int:
+    namespace = os.environ.get("BUS_NAMESPACE", "").strip() or "nhiemvu"
+    healthy, statuses = read_health(namespace, args.service, os.environ, max_age=args.max_age)
+    for status in statuses:
+        print(json.dumps(status, ensure_ascii=False))
+    if not statuses:
+        print(f"{args.service}: no running worker has reported its status", file=sys.stderr)
+    return 0 if healthy else 1
+
+
+def _bus_of(service: str) -> Any:
+    from shared.bus import Bus
+    from shared.config import PlatformSettings
+    from shared.topology import Topology
+
+    settings = PlatformSettings.from_env(service, {**os.environ, "NHIEMVU_ENV": "development"})
+    topology = Topology(namespace=settings.bus_namespace, retry_delays=settings.retry_delays)
+    return Bus(settings.broker_url, topology)
+
+
+def _dead_letters_list(args: argparse.Namespace) -> int:
+    from shared.deadletters import list_dead_letters
+
+    bus = _bus_of(args.service)
+    if bus.is_memory:
+        print("dead letters live in RabbitMQ: set BROKER_URL", file=sys.stderr)
+        return 2
+    letters = list_dead_letters(bus, args.service)
+    for letter in letters:
+        if args.json:
+            print(json.dumps(letter.summary(), ensure_ascii=False, default=str))
+        else:
+            print(f"{letter.id}\t{letter.type}\t{letter.dead_at or '-'}\t{letter.reason}")
+    if not args.json:
+        print(f"{args.service}: {len(letters)} thư chết (dead letters)", file=sys.stderr)
+    return 0
+
+
+def _dead_letters_replay(args: argparse.Namespace) -> int:
+    from shared.deadletters import replay_dead_letters
+
+    bus = _bus_of(args.service)
+    if bus.is_memory:
+        print("dead letters live in RabbitMQ: set BROKER_URL", file=sys.stderr)
+        return 2
+    replayed = replay_dead_letters(bus, args.service, None if args.all else args.ids)
+    for letter in replayed:
+        print(f"replayed {letter.id}\t{letter.type}")
+    missing = sorted(set(args.ids or ()) - {letter.id for letter in replayed})
+    for event_id in missing:
+        print(f"not found: {event_id}", file=sys.stderr)
+    print(f"{args.service}: {len(replayed)} replayed", file=sys.stderr)
+    return 1 if missing else 0
 
 
 def _audit_verify(args: argparse.Namespace) -> int:

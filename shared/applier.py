@@ -5,6 +5,10 @@ A batch is applied in one transaction (one commit for many events, which is what
 fast); if anything in it fails, the transaction is rolled back and the batch is applied again
 one event at a time, so that one bad event is retried alone and the others are unaffected.
 A lost database is not the event's fault: it raises `InfrastructureError` and uses up no retry.
+
+Headers are as untrusted as bodies: an attempt header that is not a small non-negative integer
+dead-letters its message with the reason (it is never raised into the consumer's loop, where it
+would be redelivered for ever).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ Handler = Callable[[UnitOfWork, Event], None]
 ATTEMPT_HEADER = "x-nhiemvu-attempt"
 REASON_HEADER = "x-nhiemvu-death-reason"
 INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, DisconnectionError)
+# More attempts than any retry schedule has: a larger attempt header is not one of ours.
+MAX_ATTEMPT = 1000
 
 
 class InfrastructureError(RuntimeError):
@@ -67,7 +73,7 @@ class EventApplier:
         parsed: list[Event | None] = []
         for delivery in deliveries:
             try:
-                event = parse_event(delivery.body)
+                event = None if header_problem(delivery.headers) else parse_event(delivery.body)
             except EventError:
                 event = None
             parsed.append(event if event and event.type in self.handlers else None)
@@ -87,6 +93,9 @@ class EventApplier:
 
     def apply_one(self, body: bytes, headers: Mapping[str, Any]) -> str:
         """Apply one delivery; returns applied, duplicate, retried or dead."""
+        problem = header_problem(headers)
+        if problem is not None:
+            return self._dead(body, headers, f"unreadable header: {problem}", "malformed")
         try:
             event = parse_event(body)
         except EventError as exc:
@@ -151,7 +160,10 @@ class EventApplier:
         return ["duplicate" if event.id in seen else "applied" for event in events]
 
     def _retry_or_dead(self, body: bytes, headers: Mapping[str, Any], exc: Exception) -> str:
-        attempt = int(headers.get(ATTEMPT_HEADER, 0) or 0)
+        attempt = read_attempt(headers)
+        if attempt is None:  # checked before applying; kept here so that nothing can raise
+            self.settler.dead_letter(body, headers, f"unreadable header {ATTEMPT_HEADER}")
+            return "dead"
         if attempt >= len(self.retry_delays):
             reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
             self.settler.dead_letter(body, headers, f"handler failed {attempt + 1} times: {reason}")
@@ -162,10 +174,29 @@ class EventApplier:
         return "retried"
 
     def _dead(self, body: bytes, headers: Mapping[str, Any], reason: str, kind: str) -> str:
-        log.error("dead-lettering a message: %s", reason[:500])
         self.settler.dead_letter(body, headers, reason)
         return self._count(kind, "dead")
 
     def _count(self, event_type: str, outcome: str) -> str:
         EVENTS_CONSUMED.labels(self.platform.service, event_type, outcome).inc()
         return outcome
+
+
+def read_attempt(headers: Mapping[str, Any]) -> int | None:
+    """The attempt header as a number (0 when absent), or None when it is not one of ours."""
+    value = headers.get(ATTEMPT_HEADER, 0)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 <= value <= MAX_ATTEMPT else None
+
+
+def header_problem(headers: Any) -> str | None:
+    """Why a message's headers cannot be trusted, or None when they can."""
+    if not isinstance(headers, Mapping):
+        return f"headers are {type(headers).__name__}, not a table"
+    if read_attempt(headers) is None:
+        shown = repr(headers.get(ATTEMPT_HEADER))[:100]
+        return f"{ATTEMPT_HEADER} is {shown}, not an attempt number 0..{MAX_ATTEMPT}"
+    return None

@@ -10,8 +10,9 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from amqp.exceptions import PreconditionFailed
 from kombu.connection import Connection
-from kombu.entity import Exchange
+from kombu.entity import Exchange, Queue
 from kombu.messaging import Producer
 
 from shared.topology import SUBSCRIPTIONS, Topology
@@ -23,10 +24,19 @@ class Bus:
     def __init__(self, url: str, topology: Topology) -> None:
         self.url = url
         self.topology = topology
+        self._warned: set[str] = set()
 
     @property
     def is_memory(self) -> bool:
         return self.url.startswith("memory://")
+
+    def connect(self, connection: Connection) -> None:
+        """Open `connection` now, or raise: one quick try and one retry, never kombu's
+        growing sleeps (the callers' own loops back off, briefly, and notice a broker that is
+        back within a second or two)."""
+        connection.ensure_connection(
+            max_retries=1, interval_start=0.2, interval_step=0.2, interval_max=0.5, timeout=10
+        )
 
     def connection(self, *, heartbeat: int = 30) -> Connection:
         """A new connection. Pass heartbeat=0 for one that only publishes: heartbeats are only
@@ -41,16 +51,34 @@ class Bus:
             connect_timeout=5,
         )
 
-    def declare(self, connection: Connection, service: str, event_types: Iterable[str]) -> None:
-        """Declare the exchange and the service's queues (idempotent)."""
+    def declare(self, connection: Connection, service: str, event_types: Iterable[str]) -> Queue:
+        """Declare the exchange and the service's queues (idempotent); returns the service queue
+        as it is on the broker."""
         channel = connection.default_channel
         quorum = not self.is_memory
         self.topology.exchange()(channel).declare()
-        self.topology.service_queue(service, event_types, quorum=quorum)(channel).declare()
         self.topology.dead_letter_queue(service, quorum=quorum)(channel).declare()
         if not self.is_memory:
             for queue in self.topology.retry_queues(service):
                 queue(channel).declare()
+        queue = self.topology.service_queue(service, event_types, quorum=quorum)
+        try:
+            # On a channel of its own: a refused declaration closes the channel it was sent on.
+            with connection.channel() as own:
+                queue(own).declare()
+        except PreconditionFailed as exc:
+            if service not in self._warned:
+                self._warned.add(service)
+                log.warning(
+                    "queue %s was declared without the delivery limit and keeps its arguments "
+                    "(%s); see deploy/README.md, 'Queues of an older release'",
+                    queue.name,
+                    exc,
+                )
+            queue = self.topology.service_queue(service, event_types, quorum=quorum, guarded=False)
+            with connection.channel() as own:
+                queue(own).declare()
+        return queue
 
     def declare_all(self, connection: Connection) -> None:
         """Declare every service's queues and the public exchange: publishers call this before

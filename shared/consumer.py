@@ -2,15 +2,26 @@
 
 Messages are collected while they arrive back to back (up to `batch_size`), applied by the
 `EventApplier` (inbox, one transaction per batch, retries, dead letters) and acked only after
-that commit. If the database is unreachable nothing is acked: the consumer backs off, reconnects
-and the broker delivers the same messages again. Nothing stops the loop but `stop()`.
+that commit. If the database is unreachable nothing is acked: the consumer backs off (briefly:
+at most `MAX_BACKOFF_SECONDS`), reconnects and the broker delivers the same messages again.
+Nothing stops the loop but `stop()`.
+
+Everything about an incoming message is untrusted: its body, its headers and its properties.
+A message that cannot be read (a body that is not bytes, a content type that is not JSON, headers
+that are not a table or carry an impossible attempt number, a bug that raises while applying it)
+is dead-lettered with the reason and acked: it never reaches the connection loop, where it would
+come back for ever. Every dead letter is logged at error level with its id, type and reason, and
+counted (`nhiemvu_dead_letters_total`, and the worker's health status).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from kombu.connection import Connection
@@ -26,15 +37,32 @@ from shared.applier import (
     InfrastructureError,
 )
 from shared.bus import publish_raw
+from shared.events import CONTENT_TYPE
+from shared.metrics import DEAD_LETTERS
 from shared.platform import ServicePlatform
 from shared.topology import SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ATTEMPT_HEADER", "REASON_HEADER", "EventConsumer", "Handler"]
+__all__ = [
+    "ATTEMPT_HEADER",
+    "DEAD_AT_HEADER",
+    "REASON_HEADER",
+    "SERVICE_HEADER",
+    "EventConsumer",
+    "Handler",
+    "describe",
+]
 
 # After a message arrives, wait this long for another before applying what has been collected.
 BATCH_WINDOW_SECONDS = 0.005
+# Reconnection back-off: doubles from the first value up to the second. Kept short so that a
+# consumer resumes within a second or two of its broker or database coming back.
+FIRST_BACKOFF_SECONDS = 0.25
+MAX_BACKOFF_SECONDS = 2.0
+DEAD_AT_HEADER = "x-nhiemvu-dead-at"
+SERVICE_HEADER = "x-nhiemvu-service"
+JSON_CONTENT_TYPES = (CONTENT_TYPE, "application/json")
 
 
 class EventConsumer:
@@ -58,6 +86,14 @@ class EventConsumer:
         self._thread: threading.Thread | None = None
         self._producer: Producer | None = None
         self._pending: list[Message] = []
+        self._broker_errors: tuple[type[BaseException], ...] = (OSError,)
+        # What the worker's health check reads (shared/worker_health.py).
+        self.last_progress = time.monotonic()
+        self.disconnected_since: float | None = time.monotonic()
+        self.acked = 0
+        self.dead_lettered = 0
+        self.delivery_limit = False
+        self._started_once = False
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -71,25 +107,36 @@ class EventConsumer:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    @property
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def run(self) -> None:
-        backoff = 0.5
+        backoff = FIRST_BACKOFF_SECONDS
         while not self._stop.is_set():
             try:
                 self._consume()
-                backoff = 0.5
+                backoff = FIRST_BACKOFF_SECONDS
             except Exception as exc:
                 self.ready.clear()
-                level = logging.WARNING if isinstance(exc, InfrastructureError) else logging.ERROR
+                first = self.disconnected_since is None
+                if first:
+                    self.disconnected_since = time.monotonic()
+                infrastructure = isinstance(exc, (InfrastructureError, *self._broker_errors))
+                # The first failure of an outage is worth a line; the retries every second or
+                # two are not (they would flood the log while a dependency is down).
                 log.log(
-                    level,
+                    (logging.WARNING if infrastructure else logging.ERROR)
+                    if first
+                    else logging.DEBUG,
                     "consumer %s stopped (%s); reconnecting in %.1fs",
                     self.service,
                     exc,
                     backoff,
-                    exc_info=not isinstance(exc, InfrastructureError),
+                    exc_info=not infrastructure,
                 )
                 self._stop.wait(backoff)
-                backoff = min(backoff * 2, 30.0)
+                backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
             finally:
                 self._producer = None
                 self._pending = []
@@ -100,11 +147,18 @@ class EventConsumer:
         # publisher confirms on the consuming connection would dispatch further deliveries
         # re-entrantly. Publish-only connections need no heartbeat.
         with bus.connection() as conn, bus.connection(heartbeat=0) as publish_conn:
-            conn.ensure_connection(max_retries=3)
-            publish_conn.ensure_connection(max_retries=3)
+            self._broker_errors = (
+                OSError,
+                *conn.connection_errors,
+                *conn.channel_errors,
+            )
+            bus.connect(conn)
+            bus.connect(publish_conn)
             event_types = SUBSCRIPTIONS[self.service]
-            bus.declare(conn, self.service, event_types)
-            queue = self.topology.service_queue(self.service, event_types, quorum=not bus.is_memory)
+            queue = bus.declare(conn, self.service, event_types)
+            self.delivery_limit = "x-delivery-limit" in (
+                getattr(queue, "queue_arguments", None) or {}
+            )
             self._producer = Producer(publish_conn.default_channel)
             consumer = Consumer(
                 conn.channel(),
@@ -112,11 +166,21 @@ class EventConsumer:
                 on_message=self._collect,
                 prefetch_count=self.prefetch,
                 no_ack=False,
+                auto_declare=False,  # declared above, with the arguments the broker has
             )
             with consumer:
-                self.ready.set()
+                self._connected()
                 while not self._stop.is_set():
                     self._drain_once(conn)
+
+    def _connected(self) -> None:
+        if self.disconnected_since is not None and self._started_once:
+            down = time.monotonic() - self.disconnected_since
+            log.info("consumer %s consuming again after %.1fs", self.service, down)
+        self._started_once = True
+        self.disconnected_since = None
+        self.last_progress = time.monotonic()
+        self.ready.set()
 
     def _collect(self, message: Message) -> None:
         self._pending.append(message)
@@ -129,6 +193,8 @@ class EventConsumer:
             if waiting:
                 self._flush()
             else:
+                # Nothing delivered: the consumer is keeping up.
+                self.last_progress = time.monotonic()
                 conn.heartbeat_check()
             return
         if len(self._pending) >= self.batch_size:
@@ -136,7 +202,16 @@ class EventConsumer:
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
-        deliveries = [Delivery(_body(m), dict(m.headers or {})) for m in batch]
+        readable: list[tuple[Message, Delivery]] = []
+        for message in batch:
+            delivery, problem = _read(message)
+            if delivery is None:
+                self._dead_and_ack(message, problem)
+            else:
+                readable.append((message, delivery))
+        if not readable:
+            return
+        deliveries = [delivery for _, delivery in readable]
         try:
             self.applier.apply_batch(deliveries)
         except InfrastructureError:
@@ -144,11 +219,45 @@ class EventConsumer:
                 # The in-process broker does not redeliver unacked messages: put them back.
                 for delivery in deliveries:
                     self._republish(delivery.body, delivery.headers)
-                for message in batch:
+                for message, _ in readable:
                     message.ack()
             raise
-        for message in batch:
+        except Exception as exc:
+            if isinstance(exc, self._broker_errors):
+                raise
+            # A bug, not the broker: settle each message alone so that only the one that
+            # raises is dead-lettered, rather than the batch coming back for ever.
+            log.exception("applying a batch of %d raised; settling one by one", len(readable))
+            for message, delivery in readable:
+                self._settle_alone(message, delivery)
+            return
+        for message, _ in readable:
             message.ack()
+        self._progressed(len(readable))
+
+    def _settle_alone(self, message: Message, delivery: Delivery) -> None:
+        try:
+            self.applier.apply_one(delivery.body, delivery.headers)
+        except InfrastructureError:
+            raise
+        except Exception as exc:
+            if isinstance(exc, self._broker_errors):
+                raise
+            self._dead_and_ack(message, f"consumer error: {type(exc).__name__}: {exc}")
+            return
+        message.ack()
+        self._progressed(1)
+
+    def _dead_and_ack(self, message: Message, reason: str) -> None:
+        body = message.body if isinstance(message.body, bytes) else _as_bytes(message.body)
+        headers = message.headers if isinstance(message.headers, Mapping) else {}
+        self.dead_letter(body, headers, reason)
+        message.ack()
+        self._progressed(1)
+
+    def _progressed(self, count: int) -> None:
+        self.acked += count
+        self.last_progress = time.monotonic()
 
     def process(self, body: bytes, headers: Mapping[str, Any]) -> str:
         """Apply one message now; returns the outcome (applied, duplicate, retried, dead)."""
@@ -170,14 +279,37 @@ class EventConsumer:
         )
 
     def dead_letter(self, body: bytes, headers: Mapping[str, Any], reason: str) -> None:
-        dead_headers = {**headers, REASON_HEADER: reason[:2000], "x-nhiemvu-service": self.service}
-        publish_raw(
-            self._require_producer(),
-            self.topology.dead_letter_queue_name(self.service),
-            body,
-            dead_headers,
-            content_type="application/octet-stream",
+        event_id, event_type = describe(body)
+        log.error(
+            "dead-lettered event %s of type %s: %s",
+            event_id,
+            event_type,
+            reason[:500],
+            extra={
+                "event_id": event_id,
+                "event_type": event_type,
+                "reason": reason[:2000],
+                "service": self.service,
+            },
         )
+        DEAD_LETTERS.labels(self.service, event_type).inc()
+        self.dead_lettered += 1
+        dead_headers = {
+            **headers,
+            REASON_HEADER: reason[:2000],
+            SERVICE_HEADER: self.service,
+            DEAD_AT_HEADER: datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        producer = self._require_producer()
+        queue = self.topology.dead_letter_queue_name(self.service)
+        try:
+            publish_raw(producer, queue, body, dead_headers, "application/octet-stream")
+        except Exception as exc:
+            if isinstance(exc, self._broker_errors):
+                raise
+            # A header that the client library cannot encode again: keep it as text.
+            safe = {str(k): _plain(v) for k, v in dead_headers.items()}
+            publish_raw(producer, queue, body, safe, "application/octet-stream")
 
     def _republish(self, body: bytes, headers: Mapping[str, Any]) -> None:
         with self.platform.bus.connection(heartbeat=0) as conn:
@@ -195,6 +327,52 @@ class EventConsumer:
         return self._producer
 
 
-def _body(message: Message) -> bytes:
-    body = message.body
-    return body if isinstance(body, bytes) else str(body).encode("utf-8")
+def _read(message: Message) -> tuple[Delivery | None, str]:
+    """A message as a Delivery, or None and why it cannot be read."""
+    try:
+        body = message.body
+        if not isinstance(body, (bytes, bytearray, memoryview, str)):
+            return None, f"unreadable body of type {type(body).__name__}"
+        headers = message.headers
+        if headers is None:
+            headers = {}
+        if not isinstance(headers, Mapping):
+            return None, f"unreadable headers of type {type(headers).__name__}"
+        content_type = message.content_type
+        if not isinstance(content_type, str) or not content_type.strip():
+            return None, "malformed: no content type (expected a CloudEvent in JSON)"
+        media_type = content_type.split(";", 1)[0].strip().lower()
+        if media_type not in JSON_CONTENT_TYPES:
+            return None, f"malformed: content type {content_type[:100]!r} is not JSON"
+        return Delivery(_as_bytes(body), dict(headers)), ""
+    except Exception as exc:  # a property the client library could not decode, say
+        return None, f"unreadable message: {type(exc).__name__}: {exc}"
+
+
+def _as_bytes(body: Any) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    if isinstance(body, (bytearray, memoryview)):
+        return bytes(body)
+    if isinstance(body, str):
+        return body.encode("utf-8", errors="surrogateescape")
+    return repr(body).encode("utf-8")
+
+
+def _plain(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float, bool)) or value is None else repr(value)
+
+
+def describe(body: bytes) -> tuple[str, str]:
+    """The CloudEvent id and type of a message body, as far as they can be read ("?" if not)."""
+    try:
+        raw = json.loads(body)
+    except (ValueError, RecursionError):
+        return "?", "?"
+    if not isinstance(raw, dict):
+        return "?", "?"
+    event_id, event_type = raw.get("id"), raw.get("type")
+    return (
+        event_id[:200] if isinstance(event_id, str) and event_id else "?",
+        event_type[:100] if isinstance(event_type, str) and event_type else "?",
+    )

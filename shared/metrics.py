@@ -16,3 +16,6 @@ EVENTS_CONSUMED = Counter(
 EVENTS_PUBLISHED = Counter(
     "nhiemvu_events_published_total", "Events published from the outbox", ["service"]
 )
+DEAD_LETTERS = Counter(
+    "nhiemvu_dead_letters_total", "Messages a consumer dead-lettered", ["service", "type"]
+)

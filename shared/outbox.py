@@ -111,7 +111,7 @@ class OutboxRelay(BackgroundLoop):
         if self._producer is None:
             # Publish-only and idle between events: no heartbeats, or the broker drops it.
             self._connection = self.bus.connection(heartbeat=0)
-            self._connection.ensure_connection(max_retries=3)
+            self.bus.connect(self._connection)
             self.bus.declare_all(self._connection)
             self._producer = Producer(self._connection.default_channel)
         return self._producer

@@ -6,7 +6,12 @@
     notify republishes the public types ──► <ns>.public (topic, durable) ──► agencies' own queues
 
 Service queues and dead-letter queues are quorum queues on RabbitMQ; retry queues are classic
-queues whose only job is to hold a message for its delay.
+queues whose only job is to hold a message for its delay. A service queue has a delivery limit
+(`x-delivery-limit`) as the last guard against a message that keeps coming back unacknowledged
+(a consumer that dies on it, say): past the limit RabbitMQ moves it to the dead-letter queue
+itself. The dead-letter queue has no limit, so that listing it (which returns what it reads)
+never drops anything. Queues declared before the limit existed keep their arguments (RabbitMQ
+refuses to change them): deploy/README.md says how an operator moves them over.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from shared.event_schemas import EXCHANGE_EVENT_TYPES
 from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES
 
 QUORUM = {"x-queue-type": "quorum"}
+# Deliveries of one message before RabbitMQ gives up on it (retries through the TTL queues are new
+# messages and do not count; a redelivery after a lost connection or a killed consumer does).
+DELIVERY_LIMIT = 20
 
 
 # Reporting counts ad-hoc information requests in each unit's figures (Đ8.1d, Đ9.2).
@@ -70,6 +78,7 @@ PUBLIC_FEED_EVENT_TYPES: tuple[str, ...] = (
 class Topology:
     namespace: str = "nhiemvu"
     retry_delays: tuple[int, ...] = (1, 10, 60)
+    delivery_limit: int = DELIVERY_LIMIT
 
     @property
     def exchange_name(self) -> str:
@@ -95,14 +104,27 @@ class Topology:
     def dead_letter_queue_name(self, service: str) -> str:
         return f"{self.namespace}.{service}.dead"
 
-    def service_queue(self, service: str, event_types: Iterable[str], *, quorum: bool) -> Queue:
+    def service_queue(
+        self, service: str, event_types: Iterable[str], *, quorum: bool, guarded: bool = True
+    ) -> Queue:
+        """The service's queue; `guarded=False` gives the arguments of a queue declared before
+        the delivery limit (what an upgraded deployment may still have)."""
         exchange = self.exchange()
+        arguments: dict[str, object] | None = None
+        if quorum:
+            arguments = dict(QUORUM)
+            if guarded:
+                arguments |= {
+                    "x-delivery-limit": self.delivery_limit,
+                    "x-dead-letter-exchange": "",
+                    "x-dead-letter-routing-key": self.dead_letter_queue_name(service),
+                }
         return Queue(
             self.queue_name(service),
             bindings=[binding(exchange, routing_key=t) for t in sorted(set(event_types))],
             durable=True,
             auto_delete=False,
-            queue_arguments=dict(QUORUM) if quorum else None,
+            queue_arguments=arguments,
         )
 
     def retry_queues(self, service: str) -> list[Queue]:

@@ -5,6 +5,11 @@ Each attempt first claims its row (attempts + 1, a lease as next_attempt_at) in 
 of its own, so two workers never send the same row at once. If a worker dies after sending and
 before recording the outcome, the lease expires and the row is sent again: receivers get the
 CloudEvent id to tell such a repeat from a new event. Time comes from the injected clock.
+
+Recovery does not wait out the back-off: one successful webhook to a subscription makes that
+subscription's other waiting deliveries due at once (one success by e-mail, every waiting
+e-mail), and a subscription whose deliveries all wait for a retry is probed with its earliest one
+every `PROBE_INTERVAL`, so a receiver that answers again gets its backlog within seconds.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ log = logging.getLogger(__name__)
 BASE_DELAY = timedelta(seconds=10)
 MAX_DELAY = timedelta(hours=1)
 BATCH = 50
+# How often a subscription whose deliveries all wait for a retry is tried with one of them.
+PROBE_INTERVAL = timedelta(seconds=5)
 
 
 class DeliveryWorker(BackgroundLoop):
@@ -48,6 +55,9 @@ class DeliveryWorker(BackgroundLoop):
         self.resolver = resolver
         self.digest = DigestScheduler(service, channels)
         self.feed = feed.feed_relay(self.platform.database, self.platform.bus, service.clock)
+        self.probe_interval = PROBE_INTERVAL
+        # When this worker last tried each webhook subscription (the service clock's time).
+        self._tried: dict[str, datetime] = {}
 
     def run_round(self) -> None:
         try:
@@ -81,15 +91,31 @@ class DeliveryWorker(BackgroundLoop):
             self.digest.tick(now)
         with self.platform.database.read() as conn:
             rows = outbound.due(conn, now, BATCH)
-        attempted = 0
-        for row in rows:
-            lease = now + timedelta(seconds=self.channels.lease_seconds)
-            with self.platform.database.transaction() as conn:
-                if not outbound.claim(conn, row, lease):
-                    continue
-            attempted += 1
-            self._attempt({**row, "attempts": row["attempts"] + 1}, now)
-        return attempted
+        attempted = sum(self._claim_and_attempt(row, now) for row in rows)
+        return attempted + self._probe(now)
+
+    def _claim_and_attempt(self, row: dict[str, Any], now: datetime) -> int:
+        lease = now + timedelta(seconds=self.channels.lease_seconds)
+        with self.platform.database.transaction() as conn:
+            if not outbound.claim(conn, row, lease):
+                return 0
+        if row["channel"] == outbound.WEBHOOK:
+            self._tried[row["recipient"]] = now
+        self._attempt({**row, "attempts": row["attempts"] + 1}, now)
+        return 1
+
+    def _probe(self, now: datetime) -> int:
+        """Try each subscription that only has deliveries waiting for a retry, with its earliest
+        one, if this worker has not tried it for `probe_interval`."""
+        with self.platform.database.read() as conn:
+            waiting = outbound.waiting_for_retry(conn, now, outbound.WEBHOOK)
+        probed = 0
+        for row in waiting:
+            tried = self._tried.get(row["recipient"])
+            if tried is not None and now - tried < self.probe_interval:
+                continue
+            probed += self._claim_and_attempt(row, now)
+        return probed
 
     def _attempt(self, row: dict[str, Any], now: datetime) -> None:
         try:
@@ -108,7 +134,13 @@ class DeliveryWorker(BackgroundLoop):
             outbound.settle(
                 conn, row["id"], status=outbound.DELIVERED, delivered_at=now, last_error=None
             )
+            # The receiver answers: what waits for it need not wait out its back-off.
+            recipient = row["recipient"] if row["channel"] == outbound.WEBHOOK else None
+            brought = outbound.bring_forward(conn, row["channel"], recipient, now)
         log.info("delivered %s %s", row["channel"], row["id"])
+        if brought:
+            log.info("%d waiting %s deliveries are due again", brought, row["channel"])
+            self.wake()
 
     def _send_webhook(self, row: dict[str, Any], now: datetime) -> None:
         with self.platform.database.read() as conn:

@@ -3,6 +3,9 @@
 A delivery row is written in the same transaction that applies the event, keyed by
 (event id, recipient, channel): a redelivered event or a second worker cannot add a second one.
 The delivery worker then claims due rows one by one, so each is sent by one worker at a time.
+A claimed row has no `last_error` until its attempt is settled: a pending row with an error is
+waiting for a retry, one without (and attempts > 0) is being sent, and only the former may be
+brought forward when its receiver answers again.
 """
 
 from __future__ import annotations
@@ -270,9 +273,62 @@ def claim(conn: Connection, row: dict[str, Any], lease_until: datetime) -> bool:
             deliveries.c.status == PENDING,
             deliveries.c.attempts == row["attempts"],
         )
-        .values(attempts=row["attempts"] + 1, next_attempt_at=lease_until)
+        .values(attempts=row["attempts"] + 1, next_attempt_at=lease_until, last_error=None)
     )
     return conn.execute(statement).rowcount == 1
+
+
+def waiting_for_retry(conn: Connection, now: datetime, channel: str) -> list[dict[str, Any]]:
+    """Per recipient of `channel`, its earliest row that failed and waits for a later retry."""
+    waiting = (
+        select(
+            deliveries.c.recipient,
+            func.min(deliveries.c.next_attempt_at).label("next_attempt_at"),
+        )
+        .where(
+            deliveries.c.status == PENDING,
+            deliveries.c.channel == channel,
+            deliveries.c.last_error.is_not(None),
+            deliveries.c.next_attempt_at > now,
+        )
+        .group_by(deliveries.c.recipient)
+        .subquery()
+    )
+    query = (
+        select(deliveries)
+        .join(
+            waiting,
+            (deliveries.c.recipient == waiting.c.recipient)
+            & (deliveries.c.next_attempt_at == waiting.c.next_attempt_at),
+        )
+        .where(
+            deliveries.c.status == PENDING,
+            deliveries.c.channel == channel,
+            deliveries.c.last_error.is_not(None),
+        )
+    )
+    first: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(query).mappings():
+        first.setdefault(row["recipient"], dict(row))
+    return list(first.values())
+
+
+def bring_forward(conn: Connection, channel: str, recipient: str | None, now: datetime) -> int:
+    """Make the rows that wait for a retry (of one recipient, or of the whole channel) due now:
+    their receiver has just answered. Rows being sent (no error yet) keep their lease."""
+    statement = (
+        update(deliveries)
+        .where(
+            deliveries.c.status == PENDING,
+            deliveries.c.channel == channel,
+            deliveries.c.last_error.is_not(None),
+            deliveries.c.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now)
+    )
+    if recipient is not None:
+        statement = statement.where(deliveries.c.recipient == recipient)
+    return conn.execute(statement).rowcount
 
 
 def settle(conn: Connection, delivery_id: str, **values: Any) -> None:

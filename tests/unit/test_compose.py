@@ -338,11 +338,52 @@ def test_every_web_has_a_readiness_health_check_that_needs_no_curl(
     assert "curl" not in probe and "wget" not in probe  # neither is in python:3.11-slim
 
 
-@pytest.mark.parametrize(("svc", "role"), [(s, r) for s in SERVICES for r in ("migrate", "worker")])
-def test_workers_and_migrations_switch_off_the_images_http_health_check(
-    services: dict[str, Any], svc: str, role: str
+@pytest.mark.parametrize("svc", SERVICES)
+def test_migrations_switch_off_the_images_http_health_check(
+    services: dict[str, Any], svc: str
 ) -> None:
-    assert services[f"{svc}-{role}"].get("healthcheck", {}).get("disable") is True
+    assert services[f"{svc}-migrate"].get("healthcheck", {}).get("disable") is True
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_every_worker_is_checked_by_the_worker_health_command_of_its_own_service(
+    services: dict[str, Any], svc: str
+) -> None:
+    """A worker serves no HTTP: the image's /healthz check would always fail. Its check is the
+    CLI's `worker-health`, which fails when the consumer is stuck while messages wait."""
+    worker = services[f"{svc}-worker"]
+    assert health_check_is_on(worker)
+    test = worker["healthcheck"]["test"]
+    assert isinstance(test, list) and test[0] == "CMD", "exec form: no shell in the check"
+    command = [str(part) for part in test[1:]]
+    assert command[0] == "nhiemvu"
+    try:
+        args = cli._parser().parse_args(command[1:])
+    except SystemExit:
+        pytest.fail(f"`{shlex.join(command)}` is rejected by the nhiemvu command line")
+    assert args.run is cli._worker_health
+    assert args.service == svc
+    assert "curl" not in command and "wget" not in command
+
+
+def _seconds(value: str) -> float:
+    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
+    return sum(
+        float(number) * units[unit]
+        for number, unit in re.findall(r"(\d+(?:\.\d+)?)(ms|s|m|h)", value)
+    )
+
+
+@pytest.mark.parametrize("svc", SERVICES)
+def test_a_stuck_worker_is_reported_within_a_few_minutes_and_not_while_it_starts(
+    services: dict[str, Any], svc: str
+) -> None:
+    check = services[f"{svc}-worker"]["healthcheck"]
+    interval, timeout = _seconds(check["interval"]), _seconds(check["timeout"])
+    # The command reads a file; a status older than 30 s counts as a hung worker.
+    assert timeout < interval <= 60
+    assert interval * int(check["retries"]) <= 180
+    assert _seconds(check["start_period"]) >= 30  # the broker may still be starting
 
 
 def test_rabbitmq_and_postgres_have_health_checks(services: dict[str, Any]) -> None:

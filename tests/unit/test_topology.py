@@ -44,7 +44,17 @@ def test_service_and_dead_letter_queues_are_quorum_queues_only_when_asked(quorum
     dead = TOPOLOGY.dead_letter_queue("notify", quorum=quorum)
 
     expected = {"x-queue-type": "quorum"} if quorum else {}
-    assert (service.queue_arguments or {}) == expected
+    guard = (
+        {
+            "x-delivery-limit": 20,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": "nv.notify.dead",
+        }
+        if quorum
+        else {}
+    )
+    assert (service.queue_arguments or {}) == expected | guard
+    # The dead-letter queue has no delivery limit: listing it must never drop a message.
     assert (dead.queue_arguments or {}) == expected
     assert dead.name == "nv.notify.dead"
     assert dead.durable is True
@@ -54,8 +64,16 @@ def test_asking_for_quorum_queues_twice_does_not_share_the_arguments():
     first = TOPOLOGY.service_queue("notify", [], quorum=True)
     first.queue_arguments["x-max-length"] = 1
     assert TOPOLOGY.service_queue("notify", [], quorum=True).queue_arguments == {
-        "x-queue-type": "quorum"
+        "x-queue-type": "quorum",
+        "x-delivery-limit": 20,
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": "nv.notify.dead",
     }
+
+
+def test_a_queue_of_an_older_release_is_named_by_its_arguments_without_the_guard():
+    legacy = TOPOLOGY.service_queue("notify", [], quorum=True, guarded=False)
+    assert legacy.queue_arguments == {"x-queue-type": "quorum"}
 
 
 def test_each_retry_queue_holds_messages_for_its_delay_then_sends_them_back_to_the_service():
