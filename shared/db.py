@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,25 @@ def migrate(engine: Engine, script_location: Path, revision: str = "head") -> No
         command.upgrade(cfg, revision)
 
 
+@dataclass
+class Scope:
+    """A transaction that a block of code (an HTTP request) holds open on a service's database;
+    every `transaction()` and `read()` of the same thread joins it (see `Database.scope`)."""
+
+    conn: Connection
+    rollback_only: bool = False
+
+    def rollback(self) -> None:
+        """Undo everything the scope did when it ends, instead of committing."""
+        self.rollback_only = True
+
+
+# The scopes open in this thread (or task), by database.
+_SCOPES: ContextVar[Mapping[Database, Connection] | None] = ContextVar(
+    "nhiemvu_db_scopes", default=None
+)
+
+
 class Database:
     """A service's database: its engine plus hooks run after each commit (e.g. wake the relay)."""
 
@@ -83,8 +104,19 @@ class Database:
     def after_commit(self, hook: Callable[[], None]) -> None:
         self._after_commit.append(hook)
 
+    def _scoped(self) -> Connection | None:
+        scopes = _SCOPES.get()
+        return scopes.get(self) if scopes else None
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
+        outer = self._scoped()
+        if outer is not None:
+            # Inside a scope: a savepoint, so that a failure here undoes only this block's
+            # changes, as its own transaction would; the scope commits them all at its end.
+            with outer.begin_nested():
+                yield outer
+            return
         with self.engine.begin() as conn:
             yield conn
         for hook in self._after_commit:
@@ -92,9 +124,40 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
+        outer = self._scoped()
+        if outer is not None:
+            # What the scope wrote so far is visible only on its own connection.
+            yield outer
+            return
         with self.engine.connect() as conn:
             conn = conn.execution_options(readonly=True)
             yield conn
+
+    @contextmanager
+    def scope(self) -> Iterator[Scope]:
+        """One transaction for the whole block: each `transaction()` inside it is a savepoint
+        of it and each `read()` reads on it, so that everything the block does commits at once,
+        at its end, or not at all (it raised, or `Scope.rollback()` was called). On SQLite the
+        write lock is taken at the start (BEGIN IMMEDIATE), so scopes run one at a time."""
+        if self._scoped() is not None:
+            raise RuntimeError("a database scope is already open in this context")
+        with self.engine.connect() as conn:
+            trans = conn.begin()
+            scope = Scope(conn)
+            token = _SCOPES.set({**(_SCOPES.get() or {}), self: conn})
+            try:
+                yield scope
+            except BaseException:
+                trans.rollback()
+                raise
+            finally:
+                _SCOPES.reset(token)
+            if scope.rollback_only:
+                trans.rollback()
+                return
+            trans.commit()
+        for hook in self._after_commit:
+            hook()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, request
+from flask.json.provider import DefaultJSONProvider
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from shared import errors
-from shared.idempotency import IdempotencyStore, request_fingerprint
+from shared.idempotency import IdempotencyStore, StoredResponse, request_fingerprint
 from shared.logs import correlation, current_correlation_id, new_correlation_id
 from shared.metrics import REQUEST_LATENCY, REQUESTS
 
@@ -37,6 +39,23 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
 }
 
 View = Callable[..., Any]
+
+# Bounds at the edge: what no client needs and what would otherwise reach the database or the
+# parser unchecked (an offset past 2^63 is a 500 on PostgreSQL, deep JSON a RecursionError).
+MAX_OFFSET = 1_000_000
+MAX_JSON_DEPTH = 64
+MAX_QUERY_INTEGER = 2**53
+# NUL and the other C0 controls except tab, line feed and carriage return; the bidirectional
+# embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which make a text read
+# differently from what it says. Refused in every text a client sends.
+FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+FORBIDDEN_MESSAGE = (
+    "Không được chứa ký tự NUL, ký tự điều khiển hoặc ký tự đổi chiều văn bản (U+{code:04X})."
+)
+# Errors that a view raises on purpose (a refusal): a unit of work that completed before it
+# stays committed, as it would without an Idempotency-Key. Anything else is a crash.
+_REFUSALS = (errors.DomainError, ValidationError, HTTPException)
 
 
 @dataclass
@@ -103,21 +122,47 @@ class ApiRouter:
         return view
 
     def _idempotent(self, spec: RouteSpec, kwargs: Mapping[str, Any]) -> Response:
+        """Run the view once per (caller, key): the key is claimed in the transaction that does
+        the work and stores the answer (see shared.idempotency)."""
         assert self.idempotency is not None
-        key = request.headers["Idempotency-Key"].strip()[:200]
+        key = _idempotency_key()
         subject = self.subject_of() if self.subject_of else "anonymous"
         fingerprint = request_fingerprint(request.method, request.path, request.get_data())
         stored = self.idempotency.lookup(subject, key, fingerprint)
         if stored is not None:
-            response = Response(stored.body, status=stored.status, mimetype="application/json")
-            response.headers["Idempotent-Replayed"] = "true"
-            return response
-        response = to_response(spec.view(**kwargs), spec.status)
-        if response.status_code < 500:
-            self.idempotency.save(
-                subject, key, fingerprint, response.status_code, response.get_data(as_text=True)
-            )
+            return _replay(stored)
+        refusal: BaseException | None = None
+        with self.idempotency.claim(subject, key, fingerprint) as claim:
+            if claim.stored is not None:
+                return _replay(claim.stored)
+            try:
+                response = to_response(spec.view(**kwargs), spec.status)
+            except _REFUSALS as exc:
+                claim.release()
+                refusal = exc
+            else:
+                if response.status_code < 400:
+                    claim.answer(response.status_code, response.get_data(as_text=True))
+                elif response.status_code < 500:
+                    claim.release()
+                else:
+                    claim.abandon()
+        if refusal is not None:
+            raise refusal
         return response
+
+
+def _idempotency_key() -> str:
+    key = request.headers["Idempotency-Key"].strip()[:200]
+    if FORBIDDEN_CHARACTERS.search(key) or "\x7f" in key:
+        raise MalformedBody("Idempotency-Key không được chứa ký tự điều khiển.")
+    return key
+
+
+def _replay(stored: StoredResponse) -> Response:
+    response = Response(stored.body, status=stored.status, mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 def to_response(result: Any, default_status: int) -> Response:
@@ -145,12 +190,7 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
 def json_body(schema: Schema, content_types: Iterable[str] = JSON_TYPES) -> Any:
     """The request body, checked for type (415), syntax (400) and fields (422)."""
     require_content_type(content_types)
-    try:
-        raw = json.loads(request.get_data(cache=True) or b"null")
-    except (ValueError, RecursionError) as exc:
-        # ValueError: bad UTF-8 or syntax, or an integer too long to convert; RecursionError:
-        # nesting too deep. Both are the client's fault, never a 500.
-        raise MalformedBody(f"Nội dung không phải JSON hợp lệ: {str(exc)[:200]}") from exc
+    raw = request_json()
     if not isinstance(raw, dict):
         raise errors.ValidationFailed(
             "Nội dung phải là một đối tượng JSON.", {"_schema": ["Cần một đối tượng JSON."]}
@@ -158,8 +198,98 @@ def json_body(schema: Schema, content_types: Iterable[str] = JSON_TYPES) -> Any:
     return schema.load(raw)
 
 
+def request_json() -> Any:
+    """The request body as JSON (None when empty): 400 when it cannot be read (`parse_json`),
+    422 naming each field whose text holds a forbidden character (`check_text`)."""
+    data = request.get_data(cache=True)
+    if not data:
+        return None
+    value = parse_json(data)
+    check_text(value)
+    return value
+
+
+def parse_json(data: bytes | str) -> Any:
+    """JSON from a client. MalformedBody (400) when it is not JSON, not UTF-8, nests deeper than
+    MAX_JSON_DEPTH or holds a lone surrogate ("\\ud800", which no UTF-8 text can carry)."""
+    try:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        # ValueError: bad UTF-8 or syntax, or an integer too long to convert; RecursionError:
+        # nesting too deep for the parser. Both are the client's fault, never a 500.
+        raise MalformedBody(f"Nội dung không phải JSON hợp lệ: {str(exc)[:200]}") from exc
+    for _path, text in _texts(value):
+        if _SURROGATE.search(text):
+            raise MalformedBody("Nội dung JSON chứa ký tự UTF-16 đơn lẻ (surrogate) không hợp lệ.")
+    return value
+
+
+def check_text(value: Any, *, root: str = "_schema") -> None:
+    """ValidationFailed (422) naming every field, nested as marshmallow names them, whose text
+    (or key) holds a character of FORBIDDEN_CHARACTERS."""
+    found: dict[Any, Any] = {}
+    for path, text in _texts(value):
+        match = FORBIDDEN_CHARACTERS.search(text)
+        if match is None:
+            continue
+        where = found
+        for part in (path or (root,))[:-1]:
+            where = where.setdefault(part, {})
+        where[(path or (root,))[-1]] = [FORBIDDEN_MESSAGE.format(code=ord(match.group()))]
+    if found:
+        raise errors.ValidationFailed("Một số trường chứa ký tự không được phép.", found)
+
+
+def _texts(value: Any) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Every string in a JSON value, keys included, with its path; MalformedBody when the value
+    nests deeper than MAX_JSON_DEPTH. Iterative: no recursion on what a client sent."""
+    stack: list[tuple[Any, tuple[Any, ...], int]] = [(value, (), 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            yield path, item
+        elif isinstance(item, (dict, list)):
+            if depth >= MAX_JSON_DEPTH:
+                raise MalformedBody(
+                    f"Nội dung JSON lồng quá {MAX_JSON_DEPTH} cấp.", max_depth=MAX_JSON_DEPTH
+                )
+            if isinstance(item, dict):
+                for name, child in item.items():
+                    yield (*path, name), name
+                    stack.append((child, (*path, name), depth + 1))
+            else:
+                stack.extend((child, (*path, i), depth + 1) for i, child in enumerate(item))
+
+
+class RequestJSONProvider(DefaultJSONProvider):
+    """Flask's JSON with the edge's checks, so that `request.get_json()` (even silent=True,
+    which swallows only ValueError) answers as `request_json` does: 400 for what cannot be read,
+    422 for a forbidden character, never a RecursionError's 500."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        value = parse_json(s)
+        check_text(value)
+        return value
+
+
 def query_args(schema: Schema) -> Any:
-    return schema.load(request.args.to_dict())
+    """The query string through `schema`: 422 naming a parameter that holds a forbidden
+    character, an `offset` above MAX_OFFSET or an integer beyond ±2^53."""
+    raw = request.args.to_dict()
+    check_text(raw)
+    args = schema.load(raw)
+    if isinstance(args, Mapping):
+        problems: dict[str, list[str]] = {}
+        for name, value in args.items():
+            if isinstance(value, bool) or not isinstance(value, int):
+                continue
+            if name == "offset" and value > MAX_OFFSET:
+                problems[name] = [f"Tối đa {MAX_OFFSET}."]
+            elif abs(value) > MAX_QUERY_INTEGER:
+                problems[name] = ["Số quá lớn."]
+        if problems:
+            raise errors.ValidationFailed("Một số tham số không hợp lệ.", problems)
+    return args
 
 
 def require_content_type(content_types: Iterable[str]) -> str:
@@ -189,13 +319,22 @@ STATUS_OF[UnsupportedMediaType] = 415
 def install_edge(app: Flask, service: str) -> None:
     """Correlation ids, access metrics and the error table, on one service's app."""
 
+    app.json = RequestJSONProvider(app)
+
     @app.before_request
-    def _begin() -> None:
+    def _begin() -> Response | None:
         incoming = request.headers.get("X-Correlation-Id", "").strip()[:64]
         cm = correlation(incoming or new_correlation_id())
         cm.__enter__()
         request.environ["nhiemvu.correlation"] = cm
         request.environ["nhiemvu.started"] = time.perf_counter()
+        if any(
+            isinstance(value, str) and FORBIDDEN_CHARACTERS.search(value)
+            for value in (request.view_args or {}).values()
+        ):
+            # No identifier holds such a character: answered before any query is built with it.
+            return problem(404, "Không tìm thấy", "Đường dẫn chứa ký tự không hợp lệ.")
+        return None
 
     @app.after_request
     def _end(response: Response) -> Response:
@@ -224,7 +363,11 @@ def _domain_error(exc: errors.DomainError) -> Response:
     extra = dict(exc.extra)
     if isinstance(exc, errors.ValidationFailed):
         extra["errors"] = exc.errors
-    return problem(status, exc.title, exc.detail, **extra)
+    response = problem(status, exc.title, exc.detail, **extra)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def _validation_error(exc: ValidationError) -> Response:

@@ -8,7 +8,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from shared.http import ApiRouter, RouteSpec
+from shared.http import MAX_OFFSET, ApiRouter, RouteSpec
 
 _PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
 
@@ -48,7 +48,17 @@ def openapi_document(router: ApiRouter, title: str, version: str = "1.0.0") -> d
         paths.setdefault(path, {})[route.method.lower()] = _operation(route)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _with_edge_bounds(spec.to_dict())
+
+
+def _with_edge_bounds(document: dict[str, Any]) -> dict[str, Any]:
+    """The bounds the edge enforces on every list (shared.http.query_args), in its parameters."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and parameter.get("name") == "offset":
+                    parameter.setdefault("schema", {})["maximum"] = MAX_OFFSET
+    return document
 
 
 def _operation(route: RouteSpec) -> dict[str, Any]:
