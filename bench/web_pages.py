@@ -82,8 +82,12 @@ def measure_web_pages(
         _settle(system)
         sessions = {name: _signed_in(system.base_url, *who) for name, who in PERSONAS.items()}
         values = {"task": sample, "document": documents[0]}
+        load_before = os.getloadavg()[0]
         timings = _measure(system.base_url, sessions, values, rounds)
+        load_after = os.getloadavg()[0]
     figures = _figures(timings, tasks, rounds, loaded)
+    # The machine's other work shows in every figure: say how busy it was.
+    figures["web_loadavg_1m"] = [round(load_before, 2), round(load_after, 2), os.cpu_count()]
     _print(figures)
     return figures
 
@@ -388,6 +392,8 @@ def _print(figures: dict[str, Any]) -> None:
     for key, row in figures["web_pages"].items():
         server = f"{row['server_p95_ms']:>12}" if "server_p95_ms" in row else f"{'—':>12}"
         print(f"    {key:<28} {row['p50_ms']:>8} {row['p95_ms']:>8} {row['max_ms']:>8} {server}")
+    before, after, cpus = figures["web_loadavg_1m"]
+    print(f"    tải máy (loadavg 1 phút) {before} → {after} trên {cpus} CPU")
     verdict = "đạt" if figures["web_page_p95_ok"] else "KHÔNG đạt"
     print(
         f"    p95 lớn nhất {figures['web_page_p95_max_ms']} ms (mục tiêu < {TARGET_P95_MS:g} ms): "
