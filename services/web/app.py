@@ -18,6 +18,7 @@ from services.web.api_client import ApiError, ApiUnauthorized, ApiUnavailable
 from services.web.config import WebSettings
 from services.web.directory import UnitDirectory
 from services.web.session import CSRF_FIELD, check_csrf, csrf_token, session_expired, sign_out
+from services.web.tokens import check_token_settings
 
 # No inline script or style anywhere: every script and stylesheet is a file under /static.
 CSP = (
@@ -32,6 +33,7 @@ OPEN_ENDPOINTS = frozenset(
 
 def create_app(env: Mapping[str, str] | None = None) -> Flask:
     settings = WebSettings.from_env(env)
+    check_token_settings(settings)
     app = Flask(__name__, static_url_path="/static")
     app.config.update(
         WEB_SETTINGS=settings,

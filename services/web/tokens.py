@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from services.web.config import WebSettings
-from shared.auth import AuthSettings, mint_token
+from services.web.config import WebConfigError, WebSettings
+from shared.auth import HS256, AuthSettings, mint_token
 
 
 def mint_api_token(
@@ -31,3 +31,14 @@ def mint_api_token(
         private_key=settings.token_private_key,
         key_id=settings.env.get("WEB_TOKEN_KEY_ID") or None,
     )
+
+
+def check_token_settings(settings: WebSettings) -> None:
+    """At start-up: the web can sign the tokens the services will verify (RS256 needs
+    WEB_TOKEN_PRIVATE_KEY_FILE; HS256 needs the services' JWT_SECRET)."""
+    auth = AuthSettings.from_env(settings.env)
+    if settings.token_private_key is None and (auth.mode != HS256 or not auth.secret):
+        raise WebConfigError(
+            "Ứng dụng web cần WEB_TOKEN_PRIVATE_KEY_FILE (RS256) hoặc JWT_SECRET (HS256) "
+            "để ký token gọi API."
+        )

@@ -41,6 +41,7 @@ ROLES = ("migrate", "web", "worker")
 WEB_PORTS = {"intake": 8001, "workflow": 8002, "notify": 8003, "reporting": 8004}
 CONTAINER_PORT = 8000
 INFRASTRUCTURE = ("rabbitmq", "postgres")
+SITE = "web"  # the web application (services/web): one process, no database of its own
 
 # ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, ${VAR:+alt}, ${VAR+alt}
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}")
@@ -170,7 +171,7 @@ def test_every_service_has_a_migrate_a_web_and_a_worker_entry(
 def test_the_compose_file_runs_exactly_the_infrastructure_and_the_services_the_cli_knows(
     services: dict[str, Any],
 ) -> None:
-    expected = {*INFRASTRUCTURE, *(f"{svc}-{role}" for svc, role in app_entries())}
+    expected = {*INFRASTRUCTURE, SITE, *(f"{svc}-{role}" for svc, role in app_entries())}
     assert set(services) == expected
 
 
@@ -542,3 +543,60 @@ def test_dockerignore_keeps_tests_secrets_and_the_venv_out_of_the_image() -> Non
     assert {".venv", "var", ".git", "tests", ".env"} <= patterns
     needed = {"requirements.lock", "pyproject.toml", "shared", "services", "bpmn", "deploy"}
     assert not needed & patterns, "the Dockerfile copies what .dockerignore leaves out"
+
+
+# --- the web application ------------------------------------------------------------------------
+
+
+def test_the_web_application_runs_gunicorn_on_port_8000_and_calls_each_service_web(
+    services: dict[str, Any],
+) -> None:
+    site = services[SITE]
+    assert command_of(site) == ["gunicorn", "-c", GUNICORN_CONF, "services.web.app:create_app()"]
+    assert [str(p).rsplit(":", 2)[-2:] for p in site["ports"]] == [["8000", "8000"]]
+    environment = environment_of(site)
+    for svc in SERVICES:
+        assert environment[f"WEB_{svc.upper()}_URL"] == f"http://{svc}-web:{CONTAINER_PORT}"
+        assert depends_on_of(site)[f"{svc}-web"]["condition"] == "service_healthy"
+    assert not any(name.endswith("_DATABASE_URL") for name in environment)
+    assert "JWT_SECRET" not in environment and environment["NHIEMVU_ENV"] == "production"
+    assert "/healthz" in " ".join(map(str, site["healthcheck"]["test"]))
+
+
+def test_the_web_application_starts_up_with_the_environment_compose_gives_it(
+    services: dict[str, Any], required_variables: set[str], tmp_path: Path
+) -> None:
+    """Production: its session key, an RS256 key for the API tokens, an OpenID provider; no
+    development sign-in. Nothing connects at start-up (the provider is asked at sign-in)."""
+    site = services[SITE]
+    variables = dummy_values(required_variables)
+    environment = {k: interpolate(v, variables) for k, v in environment_of(site).items()}
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = tmp_path / "web_token_private_key.pem"
+    private.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    environment["WEB_TOKEN_PRIVATE_KEY_FILE"] = str(private)
+    environment["OIDC_ISSUER"] = "https://id.example"
+    environment["PYTHONPATH"] = str(ROOT)
+    environment["PATH"] = os.environ.get("PATH", "")
+    script = (
+        "import sys; from gunicorn.util import import_app\n"
+        "app = import_app(sys.argv[1])\n"
+        "rules = {rule.rule for rule in app.url_map.iter_rules()}\n"
+        "assert {'/healthz', '/login', '/auth/callback', '/logout'} <= rules, rules\n"
+        "assert app.config['SESSION_COOKIE_SECURE'] is True\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, command_of(site)[-1]],
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
