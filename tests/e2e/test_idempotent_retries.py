@@ -1,0 +1,102 @@
+"""Intake's web process killed (SIGKILL, master and workers) while clients post documents and
+retry with their Idempotency-Keys: every key makes exactly one document, and the workflow assigns
+each of their tasks once (issue 13 item 2: the key is claimed in the transaction that does the
+work, so no kill can leave the work done without its answer)."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import psutil
+import pytest
+import requests
+
+from tests.e2e.conftest import Client
+from tests.e2e.test_walking_skeleton import a_document
+
+pytestmark = [pytest.mark.e2e, pytest.mark.services]
+
+CLIENTS = 6
+PER_CLIENT = 8
+KILL_AFTER = 12  # answered documents before the kill
+
+
+def post_until_answered(client: Client, token: str, key: str, body: dict[str, Any]) -> Any:
+    """What a careful client does: the same request, same key, until it gets an answer."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            answer = client.call(
+                "POST", "/api/intake/documents", token, json=body, headers={"Idempotency-Key": key}
+            )
+        except requests.RequestException:
+            answer = None
+        if answer is not None and answer.status_code in (200, 201):
+            return answer
+        if answer is not None and answer.status_code < 500 and answer.status_code != 409:
+            pytest.fail(f"{answer.status_code}: {answer.text[:300]}")
+        assert time.monotonic() < deadline, "intake did not answer within 120 s"
+        time.sleep(0.2)
+
+
+def kill_with_workers(cluster: Any, name: str) -> None:
+    """SIGKILL a gunicorn master and its workers at once, as a crashed machine would."""
+    master = psutil.Process(cluster.processes[name].pid)
+    workers = master.children(recursive=True)
+    for worker in workers:
+        worker.kill()
+    cluster.kill(name)
+    psutil.wait_procs(workers, timeout=10)
+
+
+def test_a_killed_intake_web_process_and_retried_keys_make_each_document_once(
+    distributed: Client,
+) -> None:
+    cluster = distributed.cluster  # type: ignore[attr-defined]
+    office = distributed.token("office", "VP_UBND")
+    answered = threading.Semaphore(0)
+
+    def one_client(index: int) -> list[str]:
+        ids = []
+        for n in range(PER_CLIENT):
+            key = f"kill-{index}-{n}-{uuid.uuid4().hex[:8]}"
+            body = a_document()
+            del body["source_id"]  # without one, only the key tells a retry from a new document
+            first = post_until_answered(distributed, office, key, body)
+            again = post_until_answered(distributed, office, key, body)
+            assert again.json() == first.json()
+            assert again.headers.get("Idempotent-Replayed") == "true"
+            ids.append(str(first.json()["id"]))
+            answered.release()
+        return ids
+
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        futures = [pool.submit(one_client, i) for i in range(CLIENTS)]
+        for _ in range(KILL_AFTER):
+            assert answered.acquire(timeout=120)
+        kill_with_workers(cluster, "intake-web")
+        killed_at = time.monotonic()
+        time.sleep(1)
+        cluster.start_web("intake")
+        cluster.wait_ready()
+        recovered = time.monotonic() - killed_at
+        ids = [document_id for future in futures for document_id in future.result()]
+
+    expected = CLIENTS * PER_CLIENT
+    assert len(ids) == len(set(ids)) == expected
+    listed = distributed.call("GET", "/api/intake/documents?limit=200", office).json()
+    assert listed["total"] == expected, "a retried key made a second document"
+
+    deadline = time.monotonic() + 90
+    while True:
+        tasks = distributed.call("GET", "/api/workflow/tasks?limit=200", office).json()
+        if tasks["total"] >= expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert tasks["total"] == expected
+    assert len({t["id"] for t in tasks["items"]}) == expected
+    print(f"\nintake web killed after {KILL_AFTER} answers, ready again in {recovered:.1f} s")
