@@ -261,3 +261,26 @@ def test_no_result_button_while_an_extension_is_pending_D5_2c(client: Any, web: 
     assert "Chờ gia hạn" in page
     assert 'data-action="submit_result"' not in page
     assert 'data-action="report_progress"' in page
+
+
+def test_a_form_posted_after_the_session_expired_comes_back_to_its_page(
+    client: Any, web: WebSystem
+) -> None:
+    task_id = released_task(web, "Nhiệm vụ gửi khi phiên đã hết")
+    token = sign_in(client, *UNIT_A)
+    with client.session_transaction() as session:
+        session[EXPIRES_KEY] = int(time.time()) - 1
+    answer = client.post(
+        f"/tasks/{task_id}/actions/accept",
+        data={"csrf_token": token},
+        headers={"Referer": f"http://localhost/tasks/{task_id}"},
+    )
+    location = answer.headers["Location"]
+    assert parse_qs(urlsplit(location).query)["next"] == [f"/tasks/{task_id}"]
+    assert web.api("GET", f"/api/workflow/tasks/{task_id}", *UNIT_A).json()["status"] == "assigned"
+
+
+def test_pages_tell_their_server_time(client: Any) -> None:
+    sign_in(client, *OFFICE)
+    timing = client.get("/office").headers["Server-Timing"]
+    assert re.fullmatch(r"app;dur=\d+\.\d", timing)
