@@ -56,5 +56,13 @@
     if (row) { syncSchedule(row); }
   });
   document.addEventListener("DOMContentLoaded", function () { init(document); });
-  document.addEventListener("htmx:afterSettle", function (event) { init(event.target); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    init(event.target);
+    // After an in-place update, keyboard and screen-reader users land on what it says.
+    var message = document.querySelector("#task-panel .alert, #task-panel .flash");
+    if (message) {
+      message.setAttribute("tabindex", "-1");
+      message.focus();
+    }
+  });
 })();
