@@ -176,3 +176,19 @@ def test_a_commune_officer_works_on_a_phone(web_system: str, phone_page: Any) ->
     visit(page, "21-phone-task")
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 360, f"the page scrolls sideways on a phone ({width} px)"
+
+
+def test_the_other_pages_pass_the_same_checks(web_system: str, page: Any) -> None:
+    """Sign-in, lists, search with a filter, preferences and who am I: screenshot and axe."""
+    page.goto(f"{web_system}/login")
+    visit(page, "30-login")
+    sign_in(page, web_system, "office", "VP_UBND")
+    page.goto(f"{web_system}/documents?q=thien+tai")
+    assert page.locator("tbody tr").count() == 1
+    visit(page, "31-documents-search")
+    page.goto(f"{web_system}/tasks?status=assigned")
+    visit(page, "32-task-list-filtered")
+    page.goto(f"{web_system}/preferences")
+    visit(page, "33-preferences")
+    page.goto(f"{web_system}/me")
+    visit(page, "34-me")
