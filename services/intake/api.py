@@ -11,7 +11,14 @@ from services.intake.views import document_view
 from shared import dates
 from shared.auth import QLVB, Principal, authenticate_request, require_roles
 from shared.errors import NotFound, ValidationFailed
-from shared.http import ApiRouter, json_body, page, query_args, require_content_type
+from shared.http import (
+    ApiRouter,
+    check_text,
+    json_body,
+    page,
+    query_args,
+    require_content_type,
+)
 from shared.text import fold
 
 if TYPE_CHECKING:
@@ -46,6 +53,8 @@ def build_router(service: IntakeService) -> ApiRouter:
         require_roles(caller, QLVB, "office", "office_lead")
         is_edxml = require_content_type(("application/json", *edxml.XML_TYPES)) in edxml.XML_TYPES
         raw: Any = _edxml_body() if is_edxml else request.get_json(silent=True)
+        if is_edxml:
+            check_text(raw)  # JSON bodies are checked at the edge; EDXML text here
         if isinstance(raw, dict) and raw.get("secrecy") in CLASSIFIED:
             # Refused before validation so that nothing of the content is parsed further.
             with service.platform.unit_of_work() as uow:

@@ -171,12 +171,18 @@ class Poster:
             except requests.RequestException as exc:
                 error = f"{type(exc).__name__}: {str(exc)[:160]}"
             else:
-                if response.status_code not in RETRYABLE_STATUS:
+                if response.status_code not in RETRYABLE_STATUS and not _in_progress(response):
                     return response, "", attempt
                 error = f"HTTP {response.status_code}"
             if attempt <= self.retries:
                 time.sleep(min(self.backoff * 2 ** (attempt - 1), 10.0))
         return None, error, self.retries + 1
+
+
+def _in_progress(response: requests.Response) -> bool:
+    """409 with Retry-After: the same key's first request (an earlier attempt of ours whose
+    answer was lost) still runs; ask again to get its answer."""
+    return response.status_code == 409 and "Retry-After" in response.headers
 
 
 def _outcome(item: Item, response: requests.Response, *, created_here: bool) -> Outcome:

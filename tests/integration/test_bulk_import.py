@@ -242,3 +242,17 @@ def bulk_import_args(path: Path, url: str, **overrides: Any) -> Any:
 
     values = {"path": path, "url": url, "token": "tok", "retries": 4, "timeout": 5.0}
     return argparse.Namespace(**{**values, "no_progress": True, **overrides})
+
+
+def test_a_key_still_in_progress_is_asked_again_under_the_same_key(
+    scripted: tuple[str, type[Scripted]], tmp_path: Path
+) -> None:
+    url, handler = scripted
+    source = tmp_path / "dang_xu_ly.jsonl"
+    source.write_text('{"source_id": "a"}\n', encoding="utf-8")
+    # An earlier attempt whose answer was lost still runs: 409 with Retry-After, then its 201.
+    handler.script = [(409, {"Retry-After": "1"}), (201, {"Idempotent-Replayed": "true"})]
+    summary = bulk_import.run(source, url, "tok", retries=2, backoff=0.01, progress=False)
+    assert [o.kind for o in summary.outcomes] == ["accepted"]
+    keys = [r["headers"]["Idempotency-Key"] for r in handler.received]
+    assert len(keys) == 2 and len(set(keys)) == 1

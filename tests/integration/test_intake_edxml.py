@@ -159,3 +159,9 @@ def test_the_openapi_document_lists_the_xml_content_types(intake: Any) -> None:
     spec = intake.test_client.get("/api/intake/openapi.json").get_json()
     content = spec["paths"]["/api/intake/documents"]["post"]["requestBody"]["content"]
     assert {"application/json", "application/xml", "text/xml"} <= set(content)
+
+
+def test_a_bidirectional_override_in_edxml_text_is_refused_like_in_json(intake: Any) -> None:
+    text = sample("qcvn102_chi_thi.xml").replace("Về tăng cường", "Về \u202etăng cường", 1)
+    answer = post_xml(intake.test_client, text)
+    assert answer.status_code == 422 and answer.mimetype == PROBLEM_JSON
