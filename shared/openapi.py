@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from shared.http import MAX_OFFSET, ApiRouter, RouteSpec
+from shared.http import JSON_TYPES, MAX_OFFSET, ApiRouter, RouteSpec
 
+V = TypeVar("V", bound=Callable[..., Any])
 _PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-zA-Z_]+)>")
 
 
@@ -61,6 +63,22 @@ def _with_edge_bounds(document: dict[str, Any]) -> dict[str, Any]:
     return document
 
 
+OTHER_SUCCESS = "openapi_other_success"
+
+
+def also_answers(status: int, description: str) -> Callable[[V], V]:
+    """Document another success status of a view, with the same body as its usual one (e.g. 200
+    beside 201: what was asked for existed already). Put it below `@router.route`."""
+
+    def mark(view: V) -> V:
+        others = dict(getattr(view, OTHER_SUCCESS, {}))
+        others[status] = description
+        setattr(view, OTHER_SUCCESS, others)
+        return view
+
+    return mark
+
+
 def _operation(route: RouteSpec) -> dict[str, Any]:
     problem = {"content": {"application/problem+json": {"schema": "Problem"}}}
     responses: dict[str, Any] = {
@@ -70,6 +88,8 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     }
     if route.response is not None:
         responses[str(route.status)]["content"] = {"application/json": {"schema": route.response}}
+    for status, description in getattr(route.view, OTHER_SUCCESS, {}).items():
+        responses[str(status)] = {**responses[str(route.status)], "description": description}
     operation: dict[str, Any] = {
         "summary": route.summary,
         "tags": route.tags,
@@ -83,10 +103,15 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         params.append({"in": "query", "schema": route.query})
     if params:
         operation["parameters"] = params
-    if route.request is not None:
+    if route.request is not None or set(route.content_types) - set(JSON_TYPES):
+        # JSON bodies follow the route's schema; an XML one (EDXML, BPMN) is a document as text.
+        xml = {"type": "string", "description": "The XML document."}
         operation["requestBody"] = {
             "required": True,
-            "content": {ct: {"schema": route.request} for ct in route.content_types},
+            "content": {
+                ct: {"schema": route.request if ct in JSON_TYPES else xml}
+                for ct in route.content_types
+            },
         }
     if route.method == "POST":
         operation.setdefault("parameters", []).append(

@@ -5,7 +5,7 @@ Plain functions only: no Flask, no SQLAlchemy, no kombu.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
 from shared.calendar import TZ
@@ -33,7 +33,21 @@ def cut_off(to: date, now: datetime) -> datetime:
     end_of_day = datetime.combine(to + timedelta(days=1), time(0), tzinfo=TZ) - timedelta(
         microseconds=1
     )
-    return min(end_of_day, now.astimezone(TZ))
+    return whole_minute_offset(min(end_of_day, now.astimezone(TZ)))
+
+
+# The province's offset since 1975; before 1906 the zone database gives Hà Nội's local mean time.
+UTC_PLUS_7 = timezone(timedelta(hours=7))
+
+
+def whole_minute_offset(value: datetime) -> datetime:
+    """The same instant with an offset RFC 3339 can write: a local time before 1906 has an offset
+    with seconds (+07:06:30, local mean time), which no date-time in JSON may carry; it is given
+    in +07:00 instead."""
+    offset = value.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        return value.astimezone(UTC_PLUS_7)
+    return value
 
 
 def with_totals(counts: dict[str, int]) -> dict[str, int | float | None]:

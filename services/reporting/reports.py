@@ -94,7 +94,7 @@ def _explanations(conn: Connection, scope: queries.Scope) -> list[dict[str, Any]
         limit=MAX_EXPLANATIONS,
         offset=0,
     )
-    return json.loads(json.dumps(figures.task_rows(rows), default=str))
+    return json.loads(json.dumps(figures.task_rows(rows), default=_iso))
 
 
 def _office(conn: Connection, service: Runtime, scope: queries.Scope) -> dict[str, Any]:
@@ -111,7 +111,7 @@ def _office(conn: Connection, service: Runtime, scope: queries.Scope) -> dict[st
     )
     return {
         "intake": months,
-        "confirmation_lag": json.loads(json.dumps(lag, default=str)),
+        "confirmation_lag": json.loads(json.dumps(lag, default=_iso)),
     }
 
 
@@ -177,3 +177,8 @@ def _shape(row: Any, *, with_figures: bool) -> dict[str, Any]:
     if with_figures:
         shaped.update(json.loads(row["figures"]))
     return shaped
+
+
+def _iso(value: Any) -> str:
+    """Dates and times in stored figures in ISO 8601 (RFC 3339 date-times), as every answer has."""
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -164,7 +164,7 @@ class RankingOut(Schema):
 
 
 class MonthCompliance(Schema):
-    month = fields.Integer()
+    month = fields.Integer(allow_none=True)  # 1–12; None on the totals row
     released = fields.Integer()
     on_time = fields.Integer()
     late = fields.Integer()

@@ -15,6 +15,7 @@ from shared.auth import PROCESS_OWNER, Principal, authenticate_request, require_
 from shared.calendar import local_date
 from shared.errors import NotFound, ValidationFailed
 from shared.http import ApiRouter, json_body, page, query_args, require_content_type
+from shared.openapi import also_answers
 from shared.text import fold
 
 if TYPE_CHECKING:
@@ -126,8 +127,10 @@ def build_router(service: WorkflowService) -> ApiRouter:
         response=schemas.ProcessModelOut,
         status=201,
         content_types=BPMN_TYPES,
-        summary="Validate and deploy a new version of a BPMN diagram",
+        summary="Validate and deploy a new version of a BPMN diagram (201); the diagram deployed "
+        "already (same sha256) answers 200 with its version",
     )
+    @also_answers(200, "The same diagram is deployed already: its version, unchanged")
     def post_model(process_id: str) -> Any:
         caller = principal()
         require_roles(caller, PROCESS_OWNER)

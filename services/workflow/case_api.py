@@ -38,6 +38,14 @@ class CaseHistoryOut(Schema):
     payload = fields.Dict(allow_none=True)
 
 
+def _actions_field(kind: CaseKind) -> fields.List:
+    """The actions a case offers now: names of its kind's actions, or none at all for a kind
+    that has none (an empty `enum` is not valid OpenAPI)."""
+    if not kind.actions:
+        return fields.List(fields.String(), validate=validate.Length(max=0))
+    return fields.List(fields.String(validate=validate.OneOf(sorted(kind.actions))))
+
+
 def _schemas(kind: CaseKind) -> dict[str, type[Schema]]:
     """Per-kind schemas, named after the kind so that the OpenAPI document tells them apart."""
     name = "".join(part.title() for part in kind.kind.split("_"))
@@ -60,7 +68,7 @@ def _schemas(kind: CaseKind) -> dict[str, type[Schema]]:
             "created_at": fields.AwareDateTime(),
             "updated_at": fields.AwareDateTime(),
             "closed_at": fields.AwareDateTime(allow_none=True),
-            "actions": fields.List(fields.String(validate=validate.OneOf(sorted(kind.actions)))),
+            "actions": _actions_field(kind),
             "history": fields.List(fields.Nested(CaseHistoryOut)),
         },
         name=f"{name}Out",
