@@ -219,13 +219,20 @@ def check_settings(service: str, env: Any = None) -> None:
 
 
 def refuse_misconfigured_start(wsgi_app: str) -> None:
-    """For gunicorn's master: "services.<svc>.app:create_app()" with a wrong or missing setting
-    prints one line and exits with code 2, instead of every worker failing with a traceback."""
+    """For gunicorn's master: "services.<svc>.app:create_app()" (a service or the web) with a
+    wrong or missing setting prints one line and exits with code 2, instead of every worker
+    failing with a traceback."""
     parts = wsgi_app.split(".")
-    if len(parts) < 3 or parts[0] != "services" or parts[1] not in SERVICES:
+    if len(parts) < 3 or parts[0] != "services" or parts[1] not in (*SERVICES, "web"):
         return
     try:
-        check_settings(parts[1])
+        if parts[1] == "web":
+            from services.web.config import WebSettings
+            from services.web.tokens import check_token_settings
+
+            check_token_settings(WebSettings.from_env())
+        else:
+            check_settings(parts[1])
     except ConfigError as exc:
         print(f"nhiemvu: không khởi động được: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None

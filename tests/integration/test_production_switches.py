@@ -105,18 +105,27 @@ def test_a_refused_start_prints_one_line_naming_a_documented_setting_and_exits_2
     assert f"`{setting}`" in readme_settings()
 
 
-def test_gunicorn_refuses_a_misconfigured_start_in_one_line() -> None:
+@pytest.mark.parametrize(
+    ("app", "env", "setting"),
+    [
+        ("services.notify.app:create_app()", {"NHIEMVU_ENV": "Prod"}, "NHIEMVU_ENV"),
+        ("services.web.app:create_app()", {"NHIEMVU_ENV": "production"}, "WEB_SECRET_KEY"),
+    ],
+)
+def test_gunicorn_refuses_a_misconfigured_start_in_one_line(
+    app: str, env: dict[str, str], setting: str
+) -> None:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     result = subprocess.run(
-        [gunicorn, "-c", "deploy/gunicorn.conf.py", "services.notify.app:create_app()"],
-        env={"PATH": "/usr/bin:/bin", "NHIEMVU_ENV": "Prod", "PORT": "0"},
+        [gunicorn, "-c", "deploy/gunicorn.conf.py", app],
+        env={"PATH": "/usr/bin:/bin", "PORT": "0", **env},
         capture_output=True,
         text=True,
         timeout=60,
         cwd=ROOT,
     )
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr and "NHIEMVU_ENV" in result.stderr
+    assert "Traceback" not in result.stderr and setting in result.stderr
 
 
 SETTING_READ = re.compile(
