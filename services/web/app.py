@@ -16,7 +16,7 @@ from flask import Flask, Response, current_app, g, redirect, render_template, re
 from werkzeug.exceptions import HTTPException
 
 from services.web import context, labels
-from services.web.api_client import ApiError, ApiUnauthorized, ApiUnavailable
+from services.web.api_client import ApiError, ApiUnauthorized, ApiUnavailable, submit
 from services.web.config import WebSettings
 from services.web.directory import UnitDirectory
 from services.web.session import CSRF_FIELD, check_csrf, csrf_token, session_expired, sign_out
@@ -97,6 +97,14 @@ def _install_guards(app: Flask) -> None:
         g.started = time.perf_counter()
         check_csrf()
 
+    @app.before_request
+    def _prefetch_unread() -> None:
+        # The header's unread count is asked at once, beside the page's own API calls.
+        page = request.method == "GET" and not request.headers.get("HX-Request")
+        if page and request.endpoint not in OPEN_ENDPOINTS and context.person() is not None:
+            api = context.api()
+            g.unread = submit(api.get, "notify", "/inbox", unread="true", limit=1)
+
     @app.context_processor
     def _page_context() -> dict[str, Any]:
         return {"person": context.person(), "unread": _unread_count}
@@ -111,7 +119,10 @@ def _install_guards(app: Flask) -> None:
             response.headers["Cache-Control"] = "no-store"
         if "started" in g:  # the page's server time, API calls included (make bench reads it)
             elapsed_ms = (time.perf_counter() - g.started) * 1000
-            response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
+            timing = f"app;dur={elapsed_ms:.1f}"
+            if "api" in g:
+                timing += f', api;dur={g.api.elapsed_ms:.1f};desc="{g.api.calls} calls"'
+            response.headers["Server-Timing"] = timing
         return response
 
 
@@ -120,6 +131,8 @@ def _unread_count() -> int | None:
     if context.person() is None:
         return None
     try:
+        if "unread" in g:
+            return int(g.unread.result()["unread"])
         return int(context.api().get("notify", "/inbox", unread="true", limit=1)["unread"])
     except (ApiError, ApiUnavailable, KeyError, TypeError):
         return None

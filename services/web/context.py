@@ -31,9 +31,12 @@ def person() -> Person | None:
 
 
 def api() -> ApiClient:
-    who = person()
-    http = current_app.extensions["web_http"]
-    return ApiClient(settings(), http, who.api_token if who else None)
+    """The person's API client for this request (one per request: it counts the calls)."""
+    if "api" not in g:
+        who = person()
+        http = current_app.extensions["web_http"]
+        g.api = ApiClient(settings(), http, who.api_token if who else None)
+    return g.api  # type: ignore[no-any-return]
 
 
 def directory() -> UnitDirectory:
@@ -91,10 +94,25 @@ def today() -> date:
     return g.today  # type: ignore[no-any-return]
 
 
-def _development_today(fallback: date) -> date:
-    http = current_app.extensions["web_http"]
+def today_getter() -> Callable[[], date]:
+    """today() as a call that needs no request context (for gather): settings read now."""
+    if "today" in g:
+        known: date = g.today
+        return lambda: known
+    development, http, api_url = settings().development, current_app_http(), settings().api_url
+
+    def read() -> date:
+        fallback = local_date(datetime.now(UTC))
+        return _development_today(fallback, http, api_url) if development else fallback
+
+    return read
+
+
+def _development_today(fallback: date, http: Any = None, api_url: str | None = None) -> date:
+    http = http or current_app.extensions["web_http"]
+    api_url = api_url or settings().api_url
     try:
-        answer = http.get(f"{settings().api_url}/api/admin/clock", timeout=5)
+        answer = http.get(f"{api_url}/api/admin/clock", timeout=5)
         return datetime.fromisoformat(answer.json()["now"]).date()
     except (requests.RequestException, ValueError, KeyError):
         return fallback

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, url_for
 
 from services.web import context
-from services.web.api_client import ApiClient, ApiError
+from services.web.api_client import ApiClient, ApiError, gather
 from shared.calendar import WorkingCalendar
 
 bp = Blueprint("home", __name__)
@@ -45,21 +46,28 @@ def index() -> Any:
 @bp.get("/office")
 @context.office_only
 def office() -> Any:
-    api, today = context.api(), context.today()
-    documents = api.get("intake", "/documents", status="received", limit=QUEUE_SIZE)["items"]
-    for doc in documents:
-        deadline = (
-            date.fromisoformat(doc["intake_deadline"]) if doc.get("intake_deadline") else None
-        )
-        doc["late"] = bool(deadline and deadline < today)
-    queue = {
-        "documents": documents,
-        "returned": _returned(api),
-        "submitted": _submitted(api, today),
-        "extensions": _tasks(api, extension_pending="true"),
-        "cases": _office_cases(api),
-    }
-    return render_template("office_home.html", queue=queue, today=today, units=context.unit_names())
+    api = context.api()
+    queue = gather(
+        {
+            "today": context.today_getter(),
+            "documents": partial(_received_documents, api),
+            "returned": partial(_returned, api),
+            "submitted": partial(_tasks, api, status="submitted", order="submitted"),
+            "extensions": partial(_tasks, api, extension_pending="true"),
+            "cases": partial(_office_cases, api),
+            "units": partial(context.directory().names, api),
+        }
+    )
+    today = queue["today"]
+    for doc in queue["documents"]:
+        deadline = doc.get("intake_deadline")
+        doc["late"] = bool(deadline and date.fromisoformat(deadline) < today)
+    _waiting_days(queue["submitted"], today)
+    return render_template("office_home.html", queue=queue, today=today, units=queue["units"])
+
+
+def _received_documents(api: ApiClient) -> list[dict[str, Any]]:
+    return list(api.get("intake", "/documents", status="received", limit=QUEUE_SIZE)["items"])
 
 
 def _tasks(api: ApiClient, **filters: Any) -> list[dict[str, Any]]:
@@ -68,31 +76,36 @@ def _tasks(api: ApiClient, **filters: Any) -> list[dict[str, Any]]:
 
 def _returned(api: ApiClient) -> list[dict[str, Any]]:
     tasks = _tasks(api, status="returned")
-    for task in tasks[:DETAILED_ROWS]:
-        history = api.get("workflow", f"/tasks/{task['id']}")["history"]
-        returns = [h for h in history if h["action"] == "return"]
+    shown = tasks[:DETAILED_ROWS]
+    details = gather({t["id"]: partial(api.get, "workflow", f"/tasks/{t['id']}") for t in shown})
+    for task in shown:
+        returns = [h for h in details[task["id"]]["history"] if h["action"] == "return"]
         task["reason"] = returns[-1]["note"] if returns else None
     return tasks
 
 
-def _submitted(api: ApiClient, today: date) -> list[dict[str, Any]]:
-    tasks = _tasks(api, status="submitted", order="submitted")
+def _waiting_days(tasks: list[dict[str, Any]], today: date) -> None:
     for task in tasks:
         since = task.get("submitted_on")
         task["waiting_days"] = task.get("awaiting_confirmation_days")
         if task["waiting_days"] is None and since:
             task["waiting_days"] = calendar().working_days_between(date.fromisoformat(since), today)
-    return tasks
 
 
 def _office_cases(api: ApiClient) -> list[dict[str, Any]]:
-    cases: list[dict[str, Any]] = []
-    for kind, path, statuses in OFFICE_CASES:
+    def open_cases(path: str) -> list[dict[str, Any]]:
         try:
-            items = api.get("workflow", path, open="true", limit=QUEUE_SIZE)["items"]
+            return list(api.get("workflow", path, open="true", limit=QUEUE_SIZE)["items"])
         except ApiError:
-            continue  # a kind this person may not list is not their queue
-        cases += [{**c, "kind": kind} for c in items if c["status"] in statuses]
+            return []  # a kind this person may not list is not their queue
+
+    found = gather({kind: partial(open_cases, path) for kind, path, _ in OFFICE_CASES})
+    cases = [
+        {**c, "kind": kind}
+        for kind, _path, statuses in OFFICE_CASES
+        for c in found[kind]
+        if c["status"] in statuses
+    ]
     return sorted(cases, key=lambda c: c.get("created_at") or "")
 
 
@@ -103,14 +116,24 @@ def unit() -> Any:
     assert who is not None
     if not who.is_unit:
         abort(403, description="Trang này dành cho cán bộ đơn vị.")
-    api, today = context.api(), context.today()
+    api = context.api()
     own = {"unit": who.unit}
+    found = gather(
+        {
+            "today": context.today_getter(),
+            "assigned": partial(_tasks, api, status="assigned", **own),
+            "rework": partial(_tasks, api, status="rework", **own),
+            "overdue": partial(_tasks, api, overdue="true", **own),
+            "in_progress": partial(_tasks, api, status="in_progress", **own),
+            "units": partial(context.directory().names, api),
+        }
+    )
+    today, in_progress = found["today"], found["in_progress"]
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    in_progress = _tasks(api, status="in_progress", **own)
     sections = {
-        "to_accept": [t for t in _tasks(api, status="assigned", **own) if _leads(t, who.unit)],
-        "rework": _tasks(api, status="rework", **own),
-        "overdue": _tasks(api, overdue="true", **own),
+        "to_accept": [t for t in found["assigned"] if _leads(t, who.unit)],
+        "rework": found["rework"],
+        "overdue": found["overdue"],
         "due_soon": [
             t
             for t in in_progress
@@ -118,9 +141,7 @@ def unit() -> Any:
         ],
         "in_progress": in_progress,
     }
-    return render_template(
-        "unit_home.html", sections=sections, today=today, units=context.unit_names()
-    )
+    return render_template("unit_home.html", sections=sections, today=today, units=found["units"])
 
 
 def _leads(task: dict[str, Any], unit: str | None) -> bool:

@@ -3,12 +3,13 @@ this person now, and the Office's corrections of a task (Đ5.2a)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from services.web import context, forms, labels
-from services.web.api_client import ApiError
+from services.web.api_client import ApiError, gather
 
 bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 25
@@ -56,8 +57,14 @@ def _render_detail(
     status: int = 200,
 ) -> Any:
     api = context.api()
-    task = api.get("workflow", f"/tasks/{task_id}")
-    intake_task = api.get("intake", f"/tasks/{task_id}")
+    found = gather(
+        {
+            "task": partial(api.get, "workflow", f"/tasks/{task_id}"),
+            "intake_task": partial(api.get, "intake", f"/tasks/{task_id}"),
+            "unit_list": partial(context.directory().all, api),
+        }
+    )
+    task, intake_task = found["task"], found["intake_task"]
     document = {"id": task["document_id"], **intake_task.get("document", {})}
     who = context.person()
     page = render_template(
@@ -71,8 +78,8 @@ def _render_detail(
         can_correct=bool(
             who and who.is_office and task["status"] not in ("completed", "withdrawn")
         ),
-        unit_list=context.directory().active(api),
-        units=context.unit_names(),
+        unit_list=[u for u in found["unit_list"] if u.active],
+        units={u.code: u.name for u in found["unit_list"]},
         open_action=open_action,
         errors=errors or {},
         values=values or {},
