@@ -12,8 +12,6 @@ from services.web.api_client import ApiClient
 from services.web.session import sign_in
 from services.web.tokens import mint_api_token
 
-DEV_READER = {"sub": "web.dev-login", "name": "Trang đăng nhập", "unit": None, "roles": ["office"]}
-
 
 def install(app: Flask) -> None:
     app.add_url_rule("/login", "login", login, methods=["GET"])
@@ -22,7 +20,15 @@ def install(app: Flask) -> None:
 
 def _units() -> list[Any]:
     settings = context.settings()
-    token = mint_api_token(settings, **DEV_READER, ttl_seconds=60)
+    # The units are read with a one-minute token of the sign-in page itself.
+    token = mint_api_token(
+        settings,
+        sub="web.dev-login",
+        name="Trang đăng nhập",
+        unit=None,
+        roles=["office"],
+        ttl_seconds=60,
+    )
     reader = ApiClient(settings, context.current_app_http(), token)
     return context.directory().active(reader)
 

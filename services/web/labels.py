@@ -39,10 +39,10 @@ def vn_date(value: Any) -> str:
         try:
             value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime):
         return value.astimezone(TZ).strftime("%d/%m/%Y %H:%M")
-    return value.strftime("%d/%m/%Y") if isinstance(value, date) else str(value)
+    return str(value.strftime("%d/%m/%Y")) if isinstance(value, date) else str(value)
 
 
 def iso_day(value: Any) -> str:
