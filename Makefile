@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services/intake/domain.py services/workflow/domain.py \
-		services/notify/domain.py services/reporting/domain.py
+		services/notify/domain.py services/reporting/domain.py services/web
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
