@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from services.notify import outbound, schemas, urls
+from services.notify import outbound, schemas, store, urls
 from services.notify.config import ChannelSettings
 from shared.auth import Principal, require_roles
 from shared.errors import Forbidden, NotFound, ValidationFailed
@@ -150,6 +150,9 @@ def install(
         require_roles(caller, OFFICE, OFFICE_LEAD)
         body = json_body(schemas.ContactIn())
         with platform.unit_of_work() as uow:
+            if not store.is_active_unit(uow.conn, unit):
+                message = f"Không có đơn vị đang hoạt động mã {unit}."
+                raise ValidationFailed("Có mã đơn vị không tồn tại.", {"unit": [message]})
             outbound.set_contact(uow.conn, unit, body["email"], uow.now)
             uow.audit(
                 caller.to_actor(), "set_contact", "unit_contact", unit, {"email": body["email"]}
@@ -184,6 +187,10 @@ def install(
             if not unit:
                 raise Forbidden("Tài khoản không thuộc đơn vị nào.")
         with platform.unit_of_work() as uow:
+            if caller.unit and not store.is_active_unit(uow.conn, caller.unit):
+                # A token naming a unit the directory does not know changes nothing (neither its
+                # unit's choice nor a person's settings kept under that unit).
+                raise Forbidden(f"Đơn vị {caller.unit} của tài khoản không có trong danh mục.")
             if body["email_mode"] is not None:
                 outbound.set_email_mode(uow.conn, unit, body["email_mode"], uow.now)
                 uow.audit(

@@ -95,6 +95,12 @@ def unit_names(conn: Connection, codes: set[str]) -> dict[str, str]:
     return {row.code: row.name for row in rows}
 
 
+def is_active_unit(conn: Connection, code: str) -> bool:
+    """Whether `code` is an active unit of the directory (learnt from `unit.updated`)."""
+    query = select(units.c.code).where(units.c.code == code, units.c.active.is_(True))
+    return conn.execute(query).first() is not None
+
+
 def active_units(conn: Connection) -> dict[str, str]:
     """Every active unit's name by its code (for messages to every unit, Đ18.1)."""
     rows = conn.execute(select(units.c.code, units.c.name).where(units.c.active.is_(True)))

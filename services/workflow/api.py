@@ -7,11 +7,18 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from marshmallow import Schema
 
-from services.workflow import dashboard, handlers, schemas, store, task_openers
+from services.workflow import case_store, dashboard, handlers, schemas, store, task_openers
 from services.workflow.case_api import register_case_routes
 from services.workflow.domain import ACTION_LABELS
 from services.workflow.views import task_view
-from shared.auth import PROCESS_OWNER, Principal, authenticate_request, require_roles, unit_scope
+from shared.auth import (
+    INSPECTOR,
+    PROCESS_OWNER,
+    Principal,
+    authenticate_request,
+    require_roles,
+    unit_scope,
+)
 from shared.calendar import local_date
 from shared.errors import NotFound, ValidationFailed
 from shared.http import ApiRouter, json_body, page, query_args, require_content_type
@@ -47,6 +54,9 @@ def build_router(service: WorkflowService) -> ApiRouter:
             items, total = store.list_instances(
                 conn,
                 units=unit_scope(caller),
+                # Đ11, Đ13: an inspector also lists the tasks of the units a running inspection
+                # naming them inspects.
+                led_by=case_store.inspected_by(caller.sub) if caller.has_role(INSPECTOR) else None,
                 unit=args["unit"],
                 status=args["status"],
                 overdue=args["overdue"],
@@ -73,7 +83,7 @@ def build_router(service: WorkflowService) -> ApiRouter:
             task = store.instance(conn, task_id)
             if task is None:
                 raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
-            handlers.require_read(caller, task)
+            handlers.require_read(caller, task, conn)
             today = local_date(platform.clock.now())
             snap = handlers.snapshot(service, conn, caller, task, today)
             return task_openers.detail(service, conn, caller, snap, today)

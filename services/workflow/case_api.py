@@ -184,6 +184,7 @@ def _register(router: ApiRouter, service: WorkflowService, kind: CaseKind) -> No
             payload = json_body(open_schema)
             with platform.unit_of_work() as uow:
                 cases.check_due_on(service, payload, local_date(uow.now))
+                cases.check_units(uow.conn, kind, "open", payload)
                 openings = opening(uow.conn, caller, payload, uow.now)
                 opened = cases.open_cases(service, uow, kind, openings, caller.to_actor())
                 views = [

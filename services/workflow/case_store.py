@@ -9,15 +9,17 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    Index,
     Integer,
     String,
     Table,
     Text,
+    delete,
     false,
     func,
     insert,
-    or_,
     select,
+    tuple_,
     update,
 )
 
@@ -50,6 +52,31 @@ cases = Table(
     Column("next_timer_at", UtcDateTime(), index=True),
 )
 
+# The units a case names, one row per (role, unit) of its `parties` (e.g. ("inspected", "SO_TC")),
+# kept in step with `parties` in the same transaction whenever the case is opened or its diagram
+# changes them (an invited unit, Đ14.2; units consulted, Đ8.1b): what scopes a unit's lists,
+# exactly, through the index on the unit. `*` stands for every unit (cases.EVERY_UNIT).
+case_units = Table(
+    "case_units",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("role", String(40), primary_key=True),
+    Column("unit", String(40), primary_key=True),
+)
+Index("ix_case_units_unit", case_units.c.unit, case_units.c.case_id)
+
+# People a case names by their account (`sub`), by role: the inspectors of an inspection, the
+# Working Group's members assigned to it (Đ13), from its data's `inspectors`.
+case_people = Table(
+    "case_people",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("role", String(40), primary_key=True),
+    Column("sub", String(200), primary_key=True),
+)
+Index("ix_case_people_sub", case_people.c.sub, case_people.c.case_id)
+INSPECTOR = "inspector"
+
 case_history = Table(
     "case_history",
     metadata,
@@ -67,6 +94,43 @@ case_history = Table(
 
 def add_case(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(cases), row)
+    _sync(conn, row["case_id"], row["parties"], row["data"])
+
+
+def party_rows(case_id: str, parties: Any) -> set[tuple[str, str]]:
+    """(role, unit) for each unit the case's parties name."""
+    return {(role, code) for role, codes in (parties or {}).items() for code in codes or ()}
+
+
+def people_rows(data: Any) -> set[tuple[str, str]]:
+    """(role, sub) for each person the case's data names (its inspectors)."""
+    named = (data or {}).get("inspectors") or ()
+    return {(INSPECTOR, person["sub"]) for person in named if isinstance(person, dict)}
+
+
+def _sync(conn: Connection, case_id: str, parties: Any, data: Any) -> None:
+    if parties is not None:
+        _replace(conn, case_units, "unit", case_id, party_rows(case_id, parties))
+    if data is not None:
+        _replace(conn, case_people, "sub", case_id, people_rows(data))
+
+
+def _replace(
+    conn: Connection, table: Table, column: str, case_id: str, wanted: set[tuple[str, str]]
+) -> None:
+    """Make the case's rows of `table` exactly `wanted`, touching only those that change."""
+    key = table.c[column]
+    rows = conn.execute(select(table.c.role, key).where(table.c.case_id == case_id))
+    existing = {(row[0], row[1]) for row in rows}
+    gone, new = existing - wanted, wanted - existing
+    if gone:
+        conn.execute(
+            delete(table).where(table.c.case_id == case_id, tuple_(table.c.role, key).in_(gone))
+        )
+    if new:
+        conn.execute(
+            insert(table), [{"case_id": case_id, "role": r, column: v} for r, v in sorted(new)]
+        )
 
 
 def case(conn: Connection, case_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -85,6 +149,7 @@ def save_case(conn: Connection, case_id: str, revision: int, values: dict[str, A
     )
     if result.rowcount != 1:
         raise StaleInstance(case_id)
+    _sync(conn, case_id, values.get("parties"), values.get("data"))
 
 
 def add_history(conn: Connection, row: dict[str, Any]) -> None:
@@ -148,7 +213,8 @@ def list_cases(
     if group_id:
         query = query.where(cases.c.group_id == group_id)
     if q:
-        query = query.where(cases.c.search_text.contains(q))
+        # `%` and `_` in what people type are letters, not wildcards.
+        query = query.where(cases.c.search_text.contains(q, autoescape=True))
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = conn.execute(
         query.order_by(cases.c.created_at.desc(), cases.c.case_id).limit(limit).offset(offset)
@@ -157,10 +223,32 @@ def list_cases(
 
 
 def involving(units: frozenset[str]) -> Any:
-    """Cases naming any of `units` in a role, or every unit (`"*"`, cases.EVERY_UNIT), by a LIKE
-    on the quoted code in the JSON list: portable across SQLite and PostgreSQL, and exact because
-    unit codes never contain quotes."""
-    codes = {*units, "*"} if units else set()
-    # false() first: with no unit at all, an empty or_() would match every case.
-    like = (func.cast(cases.c.units, String).like(f'%"{code}"%') for code in sorted(codes))
-    return or_(false(), *like)
+    """Cases naming any of `units` in a role, or every unit (`"*"`, cases.EVERY_UNIT), through
+    `case_units`: exact by construction (a code is compared whole, never as a pattern)."""
+    if not units:
+        return false()
+    named = select(case_units.c.case_id).where(case_units.c.unit.in_(sorted({*units, "*"})))
+    return cases.c.case_id.in_(named)
+
+
+def inspected_by(sub: str) -> Any:
+    """The units inspected by a running inspection (status `in_progress`, bpmn/inspection.bpmn)
+    that names `sub` among its inspectors (Đ11, Đ13): a query of unit codes."""
+    return (
+        select(case_units.c.unit)
+        .join(cases, cases.c.case_id == case_units.c.case_id)
+        .join(case_people, case_people.c.case_id == cases.c.case_id)
+        .where(
+            cases.c.kind == "inspection",
+            cases.c.status == "in_progress",
+            case_units.c.role == "inspected",
+            case_people.c.role == INSPECTOR,
+            case_people.c.sub == sub,
+        )
+    )
+
+
+def inspects(conn: Connection, sub: str, unit: str) -> bool:
+    """Whether a running inspection naming `sub` among its inspectors inspects `unit`."""
+    query = inspected_by(sub).where(case_units.c.unit == unit).limit(1)
+    return conn.execute(query).first() is not None

@@ -28,6 +28,7 @@ from marshmallow import Schema
 from sqlalchemy import Connection
 
 from services.workflow import case_store, domain
+from services.workflow.units import require_units
 from shared import dates
 from shared.auth import (
     INSPECTOR,
@@ -50,7 +51,6 @@ _STAFF_ROLES: dict[str, Callable[[Principal], bool]] = {
     "office": lambda p: p.is_office,
     "office_lead": lambda p: p.has_role(OFFICE_LEAD),
     "leader": lambda p: p.has_role(LEADER),
-    "inspector": lambda p: p.has_role(INSPECTOR),
 }
 # Data a diagram keeps for itself; views and events leave it out.
 _PRIVATE_DATA = frozenset({"action", "notice"})
@@ -99,6 +99,9 @@ class CaseKind:
     effects: Mapping[str, Callable[[UnitOfWork, dict[str, Any], dict[str, Any], Any], None]] = (
         field(default_factory=dict)
     )
+    # The body fields of "open" and of each action that name units (a code or a list of codes):
+    # each must be an active unit of the directory (services/workflow/units.py), else 422.
+    unit_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def action_label(self, action: str) -> str:
         if action in self.actions:
@@ -114,13 +117,32 @@ class CaseSnapshot:
 
 
 def may_act(principal: Principal, role: str, case: Mapping[str, Any]) -> bool:
-    """Whether the caller fills a case diagram lane's role for this case."""
+    """Whether the caller fills a case diagram lane's role for this case. `inspector`: one of
+    the inspectors the case names (Đ13), not any member of the Working Group."""
+    if role == INSPECTOR:
+        return is_inspector_of(principal, case)
     staff = _STAFF_ROLES.get(role)
     if staff is not None:
         return staff(principal)
     return principal.has_role(UNIT_OFFICER, UNIT_HEAD) and principal.unit in set(
         case["parties"].get(role, ())
     )
+
+
+def is_inspector_of(principal: Principal, case: Mapping[str, Any]) -> bool:
+    """Whether the caller is an inspector the case names (its data's `inspectors`, Đ13)."""
+    named = (case.get("data") or {}).get("inspectors") or ()
+    return principal.has_role(INSPECTOR) and any(
+        isinstance(person, dict) and person.get("sub") == principal.sub for person in named
+    )
+
+
+def check_units(conn: Connection, kind: CaseKind, action: str, body: Mapping[str, Any]) -> None:
+    """Every unit a request names is an active unit of the directory (422 naming the field)."""
+    for name in kind.unit_fields.get(action, ()):
+        value = body.get(name)
+        if value is not None:
+            require_units(conn, name, [value] if isinstance(value, str) else value)
 
 
 def may_read(principal: Principal, case: Mapping[str, Any]) -> bool:
@@ -203,6 +225,7 @@ def perform(
             case_status=case["status"],
         )
     check_due_on(service, payload, local_date(uow.now))
+    check_units(uow.conn, kind, action, payload)
     if kind.check is not None:
         kind.check(case, action, payload, local_date(uow.now))
     data = domain.engine_payload(payload)

@@ -9,15 +9,14 @@ for the unit that leads it; a case for every unit it names.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from datetime import date
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Connection, Text, and_, case, cast, func, select
+from sqlalchemy import Connection, and_, case, distinct, func, null, select
 
-from services.workflow.case_store import cases, involving
+from services.workflow.case_store import case_units, cases, involving
 from services.workflow.cases import EVERY_UNIT
 from services.workflow.domain import CLOSED, STATUS_LABELS
 from services.workflow.store import late_condition, task_instances
@@ -100,19 +99,25 @@ def _task_counts(conn: Connection, today: date, unit: str | None, leader: str | 
 
 
 def _case_counts(conn: Connection, unit: str | None, leader: str | None) -> list[Any]:
-    """Open cases by kind and by the JSON list of units they name (few distinct lists)."""
-    units_text = cast(cases.c.units, Text).label("units")
-    query = (
-        select(cases.c.kind, units_text, func.count().label("n"))
-        .where(cases.c.closed_at.is_(None))
-        .group_by(cases.c.kind, units_text)
-    )
+    """Open cases by kind (`unit` None: in the totals) and by kind and unit they name."""
+    open_cases = select(cases.c.case_id, cases.c.kind).where(cases.c.closed_at.is_(None))
     if unit:
-        query = query.where(involving(frozenset({unit})))
+        open_cases = open_cases.where(involving(frozenset({unit})))
     if leader:
         led = select(t.task_id).where(t.assigned_by == leader)
-        query = query.where(cases.c.task_id.in_(led))
-    return list(conn.execute(query))
+        open_cases = open_cases.where(cases.c.task_id.in_(led))
+    chosen = open_cases.subquery()
+    totals = select(chosen.c.kind, null().label("unit"), func.count().label("n")).group_by(
+        chosen.c.kind
+    )
+    named = (
+        select(chosen.c.kind, case_units.c.unit, func.count(distinct(chosen.c.case_id)).label("n"))
+        .join(case_units, case_units.c.case_id == chosen.c.case_id)
+        .group_by(chosen.c.kind, case_units.c.unit)
+    )
+    if unit:
+        named = named.where(case_units.c.unit == unit)
+    return [*conn.execute(totals), *conn.execute(named)]
 
 
 def summary(conn: Connection, today: date, unit: str | None, leader: str | None) -> dict[str, Any]:
@@ -126,12 +131,12 @@ def summary(conn: Connection, today: date, unit: str | None, leader: str | None)
             for key in ("overdue", "extension_pending", "progress_due"):
                 figures[key] += int(row._mapping[key])
     for row in _case_counts(conn, unit, leader):
-        totals["open_cases"][row.kind] = totals["open_cases"].get(row.kind, 0) + row.n
-        for code in _codes(row.units):
+        if row.unit is None:
+            totals["open_cases"][row.kind] = row.n
+        elif row.unit != EVERY_UNIT:
             # A case for every unit (a reporting period, Đ18) is in the totals, not in a row.
-            if code != EVERY_UNIT and (unit is None or code == unit):
-                named = rows[code]["open_cases"]
-                named[row.kind] = named.get(row.kind, 0) + row.n
+            named = rows[row.unit]["open_cases"]
+            named[row.kind] = named.get(row.kind, 0) + row.n
     if unit is not None:
         rows.setdefault(unit, _empty())  # a unit with nothing open still has its row
     return {
@@ -141,8 +146,3 @@ def summary(conn: Connection, today: date, unit: str | None, leader: str | None)
         "totals": totals,
         "units": [{"unit": code, **rows[code]} for code in sorted(rows)],
     }
-
-
-def _codes(units_text: Any) -> list[str]:
-    value = json.loads(units_text) if isinstance(units_text, str) else units_text
-    return [str(code) for code in value or ()]

@@ -199,6 +199,7 @@ KIND = CaseKind(
     opening=_opening,
     query_filters=("task_id",),
     note_fields=("description", "note", "opinion", "proposal", "resolution", "direction"),
+    unit_fields={"ask_opinions": ("units",)},
     effects={
         "open": _on_open,
         "propose": _on_task("request_direction", "proposal"),

@@ -153,4 +153,5 @@ KIND = CaseKind(
     notice_labels=NOTICE_LABELS,
     query_filters=("task_id",),
     note_fields=("proposal", "direction", "reason", "note"),
+    unit_fields={"open": ("about_unit",)},
 )

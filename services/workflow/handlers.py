@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from services.workflow import domain, store
+from services.workflow import case_store, domain, store
 from services.workflow.engine import ActionNotOffered
 from services.workflow.models import TASK_PROCESS
 from shared import dates
-from shared.auth import Principal, require_unit_access
+from shared.auth import INSPECTOR, Principal, require_unit_access
 from shared.calendar import local_date
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import Event
@@ -67,6 +67,8 @@ def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) ->
             "next_timer_at": service.engine.next_due(model, state),
         },
     )
+    for row in store.task_unit_rows(task["task_id"], task["lead_unit"], task["coordinating_units"]):
+        uow.insert_later(store.task_units, row)
     uow.insert_later(
         store.task_history,
         {
@@ -272,8 +274,17 @@ def with_overdue(task: dict[str, Any], today: Any, calendar: Any) -> dict[str, A
     }
 
 
-def require_read(principal: Principal, task: dict[str, Any]) -> None:
-    require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+def require_read(principal: Principal, task: dict[str, Any], conn: Any) -> None:
+    """The task's units, the Office and leaders read it; so does an inspector while a running
+    inspection naming them inspects its lead unit (Đ11, Đ13)."""
+    try:
+        require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+    except Forbidden:
+        if not (
+            principal.has_role(INSPECTOR)
+            and case_store.inspects(conn, principal.sub, task["lead_unit"])
+        ):
+            raise
 
 
 def _may(principal: Principal, role: str, task: dict[str, Any]) -> bool:

@@ -195,4 +195,5 @@ KIND = CaseKind(
     notice_labels=NOTICE_LABELS,
     query_filters=("task_id", "group_id"),
     note_fields=("text", "question", "note"),
+    unit_fields={"open": ("units",)},
 )

@@ -15,13 +15,13 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection
 
 from services.workflow import case_store
-from services.workflow.cases import CaseKind, Opening
+from services.workflow.cases import CaseKind, Opening, is_inspector_of
 from services.workflow.inspections import KIND as INSPECTION
 from services.workflow.units import unit_names
 from shared import dates
 from shared.auth import INSPECTOR, Principal
 from shared.calendar import local_date
-from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 STATUSES = {
     "requested": "Đã yêu cầu, chờ đơn vị cung cấp hồ sơ, tài liệu",
@@ -73,11 +73,14 @@ def _may_open(principal: Principal) -> bool:
 
 
 def _opening(
-    conn: Connection, _principal: Principal, body: dict[str, Any], now: datetime
+    conn: Connection, principal: Principal, body: dict[str, Any], now: datetime
 ) -> list[Opening]:
     inspection = case_store.case(conn, body["inspection_id"])
     if inspection is None or inspection["kind"] != INSPECTION.kind:
         raise NotFound("Không tìm thấy cuộc kiểm tra.", inspection_id=body["inspection_id"])
+    if not principal.is_office and not is_inspector_of(principal, inspection):
+        # Đ13: the Working Group members assigned to this inspection, not any member.
+        raise Forbidden("Bạn không được phân công thực hiện cuộc kiểm tra này.")
     if inspection["status"] != "in_progress":
         raise Conflict(
             "Chỉ yêu cầu cung cấp hồ sơ, tài liệu trong khi đang kiểm tra.",
@@ -125,4 +128,5 @@ KIND = CaseKind(
     notice_labels=NOTICE_LABELS,
     query_filters=("group_id",),
     note_fields=("content",),
+    unit_fields={"open": ("units",)},
 )

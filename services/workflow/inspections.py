@@ -59,6 +59,7 @@ ACTIONS = {
     "revise": "Chỉnh sửa và trình lại kế hoạch",
     "cancel": "Hủy kế hoạch kiểm tra",
     "invite_unit": "Mời đơn vị tham gia cùng Tổ công tác",
+    "assign_inspectors": "Phân công thành viên Tổ công tác thực hiện kiểm tra",
     "finish": "Kết thúc kiểm tra",
     "submit_report": "Báo cáo kết quả kiểm tra",
     "present_report": "Báo cáo kết quả tại phiên họp UBND tỉnh",
@@ -108,7 +109,26 @@ class _UnitsOnce(Schema):
     def _once(self, data: dict[str, Any], **_kwargs: Any) -> dict[str, Any]:
         if data.get("units"):
             data["units"] = list(dict.fromkeys(data["units"]))
+        if data.get("inspectors"):
+            once = {person["sub"]: person for person in data["inspectors"]}
+            data["inspectors"] = list(once.values())
         return data
+
+
+class InspectorIn(Schema):
+    """A Working Group member assigned to the inspection (Đ13), by their account."""
+
+    sub = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+def _inspectors(required: bool = False, default: Any = None) -> fields.List[Any]:
+    one = fields.Nested(InspectorIn)
+    if required:
+        return fields.List(one, required=True, validate=validate.Length(min=1, max=50))
+    return fields.List(
+        one, load_default=default, allow_none=default is None, validate=validate.Length(max=50)
+    )
 
 
 def _scope(required: bool = True) -> fields.List[Any]:
@@ -126,6 +146,8 @@ class PlanIn(_UnitsOnce):
     )
     title = _text(max_length=500)
     units = _units()
+    # The Working Group members who carry it out (Đ13); an inspector who drafts it is one.
+    inspectors = _inspectors(default=list)
     scope = _scope()
     period_from = fields.Date(required=True, validate=dates.supported_date())
     period_to = fields.Date(required=True, validate=dates.supported_date())
@@ -150,9 +172,18 @@ class PlanIn(_UnitsOnce):
             )
 
 
-class PlanApproveIn(Schema):
-    """Đ13.2: the Working Group's leader approves the plan."""
+class PlanApproveIn(_UnitsOnce):
+    """Đ13.2: the Working Group's leader approves the plan, and may name its inspectors."""
 
+    inspectors = _inspectors()
+    note = _text(required=False)
+
+
+class AssignInspectorsIn(_UnitsOnce):
+    """Đ13, Đ14.1: the Working Group members who carry out the inspection, replacing those
+    named before."""
+
+    inspectors = _inspectors(required=True)
     note = _text(required=False)
 
 
@@ -166,6 +197,7 @@ class PlanReviseIn(_UnitsOnce):
     """The revised plan: what is left out stays as it was."""
 
     units = _units(required=False)
+    inspectors = _inspectors()
     scope = _scope(required=False)
     period_from = fields.Date(load_default=None, allow_none=True, validate=dates.supported_date())
     period_to = fields.Date(load_default=None, allow_none=True, validate=dates.supported_date())
@@ -241,9 +273,12 @@ def _may_open(principal: Principal) -> bool:
 
 
 def _opening(
-    conn: Connection, _principal: Principal, body: dict[str, Any], now: datetime
+    conn: Connection, principal: Principal, body: dict[str, Any], now: datetime
 ) -> list[Opening]:
     units = body["units"]
+    inspectors = list(body["inspectors"])
+    if principal.has_role(INSPECTOR) and all(p["sub"] != principal.sub for p in inspectors):
+        inspectors.append({"sub": principal.sub, "name": principal.name or principal.sub})
     names = unit_names(conn, units)
     return [
         Opening(
@@ -253,6 +288,7 @@ def _opening(
                 "opened_on": local_date(now).isoformat(),
                 "form": body["form"],
                 "units": units,
+                "inspectors": inspectors,
                 "scope": body["scope"],
                 "period_from": body["period_from"].isoformat(),
                 "period_to": body["period_to"].isoformat(),
@@ -311,6 +347,7 @@ KIND = CaseKind(
         "revise": PlanReviseIn,
         "cancel": PlanReasonIn,
         "invite_unit": InspectionInviteIn,
+        "assign_inspectors": AssignInspectorsIn,
         "finish": InspectionFinishIn,
         "submit_report": InspectionReportIn,
         "present_report": InspectionPresentIn,
@@ -322,4 +359,5 @@ KIND = CaseKind(
     notice_labels=NOTICE_LABELS,
     note_fields=("reason", "summary", "note"),
     check=_check,
+    unit_fields={"open": ("units",), "revise": ("units",), "invite_unit": ("unit",)},
 )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Date,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    delete,
     false,
     func,
     insert,
@@ -72,6 +74,19 @@ task_instances = Table(
     Column("submitted_at", UtcDateTime()),
     Column("submitted_on", Date),
 )
+
+# The units taking part in each task, one row each (`lead` or `coordinating`), kept in step with
+# `lead_unit` and `coordinating_units` in the same transaction (release, transfer, amendment):
+# what scopes a unit's lists, exactly (SPEC §1), through the index on the unit.
+task_units = Table(
+    "task_units",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("unit", String(40), primary_key=True),
+    Column("role", String(20), nullable=False),
+)
+Index("ix_task_units_unit", task_units.c.unit, task_units.c.task_id)
+LEAD, COORDINATING = "lead", "coordinating"
 
 task_history = Table(
     "task_history",
@@ -137,6 +152,26 @@ def add_model(conn: Connection, row: dict[str, Any]) -> None:
 
 def add_instance(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(task_instances), row)
+    conn.execute(
+        insert(task_units),
+        task_unit_rows(row["task_id"], row["lead_unit"], row["coordinating_units"]),
+    )
+
+
+def task_unit_rows(task_id: str, lead: str, coordinating: Any) -> list[dict[str, Any]]:
+    """The `task_units` rows of a task: its lead unit and each coordinating unit once."""
+    roles = {code: COORDINATING for code in coordinating or ()} | {lead: LEAD}
+    return [{"task_id": task_id, "unit": code, "role": role} for code, role in roles.items()]
+
+
+def _sync_task_units(conn: Connection, task_id: str) -> None:
+    row = conn.execute(
+        select(task_instances.c.lead_unit, task_instances.c.coordinating_units).where(
+            task_instances.c.task_id == task_id
+        )
+    ).one()
+    conn.execute(delete(task_units).where(task_units.c.task_id == task_id))
+    conn.execute(insert(task_units), task_unit_rows(task_id, row.lead_unit, row.coordinating_units))
 
 
 def instance_for_update(conn: Connection, task_id: str) -> dict[str, Any] | None:
@@ -165,6 +200,8 @@ def save_instance(conn: Connection, task_id: str, revision: int, values: dict[st
     )
     if result.rowcount != 1:
         raise StaleInstance(task_id)
+    if "lead_unit" in values or "coordinating_units" in values:
+        _sync_task_units(conn, task_id)  # a transfer or an amendment (Đ5.2a)
 
 
 def due_instances(conn: Connection, now: Any, limit: int) -> list[dict[str, Any]]:
@@ -219,13 +256,19 @@ def list_instances(
     progress_due: bool | None = None,
     extension_pending: bool | None = None,
     order: str | None = None,
+    led_by: Any = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """Tasks, scoped to those `units` take part in (None: all) and, with `led_by` (a query of
+    unit codes), also to those these units lead (an inspector's inspected units, Đ11)."""
     columns = [c for c in task_instances.c if c.name != "state"]
     query = select(*columns)
     if units is not None:
-        query = query.where(_involving(units))
+        scope = involving(units)
+        query = query.where(
+            or_(scope, task_instances.c.lead_unit.in_(led_by)) if led_by is not None else scope
+        )
     if unit:
-        query = query.where(_involving(frozenset({unit})))
+        query = query.where(involving(frozenset({unit})))
     if status:
         query = query.where(task_instances.c.status == status)
     if overdue is not None:
@@ -236,7 +279,8 @@ def list_instances(
     if extension_pending is not None:
         query = query.where(task_instances.c.extension_pending.is_(extension_pending))
     if q:
-        query = query.where(task_instances.c.search_text.contains(q))
+        # `%` and `_` in what people type are letters, not wildcards.
+        query = query.where(task_instances.c.search_text.contains(q, autoescape=True))
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     ordering = (
         (task_instances.c.submitted_at.asc(), task_instances.c.task_id)
@@ -258,11 +302,10 @@ def late_condition(today: Any) -> Any:
     )
 
 
-def _involving(units: frozenset[str]) -> Any:
-    # Coordinating units are kept as a JSON list; a LIKE on the quoted code is portable across
-    # SQLite and PostgreSQL and exact because unit codes never contain quotes.
-    clauses = [task_instances.c.lead_unit.in_(units)]
-    clauses += [
-        func.cast(task_instances.c.coordinating_units, String).like(f'%"{code}"%') for code in units
-    ]
-    return or_(*clauses)
+def involving(units: frozenset[str]) -> Any:
+    """Tasks that any of `units` leads or coordinates, through `task_units`: exact by
+    construction (a code is compared whole, never as a pattern)."""
+    if not units:
+        return false()
+    taking_part = select(task_units.c.task_id).where(task_units.c.unit.in_(sorted(units)))
+    return task_instances.c.task_id.in_(taking_part)

@@ -1,8 +1,10 @@
 """The workflow service's directory of unit names, learnt from intake's `unit.updated` events.
 
 Texts people read name units, not codes (the Working Group's monthly account, Đ10.1đ; the titles
-of cases about a unit). Intake owns the units; this table only keeps each code's current name.
-A code not (yet) in it is shown as the code.
+of cases about a unit). Intake owns the units; this table only keeps each code's current name
+and whether it is active. A code not (yet) in it is shown as the code; a unit a person names in
+a request (the units an inspection or an information request concerns) must be an active unit of
+the directory (`require_units`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from services.workflow.store import metadata
 from shared.db import is_postgres
+from shared.errors import ValidationFailed
 from shared.events import Event
 from shared.platform import UnitOfWork
 
@@ -50,3 +53,28 @@ def unit_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
 
 def unit_name(conn: Connection, code: str) -> str:
     return unit_names(conn, [code]).get(code, code)
+
+
+def unknown_units(conn: Connection, codes: Iterable[str]) -> list[str]:
+    """The codes given, once each and in order, that are not active units of the directory."""
+    wanted = list(dict.fromkeys(codes))
+    if not wanted:
+        return []
+    rows = conn.execute(
+        select(units.c.code).where(units.c.code.in_(wanted), units.c.active.is_(True))
+    )
+    known = {row.code for row in rows}
+    return [code for code in wanted if code not in known]
+
+
+def require_units(conn: Connection, field: str, codes: Iterable[str]) -> None:
+    """422 naming `field` unless every code is an active unit. `*` (every unit) is never taken
+    from a person: only the scheduler's periodic-report case names every unit (Đ18.1)."""
+    unknown = unknown_units(conn, codes)
+    if not unknown:
+        return
+    if "*" in unknown:
+        message = "Không dùng '*' (mọi đơn vị): hãy nêu mã từng đơn vị."
+    else:
+        message = f"Không có đơn vị đang hoạt động mã {', '.join(unknown)}."
+    raise ValidationFailed("Có mã đơn vị không tồn tại.", {field: [message]})

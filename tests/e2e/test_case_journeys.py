@@ -4,6 +4,7 @@ announced through notify, the same way on SQLite + in-process bus as on PostgreS
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -101,6 +102,20 @@ def _post(client: Client, path: str, token: str, body: dict) -> dict:
     return dict(answer.json())
 
 
+def _open(client: Client, path: str, token: str, body: dict) -> dict:
+    """Open a case naming units once the workflow knows them: it learns them from intake's
+    `unit.updated` as the system starts, and until then refuses the request (422 naming `units`,
+    nothing stored)."""
+
+    def known() -> Any:
+        answer = client.call("POST", path, token, json=body)
+        return None if "units" in answer.json().get("errors", {}) else [answer]
+
+    [answer] = client.wait_for(known, "the workflow to learn the units")
+    assert answer.status_code in (200, 201), answer.text
+    return dict(answer.json())
+
+
 def test_d13_2_d15_3_an_inspection_from_plan_to_report_reaches_the_inspected_units(
     system: Client,
 ) -> None:
@@ -116,7 +131,7 @@ def test_d13_2_d15_3_an_inspection_from_plan_to_report_reaches_the_inspected_uni
         "period_from": today.replace(day=1).isoformat(),
         "period_to": today.isoformat(),
     }
-    case = _post(system, "/api/workflow/inspections", office, plan)["items"][0]
+    case = _open(system, "/api/workflow/inspections", office, plan)["items"][0]
     base = f"/api/workflow/inspections/{case['id']}/actions"
     assert system.call("POST", f"{base}/approve", office, json={}).status_code == 403
     assert _post(system, f"{base}/approve", lead, {})["status"] == "in_progress"
@@ -146,7 +161,7 @@ def test_d8_1d_a_unit_answers_the_offices_information_request(system: Client) ->
         "units": ["SO_XD"],
         "due_on": today.replace(year=today.year + 1).isoformat(),
     }
-    case = _post(system, "/api/workflow/info-requests", office, request)["items"][0]
+    case = _open(system, "/api/workflow/info-requests", office, request)["items"][0]
     system.wait_for(
         lambda: "info_request.opened" in inbox_types(system, asked), "the unit to be asked"
     )

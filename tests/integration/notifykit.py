@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from services.notify import store
 from services.notify.app import create_app, create_service
 from services.notify.consumer import create_consumer, create_delivery_worker
 from shared.auth import AuthSettings, mint_token
@@ -35,6 +36,18 @@ def build(tmp_path: Path, namespace: str, **extra: str) -> Any:
     service.consumer = create_consumer(service)
     service.worker = create_delivery_worker(service)
     return service
+
+
+def know_units(service: Any, *codes: str, **names: str) -> None:
+    """Put units in notify's directory, as intake's `unit.updated` would: each code named as
+    itself (texts stay as the tests wrote them), or by the name given (`SO_TC="Sở Tài chính"`).
+    Contacts and settings are refused for a unit the directory does not know."""
+    rows = [{"code": c, "name": c} for c in codes] + [
+        {"code": c, "name": n} for c, n in names.items()
+    ]
+    with service.platform.database.transaction() as conn:
+        for row in rows:
+            store.upsert_unit(conn, {**row, "kind": "so", "active": True})
 
 
 def auth(role: str, unit: str | None, sub: str = "someone") -> dict[str, str]:

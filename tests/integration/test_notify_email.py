@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.notifykit import auth, build, smtp_server, task_event
+from tests.integration.notifykit import auth, build, know_units, smtp_server, task_event
 
 OFFICE = auth("office", "VP_UBND")
 
@@ -24,6 +24,7 @@ def mail(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, list[bytes]]
         service = build(
             tmp_path, bus_namespace, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), SMTP_STARTTLS="0"
         )
+        know_units(service, "VP_UBND", "SO_TC", "SO_XD")
         for unit, address in (("SO_TC", "sotc@thanhhoa.gov.vn"), ("SO_XD", "soxd@thanhhoa.gov.vn")):
             answer = service.client.put(
                 f"/api/notify/contacts/{unit}", json={"email": address}, headers=OFFICE

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from services.notify import domain
-from tests.integration.notifykit import auth, build, smtp_server, task_event
+from tests.integration.notifykit import auth, build, know_units, smtp_server, task_event
 
 OFFICE = auth("office", "VP_UBND")
 UNIT_ADDRESS = "sotc@thanhhoa.gov.vn"
@@ -27,6 +27,7 @@ def mail(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, list[bytes]]
         service = build(
             tmp_path, bus_namespace, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), SMTP_STARTTLS="0"
         )
+        know_units(service, "VP_UBND", "SO_TC", "SO_XD")
         answer = service.client.put(
             "/api/notify/contacts/SO_TC", json={"email": UNIT_ADDRESS}, headers=OFFICE
         )

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from shared.events import encode, make_event
-from tests.integration.notifykit import NOW, auth, build, smtp_server
+from tests.integration.notifykit import NOW, auth, build, know_units, smtp_server
 
 
 def row(unit: str, name: str, on_time: int, late: int, overdue: int) -> dict[str, Any]:
@@ -54,6 +54,7 @@ def mail(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, list[bytes]]
         service = build(
             tmp_path, bus_namespace, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), SMTP_STARTTLS="0"
         )
+        know_units(service, VP_UBND="Văn phòng UBND tỉnh", SO_TC="Sở Tài chính")
         office = auth("office", "VP_UBND")
         for unit, address in (("VP_UBND", "vp@thanhhoa.gov.vn"), ("SO_TC", "sotc@thanhhoa.gov.vn")):
             answer = service.client.put(
@@ -89,6 +90,7 @@ def test_a_published_report_reaches_the_office_and_each_unit_it_counts_once(
     assert "Tỷ lệ đúng hạn: 75,0%" in tc["body"]
     [xd] = inbox("unit_head", "SO_XD")
     assert "hoàn thành đúng hạn: 1" in xd["body"] and "đang thực hiện quá hạn: 1" in xd["body"]
+    assert "Kết quả của Sở Xây dựng" in xd["body"]  # the report's name: notify has not met it
     assert inbox("unit_officer", "SO_YT") == []  # not counted in the report
 
     messages = sorted(
@@ -99,7 +101,7 @@ def test_a_published_report_reaches_the_office_and_each_unit_it_counts_once(
     assert str(unit_mail["Subject"]) == "[Nhiệm vụ] Đã công bố kết quả thực hiện nhiệm vụ"
     text = unit_mail.get_body(("plain",)).get_content()
     assert "đã công bố kết quả theo dõi, đôn đốc thực hiện nhiệm vụ" in text
-    assert "Kính gửi Sở Tài chính," in text  # the report's name for a unit notify has not met
+    assert "Kính gửi Sở Tài chính," in text
     assert "Mã nhiệm vụ" not in text
     html = unit_mail.get_body(("html",)).get_content()
     assert "Tỷ lệ đúng hạn: 75,0%" in html

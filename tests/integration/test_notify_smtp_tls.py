@@ -22,6 +22,7 @@ from tests.integration.notifykit import (
     SmtpLog,
     auth,
     build,
+    know_units,
     make_certificate,
     smtp_server,
     task_event,
@@ -44,6 +45,7 @@ def start(tmp_path: Path, namespace: str, port: int, **settings: str) -> Any:
         **settings,
     }
     service = build(tmp_path / "svc", namespace, **env)
+    know_units(service, "VP_UBND", "SO_TC", "SO_XD")
     answer = service.client.put(
         "/api/notify/contacts/SO_TC", json={"email": ADDRESS}, headers=OFFICE
     )

@@ -12,6 +12,7 @@ from services.workflow import periodic_reports
 from services.workflow.app import create_app, create_service
 from services.workflow.consumer import create_consumer
 from shared.clock import FixedClock
+from tests.integration import workflowkit
 from tests.integration.test_workflow_service import (
     COORDINATOR,
     LEAD,
@@ -33,6 +34,7 @@ def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
     env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
     service = create_service(env, clock=FixedClock(NOW))
     service.migrate()
+    workflowkit.know_units(service)
     service.client = create_app(service).test_client()
     service.consumer = create_consumer(service)
     yield service
@@ -123,6 +125,7 @@ def pg_workflow(tmp_path: Path, bus_namespace: str, pg_database_url: str) -> Ite
     }
     service = create_service(env, clock=FixedClock(NOW))
     service.migrate()
+    workflowkit.know_units(service)
     service.client = create_app(service).test_client()
     service.consumer = create_consumer(service)
     yield service

@@ -23,6 +23,7 @@ from tests.integration.test_workflow_service import (
 
 GROUP_LEADER = auth("office_lead", "VP_UBND")
 INSPECTOR = auth("inspector", "VP_UBND")
+NAMED = {"sub": "inspector@VP_UBND", "name": "Thành viên Tổ công tác"}  # INSPECTOR's account
 BASE = "/api/workflow/inspections"
 REQUESTS = "/api/workflow/inspection-requests"
 
@@ -107,7 +108,7 @@ def test_d13_2_the_office_drafts_a_plan_and_only_the_working_group_leader_approv
     assert outbox_types(workflow)[-1] == "inspection.plan_approved"
     again = act(workflow, case["id"], "approve", GROUP_LEADER)
     assert again.status_code == 409
-    assert again.get_json()["actions"] == ["finish", "invite_unit"]
+    assert again.get_json()["actions"] == ["finish", "assign_inspectors", "invite_unit"]
     assert act(workflow, case["id"], "nope", GROUP_LEADER).status_code == 404
 
 
@@ -184,7 +185,7 @@ def test_d14_2_the_leader_invites_a_unit_which_then_takes_part_in_the_inspection
 def test_d14_3_units_provide_the_documents_the_working_group_asks_for_by_a_date(
     workflow: Any,
 ) -> None:
-    case_id = plan(workflow).get_json()["items"][0]["id"]
+    case_id = plan(workflow, inspectors=[NAMED]).get_json()["items"][0]["id"]
     ask = {"inspection_id": case_id, "units": ["SO_TC", "SO_XD"], "request": "Báo cáo tình hình"}
     early = workflow.client.post(REQUESTS, json={**ask, "due_on": "2026-12-04"}, headers=OFFICE)
     assert early.status_code == 409  # the plan is not approved yet

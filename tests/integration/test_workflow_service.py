@@ -28,6 +28,9 @@ def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
     env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
     service = create_service(env, clock=FixedClock(NOW))
     service.migrate()
+    from tests.integration import workflowkit  # which imports this module
+
+    workflowkit.know_units(service)
     service.client = create_app(service).test_client()
     service.consumer = create_consumer(service)
     yield service

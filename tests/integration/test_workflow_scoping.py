@@ -1,0 +1,249 @@
+"""Unit scoping is exact (SPEC §1): a unit reads the tasks and cases it takes part in, through the
+`task_units` and `case_units` rows kept in step with every release, transfer, amendment and change
+of a case's parties, never through a pattern on a JSON text (a unit `SOZTC` once read SO_TC's
+work, `_` being a wildcard). Search takes `%` and `_` as letters. Every unit a request names is a
+unit of the directory, and `*` never comes from a client. On SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+
+from services.workflow.app import create_app, create_service
+from services.workflow.case_store import case_people, case_units
+from services.workflow.consumer import create_consumer
+from services.workflow.store import task_units
+from shared.clock import AdjustableClock
+from shared.db import migrate
+from shared.events import encode, make_event
+from tests.integration import workflowkit
+from tests.integration.test_workflow_service import LEAD, NOW, OFFICE, SECRET, auth, release
+
+SOZTC = auth("unit_officer", "SOZTC")  # a unit the Office added, one letter from SO_TC
+PLANNING = auth("unit_officer", "SO_KH")
+HEALTH = auth("unit_officer", "SO_YT")
+GROUP_LEADER = auth("office_lead", "VP_UBND")
+ACTOR = {"sub": "office@VP_UBND", "name": "Văn phòng", "unit": "VP_UBND"}
+TASKS = "/api/workflow/tasks"
+INFO = "/api/workflow/info-requests"
+INSPECTIONS = "/api/workflow/inspections"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def workflow(request: pytest.FixtureRequest, tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
+    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
+    if request.param == "postgresql":
+        env["WORKFLOW_DATABASE_URL"] = request.getfixturevalue("pg_database_url")
+    service = create_service(env, clock=AdjustableClock(NOW))
+    service.migrate()
+    workflowkit.know_units(service, *workflowkit.KNOWN_UNITS, "SOZTC")
+    service.client = create_app(service).test_client()
+    service.consumer = create_consumer(service)
+    yield service
+    service.runtime.platform.stop()
+
+
+def deliver(service: Any, event_type: str, **data: Any) -> None:
+    body = encode(make_event(event_type, data, source="/intake", time=NOW)).encode()
+    assert service.consumer.process(body, {}) == "applied"
+
+
+def listed(service: Any, path: str, who: dict[str, str], **query: str) -> list[str]:
+    answer = service.client.get(path, headers=who, query_string=query)
+    assert answer.status_code == 200, answer.get_json()
+    return sorted(item["id"] for item in answer.get_json()["items"])
+
+
+def ask(service: Any, units: list[str], question: str = "Báo cáo tiến độ") -> Any:
+    body = {
+        "subject": "topic",
+        "topic": "Giải ngân vốn đầu tư công",
+        "question": question,
+        "units": units,
+        "due_on": "2026-12-10",
+    }
+    return service.client.post(INFO, json=body, headers=OFFICE)
+
+
+def test_units_one_letter_apart_see_none_of_each_others_tasks_or_cases(workflow: Any) -> None:
+    led = release(workflow)  # SO_TC leads, SO_XD coordinates
+    coordinated = release(workflow, lead_unit="SO_XD", coordinating_units=["SO_TC"])
+    asked = ask(workflow, ["SO_TC"])
+    assert asked.status_code == 201, asked.get_json()
+    case_id = asked.get_json()["items"][0]["id"]
+
+    # And the other way round: what names SOZTC is not SO_TC's.
+    theirs = release(workflow, lead_unit="SO_XD", coordinating_units=["SOZTC"])
+    their_case = ask(workflow, ["SOZTC"]).get_json()["items"][0]["id"]
+    assert listed(workflow, TASKS, SOZTC) == [theirs]
+    assert listed(workflow, INFO, SOZTC) == [their_case]
+    assert workflow.client.get(f"{TASKS}/{theirs}", headers=LEAD).status_code == 403
+    assert workflow.client.get(f"{INFO}/{their_case}", headers=LEAD).status_code == 403
+    assert listed(workflow, TASKS, LEAD) == sorted([led, coordinated])
+    assert workflow.client.get(f"{TASKS}/{led}", headers=SOZTC).status_code == 403
+    assert listed(workflow, INFO, LEAD) == [case_id]
+    assert workflow.client.get(f"{INFO}/{case_id}", headers=SOZTC).status_code == 403
+    # The Office's filter is as exact.
+    assert listed(workflow, TASKS, OFFICE, unit="SOZTC") == [theirs]
+    assert listed(workflow, TASKS, OFFICE, unit="SO_TC") == sorted([led, coordinated])
+    assert listed(workflow, TASKS, OFFICE, unit="SO%") == []
+    assert listed(workflow, INFO, OFFICE, unit="SOZTC") == [their_case]
+    assert listed(workflow, INFO, OFFICE, unit="SO_TC") == [case_id]
+    board = workflow.client.get("/api/workflow/dashboard?unit=SO_TC", headers=OFFICE).get_json()
+    assert board["totals"]["open_cases"] == {"info_request": 1}
+
+
+def test_transfers_amendments_and_invitations_change_who_reads_the_task_or_case(
+    workflow: Any,
+) -> None:
+    task_id = release(workflow)
+    deliver(
+        workflow,
+        "task.transferred",
+        task_id=task_id,
+        document_id="d" * 32,
+        from_unit="SO_TC",
+        to_unit="SO_KH",
+        reason="Thuộc chức năng Sở Kế hoạch",
+        transferred_at=NOW.isoformat(),
+        actor=ACTOR,
+    )
+    assert listed(workflow, TASKS, LEAD) == []
+    assert listed(workflow, TASKS, PLANNING) == [task_id]
+    deliver(
+        workflow,
+        "task.amended",
+        task_id=task_id,
+        document_id="d" * 32,
+        changes={"coordinating_units": [["SO_XD"], ["SO_YT"]]},
+        content="Rà soát vốn",
+        lead_unit="SO_KH",
+        due_on="2026-12-20",
+        cadence=None,
+        coordinating_units=["SO_YT"],
+        amended_at=NOW.isoformat(),
+        actor=ACTOR,
+    )
+    assert listed(workflow, TASKS, HEALTH) == [task_id]
+    assert listed(workflow, TASKS, auth("unit_officer", "SO_XD")) == []
+    with workflow.runtime.platform.database.read() as conn:
+        rows = conn.execute(select(task_units.c.unit, task_units.c.role)).all()
+    assert sorted(tuple(r) for r in rows) == [("SO_KH", "lead"), ("SO_YT", "coordinating")]
+
+    # A case whose diagram changes its parties: the unit invited to an inspection (Đ14.2).
+    plan = {
+        "form": "regular",
+        "title": "Kiểm tra quý IV",
+        "units": ["SO_TC"],
+        "scope": ["implementation"],
+        "period_from": "2026-11-01",
+        "period_to": "2026-11-30",
+    }
+    inspection = workflow.client.post(INSPECTIONS, json=plan, headers=OFFICE).get_json()
+    inspection_id = inspection["items"][0]["id"]
+    action = f"{INSPECTIONS}/{inspection_id}/actions"
+    assert (
+        workflow.client.post(f"{action}/approve", json={}, headers=GROUP_LEADER).status_code == 200
+    )
+    assert listed(workflow, INSPECTIONS, HEALTH) == []
+    invite = {"unit": "SO_YT", "reason": "Liên quan đến nội dung kiểm tra"}
+    answer = workflow.client.post(f"{action}/invite_unit", json=invite, headers=GROUP_LEADER)
+    assert answer.status_code == 200, answer.get_json()
+    assert listed(workflow, INSPECTIONS, HEALTH) == [inspection_id]
+    with workflow.runtime.platform.database.read() as conn:
+        query = select(case_units.c.role, case_units.c.unit).where(
+            case_units.c.case_id == inspection_id
+        )
+        named = sorted(tuple(r) for r in conn.execute(query))
+    assert named == [("inspected", "SO_TC"), ("invited", "SO_YT")]
+
+
+def test_search_takes_percent_and_underscore_as_letters(workflow: Any) -> None:
+    percent = release(workflow, content="Giảm 5% chi phí hành chính")
+    release(workflow, content="Rà soát vốn đầu tư")
+    assert listed(workflow, TASKS, OFFICE, q="%") == [percent]
+    assert listed(workflow, TASKS, OFFICE, q="5%") == [percent]
+    assert listed(workflow, TASKS, OFFICE, q="_") == []
+    asked = ask(workflow, ["SO_TC"], question="Tỷ lệ giải ngân đạt bao nhiêu %?")
+    ask(workflow, ["SO_TC"], question="Khó khăn vướng mắc")
+    assert listed(workflow, INFO, OFFICE, q="%") == [asked.get_json()["items"][0]["id"]]
+    assert listed(workflow, INFO, OFFICE, q="_") == []
+
+
+@pytest.mark.parametrize("units", [["NOPE_UNIT"], ["SO_TC", "NOPE_UNIT"], ["*"]])
+def test_an_information_request_names_only_units_of_the_directory_D8_1d(
+    workflow: Any, units: list[str]
+) -> None:
+    answer = ask(workflow, units)
+    assert answer.status_code == 422
+    assert "units" in answer.get_json()["errors"]
+    assert listed(workflow, INFO, OFFICE) == []
+
+
+def test_an_inspection_names_only_units_of_the_directory_D12_D14_2(workflow: Any) -> None:
+    plan = {
+        "form": "regular",
+        "title": "Kiểm tra quý IV",
+        "units": ["NOPE_UNIT"],
+        "scope": ["implementation"],
+        "period_from": "2026-11-01",
+        "period_to": "2026-11-30",
+    }
+    refused = workflow.client.post(INSPECTIONS, json=plan, headers=OFFICE)
+    assert refused.status_code == 422 and "units" in refused.get_json()["errors"]
+    opened = workflow.client.post(INSPECTIONS, json={**plan, "units": ["SO_TC"]}, headers=OFFICE)
+    case_id = opened.get_json()["items"][0]["id"]
+    action = f"{INSPECTIONS}/{case_id}/actions"
+    back = workflow.client.post(f"{action}/return_plan", json={"reason": "x"}, headers=GROUP_LEADER)
+    assert back.status_code == 200
+    revise = {"units": ["SO_TC", "NOPE_UNIT"], "note": "Thêm đơn vị"}
+    answer = workflow.client.post(f"{action}/revise", json=revise, headers=OFFICE)
+    assert answer.status_code == 422 and "units" in answer.get_json()["errors"]
+    revise = {"units": ["SO_TC", "SO_XD"], "note": "Thêm đơn vị"}
+    assert workflow.client.post(f"{action}/revise", json=revise, headers=OFFICE).status_code == 200
+    assert (
+        workflow.client.post(f"{action}/approve", json={}, headers=GROUP_LEADER).status_code == 200
+    )
+    invite = {"unit": "NOPE_UNIT", "reason": "Liên quan"}
+    answer = workflow.client.post(f"{action}/invite_unit", json=invite, headers=GROUP_LEADER)
+    assert answer.status_code == 422 and "unit" in answer.get_json()["errors"]
+    # A unit intake deactivated (merged into another) is no longer one a request may name.
+    deliver(workflow, "unit.updated", code="SO_YT", name="Sở Y tế", kind="department", active=False)
+    answer = ask(workflow, ["SO_YT"])
+    assert answer.status_code == 422 and "SO_YT" in answer.get_json()["errors"]["units"][0]
+
+
+def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workflow: Any) -> None:
+    release(workflow, coordinating_units=["SO_XD", "SO_YT"])
+    release(workflow, lead_unit="SO_XD", coordinating_units=[])
+    assert ask(workflow, ["SO_TC", "SO_KH"]).status_code == 201
+    plan = {
+        "form": "regular",
+        "title": "Kiểm tra quý IV",
+        "units": ["SO_TC"],
+        "scope": ["implementation"],
+        "period_from": "2026-11-01",
+        "period_to": "2026-11-30",
+        "inspectors": [{"sub": "inspector@VP_UBND", "name": "Mai"}],
+    }
+    assert workflow.client.post(INSPECTIONS, json=plan, headers=OFFICE).status_code == 201
+    tables = (task_units, case_units, case_people)
+    database = workflow.runtime.platform.database
+
+    def rows() -> list[list[tuple[Any, ...]]]:
+        with database.read() as conn:
+            return [sorted(tuple(r) for r in conn.execute(select(t))) for t in tables]
+
+    before = rows()
+    assert [len(named) for named in before] == [4, 3, 1]
+    # As a deployment at revision 0006 was, with the same tasks and cases: then upgraded.
+    with database.transaction() as conn:
+        for table in tables:
+            table.drop(conn)
+        conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+    migrate(database.engine, workflow.runtime.migrations)
+    assert rows() == before
