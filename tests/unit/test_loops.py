@@ -69,3 +69,23 @@ def test_stop_ends_the_thread_promptly() -> None:
     loop.stop()
     assert time.monotonic() - began < 1
     assert not any(t.name == "counting" for t in threading.enumerate())
+
+
+def test_an_outage_is_retried_at_most_every_two_seconds_and_logged_once_then_its_end(
+    caplog,  # type: ignore[no-untyped-def]
+) -> None:
+    """A dependency that comes back is noticed within two seconds (issue 13, item 3), and a
+    long outage is not a flood of tracebacks."""
+    caplog.set_level("INFO", logger="shared.loops")
+    loop = Counting(poll_seconds=60, fail_first=4)
+    began = time.monotonic()
+    loop.start()
+    try:
+        assert loop.ran.wait(10)
+        # 0.5 + 1 + 2 + 2 s: the back-off stops doubling at 2 s (it would wait 4 s next).
+        assert 5.3 <= time.monotonic() - began < 7.0
+    finally:
+        loop.stop()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info
+    assert any("recovered after" in r.getMessage() for r in caplog.records)
