@@ -230,14 +230,27 @@ def check_text(value: Any, *, root: str = "_schema") -> None:
     found: dict[Any, Any] = {}
     for path, text in _texts(value):
         match = FORBIDDEN_CHARACTERS.search(text)
-        if match is None:
-            continue
-        where = found
-        for part in (path or (root,))[:-1]:
-            where = where.setdefault(part, {})
-        where[(path or (root,))[-1]] = [FORBIDDEN_MESSAGE.format(code=ord(match.group()))]
+        if match is not None:
+            _put_error(found, path or (root,), FORBIDDEN_MESSAGE.format(code=ord(match.group())))
     if found:
         raise errors.ValidationFailed("Một số trường chứa ký tự không được phép.", found)
+
+
+def _put_error(tree: dict[Any, Any], path: tuple[Any, ...], message: str) -> None:
+    """Add `message` at `path` in marshmallow's nested error shape. A key and a value under it
+    may both be wrong: the key's own error then sits beside its children's, under _schema."""
+    where = tree
+    for part in path[:-1]:
+        child = where.get(part)
+        if not isinstance(child, dict):
+            child = {} if child is None else {"_schema": child}
+            where[part] = child
+        where = child
+    leaf = path[-1]
+    if isinstance(where.get(leaf), dict):
+        where[leaf].setdefault("_schema", []).append(message)
+    else:
+        where.setdefault(leaf, []).append(message)
 
 
 def _texts(value: Any) -> Iterator[tuple[tuple[Any, ...], str]]:

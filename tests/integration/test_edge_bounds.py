@@ -241,6 +241,21 @@ def test_a_forbidden_character_in_a_nested_field_is_named_by_its_path(intake: An
     assert listed.get_json()["total"] == 0
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"n": {"\u202e": {"x": "\u202e"}}},
+        {"a": "\u202e", "b": {"\u202e": {"c": {"d": "\u202e"}}}},
+    ],
+)
+def test_a_forbidden_key_with_a_forbidden_value_under_it_is_422_not_a_500(
+    intake: Any, body: dict[str, Any]
+) -> None:
+    answer = intake.test_client.post("/api/intake/documents", json=body, headers=intakekit.token())
+    errors = assert_problem(answer, 422)["errors"]
+    assert "U+202E" in str(errors)
+
+
 def test_an_identifier_with_a_nul_in_the_path_is_404_not_a_500(intake: Any) -> None:
     answer = intake.test_client.get("/api/intake/documents/ab%00cd", headers=intakekit.token())
     assert_problem(answer, 404)
