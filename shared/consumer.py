@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from kombu.connection import Connection
+from kombu.exceptions import OperationalError as BrokerUnavailable
 from kombu.message import Message
 from kombu.messaging import Consumer, Producer
 
@@ -86,7 +87,7 @@ class EventConsumer:
         self._thread: threading.Thread | None = None
         self._producer: Producer | None = None
         self._pending: list[Message] = []
-        self._broker_errors: tuple[type[BaseException], ...] = (OSError,)
+        self._broker_errors: tuple[type[BaseException], ...] = (OSError, BrokerUnavailable)
         # What the worker's health check reads (shared/worker_health.py).
         self.last_progress = time.monotonic()
         self.disconnected_since: float | None = time.monotonic()
@@ -149,6 +150,7 @@ class EventConsumer:
         with bus.connection() as conn, bus.connection(heartbeat=0) as publish_conn:
             self._broker_errors = (
                 OSError,
+                BrokerUnavailable,
                 *conn.connection_errors,
                 *conn.channel_errors,
             )
