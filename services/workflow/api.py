@@ -44,7 +44,8 @@ def build_router(service: WorkflowService) -> ApiRouter:
         f"{PREFIX}/tasks",
         query=schemas.TaskQuery,
         response=schemas.TaskPage,
-        summary="Tasks the caller may see, filtered by unit, status, overdue, progress_due, q",
+        summary="Tasks the caller may see, filtered by unit, status, overdue, progress_due, "
+        "extension_pending, assigning leader and assignment period, q",
     )
     def get_tasks() -> Any:
         caller = principal()
@@ -62,6 +63,7 @@ def build_router(service: WorkflowService) -> ApiRouter:
                 overdue=args["overdue"],
                 progress_due=args["progress_due"],
                 extension_pending=args["extension_pending"],
+                assigned=(args["assigned_by"], args["assigned_from"], args["assigned_to"]),
                 order=args["order"],
                 today=today,
                 q=fold(args["q"]) if args["q"] else None,

@@ -16,6 +16,12 @@ class TaskQuery(Schema):
     # Đ6.2a: tasks whose unit was reminded to post progress and has not yet.
     progress_due = fields.Boolean(load_default=None, allow_none=True)
     extension_pending = fields.Boolean(load_default=None, allow_none=True)
+    # Who assigned the task, and when it was assigned (its document's release), both inclusive.
+    assigned_by = fields.String(
+        load_default=None, validate=validate.OneOf(["chu_tich", "pho_chu_tich", "ubnd_tinh"])
+    )
+    assigned_from = fields.Date(load_default=None)
+    assigned_to = fields.Date(load_default=None)
     q = fields.String(load_default=None, validate=validate.Length(max=200))
     # "submitted": oldest submission first, for the Office's queue of results to confirm.
     order = fields.String(load_default=None, validate=validate.OneOf(["submitted"]))

@@ -257,6 +257,7 @@ def list_instances(
     extension_pending: bool | None = None,
     order: str | None = None,
     led_by: Any = None,
+    assigned: tuple[str | None, Any, Any] = (None, None, None),
 ) -> tuple[list[dict[str, Any]], int]:
     """Tasks, scoped to those `units` take part in (None: all) and, with `led_by` (a query of
     unit codes), also to those these units lead (an inspector's inspected units, Đ11)."""
@@ -278,6 +279,13 @@ def list_instances(
         query = query.where(task_instances.c.progress_due.is_(progress_due))
     if extension_pending is not None:
         query = query.where(task_instances.c.extension_pending.is_(extension_pending))
+    assigned_by, assigned_from, assigned_to = assigned
+    if assigned_by:
+        query = query.where(task_instances.c.assigned_by == assigned_by)
+    if assigned_from:
+        query = query.where(task_instances.c.assigned_on >= assigned_from)
+    if assigned_to:
+        query = query.where(task_instances.c.assigned_on <= assigned_to)
     if q:
         # `%` and `_` in what people type are letters, not wildcards.
         query = query.where(task_instances.c.search_text.contains(q, autoescape=True))
