@@ -3,6 +3,7 @@ this person now, and the Office's corrections of a task (Đ5.2a)."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 from typing import Any
 
@@ -13,7 +14,16 @@ from services.web.api_client import ApiError, gather
 
 bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 25
-FILTERS = ("status", "unit", "overdue", "progress_due", "q")
+FILTERS = (
+    "status",
+    "unit",
+    "overdue",
+    "progress_due",
+    "assigned_by",
+    "assigned_from",
+    "assigned_to",
+    "q",
+)
 
 
 @bp.get("/tasks")
@@ -24,6 +34,10 @@ def task_list() -> Any:
         args["overdue"] = ""
     if args["status"] and args["status"] not in labels.TASK_STATUS_LABELS:
         args["status"] = ""
+    if args["assigned_by"] not in ("", *labels.ASSIGNER_LABELS):
+        args["assigned_by"] = ""
+    for day in ("assigned_from", "assigned_to"):
+        args[day] = args[day] if _is_date(args[day]) else ""
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     answer = context.api().get(
         "workflow", "/tasks", limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **args
@@ -170,3 +184,11 @@ def _correction_body(kind: str) -> dict[str, Any]:
             body["coordinating_units"] = form.getlist("coordinating_units")
         return body
     return {name: form.get(name, "").strip() for name in CORRECTIONS[kind][1]}
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True

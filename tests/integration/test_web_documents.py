@@ -131,3 +131,15 @@ def test_personal_email_preferences_are_saved_and_errors_shown(web: WebSystem) -
     page = client.get("/preferences").get_data(as_text=True)
     assert 'value="canbo@sotc.example"' in page
     assert re.search(r'value="digest"\s+checked', page)
+
+
+def test_the_task_list_filters_by_leader_and_period(office: tuple[Any, str]) -> None:
+    client, _token = office
+    by_chairman = client.get("/tasks?assigned_by=chu_tich").get_data(as_text=True)
+    assert "Bảo đảm kinh phí dự phòng" in by_chairman  # the demo's chỉ thị, the Chairman's
+    assert "chuyển đổi số" not in by_chairman  # the demo's công văn, a Vice-Chairman's
+    assert 'value="chu_tich" selected' in by_chairman
+    before = client.get("/tasks?assigned_to=2000-01-01").get_data(as_text=True)
+    assert "0 nhiệm vụ." in before
+    ignored = client.get("/tasks?assigned_from=not-a-date")
+    assert ignored.status_code == 200
