@@ -129,8 +129,8 @@ def _install_guards(app: Flask) -> None:
 
 def _unread_count() -> int | None:
     """The header's unread count; a page still renders if notify does not answer."""
-    if context.person() is None:
-        return None
+    if context.person() is None or request.headers.get("HX-Request"):
+        return None  # htmx takes only part of the page, never the header
     try:
         if "unread" in g:
             return int(g.unread.result()["unread"])

@@ -284,3 +284,19 @@ def test_pages_tell_their_server_time(client: Any) -> None:
     sign_in(client, *OFFICE)
     timing = client.get("/office").headers["Server-Timing"]
     assert re.fullmatch(r'app;dur=\d+\.\d, api;desc="\d+ calls, \d+\.\d ms"', timing)
+
+
+def test_another_units_task_is_refused_with_the_apis_words(client: Any, web: WebSystem) -> None:
+    task_id = released_task(web, "Nhiệm vụ của Sở Tài chính")
+    sign_in(client, *UNIT_B)
+    answer = client.get(f"/tasks/{task_id}")
+    assert answer.status_code == 403
+    assert "Bạn không có quyền xem nhiệm vụ của đơn vị khác" in answer.get_data(as_text=True)
+
+
+def test_a_filter_answers_htmx_with_the_results_only_to_swap(client: Any) -> None:
+    sign_in(client, *OFFICE)
+    answer = client.get("/tasks?status=assigned", headers={"HX-Request": "true"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and 'id="results"' in page
+    assert 'id="unread-count"' not in page  # the header is not asked for
