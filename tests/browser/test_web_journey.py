@@ -186,7 +186,12 @@ def test_the_other_pages_pass_the_same_checks(web_system: str, page: Any) -> Non
     page.goto(f"{web_system}/documents?q=thien+tai")
     assert page.locator("tbody tr").count() == 1
     visit(page, "31-documents-search")
-    page.goto(f"{web_system}/tasks?status=assigned")
+    page.goto(f"{web_system}/tasks")
+    page.get_by_label("Tìm theo nội dung (không cần dấu)").fill("kinh phi du phong")
+    page.get_by_label("Trạng thái").select_option("assigned")
+    page.get_by_role("button", name="Lọc").click()  # htmx swaps the results, pushes the URL
+    page.wait_for_url(re.compile(r"/tasks\?.*q=kinh"))
+    assert page.locator("#results tbody tr").count() == 1
     visit(page, "32-task-list-filtered")
     page.goto(f"{web_system}/preferences")
     visit(page, "33-preferences")
