@@ -74,6 +74,8 @@ task_instances = Table(
     Column("submitted_at", UtcDateTime()),
     Column("submitted_on", Date),
 )
+# The task list's order, newest first (migration 0008).
+Index("ix_task_instances_created_at", task_instances.c.created_at, task_instances.c.task_id)
 
 # The units taking part in each task, one row each (`lead` or `coordinating`), kept in step with
 # `lead_unit` and `coordinating_units` in the same transaction (release, transfer, amendment):
