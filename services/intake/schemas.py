@@ -1,6 +1,8 @@
-"""Request and response shapes of the intake API (marshmallow), per SPEC §8."""
+"""Request and response shapes of the intake API (marshmallow); conventions in docs/contracts.md."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
@@ -29,7 +31,7 @@ class TaskIn(Schema):
     )
 
     @validates_schema
-    def _deadline_or_cadence(self, data: dict, **_: object) -> None:
+    def _deadline_or_cadence(self, data: dict[str, Any], **_: object) -> None:
         if data.get("due_on") is not None and data.get("cadence"):
             raise ValidationError("Nhiệm vụ có thời hạn không có kỳ báo cáo.", "cadence")
         if data.get("due_on") is None and not data.get("cadence"):
@@ -111,7 +113,7 @@ class DocumentQuery(Page):
     issued_to = fields.Date(load_default=None, validate=dates.supported_date())
 
     @validates_schema
-    def _period(self, data: dict, **_: object) -> None:
+    def _period(self, data: dict[str, Any], **_: object) -> None:
         start, end = data.get("issued_from"), data.get("issued_to")
         if start and end and start > end:
             raise ValidationError("Ngày kết thúc kỳ không được trước ngày bắt đầu.", "issued_to")
@@ -169,7 +171,7 @@ class TaskAmendIn(Schema):
         return data
 
     @validates_schema
-    def _something_to_amend(self, data: dict, **_: object) -> None:
+    def _something_to_amend(self, data: dict[str, Any], **_: object) -> None:
         if not data:
             raise ValidationError("Cần ít nhất một nội dung cần điều chỉnh.")
         coordinating = data.get("coordinating_units") or []
@@ -196,7 +198,7 @@ class TaskDetailOut(TaskOut):
     document = fields.Dict()  # number, type, assigned_by, signer, issued_on, summary
 
 
-# -- unit management (SPEC §2) -------------------------------------------------------------------
+# -- unit management (docs/architecture.md, Units) -----------------------------------------------
 class UnitIn(Schema):
     code = fields.String(
         required=True,
@@ -213,7 +215,7 @@ class UnitPatchIn(Schema):
     active = fields.Boolean()
 
     @validates_schema
-    def _something_to_change(self, data: dict, **_: object) -> None:
+    def _something_to_change(self, data: dict[str, Any], **_: object) -> None:
         if not data:
             raise ValidationError("Cần đổi tên hoặc trạng thái hoạt động của đơn vị.")
 
