@@ -52,7 +52,7 @@ def measure_notify(
         figures["notify_webhooks_per_s"] = _webhooks(service, consumer, webhooks)
         figures.update(_inbox_latency(service, env["JWT_SECRET"], inbox_items, queries))
     finally:
-        service.platform.stop()
+        service.runtime.platform.stop()
     print(
         f"    {figures['notify_inbox_items_per_s']:,.0f} mục hộp thư/s, "
         f"{figures['notify_webhooks_per_s']:,.0f} webhook/s, GET hộp thư p50 "
@@ -106,7 +106,7 @@ def _webhooks(service: Any, consumer: Any, count: int) -> float:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    with service.platform.database.transaction() as conn:
+    with service.runtime.platform.database.transaction() as conn:
         outbound.add_subscription(
             conn,
             {
@@ -132,7 +132,7 @@ def _webhooks(service: Any, consumer: Any, count: int) -> float:
         elapsed = time.perf_counter() - began
         server.shutdown()
         server.server_close()
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         _, delivered = outbound.list_deliveries(conn, "BO_BENCH", outbound.DELIVERED, 1, 0)
     assert delivered == count == sent, (delivered, count, sent)
     return round(count / elapsed, 1)
@@ -155,7 +155,7 @@ def _inbox_latency(service: Any, secret: str, items: int, queries: int) -> dict[
         }
         for n in range(items)
     ]
-    with service.platform.database.transaction() as conn:
+    with service.runtime.platform.database.transaction() as conn:
         for chunk in range(0, items, 1000):
             store.add_items(conn, rows[chunk : chunk + 1000])
         conn.exec_driver_sql("ANALYZE inbox_items")

@@ -21,10 +21,15 @@ from flask import Flask, request
 from services.intake import app as intake_app
 from services.notify import app as notify_app
 from services.notify import consumer as notify_consumer
+from services.notify.delivery import DeliveryWorker
+from services.notify.service import NotifyService
 from services.reporting import app as reporting_app
 from services.reporting import consumer as reporting_consumer
+from services.reporting.schedule import ReportSchedule
 from services.workflow import app as workflow_app
 from services.workflow import consumer as workflow_consumer
+from services.workflow.app import WorkflowService
+from services.workflow.scheduler import TimerScheduler
 from shared.bus import Bus
 from shared.clock import AdjustableClock
 from shared.config import PlatformSettings, is_production
@@ -32,6 +37,7 @@ from shared.consumer import EventConsumer
 from shared.errors import Forbidden, ValidationFailed
 from shared.http import install_edge, json_response
 from shared.platform import ServicePlatform
+from shared.runtime import Runtime
 from shared.service_app import install_health
 from shared.topology import Topology
 
@@ -45,21 +51,21 @@ class EmbeddedSystem:
     env: Mapping[str, str]
     clock: AdjustableClock
     bus: Bus
-    intake: Any
-    workflow: Any
-    notify: Any
-    reporting: Any
+    intake: Runtime
+    workflow: WorkflowService
+    notify: NotifyService
+    reporting: Runtime
     consumers: list[EventConsumer] = field(default_factory=list)
-    scheduler: Any = None
-    delivery: Any = None
-    report_schedule: Any = None
+    scheduler: TimerScheduler | None = None
+    delivery: DeliveryWorker | None = None
+    report_schedule: ReportSchedule | None = None
 
     @property
     def platforms(self) -> dict[str, ServicePlatform]:
         return {
             "intake": self.intake.platform,
             "workflow": self.workflow.runtime.platform,
-            "notify": self.notify.platform,
+            "notify": self.notify.runtime.platform,
             "reporting": self.reporting.platform,
         }
 

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.notify import api_outbound, schemas, store
-from services.notify.consumer import channels_of
+from services.notify.service import NotifyService
 from shared.auth import Principal, authenticate_request
 from shared.errors import NotFound
 from shared.http import ApiRouter, page, query_args
 
-if TYPE_CHECKING:
-    from shared.runtime import Runtime
-
 PREFIX = "/api/notify"
 
 
-def build_router(service: Runtime) -> ApiRouter:
+def build_router(service: NotifyService) -> ApiRouter:
+    runtime = service.runtime
+
     def principal() -> Principal:
-        return authenticate_request(service.verifier)
+        return authenticate_request(runtime.verifier)
 
     router = ApiRouter("notify", subject_of=lambda: principal().sub)
     inbox_query = schemas.InboxQuery()
-    platform = service.platform
+    platform = runtime.platform
 
     @router.route(
         f"{PREFIX}/inbox",
@@ -87,7 +86,7 @@ def build_router(service: Runtime) -> ApiRouter:
             )
         return {"marked": marked}
 
-    api_outbound.install(router, service, channels_of(service), principal)
+    api_outbound.install(router, runtime, service.channels, principal)
     return router
 
 

@@ -10,9 +10,10 @@ from flask import Flask
 from services.notify import store
 from services.notify.api import build_router
 from services.notify.config import ChannelSettings
+from services.notify.service import NotifyService
 from shared.bus import Bus
 from shared.clock import Clock
-from shared.runtime import Runtime, build_runtime
+from shared.runtime import build_runtime
 from shared.service_app import build_service_app
 
 SERVICE = "notify"
@@ -22,19 +23,17 @@ TITLE = "Nhiệm vụ — Thông báo"
 
 def create_service(
     env: Mapping[str, str] | None = None, *, clock: Clock | None = None, bus: Bus | None = None
-) -> Runtime:
+) -> NotifyService:
     runtime = build_runtime(SERVICE, store.metadata, MIGRATIONS, env, clock=clock, bus=bus)
-    # The channels' own settings (SMTP, digest time, webhook limits) travel with the runtime.
-    runtime.channels = ChannelSettings.from_env(env)  # type: ignore[attr-defined]
-    return runtime
+    return NotifyService(runtime, ChannelSettings.from_env(env))
 
 
-def create_app(config: Mapping[str, str] | Runtime | None = None) -> Flask:
+def create_app(config: Mapping[str, str] | NotifyService | None = None) -> Flask:
     """Build the WSGI app; given settings (not a built service) it migrates in development."""
-    if isinstance(config, Runtime):
+    if isinstance(config, NotifyService):
         service = config
     else:
         service = create_service(config)
-        if service.settings.development:
+        if service.runtime.settings.development:
             service.migrate()
-    return build_service_app(service.platform, build_router(service), TITLE)
+    return build_service_app(service.runtime.platform, build_router(service), TITLE)

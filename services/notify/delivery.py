@@ -174,5 +174,5 @@ class DeliveryWorker(BackgroundLoop):
 
     def backoff(self, attempts: int) -> timedelta:
         """Exponential from 10 s, capped at an hour, with jitter so receivers are not stormed."""
-        delay = min(BASE_DELAY * (2 ** min(max(attempts - 1, 0), 12)), MAX_DELAY)
+        delay: timedelta = min(BASE_DELAY * (2 ** min(max(attempts - 1, 0), 12)), MAX_DELAY)
         return delay * (0.5 + self.jitter())

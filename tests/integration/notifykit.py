@@ -45,7 +45,7 @@ def know_units(service: Any, *codes: str, **names: str) -> None:
     rows = [{"code": c, "name": c} for c in codes] + [
         {"code": c, "name": n} for c, n in names.items()
     ]
-    with service.platform.database.transaction() as conn:
+    with service.runtime.platform.database.transaction() as conn:
         for row in rows:
             store.upsert_unit(conn, {**row, "kind": "so", "active": True})
 

@@ -65,7 +65,7 @@ class System:
         self.settings = AuthSettings(
             mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
         )
-        bus = self.system.notify.platform.bus
+        bus = self.system.notify.runtime.platform.bus
         self.connection = bus.connection()
         self.queue = Queue(
             f"{bus.topology.namespace}.agency", bus.topology.public_exchange(), routing_key="#"

@@ -116,7 +116,7 @@ def edge(request: pytest.FixtureRequest, tmp_path: Path, bus_namespace: str) -> 
                 "url",
             )
         finally:
-            service.platform.stop()
+            service.runtime.platform.stop()
     else:
         with reportingkit.reporting_service(tmp_path, bus_namespace) as service:
             office = reportingkit.headers()

@@ -31,7 +31,7 @@ def mail(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, list[bytes]]
             )
             assert answer.status_code == 200, answer.get_json()
         yield service, received
-        service.platform.stop()
+        service.runtime.platform.stop()
 
 
 def parsed(raw: bytes) -> Any:
@@ -94,10 +94,10 @@ def test_a_unit_that_chose_the_digest_gets_one_email_at_half_past_four_on_workin
     service.worker.run_once()
     assert received == []  # 09:00: held for the digest
 
-    service.clock.advance(timedelta(hours=7, minutes=29))  # 16:29
+    service.runtime.clock.advance(timedelta(hours=7, minutes=29))  # 16:29
     service.worker.run_once()
     assert received == []
-    service.clock.advance(timedelta(minutes=1))  # 16:30
+    service.runtime.clock.advance(timedelta(minutes=1))  # 16:30
     service.worker.run_once()
     service.worker.run_once()
     assert len(received) == 1
@@ -107,11 +107,11 @@ def test_a_unit_that_chose_the_digest_gets_one_email_at_half_past_four_on_workin
     assert "Nhiệm vụ mới được giao" in text and "Nhiệm vụ sắp đến hạn" in text
 
     # Saturday 5 December is not a working day: what arrives then waits for Monday.
-    service.clock.advance(timedelta(days=4))
+    service.runtime.clock.advance(timedelta(days=4))
     service.consumer.process(task_event("task.overdue", "in_progress", overdue=True), {})
     service.worker.run_once()
     assert len(received) == 1
-    service.clock.advance(timedelta(days=2))
+    service.runtime.clock.advance(timedelta(days=2))
     service.worker.run_once()
     assert len(received) == 2
     assert "Nhiệm vụ đã quá hạn" in parsed(received[1]).get_body(("plain",)).get_content()

@@ -17,7 +17,7 @@ from tests.integration.notifykit import task_event as event
 def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
     service = build(tmp_path, bus_namespace)
     yield service
-    service.platform.stop()
+    service.runtime.platform.stop()
 
 
 def inbox(service: Any, who: dict[str, str]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ def mail(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, list[bytes]]
         )
         assert answer.status_code == 200, answer.get_json()
         yield service, received
-        service.platform.stop()
+        service.runtime.platform.stop()
 
 
 def choose(service: Any, who: dict[str, str], **body: Any) -> dict[str, Any]:
@@ -148,7 +148,7 @@ def test_a_message_to_a_person_follows_that_persons_choice(
     service.consumer.process(task_event("task.urged", "in_progress"), {})
     service.worker.run_once()
     assert len(received) == 1  # held for the 16:30 digest
-    service.clock.advance(timedelta(hours=7, minutes=30))
+    service.runtime.clock.advance(timedelta(hours=7, minutes=30))
     service.worker.run_once()
     assert addressed(received[1:]) == [
         ("lan@thanhhoa.gov.vn", "[Nhiệm vụ] Tổng hợp thông báo ngày 01/12/2026")
@@ -177,7 +177,7 @@ def test_a_units_people_who_chose_the_digest_get_the_units_messages_in_it(
         (UNIT_ADDRESS, "[Nhiệm vụ] Nhiệm vụ sắp đến hạn"),
     ]
 
-    service.clock.advance(timedelta(hours=7, minutes=30))  # 16:30
+    service.runtime.clock.advance(timedelta(hours=7, minutes=30))  # 16:30
     service.worker.run_once()
     service.worker.run_once()
     digests = received[2:]

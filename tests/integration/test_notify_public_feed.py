@@ -28,14 +28,14 @@ def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
     service = build(tmp_path, bus_namespace)
     yield service
     service.worker.stop()
-    service.platform.stop()
+    service.runtime.platform.stop()
 
 
 class Agency:
     """A queue bound to the public exchange, as an agency would have (kombu, memory://)."""
 
     def __init__(self, service: Any, binding: str = "#") -> None:
-        bus = service.platform.bus
+        bus = service.runtime.platform.bus
         self.connection = bus.connection()
         name = f"{bus.topology.namespace}.agency"
         self.queue = Queue(name, bus.topology.public_exchange(), routing_key=binding)
@@ -61,7 +61,7 @@ def test_a_public_event_is_republished_once_however_often_it_arrives_and_however
         assert notify.worker.publish_feed() + second.worker.publish_feed() == 0
     finally:
         second.worker.stop()
-        second.platform.stop()
+        second.runtime.platform.stop()
 
     [message] = agency.take()
     assert json.loads(message.body)["id"] == json.loads(body)["id"]
@@ -118,9 +118,9 @@ def test_the_pika_example_prints_a_task_completed_event_from_rabbitmq(
     tmp_path, bus_namespace, rabbit_url
 ):
     notify = build(tmp_path, bus_namespace, BROKER_URL=rabbit_url)
-    with notify.platform.bus.connection() as connection:
-        notify.platform.bus.declare_all(connection)
-    exchange = notify.platform.bus.topology.public_exchange_name
+    with notify.runtime.platform.bus.connection() as connection:
+        notify.runtime.platform.bus.declare_all(connection)
+    exchange = notify.runtime.platform.bus.topology.public_exchange_name
     command = [sys.executable, str(ROOT / "examples" / "subscriber.py"), "--url", rabbit_url]
     command += ["--exchange", exchange, "--binding", "task.#", "--count", "1"]
     example = subprocess.Popen(
@@ -138,7 +138,7 @@ def test_the_pika_example_prints_a_task_completed_event_from_rabbitmq(
         if example.poll() is None:
             example.kill()
         notify.worker.stop()
-        notify.platform.stop()
+        notify.runtime.platform.stop()
 
     assert example.returncode == 0, err
     event_id = json.loads(body)["id"]

@@ -62,7 +62,7 @@ def mail(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, list[bytes]]
             )
             assert answer.status_code == 200
         yield service, received
-        service.platform.stop()
+        service.runtime.platform.stop()
 
 
 def test_a_published_report_reaches_the_office_and_each_unit_it_counts_once(

@@ -54,7 +54,7 @@ def start(tmp_path: Path, namespace: str, port: int, **settings: str) -> Any:
 
 
 def deliveries(service: Any) -> list[dict[str, Any]]:
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         return [dict(r) for r in conn.execute(select(outbound.deliveries)).mappings()]
 
 
@@ -75,7 +75,7 @@ def test_mail_goes_over_starttls_with_authentication_and_a_private_ca(
             assert service.worker.run_once() == 1
             service.worker.run_once()
         finally:
-            service.platform.stop()
+            service.runtime.platform.stop()
 
     assert seen.logins == [(USER, mechanism, True)]
     assert len(received) == 1
@@ -105,7 +105,7 @@ def test_a_wrong_password_leaves_the_mail_pending_and_is_never_logged(
             [row] = deliveries(service)
             assert row["status"] == outbound.PENDING and row["attempts"] == 1
             assert "SMTPAuthenticationError" in row["last_error"]
-            assert row["next_attempt_at"] > service.clock.now()  # backed off, not lost
+            assert row["next_attempt_at"] > service.runtime.clock.now()  # backed off, not lost
             listed = service.client.get("/api/notify/deliveries", headers=OFFICE).get_json()
             assert listed["items"][0]["status"] == "pending"
 
@@ -115,10 +115,10 @@ def test_a_wrong_password_leaves_the_mail_pending_and_is_never_logged(
             service.worker.channels = dataclasses.replace(
                 service.worker.channels, smtp_password=PASSWORD
             )
-            service.clock.advance(timedelta(minutes=1))
+            service.runtime.clock.advance(timedelta(minutes=1))
             assert service.worker.run_once() == 1
         finally:
-            service.platform.stop()
+            service.runtime.platform.stop()
 
     assert len(received) == 1
     [row] = deliveries(service)
@@ -145,7 +145,7 @@ def test_a_certificate_the_mailer_does_not_trust_is_refused_and_the_mail_kept(
             service.consumer.process(task_event("task.completed", "completed"), {})
             service.worker.run_once()
         finally:
-            service.platform.stop()
+            service.runtime.platform.stop()
     assert got == [] and seen.logins == []  # the password never went over the wire
     [row] = deliveries(service)
     assert row["status"] == outbound.PENDING

@@ -23,11 +23,11 @@ def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
     service = build(tmp_path, bus_namespace)
     know_units(service, "VP_UBND", "SO_TC", "SO_XD")
     yield service
-    service.platform.stop()
+    service.runtime.platform.stop()
 
 
 def stored(service: Any) -> tuple[int, int]:
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         contacts = conn.execute(select(func.count()).select_from(outbound.unit_contacts))
         people = conn.execute(select(func.count()).select_from(outbound.person_preferences))
         return int(contacts.scalar_one()), int(people.scalar_one())

@@ -23,11 +23,11 @@ AGENCY = auth("agency", "BO_KHCN", sub="bo-khcn")
 def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
     service = build(tmp_path, bus_namespace)
     yield service
-    service.platform.stop()
+    service.runtime.platform.stop()
 
 
 def rows(service: Any) -> list[dict[str, Any]]:
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         found, _ = outbound.list_deliveries(conn, None, None, 500, 0)
     return sorted(found, key=lambda row: row["created_at"])
 
@@ -48,13 +48,13 @@ def test_a_receiver_back_up_gets_every_waiting_delivery_within_the_probe_interva
     for attempt in range(4):  # failures push the back-offs out: 10 s, 20 s, 40 s, 80 s (± 50 %)
         if attempt:
             latest = max(r["next_attempt_at"] for r in rows(notify))
-            notify.clock.advance(latest - notify.clock.now())
+            notify.runtime.clock.advance(latest - notify.runtime.clock.now())
         assert notify.worker.run_once() >= 1
-    notify.clock.advance(PROBE_INTERVAL)
+    notify.runtime.clock.advance(PROBE_INTERVAL)
     waiting = rows(notify)
     assert all(r["status"] == "pending" and r["last_error"] for r in waiting)
     earliest: datetime = min(r["next_attempt_at"] for r in waiting)
-    assert earliest - notify.clock.now() > timedelta(seconds=30)
+    assert earliest - notify.runtime.clock.now() > timedelta(seconds=30)
 
     receiver.up()
     try:
@@ -76,9 +76,9 @@ def test_a_subscription_is_probed_once_per_interval_while_its_receiver_is_down(
         notify.consumer.process(task_event("task.completed", "completed"), {})
     assert notify.worker.run_once() == 3  # each new delivery's first try
     assert notify.worker.run_once() == 0  # tried just now
-    notify.clock.advance(PROBE_INTERVAL - timedelta(seconds=1))
+    notify.runtime.clock.advance(PROBE_INTERVAL - timedelta(seconds=1))
     assert notify.worker.run_once() == 0
-    notify.clock.advance(timedelta(seconds=1))
+    notify.runtime.clock.advance(timedelta(seconds=1))
     assert notify.worker.run_once() == 1  # one probe, however many wait
     assert notify.worker.run_once() == 0
 
@@ -91,10 +91,11 @@ def test_a_success_does_not_bring_forward_a_delivery_another_worker_is_sending(
     for _ in range(2):
         notify.consumer.process(task_event("task.completed", "completed"), {})
     assert notify.worker.run_once() == 2  # both fail
-    notify.clock.advance(timedelta(hours=2))
+    notify.runtime.clock.advance(timedelta(hours=2))
     first, second = rows(notify)
-    lease = notify.clock.now() + timedelta(minutes=5)
-    with notify.platform.database.transaction() as conn:  # another worker is sending `second`
+    lease = notify.runtime.clock.now() + timedelta(minutes=5)
+    # another worker is sending `second`
+    with notify.runtime.platform.database.transaction() as conn:
         assert outbound.claim(conn, second, lease)
     receiver.up()
     try:

@@ -24,7 +24,7 @@ AGENCY = auth("agency", "BO_KHCN", sub="bo-khcn")
 def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
     service = build(tmp_path, bus_namespace)
     yield service
-    service.platform.stop()
+    service.runtime.platform.stop()
 
 
 def subscribe(service: Any, url: str, who: dict[str, str] = AGENCY, **extra: Any) -> Any:
@@ -59,7 +59,7 @@ def test_an_agency_receives_the_signed_cloudevent_once_however_often_the_event_a
     signed = parts["t"].encode() + b"." + raw
     expected = hmac.new(HOOK_SECRET.encode(), signed, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(parts["v1"], expected)
-    assert int(parts["t"]) == int(notify.clock.now().timestamp())
+    assert int(parts["t"]) == int(notify.runtime.clock.now().timestamp())
     [row] = deliveries(notify)
     assert (row["status"], row["attempts"], row["channel"]) == ("delivered", 1, "webhook")
     assert deliveries(notify, auth("agency", "BO_TC", sub="bo-tc")) == []
@@ -84,9 +84,9 @@ def test_a_receiver_down_then_up_gets_the_event_exactly_once(notify: Any) -> Non
 
     receiver.up()
     try:
-        notify.clock.advance(timedelta(minutes=5))
+        notify.runtime.clock.advance(timedelta(minutes=5))
         assert notify.worker.run_once() == 1
-        notify.clock.advance(timedelta(hours=1))
+        notify.runtime.clock.advance(timedelta(hours=1))
         assert notify.worker.run_once() == 0
     finally:
         receiver.down()
@@ -101,19 +101,19 @@ def test_a_delivery_failing_for_24_hours_is_listed_as_failed_and_can_be_resent(
     receiver = Receiver()
     subscribe(notify, receiver.url)
     notify.consumer.process(task_event("task.completed", "completed"), {})
-    start = notify.clock.now()
+    start = notify.runtime.clock.now()
     delays = []
     while deliveries(notify)[0]["status"] == "pending":
         notify.worker.run_once()
         row = deliveries(notify)[0]
         due = row["next_attempt_at"]
         if row["status"] == "pending":
-            delay = datetime.fromisoformat(due) - notify.clock.now()
+            delay = datetime.fromisoformat(due) - notify.runtime.clock.now()
             delays.append(delay)
-            notify.clock.advance(delay)
+            notify.runtime.clock.advance(delay)
     [row] = deliveries(notify, auth("office", "VP_UBND"))
     assert row["status"] == "failed"
-    assert notify.clock.now() - start == timedelta(hours=24)
+    assert notify.runtime.clock.now() - start == timedelta(hours=24)
     assert delays[0] < delays[3] and max(delays) <= timedelta(hours=1, minutes=30)
     assert 10 < row["attempts"] < 60
 
@@ -163,7 +163,7 @@ def test_the_address_is_checked_again_at_delivery_time_in_production(notify: Any
         production = dataclasses.replace(
             notify.worker.channels, development=False, webhook_loopback=False
         )
-        DeliveryWorker(notify, production).run_once()
+        DeliveryWorker(notify.runtime, production).run_once()
     finally:
         receiver.down()
     assert receiver.received == []

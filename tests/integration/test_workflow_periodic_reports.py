@@ -217,7 +217,7 @@ def test_d18_1_the_units_reminder_reaches_every_active_unit_but_the_office(
         assert "Hạn: 19/03/2026." in item["body"]
         assert inbox("SO_XD") == [] and inbox("VP_UBND") == []
     finally:
-        notify.platform.stop()
+        notify.runtime.platform.stop()
 
 
 @pytest.mark.services
