@@ -80,6 +80,8 @@ class EmbeddedSystem:
         every other path. The web calls the APIs over HTTP at WEB_API_URL, else at `api_url`
         (the address this WSGI app is served at), like any other client."""
         from services.web import app as web_app
+        from services.web.config import WebConfigError
+        from shared.auth import AuthConfigError
 
         apps: dict[str, Flask] = {
             "/api/intake": intake_app.create_app(self.intake),
@@ -90,7 +92,13 @@ class EmbeddedSystem:
         web_env = dict(self.env)
         if api_url and not web_env.get("WEB_API_URL"):
             web_env["WEB_API_URL"] = api_url
-        return PrefixDispatcher(apps, self._admin_app(), web=web_app.create_app(web_env))
+        try:
+            web: Flask | None = web_app.create_app(web_env)
+        except (WebConfigError, AuthConfigError) as exc:
+            # The APIs still serve; the pages need their settings (deploy/README.md §9).
+            log.warning("Ứng dụng web không khởi động: %s", exc)
+            web = None
+        return PrefixDispatcher(apps, self._admin_app(), web=web)
 
     def start(self) -> None:
         """Start consumers first (they declare queues), then the outbox relays."""
