@@ -1,4 +1,5 @@
-"""Bearer-token identity: JWTs become a Principal; who may see which unit's tasks (SPEC §1).
+"""Bearer-token identity: JWTs become a Principal; who may see which unit's tasks
+(docs/contracts.md, Roles and scoping).
 
 Framework-free except `authenticate_request`, which imports Flask when called."""
 
@@ -103,6 +104,10 @@ class AuthSettings:
     leeway_seconds: int = 30
     # Production refuses a token without `exp`: a token that never expires cannot be revoked.
     require_exp: bool = False
+    # With both a public key and a JWKS URL, tokens whose header names this `kid` (or none) are
+    # checked with the public key — the web's own tokens — and the others with the JWKS — the
+    # identity provider's, for machine clients.
+    public_key_id: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> AuthSettings:
@@ -118,6 +123,7 @@ class AuthSettings:
             issuer=_env(env, "JWT_ISSUER"),
             audience=_env(env, "JWT_AUDIENCE"),
             require_exp=production,
+            public_key_id=_env(env, "JWT_PUBLIC_KEY_ID"),
         )
 
 
@@ -177,7 +183,7 @@ class TokenVerifier:
         self._algorithm = _JWT_ALGORITHMS[settings.mode]
         self._key: str | RSAPublicKey | None = _static_key(settings)
         self._jwks: jwt.PyJWKClient | None = None
-        if self._key is None and settings.jwks_url:
+        if settings.mode == RS256 and settings.jwks_url:
             self._jwks = jwt.PyJWKClient(
                 settings.jwks_url,
                 cache_keys=True,
@@ -207,6 +213,10 @@ class TokenVerifier:
     def _signing_key(self, token: str) -> Any:
         if self._jwks is None:
             return self._key
+        if self._key is not None:
+            kid = jwt.get_unverified_header(token).get("kid")
+            if kid is None or kid == self._settings.public_key_id:
+                return self._key
         # The bare key, not the PyJWK, so that `algorithms` alone decides what is accepted.
         return self._jwks.get_signing_key_from_jwt(token).key
 
@@ -325,8 +335,9 @@ def require_unit_access(
     *,
     write: bool = False,
 ) -> None:
-    """Refuse access to another unit's task (SPEC §1). `write` means acting as the lead unit;
-    a coordinating unit's contribution is not a write, so it is checked with `write=False`."""
+    """Refuse access to another unit's task (docs/contracts.md, Roles and scoping). `write` means
+    acting as the lead unit; a coordinating unit's contribution is not a write, so it is checked
+    with `write=False`."""
     if principal.is_office:
         return
     own = principal.unit if principal.has_role(*UNIT_ROLES) else None

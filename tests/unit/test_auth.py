@@ -1,4 +1,5 @@
-"""Identity and unit scoping (SPEC §1, §8): tokens in, Principal out, access decided."""
+"""Identity and unit scoping (docs/contracts.md, Roles and scoping): tokens in, Principal out,
+access decided."""
 
 from __future__ import annotations
 
@@ -250,6 +251,37 @@ def test_rs256_token_verifies_against_a_jwks_url_and_the_keys_are_cached(
     stranger = officer_token(settings, private_key=private_pem(rsa_key), key_id="unknown")
     with pytest.raises(Unauthorized):
         verifier.verify(stranger)
+
+
+def test_the_webs_own_key_and_the_providers_jwks_are_trusted_side_by_side(
+    rsa_key: rsa.RSAPrivateKey,
+    jwks_server: tuple[str, list[str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    url, _ = jwks_server
+    web_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    settings = replace(
+        HS,
+        mode="rs256",
+        secret=None,
+        public_key=public_pem(web_key),
+        jwks_url=url,
+        public_key_id="nhiemvu-web",
+    )
+    verifier = TokenVerifier(settings)
+    # The web's token names its key; a machine client's names the provider's (in the JWKS).
+    web = officer_token(settings, private_key=private_pem(web_key), key_id="nhiemvu-web")
+    client = officer_token(settings, private_key=private_pem(rsa_key), key_id="key-2026")
+    assert verifier.verify(web).unit == verifier.verify(client).unit == "SO_TC"
+    # Neither key stands in for the other.
+    forged = officer_token(settings, private_key=private_pem(rsa_key), key_id="nhiemvu-web")
+    with pytest.raises(Unauthorized):
+        verifier.verify(forged)
+    unlisted = officer_token(settings, private_key=private_pem(web_key), key_id="key-2026")
+    with pytest.raises(Unauthorized):
+        verifier.verify(unlisted)
 
 
 # --- Authorization header --------------------------------------------------------------------
