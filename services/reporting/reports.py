@@ -94,7 +94,8 @@ def _explanations(conn: Connection, scope: queries.Scope) -> list[dict[str, Any]
         limit=MAX_EXPLANATIONS,
         offset=0,
     )
-    return json.loads(json.dumps(figures.task_rows(rows), default=_iso))
+    explained: list[dict[str, Any]] = json.loads(json.dumps(figures.task_rows(rows), default=_iso))
+    return explained
 
 
 def _office(conn: Connection, service: Runtime, scope: queries.Scope) -> dict[str, Any]:

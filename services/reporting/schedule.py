@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 KIND = "units"
 DEADLINE_DAY = 20
-ACTOR = {"sub": "system:reporting-schedule", "name": "Lịch báo cáo Đ18", "role": None, "unit": None}
+SUB = "system:reporting-schedule"
+ACTOR = {"sub": SUB, "name": "Lịch báo cáo Đ18", "role": None, "unit": None}
 
 
 def due_periods(today: date) -> list[str]:
@@ -80,7 +81,7 @@ class ReportSchedule(BackgroundLoop):
             try:
                 with self.platform.unit_of_work() as uow:
                     report = reports.store_report(
-                        uow, self.service, ACTOR, ACTOR["sub"], period, start, end, key
+                        uow, self.service, ACTOR, SUB, period, start, end, key
                     )
             except IntegrityError:  # another worker stored it first
                 continue

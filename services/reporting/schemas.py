@@ -240,7 +240,7 @@ class ReportIn(Schema):
             try:
                 loaded = PeriodQuery().load({"period": raw})
             except ValidationError as exc:
-                raise ValidationError(exc.messages["period"], "period") from None  # type: ignore[index,call-overload]
+                raise ValidationError(exc.messages_dict["period"], "period") from None
             return {"period": loaded["period"], "from_": loaded["from_"], "to": loaded["to"]}
         raise ValidationError("Kỳ báo cáo phải là chuỗi (2026-Q4) hoặc {from, to}.", "period")
 
