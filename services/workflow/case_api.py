@@ -38,7 +38,7 @@ class CaseHistoryOut(Schema):
     payload = fields.Dict(allow_none=True)
 
 
-def _actions_field(kind: CaseKind) -> fields.List:
+def _actions_field(kind: CaseKind) -> fields.List[str]:
     """The actions a case offers now: names of its kind's actions, or none at all for a kind
     that has none (an empty `enum` is not valid OpenAPI)."""
     if not kind.actions:

@@ -114,7 +114,8 @@ class CorrectionExplanationIn(Schema):
 def _author(task: dict[str, Any], entry: dict[str, Any]) -> str:
     """The unit that reported an entry (its author's unit), by default the lead unit."""
     unit = (entry.get("actor") or {}).get("unit")
-    return unit if unit in {task["lead_unit"], *task["coordinating_units"]} else task["lead_unit"]
+    lead: str = task["lead_unit"]
+    return unit if isinstance(unit, str) and unit in {lead, *task["coordinating_units"]} else lead
 
 
 def _reports(

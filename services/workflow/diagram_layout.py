@@ -61,7 +61,7 @@ def layout(xml: bytes) -> bytes:
     process = root.find(f"{{{BPMN}}}process")
     if process is None:
         raise ValueError("no bpmn:process")
-    nodes = {el.get("id"): el for el in process if _local(el.tag) not in _SKIP and el.get("id")}
+    nodes = {el.get("id", ""): el for el in process if _local(el.tag) not in _SKIP and el.get("id")}
     flows = [el for el in process if _local(el.tag) == "sequenceFlow"]
     boundaries = [el for el in process if _local(el.tag) == "boundaryEvent"]
     outgoing: dict[str, list[str]] = defaultdict(list)
@@ -126,25 +126,25 @@ def layout(xml: bytes) -> bytes:
         bounds[node_id] = (cx - w / 2, cy - h / 2, w, h)
     hosted: dict[str, int] = defaultdict(int)
     for boundary in boundaries:
-        host = bounds.get(boundary.get("attachedToRef", ""))
-        if host is None:
+        host_box = bounds.get(boundary.get("attachedToRef", ""))
+        if host_box is None:
             continue
         index = hosted[boundary.get("attachedToRef", "")]
         hosted[boundary.get("attachedToRef", "")] += 1
-        x = host[0] + 10 + index * 40
-        bounds[boundary.get("id", "")] = (x, host[1] + host[3] - 18, 36, 36)
+        x = host_box[0] + 10 + index * 40
+        bounds[boundary.get("id", "")] = (x, host_box[1] + host_box[3] - 18, 36, 36)
 
     diagram = ET.SubElement(root, f"{{{BPMNDI}}}BPMNDiagram", id=f"diagram_{process.get('id')}")
     collaboration = root.find(f"{{{BPMN}}}collaboration")
-    plane_element = collaboration.get("id") if collaboration is not None else process.get("id")
+    plane_element = (collaboration if collaboration is not None else process).get("id", "")
     plane = ET.SubElement(
         diagram, f"{{{BPMNDI}}}BPMNPlane", id=f"plane_{plane_element}", bpmnElement=plane_element
     )
     if collaboration is not None:
         for participant in collaboration.findall(f"{{{BPMN}}}participant"):
             _shape(plane, participant.get("id", ""), (_LEFT - 30, 10, width, top - 10), True)
-        for lane in lanes:
-            lane_id = lane.get("id", "")
+        for lane_element in lanes:
+            lane_id = lane_element.get("id", "")
             height = lane_rows[lane_id] * _ROW + 40
             _shape(plane, lane_id, (_LEFT, lane_top[lane_id] - 30, width - 30, height), True)
     for node_id in nodes:
@@ -153,17 +153,19 @@ def layout(xml: bytes) -> bytes:
         if boundary.get("id", "") in bounds:
             _shape(plane, boundary.get("id", ""), bounds[boundary.get("id", "")])
     for flow in flows:
-        source = bounds.get(flow.get("sourceRef", ""))
-        target = bounds.get(flow.get("targetRef", ""))
-        if source is None or target is None:
+        source_box = bounds.get(flow.get("sourceRef", ""))
+        target_box = bounds.get(flow.get("targetRef", ""))
+        if source_box is None or target_box is None:
             continue
+        flow_id = flow.get("id", "")
         edge = ET.SubElement(
-            plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{flow.get('id')}_di", bpmnElement=flow.get("id")
+            plane, f"{{{BPMNDI}}}BPMNEdge", id=f"{flow_id}_di", bpmnElement=flow_id
         )
-        for x, y in _waypoints(source, target):
+        for x, y in _waypoints(source_box, target_box):
             ET.SubElement(edge, f"{{{DI}}}waypoint", x=f"{x:g}", y=f"{y:g}")
     ET.indent(root, space="  ")
-    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="utf-8") + b"\n"
+    body: bytes = ET.tostring(root, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
 
 
 def _shape(
