@@ -1,6 +1,7 @@
-"""Reporting's statistics on a million tasks (SPEC §11, issue 6): a quarter's `GET
-/api/reporting/stats` over 1,000,000 task_facts rows and 200 units on PostgreSQL; and the events
-the read model applies per second (the consumer's applier, its batches, on PostgreSQL).
+"""Reporting's statistics on a million tasks (docs/architecture.md, Benchmarks; issue 6): a
+quarter's `GET /api/reporting/stats` over 1,000,000 task_facts rows and 200 units on PostgreSQL;
+and the events the read model applies per second (the consumer's applier, its batches, on
+PostgreSQL).
 
 The rows are made by a generator and loaded with COPY into a fresh database migrated as in
 production; the figure is the median of several calls through the Flask app (routing, auth,

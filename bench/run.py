@@ -1,4 +1,5 @@
-"""`make bench`: the first figures of SPEC §11, in one run, ending with one JSON line.
+"""`make bench`: the figures of docs/architecture.md, Benchmarks, in one run, ending with one
+JSON line.
 
 1. The raw engine rate (SpiffWorkflow start + serialize per second, no I/O).
 2. The distributed profile (gunicorn web + worker per service, RabbitMQ, PostgreSQL) under a

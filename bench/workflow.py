@@ -1,4 +1,5 @@
-"""Workflow figures of SPEC §11 on the distributed profile, besides the release burst of run.py:
+"""Workflow figures (docs/architecture.md, Benchmarks) on the distributed profile, besides the
+release burst of run.py:
 
 * action → event latency: concurrent HTTP clients perform task actions (accept, then
   report_progress) on distinct released tasks; from the request's sending to its event's arrival

@@ -1,4 +1,5 @@
--- One database per service (SPEC §9: each service owns its tables and reads no other's).
+-- One database per service: each service owns its tables and reads no other's
+-- (docs/architecture.md, Services).
 -- Run by the postgres image once, when its data volume is empty (/docker-entrypoint-initdb.d),
 -- as POSTGRES_USER = nhiemvu. To add them to an existing cluster, run this file with psql.
 CREATE DATABASE nhiemvu_intake OWNER nhiemvu ENCODING 'UTF8';

@@ -1,4 +1,5 @@
-"""Append-only, hash-chained audit trail (SPEC §10), one chain per service database.
+"""Append-only, hash-chained audit trail (docs/architecture.md, Audit trail), one chain per
+service database.
 
 Each record's hash covers its fields and the previous record's hash, so editing or deleting a record
 breaks the chain; the one-row head table holds the newest seq and hash, so deleting the newest

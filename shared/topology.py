@@ -59,8 +59,9 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-# The event types agencies may read on the public exchange (SPEC §6), documented in
-# deploy/asyncapi.yaml. Notify subscribes to each of them and republishes it, once.
+# The event types agencies may read on the public exchange (docs/contracts.md, Events for
+# agencies), documented in deploy/asyncapi.yaml. Notify subscribes to each of them and republishes
+# it, once.
 PUBLIC_FEED_EVENT_TYPES: tuple[str, ...] = (
     "task.assigned",
     "task.accepted",

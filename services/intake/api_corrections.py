@@ -1,4 +1,4 @@
-"""Routes for the Office's corrections (Đ5.2a) and unit management (SPEC §2)."""
+"""Routes for the Office's corrections (Đ5.2a) and unit management (docs/architecture.md, Units)."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ def install(router: ApiRouter, service: IntakeService) -> None:
         "POST",
         request=schemas.UnitMergeIn,
         response=schemas.UnitMergeOut,
-        summary="Merge a unit into its successor; its open tasks follow (SPEC §2)",
+        summary="Merge a unit into its successor; its open tasks follow",
     )
     def post_merge(code: str) -> Any:
         return manage(units.merge_unit, unit_merge_in, code)

@@ -1,4 +1,4 @@
-"""Request and response shapes of the intake API (marshmallow); conventions in docs/contracts.md."""
+"""Request and response shapes of the intake API (marshmallow); see docs/contracts.md."""
 
 from __future__ import annotations
 
@@ -198,7 +198,7 @@ class TaskDetailOut(TaskOut):
     document = fields.Dict()  # number, type, assigned_by, signer, issued_on, summary
 
 
-# -- unit management (docs/architecture.md, Units) -----------------------------------------------
+# -- unit management (docs/architecture.md, Units) -------------------------------------------------
 class UnitIn(Schema):
     code = fields.String(
         required=True,

@@ -1,5 +1,6 @@
 """The writes that every task correction shares: the row, the audit record and, once released,
-the event. Used by the Office's corrections (Đ5.2a) and by unit merges (SPEC §2)."""
+the event. Used by the Office's corrections (Đ5.2a) and by unit merges (docs/architecture.md,
+Units)."""
 
 from __future__ import annotations
 

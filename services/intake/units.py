@@ -1,4 +1,5 @@
-"""Unit management by the Office (SPEC §2): add, rename, deactivate, and merge into a successor.
+"""Unit management by the Office (docs/architecture.md, Units): add, rename, deactivate, and merge
+into a successor.
 
 Units are never deleted: tasks, reports and the audit trail keep naming the old codes. A merge
 (547 communes became 166 in 2025) deactivates the unit, records its successor and moves its open

@@ -1,4 +1,5 @@
-"""The national reporting categories (SPEC §7) and the cut-off rules of a statistics request.
+"""The national reporting categories and the cut-off rules of a statistics request
+(docs/counting.md).
 
 Plain functions only: no Flask, no SQLAlchemy, no kombu.
 """
@@ -54,7 +55,7 @@ def with_totals(counts: dict[str, int]) -> dict[str, int | float | None]:
     """Add `total` and `on_time_rate`: tasks finished on time among those whose time has come.
 
     A dated task's time has come once it is completed or overdue; one still within its deadline
-    is not judged yet, and tasks without deadline are counted apart (SPEC §7).
+    is not judged yet, and tasks without deadline are counted apart (docs/counting.md).
     """
     row: dict[str, int | float | None] = {name: counts.get(name, 0) for name in CATEGORIES}
     row["total"] = sum(counts.get(name, 0) for name in CATEGORIES)

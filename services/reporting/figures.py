@@ -26,7 +26,7 @@ def scope_for(args: dict[str, Any], now: datetime, unit: str | None) -> queries.
 
 
 def stats(conn: Connection, scope: queries.Scope, by: str = "unit") -> dict[str, Any]:
-    """`{from, to, as_of, totals, units|groups}` in the SPEC §8 shape."""
+    """`{from, to, as_of, totals, units|groups}` (docs/counting.md, The answer)."""
     rows = queries.category_counts(conn, scope, by)
     if by == "leader":
         rows = [{**row, **leader_group(row["leader"], row["signer_name"])} for row in rows]

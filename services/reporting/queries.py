@@ -73,10 +73,10 @@ class Scope:
 
 
 def buckets(scope: Scope) -> dict[str, ColumnElement[bool]]:
-    """SPEC §7 categories at the cut-off. A task is completed when its unit submitted the result
-    the Office confirmed (Đ5.2b); a submission after the cut-off has not happened yet. A result
-    submitted by the due date that waits for the Office keeps the task on time for its unit;
-    rework after the due date makes it late (Đ5.2b)."""
+    """The categories at the cut-off (docs/counting.md). A task is completed when its unit
+    submitted the result the Office confirmed (Đ5.2b); a submission after the cut-off has not
+    happened yet. A result submitted by the due date that waits for the Office keeps the task on
+    time for its unit; rework after the due date makes it late (Đ5.2b)."""
     completed = and_(t.completed_at.is_not(None), t.completed_at <= scope.as_of)
     dated = t.due_on.is_not(None)
     on_time = and_(t.completed_on <= t.due_on, not_(t.late_rework))

@@ -1,4 +1,4 @@
-"""Request and response shapes of the reporting API (marshmallow), per SPEC §8."""
+"""Request and response shapes of the reporting API (marshmallow); see docs/contracts.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Routes of every kind of case, the same shape for each (SPEC §8):
+"""Routes of every kind of case, the same shape for each (docs/adding-a-process.md):
 
 POST /api/workflow/<path>                              open (201; one case per unit asked)
 GET  /api/workflow/<path>?status&unit&open&q&…          list, paginated

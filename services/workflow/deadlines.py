@@ -1,4 +1,5 @@
-"""Calendar functions that diagrams may call to place their timers (Đ6.2, Đ16.4, SPEC §5).
+"""Calendar functions that diagrams may call to place their timers (Đ6.2, Đ16.4;
+docs/architecture.md, Working days and time).
 
 They return ISO 8601 date-times with Vietnam's offset (+07:00), which is what a BPMN `timeDate`
 expects; None when the timer does not apply (no due date, no cadence), which turns it off (see

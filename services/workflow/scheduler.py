@@ -1,4 +1,5 @@
-"""The timer scheduler: fires the diagrams' timers that fell due (SPEC §4, §11).
+"""The timer scheduler: fires the diagrams' timers that fell due (docs/architecture.md, Where
+timers run).
 
 Each instance's earliest waiting timer is stored in `task_instances.next_timer_at` (indexed) on
 every save, so finding due work is an index range scan that costs the same with 100 000 waiting

@@ -1,4 +1,4 @@
-"""Request and response shapes of the workflow API (marshmallow), per SPEC §8."""
+"""Request and response shapes of the workflow API (marshmallow); see docs/contracts.md."""
 
 from __future__ import annotations
 

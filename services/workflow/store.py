@@ -79,7 +79,8 @@ Index("ix_task_instances_created_at", task_instances.c.created_at, task_instance
 
 # The units taking part in each task, one row each (`lead` or `coordinating`), kept in step with
 # `lead_unit` and `coordinating_units` in the same transaction (release, transfer, amendment):
-# what scopes a unit's lists, exactly (SPEC §1), through the index on the unit.
+# what scopes a unit's lists, exactly (docs/contracts.md, Roles and scoping), through the index
+# on the unit.
 task_units = Table(
     "task_units",
     metadata,
@@ -179,7 +180,8 @@ def _sync_task_units(conn: Connection, task_id: str) -> None:
 def instance_for_update(conn: Connection, task_id: str) -> dict[str, Any] | None:
     query = select(task_instances).where(task_instances.c.task_id == task_id)
     if is_postgres(conn):
-        # One worker advances one instance at a time; others wait here (SPEC §4).
+        # One worker advances one instance at a time; others wait here (docs/architecture.md,
+        # Workflow instances).
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     return dict(row) if row else None

@@ -1,4 +1,5 @@
-"""A consumer killed mid-load (SIGKILL) loses nothing and applies nothing twice (SPEC §9)."""
+"""A consumer killed mid-load (SIGKILL) loses nothing and applies nothing twice
+(docs/architecture.md, How services talk)."""
 
 from __future__ import annotations
 

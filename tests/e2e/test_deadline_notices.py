@@ -1,6 +1,6 @@
 """Deadline notices end to end on the embedded profile: moving the development clock fires the
 task diagram's timers, and the lead unit's inbox shows the reminder and the overdue notice
-(Đ16.4, SPEC §8 "moves the clock, fires what became due")."""
+(Đ16.4; docs/contracts.md, Development clock: "moves the clock, fires what became due")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Search (`q=`) and the list filters of intake's documents and units, on SQLite (SPEC §8)."""
+"""Search (`q=`) and the list filters of intake's documents and units, on SQLite
+(docs/contracts.md, Search)."""
 
 from __future__ import annotations
 

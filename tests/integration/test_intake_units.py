@@ -1,4 +1,5 @@
-"""Unit management by the Office (SPEC §2): add, rename, deactivate, and merge into a successor."""
+"""Unit management by the Office (docs/architecture.md, Units): add, rename, deactivate, and merge
+into a successor."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The counting rules of the README, proved on 34 tasks whose figures are worked out by hand.
+"""The counting rules of docs/counting.md, proved on 34 tasks whose figures are worked out by hand.
 
 Period: Q4 2026 (2026-10-01 .. 2026-12-31); the clock says 2026-12-15 10:00, so the cut-off is
 now and "today" is 2026-12-15. Three units (SO_TC, SO_XD, SO_YT) and five documents: D1, D4 and

@@ -1,4 +1,4 @@
-"""Reporting's read model and statistics, fed with events as the bus would (SPEC §7, §8)."""
+"""Reporting's read model and statistics, fed with events as the bus would (docs/counting.md)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
-"""Unit scoping is exact (SPEC §1): a unit reads the tasks and cases it takes part in, through the
-`task_units` and `case_units` rows kept in step with every release, transfer, amendment and change
-of a case's parties, never through a pattern on a JSON text (a unit `SOZTC` once read SO_TC's
-work, `_` being a wildcard). Search takes `%` and `_` as letters. Every unit a request names is a
-unit of the directory, and `*` never comes from a client. On SQLite and on PostgreSQL."""
+"""Unit scoping is exact (docs/contracts.md, Roles and scoping): a unit reads the tasks and cases
+it takes part in, through the `task_units` and `case_units` rows kept in step with every release,
+transfer, amendment and change of a case's parties, never through a pattern on a JSON text (a unit
+`SOZTC` once read SO_TC's work, `_` being a wildcard). Search takes `%` and `_` as letters. Every
+unit a request names is a unit of the directory, and `*` never comes from a client. On SQLite and
+on PostgreSQL."""
 
 from __future__ import annotations
 

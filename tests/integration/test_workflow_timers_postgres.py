@@ -1,6 +1,6 @@
 """The timer scheduler on PostgreSQL: due timers are found through the index on next_timer_at
 (as cheap with 100 000 waiting instances as with 100), and two schedulers side by side never
-advance one instance twice (SPEC §4, §11)."""
+advance one instance twice (docs/architecture.md, Where timers run)."""
 
 from __future__ import annotations
 

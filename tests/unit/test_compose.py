@@ -1,4 +1,4 @@
-"""Static checks of docker-compose.yml and deploy/Dockerfile (SPEC §9, production profile).
+"""Static checks of docker-compose.yml and deploy/Dockerfile (docs/architecture.md, Profiles).
 
 No Docker engine is needed: the compose file is parsed, its commands are run through the parsers
 that will really receive them (the `nhiemvu` CLI's and gunicorn's), and the environment it gives

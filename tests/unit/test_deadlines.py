@@ -1,4 +1,5 @@
-"""The calendar functions diagrams call to place deadline timers (Đ16.4, SPEC §5)."""
+"""The calendar functions diagrams call to place deadline timers (Đ16.4; docs/architecture.md,
+Working days and time)."""
 
 from __future__ import annotations
 
