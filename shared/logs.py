@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TextIO
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -42,12 +43,16 @@ class _CorrelationFilter(logging.Filter):
         return True
 
 
+class _JsonHandler(logging.StreamHandler[TextIO]):
+    """The one handler `configure_logging` installs on the root logger."""
+
+
 def configure_logging(level: str | None = None) -> None:
     """Install one JSON handler on the root logger; safe to call more than once."""
     root = logging.getLogger()
-    if any(getattr(h, "_nhiemvu", False) for h in root.handlers):
+    if any(isinstance(h, _JsonHandler) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _JsonHandler(sys.stderr)
     handler.setFormatter(
         JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
@@ -56,7 +61,6 @@ def configure_logging(level: str | None = None) -> None:
         )
     )
     handler.addFilter(_CorrelationFilter())
-    handler._nhiemvu = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel((level or os.environ.get("LOG_LEVEL", "INFO")).upper())
     # Request lines from the development server duplicate our own access log.

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     Column,
+    Connection,
     Index,
     Integer,
     MetaData,
@@ -76,9 +77,9 @@ def add_platform_tables(metadata: MetaData) -> PlatformTables:
     return PlatformTables(outbox=outbox, inbox=inbox, idempotency=idempotency)
 
 
-def create_platform_tables(bind: object) -> None:
+def create_platform_tables(bind: Connection) -> None:
     """Create the platform tables as they were at this migration (used by migrations only)."""
     metadata = MetaData()
     add_platform_tables(metadata)
     AuditLog.define(metadata)
-    metadata.create_all(bind)  # type: ignore[arg-type]
+    metadata.create_all(bind)

@@ -12,6 +12,7 @@ Revises: 0003
 import logging
 
 from alembic import op
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 revision = "0004"
@@ -74,7 +75,7 @@ def downgrade() -> None:
         op.drop_index(name, table_name=table)
 
 
-def _trigram_available(bind) -> bool:  # type: ignore[no-untyped-def]
+def _trigram_available(bind: Connection) -> bool:
     # The migration runs in one transaction: a refused CREATE EXTENSION must only roll back its
     # savepoint, not the whole upgrade.
     try:
