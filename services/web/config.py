@@ -50,7 +50,7 @@ class WebSettings:
             service_urls=service_urls,
             secret_key=_secret_key(env, development),
             session_minutes=int(_get(env, "WEB_SESSION_MINUTES") or 480),
-            oidc_issuer=_get(env, "OIDC_ISSUER"),
+            oidc_issuer=_oidc_issuer(env, development),
             oidc_client_id=_get(env, "OIDC_CLIENT_ID"),
             oidc_client_secret=_get(env, "OIDC_CLIENT_SECRET"),
             oidc_scopes=_get(env, "OIDC_SCOPES") or "openid profile email",
@@ -78,6 +78,17 @@ def _secret_key(env: Mapping[str, str], development: bool) -> str:
     if development:
         return DEV_SECRET_KEY
     raise WebConfigError("NHIEMVU_ENV=production nhưng chưa đặt WEB_SECRET_KEY.")
+
+
+def _oidc_issuer(env: Mapping[str, str], development: bool) -> str | None:
+    """Production signs people in only through the province's OpenID provider: without one
+    nobody could sign in (the development form does not exist there)."""
+    issuer = _get(env, "OIDC_ISSUER")
+    if issuer is None and not development:
+        raise WebConfigError("NHIEMVU_ENV=production nhưng chưa đặt OIDC_ISSUER.")
+    if issuer is not None and not _get(env, "OIDC_CLIENT_ID"):
+        raise WebConfigError("Đã đặt OIDC_ISSUER nhưng chưa đặt OIDC_CLIENT_ID.")
+    return issuer
 
 
 def _private_key(env: Mapping[str, str]) -> str | None:

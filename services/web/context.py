@@ -52,12 +52,21 @@ def login_url(next_path: str | None = None) -> str:
     return url_for("login", next=target) if target and target != "/" else url_for("login")
 
 
+MAX_NEXT_CHARS = 1000
+
+
 def safe_next(target: str | None) -> str:
-    """Only a path on this site: never an absolute URL (no open redirect)."""
-    if not target:
+    """Only a path on this site (no open redirect): no scheme, no host, no '//' or '/\\'
+    (browsers read both as a host), no control characters, nothing that would swell the
+    session cookie."""
+    if not target or len(target) > MAX_NEXT_CHARS or not target.startswith("/"):
         return "/"
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (
+        target.startswith("//")
+        or "\\" in target
+        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+        or urlsplit(target).netloc
+    ):
         return "/"
     return target
 

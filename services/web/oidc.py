@@ -32,6 +32,7 @@ from flask import Flask, flash, g, redirect, render_template_string, request, se
 from joserfc.errors import JoseError
 
 from services.web.config import WebConfigError, WebSettings
+from services.web.context import safe_next
 from services.web.session import current_person, sign_in
 from services.web.tokens import mint_api_token
 from shared.auth import AGENCY, ALL_ROLES, QLVB, UNIT_ROLES
@@ -44,7 +45,6 @@ FLOW_MAX_AGE_SECONDS = 600
 MAX_ID_TOKEN_HINT_CHARS = 2000  # the session is a cookie: a larger ID token is not kept
 HTTP_TIMEOUT_SECONDS = 10
 CLOCK_LEEWAY_SECONDS = 60
-MAX_NEXT_CHARS = 1000
 # The document system's and connected agencies' roles belong to machine clients, never to a person.
 PERSON_ROLES: frozenset[str] = ALL_ROLES - {QLVB, AGENCY}
 
@@ -232,20 +232,6 @@ def _flow_matches(flow: Any, state: str | None) -> bool:
         return False  # never exchange a code without PKCE, nor accept an ID token without nonce
     started = flow.get("started")
     return isinstance(started, int) and time.time() - started <= FLOW_MAX_AGE_SECONDS
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this site: no scheme, no host, no '//' or '/\\' (browsers read both as a
-    host), no control characters, nothing that would swell the session cookie."""
-    if not target or len(target) > MAX_NEXT_CHARS or not target.startswith("/"):
-        return "/"
-    if (
-        target.startswith("//")
-        or "\\" in target
-        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
-    ):
-        return "/"
-    return target  # a path from "/" that is not "//" has neither scheme nor host
 
 
 def _post_logout_url(redirect_url: str | None) -> str:

@@ -14,8 +14,16 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from services.web.app import create_app
+from services.web.config import WebConfigError
 from services.web.session import EXPIRES_KEY
-from tests.integration.webkit import WebSystem, csrf_of, running_system, sign_in, wait_for
+from tests.integration.webkit import (
+    WebSystem,
+    csrf_of,
+    free_port,
+    running_system,
+    sign_in,
+    wait_for,
+)
 
 OFFICE = ("office", "VP_UBND")
 UNIT_A = ("unit_officer", "SO_TC")
@@ -92,9 +100,15 @@ def test_dev_login_does_not_exist_in_production(web: WebSystem) -> None:
         "JWT_SECRET": "a-production-jwt-secret-0123456789-0123456789",
         "WEB_API_URL": web.base_url,
     }
-    app = create_app(env)
+    # Without an OpenID provider nobody could sign in: the web refuses to start.
+    with pytest.raises(WebConfigError, match="OIDC_ISSUER"):
+        create_app(env)
+    closed = f"http://127.0.0.1:{free_port()}"
+    app = create_app({**env, "OIDC_ISSUER": closed, "OIDC_CLIENT_ID": "nhiemvu-web"})
     assert app.config["SESSION_COOKIE_SECURE"] is True
-    assert app.test_client().get("/login").status_code == 404
+    login = app.test_client().get("/login")
+    assert 'name="role"' not in login.get_data(as_text=True)  # the OpenID flow, not the form
+    assert login.status_code != 200
 
 
 def test_a_post_without_the_csrf_token_is_refused(client: Any, web: WebSystem) -> None:
@@ -139,9 +153,22 @@ def test_an_expired_session_signs_in_again_and_returns_to_the_page(client: Any) 
     assert back.headers["Location"] == target
 
 
-def test_next_never_leaves_the_site(client: Any) -> None:
-    login = client.get("/login?next=https://evil.example/x").get_data(as_text=True)
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/x", "//evil.example/x", "/\\evil.example/x", "/a\r\nb"]
+)
+def test_next_never_leaves_the_site(client: Any, target: str) -> None:
+    login = client.get("/login", query_string={"next": target}).get_data(as_text=True)
     assert "evil.example" not in login
+    signed = client.post(
+        "/login",
+        data={
+            "role": "unit_officer",
+            "unit": "SO_TC",
+            "next": target,
+            "csrf_token": csrf_of(login),
+        },
+    )
+    assert signed.headers["Location"] in ("/", "http://localhost/")
 
 
 def test_a_409_shows_the_apis_message_and_the_actions_offered_now(
