@@ -33,8 +33,7 @@ test-unit: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shared services/intake/domain.py services/workflow/domain.py \
-		services/notify/domain.py services/reporting/domain.py services/web
+	$(BIN)/mypy shared services
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
