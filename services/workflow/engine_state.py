@@ -22,7 +22,7 @@ class StateError(ValueError):
     """The stored state does not belong to this process model or cannot be read."""
 
 
-class SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]  # untyped
+class SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its spec, which is two thirds of Spiff's default output and
     most of its load time; the spec is supplied again on load from the ProcessModel."""
 

@@ -143,17 +143,17 @@ class _ClockTimer:
         raise NotImplementedError
 
 
-class ClockTimeDate(_ClockTimer, TimeDateEventDefinition):  # type: ignore[misc]  # untyped
+class ClockTimeDate(_ClockTimer, TimeDateEventDefinition):
     def instant(self, now: datetime, value: str) -> str:
         return parse_instant(value).isoformat()
 
 
-class ClockDuration(_ClockTimer, DurationTimerEventDefinition):  # type: ignore[misc]  # untyped
+class ClockDuration(_ClockTimer, DurationTimerEventDefinition):
     def instant(self, now: datetime, value: str) -> str:
         return (now + parse_duration(value, now)).isoformat()
 
 
-class ClockCycle(_ClockTimer, CycleTimerEventDefinition):  # type: ignore[misc]  # untyped
+class ClockCycle(_ClockTimer, CycleTimerEventDefinition):
     def has_fired(self, my_task: Any) -> bool:
         # A cycle fires through update_task (a new branch per period), never as a whole.
         return bool(my_task._get_internal_data("event_fired", False))

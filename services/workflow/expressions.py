@@ -133,7 +133,7 @@ def _check_target(target: ast.expr, callables: frozenset[str]) -> None:
         raise ExpressionRefused(f"không được gán đè hàm {target.id!r}")
 
 
-class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]  # Spiff is untyped
+class RestrictedEnvironment(TaskDataEnvironment):
     """Task-data environment whose globals hold only the whitelist and which checks first.
 
     Spiff calls the environment directly in a few places (process completion conditions,
@@ -164,7 +164,7 @@ class RestrictedEnvironment(TaskDataEnvironment):  # type: ignore[misc]  # Spiff
         raise ExpressionRefused("service task không được hỗ trợ")
 
 
-class RestrictedScriptEngine(PythonScriptEngine):  # type: ignore[misc]
+class RestrictedScriptEngine(PythonScriptEngine):
     """Checks before delegating, so a refusal surfaces as ExpressionRefused, not wrapped."""
 
     environment: RestrictedEnvironment
