@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import requests
 from flask import Flask, Response, current_app, g, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from services.web import context, labels
 from services.web.api_client import ApiError, ApiUnauthorized, ApiUnavailable, submit
@@ -139,7 +140,7 @@ def _unread_count() -> int | None:
         return None
 
 
-def _to_login() -> Response:
+def _to_login() -> BaseResponse:
     # After signing in again the person comes back to the page they were on: for a form that
     # was posted, the page that showed it.
     where = request.full_path.rstrip("?")
@@ -154,7 +155,7 @@ def _to_login() -> Response:
         response = current_app.response_class(status=204)
         response.headers["HX-Redirect"] = target
         return response
-    return redirect(target)  # type: ignore[return-value]
+    return redirect(target)
 
 
 def _install_errors(app: Flask) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -21,13 +21,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def settings() -> WebSettings:
-    return current_app.config["WEB_SETTINGS"]  # type: ignore[no-any-return]
+    found: WebSettings = current_app.config["WEB_SETTINGS"]
+    return found
 
 
 def person() -> Person | None:
     if "person" not in g:
         g.person = current_person()
-    return g.person  # type: ignore[no-any-return]
+    found: Person | None = g.person
+    return found
 
 
 def api() -> ApiClient:
@@ -36,11 +38,13 @@ def api() -> ApiClient:
         who = person()
         http = current_app.extensions["web_http"]
         g.api = ApiClient(settings(), http, who.api_token if who else None)
-    return g.api  # type: ignore[no-any-return]
+    found: ApiClient = g.api
+    return found
 
 
 def directory() -> UnitDirectory:
-    return current_app.extensions["web_units"]  # type: ignore[no-any-return]
+    found: UnitDirectory = current_app.extensions["web_units"]
+    return found
 
 
 def unit_names() -> dict[str, str]:
@@ -78,7 +82,7 @@ def signed_in(view: F) -> F:
             return redirect(login_url())
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def office_only(view: F) -> F:
@@ -91,7 +95,7 @@ def office_only(view: F) -> F:
             abort(403, description="Trang này chỉ dành cho Văn phòng UBND tỉnh.")
         return view(*args, **kwargs)
 
-    return wrapper  # type: ignore[return-value]
+    return cast(F, wrapper)
 
 
 def today() -> date:
@@ -100,7 +104,8 @@ def today() -> date:
         g.today = local_date(datetime.now(UTC))
         if settings().development:
             g.today = _development_today(g.today)
-    return g.today  # type: ignore[no-any-return]
+    found: date = g.today
+    return found
 
 
 def today_getter() -> Callable[[], date]:
