@@ -138,7 +138,7 @@ def list_documents(
     rows = conn.execute(
         query.order_by(documents.c.received_at.desc(), documents.c.id).limit(limit).offset(offset)
     ).mappings()
-    return [_with_tasks(conn, dict(row)) for row in rows], total
+    return _with_all_tasks(conn, [dict(row) for row in rows]), total
 
 
 def mark_released(conn: Connection, document_id: str, released_at: Any, late: bool) -> None:
@@ -192,6 +192,22 @@ def _with_tasks(conn: Connection, document: dict[str, Any]) -> dict[str, Any]:
     ).mappings()
     document["tasks"] = [dict(row) for row in rows]
     return document
+
+
+def _with_all_tasks(conn: Connection, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A page of documents with their tasks, read in one query rather than one per document."""
+    by_document: dict[str, list[dict[str, Any]]] = {d["id"]: [] for d in found}
+    if by_document:
+        rows = conn.execute(
+            select(tasks)
+            .where(tasks.c.document_id.in_(list(by_document)))
+            .order_by(tasks.c.document_id, tasks.c.position)
+        ).mappings()
+        for row in rows:
+            by_document[row["document_id"]].append(dict(row))
+    for document in found:
+        document["tasks"] = by_document[document["id"]]
+    return found
 
 
 def dumps(value: Any) -> str:

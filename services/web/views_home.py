@@ -15,7 +15,6 @@ from shared.calendar import WorkingCalendar
 
 bp = Blueprint("home", __name__)
 QUEUE_SIZE = 50
-DETAILED_ROWS = 20  # rows whose reason needs the task's history: returned tasks
 DUE_SOON_DAYS = 7
 # Cases whose next step is the Office's, by the status that means so.
 OFFICE_CASES = (
@@ -75,12 +74,10 @@ def _tasks(api: ApiClient, **filters: Any) -> list[dict[str, Any]]:
 
 
 def _returned(api: ApiClient) -> list[dict[str, Any]]:
+    """Tasks units returned, each with its reason (Đ5.2a), which the list carries."""
     tasks = _tasks(api, status="returned")
-    shown = tasks[:DETAILED_ROWS]
-    details = gather({t["id"]: partial(api.get, "workflow", f"/tasks/{t['id']}") for t in shown})
-    for task in shown:
-        returns = [h for h in details[task["id"]]["history"] if h["action"] == "return"]
-        task["reason"] = returns[-1]["note"] if returns else None
+    for task in tasks:
+        task["reason"] = task.get("return_reason")
     return tasks
 
 

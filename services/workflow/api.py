@@ -70,8 +70,17 @@ def build_router(service: WorkflowService) -> ApiRouter:
                 limit=args["limit"],
                 offset=args["offset"],
             )
+            # Đ5.2a: a returned task's reason, so that the Office's queue needs no second read.
+            returned = [t["task_id"] for t in items if t["status"] == "returned"]
+            reasons = store.latest_notes(conn, returned, "return")
         calendar = service.runtime.calendar
-        views = [task_view(handlers.with_overdue(t, today, calendar)) for t in items]
+        views = [
+            {
+                **task_view(handlers.with_overdue(t, today, calendar)),
+                "return_reason": reasons.get(t["task_id"]),
+            }
+            for t in items
+        ]
         return page(views, total, args)
 
     @router.route(

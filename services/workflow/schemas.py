@@ -148,6 +148,9 @@ class TaskSummaryOut(TaskOut):
     class Meta:
         exclude = ("actions", "history", "open_cases", "awaiting_direction")
 
+    # In lists: the unit's reason for returning the task (Đ5.2a), while it is returned.
+    return_reason = fields.String(allow_none=True)
+
 
 class TaskPage(Schema):
     items = fields.List(fields.Nested(TaskSummaryOut))

@@ -246,6 +246,19 @@ def history(conn: Connection, task_id: str) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
+def latest_notes(conn: Connection, task_ids: list[str], action: str) -> dict[str, str | None]:
+    """Each task's note on its latest history entry of `action`, in one query."""
+    if not task_ids:
+        return {}
+    h = task_history.c
+    rows = conn.execute(
+        select(h.task_id, h.note)
+        .where(h.task_id.in_(task_ids), h.action == action)
+        .order_by(h.task_id, h.id)
+    )
+    return {row.task_id: row.note for row in rows}  # the latest entry of each task wins
+
+
 def list_instances(
     conn: Connection,
     *,

@@ -146,6 +146,11 @@ def test_a_return_goes_to_the_office_and_back_to_the_unit_D5_2a(workflow: Any) -
     assert returned.get_json()["status"] == "returned"
     office_view = workflow.client.get(f"/api/workflow/tasks/{task_id}", headers=OFFICE)
     assert office_view.get_json()["actions"] == ["resolve_return", "withdraw"]
+    # The Office's queue reads the reason from the list itself.
+    listed = workflow.client.get("/api/workflow/tasks?status=returned", headers=OFFICE)
+    [row] = [t for t in listed.get_json()["items"] if t["id"] == task_id]
+    assert row["return_reason"] == returned.get_json()["history"][-1]["note"]
+    assert row["return_reason"]
     assert act(workflow, task_id, "resolve_return", OFFICE).get_json()["status"] == "assigned"
 
 
