@@ -94,6 +94,7 @@ def build_router(service: IntakeService) -> ApiRouter:
                 unit=args["unit"],
                 issued_from=args["issued_from"],
                 issued_to=args["issued_to"],
+                with_tasks=args["tasks"] == "full",
             )
         return page([document_view(d) for d in items], total, args)
 

@@ -95,7 +95,8 @@ class DocumentOut(Schema):
     received_at = fields.AwareDateTime()
     released_at = fields.AwareDateTime(allow_none=True)
     released_late = fields.Boolean(allow_none=True)
-    tasks = fields.List(fields.Nested(TaskOut))
+    tasks = fields.List(fields.Nested(TaskOut))  # absent from a list asked with tasks=count
+    task_count = fields.Integer()
 
 
 class Page(Schema):
@@ -111,6 +112,8 @@ class DocumentQuery(Page):
     unit = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
     issued_from = fields.Date(load_default=None, validate=dates.supported_date())
     issued_to = fields.Date(load_default=None, validate=dates.supported_date())
+    # "count": each document's task_count without its tasks (a list page needs no more).
+    tasks = fields.String(load_default="full", validate=validate.OneOf(["full", "count"]))
 
     @validates_schema
     def _period(self, data: dict[str, Any], **_: object) -> None:

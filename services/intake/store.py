@@ -119,6 +119,7 @@ def list_documents(
     unit: str | None = None,
     issued_from: Any = None,
     issued_to: Any = None,
+    with_tasks: bool = True,
 ) -> tuple[list[dict[str, Any]], int]:
     query = select(documents)
     for column, value in ((documents.c.status, status), (documents.c.type, type)):
@@ -138,7 +139,8 @@ def list_documents(
     rows = conn.execute(
         query.order_by(documents.c.received_at.desc(), documents.c.id).limit(limit).offset(offset)
     ).mappings()
-    return _with_all_tasks(conn, [dict(row) for row in rows]), total
+    found = [dict(row) for row in rows]
+    return (_with_all_tasks(conn, found) if with_tasks else _with_task_counts(conn, found)), total
 
 
 def mark_released(conn: Connection, document_id: str, released_at: Any, late: bool) -> None:
@@ -207,6 +209,21 @@ def _with_all_tasks(conn: Connection, found: list[dict[str, Any]]) -> list[dict[
             by_document[row["document_id"]].append(dict(row))
     for document in found:
         document["tasks"] = by_document[document["id"]]
+    return found
+
+
+def _with_task_counts(conn: Connection, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A page of documents with the number of their tasks, in one grouped query."""
+    counts: dict[str, int] = {}
+    if found:
+        rows = conn.execute(
+            select(tasks.c.document_id, func.count())
+            .where(tasks.c.document_id.in_([d["id"] for d in found]))
+            .group_by(tasks.c.document_id)
+        )
+        counts = {document_id: int(n) for document_id, n in rows}
+    for document in found:
+        document["task_count"] = counts.get(document["id"], 0)
     return found
 
 

@@ -27,7 +27,12 @@ def document_view(document: dict[str, Any]) -> dict[str, Any]:
         "received_at": document["received_at"],
         "released_at": document["released_at"],
         "released_late": document["released_late"],
-        "tasks": [task_view(task) for task in document["tasks"]],
+        **(
+            {"tasks": [task_view(task) for task in document["tasks"]]}
+            if "tasks" in document
+            else {}
+        ),
+        "task_count": document.get("task_count", len(document.get("tasks", ()))),
     }
 
 

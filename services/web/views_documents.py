@@ -32,7 +32,12 @@ def document_list() -> Any:
     args = {k: request.args.get(k, "").strip() for k in FILTERS}
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     answer = context.api().get(
-        "intake", "/documents", limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **args
+        "intake",
+        "/documents",
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        tasks="count",
+        **args,
     )
     return render_template(
         "document_list.html",

@@ -66,7 +66,8 @@ def office() -> Any:
 
 
 def _received_documents(api: ApiClient) -> list[dict[str, Any]]:
-    return list(api.get("intake", "/documents", status="received", limit=QUEUE_SIZE)["items"])
+    received = api.get("intake", "/documents", status="received", limit=QUEUE_SIZE, tasks="count")
+    return list(received["items"])
 
 
 def _tasks(api: ApiClient, **filters: Any) -> list[dict[str, Any]]:

@@ -242,3 +242,19 @@ def test_only_the_office_releases_a_document_for_tracking_D5_1a(intake: Any) -> 
         assert intake.test_client.post(path, headers=token(role, unit)).status_code == 403
     released = intake.test_client.post(path, headers=token("office"))
     assert released.status_code == 200 and released.get_json()["status"] == "released"
+
+
+def test_a_document_list_gives_each_documents_task_count_with_or_without_its_tasks(
+    intake: Any,
+) -> None:
+    post(intake.test_client, document(summary="Về hai nhiệm vụ"))
+    full = intake.test_client.get("/api/intake/documents", headers=token("office")).get_json()
+    [item] = full["items"]
+    assert item["task_count"] == len(item["tasks"]) >= 1
+    counted = intake.test_client.get(
+        "/api/intake/documents?tasks=count", headers=token("office")
+    ).get_json()
+    [light] = counted["items"]
+    assert "tasks" not in light and light["task_count"] == item["task_count"]
+    refused = intake.test_client.get("/api/intake/documents?tasks=some", headers=token("office"))
+    assert refused.status_code == 422
