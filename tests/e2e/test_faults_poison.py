@@ -14,9 +14,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import amqp
 import pytest
 
 from shared.clock import SystemClock
@@ -30,6 +28,7 @@ from tests.e2e.faultkit import (
     report,
     wait_for_exact_counts,
 )
+from tests.integration.buskit import raw_publish
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 
@@ -41,23 +40,6 @@ CE = "application/cloudevents+json"
 def unit_event() -> dict[str, Any]:
     data = {"code": "SO_DOC", "name": "Sở Độc", "kind": "department", "active": True}
     return make_event("unit.updated", data, source="/tests", time=SystemClock().now())
-
-
-def publish(url: str, queue: str, body: bytes, **properties: Any) -> None:
-    parts = urlsplit(url)
-    connection = amqp.Connection(
-        host=f"{parts.hostname}:{parts.port}",
-        userid=parts.username,
-        password=parts.password,
-        virtual_host=parts.path.lstrip("/"),
-    )
-    connection.connect()
-    try:
-        channel = connection.channel()
-        channel.basic_publish(amqp.Message(body, **properties), exchange="", routing_key=queue)
-        channel.close()
-    finally:
-        connection.close()
 
 
 def nhiemvu(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -81,7 +63,7 @@ def test_malformed_messages_and_a_poison_header_do_not_stop_the_workflow(
     ]
     began = time.monotonic()
     for body, properties in messages:
-        publish(faulty.broker_url, "nhiemvu.workflow", body, **properties)
+        raw_publish(faulty.broker_url, "nhiemvu.workflow", body, **properties)
 
     office = faulty.office
     with ThreadPoolExecutor(max_workers=4) as pool:

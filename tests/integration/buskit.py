@@ -13,7 +13,9 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
+import amqp
 from kombu import Producer, Queue
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
@@ -159,3 +161,21 @@ class TinyService:
             lambda: len(self.take_dead_letters()) >= count, timeout, f"{count} dead letter(s)"
         )
         return self.dead
+
+
+def raw_publish(url: str, queue: str, body: bytes, **properties: Any) -> None:
+    """Publish with exactly these properties (kombu would fill in a content type)."""
+    parts = urlsplit(url)
+    connection = amqp.Connection(
+        host=f"{parts.hostname}:{parts.port}",
+        userid=parts.username,
+        password=parts.password,
+        virtual_host=parts.path.lstrip("/"),
+    )
+    connection.connect()
+    try:
+        channel = connection.channel()
+        channel.basic_publish(amqp.Message(body, **properties), exchange="", routing_key=queue)
+        channel.close()
+    finally:
+        connection.close()

@@ -13,9 +13,7 @@ import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import amqp
 import pytest
 from kombu import Queue
 
@@ -23,7 +21,7 @@ from shared.consumer import ATTEMPT_HEADER, REASON_HEADER
 from shared.deadletters import list_dead_letters
 from shared.events import encode
 from shared.metrics import DEAD_LETTERS
-from tests.integration.buskit import SERVICE, TinyService, unit_event, wait_until
+from tests.integration.buskit import SERVICE, TinyService, raw_publish, unit_event, wait_until
 
 pytestmark = pytest.mark.services
 
@@ -49,24 +47,6 @@ def make_service(tmp_path: Path, bus_namespace: str, rabbit_url: str) -> Iterato
     yield make
     for service in started:
         service.stop()
-
-
-def raw_publish(url: str, queue: str, body: bytes, **properties: Any) -> None:
-    """Publish with exactly these properties (kombu would fill in a content type)."""
-    parts = urlsplit(url)
-    connection = amqp.Connection(
-        host=f"{parts.hostname}:{parts.port}",
-        userid=parts.username,
-        password=parts.password,
-        virtual_host=parts.path.lstrip("/"),
-    )
-    connection.connect()
-    try:
-        channel = connection.channel()
-        channel.basic_publish(amqp.Message(body, **properties), exchange="", routing_key=queue)
-        channel.close()
-    finally:
-        connection.close()
 
 
 def good(code: str) -> bytes:
