@@ -7,12 +7,13 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
 from services.reporting import queries, store
-from shared.calendar import WorkingCalendar, local_date
+from shared.calendar import TZ, WorkingCalendar, local_date
 
 s = store.submissions.c
 t = store.task_facts.c
@@ -52,8 +53,10 @@ def confirmation_lag(
 
 
 def _decided(scope: queries.Scope) -> Any:
+    """Decisions from the period's first local day to the cut-off (the index on decided_at)."""
+    first = datetime.combine(scope.start, time(0), tzinfo=TZ)
     return select(s.submitted_at, s.decided_at, s.decision).where(
-        s.decision.in_(DECIDED), s.decided_at <= scope.as_of
+        s.decision.in_(DECIDED), s.decided_at >= first, s.decided_at <= scope.as_of
     )
 
 
