@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import request
 
-from services.intake import api_corrections, edxml, handlers, schemas, store
+from services.intake import api_corrections, domain, edxml, handlers, schemas, store
 from services.intake.views import document_view
 from shared import dates
 from shared.auth import QLVB, Principal, authenticate_request, require_roles
@@ -143,6 +143,22 @@ def build_router(service: IntakeService) -> ApiRouter:
                 offset=args["offset"],
             )
         return page(items, total, args)
+
+    @router.route(
+        f"{PREFIX}/vocabulary",
+        response=schemas.VocabularyOut,
+        summary="The Vietnamese labels of the codes this API takes and answers (document types, "
+        "assigners, urgencies, cadences, document statuses)",
+    )
+    def get_vocabulary() -> Any:
+        principal()
+        return {
+            "document_types": {slug: label for slug, (label, _) in domain.DOCUMENT_TYPES.items()},
+            "assigners": domain.ASSIGNERS,
+            "urgencies": domain.URGENCIES,
+            "cadences": domain.CADENCES,
+            "document_statuses": domain.DOCUMENT_STATUSES,
+        }
 
     api_corrections.install(router, service)
     return router

@@ -235,3 +235,17 @@ class UnitMergeOut(Schema):
     unit = fields.Nested(UnitDetailOut)
     transferred_tasks = fields.List(fields.String())
     amended_tasks = fields.List(fields.String())
+
+
+def _labels() -> fields.Dict:
+    return fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class VocabularyOut(Schema):
+    """Code → Vietnamese label, for clients that show the codes to people (the web)."""
+
+    document_types = _labels()
+    assigners = _labels()
+    urgencies = _labels()
+    cadences = _labels()
+    document_statuses = _labels()

@@ -50,7 +50,12 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     )
     app.extensions["web_http"] = requests.Session()
     app.extensions["web_units"] = UnitDirectory()
-    app.jinja_env.globals.update(labels=labels, CSRF_FIELD=CSRF_FIELD, csrf_token=csrf_token)
+    app.extensions["web_labels"] = labels.Labels(
+        lambda service: context.api().get(service, "/vocabulary")
+    )
+    app.jinja_env.globals.update(
+        labels=app.extensions["web_labels"], CSRF_FIELD=CSRF_FIELD, csrf_token=csrf_token
+    )
     app.jinja_env.filters.update(labels.FILTERS)
     _install_guards(app)
     _install_errors(app)

@@ -14,6 +14,7 @@ from flask import abort, current_app, g, redirect, request, url_for
 from services.web.api_client import ApiClient
 from services.web.config import WebSettings
 from services.web.directory import UnitDirectory
+from services.web.labels import Labels
 from services.web.session import Person, current_person
 from shared.calendar import local_date
 
@@ -39,6 +40,12 @@ def api() -> ApiClient:
         http = current_app.extensions["web_http"]
         g.api = ApiClient(settings(), http, who.api_token if who else None)
     found: ApiClient = g.api
+    return found
+
+
+def labels() -> Labels:
+    """The services' vocabularies (read once through the first person's API client)."""
+    found: Labels = current_app.extensions["web_labels"]
     return found
 
 

@@ -3,10 +3,10 @@ and how a submitted form becomes that JSON body."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from services.web import labels
+from services.web import context
 
 NOTE_LABEL = "Ghi chú"
 
@@ -18,13 +18,17 @@ class Field:
     kind: str = "textarea"  # textarea, text, date, select, radio, number
     required: bool = False
     options: dict[str, str] = field(default_factory=dict)
+    # The options are a vocabulary of the services (services/web/labels.py), read when shown.
+    vocabulary: str | None = None
 
 
 NOTE = Field("note", NOTE_LABEL)
 ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
     "accept": (NOTE,),
     "return": (
-        Field("reason", "Lý do đề nghị điều chỉnh", "select", True, labels.RETURN_REASON_LABELS),
+        Field(
+            "reason", "Lý do đề nghị điều chỉnh", "select", True, vocabulary="RETURN_REASON_LABELS"
+        ),
         Field("note", "Nội dung đề nghị"),
     ),
     "resolve_return": (NOTE,),
@@ -72,19 +76,20 @@ ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("description", "Mô tả khó khăn, vướng mắc", "textarea", True),
     ),
 }
-OPENER_LABELS = {
-    "request_correction": "Đề nghị điều chỉnh thông tin báo cáo",
-    "correct_report": "Điều chỉnh thông tin báo cáo",
-    "report_difficulty": "Báo cáo khó khăn, vướng mắc",
-}
 
 
 def action_label(action: str) -> str:
-    return labels.TASK_ACTION_LABELS.get(action) or OPENER_LABELS.get(action, action)
+    """The workflow's label of a task action, those that open a case included."""
+    return context.labels().TASK_ACTION_LABELS.get(action, action)
 
 
 def action_fields(action: str) -> tuple[Field, ...]:
-    return ACTION_FIELDS.get(action, (NOTE,))
+    return tuple(
+        replace(spec, options=getattr(context.labels(), spec.vocabulary))
+        if spec.vocabulary
+        else spec
+        for spec in ACTION_FIELDS.get(action, (NOTE,))
+    )
 
 
 def action_body(action: str, form: Any) -> dict[str, Any]:

@@ -1,34 +1,56 @@
-"""Vietnamese labels and formats for the pages. The vocabularies are the services' own (their
-domain modules), so a label never drifts from what the API answers."""
+"""Vietnamese labels and formats for the pages. The vocabularies are the services' own, read
+from their APIs (`/api/intake/vocabulary`, `/api/workflow/vocabulary`) once per process, so a
+label never drifts from what the API answers and the web imports no service's code."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from services.intake.domain import ASSIGNERS, CADENCES, DOCUMENT_STATUSES, DOCUMENT_TYPES, URGENCIES
-from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
 from shared.auth import ROLE_LABELS
 from shared.calendar import TZ
 
-DOCUMENT_TYPE_LABELS = {slug: label for slug, (label, _abbr) in DOCUMENT_TYPES.items()}
-ASSIGNER_LABELS = ASSIGNERS
-URGENCY_LABELS = URGENCIES
-CADENCE_LABELS = CADENCES
-DOCUMENT_STATUS_LABELS = DOCUMENT_STATUSES
-TASK_STATUS_LABELS = STATUS_LABELS
-TASK_ACTION_LABELS = ACTION_LABELS
-RETURN_REASON_LABELS = RETURN_REASONS
 SIGN_IN_ROLES = {
     role: ROLE_LABELS[role]
     for role in ("office", "office_lead", "leader", "unit_officer", "unit_head")
 }
-CASE_KIND_LABELS = {
-    "feedback": "Phản hồi về đơn vị khác",
-    "direction_request": "Khó khăn, xin ý kiến chỉ đạo",
-    "info_request": "Đề nghị cung cấp thông tin",
-    "correction_request": "Đề nghị điều chỉnh thông tin báo cáo",
+# The name the pages use → (service, key of its vocabulary).
+VOCABULARY = {
+    "DOCUMENT_TYPE_LABELS": ("intake", "document_types"),
+    "ASSIGNER_LABELS": ("intake", "assigners"),
+    "URGENCY_LABELS": ("intake", "urgencies"),
+    "CADENCE_LABELS": ("intake", "cadences"),
+    "DOCUMENT_STATUS_LABELS": ("intake", "document_statuses"),
+    "TASK_STATUS_LABELS": ("workflow", "task_statuses"),
+    "TASK_ACTION_LABELS": ("workflow", "task_actions"),
+    "RETURN_REASON_LABELS": ("workflow", "return_reasons"),
+    "CASE_KIND_LABELS": ("workflow", "case_kinds"),
 }
+
+
+class Labels:
+    """`labels.TASK_STATUS_LABELS` and the like, in templates and views. Each service's
+    vocabulary is read on first use through `fetch(service)` (the signed-in person's API client)
+    and kept: it changes only with a deployment of that service."""
+
+    ROLE_LABELS = ROLE_LABELS
+    SIGN_IN_ROLES = SIGN_IN_ROLES
+
+    def __init__(self, fetch: Callable[[str], Mapping[str, Any]]) -> None:
+        self._fetch = fetch
+        self._lock = threading.Lock()
+        self._loaded: dict[str, Mapping[str, Any]] = {}
+
+    def __getattr__(self, name: str) -> dict[str, str]:
+        if name not in VOCABULARY:
+            raise AttributeError(name)
+        service, key = VOCABULARY[name]
+        with self._lock:
+            if service not in self._loaded:
+                self._loaded[service] = self._fetch(service)
+            return dict(self._loaded[service][key])
 
 
 def vn_date(value: Any) -> str:

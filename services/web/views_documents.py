@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from services.web import context, labels
+from services.web import context
 from services.web.api_client import ApiError
 
 bp = Blueprint("documents", __name__)
@@ -207,7 +207,6 @@ def _detail_page(
         errors=errors or {},
         new_task=new_task or dict(EMPTY_TASK),
         message=message,
-        labels=labels,
     )
     return page, status
 

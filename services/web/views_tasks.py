@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from services.web import context, forms, labels
+from services.web import context, forms
 from services.web.api_client import ApiError, gather
 
 bp = Blueprint("tasks", __name__)
@@ -32,9 +32,9 @@ def task_list() -> Any:
     args = {k: request.args.get(k, "").strip() for k in FILTERS}
     if args["overdue"] not in ("", "true", "false"):
         args["overdue"] = ""
-    if args["status"] and args["status"] not in labels.TASK_STATUS_LABELS:
+    if args["status"] and args["status"] not in context.labels().TASK_STATUS_LABELS:
         args["status"] = ""
-    if args["assigned_by"] not in ("", *labels.ASSIGNER_LABELS):
+    if args["assigned_by"] not in ("", *context.labels().ASSIGNER_LABELS):
         args["assigned_by"] = ""
     for day in ("assigned_from", "assigned_to"):
         args[day] = args[day] if _is_date(args[day]) else ""

@@ -9,7 +9,8 @@ from marshmallow import Schema
 
 from services.workflow import case_store, dashboard, handlers, schemas, store, task_openers
 from services.workflow.case_api import register_case_routes
-from services.workflow.domain import ACTION_LABELS
+from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
+from services.workflow.exchanges import OPENER_LABELS
 from services.workflow.views import task_view
 from shared.auth import (
     INSPECTOR,
@@ -190,6 +191,21 @@ def build_router(service: WorkflowService) -> ApiRouter:
         today = local_date(platform.clock.now())
         with platform.database.read() as conn:
             return dashboard.summary(conn, today, unit, args["leader"])
+
+    @router.route(
+        f"{PREFIX}/vocabulary",
+        response=schemas.VocabularyOut,
+        summary="The Vietnamese labels of the codes this API takes and answers (task statuses, "
+        "task actions, reasons for a return, kinds of case)",
+    )
+    def get_vocabulary() -> Any:
+        principal()
+        return {
+            "task_statuses": STATUS_LABELS,
+            "task_actions": {**ACTION_LABELS, **OPENER_LABELS},
+            "return_reasons": RETURN_REASONS,
+            "case_kinds": {name: kind.label for name, kind in service.kinds.items()},
+        }
 
     task_openers.register_routes(router, service)
     register_case_routes(router, service)

@@ -169,3 +169,16 @@ class ProcessModelOut(Schema):
 
 class ProcessModelList(Schema):
     items = fields.List(fields.Nested(ProcessModelOut))
+
+
+def _labels() -> fields.Dict:
+    return fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class VocabularyOut(Schema):
+    """Code → Vietnamese label, for clients that show the codes to people (the web)."""
+
+    task_statuses = _labels()
+    task_actions = _labels()
+    return_reasons = _labels()
+    case_kinds = _labels()

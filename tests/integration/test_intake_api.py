@@ -258,3 +258,13 @@ def test_a_document_list_gives_each_documents_task_count_with_or_without_its_tas
     assert "tasks" not in light and light["task_count"] == item["task_count"]
     refused = intake.test_client.get("/api/intake/documents?tasks=some", headers=token("office"))
     assert refused.status_code == 422
+
+
+def test_the_vocabulary_gives_the_labels_of_the_codes_to_any_signed_in_client(
+    intake: Any,
+) -> None:
+    assert intake.test_client.get("/api/intake/vocabulary").status_code == 401
+    answer = intake.test_client.get("/api/intake/vocabulary", headers=token("unit_officer"))
+    vocabulary = answer.get_json()
+    assert vocabulary["document_types"]["chi_thi"] == "Chỉ thị"
+    assert vocabulary["cadences"]["quarterly"] == "Hằng quý"

@@ -238,3 +238,12 @@ def test_the_overdue_filter_splits_tasks_and_their_totals_agree(workflow: Any) -
     fine = workflow.client.get("/api/workflow/tasks?overdue=false", headers=OFFICE).get_json()
     assert sorted(item["id"] for item in fine["items"]) == sorted([on_time, undated])
     assert fine["total"] == 2
+
+
+def test_the_vocabulary_gives_statuses_actions_reasons_and_kinds_of_case(workflow: Any) -> None:
+    assert workflow.client.get("/api/workflow/vocabulary").status_code == 401
+    vocabulary = workflow.client.get("/api/workflow/vocabulary", headers=LEAD).get_json()
+    assert vocabulary["task_statuses"]["submitted"]
+    assert {"accept", "report_difficulty"} <= set(vocabulary["task_actions"])
+    assert vocabulary["case_kinds"]["feedback"] == "Phản hồi"
+    assert vocabulary["return_reasons"]
