@@ -11,14 +11,8 @@ from services.intake.views import document_view
 from shared import dates
 from shared.auth import QLVB, Principal, authenticate_request, require_roles
 from shared.errors import NotFound, ValidationFailed
-from shared.http import (
-    ApiRouter,
-    check_text,
-    json_body,
-    page,
-    query_args,
-    require_content_type,
-)
+from shared.http import ApiRouter, json_body, page, query_args, require_content_type
+from shared.json_input import check_text
 from shared.text import fold
 
 if TYPE_CHECKING:
