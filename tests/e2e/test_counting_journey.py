@@ -81,7 +81,13 @@ def test_the_office_confirming_after_the_due_date_does_not_make_the_unit_late_D5
     assert waiting["overdue"] is False and waiting["awaiting_confirmation_days"] == 2
     start = (due_on - timedelta(days=30)).isoformat()
     span = f"from={start}&to={later.isoformat()}"
-    row = embedded.wait_for(lambda: counted(embedded, office, task_id, span), "the task counted")
+    # The row exists from the release on; wait for the submission to reach reporting.
+    row = embedded.wait_for(
+        lambda: (
+            (r := counted(embedded, office, task_id, span)) and r["status"] == "submitted" and r
+        ),
+        "reporting to count the submitted result",
+    )
     assert row["category"] == "in_progress_on_time"
     act(embedded, task_id, "confirm", office)
     row = embedded.wait_for(
