@@ -17,6 +17,7 @@ from services.workflow.engine import (
     Offer,
     ProcessModel,
     StateError,
+    Step,
 )
 from shared.calendar import WorkingCalendar
 
@@ -43,12 +44,8 @@ def model(engine: Engine) -> ProcessModel:
     return engine.parse(LIFECYCLE.read_bytes(), "task_lifecycle", 1)
 
 
-def _actions(engine: Engine, model: ProcessModel, state: str) -> list[str]:
-    return [offer.action for offer in engine.offers(model, state)]
-
-
-def _status(engine: Engine, model: ProcessModel, state: str) -> str:
-    return engine.data(model, state)["status"]
+def _actions(step: Step) -> list[str]:
+    return [offer.action for offer in step.offers]
 
 
 def _diagram(script: str = 'status = "x"', condition: str = 'action == "return"') -> bytes:
@@ -84,23 +81,23 @@ def _diagram(script: str = 'status = "x"', condition: str = 'action == "return"'
 
 
 def test_a_started_task_is_assigned_and_offers_accept_and_return_to_the_unit(engine, model):
-    state = engine.start(model, {"task_id": "T-1", **UNDATED})
+    step = engine.start(model, {"task_id": "T-1", **UNDATED})
 
-    assert engine.offers(model, state) == [
+    assert list(step.offers) == [
         Offer("accept", "unit", "receive"),
         Offer("return", "unit", "receive"),
         Offer("urge", "office", "receive"),
         Offer("withdraw", "office", "receive"),
     ]
-    assert engine.data(model, state) == {"task_id": "T-1", **UNDATED, "status": "assigned"}
-    assert not engine.is_completed(model, state)
+    assert step.data == {"task_id": "T-1", **UNDATED, "status": "assigned"}
+    assert not step.completed
 
 
 def test_accepting_puts_the_task_in_progress_and_offers_submit_result(engine, model):
-    state = engine.perform(model, engine.start(model, UNDATED), "accept", {})
+    step = engine.perform(engine.start(model, UNDATED), "accept", {})
 
-    assert _status(engine, model, state) == "in_progress"
-    assert engine.offers(model, state) == [
+    assert step.status == "in_progress"
+    assert list(step.offers) == [
         Offer("report_progress", "unit", "execute"),
         Offer("request_extension", "unit", "execute"),
         Offer("submit_result", "unit", "execute"),
@@ -111,70 +108,69 @@ def test_accepting_puts_the_task_in_progress_and_offers_submit_result(engine, mo
 
 
 def test_submitting_a_result_waits_for_the_office_to_confirm(engine, model):
-    state = engine.perform(model, engine.start(model, UNDATED), "accept", {})
-    state = engine.perform(model, state, "submit_result", {"result": "Đã hoàn thành"})
+    step = engine.perform(engine.start(model, UNDATED), "accept", {})
+    step = engine.perform(step, "submit_result", {"result": "Đã hoàn thành"})
 
-    assert _status(engine, model, state) == "submitted"
-    assert engine.offers(model, state) == [
+    assert step.status == "submitted"
+    assert list(step.offers) == [
         Offer("confirm", "office", "review"),
         Offer("request_rework", "office", "review"),
         Offer("withdraw", "office", "review"),
     ]
-    assert engine.data(model, state)["result"] == "Đã hoàn thành"
+    assert step.data["result"] == "Đã hoàn thành"
 
 
 def test_confirming_completes_the_task(engine, model):
-    state = engine.start(model, UNDATED)
+    step = engine.start(model, UNDATED)
     for action in ("accept", "submit_result", "confirm"):
-        state = engine.perform(model, state, action, {})
+        step = engine.perform(step, action, {})
 
-    assert _status(engine, model, state) == "completed"
-    assert engine.offers(model, state) == []
-    assert engine.is_completed(model, state)
+    assert step.status == "completed"
+    assert list(step.offers) == []
+    assert step.completed
 
 
 def test_a_returned_task_waits_for_the_office_and_is_assigned_again(engine, model):
-    returned = engine.perform(
-        model, engine.start(model, UNDATED), "return", {"reason": "Sai chức năng"}
-    )
+    returned = engine.perform(engine.start(model, UNDATED), "return", {"reason": "Sai chức năng"})
 
-    assert _status(engine, model, returned) == "returned"
-    assert engine.data(model, returned)["action"] == "return"
-    assert engine.offers(model, returned) == [
+    assert returned.status == "returned"
+    assert returned.data["action"] == "return"
+    assert list(returned.offers) == [
         Offer("resolve_return", "office", "resolve_return"),
         Offer("withdraw", "office", "resolve_return"),
     ]
 
-    resent = engine.perform(model, returned, "resolve_return", {})
-    assert _status(engine, model, resent) == "assigned"
-    assert _actions(engine, model, resent) == ["accept", "return", "urge", "withdraw"]
+    resent = engine.perform(returned, "resolve_return", {})
+    assert resent.status == "assigned"
+    assert _actions(resent) == ["accept", "return", "urge", "withdraw"]
 
 
 def test_an_action_not_offered_is_refused_with_the_offered_actions(engine, model):
-    state = engine.start(model, UNDATED)
+    step = engine.start(model, UNDATED)
 
     with pytest.raises(ActionNotOffered) as refused:
-        engine.perform(model, state, "confirm", {})
+        engine.perform(step, "confirm", {})
 
     assert refused.value.action == "confirm"
     assert refused.value.offered == ["accept", "return", "urge", "withdraw"]
 
 
 def test_state_round_trips_through_json_text_and_a_fresh_engine(engine, model):
-    state = engine.perform(model, engine.start(model, {"task_id": "T-9", **UNDATED}), "accept", {})
-    copied = json.dumps(json.loads(state))
+    step = engine.perform(engine.start(model, {"task_id": "T-9", **UNDATED}), "accept", {})
+    copied = json.dumps(json.loads(step.state))
     other = _lifecycle_engine()  # no cached workflows, no parsed spec of its own
     rebuilt = ProcessModel("task_lifecycle", 1, LIFECYCLE.read_bytes())
 
-    assert isinstance(state, str)
-    assert engine.data(model, state) == other.data(rebuilt, copied)
-    assert "submit_result" in _actions(other, rebuilt, copied)
-    submitted = other.perform(rebuilt, copied, "submit_result", {})
-    assert _status(other, rebuilt, submitted) == "submitted"
+    assert isinstance(step.state, str)
+    loaded = other.load(rebuilt, copied)
+    assert engine.load(model, step.state).data == loaded.data == step.data
+    assert "submit_result" in _actions(loaded)
+    submitted = other.perform(loaded, "submit_result", {})
+    assert submitted.status == "submitted"
 
 
 def test_the_state_leaves_the_spec_out(engine, model):
-    state = json.loads(engine.start(model, UNDATED))
+    state = json.loads(engine.start(model, UNDATED).state)
 
     assert "spec" not in state
     assert state["process_id"] == "task_lifecycle"
@@ -184,15 +180,15 @@ def test_a_state_of_another_process_is_refused(engine, model):
     other = engine.parse(_diagram(), "p", 1)
 
     with pytest.raises(StateError):
-        engine.offers(other, engine.start(model, UNDATED))
+        engine.load(other, engine.start(model, UNDATED).state)
 
 
 def test_a_payload_cannot_shadow_whitelisted_functions_or_use_dunders(engine, model):
-    state = engine.start(model, UNDATED)
+    step = engine.start(model, UNDATED)
 
     for payload in ({"len": 1}, {"__builtins__": {}}):
         with pytest.raises(InvalidPayload):
-            engine.perform(model, state, "accept", payload)
+            engine.perform(step, "accept", payload)
 
 
 @pytest.mark.parametrize(
@@ -248,11 +244,11 @@ def test_a_whitelisted_function_can_be_called_from_scripts_and_conditions():
         "p",
         1,
     )
-    state = engine.start(model, {"due_on": "2026-01-05"})
+    step = engine.start(model, {"due_on": "2026-01-05"})
 
-    assert engine.data(model, state)["reminder"] == "2026-01-05+-3"
-    assert engine.data(model, state)["size"] == len("2026-01-05+-3")
-    assert engine.is_completed(model, engine.perform(model, state, "return", {}))
+    assert step.data["reminder"] == "2026-01-05+-3"
+    assert step.data["size"] == len("2026-01-05+-3")
+    assert engine.perform(step, "return", {}).completed
     assert calls == [-3, 1]
 
 
@@ -274,4 +270,4 @@ def test_a_refused_expression_is_refused_again_at_run_time():
     ]
 
     with pytest.raises(DiagramError, match="Attribute"):
-        engine.perform(model, engine.start(model, {}), "return", {})
+        engine.perform(engine.start(model, {}), "return", {})

@@ -62,42 +62,46 @@ def engine(clock: FixedClock) -> Engine:
 
 def test_a_waiting_date_timer_reports_its_due_time_in_utc(engine):
     model = engine.parse(_diagram('"2026-12-10T08:00:00+07:00"'), "p", 1)
-    state = engine.start(model, {})
+    step = engine.start(model, {})
 
-    assert engine.next_due(model, state) == datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
+    assert step.next_due == datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
+    assert engine.load(model, step.state).next_due == step.next_due
 
 
 def test_a_timer_fires_only_once_the_injected_clock_reaches_it(engine, clock):
     model = engine.parse(_diagram("due_soon_at(due_on, 3)"), "p", 1)
-    state = engine.start(model, {"due_on": "2026-12-15"})
-    due = engine.next_due(model, state)
+    step = engine.start(model, {"due_on": "2026-12-15"})
+    due = step.next_due
     assert due == datetime(2026, 12, 10, 8, 0, tzinfo=TZ)
 
     clock.advance(due - clock.now() - timedelta(seconds=1))
-    early = engine.fire_due(model, state)
-    assert engine.notices(model, state, early) == []
-    assert engine.next_due(model, early) == due
+    early = engine.fire_due(step)
+    assert early.notices == ()
+    assert early.next_due == due
+    assert engine.load(model, early.state).next_due == due
 
     clock.advance(timedelta(seconds=1))  # due exactly now: fires
-    fired = engine.fire_due(model, early)
-    assert engine.notices(model, early, fired) == ["task.due_soon"]
-    assert engine.next_due(model, fired) is None
-    assert engine.notices(model, fired, engine.fire_due(model, fired)) == []
+    fired = engine.fire_due(early)
+    assert fired.notices == ("task.due_soon",)
+    assert fired.next_due is None
+    assert engine.fire_due(fired).notices == ()
+    # The stored state reloads with the timer spent: firing it again announces nothing.
+    assert engine.fire_due(engine.load(model, fired.state)).notices == ()
 
 
 def test_an_engine_held_at_a_time_fires_only_what_was_due_by_then_D16_4(engine, clock):
     model = engine.parse(_diagram("due_soon_at(due_on, 3)"), "p", 1)
-    state = engine.start(model, {"due_on": "2026-12-15"})
-    due = engine.next_due(model, state)
+    step = engine.start(model, {"due_on": "2026-12-15"})
+    due = step.next_due
     clock.advance(timedelta(days=30))  # the real clock is far past the due date
 
     with engine.at(due - timedelta(seconds=1)):
-        early = engine.fire_due(model, state)
-    assert engine.notices(model, state, early) == []
+        early = engine.fire_due(step)
+    assert early.notices == ()
     with engine.at(due) as held:
         assert engine.clock.now() == held == due
-        fired = engine.fire_due(model, early)
-    assert engine.notices(model, early, fired) == ["task.due_soon"]
+        fired = engine.fire_due(early)
+    assert fired.notices == ("task.due_soon",)
     assert engine.clock.now() == clock.now()  # let go after the block
 
 
@@ -105,64 +109,65 @@ def test_a_reminder_armed_after_the_due_date_stays_off_D16_4(engine, clock):
     model = engine.parse(_diagram("due_soon_at(due_on, 3)"), "p", 1)
     clock.advance(datetime(2026, 12, 16, tzinfo=TZ) - clock.now())
 
-    state = engine.start(model, {"due_on": "2026-12-15"})
+    step = engine.start(model, {"due_on": "2026-12-15"})
 
-    assert engine.notices(model, None, state) == []
-    assert engine.next_due(model, state) is None
+    assert step.notices == ()
+    assert step.next_due is None
 
 
 def test_a_timer_already_due_at_start_fires_during_the_start(engine):
     model = engine.parse(_diagram('"2026-11-30T08:00:00+07:00"'), "p", 1)
-    state = engine.start(model, {})
+    step = engine.start(model, {})
 
-    assert engine.notices(model, None, state) == ["task.due_soon"]
-    assert engine.next_due(model, state) is None
+    assert step.notices == ("task.due_soon",)
+    assert step.next_due is None
 
 
 def test_finishing_the_task_cancels_its_timer(engine, clock):
     model = engine.parse(_diagram('"P3D"', kind="timeDuration"), "p", 1)
-    state = engine.perform(model, engine.start(model, {}), "finish", {})
+    step = engine.perform(engine.start(model, {}), "finish", {})
     clock.advance(timedelta(days=30))
 
-    assert engine.is_completed(model, state)
-    assert engine.next_due(model, state) is None
-    assert engine.notices(model, state, engine.fire_due(model, state)) == []
+    assert step.completed
+    assert step.next_due is None
+    assert engine.fire_due(step).notices == ()
 
 
 def test_a_duration_counts_from_the_injected_clock_when_the_timer_is_armed(engine):
     model = engine.parse(_diagram('"P3D"', kind="timeDuration"), "p", 1)
 
-    assert engine.next_due(model, engine.start(model, {})) == NOW + timedelta(days=3)
+    assert engine.start(model, {}).next_due == NOW + timedelta(days=3)
 
 
 def test_a_date_without_an_offset_is_vietnam_time(engine):
     model = engine.parse(_diagram('"2026-12-10T08:00:00"'), "p", 1)
 
-    assert engine.next_due(model, engine.start(model, {})) == datetime(2026, 12, 10, 1, tzinfo=UTC)
+    assert engine.start(model, {}).next_due == datetime(2026, 12, 10, 1, tzinfo=UTC)
 
 
 def test_a_timer_whose_expression_gives_none_is_off(engine, clock):
     model = engine.parse(_diagram("due_soon_at(due_on, 3)"), "p", 1)
-    state = engine.start(model, {"due_on": None})
+    step = engine.start(model, {"due_on": None})
     clock.advance(timedelta(days=3650))
 
-    assert engine.next_due(model, state) is None
-    assert engine.notices(model, state, engine.fire_due(model, state)) == []
+    assert step.next_due is None
+    assert engine.fire_due(step).notices == ()
 
 
 def test_a_cycle_behind_by_many_periods_fires_once_and_moves_past_now_D16_4(engine, clock):
     model = engine.parse(_diagram("urge_every(due_on, 5)", kind="timeCycle"), "p", 1)
-    state = engine.start(model, {"due_on": "2026-12-15"})
+    step = engine.start(model, {"due_on": "2026-12-15"})
     first = datetime(2026, 12, 21, tzinfo=TZ)
-    assert engine.next_due(model, state) == first
+    assert step.next_due == first
 
     clock.advance(first + timedelta(days=12) - clock.now())
-    fired = engine.fire_due(model, state)
-    assert engine.notices(model, state, fired) == ["task.due_soon"]
-    assert engine.next_due(model, fired) == first + timedelta(days=15)
+    fired = engine.fire_due(step)
+    assert fired.notices == ("task.due_soon",)
+    assert fired.next_due == first + timedelta(days=15)
+    assert engine.load(model, fired.state).next_due == first + timedelta(days=15)
     clock.advance(timedelta(days=3))
-    again = engine.fire_due(model, fired)
-    assert engine.notices(model, fired, again) == ["task.due_soon"]
+    again = engine.fire_due(fired)
+    assert again.notices == ("task.due_soon",)
 
 
 def test_a_timer_expression_giving_no_string_stops_the_step(engine):
