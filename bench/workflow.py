@@ -329,8 +329,8 @@ class _DueInstances:
                 "assigned_on": today,
                 "extension_pending": False,
             }
-            state = self.engine.start(self.model, domain.workflow_data(task))
-            status = self.engine.data(self.model, state)["status"]
+            step = self.engine.start(self.model, domain.workflow_data(task))
+            state, status = step.state, step.status
             rows.append((task["task_id"], due_on, today, status, state, instant))
         with psycopg.connect(self.database_url) as conn, conn.cursor() as cursor:
             cursor.executemany(

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from marshmallow import Schema
 
-from services.workflow import case_store, dashboard, handlers, schemas, store, task_openers
+from services.workflow import case_store, dashboard, schemas, store, task_openers
 from services.workflow.case_api import register_case_routes
 from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
 from services.workflow.exchanges import OPENER_LABELS
+from services.workflow.instances import runner
+from services.workflow.kinds.task import TASK, require_read, with_overdue
 from services.workflow.views import task_view
 from shared.auth import (
     INSPECTOR,
@@ -77,7 +79,7 @@ def build_router(service: WorkflowService) -> ApiRouter:
         calendar = service.runtime.calendar
         views = [
             {
-                **task_view(handlers.with_overdue(t, today, calendar)),
+                **task_view(with_overdue(t, today, calendar)),
                 "return_reason": reasons.get(t["task_id"]),
             }
             for t in items
@@ -92,20 +94,18 @@ def build_router(service: WorkflowService) -> ApiRouter:
     def get_task(task_id: str) -> Any:
         caller = principal()
         with platform.database.read() as conn:
-            task = store.instance(conn, task_id)
-            if task is None:
-                raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
-            handlers.require_read(caller, task, conn)
+            task = TASK.find(conn, task_id)
+            require_read(caller, task, conn)
             today = local_date(platform.clock.now())
-            snap = handlers.snapshot(service, conn, caller, task, today)
+            snap = runner.snapshot(service, conn, caller, TASK, task, today)
             return task_openers.detail(service, conn, caller, snap, today)
 
     def perform(task_id: str, action: str, schema: Schema) -> Any:
         caller = principal()
         payload = json_body(schema) if request.get_data() else schema.load({})
         with platform.unit_of_work() as uow:
-            snap = handlers.perform_action(service, uow, caller, task_id, action, payload)
-        return task_view(snap.task, snap.actions, snap.history)
+            snap = runner.perform(service, uow, caller, TASK, task_id, action, payload)
+        return task_view(snap.row, snap.actions, snap.history)
 
     def action_view(action: str, schema: Schema) -> Any:
         def view(task_id: str) -> Any:

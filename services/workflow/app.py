@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 
 from services.workflow import store
 from services.workflow.api import build_router
 from services.workflow.case_dates import case_date_functions
-from services.workflow.case_kinds import case_kinds
 from services.workflow.cases import CaseKind
 from services.workflow.config import BPMN_DIR, bpmn_dir
 from services.workflow.deadlines import deadline_functions
 from services.workflow.engine import Engine
+from services.workflow.instances.runner import Kind
+from services.workflow.kinds import case_kinds
+from services.workflow.kinds.task import TASK
 from services.workflow.models import ModelRegistry
 from shared.bus import Bus
 from shared.clock import Clock, PinnableClock
@@ -34,6 +37,11 @@ class WorkflowService:
     models: ModelRegistry
     bpmn_dir: Path = BPMN_DIR
     kinds: dict[str, CaseKind] = field(default_factory=case_kinds)
+
+    def kind_of(self, row: Mapping[str, Any]) -> Kind:
+        """The kind an instance's row belongs to: a case's `kind`, else a task."""
+        kind = row.get("kind")
+        return self.kinds[kind] if isinstance(kind, str) and "case_id" in row else TASK
 
     def migrate(self) -> None:
         """Apply migrations, then deploy the diagrams of `bpmn/` that changed."""

@@ -14,7 +14,9 @@ from flask import request
 from marshmallow import Schema, fields, validate
 
 from services.workflow import case_store, cases
-from services.workflow.cases import CaseKind, CaseSnapshot
+from services.workflow.cases import CaseKind
+from services.workflow.instances import runner
+from services.workflow.instances.runner import Snapshot
 from shared.auth import INSPECTOR, LEADER, Principal, authenticate_request
 from shared.calendar import local_date
 from shared.errors import Forbidden, NotFound
@@ -107,7 +109,7 @@ def _schemas(kind: CaseKind) -> dict[str, type[Schema]]:
 
 
 def case_view(
-    kind: CaseKind, case: dict[str, Any], today: Any, snap: CaseSnapshot | None = None
+    kind: CaseKind, case: dict[str, Any], today: Any, snap: Snapshot | None = None
 ) -> dict[str, Any]:
     view = {
         "id": case["case_id"],
@@ -188,7 +190,12 @@ def _register(router: ApiRouter, service: WorkflowService, kind: CaseKind) -> No
                 openings = opening(uow.conn, caller, payload, uow.now)
                 opened = cases.open_cases(service, uow, kind, openings, caller.to_actor())
                 views = [
-                    case_view(kind, c, today(), cases.snapshot(service, uow.conn, caller, c))
+                    case_view(
+                        kind,
+                        c,
+                        today(),
+                        runner.snapshot(service, uow.conn, caller, kind, c, today()),
+                    )
                     for c in opened
                 ]
             return {"items": views}, 201
@@ -232,7 +239,7 @@ def _register(router: ApiRouter, service: WorkflowService, kind: CaseKind) -> No
         caller = principal()
         with platform.database.read() as conn:
             case = _readable(conn, kind, caller, case_id)
-            snap = cases.snapshot(service, conn, caller, case)
+            snap = runner.snapshot(service, conn, caller, kind, case, today())
         return case_view(kind, case, today(), snap)
 
     router.route(
@@ -267,16 +274,13 @@ def _action_view(service: WorkflowService, kind: CaseKind, action: str, schema: 
         caller = authenticate_request(service.runtime.verifier)
         payload = json_body(schema) if request.get_data() else schema.load({})
         with platform.unit_of_work() as uow:
-            snap = cases.perform(service, uow, caller, kind, case_id, action, payload)
-        return case_view(kind, snap.case, local_date(platform.clock.now()), snap)
+            snap = runner.perform(service, uow, caller, kind, case_id, action, payload)
+        return case_view(kind, snap.row, local_date(platform.clock.now()), snap)
 
     return view
 
 
 def _readable(conn: Any, kind: CaseKind, caller: Principal, case_id: str) -> dict[str, Any]:
-    case = case_store.case(conn, case_id)
-    if case is None or case["kind"] != kind.kind:
-        raise NotFound(f"Không tìm thấy {kind.label.lower()}.", case_id=case_id)
-    if not cases.may_read(caller, case):
-        raise Forbidden(f"{kind.label} này không liên quan đến đơn vị của bạn.")
+    case = kind.find(conn, case_id)
+    kind.require_access(conn, caller, case)
     return case

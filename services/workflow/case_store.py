@@ -20,11 +20,11 @@ from sqlalchemy import (
     insert,
     select,
     tuple_,
-    update,
 )
 
-from services.workflow.store import StaleInstance, metadata
-from shared.db import UtcDateTime, is_postgres
+from services.workflow.instances.store import InstanceTable
+from services.workflow.store import metadata
+from shared.db import UtcDateTime
 
 cases = Table(
     "cases",
@@ -92,11 +92,6 @@ case_history = Table(
 )
 
 
-def add_case(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(cases), row)
-    _sync(conn, row["case_id"], row["parties"], row["data"])
-
-
 def party_rows(case_id: str, parties: Any) -> set[tuple[str, str]]:
     """(role, unit) for each unit the case's parties name."""
     return {(role, code) for role, codes in (parties or {}).items() for code in codes or ()}
@@ -106,6 +101,22 @@ def people_rows(data: Any) -> set[tuple[str, str]]:
     """(role, sub) for each person the case's data names (its inspectors)."""
     named = (data or {}).get("inspectors") or ()
     return {(INSPECTOR, person["sub"]) for person in named if isinstance(person, dict)}
+
+
+def _side_rows(row: dict[str, Any]) -> list[tuple[Table, list[dict[str, Any]]]]:
+    case_id = row["case_id"]
+    units = [
+        {"case_id": case_id, "role": r, "unit": u}
+        for r, u in sorted(party_rows(case_id, row["parties"]))
+    ]
+    people = [
+        {"case_id": case_id, "role": r, "sub": v} for r, v in sorted(people_rows(row["data"]))
+    ]
+    return [(case_units, units), (case_people, people)]
+
+
+def _sync_values(conn: Connection, case_id: str, values: dict[str, Any]) -> None:
+    _sync(conn, case_id, values.get("parties"), values.get("data"))
 
 
 def _sync(conn: Connection, case_id: str, parties: Any, data: Any) -> None:
@@ -133,51 +144,7 @@ def _replace(
         )
 
 
-def case(conn: Connection, case_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
-    query = select(cases).where(cases.c.case_id == case_id)
-    if for_update and is_postgres(conn):
-        query = query.with_for_update()  # one worker advances one case at a time
-    row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
-
-
-def save_case(conn: Connection, case_id: str, revision: int, values: dict[str, Any]) -> None:
-    result = conn.execute(
-        update(cases)
-        .where(cases.c.case_id == case_id, cases.c.revision == revision)
-        .values(revision=revision + 1, **values)
-    )
-    if result.rowcount != 1:
-        raise StaleInstance(case_id)
-    _sync(conn, case_id, values.get("parties"), values.get("data"))
-
-
-def add_history(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(case_history), row)
-
-
-def history(conn: Connection, case_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(case_history).where(case_history.c.case_id == case_id).order_by(case_history.c.id)
-    ).mappings()
-    return [dict(row) for row in rows]
-
-
-def due_cases(conn: Connection, now: Any, limit: int) -> list[dict[str, Any]]:
-    """Cases whose next timer is due, earliest first, locked for this transaction."""
-    query = (
-        select(cases)
-        .where(cases.c.next_timer_at <= now)
-        .order_by(cases.c.next_timer_at)
-        .limit(limit)
-    )
-    if is_postgres(conn):
-        query = query.with_for_update(skip_locked=True)
-    return [dict(row) for row in conn.execute(query).mappings()]
-
-
-def postpone_timer(conn: Connection, case_id: str, until: Any) -> None:
-    conn.execute(update(cases).where(cases.c.case_id == case_id).values(next_timer_at=until))
+CASES = InstanceTable(cases, "case_id", case_history, _side_rows, _sync_values)
 
 
 def list_cases(

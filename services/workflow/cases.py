@@ -27,7 +27,10 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema
 from sqlalchemy import Connection
 
-from services.workflow import case_store, domain
+from services.workflow import case_store
+from services.workflow.engine import Step
+from services.workflow.instances import runner
+from services.workflow.instances.store import InstanceTable
 from services.workflow.units import require_units
 from shared import dates
 from shared.auth import (
@@ -108,12 +111,132 @@ class CaseKind:
             return self.actions[action]
         return self.notice_labels.get(action, "Mở hồ sơ" if action == "open" else action)
 
+    # What the one instance path asks of a kind (services/workflow/instances/runner.py).
 
-@dataclass(frozen=True)
-class CaseSnapshot:
-    case: dict[str, Any]
-    actions: list[str]
-    history: list[dict[str, Any]]
+    @property
+    def name(self) -> str:
+        return self.kind
+
+    @property
+    def table(self) -> InstanceTable:
+        return case_store.CASES
+
+    def find(self, conn: Connection, key: str, *, for_update: bool = False) -> dict[str, Any]:
+        case = case_store.CASES.get(conn, key, for_update=for_update)
+        if case is None or case["kind"] != self.kind:
+            raise NotFound(f"Không tìm thấy {self.label.lower()}.", case_id=key)
+        return case
+
+    def require_access(
+        self, conn: Connection, principal: Principal, row: Mapping[str, Any]
+    ) -> None:
+        if not may_read(principal, row):
+            raise Forbidden(f"{self.label} này không liên quan đến đơn vị của bạn.")
+
+    def may_act(self, principal: Principal, role: str, row: Mapping[str, Any]) -> bool:
+        return may_act(principal, role, row)
+
+    def refused(
+        self, action: str, mine: list[str], row: Mapping[str, Any], other: bool
+    ) -> Exception:
+        label = self.actions.get(action, action)  # people read the action's name, not its key
+        if other:
+            return Forbidden(f"Thao tác '{label}' không thuộc quyền của bạn.", actions=mine)
+        return Conflict(
+            f"{self.label} hiện không cho phép thao tác '{label}'.",
+            actions=mine,
+            case_status=row["status"],
+        )
+
+    def validate(
+        self,
+        service: WorkflowService,
+        uow: UnitOfWork,
+        row: Mapping[str, Any],
+        step: Step,
+        action: str,
+        payload: dict[str, Any],
+    ) -> None:
+        today = local_date(uow.now)
+        check_due_on(service, payload, today)
+        check_units(uow.conn, self, action, payload)
+        if self.check is not None:
+            self.check(row, action, payload, today)
+
+    def project(self, step: Step, row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """The row's columns from the diagram's data. A diagram that changes the data key
+        `parties` (e.g. a unit invited to an inspection, Đ14.2) changes who the case names and
+        who may act."""
+        data = {k: v for k, v in step.data.items() if k not in _PRIVATE_DATA}
+        due_on = data.get("due_on")
+        parties = data.get("parties")
+        named = {"parties": parties, "units": _units(parties)} if isinstance(parties, dict) else {}
+        closed_at = row.get("closed_at") or (now if step.completed else None)
+        return {
+            **named,
+            "status": data.get("status") or ("closed" if step.completed else "open"),
+            "data": data,
+            "due_on": date.fromisoformat(due_on[:10])
+            if isinstance(due_on, str) and due_on
+            else None,
+            "updated_at": now,
+            "closed_at": closed_at,
+            "next_timer_at": step.next_due,
+        }
+
+    def note(self, action: str, payload: Mapping[str, Any]) -> str | None:
+        parts = [str(payload[key]) for key in self.note_fields if payload.get(key)]
+        return "\n".join(parts) or None
+
+    def event_type(self, action: str) -> str | None:
+        return self.events.get(action)
+
+    def notice_action(self, notice: str) -> str:
+        return notice.split(".", 1)[-1]
+
+    def event(
+        self,
+        row: Mapping[str, Any],
+        action: str,
+        actor: Any,
+        note: str | None,
+        details: dict[str, Any] | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        return {
+            "case_id": row["case_id"],
+            "kind": self.kind,
+            "title": row["title"],
+            "status": row["status"],
+            "task_id": row["task_id"],
+            "group_id": row["group_id"],
+            "parties": row["parties"],
+            "units": row["units"],
+            "due_on": row["due_on"],
+            "overdue": is_overdue(row, local_date(now)),
+            "action": action,
+            "note": note,
+            "details": details or {},
+            "actor": actor,
+            "occurred_at": now,
+        }
+
+    def effect(
+        self, uow: UnitOfWork, action: str, row: dict[str, Any], body: dict[str, Any], actor: Any
+    ) -> None:
+        if action in self.effects:
+            self.effects[action](uow, row, body, actor)
+
+    def present(
+        self,
+        service: WorkflowService,
+        conn: Connection,
+        principal: Principal,
+        row: dict[str, Any],
+        history: list[dict[str, Any]],
+        today: date,
+    ) -> tuple[dict[str, Any], list[str]]:
+        return row, []
 
 
 def may_act(principal: Principal, role: str, case: Mapping[str, Any]) -> bool:
@@ -165,10 +288,7 @@ def open_cases(
     opened = []
     for opening in openings:
         case_id = uuid.uuid4().hex
-        units = _units(opening.parties)
-        start_data = {**opening.data, "case_id": case_id, "parties": opening.parties}
-        state = service.engine.start(model, start_data)
-        case = {
+        row = {
             "case_id": case_id,
             "kind": kind.kind,
             "title": opening.title,
@@ -176,72 +296,25 @@ def open_cases(
             "task_id": opening.task_id,
             "group_id": opening.group_id,
             "parties": opening.parties,
-            "units": units,
-            "process_id": model.process_id,
-            "process_version": model.version,
-            "state": state,
-            "revision": 0,
+            "units": _units(opening.parties),
             "created_by": actor,
-            "created_at": uow.now,
-            **_projection(service, model, state, uow.now),
+            "closed_at": None,
         }
-        case_store.add_case(uow.conn, case)
-        _record(uow, kind, case, "open", None, actor, opening.note, opening.data)
-        if "open" in kind.effects:
-            kind.effects["open"](uow, case, opening.data, actor)
-        event_type = opening.event or kind.events.get("open")
-        if event_type:
-            _emit(uow, kind, event_type, case, "open", actor, opening.note, opening.data)
-        for notice in service.engine.notices(model, None, state):
-            _announce(uow, kind, case, notice, case["status"])
+        start_data = {**opening.data, "case_id": case_id, "parties": opening.parties}
+        case = runner.start(
+            service,
+            uow,
+            kind,
+            model,
+            row,
+            start_data,
+            actor=actor,
+            note=opening.note,
+            details=opening.data,
+            event_type=opening.event or kind.events.get("open"),
+        )
         opened.append(case)
     return opened
-
-
-def perform(
-    service: WorkflowService,
-    uow: UnitOfWork,
-    principal: Principal,
-    kind: CaseKind,
-    case_id: str,
-    action: str,
-    payload: dict[str, Any],
-) -> CaseSnapshot:
-    case = case_store.case(uow.conn, case_id, for_update=True)
-    if case is None or case["kind"] != kind.kind:
-        raise NotFound(f"Không tìm thấy {kind.label.lower()}.", case_id=case_id)
-    if not may_read(principal, case):
-        raise Forbidden(f"{kind.label} này không liên quan đến đơn vị của bạn.")
-    model = service.models.get(uow.conn, case["process_id"], case["process_version"])
-    offers = service.engine.offers(model, case["state"])
-    mine = [o.action for o in offers if may_act(principal, o.role, case)]
-    if action not in mine:
-        label = kind.actions.get(action, action)  # people read the action's name, not its key
-        if any(o.action == action for o in offers):
-            raise Forbidden(f"Thao tác '{label}' không thuộc quyền của bạn.", actions=mine)
-        raise Conflict(
-            f"{kind.label} hiện không cho phép thao tác '{label}'.",
-            actions=mine,
-            case_status=case["status"],
-        )
-    check_due_on(service, payload, local_date(uow.now))
-    check_units(uow.conn, kind, action, payload)
-    if kind.check is not None:
-        kind.check(case, action, payload, local_date(uow.now))
-    data = domain.engine_payload(payload)
-    state = service.engine.perform(model, case["state"], action, data)
-    after = _save(service, uow, model, case, state)
-    actor = principal.to_actor()
-    note = _note(kind, payload)
-    _record(uow, kind, after, action, case["status"], actor, note, data)
-    if action in kind.effects:
-        kind.effects[action](uow, after, payload, actor)
-    event_type = kind.events.get(action)
-    if event_type:
-        _emit(uow, kind, event_type, after, action, actor, note, data)
-    for notice in service.engine.notices(model, case["state"], state):
-        _announce(uow, kind, after, notice, case["status"])
-    return snapshot(service, uow.conn, principal, after)
 
 
 def check_due_on(service: WorkflowService, body: Mapping[str, Any], today: date) -> None:
@@ -255,139 +328,9 @@ def check_due_on(service: WorkflowService, body: Mapping[str, Any], today: date)
         raise ValidationFailed("Hạn không hợp lệ.", {"due_on": [problem]})
 
 
-def fire_timers(service: WorkflowService, uow: UnitOfWork, case: dict[str, Any]) -> int:
-    """Fire a case's due timers (the caller holds its row lock); returns the notices sent."""
-    kind = service.kinds[case["kind"]]
-    model = service.models.get(uow.conn, case["process_id"], case["process_version"])
-    state = service.engine.fire_due(model, case["state"])
-    after = _save(service, uow, model, case, state)
-    notices = service.engine.notices(model, case["state"], state)
-    for notice in notices:
-        _announce(uow, kind, after, notice, case["status"])
-    if after["status"] != case["status"] and not notices:
-        _record(uow, kind, after, "timer", case["status"], None, None, None)
-    return len(notices)
-
-
-def snapshot(
-    service: WorkflowService, conn: Connection, principal: Principal, case: dict[str, Any]
-) -> CaseSnapshot:
-    model = service.models.get(conn, case["process_id"], case["process_version"])
-    offers = service.engine.offers(model, case["state"])
-    actions = [o.action for o in offers if may_act(principal, o.role, case)]
-    return CaseSnapshot(case, actions, case_store.history(conn, case["case_id"]))
-
-
 def is_overdue(case: Mapping[str, Any], today: date) -> bool:
     return case["due_on"] is not None and case["closed_at"] is None and today > case["due_on"]
 
 
 def _units(parties: Mapping[str, list[str]]) -> list[str]:
     return sorted({code for codes in parties.values() for code in codes})
-
-
-def _projection(service: WorkflowService, model: Any, state: str, now: datetime) -> dict[str, Any]:
-    """The row's columns from the diagram's data. A diagram that changes the data key `parties`
-    (e.g. a unit invited to an inspection, Đ14.2) changes who the case names and who may act."""
-    data = {k: v for k, v in service.engine.data(model, state).items() if k not in _PRIVATE_DATA}
-    due_on = data.get("due_on")
-    completed = service.engine.is_completed(model, state)
-    parties = data.get("parties")
-    named = {"parties": parties, "units": _units(parties)} if isinstance(parties, dict) else {}
-    return {
-        **named,
-        "status": data.get("status") or ("closed" if completed else "open"),
-        "data": data,
-        "due_on": date.fromisoformat(due_on[:10]) if isinstance(due_on, str) and due_on else None,
-        "updated_at": now,
-        "closed_at": now if completed else None,
-        "next_timer_at": service.engine.next_due(model, state),
-    }
-
-
-def _save(
-    service: WorkflowService, uow: UnitOfWork, model: Any, case: dict[str, Any], state: str
-) -> dict[str, Any]:
-    values = {"state": state, **_projection(service, model, state, uow.now)}
-    if case["closed_at"] is not None:
-        values["closed_at"] = case["closed_at"]
-    case_store.save_case(uow.conn, case["case_id"], case["revision"], values)
-    return {**case, **values, "revision": case["revision"] + 1}
-
-
-def _note(kind: CaseKind, payload: Mapping[str, Any]) -> str | None:
-    parts = [str(payload[key]) for key in kind.note_fields if payload.get(key)]
-    return "\n".join(parts) or None
-
-
-def _record(
-    uow: UnitOfWork,
-    kind: CaseKind,
-    case: dict[str, Any],
-    action: str,
-    status_from: str | None,
-    actor: dict[str, Any] | None,
-    note: str | None,
-    payload: dict[str, Any] | None,
-) -> None:
-    case_store.add_history(
-        uow.conn,
-        {
-            "case_id": case["case_id"],
-            "at": uow.now,
-            "action": action,
-            "status_from": status_from,
-            "status_to": case["status"],
-            "actor": actor,
-            "note": note,
-            "payload": payload or None,
-        },
-    )
-    uow.audit(
-        actor,
-        f"{kind.kind}.{action}",
-        kind.kind,
-        case["case_id"],
-        {"status": [status_from, case["status"]], "note": note},
-    )
-
-
-def _announce(
-    uow: UnitOfWork, kind: CaseKind, case: dict[str, Any], notice: str, status_from: str
-) -> None:
-    """Publish an event the case's diagram announced (a timer's reminder) and record it."""
-    _record(uow, kind, case, notice.split(".", 1)[-1], status_from, None, None, None)
-    _emit(uow, kind, notice, case, notice.split(".", 1)[-1], None, None, None)
-
-
-def _emit(
-    uow: UnitOfWork,
-    kind: CaseKind,
-    event_type: str,
-    case: dict[str, Any],
-    action: str,
-    actor: dict[str, Any] | None,
-    note: str | None,
-    details: dict[str, Any] | None,
-) -> None:
-    uow.emit(
-        event_type,
-        {
-            "case_id": case["case_id"],
-            "kind": kind.kind,
-            "title": case["title"],
-            "status": case["status"],
-            "task_id": case["task_id"],
-            "group_id": case["group_id"],
-            "parties": case["parties"],
-            "units": case["units"],
-            "due_on": case["due_on"],
-            "overdue": is_overdue(case, local_date(uow.now)),
-            "action": action,
-            "note": note,
-            "details": details or {},
-            "actor": actor,
-            "occurred_at": uow.now,
-        },
-        subject=case["case_id"],
-    )

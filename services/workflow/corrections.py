@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from services.workflow import domain, handlers, store
+from services.workflow import domain, store
+from services.workflow.instances import runner
+from services.workflow.kinds.task import TASK
 from services.workflow.units import unit_names
 from shared.events import Event
 from shared.platform import UnitOfWork
@@ -34,7 +36,7 @@ class FinishedInstance(LookupError):
 
 
 def _open_instance(uow: UnitOfWork, task_id: str) -> dict[str, Any] | None:
-    task = store.instance_for_update(uow.conn, task_id)
+    task = store.TASKS.get(uow.conn, task_id, for_update=True)
     if task is None:
         raise UnknownInstance(f"không có quy trình cho nhiệm vụ {task_id}")
     return None if task["status"] in domain.CLOSED else task
@@ -84,23 +86,17 @@ def on_task_withdrawn_by_office(service: WorkflowService, uow: UnitOfWork, event
     task = _open_instance(uow, data["task_id"])
     if task is None:
         return
-    model = service.models.get(uow.conn, task["process_id"], task["process_version"])
-    if not any(o.action == "withdraw" for o in service.engine.offers(model, task["state"])):
-        return
-    state = service.engine.perform(model, task["state"], "withdraw", {"reason": data["reason"]})
-    after = handlers.save_projection(service, uow, model, task, state)
-    actor = data["actor"]
-    handlers.history(
+    runner.perform_as_system(
+        service,
         uow,
-        task["task_id"],
+        TASK,
+        task,
         "withdraw",
-        task["status"],
-        after["status"],
-        actor=actor,
+        {"reason": data["reason"]},
+        actor=data["actor"],
         note=data["reason"],
+        event_type="task.withdrawn",
     )
-    uow.audit(actor, "task.withdraw", "task", task["task_id"], {"reason": data["reason"]})
-    handlers.emit(uow, "task.withdrawn", after, action="withdraw", actor=actor, note=data["reason"])
 
 
 def _apply(
@@ -113,17 +109,17 @@ def _apply(
     actor: dict[str, Any],
     note: str | None,
 ) -> None:
-    model = service.models.get(uow.conn, task["process_id"], task["process_version"])
-    state = service.engine.update(model, task["state"], diagram)
-    after = handlers.save_projection(service, uow, model, {**task, **columns}, state, columns)
-    handlers.history(
-        uow, task["task_id"], action, task["status"], after["status"], actor=actor, note=note
+    # A due date moved into the reminder window is reminded at once, one moved into the past is
+    # overdue at once (a reminder, never: deadlines.due_soon_at).
+    runner.update(
+        service,
+        uow,
+        TASK,
+        task,
+        diagram,
+        columns,
+        action=action,
+        actor=actor,
+        note=note,
+        event_type=CORRECTED,
     )
-    uow.audit(actor, f"task.{action}", "task", task["task_id"], {"changes": diagram})
-    handlers.emit(uow, CORRECTED, after, action=action, actor=actor, note=note)
-    # Re-entering the waiting task arms its timers for the new data, and those already due fire
-    # at once: a due date moved into the reminder window is reminded now, one moved into the
-    # past is overdue now (a reminder, never: deadlines.due_soon_at). They are announced after
-    # the correction that caused them, not dropped.
-    for notice in service.engine.notices(model, task["state"], state):
-        handlers._announce(uow, after, notice, after["status"])

@@ -1,7 +1,7 @@
 """Exchanges about a running task (issue "Exchange"): what the kinds of case linked to a task share.
 
-A correction request (Đ7.1, Đ7.2b; services/workflow/correction_requests.py) and a difficulty
-report asking for direction (Đ8.1b, Đ8.1c, Đ17.1; services/workflow/direction_requests.py) are
+A correction request (Đ7.1, Đ7.2b; services/workflow/kinds/correction_requests.py) and a difficulty
+report asking for direction (Đ8.1b, Đ8.1c, Đ17.1; services/workflow/kinds/direction_requests.py) are
 cases with `task_id` set. Each may also be opened from the task itself: a `TaskOpener` makes the
 opening one of the task's actions (offered in the task detail's `actions`, posted to
 /api/workflow/tasks/<id>/actions/<action>; services/workflow/task_openers.py).
@@ -54,7 +54,7 @@ class TaskOpener:
 
 def readable_task(conn: Connection, principal: Principal, task_id: str) -> dict[str, Any]:
     """The task a case is opened about: 404 unknown, 403 when it does not concern the caller."""
-    task = store.instance(conn, task_id)
+    task = store.TASKS.get(conn, task_id)
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
     require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
@@ -65,10 +65,10 @@ def record_on_task(
     uow: UnitOfWork, case: dict[str, Any], action: str, note: str | None, actor: Any
 ) -> None:
     """Append what a case did to its task's history (the task's status stays as it is)."""
-    task = store.instance(uow.conn, case["task_id"])
+    task = store.TASKS.get(uow.conn, case["task_id"])
     if task is None:
         return
-    store.add_history(
+    store.TASKS.add_history(
         uow.conn,
         {
             "task_id": task["task_id"],

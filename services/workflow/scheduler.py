@@ -32,13 +32,14 @@ import heapq
 import itertools
 import logging
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from services.workflow import case_store, cases, handlers, periodic_reports, store
+from services.workflow import case_store, store
 from services.workflow.engine import DiagramError, ProcessError, StateError
+from services.workflow.instances import runner
+from services.workflow.instances.store import InstanceTable
+from services.workflow.kinds import periodic_reports
 from shared.loops import BackgroundLoop
 
 if TYPE_CHECKING:
@@ -52,37 +53,8 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = timedelta(minutes=15)
 
 
-@dataclass(frozen=True)
-class _Owner:
-    """What waits on timers: its rows, how to fire one, read it again and put it off."""
-
-    name: str
-    key: str
-    due: Callable[[Any, datetime, int], list[dict[str, Any]]]
-    fire: Callable[[WorkflowService, UnitOfWork, dict[str, Any]], int]
-    reread: Callable[[Any, str], dict[str, Any] | None]
-    postpone: Callable[[Any, str, datetime], None]
-
-
-# Tasks' lifecycles and cases.
-_TIMER_OWNERS = (
-    _Owner(
-        "task",
-        "task_id",
-        store.due_instances,
-        handlers.fire_timers,
-        store.instance,
-        store.postpone_timer,
-    ),
-    _Owner(
-        "case",
-        "case_id",
-        case_store.due_cases,
-        cases.fire_timers,
-        case_store.case,
-        case_store.postpone_timer,
-    ),
-)
+# Where instances wait on timers: tasks' lifecycles, and cases of every kind.
+_TABLES = (store.TASKS, case_store.CASES)
 
 
 class TimerScheduler(BackgroundLoop):
@@ -109,38 +81,45 @@ class TimerScheduler(BackgroundLoop):
         with self._firing, platform.unit_of_work() as uow:
             now = uow.now
             order = itertools.count()  # equal due times: earliest row first, tasks before cases
-            queue: list[tuple[datetime, int, _Owner, dict[str, Any]]] = []
-            for owner in _TIMER_OWNERS:
-                rows = owner.due(uow.conn, now, size)
-                queue.extend((row["next_timer_at"], next(order), owner, row) for row in rows)
+            queue: list[tuple[datetime, int, InstanceTable, dict[str, Any]]] = []
+            for table in _TABLES:
+                rows = table.due(uow.conn, now, size)
+                queue.extend((row["next_timer_at"], next(order), table, row) for row in rows)
                 counts.append(len(rows))
             heapq.heapify(queue)
             try:
                 while queue:
-                    due, _order, owner, row = heapq.heappop(queue)
-                    again = self._fire_at(uow, owner, row, _fire_time(due, row, now), now)
+                    due, _order, table, row = heapq.heappop(queue)
+                    again = self._fire_at(uow, table, row, _fire_time(due, row, now), now)
                     if again is not None:
-                        heapq.heappush(queue, (again["next_timer_at"], next(order), owner, again))
+                        heapq.heappush(queue, (again["next_timer_at"], next(order), table, again))
             finally:
                 uow.now = now
         return max(counts)
 
     def _fire_at(
-        self, uow: UnitOfWork, owner: _Owner, row: dict[str, Any], when: datetime, now: datetime
+        self,
+        uow: UnitOfWork,
+        table: InstanceTable,
+        row: dict[str, Any],
+        when: datetime,
+        now: datetime,
     ) -> dict[str, Any] | None:
         """Fire `row`'s timers due by `when` with the clocks held there; returns the row again
         if another of its timers is due by `now`."""
+        key = row[table.key]
+        kind = self.service.kind_of(row)
         uow.now = when
         try:
             with self.service.engine.at(when):
-                owner.fire(self.service, uow, row)
+                runner.fire_timers(self.service, uow, kind, row)
         except (DiagramError, ProcessError, StateError):
-            log.exception("timer of %s %s failed; retrying later", owner.name, row[owner.key])
-            owner.postpone(uow.conn, row[owner.key], now + RETRY_AFTER)
+            log.exception("timer of %s %s failed; retrying later", kind.name, key)
+            table.postpone(uow.conn, key, now + RETRY_AFTER)
             return None
         finally:
             uow.now = now
-        fresh = owner.reread(uow.conn, row[owner.key])
+        fresh = table.get(uow.conn, key)
         following = None if fresh is None else fresh["next_timer_at"]
         # A timer that did not move past `when` would be fired again and again: the next round
         # (or the next poll) takes it, as before.

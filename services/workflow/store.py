@@ -25,10 +25,10 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    update,
 )
 
-from shared.db import UtcDateTime, is_postgres
+from services.workflow.instances.store import InstanceTable
+from shared.db import UtcDateTime
 
 metadata = MetaData()
 
@@ -105,10 +105,6 @@ task_history = Table(
 )
 
 
-class StaleInstance(Exception):
-    """Another worker advanced the instance first."""
-
-
 def newest_model(conn: Connection, process_id: str) -> dict[str, Any] | None:
     row = (
         conn.execute(
@@ -153,21 +149,22 @@ def add_model(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(process_models).values(**row))
 
 
-def add_instance(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(task_instances), row)
-    conn.execute(
-        insert(task_units),
-        task_unit_rows(row["task_id"], row["lead_unit"], row["coordinating_units"]),
-    )
-
-
 def task_unit_rows(task_id: str, lead: str, coordinating: Any) -> list[dict[str, Any]]:
     """The `task_units` rows of a task: its lead unit and each coordinating unit once."""
     roles = {code: COORDINATING for code in coordinating or ()} | {lead: LEAD}
     return [{"task_id": task_id, "unit": code, "role": role} for code, role in roles.items()]
 
 
-def _sync_task_units(conn: Connection, task_id: str) -> None:
+def _task_units(row: dict[str, Any]) -> list[tuple[Table, list[dict[str, Any]]]]:
+    return [
+        (task_units, task_unit_rows(row["task_id"], row["lead_unit"], row["coordinating_units"]))
+    ]
+
+
+def _sync_task_units(conn: Connection, task_id: str, values: dict[str, Any]) -> None:
+    """A transfer or an amendment (Đ5.2a) changes the units a task involves."""
+    if "lead_unit" not in values and "coordinating_units" not in values:
+        return
     row = conn.execute(
         select(task_instances.c.lead_unit, task_instances.c.coordinating_units).where(
             task_instances.c.task_id == task_id
@@ -177,73 +174,7 @@ def _sync_task_units(conn: Connection, task_id: str) -> None:
     conn.execute(insert(task_units), task_unit_rows(task_id, row.lead_unit, row.coordinating_units))
 
 
-def instance_for_update(conn: Connection, task_id: str) -> dict[str, Any] | None:
-    query = select(task_instances).where(task_instances.c.task_id == task_id)
-    if is_postgres(conn):
-        # One worker advances one instance at a time; others wait here (docs/architecture.md,
-        # Workflow instances).
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
-
-
-def instance(conn: Connection, task_id: str) -> dict[str, Any] | None:
-    row = (
-        conn.execute(select(task_instances).where(task_instances.c.task_id == task_id))
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
-
-
-def save_instance(conn: Connection, task_id: str, revision: int, values: dict[str, Any]) -> None:
-    result = conn.execute(
-        update(task_instances)
-        .where(task_instances.c.task_id == task_id, task_instances.c.revision == revision)
-        .values(revision=revision + 1, **values)
-    )
-    if result.rowcount != 1:
-        raise StaleInstance(task_id)
-    if "lead_unit" in values or "coordinating_units" in values:
-        _sync_task_units(conn, task_id)  # a transfer or an amendment (Đ5.2a)
-
-
-def due_instances(conn: Connection, now: Any, limit: int) -> list[dict[str, Any]]:
-    """Instances whose next timer is due, earliest first, locked for this transaction."""
-    return [dict(row) for row in conn.execute(due_query(conn, now, limit)).mappings()]
-
-
-def due_query(conn: Connection, now: Any, limit: int) -> Any:
-    query = (
-        select(task_instances)
-        .where(task_instances.c.next_timer_at <= now)
-        .order_by(task_instances.c.next_timer_at)
-        .limit(limit)
-    )
-    if is_postgres(conn):
-        # Another scheduler's batch is skipped, not waited for: each worker fires its own rows.
-        # (On SQLite the transaction already holds the database's write lock.)
-        query = query.with_for_update(skip_locked=True)
-    return query
-
-
-def postpone_timer(conn: Connection, task_id: str, until: Any) -> None:
-    conn.execute(
-        update(task_instances)
-        .where(task_instances.c.task_id == task_id)
-        .values(next_timer_at=until)
-    )
-
-
-def add_history(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(task_history), row)
-
-
-def history(conn: Connection, task_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(task_history).where(task_history.c.task_id == task_id).order_by(task_history.c.id)
-    ).mappings()
-    return [dict(row) for row in rows]
+TASKS = InstanceTable(task_instances, "task_id", task_history, _task_units, _sync_task_units)
 
 
 def latest_notes(conn: Connection, task_ids: list[str], action: str) -> dict[str, str | None]:

@@ -2,7 +2,8 @@
 
 `request_correction`, `correct_report` and `report_difficulty` are not steps of the task's
 diagram: each opens a case linked to the task (services/workflow/exchanges.py). The task detail
-lists them in `actions` when the caller may take them now (handlers.snapshot asks `offered`), and
+lists them in `actions` when the caller may take them now (the task kind's `present` asks
+`offered`), and
 POST /api/workflow/tasks/<id>/actions/<action> opens the case: 409 with the offered actions when
 the task does not allow it now, 403 when it is not the caller's. The task detail also lists the
 task's open cases and whether a direction is awaited.
@@ -16,41 +17,20 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from sqlalchemy import Connection
 
-from services.workflow import (
-    case_store,
-    cases,
-    correction_requests,
-    direction_requests,
-    handlers,
-    schemas,
-    store,
-)
+from services.workflow import case_store, cases, schemas, store
 from services.workflow.exchanges import OPENER_LABELS, TaskOpener
+from services.workflow.instances import runner
+from services.workflow.kinds.task import OPENERS, TASK
 from services.workflow.views import task_view
 from shared.auth import Principal, authenticate_request, require_unit_access
 from shared.calendar import local_date
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden
 from shared.http import ApiRouter, json_body
 
 if TYPE_CHECKING:
     from services.workflow.app import WorkflowService
 
 PREFIX = "/api/workflow"
-
-OPENERS: dict[str, TaskOpener] = {
-    opener.action: opener for opener in (*correction_requests.OPENERS, *direction_requests.OPENERS)
-}
-
-
-def offered(
-    conn: Connection, principal: Principal, task: dict[str, Any], history: list[dict[str, Any]]
-) -> list[str]:
-    """The case-opening actions this caller may take on this task now."""
-    return [
-        action
-        for action, opener in OPENERS.items()
-        if opener.may(principal, task, history) and opener.available(conn, task, history)
-    ]
 
 
 def task_cases(
@@ -85,8 +65,8 @@ def detail(
     service: WorkflowService, conn: Connection, principal: Principal, snap: Any, today: Any
 ) -> dict[str, Any]:
     """The task detail: the task's view with its open cases."""
-    view = task_view(snap.task, snap.actions, snap.history)
-    return {**view, **task_cases(service, conn, principal, snap.task["task_id"], today)}
+    view = task_view(snap.row, snap.actions, snap.history)
+    return {**view, **task_cases(service, conn, principal, snap.row["task_id"], today)}
 
 
 def register_routes(router: ApiRouter, service: WorkflowService) -> None:
@@ -112,9 +92,9 @@ def _view(service: WorkflowService, opener: TaskOpener) -> Any:
         with platform.unit_of_work() as uow:
             today = local_date(uow.now)
             task = _task(uow.conn, caller, task_id)
-            mine = handlers.snapshot(service, uow.conn, caller, task, today).actions
+            mine = runner.snapshot(service, uow.conn, caller, TASK, task, today).actions
             if opener.action not in mine:
-                history = store.history(uow.conn, task_id)
+                history = store.TASKS.history(uow.conn, task_id)
                 label = OPENER_LABELS[opener.action]
                 if opener.available(uow.conn, task, history):
                     raise Forbidden(
@@ -129,7 +109,7 @@ def _view(service: WorkflowService, opener: TaskOpener) -> Any:
             assert kind.opening is not None
             openings = kind.opening(uow.conn, caller, {**payload, "task_id": task_id}, uow.now)
             cases.open_cases(service, uow, kind, openings, caller.to_actor())
-            snap = handlers.snapshot(service, uow.conn, caller, task, today)
+            snap = runner.snapshot(service, uow.conn, caller, TASK, task, today)
             return detail(service, uow.conn, caller, snap, today)
 
     view.__name__ = f"post_{opener.action}"
@@ -137,8 +117,6 @@ def _view(service: WorkflowService, opener: TaskOpener) -> Any:
 
 
 def _task(conn: Connection, principal: Principal, task_id: str) -> dict[str, Any]:
-    task = store.instance_for_update(conn, task_id)
-    if task is None:
-        raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
+    task = TASK.find(conn, task_id, for_update=True)
     require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
     return task

@@ -33,9 +33,9 @@ from services.notify import domain as notify_domain
 from services.notify import handlers as notify_handlers
 from services.notify import mailer
 from services.workflow import domain as workflow_domain
-from services.workflow.case_kinds import case_kinds
 from services.workflow.exchanges import OPENER_LABELS
-from services.workflow.monthly_accounts import draft_text
+from services.workflow.kinds import case_kinds
+from services.workflow.kinds.monthly_accounts import draft_text
 from shared.event_schemas import CASE_EVENT_TYPES, TASK_EVENT_TYPES, TASK_STATUSES
 from shared.events import encode, make_event, parse_event
 from tests.integration import reportingkit, workflowkit

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from services.workflow import periodic_reports
 from services.workflow.app import create_app, create_service
 from services.workflow.consumer import create_consumer
+from services.workflow.kinds import periodic_reports
 from shared.clock import FixedClock
 from tests.integration import workflowkit
 from tests.integration.test_workflow_service import (

@@ -73,12 +73,12 @@ def _find_due(service: Any, runs: int = 30) -> tuple[float, str]:
     for _ in range(runs):
         with database.engine.connect() as conn, conn.begin() as transaction:
             began = time.perf_counter()
-            due = store.due_instances(conn, NOW, 200)
+            due = store.TASKS.due(conn, NOW, 200)
             times.append(time.perf_counter() - began)
             transaction.rollback()
         assert len(due) == 5
     with database.engine.connect() as conn:
-        query = store.due_query(conn, NOW, 200).compile(
+        query = store.TASKS.due_query(conn, NOW, 200).compile(
             conn, compile_kwargs={"literal_binds": True}
         )
         plan = "\n".join(row[0] for row in conn.execute(text(f"EXPLAIN ANALYZE {query}")))

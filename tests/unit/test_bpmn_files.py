@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from services.workflow.app import create_service
-from services.workflow.diagram_layout import BPMN, BPMNDI, layout
+from services.workflow.engine.layout import BPMN, BPMNDI, layout
 
 # Process parts that have no shape of their own in a modeler.
 _NOT_DRAWN = frozenset(

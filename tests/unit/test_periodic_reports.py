@@ -1,10 +1,10 @@
-"""The calendar of Đ18's reporting periods (services/workflow/periodic_reports.py)."""
+"""The calendar of Đ18's reporting periods (services/workflow/kinds/periodic_reports.py)."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from services.workflow.periodic_reports import opening, periods_of, upcoming
+from services.workflow.kinds.periodic_reports import opening, periods_of, upcoming
 
 
 def _dates(year: int) -> dict[str, tuple[date, date]]:

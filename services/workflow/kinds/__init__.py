@@ -1,11 +1,14 @@
-"""Every kind of case the workflow service runs, in one place (see services/workflow/cases.py).
+"""The kinds of process the workflow service runs: a task's lifecycle (task.py) and every
+kind of case (one module each, declaring its `CaseKind`; services/workflow/cases.py).
 
-A new kind is a diagram in bpmn/, a module declaring its `CaseKind`, and one line here.
+A new kind of case is a diagram in bpmn/, a module here declaring its `CaseKind`, and one line
+in `case_kinds` (docs/adding-a-process.md).
 """
 
 from __future__ import annotations
 
-from services.workflow import (
+from services.workflow.cases import CaseKind
+from services.workflow.kinds import (
     correction_requests,
     direction_requests,
     feedback,
@@ -15,7 +18,6 @@ from services.workflow import (
     monthly_accounts,
     periodic_reports,
 )
-from services.workflow.cases import CaseKind
 
 
 def case_kinds() -> dict[str, CaseKind]:

@@ -182,7 +182,7 @@ def _opening(
     conn: Connection, principal: Principal, body: dict[str, Any], now: datetime
 ) -> list[Opening]:
     task = readable_task(conn, principal, body["task_id"])
-    history = store.history(conn, task["task_id"])
+    history = store.TASKS.history(conn, task["task_id"])
     office = principal.is_office
     available, may = (may_request_now, may_request) if office else (may_correct_now, may_correct)
     if not available(conn, task, history):

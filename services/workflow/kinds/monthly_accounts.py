@@ -20,7 +20,7 @@ from sqlalchemy import Connection, and_, func, select
 
 from services.workflow.case_store import cases
 from services.workflow.cases import CaseKind, Opening
-from services.workflow.inspections import STATUSES as INSPECTION_STATUSES
+from services.workflow.kinds.inspections import STATUSES as INSPECTION_STATUSES
 from services.workflow.store import task_history, task_instances
 from services.workflow.units import unit_names
 from shared import dates

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from services.workflow import case_store
 from services.workflow.cases import CaseKind, Opening, is_inspector_of
-from services.workflow.inspections import KIND as INSPECTION
+from services.workflow.kinds.inspections import KIND as INSPECTION
 from services.workflow.units import unit_names
 from shared import dates
 from shared.auth import INSPECTOR, Principal
@@ -75,7 +75,7 @@ def _may_open(principal: Principal) -> bool:
 def _opening(
     conn: Connection, principal: Principal, body: dict[str, Any], now: datetime
 ) -> list[Opening]:
-    inspection = case_store.case(conn, body["inspection_id"])
+    inspection = case_store.CASES.get(conn, body["inspection_id"])
     if inspection is None or inspection["kind"] != INSPECTION.kind:
         raise NotFound("Không tìm thấy cuộc kiểm tra.", inspection_id=body["inspection_id"])
     if not principal.is_office and not is_inspector_of(principal, inspection):

@@ -1,5 +1,6 @@
 """Parsing a diagram for the engine: Spiff's parser, the deploy-time checks, the injected clock
-on every timer, and which script tasks announce events. Private to services/workflow/engine.py.
+on every timer, and which script tasks announce events. Private to the engine package
+(services/workflow/engine/core.py).
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from typing import Any
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from services.workflow.diagram_checks import assigns_notice, check_diagram, read_diagram
-from services.workflow.engine_timers import use_injected_clock
-from services.workflow.expressions import DiagramError, RestrictedScriptEngine
+from services.workflow.engine.checks import assigns_notice, check_diagram, read_diagram
+from services.workflow.engine.expressions import DiagramError, RestrictedScriptEngine
+from services.workflow.engine.timers import use_injected_clock
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 

@@ -135,7 +135,7 @@ def _title(conn: Connection, body: dict[str, Any]) -> tuple[str, str | None]:
     """The title of the request's cases and the task it concerns, if any."""
     question = body["question"][:200]
     if body["subject"] == "task":
-        task = store.instance(conn, body["task_id"])
+        task = store.TASKS.get(conn, body["task_id"])
         if task is None:
             raise NotFound("Không tìm thấy nhiệm vụ.", task_id=body["task_id"])
         about = f"{task['document_number']}: {task['content'][:150]}"

@@ -105,7 +105,7 @@ def _may_open(principal: Principal) -> bool:
 def _opening(
     conn: Connection, principal: Principal, body: dict[str, Any], now: datetime
 ) -> list[Opening]:
-    task = store.instance(conn, body["task_id"])
+    task = store.TASKS.get(conn, body["task_id"])
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ.", task_id=body["task_id"])
     involved = {task["lead_unit"], *task["coordinating_units"]}

@@ -1,12 +1,11 @@
-"""The engine's storage helpers: a spec-less serialization of workflows and a small cache.
+"""The engine's storage helpers: a spec-less serialization of workflows, and what a state
+announced.
 
-Private to services/workflow/engine.py, which is the only module that imports it.
+Private to the engine package (services/workflow/engine/core.py).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
@@ -15,7 +14,7 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from services.workflow.expressions import RestrictedScriptEngine
+from services.workflow.engine.expressions import RestrictedScriptEngine
 
 
 class StateError(ValueError):
@@ -54,34 +53,6 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
-
-
-class RecentWorkflows:
-    """A small LRU by (process, version, state) of workflows, only read while cached (`take`
-    removes one before it is advanced), or of what was derived from them."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[str, int, str], Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, int, str]) -> Any:
-        with self._lock:
-            workflow = self._items.get(key)
-            if workflow is not None:
-                self._items.move_to_end(key)
-            return workflow
-
-    def take(self, key: tuple[str, int, str]) -> Any:
-        """Remove and return the entry (None if absent): the caller may now change it."""
-        with self._lock:
-            return self._items.pop(key, None)
-
-    def put(self, key: tuple[str, int, str], workflow: Any) -> None:
-        with self._lock:
-            self._items[key] = workflow
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 def announced_tasks(workflow: BpmnWorkflow, announcing: frozenset[str]) -> dict[Any, Any]:

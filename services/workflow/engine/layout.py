@@ -1,5 +1,5 @@
 """Lay out a BPMN file's diagram interchange (DI) from its process, so that it opens and reads in
-bpmn.io or Camunda Modeler: `python -m services.workflow.diagram_layout bpmn/<name>.bpmn …`.
+bpmn.io or Camunda Modeler: `python -m services.workflow.engine.layout bpmn/<name>.bpmn …`.
 
 The process part is what people write; this replaces the file's `bpmndi:BPMNDiagram` with one
 derived from it: flow nodes in columns by their distance from the start, in the band of their lane

@@ -1,18 +1,24 @@
 """The only door to SpiffWorkflow: parse diagrams, start instances, offer and perform actions.
 
 An instance's state is a JSON string that the caller stores; the engine keeps no instance in
-memory that the caller could depend on. The process spec is not part of the state: it belongs to
-the ProcessModel (a deployed diagram version), which every call receives, so a state stays small
-and loads without re-building the spec.
+memory between calls. The process spec is not part of the state: it belongs to the ProcessModel
+(a deployed diagram version), so a state stays small and loads without re-building the spec.
 
-Timers read the clock given to the Engine (engine_timers). SpiffWorkflow never fires a timer by
-itself: the host asks `next_due` after each save, stores it in an indexed column, and calls
-`fire_due` once that time has come.
+Every call answers once, with a `Step`: the state to store and everything the host needs of it
+(the diagram's data, the actions offered, the next timer's due time, the events announced by
+this call, whether the instance completed). `load` reads a stored state into a Step; `perform`,
+`fire_due` and `update` advance a Step and return the next one. A Step keeps the loaded workflow
+for the one call that advances it, so reading what an instance offers and then performing one
+of those actions loads the state once.
+
+Timers read the clock given to the Engine (timers.py). SpiffWorkflow never fires a timer by
+itself: the host stores `Step.next_due` in an indexed column, and calls `fire_due` once that
+time has come.
 
 Notices: a script task that assigns `notice = "<event type>"` announces that event each time it
-runs. `notices(model, before, after)` lists the events announced between two states, in order;
-the host publishes them. The usual shape is a timer's branch: boundary timer, script task
-`notice = "task.due_soon"`, end event.
+runs. `Step.notices` lists the events announced by the call that made the Step, in the order
+they ran; the host publishes them. The usual shape is a timer's branch: boundary timer, script
+task `notice = "task.due_soon"`, end event.
 """
 
 from __future__ import annotations
@@ -32,24 +38,17 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from services.workflow.engine_parse import Parsed, declared_actions, parse_diagram
-from services.workflow.engine_state import (  # StateError is part of this module's interface
-    RecentWorkflows,
-    SpeclessWorkflowConverter,
-    StateError,
-)
-from services.workflow.engine_state import (
-    announced_tasks as _announced,
-)
-from services.workflow.engine_state import (
-    jsonable as _jsonable,
-)
-from services.workflow.engine_timers import due_times, rearm
-from services.workflow.expressions import (  # DiagramError is part of this module's interface
+# DiagramError and StateError are part of this module's interface.
+from services.workflow.engine.expressions import (
     DiagramError,
     ExpressionRefused,
     RestrictedScriptEngine,
 )
+from services.workflow.engine.parse import Parsed, declared_actions, parse_diagram
+from services.workflow.engine.state import SpeclessWorkflowConverter, StateError
+from services.workflow.engine.state import announced_tasks as _announced
+from services.workflow.engine.state import jsonable as _jsonable
+from services.workflow.engine.timers import due_times, rearm
 from shared.clock import Clock, PinnableClock, SystemClock
 
 __all__ = [
@@ -61,10 +60,10 @@ __all__ = [
     "ProcessError",
     "ProcessModel",
     "StateError",
+    "Step",
 ]
 
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
-_RECENT_SIZE = 256
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due
 # within one call (a cycle shorter than a step) is cut off here rather than spinning.
 _MAX_ROUNDS = 50
@@ -100,6 +99,32 @@ class ProcessModel:
     _parsed: Parsed | None = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class Step:
+    """An instance as one engine call left it: what the host stores and publishes."""
+
+    model: ProcessModel
+    state: str  # the serialized workflow, to store
+    data: dict[str, Any]  # the diagram's data (JSON-able)
+    offers: tuple[Offer, ...]  # the actions offered now, with the role each needs
+    next_due: datetime | None  # when the earliest waiting timer falls due (aware UTC)
+    notices: tuple[str, ...]  # events announced by this call, in the order they ran
+    completed: bool
+    # The loaded workflow, for the one call that advances this Step (then emptied).
+    _workflow: list[BpmnWorkflow] = field(
+        default_factory=list, compare=False, repr=False, hash=False
+    )
+
+    @property
+    def status(self) -> str | None:
+        """The data's `status`, which diagrams keep for the host's lists."""
+        status = self.data.get("status")
+        return status if isinstance(status, str) else None
+
+    def offered(self, action: str) -> bool:
+        return any(offer.action == action for offer in self.offers)
+
+
 class Engine:
     """`functions`: what diagram expressions may call besides safe builtins; `clock`: what timers
     read (give the functions the same PinnableClock, so that `today()` follows `at`);
@@ -120,9 +145,6 @@ class Engine:
         self._converter = SpeclessWorkflowConverter(BpmnWorkflow, self._registry)
         self._serializer = BpmnWorkflowSerializer(self._registry)
         self._parsed: dict[tuple[str, int, bytes], Parsed] = {}
-        self._recent = RecentWorkflows(_RECENT_SIZE)
-        # What had been announced in states that were then advanced (see _take).
-        self._seen = RecentWorkflows(_RECENT_SIZE)
         # Spiff logs every task state change at INFO (~10 lines per instance started), which
         # costs a third of the engine's rate under an INFO root logger; opt in by setting a level.
         spiff_logger = logging.getLogger("spiff")
@@ -134,45 +156,31 @@ class Engine:
         self._parsed[(process_id, version, bpmn_xml)] = parsed
         return ProcessModel(process_id, version, bpmn_xml, parsed)
 
-    def start(self, model: ProcessModel, data: Mapping[str, Any]) -> str:
+    def start(self, model: ProcessModel, data: Mapping[str, Any]) -> Step:
+        """A new instance, run until it waits; its notices are those announced on the way."""
         parsed = self._spec_of(model)
         workflow = BpmnWorkflow(
             parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
         )
         workflow.task_tree.data = _payload_data(data, self._reserved)
         _guarded(lambda: _advance(workflow))
-        return self._save(model, workflow)
+        return self._step(model, workflow, frozenset())
 
-    def offers(self, model: ProcessModel, state: str) -> list[Offer]:
-        return [
-            Offer(action, role, task.task_spec.bpmn_id)
-            for task, pairs in _user_tasks(self._view(model, state))
-            for action, role in pairs
-        ]
+    def load(self, model: ProcessModel, state: str) -> Step:
+        """A stored instance as it stands (no notices): what it offers, its data, its timers."""
+        workflow = self._load(model, state)
+        return self._step(model, workflow, None, state=state)
 
-    def data(self, model: ProcessModel, state: str) -> dict[str, Any]:
-        workflow = self._view(model, state)
-        if workflow.is_completed():
-            current = dict(workflow.data)
-        else:
-            current = {}
-            for task in workflow.get_tasks(state=_OPEN):
-                current.update(task.data)
-        result: dict[str, Any] = json.loads(json.dumps(current, default=_jsonable))
-        return result
-
-    def perform(
-        self, model: ProcessModel, state: str, action: str, payload: Mapping[str, Any]
-    ) -> str:
+    def perform(self, step: Step, action: str, payload: Mapping[str, Any]) -> Step:
         data = {**_payload_data(payload, self._reserved), "action": action}
-        workflow = self._take(model, state)
+        workflow, before = self._take(step)
         task = _task_offering(workflow, action)
         task.data.update(data)
         _guarded(task.run)
         _guarded(lambda: _advance(workflow))
-        return self._save(model, workflow)
+        return self._step(step.model, workflow, before)
 
-    def update(self, model: ProcessModel, state: str, changes: Mapping[str, Any]) -> str:
+    def update(self, step: Step, changes: Mapping[str, Any]) -> Step:
         """Correct the data of a running instance from outside (e.g. a new lead unit or due
         date); its waiting timers are evaluated again with the new data.
 
@@ -181,7 +189,7 @@ class Engine:
         later is reminded again); the diagram's gateways decide whether an announcement that
         went out before goes out again."""
         data = _payload_data(changes, self._reserved)
-        workflow = self._take(model, state)
+        workflow, before = self._take(step)
         reentered = [
             task
             for task, _pairs in _user_tasks(workflow)
@@ -196,48 +204,18 @@ class Engine:
         for task in reentered:
             workflow.reset_from_task_id(task.id, data=dict(task.data))
         _guarded(lambda: _advance(workflow))
-        return self._save(model, workflow)
-
-    def is_completed(self, model: ProcessModel, state: str) -> bool:
-        return bool(self._view(model, state).is_completed())
-
-    def next_due(self, model: ProcessModel, state: str) -> datetime | None:
-        """When the earliest waiting timer falls due (aware UTC); None if no timer waits."""
-        workflow = self._view(model, state)
-        return min(due_times(iter(list(workflow.event_manager.tasks.values()))), default=None)
+        return self._step(step.model, workflow, before)
 
     def at(self, when: datetime) -> AbstractContextManager[datetime]:
         """Hold the engine's clock at `when` in this thread: the scheduler fires each timer at
         its due time, so that timers placed by its branch count from it (`today()`)."""
         return self.clock.held_at(when)
 
-    def fire_due(self, model: ProcessModel, state: str) -> str:
+    def fire_due(self, step: Step) -> Step:
         """Fire the timers that are due by the engine's clock and run what follows them."""
-        workflow = self._take(model, state)
+        workflow, before = self._take(step)
         _guarded(lambda: _advance(workflow))
-        return self._save(model, workflow)
-
-    def notices(self, model: ProcessModel, before: str | None, after: str) -> list[str]:
-        """Events announced by the script tasks that ran between two states of one instance
-        (`before` None: since the start), in the order they ran."""
-        announcing = self._spec_of(model).announcing
-        if not announcing:
-            return []
-        seen: frozenset[Any] | set[Any] = set()
-        if before is not None:
-            known = self._seen.get((model.process_id, model.version, before))
-            seen = (
-                known
-                if known is not None
-                else set(_announced(self._view(model, before), announcing))
-            )
-        ran = [
-            task
-            for task_id, task in _announced(self._view(model, after), announcing).items()
-            if task_id not in seen
-        ]
-        ran.sort(key=lambda task: task.last_state_change)
-        return [task.data["notice"] for task in ran if isinstance(task.data.get("notice"), str)]
+        return self._step(step.model, workflow, before)
 
     def _spec_of(self, model: ProcessModel) -> Parsed:
         if model._parsed is not None:
@@ -249,10 +227,63 @@ class Engine:
             )
         return self._parsed[key]
 
-    def _save(self, model: ProcessModel, workflow: BpmnWorkflow) -> str:
-        state: str = self._serializer.serialize_json(workflow)
-        self._recent.put((model.process_id, model.version, state), workflow)
-        return state
+    def _take(self, step: Step) -> tuple[BpmnWorkflow, frozenset[Any]]:
+        """The workflow to advance (the Step's own, once; else loaded again from its state) and
+        the announcing tasks that had run before it."""
+        workflow = step._workflow.pop() if step._workflow else self._load(step.model, step.state)
+        announcing = self._spec_of(step.model).announcing
+        before = frozenset(_announced(workflow, announcing)) if announcing else frozenset()
+        return workflow, before
+
+    def _step(
+        self,
+        model: ProcessModel,
+        workflow: BpmnWorkflow,
+        before: frozenset[Any] | None,
+        state: str | None = None,
+    ) -> Step:
+        """The Step of a workflow; `before`: announcing tasks that ran before this call (None:
+        a state only read, which announces nothing)."""
+        completed = bool(workflow.is_completed())
+        if completed:
+            current = dict(workflow.data)
+        else:
+            current = {}
+            for task in workflow.get_tasks(state=_OPEN):
+                current.update(task.data)
+        data: dict[str, Any] = json.loads(json.dumps(current, default=_jsonable))
+        offers = tuple(
+            Offer(action, role, task.task_spec.bpmn_id)
+            for task, pairs in _user_tasks(workflow)
+            for action, role in pairs
+        )
+        timers = iter(list(workflow.event_manager.tasks.values()))
+        return Step(
+            model=model,
+            state=self._serializer.serialize_json(workflow) if state is None else state,
+            data=data,
+            offers=offers,
+            next_due=min(due_times(timers), default=None),
+            notices=() if before is None else self._notices_since(model, workflow, before),
+            completed=completed,
+            _workflow=[workflow],
+        )
+
+    def _notices_since(
+        self, model: ProcessModel, workflow: BpmnWorkflow, before: frozenset[Any]
+    ) -> tuple[str, ...]:
+        announcing = self._spec_of(model).announcing
+        if not announcing:
+            return ()
+        ran = [
+            task
+            for task_id, task in _announced(workflow, announcing).items()
+            if task_id not in before
+        ]
+        ran.sort(key=lambda task: task.last_state_change)
+        return tuple(
+            task.data["notice"] for task in ran if isinstance(task.data.get("notice"), str)
+        )
 
     def _load(self, model: ProcessModel, state: str) -> BpmnWorkflow:
         parsed = self._spec_of(model)
@@ -270,26 +301,6 @@ class Engine:
         return self._converter.from_dict(
             dct, parsed.spec, parsed.subprocess_specs, self._script_engine
         )
-
-    def _take(self, model: ProcessModel, state: str) -> BpmnWorkflow:
-        """A workflow to advance: the cached view of `state` if there is one (usually: the caller
-        just asked what it offers), taken out of the cache so that no reader sees it change, else
-        a fresh load. What it had announced so far is kept for `notices(state, …)`."""
-        key = (model.process_id, model.version, state)
-        workflow = self._recent.take(key) or self._load(model, state)
-        announcing = self._spec_of(model).announcing
-        if announcing:
-            self._seen.put(key, frozenset(_announced(workflow, announcing)))
-        return workflow
-
-    def _view(self, model: ProcessModel, state: str) -> BpmnWorkflow:
-        """A workflow for read-only questions; usually the one `start`/`perform` just saved."""
-        key = (model.process_id, model.version, state)
-        workflow = self._recent.get(key)
-        if workflow is None:
-            workflow = self._load(model, state)
-            self._recent.put(key, workflow)
-        return workflow
 
 
 def _user_tasks(workflow: BpmnWorkflow) -> Iterator[tuple[Any, list[tuple[str, str]]]]:

@@ -13,14 +13,14 @@ from typing import Any
 
 from lxml import etree
 
-from services.workflow.engine_timers import check_literal
-from services.workflow.expressions import (
+from services.workflow.engine.expressions import (
     EVAL,
     EXEC,
     DiagramError,
     ExpressionRefused,
     RestrictedEnvironment,
 )
+from services.workflow.engine.timers import check_literal
 
 # Service tasks call out and DMN tables evaluate their own cells: neither passes through here.
 _UNSUPPORTED = frozenset({"serviceTask", "businessRuleTask"})

@@ -1,0 +1,104 @@
+"""One store for instances of every kind: the row, its history, its timers.
+
+Each kind keeps its own tables (tasks: `task_instances`, `task_history` and `task_units`;
+cases: `cases`, `case_history`, `case_units` and `case_people`, services/workflow/store.py and
+services/workflow/case_store.py); an `InstanceTable` names them and does the same for both:
+add a row with its history and side rows, read it (locked for the transaction on PostgreSQL),
+save a new revision (optimistic: a stale revision raises), append and read history, find due
+timers and put a timer off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert, select, update
+
+from shared.db import is_postgres
+from shared.platform import UnitOfWork
+
+
+class StaleInstance(Exception):
+    """Another worker advanced the instance first."""
+
+
+# The rows of side tables that a new instance's row implies, e.g. the units a task involves.
+SideRows = Callable[[dict[str, Any]], list[tuple[Table, list[dict[str, Any]]]]]
+# Bring side tables in step with the values just saved (only those that changed them).
+Sync = Callable[[Connection, str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class InstanceTable:
+    table: Table
+    key: str  # the primary key column, e.g. "task_id"
+    history_table: Table
+    side_rows: SideRows
+    sync: Sync
+
+    def add(
+        self, uow: UnitOfWork, row: dict[str, Any], history: dict[str, Any], *, later: bool
+    ) -> None:
+        """Insert a new instance with its side rows and first history entry; `later`: with the
+        batch's other rows when the unit of work flushes (UnitOfWork.insert_later)."""
+        rows = [(self.table, [row]), *self.side_rows(row), (self.history_table, [history])]
+        for table, items in rows:
+            if not items:
+                continue
+            if later:
+                for item in items:
+                    uow.insert_later(table, item)
+            else:
+                uow.conn.execute(insert(table), items)
+
+    def get(self, conn: Connection, key: str, *, for_update: bool = False) -> dict[str, Any] | None:
+        query = select(self.table).where(self.table.c[self.key] == key)
+        if for_update and is_postgres(conn):
+            # One worker advances one instance at a time; others wait here
+            # (docs/architecture.md, Workflow instances).
+            query = query.with_for_update()
+        row = conn.execute(query).mappings().first()
+        return dict(row) if row else None
+
+    def save(self, conn: Connection, key: str, revision: int, values: dict[str, Any]) -> None:
+        result = conn.execute(
+            update(self.table)
+            .where(self.table.c[self.key] == key, self.table.c.revision == revision)
+            .values(revision=revision + 1, **values)
+        )
+        if result.rowcount != 1:
+            raise StaleInstance(key)
+        self.sync(conn, key, values)
+
+    def add_history(self, conn: Connection, row: dict[str, Any]) -> None:
+        conn.execute(insert(self.history_table), row)
+
+    def history(self, conn: Connection, key: str) -> list[dict[str, Any]]:
+        h = self.history_table
+        rows = conn.execute(select(h).where(h.c[self.key] == key).order_by(h.c.id)).mappings()
+        return [dict(row) for row in rows]
+
+    def due(self, conn: Connection, now: datetime, limit: int) -> list[dict[str, Any]]:
+        """Instances whose next timer is due, earliest first, locked for this transaction."""
+        return [dict(row) for row in conn.execute(self.due_query(conn, now, limit)).mappings()]
+
+    def due_query(self, conn: Connection, now: datetime, limit: int) -> Any:
+        query = (
+            select(self.table)
+            .where(self.table.c.next_timer_at <= now)
+            .order_by(self.table.c.next_timer_at)
+            .limit(limit)
+        )
+        if is_postgres(conn):
+            # Another scheduler's batch is skipped, not waited for: each worker fires its own
+            # rows. (On SQLite the transaction already holds the database's write lock.)
+            query = query.with_for_update(skip_locked=True)
+        return query
+
+    def postpone(self, conn: Connection, key: str, until: datetime) -> None:
+        conn.execute(
+            update(self.table).where(self.table.c[self.key] == key).values(next_timer_at=until)
+        )

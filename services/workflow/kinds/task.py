@@ -1,0 +1,239 @@
+"""The task's lifecycle as a kind (bpmn/task_lifecycle.bpmn): the task a document assigns, from
+its release by intake to the Office's confirmation (Đ5, Đ6, Đ8). It runs through the same path
+as every case (services/workflow/instances/runner.py); what is its own is declared here: its
+table, who may act, its projection (status, due date, the unit's submission), its events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection
+
+from services.workflow import case_store, domain, store
+from services.workflow.engine import Step
+from services.workflow.exchanges import TaskOpener
+from services.workflow.instances import runner
+from services.workflow.instances.store import InstanceTable
+from services.workflow.kinds import correction_requests, direction_requests
+from services.workflow.models import TASK_PROCESS
+from shared import dates
+from shared.auth import INSPECTOR, Principal, require_unit_access
+from shared.calendar import local_date
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.events import Event
+from shared.platform import UnitOfWork
+from shared.text import fold
+
+if TYPE_CHECKING:
+    from services.workflow.app import WorkflowService
+
+
+class TaskKind:
+    """The task lifecycle's part of `runner.Kind`."""
+
+    name = "task"
+
+    @property
+    def table(self) -> InstanceTable:
+        return store.TASKS
+
+    def find(self, conn: Connection, key: str, *, for_update: bool = False) -> dict[str, Any]:
+        row = store.TASKS.get(conn, key, for_update=for_update)
+        if row is None:
+            raise NotFound("Không tìm thấy nhiệm vụ.", task_id=key)
+        return row
+
+    def require_access(
+        self, conn: Connection, principal: Principal, row: Mapping[str, Any]
+    ) -> None:
+        require_unit_access(principal, row["lead_unit"], row["coordinating_units"])
+
+    def may_act(self, principal: Principal, role: str, row: Mapping[str, Any]) -> bool:
+        return domain.may_act_as(principal, role, row["lead_unit"], row["coordinating_units"])
+
+    def refused(
+        self, action: str, mine: list[str], row: Mapping[str, Any], other: bool
+    ) -> Exception:
+        label = domain.ACTION_LABELS.get(action, action)  # people read the name, not the key
+        if other:
+            return Forbidden(
+                f"Thao tác '{label}' không thuộc quyền của bạn đối với nhiệm vụ này.", actions=mine
+            )
+        return Conflict(
+            f"Nhiệm vụ hiện không cho phép thao tác '{label}'.",
+            actions=mine,
+            task_status=row["status"],
+        )
+
+    def validate(
+        self,
+        service: WorkflowService,
+        uow: UnitOfWork,
+        row: Mapping[str, Any],
+        step: Step,
+        action: str,
+        payload: dict[str, Any],
+    ) -> None:
+        """What an action's schema cannot check alone: a new due date against the current one
+        (Đ5.2c)."""
+        if action not in domain.EXTENSION_ACTIONS:
+            return
+        problem = domain.extension_problem(
+            action,
+            payload,
+            dict(row),
+            step.data.get("requested_due_on"),
+            local_date(uow.now),
+            dates.max_due_years(service.runtime.env),
+        )
+        if problem:
+            raise ValidationFailed("Hạn mới không hợp lệ.", {"new_due_on": [problem]})
+
+    def project(self, step: Step, row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        """What lists read of the state (status, due date, extension flag, next timer)."""
+        values = {
+            **domain.projection(step.data, dict(row)),
+            "updated_at": now,
+            "next_timer_at": step.next_due,
+        }
+        if values["status"] == "submitted" and row.get("status") != "submitted":
+            # The unit's submission: what decides whether it was on time (Đ5.2b), however long
+            # the Office then takes to confirm.
+            values["submitted_at"] = now
+            values["submitted_on"] = local_date(now)
+        return values
+
+    def note(self, action: str, payload: Mapping[str, Any]) -> str | None:
+        return domain.history_note(action, dict(payload))
+
+    def event_type(self, action: str) -> str | None:
+        return domain.ACTION_EVENTS.get(action)
+
+    def notice_action(self, notice: str) -> str:
+        return domain.NOTICE_ACTIONS.get(notice, notice.removeprefix("task."))
+
+    def event(
+        self,
+        row: Mapping[str, Any],
+        action: str,
+        actor: Any,
+        note: str | None,
+        details: dict[str, Any] | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        return {
+            "task_id": row["task_id"],
+            "document_id": row["document_id"],
+            "status": row["status"],
+            "lead_unit": row["lead_unit"],
+            "coordinating_units": row["coordinating_units"],
+            "due_on": row["due_on"],
+            "overdue": domain.task_is_overdue(dict(row), local_date(now)),
+            "assigned_on": row["assigned_on"],
+            "assigned_by": row["assigned_by"],
+            "content": row["content"],
+            "action": action,
+            "note": note,
+            "actor": actor,
+            "occurred_at": now,
+            "submitted_at": row.get("submitted_at"),
+        }
+
+    def effect(
+        self, uow: UnitOfWork, action: str, row: dict[str, Any], body: dict[str, Any], actor: Any
+    ) -> None:
+        return None
+
+    def present(
+        self,
+        service: WorkflowService,
+        conn: Connection,
+        principal: Principal,
+        row: dict[str, Any],
+        history: list[dict[str, Any]],
+        today: date,
+    ) -> tuple[dict[str, Any], list[str]]:
+        shown = with_overdue(row, today, service.runtime.calendar)
+        return shown, offered(conn, principal, shown, history)
+
+
+TASK = TaskKind()
+
+# Cases a task offers to open as its own actions (services/workflow/task_openers.py).
+OPENERS: dict[str, TaskOpener] = {
+    opener.action: opener for opener in (*correction_requests.OPENERS, *direction_requests.OPENERS)
+}
+
+
+def offered(
+    conn: Connection, principal: Principal, task: dict[str, Any], history: list[dict[str, Any]]
+) -> list[str]:
+    """The case-opening actions this caller may take on this task now."""
+    return [
+        action
+        for action, opener in OPENERS.items()
+        if opener.may(principal, task, history) and opener.available(conn, task, history)
+    ]
+
+
+def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) -> None:
+    """Start the task's lifecycle instance and announce the assignment.
+
+    The instance and its first history row are inserted with the batch's others (see
+    `UnitOfWork.insert_later`). A release delivered twice is stopped by the inbox; a second
+    release of one task under another event id by the instance's primary key, which fails the
+    transaction: no second instance, history row or event."""
+    data = event.data
+    task = {
+        "task_id": data["task_id"],
+        "document_id": data["document_id"],
+        "document_number": data["document_number"],
+        "assigned_by": data["assigned_by"],
+        "content": data["content"],
+        "search_text": fold(f"{data['document_number']} {data['content']}"),
+        "lead_unit": data["lead_unit"],
+        "coordinating_units": list(data["coordinating_units"]),
+        "due_on": data["due_on"],
+        "cadence": data["cadence"],
+        "assigned_on": local_date(data["released_at"]),
+        "extension_pending": False,
+    }
+    model = service.models.newest(uow.conn, TASK_PROCESS)
+    runner.start(
+        service,
+        uow,
+        TASK,
+        model,
+        task,
+        domain.workflow_data(task),
+        action="assign",
+        event_type="task.assigned",
+        audit_action="task.assigned",
+        later=True,
+    )
+
+
+def with_overdue(task: dict[str, Any], today: date, calendar: Any) -> dict[str, Any]:
+    """The task with what depends on today: overdue, and how long its result has waited for
+    the Office (working days)."""
+    return {
+        **task,
+        "overdue": domain.task_is_overdue(task, today),
+        "awaiting_confirmation_days": domain.awaiting_confirmation_days(task, today, calendar),
+    }
+
+
+def require_read(principal: Principal, task: dict[str, Any], conn: Connection) -> None:
+    """The task's units, the Office and leaders read it; so does an inspector while a running
+    inspection naming them inspects its lead unit (Đ11, Đ13)."""
+    try:
+        require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+    except Forbidden:
+        if not (
+            principal.has_role(INSPECTOR)
+            and case_store.inspects(conn, principal.sub, task["lead_unit"])
+        ):
+            raise
