@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from services.intake import store
-from services.intake.api import build_router
+from services.intake.routes import build_router
 from shared.bus import Bus
 from shared.clock import Clock
 from shared.runtime import Runtime, build_runtime

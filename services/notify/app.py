@@ -8,8 +8,8 @@ from pathlib import Path
 from flask import Flask
 
 from services.notify import store
-from services.notify.api import build_router
 from services.notify.config import ChannelSettings
+from services.notify.routes import build_router
 from services.notify.service import NotifyService
 from shared.bus import Bus
 from shared.clock import Clock

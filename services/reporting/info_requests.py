@@ -11,19 +11,16 @@ unanswered again until the unit answers it. Figures are SQL aggregates, grouped 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import ColumnElement, Connection, and_, case, func, not_, select
 
-from services.reporting import figures, queries, store
+from services.reporting import queries, store
 from services.reporting.schemas import PeriodQuery
-from shared.auth import Principal
-from shared.http import ApiRouter, query_args
 
 if TYPE_CHECKING:
-    from shared.runtime import Runtime
+    pass
 
 PREFIX = "/api/reporting"
 FIGURES = ("received", "answered_on_time", "answered_late", "unanswered_overdue", "pending")
@@ -103,27 +100,3 @@ def stats(conn: Connection, scope: queries.Scope) -> dict[str, Any]:
         "totals": {name: sum(row[name] for row in rows) for name in FIGURES},
         "units": [{**row, "name": names.get(row["unit"])} for row in rows],
     }
-
-
-def add_routes(
-    router: ApiRouter,
-    service: Runtime,
-    principal: Callable[[], Principal],
-    unit_for: Callable[[Principal, str | None], str | None],
-) -> None:
-    platform = service.platform
-    query_schema = InfoRequestQuery()
-
-    @router.route(
-        f"{PREFIX}/info-requests",
-        query=InfoRequestQuery,
-        response=InfoRequestStatsOut,
-        summary="Ad-hoc information requests each unit received in the period and how it "
-        "answered them (Đ8.1d, Đ9.2)",
-    )
-    def get_info_requests() -> Any:
-        caller = principal()
-        args = query_args(query_schema)
-        scope = figures.scope_for(args, platform.clock.now(), unit_for(caller, args.get("unit")))
-        with platform.database.read() as conn:
-            return {"period": args.get("period"), **stats(conn, scope)}

@@ -60,9 +60,9 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     _install_guards(app)
     _install_errors(app)
     _install_sign_in(app, settings)
-    from services.web import views_documents, views_home, views_inbox, views_tasks
+    from services.web.routes import documents, home, inbox, tasks
 
-    for module in (views_home, views_documents, views_tasks, views_inbox):
+    for module in (home, documents, tasks, inbox):
         app.register_blueprint(module.bp)
     return app
 

@@ -10,7 +10,6 @@ from typing import Any
 from flask import Flask
 
 from services.workflow import store
-from services.workflow.api import build_router
 from services.workflow.case_dates import case_date_functions
 from services.workflow.cases import CaseKind
 from services.workflow.config import BPMN_DIR, bpmn_dir
@@ -20,6 +19,7 @@ from services.workflow.instances.runner import Kind
 from services.workflow.kinds import case_kinds
 from services.workflow.kinds.task import TASK
 from services.workflow.models import ModelRegistry
+from services.workflow.routes import build_router
 from shared.bus import Bus
 from shared.clock import Clock, PinnableClock
 from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES

@@ -9,7 +9,7 @@ A kind of case is declared once (`CaseKind`): its process, its URL segment, its 
 schema of the request that opens it and of each action, the event each action publishes, and
 `opening`, which turns an accepted request into the case's title, parties and starting data.
 Routes, lists, timers, events, history and audit are the same for every kind (this module and
-services/workflow/case_api.py).
+services/workflow/routes/cases.py).
 
 Roles of a case diagram's lanes: `office` (the Office's staff), `office_lead` (the Working
 Group's leader), `leader` (the Chairman and Vice-Chairmen), `inspector`; any other role names a

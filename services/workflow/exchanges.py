@@ -4,7 +4,7 @@ A correction request (Đ7.1, Đ7.2b; services/workflow/kinds/correction_requests
 report asking for direction (Đ8.1b, Đ8.1c, Đ17.1; services/workflow/kinds/direction_requests.py) are
 cases with `task_id` set. Each may also be opened from the task itself: a `TaskOpener` makes the
 opening one of the task's actions (offered in the task detail's `actions`, posted to
-/api/workflow/tasks/<id>/actions/<action>; services/workflow/task_openers.py).
+/api/workflow/tasks/<id>/actions/<action>; services/workflow/routes/task_cases.py).
 
 What a case changes in the task's own history is appended here, beside the task's lifecycle
 entries and with the task's status unchanged, so that the task's history tells the whole story.

@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 import shared.idempotency
-from services.intake import api as intake_api
 from services.intake import handlers as intake_handlers
+from services.intake import routes as intake_api
 from services.workflow import store as workflow_store
 from services.workflow.app import create_app as create_workflow_app
 from services.workflow.app import create_service as create_workflow_service

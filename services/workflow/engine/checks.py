@@ -123,6 +123,18 @@ def _check_notices(source: str, notices: frozenset[str] | None) -> None:
             )
 
 
+def announced_events(source: str) -> list[str]:
+    """The event types a (checked) script announces (`notice = "<event type>"`)."""
+    return [
+        node.value.value
+        for node in ast.walk(ast.parse(source, mode=EXEC))
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and t.id == NOTICE for t in node.targets)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    ]
+
+
 def assigns_notice(source: str) -> bool:
     """Whether a (checked) script announces an event by assigning `notice`."""
     return any(

@@ -156,6 +156,12 @@ class Engine:
         self._parsed[(process_id, version, bpmn_xml)] = parsed
         return ProcessModel(process_id, version, bpmn_xml, parsed)
 
+    def declared(self, model: ProcessModel) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
+        """What a diagram declares: the (action, role) pairs its user tasks offer, and the event
+        types its script tasks announce."""
+        parsed = self._spec_of(model)
+        return parsed.actions, parsed.notices
+
     def start(self, model: ProcessModel, data: Mapping[str, Any]) -> Step:
         """A new instance, run until it waits; its notices are those announced on the way."""
         parsed = self._spec_of(model)

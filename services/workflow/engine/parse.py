@@ -12,7 +12,12 @@ from typing import Any
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from services.workflow.engine.checks import assigns_notice, check_diagram, read_diagram
+from services.workflow.engine.checks import (
+    announced_events,
+    assigns_notice,
+    check_diagram,
+    read_diagram,
+)
 from services.workflow.engine.expressions import DiagramError, RestrictedScriptEngine
 from services.workflow.engine.timers import use_injected_clock
 
@@ -24,6 +29,8 @@ class Parsed:
     spec: Any
     subprocess_specs: dict[str, Any]
     announcing: frozenset[str]  # names of the script tasks that assign `notice`
+    actions: frozenset[tuple[str, str]]  # (action, role) its user tasks declare
+    notices: frozenset[str]  # the event types its script tasks announce
 
 
 def parse_diagram(
@@ -45,15 +52,18 @@ def parse_diagram(
     check_diagram(root, script_engine.environment, notices)
     specs = (spec, *subprocess_specs.values())
     use_injected_clock(iter(specs))
-    announcing = set()
+    announcing, actions, notices = set(), set(), set()
     for one in specs:
         for task_spec in one.task_specs.values():
             if task_spec.manual:
-                declared_actions(task_spec)
+                actions.update(declared_actions(task_spec))
             script = getattr(task_spec, "script", None)
             if isinstance(script, str) and assigns_notice(script):
                 announcing.add(task_spec.name)
-    return Parsed(spec, subprocess_specs, frozenset(announcing))
+                notices.update(announced_events(script))
+    return Parsed(
+        spec, subprocess_specs, frozenset(announcing), frozenset(actions), frozenset(notices)
+    )
 
 
 def diagram_error(exc: SpiffWorkflowException) -> DiagramError:

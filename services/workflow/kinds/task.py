@@ -162,7 +162,7 @@ class TaskKind:
 
 TASK = TaskKind()
 
-# Cases a task offers to open as its own actions (services/workflow/task_openers.py).
+# Cases a task offers to open as its own actions (services/workflow/routes/task_cases.py).
 OPENERS: dict[str, TaskOpener] = {
     opener.action: opener for opener in (*correction_requests.OPENERS, *direction_requests.OPENERS)
 }

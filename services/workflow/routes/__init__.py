@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from marshmallow import Schema
 
-from services.workflow import case_store, dashboard, schemas, store, task_openers
-from services.workflow.case_api import register_case_routes
+from services.workflow import case_store, dashboard, schemas, store
 from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
 from services.workflow.exchanges import OPENER_LABELS
 from services.workflow.instances import runner
 from services.workflow.kinds.task import TASK, require_read, with_overdue
+from services.workflow.routes import task_cases
+from services.workflow.routes.cases import register_case_routes
 from services.workflow.views import task_view
 from shared.auth import (
     INSPECTOR,
@@ -98,7 +99,7 @@ def build_router(service: WorkflowService) -> ApiRouter:
             require_read(caller, task, conn)
             today = local_date(platform.clock.now())
             snap = runner.snapshot(service, conn, caller, TASK, task, today)
-            return task_openers.detail(service, conn, caller, snap, today)
+            return task_cases.detail(service, conn, caller, snap, today)
 
     def perform(task_id: str, action: str, schema: Schema) -> Any:
         caller = principal()
@@ -207,6 +208,6 @@ def build_router(service: WorkflowService) -> ApiRouter:
             "case_kinds": {name: kind.label for name, kind in service.kinds.items()},
         }
 
-    task_openers.register_routes(router, service)
+    task_cases.register_routes(router, service)
     register_case_routes(router, service)
     return router

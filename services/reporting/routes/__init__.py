@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from services.reporting import (
-    api_reports,
     config,
     figures,
-    info_requests,
     office,
     queries,
     schemas,
 )
+from services.reporting.routes import info_requests as info_request_routes
+from services.reporting.routes import reports as report_routes
 from shared.auth import (
     LEADER,
     OFFICE_ROLES,
@@ -157,8 +157,8 @@ def build_router(service: Runtime) -> ApiRouter:
         with platform.database.read() as conn:
             return office.confirmation_lag(conn, period_scope, service.calendar, wait_days)
 
-    api_reports.add_routes(router, service, principal)
-    info_requests.add_routes(router, service, principal, _unit_for)
+    report_routes.add_routes(router, service, principal)
+    info_request_routes.add_routes(router, service, principal, _unit_for)
     return router
 
 

@@ -6,7 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import request
 
-from services.intake import api_corrections, domain, edxml, handlers, schemas, store
+from services.intake import domain, edxml, handlers, schemas, store
+from services.intake.routes import corrections as correction_routes
 from services.intake.views import document_view
 from shared import dates
 from shared.auth import QLVB, Principal, authenticate_request, require_roles
@@ -154,7 +155,7 @@ def build_router(service: IntakeService) -> ApiRouter:
             "document_statuses": domain.DOCUMENT_STATUSES,
         }
 
-    api_corrections.install(router, service)
+    correction_routes.install(router, service)
     return router
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.notify import api_outbound, schemas, store
+from services.notify import schemas, store
+from services.notify.routes import outbound as outbound_routes
 from services.notify.service import NotifyService
 from shared.auth import Principal, authenticate_request
 from shared.errors import NotFound
@@ -86,7 +87,7 @@ def build_router(service: NotifyService) -> ApiRouter:
             )
         return {"marked": marked}
 
-    api_outbound.install(router, runtime, service.channels, principal)
+    outbound_routes.install(router, runtime, service.channels, principal)
     return router
 
 
