@@ -52,7 +52,9 @@ def parse_diagram(
     check_diagram(root, script_engine.environment, notices)
     specs = (spec, *subprocess_specs.values())
     use_injected_clock(iter(specs))
-    announcing, actions, notices = set(), set(), set()
+    announcing: set[str] = set()
+    actions: set[tuple[str, str]] = set()
+    announced: set[str] = set()
     for one in specs:
         for task_spec in one.task_specs.values():
             if task_spec.manual:
@@ -60,9 +62,9 @@ def parse_diagram(
             script = getattr(task_spec, "script", None)
             if isinstance(script, str) and assigns_notice(script):
                 announcing.add(task_spec.name)
-                notices.update(announced_events(script))
+                announced.update(announced_events(script))
     return Parsed(
-        spec, subprocess_specs, frozenset(announcing), frozenset(actions), frozenset(notices)
+        spec, subprocess_specs, frozenset(announcing), frozenset(actions), frozenset(announced)
     )
 
 
