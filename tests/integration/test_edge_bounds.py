@@ -21,8 +21,7 @@ from services.workflow.units import units as workflow_units
 from shared.clock import AdjustableClock, FixedClock
 from shared.http import MAX_OFFSET, install_edge
 from shared.json_input import MAX_JSON_DEPTH
-from tests.integration import intakekit, notifykit, reportingkit
-from tests.integration import test_workflow_service as workflowkit
+from tests.integration import intakekit, notifykit, reportingkit, workflowkit
 
 PROBLEM = "application/problem+json"
 

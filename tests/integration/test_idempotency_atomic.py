@@ -19,15 +19,13 @@ import shared.idempotency
 from services.intake import api as intake_api
 from services.intake import handlers as intake_handlers
 from services.workflow import store as workflow_store
-from services.workflow.app import create_app as create_workflow_app
-from services.workflow.app import create_service as create_workflow_service
-from services.workflow.consumer import create_consumer as create_workflow_consumer
-from services.workflow.units import units as workflow_units
-from shared.clock import FixedClock
+from tests.integration import workflowkit
 from tests.integration.intakekit import _intake, document, token
-from tests.integration.test_workflow_service import LEAD, NOW, OFFICE, SECRET, release
+from tests.integration.workflowkit import LEAD, OFFICE, release
 
 PARALLEL = 10
+# As intake announces them
+ON_BOTH_DATABASES = workflowkit.on_both_databases(workflowkit.Setup(units=("VP_UBND", "SO_TC")))
 
 
 # -- fixtures: each service on SQLite and on PostgreSQL --------------------------------------------
@@ -37,24 +35,6 @@ def intake(request: pytest.FixtureRequest, tmp_path: Path, bus_namespace: str) -
     if request.param == "postgres":
         env["INTAKE_DATABASE_URL"] = request.getfixturevalue("pg_database_url")
     yield from _intake(env)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def workflow(request: pytest.FixtureRequest, tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    if request.param == "postgres":
-        env["WORKFLOW_DATABASE_URL"] = request.getfixturevalue("pg_database_url")
-    service = create_workflow_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    with service.runtime.platform.database.transaction() as conn:  # as intake announces them
-        conn.execute(
-            workflow_units.insert(),
-            [{"code": code, "name": code, "active": True} for code in ("VP_UBND", "SO_TC")],
-        )
-    service.client = create_workflow_app(service).test_client()
-    service.consumer = create_workflow_consumer(service)
-    yield service
-    service.runtime.platform.stop()
 
 
 def in_parallel(call: Callable[[], Any], n: int = PARALLEL) -> list[Any]:
@@ -220,6 +200,7 @@ def intake_api_app(service: Any) -> Any:
 
 
 # -- workflow: a task action and a case opening ----------------------------------------------------
+@ON_BOTH_DATABASES
 def test_ten_parallel_report_progress_with_one_key_add_one_history_entry(workflow: Any) -> None:
     task_id = release(workflow)
     accepted = workflow.client.post(f"/api/workflow/tasks/{task_id}/actions/accept", headers=LEAD)
@@ -245,6 +226,7 @@ def test_ten_parallel_report_progress_with_one_key_add_one_history_entry(workflo
     assert reported == 1
 
 
+@ON_BOTH_DATABASES
 def test_ten_parallel_info_request_openings_with_one_key_open_one_case(workflow: Any) -> None:
     app = workflow.client.application
     payload = {
