@@ -12,19 +12,9 @@ import pytest
 
 from shared.calendar import TZ, WorkingCalendar, local_date
 from tests.e2e.conftest import Client
-from tests.e2e.test_walking_skeleton import a_document
+from tests.e2e.journeykit import a_document, advance_to
 
 pytestmark = pytest.mark.e2e
-
-
-def _advance_to(client: Client, target: datetime) -> float:
-    """Move the clock to `target` with {"advance": ...}; returns how long the call took."""
-    now = datetime.fromisoformat(client.call("GET", "/api/admin/clock").json()["now"])
-    seconds = max(int((target - now).total_seconds()) + 1, 0)
-    began = time.monotonic()
-    answer = client.call("POST", "/api/admin/clock", json={"advance": f"PT{seconds}S"})
-    assert answer.status_code == 200, answer.text
-    return time.monotonic() - began
 
 
 def test_the_lead_unit_is_reminded_before_the_due_date_and_told_when_overdue_D16_4(
@@ -48,15 +38,15 @@ def test_the_lead_unit_is_reminded_before_the_due_date_and_told_when_overdue_D16
     embedded.wait_for(lambda: notices() == ["task.assigned"], "the assignment in the inbox")
 
     reminder = datetime.combine(calendar.add_working_days(due, -3), clock_time(8), TZ)
-    fired_in = _advance_to(embedded, reminder)
+    fired_in = advance_to(embedded, reminder)
     began = time.monotonic()
     embedded.wait_for(lambda: "task.due_soon" in notices(), "the reminder in the inbox")
     delivered_in = time.monotonic() - began
 
-    _advance_to(embedded, datetime.combine(due + timedelta(days=1), clock_time(0), TZ))
+    advance_to(embedded, datetime.combine(due + timedelta(days=1), clock_time(0), TZ))
     embedded.wait_for(lambda: "task.overdue" in notices(), "the overdue notice in the inbox")
     jump = due + timedelta(days=20)
-    _advance_to(embedded, datetime.combine(jump, clock_time(0), TZ))
+    advance_to(embedded, datetime.combine(jump, clock_time(0), TZ))
     time.sleep(1)  # anything fired twice would have reached the inbox by now
 
     # The diagram then urges every 5 working days while overdue: the jump urges for each

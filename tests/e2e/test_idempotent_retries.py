@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.e2e.conftest import Client
-from tests.e2e.test_walking_skeleton import a_document
+from tests.e2e.journeykit import a_document
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 

@@ -82,6 +82,10 @@ def document(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def post(client: Any, body: Any, role: str = "office", **kwargs: Any) -> Any:
+    return client.post("/api/intake/documents", json=body, headers=token(role), **kwargs)
+
+
 def post_document(intake: Any, **overrides: Any) -> dict[str, Any]:
     answer = intake.test_client.post(
         "/api/intake/documents", json=document(**overrides), headers=token()

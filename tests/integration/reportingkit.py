@@ -39,6 +39,12 @@ def headers(role: str = "office", unit: str | None = "VP_UBND") -> dict[str, str
     return {"Authorization": "Bearer " + token}
 
 
+def get(service: Any, path: str, role: str = "office", unit: str | None = "VP_UBND") -> Any:
+    answer = service.client.get(path, headers=headers(role, unit))
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()
+
+
 def at(day: str, hour: int = 10, minute: int = 0) -> datetime:
     start = datetime.combine(date.fromisoformat(day), datetime.min.time(), tzinfo=TZ)
     return start + timedelta(hours=hour, minutes=minute)

@@ -12,8 +12,7 @@ from sqlalchemy import update
 from services.intake.search import terms
 from services.intake.store import tasks
 from shared.text import fold
-from tests.integration.intakekit import document, intake, token
-from tests.integration.test_intake_api import post
+from tests.integration.intakekit import document, intake, post, token
 
 __all__ = ["intake"]  # the fixture, imported for pytest
 

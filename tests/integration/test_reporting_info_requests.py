@@ -14,8 +14,7 @@ from sqlalchemy import delete
 
 from services.reporting import store
 from services.reporting.rebuild import rebuild
-from tests.integration.reportingkit import at, headers, reporting_service, send, unit
-from tests.integration.test_reporting_rules import get
+from tests.integration.reportingkit import at, get, headers, reporting_service, send, unit
 
 DECEMBER = "/api/reporting/info-requests?period=2026-12"
 

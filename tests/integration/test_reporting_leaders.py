@@ -17,8 +17,8 @@ from sqlalchemy import update
 
 from services.reporting import store
 from services.reporting.rebuild import rebuild
-from tests.integration.reportingkit import Task, at, document, reporting_service, unit
-from tests.integration.test_reporting_rules import counts, figures, get
+from tests.integration.countingkit import counts, figures
+from tests.integration.reportingkit import Task, at, document, get, reporting_service, unit
 
 B, C = "Trần Thị B", "Nguyễn Văn C"
 CHAIRMAN = "Đỗ Minh Tuấn"

@@ -14,6 +14,7 @@ from tests.integration.workflowkit import (
     OFFICE,
     STRANGER,
     auth,
+    open_feedback,
     outbox_types,
     release,
 )
@@ -21,17 +22,6 @@ from tests.integration.workflowkit import (
 pytestmark = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
 
 LEADER = auth("leader", None)
-
-
-def open_feedback(service: Any, task_id: str, who: dict[str, str], **body: Any) -> Any:
-    payload = {
-        "task_id": task_id,
-        "about_unit": "SO_TC",
-        "problem": "late",
-        "description": "Sở chưa gửi số liệu phối hợp",
-        **body,
-    }
-    return service.client.post("/api/workflow/feedback", json=payload, headers=who)
 
 
 def act(service: Any, case_id: str, action: str, who: dict[str, str], **body: Any) -> Any:

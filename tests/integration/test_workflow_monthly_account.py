@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from tests.integration import workflowkit
-from tests.integration.test_workflow_feedback import open_feedback
 from tests.integration.workflowkit import (
     COORDINATOR,
     LEAD,
     OFFICE,
     act,
     auth,
+    open_feedback,
     outbox_types,
     release,
 )

@@ -218,3 +218,14 @@ def act(service: Any, task_id: str, action: str, who: dict[str, str], **body: An
     return service.client.post(
         f"/api/workflow/tasks/{task_id}/actions/{action}", headers=who, json=body or None
     )
+
+
+def open_feedback(service: Any, task_id: str, who: dict[str, str], **body: Any) -> Any:
+    payload = {
+        "task_id": task_id,
+        "about_unit": "SO_TC",
+        "problem": "late",
+        "description": "Sở chưa gửi số liệu phối hợp",
+        **body,
+    }
+    return service.client.post("/api/workflow/feedback", json=payload, headers=who)
