@@ -11,12 +11,11 @@ judged by when their unit submitted the result, not when the Office confirmed it
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.reportingkit import Task, at, document, reporting_service, unit
+from tests.integration.reportingkit import Task, at, document, unit
 
 D1, D2, D3, D4, D5 = ("1" * 32, "2" * 32, "3" * 32, "4" * 32, "5" * 32)
 COLUMNS = (
@@ -37,23 +36,23 @@ def figures(*counts: int) -> dict[str, int]:
 
 
 @pytest.fixture()
-def thirty(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, dict[int, Task]]]:
-    with reporting_service(tmp_path, bus_namespace) as service:
-        for code, name in (
-            ("SO_TC", "Sở Tài chính"),
-            ("SO_XD", "Sở Xây dựng"),
-            ("SO_YT", "Sở Y tế"),
-        ):
-            unit(service, code, name)
-        for doc, number in (
-            (D1, "1/QĐ-UBND"),
-            (D2, "2/UBND-VX"),
-            (D3, "3/KH-UBND"),
-            (D4, "4/CT-UBND"),
-            (D5, "5/TB-UBND"),
-        ):
-            document(service, doc, number, "2026-10-01", at("2026-10-01"))
-        yield service, _thirty_tasks(service)
+def thirty(reporting: Any) -> Iterator[tuple[Any, dict[int, Task]]]:
+    service = reporting
+    for code, name in (
+        ("SO_TC", "Sở Tài chính"),
+        ("SO_XD", "Sở Xây dựng"),
+        ("SO_YT", "Sở Y tế"),
+    ):
+        unit(service, code, name)
+    for doc, number in (
+        (D1, "1/QĐ-UBND"),
+        (D2, "2/UBND-VX"),
+        (D3, "3/KH-UBND"),
+        (D4, "4/CT-UBND"),
+        (D5, "5/TB-UBND"),
+    ):
+        document(service, doc, number, "2026-10-01", at("2026-10-01"))
+    yield service, _thirty_tasks(service)
 
 
 def _thirty_tasks(s: Any) -> dict[int, Task]:

@@ -5,7 +5,6 @@ leaving the task released in intake and missing from the workflow."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from tests.integration import intakekit, reportingkit, workflowkit
 from tests.integration.intakekit import (
     add_task,
     events,
-    intake,
     outbox_seq,
     patch_task,
     post_document,
@@ -32,7 +30,6 @@ from tests.integration.intakekit import (
 from tests.integration.workflowkit import LEAD, NOW, OFFICE, outbox_types, release
 
 ADJUSTABLE_CLOCK = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
-__all__ = ["intake"]  # the fixture, imported for pytest
 
 
 def errors(answer: Any) -> dict[str, Any]:
@@ -256,12 +253,6 @@ def test_a_released_task_with_a_due_date_the_timers_cannot_hold_is_still_assigne
 
 
 # -- reporting: periods -------------------------------------------------------------------------
-@pytest.fixture()
-def reporting(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    with reportingkit.reporting_service(tmp_path / "reporting", bus_namespace) as service:
-        yield service
-
-
 @pytest.mark.parametrize(
     "path",
     [

@@ -8,8 +8,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,23 +19,18 @@ from services.intake import api as intake_api
 from services.intake import handlers as intake_handlers
 from services.workflow import store as workflow_store
 from tests.integration import workflowkit
-from tests.integration.intakekit import _intake, document, token
+from tests.integration.intakekit import ON_BOTH_DATABASES as INTAKE_ON_BOTH_DATABASES
+from tests.integration.intakekit import document, token
 from tests.integration.workflowkit import LEAD, OFFICE, release
 
 PARALLEL = 10
 # As intake announces them
-ON_BOTH_DATABASES = workflowkit.on_both_databases(workflowkit.Setup(units=("VP_UBND", "SO_TC")))
+WORKFLOW_ON_BOTH_DATABASES = workflowkit.on_both_databases(
+    workflowkit.Setup(units=("VP_UBND", "SO_TC"))
+)
 
 
 # -- fixtures: each service on SQLite and on PostgreSQL --------------------------------------------
-@pytest.fixture(params=["sqlite", "postgres"])
-def intake(request: pytest.FixtureRequest, tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "BUS_NAMESPACE": bus_namespace}
-    if request.param == "postgres":
-        env["INTAKE_DATABASE_URL"] = request.getfixturevalue("pg_database_url")
-    yield from _intake(env)
-
-
 def in_parallel(call: Callable[[], Any], n: int = PARALLEL) -> list[Any]:
     """`call` from n threads released together; their answers."""
     barrier = threading.Barrier(n)
@@ -85,6 +79,7 @@ def post_document(service: Any, body: dict[str, Any], key: str) -> Any:
     )
 
 
+@INTAKE_ON_BOTH_DATABASES
 def test_ten_parallel_posts_with_one_key_create_one_document(intake: Any) -> None:
     # Without a source_id every run would be a new document: only the key prevents a second.
     body = document(source_id=None, release=True)
@@ -101,6 +96,7 @@ def test_ten_parallel_posts_with_one_key_create_one_document(intake: Any) -> Non
     assert again.get_json() == created
 
 
+@INTAKE_ON_BOTH_DATABASES
 def test_a_crash_after_the_work_stores_neither_the_work_nor_the_answer_and_the_retry_runs_once(
     intake: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -134,6 +130,7 @@ def test_a_crash_after_the_work_stores_neither_the_work_nor_the_answer_and_the_r
     assert count(intake.platform.database, documents) == 1
 
 
+@INTAKE_ON_BOTH_DATABASES
 def test_a_refused_request_frees_its_key_and_keeps_what_it_meant_to_record_D5_2d(
     intake: Any,
 ) -> None:
@@ -150,6 +147,7 @@ def test_a_refused_request_frees_its_key_and_keeps_what_it_meant_to_record_D5_2d
     assert "Idempotent-Replayed" not in corrected.headers
 
 
+@INTAKE_ON_BOTH_DATABASES
 def test_one_key_with_another_body_is_refused_409_and_runs_nothing(intake: Any) -> None:
     first = post_document(intake, document(source_id=None), "doc-key-other")
     assert first.status_code == 201
@@ -160,7 +158,9 @@ def test_one_key_with_another_body_is_refused_409_and_runs_nothing(intake: Any) 
     assert count(intake.platform.database, documents) == 1
 
 
-@pytest.mark.parametrize("intake", ["postgres"], indirect=True)
+@pytest.mark.parametrize(
+    "intake", [pytest.param("postgresql", marks=pytest.mark.services)], indirect=True
+)
 def test_a_request_that_waits_too_long_for_its_key_gets_409_in_progress_with_retry_after(
     intake: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -200,7 +200,7 @@ def intake_api_app(service: Any) -> Any:
 
 
 # -- workflow: a task action and a case opening ----------------------------------------------------
-@ON_BOTH_DATABASES
+@WORKFLOW_ON_BOTH_DATABASES
 def test_ten_parallel_report_progress_with_one_key_add_one_history_entry(workflow: Any) -> None:
     task_id = release(workflow)
     accepted = workflow.client.post(f"/api/workflow/tasks/{task_id}/actions/accept", headers=LEAD)
@@ -226,7 +226,7 @@ def test_ten_parallel_report_progress_with_one_key_add_one_history_entry(workflo
     assert reported == 1
 
 
-@ON_BOTH_DATABASES
+@WORKFLOW_ON_BOTH_DATABASES
 def test_ten_parallel_info_request_openings_with_one_key_open_one_case(workflow: Any) -> None:
     app = workflow.client.application
     payload = {

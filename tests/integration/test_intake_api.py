@@ -10,9 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.integration.intakekit import document, intake, post, token
-
-__all__ = ["intake"]  # the fixture, imported for pytest
+from tests.integration.intakekit import document, post, token
 
 
 def test_a_classified_document_is_refused_and_nothing_of_it_is_stored_D5_2d(

@@ -75,12 +75,12 @@ def test_a_rebuild_from_the_event_log_gives_the_same_figures_as_the_live_model(
 
 
 def test_the_rebuild_command_restores_the_figures_and_prints_a_vietnamese_summary(
-    thirty: Any, tmp_path: Path
+    thirty: Any,
 ) -> None:
     service, _ = thirty
     live = answers(service)
     spoil(service)
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
+    env = {"DATA_DIR": str(service.data_dir), "JWT_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
         [NHIEMVU, "reporting", "rebuild"], env=env, capture_output=True, text=True, timeout=120
     )

@@ -16,16 +16,15 @@ from services.reporting.consumer import create_scheduler
 from services.reporting.schedule import due_periods
 from shared.calendar import TZ
 from shared.clock import AdjustableClock
-from tests.integration.reportingkit import SECRET, Task, at, headers, reporting_service, unit
+from tests.integration.reportingkit import SECRET, Task, at, headers, unit
 
 
 @pytest.fixture()
-def reporting(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    with reporting_service(tmp_path, bus_namespace) as service:
-        unit(service, "SO_TC", "Sở Tài chính")
-        Task(service, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-19"))
-        Task(service, "SO_TC", "2026-07-06", "2026-08-20").complete(at("2026-08-24"))
-        yield service
+def reporting(reporting: Any) -> Iterator[Any]:
+    unit(reporting, "SO_TC", "Sở Tài chính")
+    Task(reporting, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-19"))
+    Task(reporting, "SO_TC", "2026-07-06", "2026-08-20").complete(at("2026-08-24"))
+    yield reporting
 
 
 def periods(service: Any) -> list[str]:
