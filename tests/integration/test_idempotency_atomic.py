@@ -6,7 +6,6 @@ after its work leaves neither the work nor an answer behind."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -167,11 +166,11 @@ def test_a_request_that_waits_too_long_for_its_key_gets_409_in_progress_with_ret
     monkeypatch.setattr(shared.idempotency, "DEFAULT_WAIT_SECONDS", 0.2)
     intake.test_client = intake_api_app(intake)
     real = intake_handlers.receive_document
-    started = threading.Event()
+    started, proceed = threading.Event(), threading.Event()
 
     def slow(*args: Any, **kwargs: Any) -> Any:
         started.set()
-        time.sleep(1.5)
+        assert proceed.wait(30)  # held until the second request has had its answer
         return real(*args, **kwargs)
 
     monkeypatch.setattr(intake_handlers, "receive_document", slow)
@@ -180,7 +179,10 @@ def test_a_request_that_waits_too_long_for_its_key_gets_409_in_progress_with_ret
     runner = threading.Thread(target=lambda: first.append(post_document(intake, body, "k-slow")))
     runner.start()
     assert started.wait(10)
-    waiting = post_document(intake, body, "k-slow")
+    try:
+        waiting = post_document(intake, body, "k-slow")
+    finally:
+        proceed.set()
     runner.join(30)
 
     assert waiting.status_code == 409, waiting.get_json()

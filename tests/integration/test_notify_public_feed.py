@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from kombu.entity import Queue
 
-from tests.integration.buskit import wait_until
 from tests.integration.notifykit import task_event
+from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTOR = {"sub": "u-42", "name": "Nguyễn Văn A", "role": "unit_lead", "unit": "SO_TC"}
@@ -121,7 +121,7 @@ def test_the_pika_example_prints_a_task_completed_event_from_rabbitmq(make_notif
         body = task_event("task.completed", "completed")
         assert notify.consumer.process(body, {}) == "applied"
         assert notify.consumer.process(body, {}) == "duplicate"
-        wait_until(lambda: notify.worker.publish_feed() or None, what="the feed published")
+        wait_for(lambda: notify.worker.publish_feed() or None, what="the feed published")
         out, err = example.communicate(timeout=20)
     finally:
         if example.poll() is None:

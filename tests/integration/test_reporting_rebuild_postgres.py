@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from services.reporting import rebuild as rebuilding
 from services.reporting import store
 from tests.integration.reportingkit import NOW, Task, at, headers, unit
+from tests.polling import wait_for
 
 pytestmark = [
     pytest.mark.services,
@@ -29,6 +29,16 @@ def service(reporting: Any) -> Any:
     overdue = Task(reporting, "SO_TC", "2026-10-05", "2026-11-10").complete(at("2026-11-13"))
     overdue.send("task.rework_requested", "rework", at("2026-11-12"), overdue=True)  # late
     return reporting
+
+
+def lock_waits(service: Any) -> int:
+    """How many sessions on the service's database wait for a lock now."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with service.platform.database.read() as conn:
+        return int(conn.execute(query).scalar_one())
 
 
 def stats(service: Any) -> dict[str, Any]:
@@ -68,7 +78,7 @@ def test_on_postgresql_a_worker_waits_for_a_running_rebuild_then_applies_its_eve
     )
     worker.start()
     try:
-        time.sleep(0.5)
+        wait_for(lambda: lock_waits(service), 30, "the worker to wait on a lock")
         assert worker.is_alive()  # held at its append to the locked event log
         assert stats(service) == live  # readers are not held, and see the old model
     finally:
