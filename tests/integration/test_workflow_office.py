@@ -26,8 +26,7 @@ def view(service: Any, task_id: str, who: dict[str, str]) -> Any:
 
 
 def deliver(service: Any, event_type: str, **data: Any) -> str:
-    body = encode(make_event(event_type, data, source="/intake", time=NOW)).encode()
-    return str(service.consumer.process(body, {}))
+    return str(service.deliver(event_type, data, when=NOW, source="/intake"))
 
 
 def test_the_office_urges_an_open_task_and_the_unit_is_told_D8_1(workflow: Any) -> None:

@@ -15,7 +15,6 @@ from sqlalchemy import select, text
 from services.workflow.case_store import case_people, case_units
 from services.workflow.store import task_units
 from shared.db import migrate
-from shared.events import encode, make_event
 from tests.integration import workflowkit
 from tests.integration.workflowkit import LEAD, NOW, OFFICE, auth, release
 
@@ -34,8 +33,7 @@ INSPECTIONS = "/api/workflow/inspections"
 
 
 def deliver(service: Any, event_type: str, **data: Any) -> None:
-    body = encode(make_event(event_type, data, source="/intake", time=NOW)).encode()
-    assert service.consumer.process(body, {}) == "applied"
+    assert service.deliver(event_type, data, when=NOW, source="/intake") == "applied"
 
 
 def listed(service: Any, path: str, who: dict[str, str], **query: str) -> list[str]:
