@@ -1,13 +1,15 @@
 """The workflow service's test harness and the helpers its tests share.
 
-`make_workflow(**options)` (a fixture of tests/conftest.py) builds one service; the `workflow`
-fixture is one built with the defaults, or with the `Setup` a module passes by indirect
-parametrization (`ON_BOTH_DATABASES`, or `pytest.param(Setup(...), id=...)`).
+`make_workflow(setup, data_dir=..., namespace=...)` (a fixture, registered for the integration
+tests by tests/integration/conftest.py) builds one harness; the `workflow` fixture is one built
+with the default `Setup`, or with the one a module or test gives by indirect parametrization:
+`using(Setup(...), id)` or `on_both_databases(...)`.
 
 A harness is the service itself with:
 - `client`: its Flask test client;
-- `consumer`: its event consumer, and `deliver(event_type, data)` to hand it one event;
-- `clock`: the clock the test moves (a FixedClock at NOW unless asked otherwise);
+- `consumer`: its event consumer, and `deliver(event_type, data, when=..., source=...)` to hand
+  it one event (its outcome: "applied", "duplicate", ...);
+- `clock`: the clock the test moves (a FixedClock at NOW unless the Setup asks otherwise);
 - `scheduler`: a TimerScheduler to drive one round at a time (`run_round()`, `catch_up()`);
 - `data_dir`: its DATA_DIR.
 """
