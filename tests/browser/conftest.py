@@ -26,7 +26,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +35,7 @@ import pytest
 import requests
 
 from shared.auth import AuthSettings, mint_token
+from tests.polling import WaitTimeout, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -152,12 +152,17 @@ def web_system(chromium_path: str) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 120
-        while not _ready(f"{base_url}/readyz"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
-                pytest.fail(f"nhiemvu serve did not become ready on {base_url}:\n{tail}")
-            time.sleep(0.2)
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                raise WaitTimeout(f"nhiemvu serve ended with {process.returncode}")
+            return _ready(f"{base_url}/readyz")
+
+        try:
+            wait_for(ready, 120, f"nhiemvu serve on {base_url}", interval=0.2)
+        except WaitTimeout as stopped:
+            tail = log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+            pytest.fail(f"nhiemvu serve did not become ready on {base_url} ({stopped}):\n{tail}")
         yield base_url
     finally:
         process.terminate()

@@ -8,7 +8,6 @@ Every page visited is screenshot (var/artifacts/screenshots/NN-*.png) and checke
 from __future__ import annotations
 
 import re
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import requests
 
 from tests.browser.conftest import axe_check, shot, sign_in
+from tests.polling import wait_for
 
 UNIT_A, UNIT_B, UNIT_C = "SO_TC", "SO_XD", "SO_CT"
 
@@ -28,13 +28,12 @@ def visit(page: Any, name: str) -> None:
 
 def until(page: Any, check: Callable[[], bool], url: str, timeout: float = 20.0) -> None:
     """Reload `url` until `check` holds: the bus carries events to the other services."""
-    deadline = time.monotonic() + timeout
-    while True:
+
+    def reloaded() -> bool:
         page.goto(url)
-        if check():
-            return
-        assert time.monotonic() < deadline, f"{url} never showed what the journey waits for"
-        time.sleep(0.5)
+        return check()
+
+    wait_for(reloaded, timeout, f"{url} to show what the journey waits for", interval=0.5)
 
 
 def act(page: Any, action: str, label: str, **fields: str) -> None:

@@ -12,7 +12,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -26,6 +25,7 @@ import requests
 from services.distributed import SERVICES, Cluster
 from shared.auth import AuthSettings, mint_token
 from tests.conftest import require_services
+from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-secret-0123456789-0123456789-abcdef"
@@ -83,14 +83,7 @@ class Client:
 
     def wait_for(self, probe: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
         """Poll until `probe` returns something truthy: asynchronous effects take a moment."""
-        deadline = time.monotonic() + timeout
-        last: Any = None
-        while time.monotonic() < deadline:
-            last = probe()
-            if last:
-                return last
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}; last answer: {last!r}")
+        return wait_for(probe, timeout=timeout, what=what, interval=0.1)
 
 
 @pytest.fixture()

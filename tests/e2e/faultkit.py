@@ -28,6 +28,7 @@ import requests
 from services.distributed import Cluster
 from shared.calendar import local_date
 from tests.e2e.conftest import RABBIT, Client, _client_of, _running_cluster, free_port
+from tests.polling import WaitTimeout, wait_for
 
 LEAD = "SO_TC"
 TASKS_PER_DOCUMENT = 5
@@ -188,26 +189,31 @@ def post_with_retries(
     """POST a document with its Idempotency-Key until the service answers 200/201, as a client
     that sees errors or no answer retries the same request. Returns its task ids and tries."""
     tries = 0
-    stop = time.monotonic() + deadline
-    while True:
+
+    def attempt() -> list[str] | None:
+        nonlocal tries
         tries += 1
-        try:
-            answer = client.call(
-                "POST",
-                "/api/intake/documents",
-                token,
-                json=document,
-                headers={"Idempotency-Key": key},
-            )
-            if answer.status_code in (200, 201):
-                return [str(task["id"]) for task in answer.json()["tasks"]], tries
-            if answer.status_code < 500 and answer.status_code not in (409, 429):
-                raise AssertionError(f"refused: {answer.status_code} {answer.text[:300]}")
-        except requests.RequestException:
-            pass
-        if time.monotonic() > stop:
-            raise AssertionError(f"no answer for key {key} after {tries} tries")
-        time.sleep(0.3)
+        answer = client.call(
+            "POST", "/api/intake/documents", token, json=document, headers={"Idempotency-Key": key}
+        )
+        if answer.status_code in (200, 201):
+            return [str(task["id"]) for task in answer.json()["tasks"]]
+        if answer.status_code < 500 and answer.status_code not in (409, 429):
+            raise RefusedError(f"refused: {answer.status_code} {answer.text[:300]}")
+        return None
+
+    ids = wait_for(
+        attempt,
+        deadline,
+        f"an answer for key {key}",
+        interval=0.3,
+        ignore=(requests.RequestException,),
+    )
+    return ids, tries
+
+
+class RefusedError(AssertionError):
+    """The service refused a request that a retry cannot fix."""
 
 
 # -- counting in the four services --------------------------------------------------------------
@@ -262,7 +268,9 @@ def wait_for_exact_counts(
     moving = ("workflow_total", "notify_total", "reporting_total")
     resumed: float | None = None
     last: dict[str, Any] = {}
-    while time.monotonic() - began < timeout:
+
+    def complete() -> bool:
+        nonlocal resumed, last
         last = snapshot(system)
         if (
             last
@@ -270,16 +278,17 @@ def wait_for_exact_counts(
             and any(last[name] > (baseline or {}).get(name, -1) for name in moving)
         ):
             resumed = time.monotonic() - began
-        if last and all(
+        return bool(last) and all(
             (
                 last["workflow_total"] >= len(expected),
                 last["notify_total"] >= len(expected),
                 last["reporting_total"] >= len(expected),
                 last["intake_documents"] >= documents,
             )
-        ):
-            break
-        time.sleep(0.2)
+        )
+
+    with contextlib.suppress(WaitTimeout):  # the counts below say what is missing
+        wait_for(complete, timeout, "every service to hold the work posted", interval=0.2)
     took = time.monotonic() - began
     time.sleep(1.5)
     final = snapshot(system) or last

@@ -10,8 +10,7 @@ import pytest
 
 from shared.calendar import TZ, WorkingCalendar, local_date
 from tests.e2e.conftest import Client
-from tests.e2e.test_deadline_notices import _advance_to
-from tests.e2e.test_walking_skeleton import a_document
+from tests.e2e.journeykit import a_document, advance_to
 
 pytestmark = pytest.mark.e2e
 
@@ -72,11 +71,11 @@ def test_the_office_confirming_after_the_due_date_does_not_make_the_unit_late_D5
     officer = embedded.token("unit_officer", "SO_TC")
     task_id, due = release_one(embedded, office, officer, due_in_days=7)
     due_on = datetime.fromisoformat(due).date()
-    _advance_to(embedded, datetime.combine(due_on, clock_time(15), TZ))
+    advance_to(embedded, datetime.combine(due_on, clock_time(15), TZ))
     act(embedded, task_id, "submit_result", officer)
     calendar = WorkingCalendar.default()
     later = calendar.add_working_days(due_on, 2)
-    _advance_to(embedded, datetime.combine(later, clock_time(9), TZ))
+    advance_to(embedded, datetime.combine(later, clock_time(9), TZ))
     waiting = embedded.call("GET", f"/api/workflow/tasks/{task_id}", office).json()
     assert waiting["overdue"] is False and waiting["awaiting_confirmation_days"] == 2
     start = (due_on - timedelta(days=30)).isoformat()

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.e2e.conftest import Client
-from tests.e2e.test_walking_skeleton import a_document, stats_for
+from tests.e2e.journeykit import a_document, stats_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Client
-from tests.e2e.test_walking_skeleton import a_document
+from tests.e2e.journeykit import a_document
 from tests.integration.notifykit import SmtpLog, make_certificate, smtp_server
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]

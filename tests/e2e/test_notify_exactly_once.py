@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Client, free_port
-from tests.e2e.test_walking_skeleton import a_document
+from tests.e2e.journeykit import a_document
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services]
 

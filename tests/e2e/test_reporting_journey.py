@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from shared.calendar import local_date
 from tests.e2e.conftest import Client
-from tests.e2e.test_walking_skeleton import a_document
+from tests.e2e.journeykit import a_document
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,7 @@ import pytest
 
 from shared.calendar import TZ, WorkingCalendar, local_date
 from tests.e2e.conftest import Client
-from tests.e2e.test_deadline_notices import _advance_to
-from tests.e2e.test_walking_skeleton import a_document
+from tests.e2e.journeykit import a_document, advance_to
 
 pytestmark = pytest.mark.e2e
 
@@ -90,7 +89,7 @@ def test_d6_2a_d16_4_a_silent_unit_is_reminded_then_urged_every_5_working_days_w
     _act(embedded, lead, task_id, "accept")
 
     # Đ6.2a: fifteen working days without a progress report.
-    _advance_to(embedded, datetime.combine(calendar.add_working_days(today, 15), clock_time(8), TZ))
+    advance_to(embedded, datetime.combine(calendar.add_working_days(today, 15), clock_time(8), TZ))
     titles = embedded.wait_for(
         lambda: (found := _inbox(embedded, lead, task_id)).get("task.progress_due") and found,
         "the progress reminder in the inbox",
@@ -101,16 +100,16 @@ def test_d6_2a_d16_4_a_silent_unit_is_reminded_then_urged_every_5_working_days_w
     assert task_id not in _listed(embedded, office, "progress_due=true")
 
     # Đ16.4: overdue the day after the due date, urged five working days after it, and again.
-    _advance_to(embedded, datetime.combine(calendar.add_working_days(due, 1), clock_time(0), TZ))
+    advance_to(embedded, datetime.combine(calendar.add_working_days(due, 1), clock_time(0), TZ))
     first = calendar.add_working_days(due, 5)
-    _advance_to(embedded, datetime.combine(first, clock_time(8), TZ))
+    advance_to(embedded, datetime.combine(first, clock_time(8), TZ))
     titles = embedded.wait_for(
         lambda: (found := _inbox(embedded, lead, task_id)).get("task.urged") and found,
         "the urging in the inbox",
     )
     assert titles["task.urged"] == "Văn phòng đôn đốc thực hiện nhiệm vụ"
     assert titles["task.overdue"] == "Nhiệm vụ đã quá hạn"
-    _advance_to(embedded, datetime.combine(calendar.add_working_days(first, 5), clock_time(8), TZ))
+    advance_to(embedded, datetime.combine(calendar.add_working_days(first, 5), clock_time(8), TZ))
 
     def history() -> list[str]:
         task = embedded.call("GET", f"/api/workflow/tasks/{task_id}", lead).json()

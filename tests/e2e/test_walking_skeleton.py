@@ -3,53 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 import pytest
 
-from shared.calendar import local_date
 from tests.e2e.conftest import Client
+from tests.e2e.journeykit import a_document, stats_for
 
 pytestmark = pytest.mark.e2e
-
-
-def a_document(lead_unit: str = "SO_TC", due_in_days: int = 10, **overrides: Any) -> dict:
-    today = local_date(datetime.now(UTC))
-    document = {
-        "source_id": f"e2e-{uuid.uuid4().hex}",
-        "number": f"{uuid.uuid4().int % 9000 + 100}/UBND-KTTC",
-        "type": "cong_van",
-        "assigned_by": "pho_chu_tich",
-        "signer": {"name": "Lê Văn C", "position": "Phó Chủ tịch UBND tỉnh"},
-        "issued_on": today.isoformat(),
-        "urgency": "thuong",
-        "secrecy": None,
-        "summary": "Về việc rà soát nguồn vốn đầu tư công năm 2026",
-        "release": True,
-        "tasks": [
-            {
-                "content": "Rà soát, báo cáo tình hình giải ngân vốn đầu tư công",
-                "lead_unit": lead_unit,
-                "coordinating_units": ["SO_XD"],
-                "due_on": (today + timedelta(days=due_in_days)).isoformat(),
-                "cadence": None,
-            }
-        ],
-    }
-    document.update(overrides)
-    return document
-
-
-def stats_for(client: Client, token: str, unit: str) -> dict:
-    today = local_date(datetime.now(UTC))
-    answer = client.call(
-        "GET",
-        f"/api/reporting/stats?from={today.isoformat()}&to={today.isoformat()}&unit={unit}",
-        token,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()["totals"]
 
 
 def test_a_released_task_travels_from_intake_to_a_confirmed_completion(system: Client) -> None:

@@ -8,7 +8,6 @@ handler's transaction rolls back, `applied` holds exactly the applications that 
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,20 +24,9 @@ from shared.config import PlatformSettings
 from shared.consumer import EventConsumer
 from shared.events import Event, encode, make_event
 from shared.platform import ServicePlatform, UnitOfWork
+from tests.polling import wait_for
 
 SERVICE = "notify"  # a service that SUBSCRIPTIONS binds to unit.updated
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.02)
 
 
 def unit_data(code: str) -> dict[str, Any]:
@@ -101,7 +89,7 @@ class TinyService:
             self.platform.start()
         if consumer:
             self.consumer.start()
-            wait_until(self.consumer.ready.is_set, what="the consumer to be ready")
+            wait_for(self.consumer.ready.is_set, what="the consumer to be ready")
         return self
 
     def stop(self) -> None:
@@ -120,7 +108,7 @@ class TinyService:
             )
 
     def wait_applied(self, code: str, timeout: float = 10.0) -> None:
-        wait_until(lambda: self.applied_count(code) > 0, timeout, f"{code} to be applied")
+        wait_for(lambda: self.applied_count(code) > 0, timeout, f"{code} to be applied")
 
     def outbox_rows(self) -> list[Any]:
         outbox = self.platform.tables.outbox
@@ -157,9 +145,7 @@ class TinyService:
         return self.dead
 
     def wait_dead_letters(self, count: int, timeout: float = 10.0) -> list[DeadLetter]:
-        wait_until(
-            lambda: len(self.take_dead_letters()) >= count, timeout, f"{count} dead letter(s)"
-        )
+        wait_for(lambda: len(self.take_dead_letters()) >= count, timeout, f"{count} dead letter(s)")
         return self.dead
 
 

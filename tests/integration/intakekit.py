@@ -25,8 +25,21 @@ OFFICE_ACTOR = {"sub": "office-1", "name": "office", "role": "office", "unit": "
 
 
 @pytest.fixture()
-def intake(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    yield from _intake({"DATA_DIR": str(tmp_path), "BUS_NAMESPACE": bus_namespace})
+def intake(request: pytest.FixtureRequest, tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
+    """The intake harness: the service (FixedClock at NOW) with `test_client` and `data_dir`; on
+    SQLite, or on PostgreSQL when parametrized indirectly with "postgresql" (`ON_BOTH_DATABASES`).
+    """
+    env = {"DATA_DIR": str(tmp_path), "BUS_NAMESPACE": bus_namespace}
+    database = getattr(request, "param", "sqlite")
+    assert database in ("sqlite", "postgresql"), database
+    if database == "postgresql":
+        env["INTAKE_DATABASE_URL"] = request.getfixturevalue("pg_database_url")
+    yield from _intake(env)
+
+
+ON_BOTH_DATABASES = pytest.mark.parametrize(
+    "intake", ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)], indirect=True
+)
 
 
 @pytest.fixture()
@@ -80,6 +93,10 @@ def document(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
+
+
+def post(client: Any, body: Any, role: str = "office", **kwargs: Any) -> Any:
+    return client.post("/api/intake/documents", json=body, headers=token(role), **kwargs)
 
 
 def post_document(intake: Any, **overrides: Any) -> dict[str, Any]:

@@ -9,12 +9,14 @@ import socket
 import ssl
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from services.notify import store
 from services.notify.app import create_app, create_service
@@ -29,13 +31,63 @@ NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)  # a Tuesday
 
 
 def build(tmp_path: Path, namespace: str, **extra: str) -> Any:
+    """One harness: the service (FixedClock at NOW) with `client` (its test client), `consumer`
+    and `deliver(body)` (hand it one event's bytes; the outcome), `worker` (the delivery
+    worker, driven a round at a time with `run_round()`), `clock` and `data_dir`. The caller
+    stops `worker` and `runtime.platform`."""
     env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": namespace, **extra}
-    service = create_service(env, clock=FixedClock(NOW))
+    clock = FixedClock(NOW)
+    service = create_service(env, clock=clock)
     service.migrate()
+    service.clock = clock
+    service.data_dir = tmp_path
     service.client = create_app(service).test_client()
     service.consumer = create_consumer(service)
+    service.deliver = lambda body: str(service.consumer.process(body, {}))
     service.worker = create_delivery_worker(service)
     return service
+
+
+@pytest.fixture()
+def make_notify(
+    tmp_path_factory: pytest.TempPathFactory, bus_namespace: str
+) -> Iterator[Callable[..., Any]]:
+    """Build notify harnesses: `make_notify(*units, smtp_port=..., data_dir=..., **env)` knows
+    `units` (named as themselves), sends mail to a local SMTP server on `smtp_port` (plain, no
+    STARTTLS) and shares `data_dir` (its database) with another if given. Each is stopped at the
+    end of the test."""
+    built: list[Any] = []
+
+    def make(*units: str, **options: Any) -> Any:
+        data_dir = options.pop("data_dir", None) or tmp_path_factory.mktemp("notify")
+        namespace = options.pop("namespace", bus_namespace)
+        smtp_port = options.pop("smtp_port", None)
+        if smtp_port is not None:
+            smtp = {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp_port), "SMTP_STARTTLS": "0"}
+            options = {**smtp, **options}
+        service = build(data_dir, namespace, **options)
+        built.append(service)
+        if units:
+            know_units(service, *units)
+        return service
+
+    yield make
+    for service in built:
+        service.worker.stop()
+        service.runtime.platform.stop()
+
+
+@pytest.fixture()
+def notify(request: pytest.FixtureRequest, make_notify: Callable[..., Any]) -> Any:
+    """The notify harness; indirect parametrization may give the units it knows
+    (`knowing(...)`)."""
+    return make_notify(*getattr(request, "param", ()))
+
+
+def knowing(*units: str) -> pytest.MarkDecorator:
+    """Give the tests of a module (`pytestmark`) or one test a `notify` that knows `units`."""
+    param = pytest.param(units, id="units")
+    return pytest.mark.parametrize("notify", [param], indirect=True)
 
 
 def know_units(service: Any, *codes: str, **names: str) -> None:

@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from services.reporting.app import create_app, create_service
 from services.reporting.consumer import create_consumer
 from shared.auth import AuthSettings, mint_token
@@ -21,14 +23,39 @@ NOW = datetime(2026, 12, 15, 10, 0, tzinfo=TZ)
 
 
 @contextmanager
-def reporting_service(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
+def reporting_service(
+    tmp_path: Path, bus_namespace: str, database_url: str | None = None
+) -> Iterator[Any]:
+    """One harness: the service (FixedClock at NOW; on PostgreSQL at `database_url` if given)
+    with `client`, `consumer`, `deliver(event_type, data, when)` (hand it one event; asserts it
+    is applied, as `send`), `clock` (the Runtime's own) and `data_dir`."""
     env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=FixedClock(NOW))
+    if database_url is not None:
+        env["REPORTING_DATABASE_URL"] = database_url
+    clock = FixedClock(NOW)
+    service = create_service(env, clock=clock)
     service.migrate()
+    service.data_dir = tmp_path
     service.client = create_app(service).test_client()
     service.consumer = create_consumer(service)
-    yield service
-    service.platform.stop()
+    service.deliver = lambda event_type, data, when: send(service, event_type, data, when)
+    try:
+        yield service
+    finally:
+        service.platform.stop()
+
+
+@pytest.fixture()
+def reporting(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, bus_namespace: str
+) -> Iterator[Any]:
+    """The reporting harness, on SQLite, or on PostgreSQL when parametrized indirectly with
+    "postgresql". A module seeds it by overriding the fixture (`def reporting(reporting)`)."""
+    database = getattr(request, "param", "sqlite")
+    assert database in ("sqlite", "postgresql"), database
+    url = request.getfixturevalue("pg_database_url") if database == "postgresql" else None
+    with reporting_service(tmp_path_factory.mktemp("reporting"), bus_namespace, url) as service:
+        yield service
 
 
 def headers(role: str = "office", unit: str | None = "VP_UBND") -> dict[str, str]:
@@ -37,6 +64,12 @@ def headers(role: str = "office", unit: str | None = "VP_UBND") -> dict[str, str
     )
     token = mint_token(settings, sub="u-" + role, name="Cán bộ", unit=unit, roles=[role])
     return {"Authorization": "Bearer " + token}
+
+
+def get(service: Any, path: str, role: str = "office", unit: str | None = "VP_UBND") -> Any:
+    answer = service.client.get(path, headers=headers(role, unit))
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()
 
 
 def at(day: str, hour: int = 10, minute: int = 0) -> datetime:

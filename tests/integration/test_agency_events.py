@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from shared.auth import AuthSettings, mint_token
 from shared.calendar import local_date
 from shared.topology import PUBLIC_FEED_EVENT_TYPES
 from tests.integration.notifykit import Receiver
+from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "agency-events-secret-0123456789-0123456789"
@@ -93,15 +94,6 @@ class System:
         return taken
 
 
-def wait_until(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := check():
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def a_document(today: Any, *leads: str) -> dict[str, Any]:
     return {
         "source_id": f"agency-{uuid.uuid4().hex}",
@@ -150,7 +142,7 @@ def received(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
         def task_path(task_id: str) -> str:
             return f"/api/workflow/tasks/{task_id}"
 
-        wait_until(
+        wait_for(
             lambda: all(
                 here.client.get(
                     task_path(t), headers={"Authorization": f"Bearer {here.token('office', None)}"}
@@ -158,7 +150,8 @@ def received(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
                 == 200
                 for t in (done, returned, withdrawn, left)
             ),
-            "the workflow's tasks",
+            timeout=30,
+            what="the workflow's tasks",
         )
 
         def act(task_id: str, action: str, role: str, unit: str | None, **body: Any) -> None:
@@ -193,14 +186,14 @@ def received(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
             )
             return answer.get_json() if answer.status_code == 201 else None
 
-        made = wait_until(report, "a report")
+        made = wait_for(report, timeout=30, what="a report")
         here.call("POST", f"/api/reporting/reports/{made['id']}/publish", "office", "VP_UBND")
 
         def settled() -> bool:
             types = {json.loads(body)["type"] for _headers, body in receiver.received}
             return {"report.published", "task.completed", "task.overdue"} <= types
 
-        wait_until(settled, "the webhooks", timeout=60)
+        wait_for(settled, timeout=60, what="the webhooks")
         time.sleep(1.0)  # stragglers of the same journey
         yield {"webhooks": list(receiver.received), "feed": here.feed()}
     finally:

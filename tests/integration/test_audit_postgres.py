@@ -6,7 +6,7 @@ from sqlalchemy import MetaData, create_engine, select, text
 
 from shared.audit import AuditLog
 from tests.conftest import require_services
-from tests.unit.test_audit import append_n, run_concurrently
+from tests.unit.auditkit import append_n, run_concurrently
 
 SERVER_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/")
 

@@ -12,7 +12,8 @@ import shared.outbox
 from shared.clock import SystemClock
 from shared.consumer import ATTEMPT_HEADER, REASON_HEADER
 from shared.events import encode, make_event
-from tests.integration.buskit import TinyService, unit_event, wait_until
+from tests.integration.buskit import TinyService, unit_event
+from tests.polling import wait_for
 
 Factory = Callable[..., TinyService]
 
@@ -167,7 +168,7 @@ def test_the_relay_resumes_after_a_publishing_failure(make_service, monkeypatch)
 
     assert failures == [event_id]
     assert service.applied_count("sau-su-co") == 1
-    wait_until(
+    wait_for(
         lambda: all(row.published_at is not None for row in service.outbox_rows()),
         what="the outbox row to be marked published",
     )

@@ -18,7 +18,8 @@ import pytest
 from shared.consumer import REASON_HEADER
 from shared.deadletters import list_dead_letters
 from shared.worker_health import WorkerMonitor
-from tests.integration.buskit import SERVICE, TinyService, unit_event, wait_until
+from tests.integration.buskit import SERVICE, TinyService, unit_event
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.services
 
@@ -66,7 +67,7 @@ def test_dead_letters_are_listed_without_being_removed_and_replayed_after_a_fix(
     service.publish(*broken)
     service.publish_to_queue(b"not an event at all")
     bus = service.platform.bus
-    wait_until(lambda: len(list_dead_letters(bus, SERVICE)) == 4, 15, "four dead letters")
+    wait_for(lambda: len(list_dead_letters(bus, SERVICE)) == 4, 15, "four dead letters")
 
     first = listed(service)
     assert listed(service) == first  # listing removes nothing, twice over
@@ -95,7 +96,7 @@ def test_dead_letters_are_listed_without_being_removed_and_replayed_after_a_fix(
     service.wait_applied("sua-sau-1")
     service.wait_applied("sua-sau-2")
     # What is still unreadable comes back to the dead letters; the rest was applied once.
-    wait_until(lambda: [i["id"] for i in listed(service)] == [malformed["id"]], 10, "the rest")
+    wait_for(lambda: [i["id"] for i in listed(service)] == [malformed["id"]], 10, "the rest")
     assert [service.applied_count(f"sua-sau-{n}") for n in range(3)] == [1, 1, 1]
     [again] = list_dead_letters(bus, SERVICE)
     assert "malformed" in again.headers[REASON_HEADER]
@@ -133,7 +134,7 @@ def test_worker_health_fails_while_the_consumer_is_stuck_with_messages_waiting(
             monitor.run_round()
             return health().returncode == 1
 
-        wait_until(reported_stuck, 40, f"the stuck consumer to be reported: {monitor.status()}")
+        wait_for(reported_stuck, 40, f"the stuck consumer to be reported: {monitor.status()}")
         status = json.loads(health().stdout)
         assert status["healthy"] is False
         assert "no progress" in status["problems"][0] and status["queue"]["ready"] > 0
@@ -146,6 +147,6 @@ def test_worker_health_fails_while_the_consumer_is_stuck_with_messages_waiting(
         monitor.run_round()
         return health().returncode == 0
 
-    wait_until(recovered, 40, "the worker to be healthy again")
+    wait_for(recovered, 40, "the worker to be healthy again")
     monitor.stop()  # a stopped worker removes its status: unhealthy again
     assert health().returncode == 1

@@ -21,7 +21,8 @@ from shared.consumer import ATTEMPT_HEADER, REASON_HEADER
 from shared.deadletters import list_dead_letters
 from shared.events import encode
 from shared.metrics import DEAD_LETTERS
-from tests.integration.buskit import SERVICE, TinyService, raw_publish, unit_event, wait_until
+from tests.integration.buskit import SERVICE, TinyService, raw_publish, unit_event
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.services
 
@@ -130,7 +131,7 @@ def test_a_failing_handler_with_a_word_for_its_attempt_does_not_stop_the_consume
         application_headers={ATTEMPT_HEADER: "x"},
     )
     service.publish(*(unit_event(f"tiep-{n}") for n in range(100)))
-    wait_until(
+    wait_for(
         lambda: all(service.applied_count(f"tiep-{n}") == 1 for n in range(100)),
         20,
         "the next 100 events",
@@ -165,7 +166,7 @@ def test_a_message_that_keeps_coming_back_unacknowledged_is_moved_aside_by_the_b
             message.requeue()
             returned += 1
             assert returned <= 50, "the delivery limit did not stop the redeliveries"
-    [dead] = wait_until(lambda: list_dead_letters(bus, SERVICE), 10, "the dead letter")
+    [dead] = wait_for(lambda: list_dead_letters(bus, SERVICE), 10, "the dead letter")
     assert dead.id == envelope["id"]
     assert dead.reason == f"broker: delivery_limit in {bus.topology.queue_name(SERVICE)}"
     assert returned == bus.topology.delivery_limit + 1
@@ -181,7 +182,7 @@ def test_a_queue_declared_by_an_older_release_keeps_working_without_the_limit(
         legacy(conn.channel()).declare()
     caplog.set_level(logging.WARNING)
     service.consumer.start()
-    wait_until(service.consumer.ready.is_set, what="the consumer on the old queue")
+    wait_for(service.consumer.ready.is_set, what="the consumer on the old queue")
     service.publish(unit_event("hang-cu"))
     service.wait_applied("hang-cu")
 

@@ -5,7 +5,6 @@ leaving the task released in intake and missing from the workflow."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ from tests.integration import intakekit, reportingkit, workflowkit
 from tests.integration.intakekit import (
     add_task,
     events,
-    intake,
     outbox_seq,
     patch_task,
     post_document,
@@ -29,14 +27,9 @@ from tests.integration.intakekit import (
     task_body,
     token,
 )
-from tests.integration.test_workflow_service import LEAD, NOW, OFFICE, outbox_types, release
+from tests.integration.workflowkit import LEAD, NOW, OFFICE, outbox_types, release
 
-__all__ = ["intake"]  # the fixture, imported for pytest
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    yield from workflowkit.running(tmp_path / "workflow", bus_namespace)
+ADJUSTABLE_CLOCK = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
 
 
 def errors(answer: Any) -> dict[str, Any]:
@@ -134,6 +127,7 @@ def test_the_document_search_refuses_dates_outside_the_supported_years(intake: A
 
 
 # -- the workflow: extensions (Đ5.2c), cases, the monthly account -------------------------------
+@ADJUSTABLE_CLOCK
 def test_an_extension_must_move_the_due_date_later_D5_2c(workflow: Any) -> None:
     task_id = release(workflow)  # due 2026-12-20, assigned 2026-12-01
     assert act(workflow, task_id, "accept", LEAD).status_code == 200
@@ -163,6 +157,7 @@ def test_an_extension_must_move_the_due_date_later_D5_2c(workflow: Any) -> None:
     )
 
 
+@ADJUSTABLE_CLOCK
 def test_an_approval_without_a_date_is_refused_once_the_date_asked_for_has_passed_D5_2c(
     workflow: Any,
 ) -> None:
@@ -176,6 +171,7 @@ def test_an_approval_without_a_date_is_refused_once_the_date_asked_for_has_passe
     assert refused.status_code == 200 and refused.get_json()["due_on"] == "2026-12-20"
 
 
+@ADJUSTABLE_CLOCK
 def test_a_case_due_date_in_the_past_or_beyond_the_bound_is_refused(workflow: Any) -> None:
     base = "/api/workflow/info-requests"
     ask = {"subject": "topic", "topic": "Giải ngân", "question": "Tỷ lệ?", "units": ["SO_TC"]}
@@ -198,6 +194,7 @@ def test_a_case_due_date_in_the_past_or_beyond_the_bound_is_refused(workflow: An
         assert list(errors(more)) == ["due_on"], due_on
 
 
+@ADJUSTABLE_CLOCK
 def test_an_inspection_refuses_dates_outside_the_supported_years(workflow: Any) -> None:
     base = "/api/workflow/inspections"
     plan = {
@@ -231,6 +228,7 @@ def test_an_inspection_refuses_dates_outside_the_supported_years(workflow: Any) 
     assert list(errors(far)) == ["due_on"]
 
 
+@ADJUSTABLE_CLOCK
 def test_a_monthly_account_is_for_a_month_that_has_begun_within_the_supported_years(
     workflow: Any,
 ) -> None:
@@ -241,6 +239,7 @@ def test_a_monthly_account_is_for_a_month_that_has_begun_within_the_supported_ye
     assert workflow.client.post(base, json={"month": "2026-12"}, headers=OFFICE).status_code == 201
 
 
+@ADJUSTABLE_CLOCK
 def test_a_released_task_with_a_due_date_the_timers_cannot_hold_is_still_assigned(
     workflow: Any,
 ) -> None:
@@ -254,12 +253,6 @@ def test_a_released_task_with_a_due_date_the_timers_cannot_hold_is_still_assigne
 
 
 # -- reporting: periods -------------------------------------------------------------------------
-@pytest.fixture()
-def reporting(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    with reportingkit.reporting_service(tmp_path / "reporting", bus_namespace) as service:
-        yield service
-
-
 @pytest.mark.parametrize(
     "path",
     [
@@ -303,6 +296,7 @@ def test_a_report_or_intake_compliance_outside_the_supported_years_is_refused(
 
 
 # -- end to end: the furthest allowed due date travels from intake to an assigned task ----------
+@ADJUSTABLE_CLOCK
 def test_a_due_date_at_the_bound_is_released_by_intake_and_assigned_by_the_workflow(
     intake: Any, workflow: Any
 ) -> None:

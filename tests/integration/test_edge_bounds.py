@@ -21,8 +21,7 @@ from services.workflow.units import units as workflow_units
 from shared.clock import AdjustableClock, FixedClock
 from shared.http import MAX_OFFSET, install_edge
 from shared.json_input import MAX_JSON_DEPTH
-from tests.integration import intakekit, notifykit, reportingkit
-from tests.integration import test_workflow_service as workflowkit
+from tests.integration import intakekit, notifykit, reportingkit, workflowkit
 
 PROBLEM = "application/problem+json"
 
@@ -219,12 +218,6 @@ def test_tabs_and_line_breaks_are_text_not_forbidden(edge: Edge) -> None:
 
 
 # -- what only intake shows: nested fields, path ids, Idempotency-Key, nothing stored --------------
-@pytest.fixture()
-def intake(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "BUS_NAMESPACE": bus_namespace}
-    yield from intakekit._intake(env)
-
-
 def test_a_forbidden_character_in_a_nested_field_is_named_by_its_path(intake: Any) -> None:
     body = intakekit.document(
         tasks=[intakekit.task_body(), intakekit.task_body(content="Rà soát\u202egnộđ")],

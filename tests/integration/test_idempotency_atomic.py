@@ -6,10 +6,8 @@ after its work leaves neither the work nor an answer behind."""
 from __future__ import annotations
 
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,44 +17,19 @@ import shared.idempotency
 from services.intake import handlers as intake_handlers
 from services.intake import routes as intake_api
 from services.workflow import store as workflow_store
-from services.workflow.app import create_app as create_workflow_app
-from services.workflow.app import create_service as create_workflow_service
-from services.workflow.consumer import create_consumer as create_workflow_consumer
-from services.workflow.units import units as workflow_units
-from shared.clock import FixedClock
-from tests.integration.intakekit import _intake, document, token
-from tests.integration.test_workflow_service import LEAD, NOW, OFFICE, SECRET, release
+from tests.integration import workflowkit
+from tests.integration.intakekit import ON_BOTH_DATABASES as INTAKE_ON_BOTH_DATABASES
+from tests.integration.intakekit import document, token
+from tests.integration.workflowkit import LEAD, OFFICE, release
 
 PARALLEL = 10
+# As intake announces them
+WORKFLOW_ON_BOTH_DATABASES = workflowkit.on_both_databases(
+    workflowkit.Setup(units=("VP_UBND", "SO_TC"))
+)
 
 
 # -- fixtures: each service on SQLite and on PostgreSQL --------------------------------------------
-@pytest.fixture(params=["sqlite", "postgres"])
-def intake(request: pytest.FixtureRequest, tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "BUS_NAMESPACE": bus_namespace}
-    if request.param == "postgres":
-        env["INTAKE_DATABASE_URL"] = request.getfixturevalue("pg_database_url")
-    yield from _intake(env)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def workflow(request: pytest.FixtureRequest, tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    if request.param == "postgres":
-        env["WORKFLOW_DATABASE_URL"] = request.getfixturevalue("pg_database_url")
-    service = create_workflow_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    with service.runtime.platform.database.transaction() as conn:  # as intake announces them
-        conn.execute(
-            workflow_units.insert(),
-            [{"code": code, "name": code, "active": True} for code in ("VP_UBND", "SO_TC")],
-        )
-    service.client = create_workflow_app(service).test_client()
-    service.consumer = create_workflow_consumer(service)
-    yield service
-    service.runtime.platform.stop()
-
-
 def in_parallel(call: Callable[[], Any], n: int = PARALLEL) -> list[Any]:
     """`call` from n threads released together; their answers."""
     barrier = threading.Barrier(n)
@@ -105,6 +78,7 @@ def post_document(service: Any, body: dict[str, Any], key: str) -> Any:
     )
 
 
+@INTAKE_ON_BOTH_DATABASES
 def test_ten_parallel_posts_with_one_key_create_one_document(intake: Any) -> None:
     # Without a source_id every run would be a new document: only the key prevents a second.
     body = document(source_id=None, release=True)
@@ -121,6 +95,7 @@ def test_ten_parallel_posts_with_one_key_create_one_document(intake: Any) -> Non
     assert again.get_json() == created
 
 
+@INTAKE_ON_BOTH_DATABASES
 def test_a_crash_after_the_work_stores_neither_the_work_nor_the_answer_and_the_retry_runs_once(
     intake: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -154,6 +129,7 @@ def test_a_crash_after_the_work_stores_neither_the_work_nor_the_answer_and_the_r
     assert count(intake.platform.database, documents) == 1
 
 
+@INTAKE_ON_BOTH_DATABASES
 def test_a_refused_request_frees_its_key_and_keeps_what_it_meant_to_record_D5_2d(
     intake: Any,
 ) -> None:
@@ -170,6 +146,7 @@ def test_a_refused_request_frees_its_key_and_keeps_what_it_meant_to_record_D5_2d
     assert "Idempotent-Replayed" not in corrected.headers
 
 
+@INTAKE_ON_BOTH_DATABASES
 def test_one_key_with_another_body_is_refused_409_and_runs_nothing(intake: Any) -> None:
     first = post_document(intake, document(source_id=None), "doc-key-other")
     assert first.status_code == 201
@@ -180,18 +157,20 @@ def test_one_key_with_another_body_is_refused_409_and_runs_nothing(intake: Any) 
     assert count(intake.platform.database, documents) == 1
 
 
-@pytest.mark.parametrize("intake", ["postgres"], indirect=True)
+@pytest.mark.parametrize(
+    "intake", [pytest.param("postgresql", marks=pytest.mark.services)], indirect=True
+)
 def test_a_request_that_waits_too_long_for_its_key_gets_409_in_progress_with_retry_after(
     intake: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(shared.idempotency, "DEFAULT_WAIT_SECONDS", 0.2)
     intake.test_client = intake_api_app(intake)
     real = intake_handlers.receive_document
-    started = threading.Event()
+    started, proceed = threading.Event(), threading.Event()
 
     def slow(*args: Any, **kwargs: Any) -> Any:
         started.set()
-        time.sleep(1.5)
+        assert proceed.wait(30)  # held until the second request has had its answer
         return real(*args, **kwargs)
 
     monkeypatch.setattr(intake_handlers, "receive_document", slow)
@@ -200,7 +179,10 @@ def test_a_request_that_waits_too_long_for_its_key_gets_409_in_progress_with_ret
     runner = threading.Thread(target=lambda: first.append(post_document(intake, body, "k-slow")))
     runner.start()
     assert started.wait(10)
-    waiting = post_document(intake, body, "k-slow")
+    try:
+        waiting = post_document(intake, body, "k-slow")
+    finally:
+        proceed.set()
     runner.join(30)
 
     assert waiting.status_code == 409, waiting.get_json()
@@ -220,6 +202,7 @@ def intake_api_app(service: Any) -> Any:
 
 
 # -- workflow: a task action and a case opening ----------------------------------------------------
+@WORKFLOW_ON_BOTH_DATABASES
 def test_ten_parallel_report_progress_with_one_key_add_one_history_entry(workflow: Any) -> None:
     task_id = release(workflow)
     accepted = workflow.client.post(f"/api/workflow/tasks/{task_id}/actions/accept", headers=LEAD)
@@ -245,6 +228,7 @@ def test_ten_parallel_report_progress_with_one_key_add_one_history_entry(workflo
     assert reported == 1
 
 
+@WORKFLOW_ON_BOTH_DATABASES
 def test_ten_parallel_info_request_openings_with_one_key_open_one_case(workflow: Any) -> None:
     app = workflow.client.application
     payload = {

@@ -8,16 +8,9 @@ import uuid
 from typing import Any
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.integration.intakekit import document, intake, token
-
-__all__ = ["intake"]  # the fixture, imported for pytest
-
-
-def post(client: FlaskClient, body: Any, role: str = "office", **kwargs: Any) -> Any:
-    return client.post("/api/intake/documents", json=body, headers=token(role), **kwargs)
+from tests.integration.intakekit import document, post, token
 
 
 def test_a_classified_document_is_refused_and_nothing_of_it_is_stored_D5_2d(

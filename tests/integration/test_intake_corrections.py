@@ -12,7 +12,6 @@ from tests.integration.intakekit import (
     add_task,
     audit_records,
     events,
-    intake,
     outbox_seq,
     patch_task,
     post_document,
@@ -22,8 +21,6 @@ from tests.integration.intakekit import (
     task_row,
     token,
 )
-
-__all__ = ["intake"]  # the fixture, imported for pytest
 
 
 def test_a_task_added_to_a_released_document_is_released_at_once_D5_2a(intake: Any) -> None:

@@ -11,9 +11,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.integration.intakekit import intake, token
-
-__all__ = ["intake"]  # the fixture, imported for pytest
+from tests.integration.intakekit import token
 
 SAMPLES = Path(__file__).parent.parent / "data" / "edxml"
 PROBLEM_JSON = "application/problem+json"

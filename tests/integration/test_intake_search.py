@@ -12,10 +12,7 @@ from sqlalchemy import update
 from services.intake.search import terms
 from services.intake.store import tasks
 from shared.text import fold
-from tests.integration.intakekit import document, intake, token
-from tests.integration.test_intake_api import post
-
-__all__ = ["intake"]  # the fixture, imported for pytest
+from tests.integration.intakekit import document, post, token
 
 
 def task(lead: str, *coordinating: str, due_on: str = "2026-12-31") -> dict[str, Any]:

@@ -10,7 +10,6 @@ from tests.integration.intakekit import (
     OFFICE_ACTOR,
     audit_records,
     events,
-    intake,
     outbox_seq,
     patch_task,
     released_document,
@@ -18,8 +17,6 @@ from tests.integration.intakekit import (
     task_row,
     token,
 )
-
-__all__ = ["intake"]  # the fixture, imported for pytest
 
 
 def test_the_office_transfers_a_task_keeping_its_id_D5_2a(intake: Any) -> None:

@@ -12,9 +12,7 @@ from tests.integration.intakekit import (
     audit_records,
     document,
     events,
-    intake,
     outbox_seq,
-    pg_intake,
     post_document,
     released_document,
     task_body,
@@ -22,8 +20,6 @@ from tests.integration.intakekit import (
     token,
     unit_row,
 )
-
-__all__ = ["intake", "pg_intake"]  # the fixtures, imported for pytest
 
 OLD = "14758"  # Phường Hàm Rồng
 SUCCESSOR = "14797"  # Phường Hạc Thành

@@ -8,30 +8,25 @@ import unicodedata
 from collections.abc import Iterator
 from datetime import timedelta
 from email.policy import default
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.integration.notifykit import auth, build, know_units, smtp_server, task_event
+from tests.integration.notifykit import auth, smtp_server, task_event
 
 OFFICE = auth("office", "VP_UBND")
 
 
 @pytest.fixture()
-def mail(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, list[bytes]]]:
+def mail(make_notify: Any) -> Iterator[tuple[Any, list[bytes]]]:
     with smtp_server() as (port, received):
-        service = build(
-            tmp_path, bus_namespace, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), SMTP_STARTTLS="0"
-        )
-        know_units(service, "VP_UBND", "SO_TC", "SO_XD")
+        service = make_notify("VP_UBND", "SO_TC", "SO_XD", smtp_port=port)
         for unit, address in (("SO_TC", "sotc@thanhhoa.gov.vn"), ("SO_XD", "soxd@thanhhoa.gov.vn")):
             answer = service.client.put(
                 f"/api/notify/contacts/{unit}", json={"email": address}, headers=OFFICE
             )
             assert answer.status_code == 200, answer.get_json()
         yield service, received
-        service.runtime.platform.stop()
 
 
 def parsed(raw: bytes) -> Any:

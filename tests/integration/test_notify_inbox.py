@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from shared.events import encode, make_event
-from tests.integration.notifykit import NOW, auth, build
+from tests.integration.notifykit import NOW, auth
 from tests.integration.notifykit import task_event as event
-
-
-@pytest.fixture()
-def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    service = build(tmp_path, bus_namespace)
-    yield service
-    service.runtime.platform.stop()
 
 
 def inbox(service: Any, who: dict[str, str]) -> dict[str, Any]:

@@ -9,31 +9,26 @@ import email
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from email.policy import default
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.notify import domain
-from tests.integration.notifykit import auth, build, know_units, smtp_server, task_event
+from tests.integration.notifykit import auth, smtp_server, task_event
 
 OFFICE = auth("office", "VP_UBND")
 UNIT_ADDRESS = "sotc@thanhhoa.gov.vn"
 
 
 @pytest.fixture()
-def mail(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, list[bytes]]]:
+def mail(make_notify: Any) -> Iterator[tuple[Any, list[bytes]]]:
     with smtp_server() as (port, received):
-        service = build(
-            tmp_path, bus_namespace, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), SMTP_STARTTLS="0"
-        )
-        know_units(service, "VP_UBND", "SO_TC", "SO_XD")
+        service = make_notify("VP_UBND", "SO_TC", "SO_XD", smtp_port=port)
         answer = service.client.put(
             "/api/notify/contacts/SO_TC", json={"email": UNIT_ADDRESS}, headers=OFFICE
         )
         assert answer.status_code == 200, answer.get_json()
         yield service, received
-        service.runtime.platform.stop()
 
 
 def choose(service: Any, who: dict[str, str], **body: Any) -> dict[str, Any]:

@@ -9,26 +9,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from kombu.entity import Queue
 
-from tests.integration.buskit import wait_until
-from tests.integration.notifykit import build, task_event
+from tests.integration.notifykit import task_event
+from tests.polling import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTOR = {"sub": "u-42", "name": "Nguyễn Văn A", "role": "unit_lead", "unit": "SO_TC"}
-
-
-@pytest.fixture()
-def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    service = build(tmp_path, bus_namespace)
-    yield service
-    service.worker.stop()
-    service.runtime.platform.stop()
 
 
 class Agency:
@@ -49,9 +40,9 @@ class Agency:
 
 
 def test_a_public_event_is_republished_once_however_often_it_arrives_and_however_many_workers(
-    notify, tmp_path, bus_namespace
+    notify, make_notify
 ):
-    second = build(tmp_path, bus_namespace)  # a second notify worker on the same database
+    second = make_notify(data_dir=notify.data_dir)  # a second notify worker on the same database
     agency = Agency(notify)
     body = task_event("task.completed", "completed")
     try:
@@ -114,10 +105,8 @@ def test_internal_events_stay_off_the_feed_and_published_reports_go_on_it(notify
 
 
 @pytest.mark.services
-def test_the_pika_example_prints_a_task_completed_event_from_rabbitmq(
-    tmp_path, bus_namespace, rabbit_url
-):
-    notify = build(tmp_path, bus_namespace, BROKER_URL=rabbit_url)
+def test_the_pika_example_prints_a_task_completed_event_from_rabbitmq(make_notify, rabbit_url):
+    notify = make_notify(BROKER_URL=rabbit_url)
     with notify.runtime.platform.bus.connection() as connection:
         notify.runtime.platform.bus.declare_all(connection)
     exchange = notify.runtime.platform.bus.topology.public_exchange_name
@@ -132,7 +121,7 @@ def test_the_pika_example_prints_a_task_completed_event_from_rabbitmq(
         body = task_event("task.completed", "completed")
         assert notify.consumer.process(body, {}) == "applied"
         assert notify.consumer.process(body, {}) == "duplicate"
-        wait_until(lambda: notify.worker.publish_feed() or None, what="the feed published")
+        wait_for(lambda: notify.worker.publish_feed() or None, what="the feed published")
         out, err = example.communicate(timeout=20)
     finally:
         if example.poll() is None:

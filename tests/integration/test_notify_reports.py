@@ -6,13 +6,12 @@ from __future__ import annotations
 import email
 from collections.abc import Iterator
 from email.policy import default
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shared.events import encode, make_event
-from tests.integration.notifykit import NOW, auth, build, know_units, smtp_server
+from tests.integration.notifykit import NOW, auth, know_units, smtp_server
 
 
 def row(unit: str, name: str, on_time: int, late: int, overdue: int) -> dict[str, Any]:
@@ -49,11 +48,9 @@ def published() -> bytes:
 
 
 @pytest.fixture()
-def mail(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, list[bytes]]]:
+def mail(make_notify: Any) -> Iterator[tuple[Any, list[bytes]]]:
     with smtp_server() as (port, received):
-        service = build(
-            tmp_path, bus_namespace, SMTP_HOST="127.0.0.1", SMTP_PORT=str(port), SMTP_STARTTLS="0"
-        )
+        service = make_notify(smtp_port=port)
         know_units(service, VP_UBND="Văn phòng UBND tỉnh", SO_TC="Sở Tài chính")
         office = auth("office", "VP_UBND")
         for unit, address in (("VP_UBND", "vp@thanhhoa.gov.vn"), ("SO_TC", "sotc@thanhhoa.gov.vn")):
@@ -62,7 +59,6 @@ def mail(tmp_path: Path, bus_namespace: str) -> Iterator[tuple[Any, list[bytes]]
             )
             assert answer.status_code == 200
         yield service, received
-        service.runtime.platform.stop()
 
 
 def test_a_published_report_reaches_the_office_and_each_unit_it_counts_once(

@@ -4,26 +4,18 @@ a token whose unit the directory does not know changes no setting."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from services.notify import outbound
 from shared.events import encode, make_event
-from tests.integration.notifykit import NOW, auth, build, know_units
+from tests.integration.notifykit import NOW, auth, knowing
 
 OFFICE = auth("office", "VP_UBND")
 
 
-@pytest.fixture()
-def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    service = build(tmp_path, bus_namespace)
-    know_units(service, "VP_UBND", "SO_TC", "SO_XD")
-    yield service
-    service.runtime.platform.stop()
+pytestmark = knowing("VP_UBND", "SO_TC", "SO_XD")
 
 
 def stored(service: Any) -> tuple[int, int]:

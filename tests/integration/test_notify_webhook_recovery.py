@@ -5,25 +5,14 @@ its lease."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from services.notify import outbound
 from services.notify.delivery import PROBE_INTERVAL
-from tests.integration.notifykit import Receiver, auth, build, task_event
+from tests.integration.notifykit import Receiver, auth, task_event
 
 AGENCY = auth("agency", "BO_KHCN", sub="bo-khcn")
-
-
-@pytest.fixture()
-def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    service = build(tmp_path, bus_namespace)
-    yield service
-    service.runtime.platform.stop()
 
 
 def rows(service: Any) -> list[dict[str, Any]]:

@@ -6,25 +6,16 @@ import dataclasses
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from services.notify.delivery import DeliveryWorker
-from tests.integration.notifykit import Receiver, auth, build, task_event
+from tests.integration.notifykit import Receiver, auth, task_event
 
 HOOK_SECRET = "agency-hook-secret-0123456789"
 AGENCY = auth("agency", "BO_KHCN", sub="bo-khcn")
-
-
-@pytest.fixture()
-def notify(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    service = build(tmp_path, bus_namespace)
-    yield service
-    service.runtime.platform.stop()
 
 
 def subscribe(service: Any, url: str, who: dict[str, str] = AGENCY, **extra: Any) -> Any:

@@ -15,7 +15,8 @@ from kombu import Queue
 from sqlalchemy import text
 
 from shared.events import encode
-from tests.integration.buskit import SERVICE, TinyService, unit_data, unit_event, wait_until
+from tests.integration.buskit import SERVICE, TinyService, unit_data, unit_event
+from tests.polling import wait_for
 
 pytestmark = pytest.mark.services
 
@@ -134,7 +135,7 @@ def test_two_consumers_processing_the_same_event_concurrently_apply_it_once(make
     def hold_until_the_other_consumer_waits(_uow: Any, _event: Any) -> None:
         # Keep this transaction open until the other consumer is stuck on the inbox row, so
         # that both really are processing the event at the same time.
-        wait_until(others_blocked, timeout=10, what="the other consumer to wait on the inbox")
+        wait_for(others_blocked, timeout=10, what="the other consumer to wait on the inbox")
 
     first.on_handle = second.on_handle = hold_until_the_other_consumer_waits
     body = encode(unit_event("dong-thoi")).encode()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +13,7 @@ from sqlalchemy import delete
 
 from services.reporting import store
 from services.reporting.rebuild import rebuild
-from tests.integration.reportingkit import at, headers, reporting_service, send, unit
-from tests.integration.test_reporting_rules import get
+from tests.integration.reportingkit import at, get, headers, send, unit
 
 DECEMBER = "/api/reporting/info-requests?period=2026-12"
 
@@ -52,24 +50,22 @@ class Request:
 
 
 @pytest.fixture()
-def requests(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    with reporting_service(tmp_path, bus_namespace) as service:
-        unit(service, "SO_TC", "Sở Tài chính")
-        unit(service, "SO_XD", "Sở Xây dựng")
-        Request(service, "SO_TC", "2026-12-01", "2026-12-04").send(
-            "answered", "answered", "2026-12-03"
-        )
-        late = Request(service, "SO_TC", "2026-12-01", "2026-12-04")
-        late.send("overdue", "asked", "2026-12-05").send("answered", "answered", "2026-12-08")
-        Request(service, "SO_TC", "2026-12-02", "2026-12-05").send("urged", "asked", "2026-12-10")
-        Request(service, "SO_XD", "2026-12-10", "2026-12-20")
-        Request(service, "SO_XD", "2026-12-01", "2026-12-04").send("closed", "closed", "2026-12-03")
-        more = Request(service, "SO_XD", "2026-12-01", "2026-12-04")
-        more.send("answered", "answered", "2026-12-03")
-        more.send("more_requested", "more_requested", "2026-12-07", due="2026-12-09")
-        november = Request(service, "SO_TC", "2026-11-20", "2026-11-25")
-        november.send("answered", "answered", "2026-12-02")
-        yield service
+def requests(reporting: Any) -> Iterator[Any]:
+    service = reporting
+    unit(service, "SO_TC", "Sở Tài chính")
+    unit(service, "SO_XD", "Sở Xây dựng")
+    Request(service, "SO_TC", "2026-12-01", "2026-12-04").send("answered", "answered", "2026-12-03")
+    late = Request(service, "SO_TC", "2026-12-01", "2026-12-04")
+    late.send("overdue", "asked", "2026-12-05").send("answered", "answered", "2026-12-08")
+    Request(service, "SO_TC", "2026-12-02", "2026-12-05").send("urged", "asked", "2026-12-10")
+    Request(service, "SO_XD", "2026-12-10", "2026-12-20")
+    Request(service, "SO_XD", "2026-12-01", "2026-12-04").send("closed", "closed", "2026-12-03")
+    more = Request(service, "SO_XD", "2026-12-01", "2026-12-04")
+    more.send("answered", "answered", "2026-12-03")
+    more.send("more_requested", "more_requested", "2026-12-07", due="2026-12-09")
+    november = Request(service, "SO_TC", "2026-11-20", "2026-11-25")
+    november.send("answered", "answered", "2026-12-02")
+    yield service
 
 
 def figures(row: dict[str, Any]) -> tuple[int, ...]:

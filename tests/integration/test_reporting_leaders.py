@@ -8,7 +8,6 @@ under plain `pho_chu_tich`. Period Q4 2026, cut-off now (2026-12-15 10:00).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -17,8 +16,8 @@ from sqlalchemy import update
 
 from services.reporting import store
 from services.reporting.rebuild import rebuild
-from tests.integration.reportingkit import Task, at, document, reporting_service, unit
-from tests.integration.test_reporting_rules import counts, figures, get
+from tests.integration.countingkit import counts, figures
+from tests.integration.reportingkit import Task, at, document, get, unit
 
 B, C = "Trần Thị B", "Nguyễn Văn C"
 CHAIRMAN = "Đỗ Minh Tuấn"
@@ -31,31 +30,31 @@ def on_time(t: Task) -> Task:
 
 
 @pytest.fixture()
-def leaders(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    with reporting_service(tmp_path, bus_namespace) as s:
-        unit(s, "SO_TC", "Sở Tài chính")
-        unit(s, "SO_XD", "Sở Xây dựng")
-        released = at("2026-10-01")
-        document(s, DB, "10/UBND-KT", "2026-10-01", released, signer=(B, "Phó Chủ tịch"))
-        document(s, DC, "11/UBND-VX", "2026-10-01", released, signer=(C, "Phó Chủ tịch"))
-        document(s, DCT, "12/CT-UBND", "2026-10-01", released, signer=(CHAIRMAN, "Chủ tịch"))
-        document(s, DUB, "13/KH-UBND", "2026-10-01", released, signer=(CHAIRMAN, "Chủ tịch"))
-        document(s, DOLD, "14/UBND-NC", "2026-10-01", released)  # an old-style release
-        vice = {"assigned_by": "pho_chu_tich"}
-        # Trần Thị B: completed on time, completed late, in progress overdue.
-        on_time(Task(s, "SO_TC", "2026-10-05", "2026-11-30", document=DB, **vice))
-        Task(s, "SO_XD", "2026-10-05", "2026-11-10", document=DB, **vice).complete(at("2026-11-20"))
-        Task(s, "SO_TC", "2026-10-05", "2026-12-01", document=DB, **vice).accept("2026-10-06")
-        # Nguyễn Văn C: in progress on time, undated in progress.
-        Task(s, "SO_XD", "2026-10-05", "2026-12-31", document=DC, **vice).accept("2026-10-06")
-        Task(s, "SO_XD", "2026-10-05", None, document=DC, **vice)
-        # The Chairman and the People's Committee, both signed by the Chairman.
-        on_time(Task(s, "SO_TC", "2026-10-05", "2026-11-30", document=DCT))
-        Task(s, "SO_TC", "2026-10-05", "2026-12-01", document=DUB, assigned_by="ubnd_tinh")
-        # A Vice-Chairman's task from an old release, and one whose release has not arrived.
-        on_time(Task(s, "SO_XD", "2026-10-05", "2026-11-30", document=DOLD, **vice))
-        Task(s, "SO_TC", "2026-10-05", "2026-12-31", document=DLATE, **vice)
-        yield s
+def leaders(reporting: Any) -> Iterator[Any]:
+    s = reporting
+    unit(s, "SO_TC", "Sở Tài chính")
+    unit(s, "SO_XD", "Sở Xây dựng")
+    released = at("2026-10-01")
+    document(s, DB, "10/UBND-KT", "2026-10-01", released, signer=(B, "Phó Chủ tịch"))
+    document(s, DC, "11/UBND-VX", "2026-10-01", released, signer=(C, "Phó Chủ tịch"))
+    document(s, DCT, "12/CT-UBND", "2026-10-01", released, signer=(CHAIRMAN, "Chủ tịch"))
+    document(s, DUB, "13/KH-UBND", "2026-10-01", released, signer=(CHAIRMAN, "Chủ tịch"))
+    document(s, DOLD, "14/UBND-NC", "2026-10-01", released)  # an old-style release
+    vice = {"assigned_by": "pho_chu_tich"}
+    # Trần Thị B: completed on time, completed late, in progress overdue.
+    on_time(Task(s, "SO_TC", "2026-10-05", "2026-11-30", document=DB, **vice))
+    Task(s, "SO_XD", "2026-10-05", "2026-11-10", document=DB, **vice).complete(at("2026-11-20"))
+    Task(s, "SO_TC", "2026-10-05", "2026-12-01", document=DB, **vice).accept("2026-10-06")
+    # Nguyễn Văn C: in progress on time, undated in progress.
+    Task(s, "SO_XD", "2026-10-05", "2026-12-31", document=DC, **vice).accept("2026-10-06")
+    Task(s, "SO_XD", "2026-10-05", None, document=DC, **vice)
+    # The Chairman and the People's Committee, both signed by the Chairman.
+    on_time(Task(s, "SO_TC", "2026-10-05", "2026-11-30", document=DCT))
+    Task(s, "SO_TC", "2026-10-05", "2026-12-01", document=DUB, assigned_by="ubnd_tinh")
+    # A Vice-Chairman's task from an old release, and one whose release has not arrived.
+    on_time(Task(s, "SO_XD", "2026-10-05", "2026-11-30", document=DOLD, **vice))
+    Task(s, "SO_TC", "2026-10-05", "2026-12-31", document=DLATE, **vice)
+    yield s
 
 
 def groups(service: Any) -> dict[str, dict[str, Any]]:

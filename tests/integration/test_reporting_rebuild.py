@@ -1,6 +1,6 @@
 """`nhiemvu reporting rebuild`: the read model replayed from the event log equals the live one.
 
-The 34-task fixture of test_reporting_rules is fed through the consumer; its answers for a few
+The 34-task fixture of countingkit (`thirty`) is fed through the consumer; its answers for a few
 cut-offs and groupings are recorded, the read model is rebuilt from the log (through the
 function, and once through the command on the same SQLite DATA_DIR), and compared.
 """
@@ -17,11 +17,7 @@ from sqlalchemy import delete, func, select, update
 
 from services.reporting import store
 from services.reporting.rebuild import RebuildRefused, rebuild
-from tests.integration import test_reporting_rules as rules
-from tests.integration.reportingkit import SECRET, Task, at, headers
-from tests.integration.test_reporting_rules import get
-
-thirty = rules.thirty  # the 34-task fixture, fed through the consumer
+from tests.integration.reportingkit import SECRET, Task, at, get, headers
 
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
 ANSWERS = (
@@ -79,12 +75,12 @@ def test_a_rebuild_from_the_event_log_gives_the_same_figures_as_the_live_model(
 
 
 def test_the_rebuild_command_restores_the_figures_and_prints_a_vietnamese_summary(
-    thirty: Any, tmp_path: Path
+    thirty: Any,
 ) -> None:
     service, _ = thirty
     live = answers(service)
     spoil(service)
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
+    env = {"DATA_DIR": str(service.data_dir), "JWT_SECRET": SECRET, "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
         [NHIEMVU, "reporting", "rebuild"], env=env, capture_output=True, text=True, timeout=120
     )

@@ -3,44 +3,42 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from services.reporting import rebuild as rebuilding
 from services.reporting import store
-from services.reporting.app import create_app, create_service
-from services.reporting.consumer import create_consumer
-from shared.clock import FixedClock
-from tests.integration.reportingkit import NOW, SECRET, Task, at, headers, unit
+from tests.integration.reportingkit import NOW, Task, at, headers, unit
+from tests.polling import wait_for
 
-pytestmark = pytest.mark.services
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.parametrize("reporting", ["postgresql"], indirect=True),
+]
 STATS = "/api/reporting/stats?period=2026-Q4"
 
 
 @pytest.fixture
-def service(tmp_path: Path, bus_namespace: str, pg_database_url: str) -> Iterator[Any]:
-    env = {
-        "DATA_DIR": str(tmp_path),
-        "JWT_SECRET": SECRET,
-        "BUS_NAMESPACE": bus_namespace,
-        "REPORTING_DATABASE_URL": pg_database_url,
-    }
-    built = create_service(env, clock=FixedClock(NOW))
-    built.migrate()
-    built.client = create_app(built).test_client()
-    built.consumer = create_consumer(built)
-    unit(built, "SO_TC", "Sở Tài chính")
-    Task(built, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-21"))
-    Task(built, "SO_TC", "2026-10-05", "2026-12-31").accept("2026-10-06")
-    overdue = Task(built, "SO_TC", "2026-10-05", "2026-11-10").complete(at("2026-11-13"))
+def service(reporting: Any) -> Any:
+    unit(reporting, "SO_TC", "Sở Tài chính")
+    Task(reporting, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-21"))
+    Task(reporting, "SO_TC", "2026-10-05", "2026-12-31").accept("2026-10-06")
+    overdue = Task(reporting, "SO_TC", "2026-10-05", "2026-11-10").complete(at("2026-11-13"))
     overdue.send("task.rework_requested", "rework", at("2026-11-12"), overdue=True)  # late
-    yield built
-    built.platform.stop()
+    return reporting
+
+
+def lock_waits(service: Any) -> int:
+    """How many sessions on the service's database wait for a lock now."""
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with service.platform.database.read() as conn:
+        return int(conn.execute(query).scalar_one())
 
 
 def stats(service: Any) -> dict[str, Any]:
@@ -80,7 +78,7 @@ def test_on_postgresql_a_worker_waits_for_a_running_rebuild_then_applies_its_eve
     )
     worker.start()
     try:
-        time.sleep(0.5)
+        wait_for(lambda: lock_waits(service), 30, "the worker to wait on a lock")
         assert worker.is_alive()  # held at its append to the locked event log
         assert stats(service) == live  # readers are not held, and see the old model
     finally:

@@ -16,16 +16,15 @@ from tests.integration.reportingkit import Task, at, document, headers, reportin
 
 
 @pytest.fixture()
-def reporting(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    with reporting_service(tmp_path, bus_namespace) as service:
-        unit(service, "SO_TC", "Sở Tài chính")
-        unit(service, "SO_XD", "Sở Xây dựng")
-        Task(service, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-19"))
-        Task(service, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-24"))
-        Task(service, "SO_XD", "2026-10-05", "2026-11-20").complete(at("2026-11-18"))
-        Task(service, "SO_XD", "2026-10-05", "2026-12-30")
-        Task(service, "SO_XD", "2026-10-05", None)
-        yield service
+def reporting(reporting: Any) -> Iterator[Any]:
+    unit(reporting, "SO_TC", "Sở Tài chính")
+    unit(reporting, "SO_XD", "Sở Xây dựng")
+    Task(reporting, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-19"))
+    Task(reporting, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-24"))
+    Task(reporting, "SO_XD", "2026-10-05", "2026-11-20").complete(at("2026-11-18"))
+    Task(reporting, "SO_XD", "2026-10-05", "2026-12-30")
+    Task(reporting, "SO_XD", "2026-10-05", None)
+    yield reporting
 
 
 def post(service: Any, path: str, body: Any = None, role: str = "office") -> Any:

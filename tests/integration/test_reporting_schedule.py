@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -16,16 +15,16 @@ from services.reporting.consumer import create_scheduler
 from services.reporting.schedule import due_periods
 from shared.calendar import TZ
 from shared.clock import AdjustableClock
-from tests.integration.reportingkit import SECRET, Task, at, headers, reporting_service, unit
+from tests.integration.reportingkit import SECRET, Task, at, headers, unit
+from tests.polling import wait_for
 
 
 @pytest.fixture()
-def reporting(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    with reporting_service(tmp_path, bus_namespace) as service:
-        unit(service, "SO_TC", "Sở Tài chính")
-        Task(service, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-19"))
-        Task(service, "SO_TC", "2026-07-06", "2026-08-20").complete(at("2026-08-24"))
-        yield service
+def reporting(reporting: Any) -> Iterator[Any]:
+    unit(reporting, "SO_TC", "Sở Tài chính")
+    Task(reporting, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-19"))
+    Task(reporting, "SO_TC", "2026-07-06", "2026-08-20").complete(at("2026-08-24"))
+    yield reporting
 
 
 def periods(service: Any) -> list[str]:
@@ -93,10 +92,7 @@ def test_moving_the_dev_clock_wakes_the_schedule_D18(tmp_path: Path, bus_namespa
     schedule.start()
     try:
         clock.set(datetime(2026, 12, 21, 0, 5, tzinfo=TZ))
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not _stored(service, "units:2026-Q4"):
-            time.sleep(0.05)
-        assert _stored(service, "units:2026-Q4")
+        wait_for(lambda: _stored(service, "units:2026-Q4"), 30, "the Q4 units report")
     finally:
         schedule.stop()
         service.platform.stop()

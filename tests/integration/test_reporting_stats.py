@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from shared.calendar import TZ
 from shared.events import encode, make_event
-from tests.integration.reportingkit import NOW, at, headers, reporting_service
-
-
-@pytest.fixture()
-def reporting(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    with reporting_service(tmp_path, bus_namespace) as service:
-        yield service
+from tests.integration.reportingkit import NOW, at, headers
 
 
 class Task:

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.webkit import WebSystem, running_system, sign_in, wait_for
+from tests.integration.webkit import WebSystem, running_system, sign_in
+from tests.polling import wait_for
 
 SAMPLE = Path(__file__).parent.parent / "data" / "edxml" / "qcvn102_chi_thi.xml"
 
@@ -101,7 +102,7 @@ def test_the_inbox_counts_unread_and_marks_read_with_htmx(web: WebSystem) -> Non
         page: str = client.get("/inbox").get_data(as_text=True)
         return page if "inbox-item unread" in page else None
 
-    inbox = wait_for(unread_page)
+    inbox = wait_for(unread_page, what="an unread inbox item for SO_TC")
     assert inbox, "no inbox item for SO_TC"
     item_id = re.search(r'id="inbox-([0-9a-f-]+)"', inbox)
     assert item_id

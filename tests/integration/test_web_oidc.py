@@ -17,7 +17,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -31,6 +30,7 @@ from joserfc.jwk import RSAKey
 from services.web.oidc import ClaimNames, NotMapped, identity_from_claims, safe_next
 from shared.auth import AuthSettings, TokenVerifier
 from tests.conftest import require_services
+from tests.polling import wait_for
 
 HARNESS = Path(__file__).resolve().parents[1] / "oidc_provider"
 WEB = "https://web.test"
@@ -115,18 +115,20 @@ def _wait_for_provider(proc: subprocess.Popen[bytes], stderr: Any) -> str:
         stderr.seek(0)
         pytest.fail(f"the OpenID provider did not start: {stderr.read().decode()[-2000:]}")
     issuer = json.loads(line)["issuer"]
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            discovery = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2)
-            if discovery.ok:
-                assert discovery.json()["issuer"] == issuer
-                return issuer
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail("the OpenID provider's discovery document never answered")
-        time.sleep(0.1)
+
+    def discovered() -> requests.Response | None:
+        answer = requests.get(f"{issuer}/.well-known/openid-configuration", timeout=2)
+        return answer if answer.ok else None
+
+    discovery = wait_for(
+        discovered,
+        timeout=30,
+        what="the OpenID provider's discovery document",
+        interval=0.1,
+        ignore=(requests.RequestException,),
+    )
+    assert discovery.json()["issuer"] == issuer
+    return issuer
 
 
 # -- the web and the browser ---------------------------------------------------------------------

@@ -22,8 +22,8 @@ from tests.integration.webkit import (
     free_port,
     running_system,
     sign_in,
-    wait_for,
 )
+from tests.polling import wait_for
 
 OFFICE = ("office", "VP_UBND")
 UNIT_A = ("unit_officer", "SO_TC")
@@ -71,7 +71,10 @@ def document(web: WebSystem, content: str, lead: str = "SO_TC", **task: Any) -> 
 
 def released_task(web: WebSystem, content: str, lead: str = "SO_TC") -> str:
     task_id: str = document(web, content, lead)["tasks"][0]["id"]
-    wait_for(lambda: web.api("GET", f"/api/workflow/tasks/{task_id}", *OFFICE).status_code == 200)
+    wait_for(
+        lambda: web.api("GET", f"/api/workflow/tasks/{task_id}", *OFFICE).status_code == 200,
+        what=f"task {task_id} in the workflow",
+    )
     return task_id
 
 

@@ -39,7 +39,7 @@ from services.workflow.kinds.monthly_accounts import draft_text
 from shared.event_schemas import CASE_EVENT_TYPES, TASK_EVENT_TYPES, TASK_STATUSES
 from shared.events import encode, make_event, parse_event
 from tests.integration import reportingkit, workflowkit
-from tests.integration.test_workflow_service import NOW, auth
+from tests.integration.workflowkit import NOW, auth
 
 # -- the seeded world --------------------------------------------------------------------------
 OFFICE_CODE = notify_domain.OFFICE_UNIT
@@ -297,14 +297,10 @@ def notify_templates(_tmp_path: Path, _namespace: str) -> Iterator[tuple[str, st
 # Workflow: the texts it writes (case titles and notes, history notes, the monthly account) -------
 @contextlib.contextmanager
 def seeded_workflow(tmp_path: Path, namespace: str) -> Iterator[Any]:
-    running = workflowkit.running(tmp_path, namespace)
-    service = next(running)
-    try:
+    with workflowkit.running(tmp_path, namespace, workflowkit.ADJUSTABLE) as service:
         for code in UNITS:
             assert service.consumer.process(encode(unit_event(code)).encode(), {}) == "applied"
         yield service
-    finally:
-        running.close()
 
 
 def _release(service: Any, lead: str = LEAD) -> str:

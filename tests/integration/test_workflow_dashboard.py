@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from services.workflow.app import create_app, create_service
-from services.workflow.consumer import create_consumer
 from services.workflow.kinds import periodic_reports
-from shared.clock import FixedClock
 from tests.integration import workflowkit
-from tests.integration.test_workflow_service import (
+from tests.integration.workflowkit import (
     COORDINATOR,
     LEAD,
-    NOW,
     OFFICE,
-    SECRET,
     act,
     auth,
     release,
@@ -27,18 +18,6 @@ from tests.integration.test_workflow_service import (
 LEAD_HEAD = auth("unit_head", "SO_TC")
 LEADER = auth("leader", None)
 INSPECTOR = auth("inspector", None)
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    workflowkit.know_units(service)
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    yield service
-    service.runtime.platform.stop()
 
 
 def dashboard(service: Any, who: dict[str, str], query: str = "") -> Any:
@@ -115,32 +94,16 @@ def test_d7_2c_the_office_sees_every_unit_and_filters_by_unit_and_assigning_lead
     assert empty["units"] == [{"unit": "SO_YT", **empty["totals"]}]
 
 
-@pytest.fixture()
-def pg_workflow(tmp_path: Path, bus_namespace: str, pg_database_url: str) -> Iterator[Any]:
-    env = {
-        "DATA_DIR": str(tmp_path),
-        "JWT_SECRET": SECRET,
-        "BUS_NAMESPACE": bus_namespace,
-        "WORKFLOW_DATABASE_URL": pg_database_url,
-    }
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    workflowkit.know_units(service)
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    yield service
-    service.runtime.platform.stop()
-
-
-def test_d7_2c_the_dashboard_counts_the_same_on_postgresql(pg_workflow: Any) -> None:
-    seed(pg_workflow)
-    body = dashboard(pg_workflow, OFFICE).get_json()
+@workflowkit.using(workflowkit.POSTGRESQL, "postgresql")
+def test_d7_2c_the_dashboard_counts_the_same_on_postgresql(workflow: Any) -> None:
+    seed(workflow)
+    body = dashboard(workflow, OFFICE).get_json()
     assert [(r["unit"], r["tasks"], r["overdue"]) for r in body["units"]] == [
         ("SO_TC", 3, 1),
         ("SO_XD", 1, 0),
     ]
     assert body["totals"]["open_cases"] == {"feedback": 1, "info_request": 1}
-    mine = dashboard(pg_workflow, LEAD_HEAD, "?leader=chu_tich").get_json()
+    mine = dashboard(workflow, LEAD_HEAD, "?leader=chu_tich").get_json()
     assert mine["units"][0]["open_cases"] == {"feedback": 1}  # the request is about no task
 
 

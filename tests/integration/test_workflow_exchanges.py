@@ -3,16 +3,12 @@ information (Đ7.1, Đ7.2b) and difficulties asking for a leader's direction (Đ
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from services.workflow.scheduler import TimerScheduler
 from tests.integration import workflowkit
-from tests.integration.test_workflow_service import (
+from tests.integration.workflowkit import (
     COORDINATOR,
     LEAD,
     NOW,
@@ -23,13 +19,10 @@ from tests.integration.test_workflow_service import (
     release,
 )
 
+pytestmark = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
+
 LEADER = auth("leader", None)
 JUSTICE = auth("unit_officer", "SO_TP")  # a related department, not on the task
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    yield from workflowkit.running(tmp_path, bus_namespace)
 
 
 def task_act(service: Any, task_id: str, action: str, who: dict[str, str], **body: Any) -> Any:

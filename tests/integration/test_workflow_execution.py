@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
-from services.workflow.app import create_app, create_service
-from services.workflow.consumer import create_consumer
 from services.workflow.store import task_instances
-from shared.clock import FixedClock
-from tests.integration.test_workflow_service import (
+from tests.integration.workflowkit import (
     COORDINATOR,
     LEAD,
-    NOW,
     OFFICE,
-    SECRET,
     act,
     outbox_types,
     release,
 )
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    """The service of test_workflow_service, on SQLite with its fixed clock."""
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    yield service
-    service.runtime.platform.stop()
 
 
 def view(service: Any, task_id: str, who: dict[str, str]) -> dict[str, Any]:

@@ -2,43 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from services.workflow.scheduler import TimerScheduler
 from tests.integration import workflowkit
-from tests.integration.test_workflow_service import (
+from tests.integration.workflowkit import (
     COORDINATOR,
     LEAD,
     NOW,
     OFFICE,
     STRANGER,
     auth,
+    open_feedback,
     outbox_types,
     release,
 )
 
+pytestmark = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
+
 LEADER = auth("leader", None)
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    yield from workflowkit.running(tmp_path, bus_namespace)
-
-
-def open_feedback(service: Any, task_id: str, who: dict[str, str], **body: Any) -> Any:
-    payload = {
-        "task_id": task_id,
-        "about_unit": "SO_TC",
-        "problem": "late",
-        "description": "Sở chưa gửi số liệu phối hợp",
-        **body,
-    }
-    return service.client.post("/api/workflow/feedback", json=payload, headers=who)
 
 
 def act(service: Any, case_id: str, action: str, who: dict[str, str], **body: Any) -> Any:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from services.workflow.scheduler import TimerScheduler
 from tests.integration import workflowkit
-from tests.integration.test_workflow_service import (
+from tests.integration.workflowkit import (
     COORDINATOR,
     LEAD,
     NOW,
@@ -21,12 +17,9 @@ from tests.integration.test_workflow_service import (
     release,
 )
 
+pytestmark = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
+
 BASE = "/api/workflow/info-requests"
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    yield from workflowkit.running(tmp_path, bus_namespace)
 
 
 def ask(service: Any, who: dict[str, str] = OFFICE, **body: Any) -> Any:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from services.workflow.scheduler import TimerScheduler
 from tests.integration import workflowkit
-from tests.integration.test_workflow_service import (
+from tests.integration.workflowkit import (
     COORDINATOR,
     LEAD,
     NOW,
@@ -21,16 +17,13 @@ from tests.integration.test_workflow_service import (
     outbox_types,
 )
 
+pytestmark = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
+
 GROUP_LEADER = auth("office_lead", "VP_UBND")
 INSPECTOR = auth("inspector", "VP_UBND")
 NAMED = {"sub": "inspector@VP_UBND", "name": "Thành viên Tổ công tác"}  # INSPECTOR's account
 BASE = "/api/workflow/inspections"
 REQUESTS = "/api/workflow/inspection-requests"
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    yield from workflowkit.running(tmp_path, bus_namespace)
 
 
 def plan(service: Any, who: dict[str, str] = OFFICE, **body: Any) -> Any:

@@ -5,19 +5,14 @@ inspector does neither."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from services.workflow import cases
-from services.workflow.app import create_app, create_service
-from services.workflow.consumer import create_consumer
 from shared.auth import Principal
-from shared.clock import AdjustableClock
 from tests.integration import workflowkit
-from tests.integration.test_workflow_service import LEAD, NOW, OFFICE, SECRET, auth, release
+from tests.integration.workflowkit import LEAD, OFFICE, auth, release
+
+ON_BOTH_DATABASES = workflowkit.on_both_databases(workflowkit.ADJUSTABLE)
 
 GROUP_LEADER = auth("office_lead", "VP_UBND")
 MAI = auth("inspector", "VP_UBND")  # sub "inspector@VP_UBND"
@@ -27,20 +22,6 @@ NAMED_HUNG = {"sub": "inspector@SO_NV", "name": "Trần Văn Hùng"}
 INSPECTIONS = "/api/workflow/inspections"
 REQUESTS = "/api/workflow/inspection-requests"
 TASKS = "/api/workflow/tasks"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def workflow(request: pytest.FixtureRequest, tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    if request.param == "postgresql":
-        env["WORKFLOW_DATABASE_URL"] = request.getfixturevalue("pg_database_url")
-    service = create_service(env, clock=AdjustableClock(NOW))
-    service.migrate()
-    workflowkit.know_units(service)
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    yield service
-    service.runtime.platform.stop()
 
 
 def plan(service: Any, who: dict[str, str] = OFFICE, **body: Any) -> str:
@@ -82,6 +63,7 @@ def listed(service: Any, who: dict[str, str]) -> list[str]:
     return sorted(item["id"] for item in answer.get_json()["items"])
 
 
+@ON_BOTH_DATABASES
 def test_only_the_inspectors_an_inspection_names_ask_units_for_documents_D13(
     workflow: Any,
 ) -> None:
@@ -94,6 +76,7 @@ def test_only_the_inspectors_an_inspection_names_ask_units_for_documents_D13(
     assert ask_documents(workflow, case_id, GROUP_LEADER) == 201
 
 
+@ON_BOTH_DATABASES
 def test_the_office_or_the_leader_assigns_the_inspectors_D13(workflow: Any) -> None:
     drafted = workflow.client.get(f"{INSPECTIONS}/{plan(workflow, MAI)}", headers=OFFICE).get_json()
     assert drafted["data"]["inspectors"] == [{"sub": "inspector@VP_UBND", "name": "inspector"}]
@@ -119,6 +102,7 @@ def test_the_office_or_the_leader_assigns_the_inspectors_D13(workflow: Any) -> N
     assert again.get_json()["data"]["inspectors"] == [NAMED_MAI, NAMED_HUNG]
 
 
+@ON_BOTH_DATABASES
 def test_an_inspector_reads_the_inspected_units_tasks_while_the_inspection_runs_D11(
     workflow: Any,
 ) -> None:

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.integration import workflowkit
-from tests.integration.test_workflow_feedback import open_feedback
-from tests.integration.test_workflow_service import (
+from tests.integration.workflowkit import (
     COORDINATOR,
     LEAD,
     OFFICE,
     act,
     auth,
+    open_feedback,
     outbox_types,
     release,
 )
 
+pytestmark = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
+
 OFFICE_LEAD = auth("office_lead", "VP_UBND")
 BASE = "/api/workflow/monthly-accounts"
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    yield from workflowkit.running(tmp_path, bus_namespace)
 
 
 def test_d10_1d_the_account_is_drafted_from_the_month_and_approved_by_the_group_leader(

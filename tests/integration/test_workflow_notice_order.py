@@ -9,42 +9,32 @@ The service runs on SQLite with a FixedClock that the tests move, as in test_wor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from services.workflow.scheduler import TimerScheduler
 from shared.calendar import local_date
-from shared.clock import AdjustableClock, FixedClock
+from shared.clock import AdjustableClock
 from tests.integration import workflowkit
-from tests.integration.test_workflow_reminders import OFFICE, amend, post
-from tests.integration.test_workflow_service import OFFICE as CASE_OFFICE
-from tests.integration.test_workflow_timers import (
+from tests.integration.timerkit import (
     CALENDAR,
     DUE,
     LEAD,
-    NOW,
-    _service,
+    OFFICE,
     act,
+    amend,
     at,
     events,
     move_to,
+    post,
     release,
     task,
 )
+from tests.integration.workflowkit import NOW
 
 DEADLINE_NOTICES = ("task.due_soon", "task.overdue", "task.urged")
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    service = _service(tmp_path, bus_namespace, FixedClock(NOW))
-    yield service
-    service.runtime.platform.stop()
 
 
 def announced(service: Any, task_id: str | None = None) -> list[tuple[str, datetime, str]]:
@@ -253,49 +243,46 @@ def test_the_overdue_flag_of_a_notice_is_as_of_its_due_time_D16_4(workflow: Any)
 
 
 def test_a_case_jumped_over_announces_in_due_order_with_due_times_D16_4_D8_1d(
-    tmp_path: Path, bus_namespace: str
+    make_workflow: Any, bus_namespace: str
 ) -> None:
-    service = next(workflowkit.running(tmp_path, f"{bus_namespace}-case"))
-    try:
-        opened = service.client.post(
-            "/api/workflow/info-requests",
-            json={
-                "subject": "topic",
-                "topic": "Giải ngân vốn đầu tư công",
-                "question": "Đề nghị báo cáo tỷ lệ giải ngân đến ngày 30/11",
-                "units": ["SO_TC"],
-                "due_on": "2026-12-04",  # Friday; asked Tuesday 1 December
-            },
-            headers=CASE_OFFICE,
-        )
-        assert opened.status_code == 201, opened.get_json()
-        case_id = opened.get_json()["items"][0]["id"]
-        assert isinstance(service.clock, AdjustableClock)
-        service.clock.set(NOW + timedelta(days=13))  # Monday 14 December
-        TimerScheduler(service).catch_up()
+    service = make_workflow(workflowkit.ADJUSTABLE, namespace=f"{bus_namespace}-case")
+    opened = service.client.post(
+        "/api/workflow/info-requests",
+        json={
+            "subject": "topic",
+            "topic": "Giải ngân vốn đầu tư công",
+            "question": "Đề nghị báo cáo tỷ lệ giải ngân đến ngày 30/11",
+            "units": ["SO_TC"],
+            "due_on": "2026-12-04",  # Friday; asked Tuesday 1 December
+        },
+        headers=OFFICE,
+    )
+    assert opened.status_code == 201, opened.get_json()
+    case_id = opened.get_json()["items"][0]["id"]
+    assert isinstance(service.clock, AdjustableClock)
+    service.clock.set(NOW + timedelta(days=13))  # Monday 14 December
+    TimerScheduler(service).catch_up()
 
-        answer = service.client.get(f"/api/workflow/info-requests/{case_id}", headers=CASE_OFFICE)
-        history = answer.get_json()["history"][1:]
-        assert [(h["action"], datetime.fromisoformat(h["at"])) for h in history] == [
-            ("due_soon", at(date(2026, 12, 2), 8)),  # 2 working days before
-            ("overdue", at(date(2026, 12, 5))),
-            ("urged", at(date(2026, 12, 9), 8)),  # every 3 working days after
-            ("urged", at(date(2026, 12, 14), 8)),
-        ]
-        outbox = service.runtime.platform.tables.outbox
-        with service.runtime.platform.database.read() as conn:
-            rows = conn.execute(select(outbox.c.body).order_by(outbox.c.seq)).all()
-        bodies = [json.loads(row.body) for row in rows]
-        times = [
-            (b["type"], datetime.fromisoformat(b["time"]))
-            for b in bodies
-            if b["type"].startswith("info_request.") and b["type"] != "info_request.opened"
-        ]
-        assert times == [
-            ("info_request.due_soon", at(date(2026, 12, 2), 8)),
-            ("info_request.overdue", at(date(2026, 12, 5))),
-            ("info_request.urged", at(date(2026, 12, 9), 8)),
-            ("info_request.urged", at(date(2026, 12, 14), 8)),
-        ]
-    finally:
-        service.runtime.platform.stop()
+    answer = service.client.get(f"/api/workflow/info-requests/{case_id}", headers=OFFICE)
+    history = answer.get_json()["history"][1:]
+    assert [(h["action"], datetime.fromisoformat(h["at"])) for h in history] == [
+        ("due_soon", at(date(2026, 12, 2), 8)),  # 2 working days before
+        ("overdue", at(date(2026, 12, 5))),
+        ("urged", at(date(2026, 12, 9), 8)),  # every 3 working days after
+        ("urged", at(date(2026, 12, 14), 8)),
+    ]
+    outbox = service.runtime.platform.tables.outbox
+    with service.runtime.platform.database.read() as conn:
+        rows = conn.execute(select(outbox.c.body).order_by(outbox.c.seq)).all()
+    bodies = [json.loads(row.body) for row in rows]
+    times = [
+        (b["type"], datetime.fromisoformat(b["time"]))
+        for b in bodies
+        if b["type"].startswith("info_request.") and b["type"] != "info_request.opened"
+    ]
+    assert times == [
+        ("info_request.due_soon", at(date(2026, 12, 2), 8)),
+        ("info_request.overdue", at(date(2026, 12, 5))),
+        ("info_request.urged", at(date(2026, 12, 9), 8)),
+        ("info_request.urged", at(date(2026, 12, 14), 8)),
+    ]

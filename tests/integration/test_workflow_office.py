@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from services.workflow.app import create_app, create_service
-from services.workflow.consumer import create_consumer
 from services.workflow.store import task_instances
 from shared.applier import ATTEMPT_HEADER
-from shared.clock import FixedClock
 from shared.events import encode, make_event
-from tests.integration.test_workflow_service import (
+from tests.integration.workflowkit import (
     LEAD,
     NOW,
     OFFICE,
-    SECRET,
     act,
     auth,
     outbox_types,
@@ -29,25 +21,12 @@ from tests.integration.test_workflow_service import (
 ACTOR = {"sub": "office@VP_UBND", "name": "Văn phòng", "unit": "VP_UBND"}
 
 
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    """The service of test_workflow_service, on SQLite with its fixed clock."""
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    yield service
-    service.runtime.platform.stop()
-
-
 def view(service: Any, task_id: str, who: dict[str, str]) -> Any:
     return service.client.get(f"/api/workflow/tasks/{task_id}", headers=who)
 
 
 def deliver(service: Any, event_type: str, **data: Any) -> str:
-    body = encode(make_event(event_type, data, source="/intake", time=NOW)).encode()
-    return str(service.consumer.process(body, {}))
+    return str(service.deliver(event_type, data, when=NOW, source="/intake"))
 
 
 def test_the_office_urges_an_open_task_and_the_unit_is_told_D8_1(workflow: Any) -> None:

@@ -4,7 +4,6 @@ units' reminder through notify to every active unit."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -13,16 +12,13 @@ import pytest
 from sqlalchemy import select
 
 from services.workflow import case_store
-from services.workflow.app import create_app, create_service
 from services.workflow.scheduler import TimerScheduler
 from shared.calendar import TZ
-from shared.clock import AdjustableClock
 from shared.events import encode, make_event
-from tests.integration import notifykit
-from tests.integration.test_workflow_service import (
+from tests.integration import notifykit, workflowkit
+from tests.integration.workflowkit import (
     LEAD,
     OFFICE,
-    SECRET,
     auth,
     outbox_types,
 )
@@ -35,16 +31,9 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     return datetime.combine(datetime(year, month, day).date(), time(hour, minute), TZ)
 
 
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    clock = AdjustableClock(at(2026, 3, 2, 9))  # a Monday, before the first quarter's deadline
-    service = create_service(env, clock=clock)
-    service.migrate()
-    service.clock = clock
-    service.client = create_app(service).test_client()
-    yield service
-    service.runtime.platform.stop()
+# A Monday, before the first quarter's deadline; no unit in the directory.
+BEFORE_Q1 = workflowkit.Setup(clock="adjustable", now=at(2026, 3, 2, 9), units=())
+IN_MARCH = workflowkit.using(BEFORE_Q1, "2026-03-02")
 
 
 def run_at(service: Any, moment: datetime) -> None:
@@ -70,6 +59,7 @@ def reminders(service: Any) -> list[str]:
     return [t for t in outbox_types(service) if t.startswith("periodic_report.")]
 
 
+@IN_MARCH
 def test_d18_1_the_system_opens_the_upcoming_period_once_however_often_it_runs(
     workflow: Any,
 ) -> None:
@@ -91,6 +81,7 @@ def test_d18_1_the_system_opens_the_upcoming_period_once_however_often_it_runs(
     assert acted.status_code == 404
 
 
+@IN_MARCH
 def test_d18_1_every_unit_is_reminded_5_working_days_before_the_last_day_of_the_quarter(
     workflow: Any,
 ) -> None:
@@ -109,6 +100,7 @@ def test_d18_1_every_unit_is_reminded_5_working_days_before_the_last_day_of_the_
     assert reminders(workflow) == ["periodic_report.units_reminded"]  # once
 
 
+@IN_MARCH
 def test_d18_2_the_office_compiles_after_the_units_deadline_and_is_reminded_2_working_days_before(
     workflow: Any,
 ) -> None:
@@ -134,6 +126,7 @@ def test_d18_2_the_office_compiles_after_the_units_deadline_and_is_reminded_2_wo
     ]
 
 
+@IN_MARCH
 def test_d18_the_next_period_is_opened_after_one_closes_and_none_twice(workflow: Any) -> None:
     TimerScheduler(workflow).run_round()
     run_at(workflow, at(2026, 3, 20, 9))  # Q1 closed; the half-year is next (20 May)
@@ -144,6 +137,7 @@ def test_d18_the_next_period_is_opened_after_one_closes_and_none_twice(workflow:
     assert [c["data"]["period"] for c in listed(workflow, query="?open=true")] == ["2026-H1"]
 
 
+@IN_MARCH
 def test_d18_1_d18_2_the_year_report_reminds_units_by_20_november_and_the_office_by_25_december(
     workflow: Any,
 ) -> None:
@@ -170,6 +164,7 @@ def test_d18_1_d18_2_the_year_report_reminds_units_by_20_november_and_the_office
     assert one(workflow, "2027-Q1")["status"] == "scheduled"
 
 
+@IN_MARCH
 def test_d18_a_period_whose_units_deadline_passed_before_installation_is_not_reminded(
     workflow: Any,
 ) -> None:
@@ -178,6 +173,7 @@ def test_d18_a_period_whose_units_deadline_passed_before_installation_is_not_rem
     assert reminders(workflow) == []
 
 
+@IN_MARCH
 def test_d18_units_and_leaders_read_the_periodic_reports_but_act_on_none(workflow: Any) -> None:
     TimerScheduler(workflow).run_round()
     for who in (OFFICE, LEADER, LEAD):
@@ -188,6 +184,7 @@ def test_d18_units_and_leaders_read_the_periodic_reports_but_act_on_none(workflo
     assert listed(workflow, auth("unit_officer", None)) == []
 
 
+@IN_MARCH
 def test_d18_1_the_units_reminder_reaches_every_active_unit_but_the_office(
     workflow: Any, tmp_path: Path, bus_namespace: str
 ) -> None:
@@ -221,35 +218,22 @@ def test_d18_1_the_units_reminder_reaches_every_active_unit_but_the_office(
 
 
 @pytest.mark.services
-def test_d18_two_workers_side_by_side_on_postgresql_open_a_period_once(
-    tmp_path: Path, bus_namespace: str, pg_database_url: str
-) -> None:
-    env = {
-        "DATA_DIR": str(tmp_path),
-        "BUS_NAMESPACE": bus_namespace,
-        "WORKFLOW_DATABASE_URL": pg_database_url,
-    }
-    services = [create_service(env, clock=AdjustableClock(at(2026, 3, 2, 9))) for _ in range(2)]
-    services[0].migrate()
-    try:
-        start = threading.Barrier(len(services))
+def test_d18_two_workers_side_by_side_on_postgresql_open_a_period_once(make_workflow: Any) -> None:
+    on_postgresql = workflowkit.Setup(**{**BEFORE_Q1.__dict__, "database": "postgresql"})
+    services = [make_workflow(on_postgresql) for _ in range(2)]  # one database
+    start = threading.Barrier(len(services))
 
-        def round_of(service: Any) -> None:
-            start.wait()
-            TimerScheduler(service).run_round()
+    def round_of(service: Any) -> None:
+        start.wait()
+        TimerScheduler(service).run_round()
 
-        threads = [threading.Thread(target=round_of, args=(s,)) for s in services]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(30)
-        with services[0].runtime.platform.database.read() as conn:
-            groups = conn.execute(
-                select(case_store.cases.c.group_id).where(
-                    case_store.cases.c.kind == "periodic_report"
-                )
-            ).all()
-        assert [row.group_id for row in groups] == ["d18-2026-Q1"]
-    finally:
-        for service in services:
-            service.runtime.platform.stop()
+    threads = [threading.Thread(target=round_of, args=(s,)) for s in services]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    with services[0].runtime.platform.database.read() as conn:
+        groups = conn.execute(
+            select(case_store.cases.c.group_id).where(case_store.cases.c.kind == "periodic_report")
+        ).all()
+    assert [row.group_id for row in groups] == ["d18-2026-Q1"]

@@ -8,42 +8,29 @@ The service runs on SQLite with a FixedClock that the tests move, as in test_wor
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from services.workflow.store import task_instances
-from shared.clock import FixedClock
-from shared.events import encode, make_event
-from tests.integration.test_workflow_timers import (
+from tests.integration.timerkit import (
     CALENDAR,
+    COORDINATOR,
     DUE,
     LEAD,
-    NOW,
-    _service,
-    _token,
+    OFFICE,
     act,
+    amend,
     at,
     events,
     move_to,
+    post,
     release,
     task,
 )
-
-OFFICE = _token("office", "VP_UBND")
-COORDINATOR = _token("unit_officer", "SO_XD")
-ACTOR = {"sub": "office@VP_UBND", "name": "Văn phòng", "unit": "VP_UBND"}
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    service = _service(tmp_path, bus_namespace, FixedClock(NOW))
-    yield service
-    service.runtime.platform.stop()
+from tests.integration.workflowkit import NOW
 
 
 def published(service: Any, event_type: str) -> list[dict[str, Any]]:
@@ -61,37 +48,12 @@ def next_timer(service: Any, task_id: str) -> datetime | None:
     return value
 
 
-def post(service: Any, task_id: str, action: str, who: dict[str, str], **body: Any) -> Any:
-    answer = service.client.post(
-        f"/api/workflow/tasks/{task_id}/actions/{action}", headers=who, json=body or None
-    )
-    assert answer.status_code == 200, answer.get_data(as_text=True)
-    return answer.get_json()
-
-
 def listed(service: Any, query: str) -> list[str]:
     answer = service.client.get(f"/api/workflow/tasks?{query}", headers=LEAD)
     assert answer.status_code == 200, answer.get_data(as_text=True)
     body = answer.get_json()
     assert body["total"] == len(body["items"])
     return [item["id"] for item in body["items"]]
-
-
-def amend(service: Any, task_id: str, old: date, new: date) -> None:
-    data = {
-        "task_id": task_id,
-        "document_id": "d" * 32,
-        "changes": {"due_on": [old.isoformat(), new.isoformat()]},
-        "content": "Báo cáo tiến độ giải ngân",
-        "lead_unit": "SO_TC",
-        "due_on": new.isoformat(),
-        "cadence": None,
-        "coordinating_units": [],
-        "amended_at": service.clock.now().isoformat(),
-        "actor": ACTOR,
-    }
-    body = encode(make_event("task.amended", data, source="/intake", time=service.clock.now()))
-    assert service.consumer.process(body.encode(), {}) == "applied"
 
 
 # -- Đ16.4, Đ8.1: urging while overdue ------------------------------------------------------------

@@ -7,22 +7,20 @@ on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select, text
 
-from services.workflow.app import create_app, create_service
 from services.workflow.case_store import case_people, case_units
-from services.workflow.consumer import create_consumer
 from services.workflow.store import task_units
-from shared.clock import AdjustableClock
 from shared.db import migrate
-from shared.events import encode, make_event
 from tests.integration import workflowkit
-from tests.integration.test_workflow_service import LEAD, NOW, OFFICE, SECRET, auth, release
+from tests.integration.workflowkit import LEAD, NOW, OFFICE, auth, release
+
+ON_BOTH_DATABASES = workflowkit.on_both_databases(
+    workflowkit.Setup(clock="adjustable", units=(*workflowkit.KNOWN_UNITS, "SOZTC"))
+)
 
 SOZTC = auth("unit_officer", "SOZTC")  # a unit the Office added, one letter from SO_TC
 PLANNING = auth("unit_officer", "SO_KH")
@@ -34,23 +32,8 @@ INFO = "/api/workflow/info-requests"
 INSPECTIONS = "/api/workflow/inspections"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
-def workflow(request: pytest.FixtureRequest, tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    if request.param == "postgresql":
-        env["WORKFLOW_DATABASE_URL"] = request.getfixturevalue("pg_database_url")
-    service = create_service(env, clock=AdjustableClock(NOW))
-    service.migrate()
-    workflowkit.know_units(service, *workflowkit.KNOWN_UNITS, "SOZTC")
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    yield service
-    service.runtime.platform.stop()
-
-
 def deliver(service: Any, event_type: str, **data: Any) -> None:
-    body = encode(make_event(event_type, data, source="/intake", time=NOW)).encode()
-    assert service.consumer.process(body, {}) == "applied"
+    assert service.deliver(event_type, data, when=NOW, source="/intake") == "applied"
 
 
 def listed(service: Any, path: str, who: dict[str, str], **query: str) -> list[str]:
@@ -70,6 +53,7 @@ def ask(service: Any, units: list[str], question: str = "Báo cáo tiến độ"
     return service.client.post(INFO, json=body, headers=OFFICE)
 
 
+@ON_BOTH_DATABASES
 def test_units_one_letter_apart_see_none_of_each_others_tasks_or_cases(workflow: Any) -> None:
     led = release(workflow)  # SO_TC leads, SO_XD coordinates
     coordinated = release(workflow, lead_unit="SO_XD", coordinating_units=["SO_TC"])
@@ -98,6 +82,7 @@ def test_units_one_letter_apart_see_none_of_each_others_tasks_or_cases(workflow:
     assert board["totals"]["open_cases"] == {"info_request": 1}
 
 
+@ON_BOTH_DATABASES
 def test_transfers_amendments_and_invitations_change_who_reads_the_task_or_case(
     workflow: Any,
 ) -> None:
@@ -163,6 +148,7 @@ def test_transfers_amendments_and_invitations_change_who_reads_the_task_or_case(
     assert named == [("inspected", "SO_TC"), ("invited", "SO_YT")]
 
 
+@ON_BOTH_DATABASES
 def test_search_takes_percent_and_underscore_as_letters(workflow: Any) -> None:
     percent = release(workflow, content="Giảm 5% chi phí hành chính")
     release(workflow, content="Rà soát vốn đầu tư")
@@ -176,6 +162,7 @@ def test_search_takes_percent_and_underscore_as_letters(workflow: Any) -> None:
 
 
 @pytest.mark.parametrize("units", [["NOPE_UNIT"], ["SO_TC", "NOPE_UNIT"], ["*"]])
+@ON_BOTH_DATABASES
 def test_an_information_request_names_only_units_of_the_directory_D8_1d(
     workflow: Any, units: list[str]
 ) -> None:
@@ -185,6 +172,7 @@ def test_an_information_request_names_only_units_of_the_directory_D8_1d(
     assert listed(workflow, INFO, OFFICE) == []
 
 
+@ON_BOTH_DATABASES
 def test_an_inspection_names_only_units_of_the_directory_D12_D14_2(workflow: Any) -> None:
     plan = {
         "form": "regular",
@@ -218,6 +206,7 @@ def test_an_inspection_names_only_units_of_the_directory_D12_D14_2(workflow: Any
     assert answer.status_code == 422 and "SO_YT" in answer.get_json()["errors"]["units"][0]
 
 
+@ON_BOTH_DATABASES
 def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workflow: Any) -> None:
     release(workflow, coordinating_units=["SO_XD", "SO_YT"])
     release(workflow, lead_unit="SO_XD", coordinating_units=[])

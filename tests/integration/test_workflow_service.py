@@ -4,87 +4,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
-from sqlalchemy import select
-
-from services.workflow.app import create_app, create_service
-from services.workflow.consumer import create_consumer
-from shared.auth import AuthSettings, mint_token
-from shared.calendar import TZ
-from shared.clock import FixedClock
 from shared.events import encode, make_event
-
-SECRET = "workflow-secret-0123456789-0123456789"
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    from tests.integration import workflowkit  # which imports this module
-
-    workflowkit.know_units(service)
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    yield service
-    service.runtime.platform.stop()
-
-
-def auth(role: str, unit: str | None) -> dict[str, str]:
-    settings = AuthSettings(
-        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
-    )
-    return {
-        "Authorization": "Bearer "
-        + mint_token(settings, sub=f"{role}@{unit}", name=role, unit=unit, roles=[role])
-    }
-
-
-OFFICE = auth("office", "VP_UBND")
-LEAD = auth("unit_officer", "SO_TC")
-COORDINATOR = auth("unit_officer", "SO_XD")
-STRANGER = auth("unit_officer", "SO_YT")
-
-
-def release(service: Any, **overrides: Any) -> str:
-    data = {
-        "task_id": uuid.uuid4().hex,
-        "document_id": "d" * 32,
-        "document_number": "12/UBND-KTTC",
-        "document_type": "cong_van",
-        "assigned_by": "chu_tich",
-        "issued_on": "2026-11-30",
-        "content": "Rà soát vốn",
-        "lead_unit": "SO_TC",
-        "coordinating_units": ["SO_XD"],
-        "due_on": "2026-12-20",
-        "cadence": None,
-        "released_at": NOW.isoformat(),
-        **overrides,
-    }
-    body = encode(make_event("task.released", data, source="/test", time=NOW))
-    assert service.consumer.process(body.encode(), {}) == "applied"
-    return str(data["task_id"])
-
-
-def outbox_types(service: Any) -> list[str]:
-    outbox = service.runtime.platform.tables.outbox
-    with service.runtime.platform.database.read() as conn:
-        rows = conn.execute(select(outbox.c.event_type).order_by(outbox.c.seq))
-        return [row.event_type for row in rows]
-
-
-def act(service: Any, task_id: str, action: str, who: dict[str, str], **body: Any) -> Any:
-    return service.client.post(
-        f"/api/workflow/tasks/{task_id}/actions/{action}", headers=who, json=body or None
-    )
+from tests.integration.workflowkit import (
+    COORDINATOR,
+    LEAD,
+    NOW,
+    OFFICE,
+    STRANGER,
+    act,
+    auth,
+    outbox_types,
+    release,
+)
 
 
 def test_a_released_task_is_assigned_and_announced(workflow: Any) -> None:

@@ -4,22 +4,16 @@ rework after the due date (Đ5.2b, Đ6.2a) — not while the Office takes its ti
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from shared.calendar import local_date
-from tests.integration.test_workflow_service import LEAD, OFFICE, act, release
-from tests.integration.workflowkit import running
+from tests.integration import workflowkit
+from tests.integration.workflowkit import LEAD, OFFICE, act, release
 
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    yield from running(tmp_path, bus_namespace)
+pytestmark = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
 
 
 def task(service: Any, task_id: str) -> dict[str, Any]:

@@ -2,27 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from services.workflow.app import create_app, create_service
-from services.workflow.consumer import create_consumer
-from shared.clock import FixedClock
-from tests.integration.test_workflow_service import NOW, OFFICE, SECRET, release
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    yield service
-    service.runtime.platform.stop()
+from tests.integration.workflowkit import OFFICE, release
 
 
 def listed(service: Any, query: str) -> set[str]:

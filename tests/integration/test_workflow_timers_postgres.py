@@ -7,23 +7,22 @@ from __future__ import annotations
 import statistics
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from services.workflow import store
-from services.workflow.app import create_service
-from services.workflow.consumer import create_consumer
 from services.workflow.scheduler import TimerScheduler
 from shared.calendar import TZ, WorkingCalendar
-from shared.clock import FixedClock
-from tests.integration.test_workflow_timers import at, events, release
+from tests.integration import workflowkit
+from tests.integration.timerkit import at, events, release
 
-pytestmark = pytest.mark.services
+pytestmark = [
+    pytest.mark.services,
+    workflowkit.using(workflowkit.POSTGRESQL, "postgresql"),
+]
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
 DUE = WorkingCalendar.default().add_working_days(NOW.date(), 10)
@@ -41,21 +40,6 @@ INSERT_WAITING = text(
     FROM generate_series(1, :count) AS g
     """
 )
-
-
-@pytest.fixture()
-def workflow(tmp_path: Path, bus_namespace: str, pg_database_url: str) -> Iterator[Any]:
-    env = {
-        "DATA_DIR": str(tmp_path),
-        "BUS_NAMESPACE": bus_namespace,
-        "WORKFLOW_DATABASE_URL": pg_database_url,
-    }
-    service = create_service(env, clock=FixedClock(NOW))
-    service.migrate()
-    service.consumer = create_consumer(service)
-    service.clock = service.runtime.clock
-    yield service
-    service.runtime.platform.stop()
 
 
 def _waiting(service: Any, prefix: str, count: int) -> None:

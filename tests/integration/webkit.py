@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 import socket
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,12 +102,3 @@ def sign_in(client: FlaskClient, role: str, unit: str) -> str:
     )
     assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
     return csrf_of(client.get("/me").get_data(as_text=True))
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)

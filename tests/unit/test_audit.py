@@ -1,13 +1,10 @@
-import threading
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 import pytest
 from sqlalchemy import Engine, MetaData, create_engine, delete, select, update
 
 from shared.audit import AuditLog, append_audit, verify_audit
-
-T0 = datetime(2026, 3, 2, 8, 30, tzinfo=UTC)
-ACTOR = {"sub": "u-17", "role": "chuyen_vien", "unit": "VP-UBND"}
+from tests.unit.auditkit import ACTOR, T0, append_n, run_concurrently
 
 
 @pytest.fixture
@@ -23,21 +20,6 @@ def audit(engine: Engine) -> AuditLog:
     log = AuditLog.define(metadata)
     metadata.create_all(engine)
     return log
-
-
-def append_n(engine: Engine, audit: AuditLog, n: int, label: str = "t") -> None:
-    for i in range(n):
-        with engine.begin() as conn:
-            audit.append(
-                conn,
-                at=T0 + timedelta(minutes=i),
-                actor=ACTOR,
-                action="task.updated",
-                entity_type="task",
-                entity_id=f"{label}-{i}",
-                changes={"trạng_thái": ["đang xử lý", "hoàn thành"], "lần": i},
-                correlation_id=f"req-{label}-{i}",
-            )
 
 
 def problems(engine: Engine, audit: AuditLog) -> list[str]:
@@ -166,25 +148,6 @@ def test_concurrent_appends_from_four_threads_keep_an_intact_chain(engine, audit
         seqs = conn.execute(select(audit.table.c.seq).order_by(audit.table.c.seq)).scalars().all()
     assert seqs == list(range(1, 101))
     assert problems(engine, audit) == []
-
-
-def run_concurrently(engine: Engine, audit: AuditLog, *, threads: int, each: int) -> None:
-    start = threading.Barrier(threads)
-    errors: list[BaseException] = []
-
-    def worker(label: str) -> None:
-        try:
-            start.wait()
-            append_n(engine, audit, each, label=label)
-        except BaseException as exc:  # handed to the main thread, which fails the test
-            errors.append(exc)
-
-    pool = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    assert errors == []
 
 
 def test_records_appended_together_chain_in_order_after_earlier_ones(engine, audit):
