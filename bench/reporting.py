@@ -120,7 +120,7 @@ def measure_event_apply(events: int = 20_000) -> dict[str, Any]:
             outcomes = consumer.applier.apply_batch(bodies[first : first + size])
             assert set(outcomes) == {"applied"}, outcomes
         elapsed = time.perf_counter() - started
-        service.platform.stop()
+        service.runtime.platform.stop()
     return {
         "reporting_events_applied": events,
         "reporting_apply_batch": size,
@@ -177,7 +177,7 @@ def measure_reporting(
             assert answer.status_code == 200, answer.get_data(as_text=True)
         body = answer.get_json()
         assert len(body["units"]) == len(UNITS)
-        service.platform.stop()
+        service.runtime.platform.stop()
         return {
             "reporting_rows": rows,
             "reporting_seed_s": round(seeded, 1),

@@ -140,7 +140,7 @@ def _welcome(host: str, port: int, system: Any) -> str:
     from services.embedded import is_loopback
 
     base = f"http://{host}:{port}"
-    settings = system.intake.settings
+    settings = system.intake.runtime.settings
     schemes = {p.settings.database_url.split(":", 1)[0] for p in system.platforms.values()}
     databases = " và ".join(sorted({"SQLite" if s == "sqlite" else "PostgreSQL" for s in schemes}))
     bus = "bus trong tiến trình" if settings.broker_url.startswith("memory") else "RabbitMQ"
@@ -359,12 +359,12 @@ def _reporting_rebuild(args: argparse.Namespace) -> int:
 
     service = build_service("reporting")
     try:
-        summary = rebuild(service.platform, progress=True)
+        summary = rebuild(service.runtime.platform, progress=True)
     except RebuildRefused as exc:
         print(f"reporting: {exc}", file=sys.stderr)
         return 1
     finally:
-        service.platform.stop()
+        service.runtime.platform.stop()
     print(summary.text())
     return 0
 

@@ -74,15 +74,15 @@ def demo_documents(today: Any) -> list[dict[str, Any]]:
 def load_demo(system: Any) -> int:
     """Enter the demo documents once; returns how many were new."""
     intake = system.intake
-    today = local_date(intake.clock.now())
+    today = local_date(intake.runtime.clock.now())
     schema = schemas.DocumentIn()
     created = 0
     for raw in demo_documents(today):
-        with intake.platform.unit_of_work() as uow:
+        with intake.runtime.platform.unit_of_work() as uow:
             if store.document_by_source(uow.conn, raw["source_id"]) is not None:
                 continue
             received = handlers.receive_document(
-                uow, intake.calendar, OFFICE_CLERK, schema.load(raw)
+                uow, intake.runtime.calendar, OFFICE_CLERK, schema.load(raw)
             )
             created += int(received.created)
     return created

@@ -19,6 +19,7 @@ import isodate
 from flask import Flask, request
 
 from services.intake import app as intake_app
+from services.intake.service import IntakeService
 from services.notify import app as notify_app
 from services.notify import consumer as notify_consumer
 from services.notify.delivery import DeliveryWorker
@@ -26,6 +27,7 @@ from services.notify.service import NotifyService
 from services.reporting import app as reporting_app
 from services.reporting import consumer as reporting_consumer
 from services.reporting.schedule import ReportSchedule
+from services.reporting.service import ReportingService
 from services.workflow import app as workflow_app
 from services.workflow import consumer as workflow_consumer
 from services.workflow.app import WorkflowService
@@ -37,7 +39,6 @@ from shared.consumer import EventConsumer
 from shared.errors import Forbidden, ValidationFailed
 from shared.http import install_edge, json_response
 from shared.platform import ServicePlatform
-from shared.runtime import Runtime
 from shared.service_app import install_health
 from shared.topology import Topology
 
@@ -51,10 +52,10 @@ class EmbeddedSystem:
     env: Mapping[str, str]
     clock: AdjustableClock
     bus: Bus
-    intake: Runtime
+    intake: IntakeService
     workflow: WorkflowService
     notify: NotifyService
-    reporting: Runtime
+    reporting: ReportingService
     consumers: list[EventConsumer] = field(default_factory=list)
     scheduler: TimerScheduler | None = None
     delivery: DeliveryWorker | None = None
@@ -63,10 +64,10 @@ class EmbeddedSystem:
     @property
     def platforms(self) -> dict[str, ServicePlatform]:
         return {
-            "intake": self.intake.platform,
+            "intake": self.intake.runtime.platform,
             "workflow": self.workflow.runtime.platform,
             "notify": self.notify.runtime.platform,
-            "reporting": self.reporting.platform,
+            "reporting": self.reporting.runtime.platform,
         }
 
     def migrate(self) -> None:
@@ -149,7 +150,7 @@ class EmbeddedSystem:
         install_health(
             admin,
             {name: _closing(check) for name, check in checks.items()},
-            self.intake.settings,
+            self.intake.runtime.settings,
         )
         if not is_production(self.env):
             install_clock_routes(admin, self.clock, host=self.env.get("HOST", ""))

@@ -9,29 +9,31 @@ from flask import Flask
 
 from services.intake import store
 from services.intake.routes import build_router
+from services.intake.service import IntakeService
 from shared.bus import Bus
 from shared.clock import Clock
-from shared.runtime import Runtime, build_runtime
+from shared.runtime import build_runtime
 from shared.service_app import build_service_app
 
 SERVICE = "intake"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-IntakeService = Runtime
-
 
 def create_service(
     env: Mapping[str, str] | None = None, *, clock: Clock | None = None, bus: Bus | None = None
 ) -> IntakeService:
-    return build_runtime(SERVICE, store.metadata, MIGRATIONS, env, clock=clock, bus=bus)
+    runtime = build_runtime(SERVICE, store.metadata, MIGRATIONS, env, clock=clock, bus=bus)
+    return IntakeService(runtime)
 
 
 def create_app(config: Mapping[str, str] | IntakeService | None = None) -> Flask:
     """Build the WSGI app; given settings (not a built service) it migrates in development."""
-    if isinstance(config, Runtime):
+    if isinstance(config, IntakeService):
         service = config
     else:
         service = create_service(config)
-        if service.settings.development:
+        if service.runtime.settings.development:
             service.migrate()
-    return build_service_app(service.platform, build_router(service), "Nhiệm vụ — Tiếp nhận")
+    return build_service_app(
+        service.runtime.platform, build_router(service), "Nhiệm vụ — Tiếp nhận"
+    )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from services.intake import handlers
+from services.intake.service import IntakeService
 from shared.consumer import EventConsumer
-from shared.runtime import Runtime
 
 
-def create_consumer(service: Runtime) -> EventConsumer:
-    return EventConsumer(service.platform, handlers.EVENT_HANDLERS)
+def create_consumer(service: IntakeService) -> EventConsumer:
+    return EventConsumer(service.runtime.platform, handlers.EVENT_HANDLERS)

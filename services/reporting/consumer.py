@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from services.reporting import handlers
 from services.reporting.schedule import ReportSchedule
+from services.reporting.service import ReportingService
 from shared.consumer import EventConsumer
-from shared.runtime import Runtime
 
 
-def create_consumer(service: Runtime) -> EventConsumer:
-    return EventConsumer(service.platform, handlers.EVENT_HANDLERS)
+def create_consumer(service: ReportingService) -> EventConsumer:
+    return EventConsumer(service.runtime.platform, handlers.EVENT_HANDLERS)
 
 
-def create_scheduler(service: Runtime) -> ReportSchedule:
+def create_scheduler(service: ReportingService) -> ReportSchedule:
     return ReportSchedule(service)

@@ -19,7 +19,7 @@ from shared.errors import NotFound
 from shared.platform import UnitOfWork
 
 if TYPE_CHECKING:
-    from shared.runtime import Runtime
+    from services.reporting.service import ReportingService
 
 # What the public may see of a report: no author, no internal timestamps (Đ16.2).
 PUBLIC_FIELDS = ("id", "period", "from", "to", "as_of", "published_at", "totals", "units")
@@ -30,14 +30,19 @@ MAX_EXPLANATIONS = 10_000
 
 
 def generate(
-    uow: UnitOfWork, service: Runtime, caller: Principal, period: str, start: date, end: date
+    uow: UnitOfWork,
+    service: ReportingService,
+    caller: Principal,
+    period: str,
+    start: date,
+    end: date,
 ) -> dict[str, Any]:
     return store_report(uow, service, caller.to_actor(), caller.sub, period, start, end)
 
 
 def store_report(
     uow: UnitOfWork,
-    service: Runtime,
+    service: ReportingService,
     actor: dict[str, Any],
     author: str,
     period: str,
@@ -98,7 +103,7 @@ def _explanations(conn: Connection, scope: queries.Scope) -> list[dict[str, Any]
     return explained
 
 
-def _office(conn: Connection, service: Runtime, scope: queries.Scope) -> dict[str, Any]:
+def _office(conn: Connection, service: ReportingService, scope: queries.Scope) -> dict[str, Any]:
     """The Office's own figures for the period: intake compliance by month (Đ6.1) and how long
     units' results waited for its confirmation (Đ16)."""
     months = []
@@ -108,7 +113,7 @@ def _office(conn: Connection, service: Runtime, scope: queries.Scope) -> dict[st
             if scope.start.replace(day=1) <= first <= scope.end:
                 months.append({**month, "month": first.strftime("%Y-%m")})
     lag = office.confirmation_lag(
-        conn, scope, service.calendar, config.confirmation_wait_days(service.env)
+        conn, scope, service.runtime.calendar, config.confirmation_wait_days(service.runtime.env)
     )
     return {
         "intake": months,

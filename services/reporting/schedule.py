@@ -21,10 +21,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from services.reporting import domain, reports
+from services.reporting.service import ReportingService
 from services.reporting.store import reports as reports_table
 from shared.calendar import local_date
 from shared.loops import BackgroundLoop
-from shared.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +62,10 @@ class ReportSchedule(BackgroundLoop):
 
     thread_name = "reporting-d18-schedule"
 
-    def __init__(self, service: Runtime, poll_seconds: float = 300.0) -> None:
+    def __init__(self, service: ReportingService, poll_seconds: float = 300.0) -> None:
         super().__init__(poll_seconds)
         self.service = service
-        self.platform = service.platform
+        self.platform = service.runtime.platform
 
     def run_round(self) -> None:
         self.run_once()

@@ -54,7 +54,7 @@ def _intake(env: dict[str, str]) -> Iterator[Any]:
     service.test_client = create_app(service).test_client()
     service.data_dir = Path(env["DATA_DIR"])
     yield service
-    service.platform.stop()
+    service.runtime.platform.stop()
 
 
 def token(role: str = "office", unit: str | None = "VP_UBND") -> dict[str, str]:
@@ -113,28 +113,28 @@ def released_document(intake: Any, **overrides: Any) -> dict[str, Any]:
 
 def outbox_seq(intake: Any) -> int:
     """The last outbox row now: events after it are the ones the test caused."""
-    outbox = intake.platform.tables.outbox
-    with intake.platform.database.read() as conn:
+    outbox = intake.runtime.platform.tables.outbox
+    with intake.runtime.platform.database.read() as conn:
         return conn.execute(select(outbox.c.seq).order_by(outbox.c.seq.desc())).scalar() or 0
 
 
 def events(intake: Any, after: int = 0, event_type: str | None = None) -> list[dict[str, Any]]:
-    outbox = intake.platform.tables.outbox
+    outbox = intake.runtime.platform.tables.outbox
     query = select(outbox.c.body).where(outbox.c.seq > after).order_by(outbox.c.seq)
     if event_type:
         query = query.where(outbox.c.event_type == event_type)
-    with intake.platform.database.read() as conn:
+    with intake.runtime.platform.database.read() as conn:
         return [json.loads(row.body) for row in conn.execute(query)]
 
 
 def audit_records(intake: Any, entity_id: str | None = None) -> list[dict[str, Any]]:
     """Every audit record (of one entity if given), after checking the chain is intact."""
-    table = intake.platform.audit_log.table
+    table = intake.runtime.platform.audit_log.table
     query = select(table).order_by(table.c.seq)
     if entity_id is not None:
         query = query.where(table.c.entity_id == entity_id)
-    with intake.platform.database.read() as conn:
-        assert intake.platform.audit_log.verify(conn) == []
+    with intake.runtime.platform.database.read() as conn:
+        assert intake.runtime.platform.audit_log.verify(conn) == []
         rows = [dict(row) for row in conn.execute(query).mappings()]
     for row in rows:
         row["changes"] = json.loads(row["changes"])
@@ -142,14 +142,14 @@ def audit_records(intake: Any, entity_id: str | None = None) -> list[dict[str, A
 
 
 def task_row(intake: Any, task_id: str) -> dict[str, Any]:
-    with intake.platform.database.read() as conn:
+    with intake.runtime.platform.database.read() as conn:
         task = store.task_by_id(conn, task_id)
     assert task is not None
     return task
 
 
 def unit_row(intake: Any, code: str) -> dict[str, Any]:
-    with intake.platform.database.read() as conn:
+    with intake.runtime.platform.database.read() as conn:
         unit = store.unit_by_code(conn, code)
     assert unit is not None
     return unit

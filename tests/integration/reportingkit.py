@@ -42,7 +42,7 @@ def reporting_service(
     try:
         yield service
     finally:
-        service.platform.stop()
+        service.runtime.platform.stop()
 
 
 @pytest.fixture()

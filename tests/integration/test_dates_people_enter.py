@@ -84,7 +84,7 @@ def test_MAX_DUE_YEARS_sets_how_far_a_due_date_may_lie(tmp_path: Path, bus_names
         answer = client.post("/api/intake/documents", json=body, headers=token())
         assert "due_on" in errors(answer)["tasks"]["0"]
     finally:
-        service.platform.stop()
+        service.runtime.platform.stop()
     for wrong in ("0", "abc", "51"):
         with pytest.raises(ValueError, match="MAX_DUE_YEARS"):
             create_intake_app(create_intake_service({**env, "MAX_DUE_YEARS": wrong}))
@@ -301,8 +301,8 @@ def test_a_due_date_at_the_bound_is_released_by_intake_and_assigned_by_the_workf
     intake: Any, workflow: Any
 ) -> None:
     document = released_document(intake, tasks=[task_body(lead_unit="SO_TC", due_on="2036-11-27")])
-    outbox = intake.platform.tables.outbox
-    with intake.platform.database.read() as conn:
+    outbox = intake.runtime.platform.tables.outbox
+    with intake.runtime.platform.database.read() as conn:
         (body,) = conn.execute(
             select(outbox.c.body).where(outbox.c.event_type == "task.released")
         ).scalars()

@@ -85,11 +85,14 @@ def test_ten_parallel_posts_with_one_key_create_one_document(intake: Any) -> Non
     answers = in_parallel(lambda: post_document(intake, body, "doc-key-1"))
 
     created = assert_one_answer(answers, 201)
-    documents = intake.platform.metadata.tables["documents"]
-    assert count(intake.platform.database, documents) == 1
-    outbox = intake.platform.tables.outbox
-    assert count(intake.platform.database, outbox, outbox.c.event_type == "document.received") == 1
-    assert idempotency_rows(intake.platform) == 1
+    documents = intake.runtime.platform.metadata.tables["documents"]
+    assert count(intake.runtime.platform.database, documents) == 1
+    outbox = intake.runtime.platform.tables.outbox
+    assert (
+        count(intake.runtime.platform.database, outbox, outbox.c.event_type == "document.received")
+        == 1
+    )
+    assert idempotency_rows(intake.runtime.platform) == 1
     again = post_document(intake, body, "doc-key-1")
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == created
@@ -112,21 +115,21 @@ def test_a_crash_after_the_work_stores_neither_the_work_nor_the_answer_and_the_r
         return real_view(*args, **kwargs)
 
     monkeypatch.setattr(intake_api, "document_view", crash_once)
-    documents = intake.platform.metadata.tables["documents"]
-    outbox = intake.platform.tables.outbox
-    events_before = count(intake.platform.database, outbox)
+    documents = intake.runtime.platform.metadata.tables["documents"]
+    outbox = intake.runtime.platform.tables.outbox
+    events_before = count(intake.runtime.platform.database, outbox)
 
     crashed = post_document(intake, body, "doc-key-crash")
     assert crashed.status_code == 500
-    assert count(intake.platform.database, documents) == 0
-    assert count(intake.platform.database, outbox) == events_before
-    assert idempotency_rows(intake.platform) == 0
+    assert count(intake.runtime.platform.database, documents) == 0
+    assert count(intake.runtime.platform.database, outbox) == events_before
+    assert idempotency_rows(intake.runtime.platform) == 0
 
     retried = post_document(intake, body, "doc-key-crash")
     assert retried.status_code == 201, retried.get_json()
     assert "Idempotent-Replayed" not in retried.headers
     assert post_document(intake, body, "doc-key-crash").get_data() == retried.get_data()
-    assert count(intake.platform.database, documents) == 1
+    assert count(intake.runtime.platform.database, documents) == 1
 
 
 @INTAKE_ON_BOTH_DATABASES
@@ -137,9 +140,9 @@ def test_a_refused_request_frees_its_key_and_keeps_what_it_meant_to_record_D5_2d
     classified document is logged, Đ5.2d) is kept, as without a key."""
     classified = post_document(intake, document(secrecy="mat"), "doc-key-refused")
     assert classified.status_code == 422
-    refusals = intake.platform.metadata.tables["refusals"]
-    assert count(intake.platform.database, refusals) == 1
-    assert idempotency_rows(intake.platform) == 0
+    refusals = intake.runtime.platform.metadata.tables["refusals"]
+    assert count(intake.runtime.platform.database, refusals) == 1
+    assert idempotency_rows(intake.runtime.platform) == 0
 
     corrected = post_document(intake, document(), "doc-key-refused")
     assert corrected.status_code == 201, corrected.get_json()
@@ -153,8 +156,8 @@ def test_one_key_with_another_body_is_refused_409_and_runs_nothing(intake: Any) 
     other = post_document(intake, document(source_id=None, summary="Khác"), "doc-key-other")
     assert other.status_code == 409
     assert other.get_json()["key"] == "doc-key-other"
-    documents = intake.platform.metadata.tables["documents"]
-    assert count(intake.platform.database, documents) == 1
+    documents = intake.runtime.platform.metadata.tables["documents"]
+    assert count(intake.runtime.platform.database, documents) == 1
 
 
 @pytest.mark.parametrize(
@@ -191,8 +194,8 @@ def test_a_request_that_waits_too_long_for_its_key_gets_409_in_progress_with_ret
     assert first[0].status_code == 201
     retry = post_document(intake, body, "k-slow")
     assert retry.get_data() == first[0].get_data()
-    documents = intake.platform.metadata.tables["documents"]
-    assert count(intake.platform.database, documents) == 1
+    documents = intake.runtime.platform.metadata.tables["documents"]
+    assert count(intake.runtime.platform.database, documents) == 1
 
 
 def intake_api_app(service: Any) -> Any:

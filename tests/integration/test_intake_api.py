@@ -37,12 +37,12 @@ def test_a_classified_document_is_refused_and_nothing_of_it_is_stored_D5_2d(
     problem = answer.get_json()
     assert problem["article"] == "Đ5.2d" and "Điều 5" in problem["detail"]
     assert marker not in answer.get_data(as_text=True)
-    intake.platform.database.dispose()
+    intake.runtime.platform.database.dispose()
     for path in intake.data_dir.rglob("*"):
         if path.is_file():
             assert marker.encode() not in path.read_bytes(), path
     assert marker not in caplog.text
-    with intake.platform.database.read() as conn:
+    with intake.runtime.platform.database.read() as conn:
         from services.intake.store import documents, refusals
 
         assert conn.execute(select(documents)).first() is None
@@ -147,8 +147,8 @@ def test_releasing_publishes_its_tasks_and_flags_a_late_release_D6_1b(intake: An
     assert released.get_json()["status"] == "released"
     # Issued Friday 27/11, ordinary: the deadline was Monday 30/11; released Tuesday 1/12 (Đ6.1b).
     assert released.get_json()["released_late"] is True
-    with intake.platform.database.read() as conn:
-        outbox = intake.platform.tables.outbox
+    with intake.runtime.platform.database.read() as conn:
+        outbox = intake.runtime.platform.tables.outbox
         rows = conn.execute(select(outbox.c.event_type, outbox.c.body)).all()
     types = [row.event_type for row in rows]
     assert types.count("task.released") == 1 and "document.released" in types

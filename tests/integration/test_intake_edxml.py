@@ -90,16 +90,16 @@ def test_a_classified_edxml_document_is_refused_and_nothing_of_it_is_stored_D5_2
     problem = answer.get_json()
     assert problem["article"] == "Đ5.2d" and "Điều 5" in problem["detail"]
     assert marker not in answer.get_data(as_text=True)
-    intake.platform.database.dispose()
+    intake.runtime.platform.database.dispose()
     for path in intake.data_dir.rglob("*"):
         if path.is_file():
             assert marker.encode() not in path.read_bytes(), path
     assert marker not in caplog.text
-    with intake.platform.database.read() as conn:
+    with intake.runtime.platform.database.read() as conn:
         from services.intake.store import documents, refusals
 
         assert conn.execute(select(documents)).first() is None
-        outbox = intake.platform.tables.outbox
+        outbox = intake.runtime.platform.tables.outbox
         event_types = {row.event_type for row in conn.execute(select(outbox.c.event_type))}
         assert not {t for t in event_types if t.startswith(("document.", "task."))}
         refusal = conn.execute(select(refusals)).mappings().one()

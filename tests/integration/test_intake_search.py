@@ -153,7 +153,7 @@ def test_documents_filter_by_a_unit_leading_or_coordinating_a_task(filed: Any) -
     assert listing(client, "unit=SO_TC")["total"] == 2
     assert listing(client, "unit=SO_YT")["total"] == 0
     # A withdrawn task is no longer the unit's (Đ5.2a).
-    with filed.platform.database.transaction() as conn:
+    with filed.runtime.platform.database.transaction() as conn:
         conn.execute(update(tasks).where(tasks.c.lead_unit == "SO_NNMT").values(status="withdrawn"))
     assert listing(client, "unit=SO_NNMT")["total"] == 0
 

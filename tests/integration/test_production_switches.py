@@ -152,7 +152,8 @@ def fake_system(database_url: str, broker_url: str, development: bool) -> Any:
         database_url=database_url, broker_url=broker_url, development=development
     )
     platform = SimpleNamespace(settings=settings)
-    return SimpleNamespace(intake=SimpleNamespace(settings=settings), platforms={"i": platform})
+    intake = SimpleNamespace(runtime=SimpleNamespace(settings=settings))
+    return SimpleNamespace(intake=intake, platforms={"i": platform})
 
 
 def test_the_start_banner_says_the_mode_databases_and_bus_that_run() -> None:

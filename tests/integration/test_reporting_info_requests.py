@@ -104,8 +104,8 @@ def test_d8_1d_a_unit_sees_only_its_own_request_figures(requests: Any) -> None:
 
 def test_d8_1d_a_rebuild_from_the_event_log_gives_the_same_request_figures(requests: Any) -> None:
     live = get(requests, DECEMBER), get(requests, "/api/reporting/stats?period=2026-12")
-    with requests.platform.database.transaction() as conn:
+    with requests.runtime.platform.database.transaction() as conn:
         conn.execute(delete(store.info_request_facts))
     assert get(requests, DECEMBER) != live[0]
-    rebuild(requests.platform)
+    rebuild(requests.runtime.platform)
     assert (get(requests, DECEMBER), get(requests, "/api/reporting/stats?period=2026-12")) == live

@@ -128,9 +128,9 @@ def test_the_signer_filter_also_narrows_the_figures_by_unit(leaders: Any) -> Non
 def test_a_rebuild_from_the_event_log_keeps_the_vice_chairmen_apart(leaders: Any) -> None:
     live = get(leaders, STATS)
     drilled = drill(leaders, f"assigned_by=pho_chu_tich&signer={quote(C)}")
-    with leaders.platform.database.transaction() as conn:
+    with leaders.runtime.platform.database.transaction() as conn:
         conn.execute(update(store.document_intake).values(signer_name=None))
     assert f"pho_chu_tich:{B}" not in groups(leaders)
-    rebuild(leaders.platform, batch_size=4)
+    rebuild(leaders.runtime.platform, batch_size=4)
     assert get(leaders, STATS) == live
     assert drill(leaders, f"assigned_by=pho_chu_tich&signer={quote(C)}") == drilled

@@ -39,13 +39,13 @@ def answers(service: Any) -> dict[str, Any]:
 
 
 def count(service: Any, table: Any) -> int:
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         return conn.scalar(select(func.count()).select_from(table)) or 0
 
 
 def spoil(service: Any) -> None:
     """Damage the read model the way a bug would, so that only a real rebuild restores it."""
-    with service.platform.database.transaction() as conn:
+    with service.runtime.platform.database.transaction() as conn:
         conn.execute(delete(store.units).where(store.units.c.code == "SO_TC"))
         conn.execute(update(store.task_facts).values(status="completed", late_rework=True))
         conn.execute(delete(store.submissions))
@@ -53,9 +53,9 @@ def spoil(service: Any) -> None:
 
 def test_every_applied_event_is_kept_in_the_event_log_with_its_inbox_entry(thirty: Any) -> None:
     service, _ = thirty
-    inbox = service.platform.tables.inbox
+    inbox = service.runtime.platform.tables.inbox
     assert count(service, store.event_log) == count(service, inbox) > 30
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         first = conn.execute(select(store.event_log).order_by(store.event_log.c.seq)).first()
     assert first.event_type == "unit.updated" and '"code":"SO_TC"' in first.body
 
@@ -67,7 +67,7 @@ def test_a_rebuild_from_the_event_log_gives_the_same_figures_as_the_live_model(
     live = answers(service)
     spoil(service)
     assert answers(service) != live
-    summary = rebuild(service.platform, batch_size=7)
+    summary = rebuild(service.runtime.platform, batch_size=7)
     assert answers(service) == live
     assert (summary.tasks, summary.units, summary.documents) == (34, 3, 5)
     assert summary.events == count(service, store.event_log)
@@ -99,7 +99,7 @@ def test_an_older_event_logged_after_a_newer_one_is_replayed_to_the_live_figures
     # Arriving after the completion: a rework on the overdue task and an acceptance, both older.
     late.send("task.rework_requested", "rework", at("2026-11-12"), overdue=True)
     late.accept("2026-10-06")
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         times = conn.scalars(
             select(store.event_log.c.event_time).order_by(store.event_log.c.seq.desc()).limit(3)
         ).all()
@@ -108,9 +108,9 @@ def test_an_older_event_logged_after_a_newer_one_is_replayed_to_the_live_figures
     fact = get(service, "/api/reporting/stats/tasks?period=2026-Q4&unit=SO_TC&limit=500")
     assert {i["task_id"]: i["category"] for i in fact["items"]}[late.id] == "completed_late"
     spoil(service)
-    rebuild(service.platform)
+    rebuild(service.runtime.platform)
     assert answers(service) == live
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         assert store.fact(conn, late.id)["rework_count"] == 1
 
 
@@ -120,9 +120,9 @@ def test_a_rebuild_leaves_the_reports_the_inbox_and_the_event_log_untouched(thir
         "/api/reporting/reports", json={"period": "2026-Q4"}, headers=headers()
     )
     assert made.status_code == 201, made.get_data(as_text=True)
-    kept = (store.reports, service.platform.tables.inbox, store.event_log)
+    kept = (store.reports, service.runtime.platform.tables.inbox, store.event_log)
     before = [count(service, table) for table in kept]
-    rebuild(service.platform)
+    rebuild(service.runtime.platform)
     assert [count(service, table) for table in kept] == before
     listed = get(service, "/api/reporting/reports")
     assert made.get_json()["id"] in {item["id"] for item in listed["items"]}
@@ -131,10 +131,10 @@ def test_a_rebuild_leaves_the_reports_the_inbox_and_the_event_log_untouched(thir
 def test_a_rebuild_refuses_when_the_inbox_holds_events_missing_from_the_log(thirty: Any) -> None:
     service, _ = thirty
     live = answers(service)
-    with service.platform.database.transaction() as conn:
+    with service.runtime.platform.database.transaction() as conn:
         # As if the event had been consumed before migration 0003 created the log.
         oldest = select(func.min(store.event_log.c.seq)).scalar_subquery()
         conn.execute(delete(store.event_log).where(store.event_log.c.seq == oldest))
     with pytest.raises(RebuildRefused, match="không có trong nhật ký"):
-        rebuild(service.platform)
+        rebuild(service.runtime.platform)
     assert answers(service) == live  # nothing emptied

@@ -37,7 +37,7 @@ def lock_waits(service: Any) -> int:
         "SELECT count(*) FROM pg_stat_activity"
         " WHERE datname = current_database() AND wait_event_type = 'Lock'"
     )
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         return int(conn.execute(query).scalar_one())
 
 
@@ -49,10 +49,10 @@ def stats(service: Any) -> dict[str, Any]:
 
 def test_on_postgresql_the_rebuilt_figures_equal_the_live_ones(service: Any) -> None:
     live = stats(service)
-    with service.platform.database.transaction() as conn:
+    with service.runtime.platform.database.transaction() as conn:
         conn.execute(update(store.task_facts).values(status="withdrawn", withdrawn_at=NOW))
     assert stats(service) != live
-    summary = rebuilding.rebuild(service.platform, batch_size=2)
+    summary = rebuilding.rebuild(service.runtime.platform, batch_size=2)
     assert stats(service) == live and summary.tasks == 3
 
 
@@ -69,7 +69,7 @@ def test_on_postgresql_a_worker_waits_for_a_running_rebuild_then_applies_its_eve
         assert release.wait(30)
 
     monkeypatch.setattr(rebuilding, "_batches", paused)
-    rebuilder = threading.Thread(target=rebuilding.rebuild, args=(service.platform,))
+    rebuilder = threading.Thread(target=rebuilding.rebuild, args=(service.runtime.platform,))
     rebuilder.start()
     assert started.wait(30)
     arrived: list[Task] = []
@@ -88,7 +88,7 @@ def test_on_postgresql_a_worker_waits_for_a_running_rebuild_then_applies_its_eve
     assert not rebuilder.is_alive() and arrived
     after = stats(service)
     assert after["totals"]["total"] == live["totals"]["total"] + 1
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         logged = conn.scalar(select(func.count()).select_from(store.event_log))
-        inbox = conn.scalar(select(func.count()).select_from(service.platform.tables.inbox))
+        inbox = conn.scalar(select(func.count()).select_from(service.runtime.platform.tables.inbox))
     assert logged == inbox

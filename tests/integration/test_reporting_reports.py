@@ -51,8 +51,8 @@ def test_a_quarterly_report_is_generated_stored_and_audited_D18(reporting: Any) 
     assert [item["id"] for item in listed["items"]] == [report["id"]]
     shown = reporting.client.get(f"/api/reporting/reports/{report['id']}", headers=headers())
     assert shown.get_json()["totals"] == report["totals"]
-    with reporting.platform.database.read() as conn:
-        audit = reporting.platform.audit_log.table
+    with reporting.runtime.platform.database.read() as conn:
+        audit = reporting.runtime.platform.audit_log.table
         actions = conn.execute(select(audit.c.action, audit.c.entity_id)).all()
     assert ("report.generated", report["id"]) in [tuple(row) for row in actions]
 
@@ -114,8 +114,8 @@ def test_publishing_makes_a_report_public_and_announces_it_D16_2(reporting: Any)
     assert "generated_by" not in shown and "published_by" not in shown
     hidden = reporting.client.get(f"/api/reporting/public/reports/{draft['id']}")
     assert hidden.status_code == 404
-    with reporting.platform.database.read() as conn:
-        outbox = reporting.platform.tables.outbox
+    with reporting.runtime.platform.database.read() as conn:
+        outbox = reporting.runtime.platform.tables.outbox
         bodies = conn.execute(select(outbox.c.event_type, outbox.c.body)).all()
     events = [json.loads(body) for kind, body in bodies if kind == "report.published"]
     assert len(events) == 1 and events[0]["data"]["id"] == report["id"]

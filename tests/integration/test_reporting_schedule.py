@@ -51,8 +51,8 @@ def test_the_schedule_makes_each_due_report_once_and_audits_it_D18(reporting: An
     assert (quarter["from"], quarter["to"]) == (date(2026, 7, 1), date(2026, 9, 30))
     assert quarter["totals"]["completed_late"] == 1
     assert quarter["generated_by"] == "system:reporting-schedule"
-    with reporting.platform.database.read() as conn:
-        audit = reporting.platform.audit_log.table
+    with reporting.runtime.platform.database.read() as conn:
+        audit = reporting.runtime.platform.audit_log.table
         rows = conn.execute(select(audit.c.action, audit.c.entity_id, audit.c.changes)).all()
     generated = [row for row in rows if row.action == "report.generated"]
     assert sorted(row.entity_id for row in generated) == sorted(r["id"] for r in made)
@@ -64,9 +64,9 @@ def test_the_quarter_report_comes_due_after_the_20th_of_its_last_month_D18(
 ) -> None:
     schedule = create_scheduler(reporting)
     schedule.run_once()
-    reporting.platform.clock.advance(timedelta(days=5))  # 2026-12-20: not yet
+    reporting.runtime.platform.clock.advance(timedelta(days=5))  # 2026-12-20: not yet
     assert schedule.run_once() == []
-    reporting.platform.clock.advance(timedelta(days=1))  # 2026-12-21
+    reporting.runtime.platform.clock.advance(timedelta(days=1))  # 2026-12-21
     assert [report["period"] for report in schedule.run_once()] == ["2026-Q4"]
     assert "2026-Q4" in periods(reporting)
 
@@ -95,13 +95,13 @@ def test_moving_the_dev_clock_wakes_the_schedule_D18(tmp_path: Path, bus_namespa
         wait_for(lambda: _stored(service, "units:2026-Q4"), 30, "the Q4 units report")
     finally:
         schedule.stop()
-        service.platform.stop()
+        service.runtime.platform.stop()
 
 
 def _stored(service: Any, key: str) -> bool:
     from services.reporting.store import reports
 
-    with service.platform.database.read() as conn:
+    with service.runtime.platform.database.read() as conn:
         return (
             conn.execute(select(reports.c.id).where(reports.c.schedule_key == key)).first()
             is not None

@@ -17,7 +17,7 @@ from shared.json_input import check_text
 from shared.text import fold
 
 if TYPE_CHECKING:
-    from services.intake.app import IntakeService
+    from services.intake.service import IntakeService
 
 PREFIX = "/api/intake"
 CLASSIFIED = ("mat", "toi_mat", "tuyet_mat")
@@ -25,11 +25,11 @@ CLASSIFIED = ("mat", "toi_mat", "tuyet_mat")
 
 def build_router(service: IntakeService) -> ApiRouter:
     def principal() -> Principal:
-        return authenticate_request(service.verifier)
+        return authenticate_request(service.runtime.verifier)
 
     router = ApiRouter("intake", subject_of=lambda: principal().sub)
     document_in = schemas.DocumentIn()
-    max_due_years = dates.max_due_years(service.env)
+    max_due_years = dates.max_due_years(service.runtime.env)
     document_query = schemas.DocumentQuery()
     unit_query = schemas.UnitQuery()
 
@@ -52,7 +52,7 @@ def build_router(service: IntakeService) -> ApiRouter:
             check_text(raw)  # JSON bodies are checked at the edge; EDXML text here
         if isinstance(raw, dict) and raw.get("secrecy") in CLASSIFIED:
             # Refused before validation so that nothing of the content is parsed further.
-            with service.platform.unit_of_work() as uow:
+            with service.runtime.platform.unit_of_work() as uow:
                 handlers.refuse_classified(uow, _source_id(raw), raw["secrecy"])
             raise handlers.ClassifiedDocument(
                 handlers.CLASSIFIED_REASON,
@@ -60,9 +60,9 @@ def build_router(service: IntakeService) -> ApiRouter:
                 article="Đ5.2d",
             )
         body = document_in.load(raw) if is_edxml else json_body(document_in)
-        with service.platform.unit_of_work() as uow:
+        with service.runtime.platform.unit_of_work() as uow:
             received = handlers.receive_document(
-                uow, service.calendar, caller, body, max_due_years=max_due_years
+                uow, service.runtime.calendar, caller, body, max_due_years=max_due_years
             )
         return document_view(received.document), 201 if received.created else 200
 
@@ -77,7 +77,7 @@ def build_router(service: IntakeService) -> ApiRouter:
         caller = principal()
         require_roles(caller, "office", "office_lead", "leader", QLVB)
         args = query_args(document_query)
-        with service.platform.database.read() as conn:
+        with service.runtime.platform.database.read() as conn:
             items, total = store.list_documents(
                 conn,
                 status=args["status"],
@@ -101,7 +101,7 @@ def build_router(service: IntakeService) -> ApiRouter:
     def get_document(document_id: str) -> Any:
         caller = principal()
         require_roles(caller, "office", "office_lead", "leader", QLVB)
-        with service.platform.database.read() as conn:
+        with service.runtime.platform.database.read() as conn:
             document = store.document_by_id(conn, document_id)
         if document is None:
             raise NotFound("Không tìm thấy văn bản.", document_id=document_id)
@@ -115,7 +115,7 @@ def build_router(service: IntakeService) -> ApiRouter:
     )
     def post_release(document_id: str) -> Any:
         caller = principal()
-        with service.platform.unit_of_work() as uow:
+        with service.runtime.platform.unit_of_work() as uow:
             document = handlers.release_document(uow, caller, document_id)
         return document_view(document)
 
@@ -128,7 +128,7 @@ def build_router(service: IntakeService) -> ApiRouter:
     def get_units() -> Any:
         principal()
         args = query_args(unit_query)
-        with service.platform.database.read() as conn:
+        with service.runtime.platform.database.read() as conn:
             items, total = store.list_units(
                 conn,
                 kind=args["kind"],

@@ -13,7 +13,7 @@ from shared.auth import Principal, authenticate_request
 from shared.http import ApiRouter, json_body
 
 if TYPE_CHECKING:
-    from services.intake.app import IntakeService
+    from services.intake.service import IntakeService
 
 PREFIX = "/api/intake"
 
@@ -45,7 +45,7 @@ def task_detail_view(task: dict[str, Any]) -> dict[str, Any]:
 
 def install(router: ApiRouter, service: IntakeService) -> None:
     def principal() -> Principal:
-        return authenticate_request(service.verifier)
+        return authenticate_request(service.runtime.verifier)
 
     task_add_in = schemas.TaskAddIn()
     task_amend_in = schemas.TaskAmendIn()
@@ -54,7 +54,7 @@ def install(router: ApiRouter, service: IntakeService) -> None:
     unit_in = schemas.UnitIn()
     unit_patch_in = schemas.UnitPatchIn()
     unit_merge_in = schemas.UnitMergeIn()
-    max_due_years = dates.max_due_years(service.env)  # README "Dates people enter"
+    max_due_years = dates.max_due_years(service.runtime.env)  # README "Dates people enter"
     add_task = partial(corrections.add_task, max_due_years=max_due_years)
     amend_task = partial(corrections.amend_task, max_due_years=max_due_years)
 
@@ -63,8 +63,8 @@ def install(router: ApiRouter, service: IntakeService) -> None:
         caller = principal()
         corrections.require_office(caller)
         body = json_body(schema)
-        with service.platform.unit_of_work() as uow:
-            return command(uow, service.calendar, caller, key, body)
+        with service.runtime.platform.unit_of_work() as uow:
+            return command(uow, service.runtime.calendar, caller, key, body)
 
     @router.route(
         f"{PREFIX}/documents/<document_id>/tasks",
@@ -84,7 +84,7 @@ def install(router: ApiRouter, service: IntakeService) -> None:
     )
     def get_task(task_id: str) -> Any:
         caller = principal()
-        with service.platform.database.read() as conn:
+        with service.runtime.platform.database.read() as conn:
             return task_detail_view(corrections.read_task(conn, caller, task_id))
 
     @router.route(
@@ -121,7 +121,7 @@ def install(router: ApiRouter, service: IntakeService) -> None:
         caller = principal()
         corrections.require_office(caller)
         body = json_body(schema)
-        with service.platform.unit_of_work() as uow:
+        with service.runtime.platform.unit_of_work() as uow:
             return command(uow, caller, *key, body)
 
     @router.route(

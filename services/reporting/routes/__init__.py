@@ -26,7 +26,7 @@ from shared.errors import Forbidden
 from shared.http import ApiRouter, page, query_args
 
 if TYPE_CHECKING:
-    from shared.runtime import Runtime
+    from services.reporting.service import ReportingService
 
 PREFIX = "/api/reporting"
 RANKING_RULE = (
@@ -36,19 +36,19 @@ RANKING_RULE = (
 )
 
 
-def build_router(service: Runtime) -> ApiRouter:
+def build_router(service: ReportingService) -> ApiRouter:
     def principal() -> Principal:
-        return authenticate_request(service.verifier)
+        return authenticate_request(service.runtime.verifier)
 
     router = ApiRouter("reporting", subject_of=lambda: principal().sub)
-    platform = service.platform
+    platform = service.runtime.platform
     stats_query = schemas.StatsQuery()
     task_query = schemas.TaskListQuery()
     ranking_query = schemas.RankingQuery()
     explanation_query = schemas.ExplanationQuery()
     year_query = schemas.YearQuery()
     period_query = schemas.PeriodQuery()
-    wait_days = config.confirmation_wait_days(service.env)
+    wait_days = config.confirmation_wait_days(service.runtime.env)
 
     def scope(args: dict[str, Any], caller: Principal) -> queries.Scope:
         unit = _unit_for(caller, args.get("unit"))
@@ -155,7 +155,7 @@ def build_router(service: Runtime) -> ApiRouter:
         args = query_args(period_query)
         period_scope = figures.scope_for(args, platform.clock.now(), None)
         with platform.database.read() as conn:
-            return office.confirmation_lag(conn, period_scope, service.calendar, wait_days)
+            return office.confirmation_lag(conn, period_scope, service.runtime.calendar, wait_days)
 
     report_routes.add_routes(router, service, principal)
     info_request_routes.add_routes(router, service, principal, _unit_for)

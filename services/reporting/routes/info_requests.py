@@ -13,18 +13,18 @@ from services.reporting.info_requests import (
     InfoRequestStatsOut,
     stats,
 )
+from services.reporting.service import ReportingService
 from shared.auth import Principal
 from shared.http import ApiRouter, query_args
-from shared.runtime import Runtime
 
 
 def add_routes(
     router: ApiRouter,
-    service: Runtime,
+    service: ReportingService,
     principal: Callable[[], Principal],
     unit_for: Callable[[Principal, str | None], str | None],
 ) -> None:
-    platform = service.platform
+    platform = service.runtime.platform
     query_schema = InfoRequestQuery()
 
     @router.route(

@@ -12,14 +12,16 @@ from shared.auth import LEADER, OFFICE_ROLES, Principal, require_roles
 from shared.http import ApiRouter, json_body, query_args
 
 if TYPE_CHECKING:
-    from shared.runtime import Runtime
+    from services.reporting.service import ReportingService
 
 PREFIX = "/api/reporting"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def add_routes(router: ApiRouter, service: Runtime, principal: Callable[[], Principal]) -> None:
-    platform = service.platform
+def add_routes(
+    router: ApiRouter, service: ReportingService, principal: Callable[[], Principal]
+) -> None:
+    platform = service.runtime.platform
     report_in = schemas.ReportIn()
     page = schemas.Page()
 
