@@ -210,6 +210,15 @@ def test_schema_errors_are_each_told_in_vietnamese_on_their_element(engine):
     assert problem.message == "thuộc tính 'colour' không được phép theo lược đồ BPMN 2.0"
 
 
+def test_a_file_that_is_not_xml_is_told_where_in_vietnamese(engine):
+    with pytest.raises(DiagramError) as refused:
+        engine.parse(_saved()[:400], PROCESS, 1)
+
+    (problem,) = refused.value.problems
+    assert problem.text.startswith("Sơ đồ: tệp không phải XML hợp lệ (dòng ")
+    assert_vietnamese_and_named([problem.text])
+
+
 def test_an_engine_message_not_known_gets_the_generic_vietnamese_one():
     assert spiff_message("Something new went wrong in the parser") == GENERIC
     assert spiff_message("A Service Task must have an operator") == (

@@ -70,7 +70,12 @@ def read_diagram(bpmn_xml: bytes) -> Any:
     try:
         root = etree.fromstring(bpmn_xml, parser)
     except etree.XMLSyntaxError as exc:
-        raise DiagramError(f"XML không hợp lệ: {exc}") from None
+        # lxml's own text is English: say where, and leave what to the modeler that saved it.
+        line, column = exc.position if exc.position else (exc.lineno, 0)
+        raise DiagramError(
+            f"tệp không phải XML hợp lệ (dòng {line}, cột {column}); hãy lưu lại sơ đồ từ "
+            "Camunda Modeler hoặc bpmn.io"
+        ) from None
     if root.getroottree().docinfo.doctype:
         raise DiagramError("sơ đồ không được khai báo DOCTYPE")
     return root
