@@ -64,6 +64,20 @@ def _with_edge_bounds(document: dict[str, Any]) -> dict[str, Any]:
 
 
 OTHER_SUCCESS = "openapi_other_success"
+REFUSALS = "openapi_refusals"
+
+
+def refuses_with(status: int, description: str, schema: type[Any]) -> Callable[[V], V]:
+    """Document a refusal whose problem body carries more than the common one (e.g. a 422 that
+    lists a diagram's problems). Put it below `@router.route`."""
+
+    def mark(view: V) -> V:
+        refusals = dict(getattr(view, REFUSALS, {}))
+        refusals[status] = (description, schema)
+        setattr(view, REFUSALS, refusals)
+        return view
+
+    return mark
 
 
 def also_answers(status: int, description: str) -> Callable[[V], V]:
@@ -90,6 +104,11 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
         responses[str(route.status)]["content"] = {"application/json": {"schema": route.response}}
     for status, description in getattr(route.view, OTHER_SUCCESS, {}).items():
         responses[str(status)] = {**responses[str(route.status)], "description": description}
+    for status, (description, schema) in getattr(route.view, REFUSALS, {}).items():
+        responses[str(status)] = {
+            "description": description,
+            "content": {"application/problem+json": {"schema": schema}},
+        }
     operation: dict[str, Any] = {
         "summary": route.summary,
         "tags": route.tags,

@@ -60,7 +60,7 @@ class ModelRegistry:
         try:
             parsed = self.engine.parse(bpmn_xml, process_id, version)
         except DiagramError as exc:
-            raise ValidationFailed("Sơ đồ BPMN không hợp lệ.", {"bpmn": [str(exc)]}) from exc
+            raise refusal(exc) from exc
         row = {
             "process_id": process_id,
             "version": version,
@@ -94,3 +94,14 @@ class ModelRegistry:
                 )
                 self._cache[key] = cached
         return cached
+
+
+def refusal(error: DiagramError) -> ValidationFailed:
+    """A refused diagram as a 422: every problem, in the field errors as text and in
+    `diagram_errors` as data (the element's id, name and BPMN type, and the message)."""
+    problems = error.problems
+    return ValidationFailed(
+        f"Sơ đồ BPMN không hợp lệ ({len(problems)} lỗi), chưa được triển khai.",
+        {"bpmn": [problem.text for problem in problems]},
+        diagram_errors=[problem.as_dict() for problem in problems],
+    )

@@ -167,6 +167,30 @@ class ProcessModelOut(Schema):
     deployed_by = fields.String(allow_none=True)
 
 
+class DiagramErrorOut(Schema):
+    """One problem of a refused diagram, on the element a modeler shows (null: the diagram)."""
+
+    element_id = fields.String(allow_none=True)
+    element_name = fields.String(allow_none=True)
+    element_type = fields.String(allow_none=True, metadata={"example": "boundaryEvent"})
+    element = fields.String(
+        metadata={"example": "Sự kiện hẹn giờ biên 'Nhắc' (boundaryEvent, id: Event_1ab)"}
+    )
+    message = fields.String()
+
+
+class DiagramRefusal(Schema):
+    """A refused deploy: the problem envelope, `errors.bpmn` with each problem as text, and
+    `diagram_errors` with every problem as data."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    diagram_errors = fields.List(fields.Nested(DiagramErrorOut))
+
+
 class ProcessModelList(Schema):
     items = fields.List(fields.Nested(ProcessModelOut))
 

@@ -157,7 +157,10 @@ def test_a_diagram_with_an_unquoted_timer_duration_is_refused_at_deploy(workflow
     )
 
     assert refused.status_code == 422
-    assert "timer_receive_overdue" in refused.get_data(as_text=True)
+    # The boundary event that holds the timer is named, as the modeler shows it.
+    (problem,) = refused.get_json()["errors"]["bpmn"]
+    assert problem.startswith("Sự kiện hẹn giờ biên 'Quá hạn' (boundaryEvent, id: receive_overdue)")
+    assert 'ngoặc kép: "P3D"' in problem
 
 
 class CountingScheduler(TimerScheduler):

@@ -11,11 +11,13 @@ internals: no imports, no attribute access (which is how sandbox escapes through
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import CodeType
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
+
+from services.workflow.engine.problems import DiagramProblem
 
 SAFE_BUILTINS: Mapping[str, Callable[..., Any]] = {
     "len": len,
@@ -80,7 +82,12 @@ EXEC = "exec"
 
 
 class DiagramError(ValueError):
-    """The diagram is invalid or uses an expression the evaluator refuses."""
+    """The diagram is invalid or uses an expression the evaluator refuses. `problems` lists
+    every problem found (problems.py); its text is theirs, one a line."""
+
+    def __init__(self, message: str = "", problems: Sequence[DiagramProblem] = ()) -> None:
+        self.problems = tuple(problems) or (DiagramProblem(message),)
+        super().__init__(message or "\n".join(problem.text for problem in self.problems))
 
 
 class ExpressionRefused(DiagramError):

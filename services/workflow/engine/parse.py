@@ -5,23 +5,31 @@ on every timer, and which script tasks announce events. Private to the engine pa
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from lxml import etree
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from services.workflow.engine.checks import (
     announced_events,
     assigns_notice,
-    check_diagram,
+    diagram_problems,
+    normalise_properties,
+    property_pairs,
     read_diagram,
 )
 from services.workflow.engine.expressions import DiagramError, RestrictedScriptEngine
+from services.workflow.engine.problems import (
+    NOT_EXECUTABLE,
+    DiagramProblem,
+    by_id,
+    problem_at,
+    schema_problems,
+    spiff_problem,
+)
 from services.workflow.engine.timers import use_injected_clock
-
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -39,17 +47,31 @@ def parse_diagram(
     script_engine: RestrictedScriptEngine,
     notices: frozenset[str] | None,
 ) -> Parsed:
+    """Read, check and parse a diagram; a DiagramError lists every problem found at once."""
     root = read_diagram(bpmn_xml)
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    try:
-        parser.add_bpmn_xml(root, filename=f"{process_id}.bpmn")
-        if process_id not in parser.get_process_ids():
-            raise DiagramError(f"không có quy trình thực thi được với id '{process_id}'")
-        spec = parser.get_spec(process_id)
-        subprocess_specs = parser.get_subprocess_specs(process_id)
-    except SpiffWorkflowException as exc:
-        raise diagram_error(exc) from None
-    check_diagram(root, script_engine.environment, notices)
+    problems = normalise_properties(root)
+    VALIDATOR.preprocess(root)
+    schema = schema_problems(root, VALIDATOR.validator)
+    problems += schema
+    problems += diagram_problems(root, script_engine.environment, notices)
+    spec: Any = None
+    subprocess_specs: dict[str, Any] = {}
+    if not schema:  # Spiff's parser assumes a diagram that follows the schema
+        parser = SpiffBpmnParser()
+        try:
+            parser.add_bpmn_xml(root, filename=f"{process_id}.bpmn")
+            if process_id in parser.get_process_ids():
+                spec = parser.get_spec(process_id)
+                subprocess_specs = parser.get_subprocess_specs(process_id)
+            else:
+                problems.append(_missing_process(root, process_id))
+        except SpiffWorkflowException as exc:
+            # Spiff stops at its first error: keep it unless a check above named that element.
+            found = spiff_problem(root, exc)
+            if found.element_id is None or all(p.element_id != found.element_id for p in problems):
+                problems.append(found)
+    if problems or spec is None:
+        raise DiagramError(problems=problems)
     specs = (spec, *subprocess_specs.values())
     use_injected_clock(iter(specs))
     announcing: set[str] = set()
@@ -68,47 +90,18 @@ def parse_diagram(
     )
 
 
-def diagram_error(exc: SpiffWorkflowException) -> DiagramError:
-    element = getattr(exc, "id", "")
-    if element:
-        return DiagramError(f"Phần tử '{element}': {exc}")
-    line = getattr(exc, "line_number", "")
-    return DiagramError(f"Sơ đồ không hợp lệ{f' (dòng {line})' if line else ''}: {exc}")
+def _missing_process(root: Any, process_id: str) -> DiagramProblem:
+    process = by_id(root, process_id)
+    if process is not None and etree.QName(process).localname == "process":
+        return problem_at(process, NOT_EXECUTABLE)
+    return DiagramProblem(f"không có quy trình thực thi được với id '{process_id}'")
 
 
 def declared_actions(task_spec: Any) -> list[tuple[str, str]]:
-    """(action, role) pairs a user task offers, from its spiffworkflow properties: `actions` for
-    its `role`, and optionally `actions.<role>` for actions another role may take while the task
-    waits (e.g. `actions.office` = "urge,withdraw", `actions.coordinating` = "contribute")."""
+    """(action, role) pairs a user task offers, from its spiffworkflow properties (into which
+    camunda properties were copied at parse; checks.property_pairs)."""
     properties = getattr(task_spec, "extensions", {}).get("properties", {})
-    actions = _names(properties.get("actions", ""))
-    role = properties.get("role", "").strip()
-    if not actions or actions is _BAD or not _NAME.match(role):
-        raise DiagramError(
-            f"Phần tử '{task_spec.name}': user task phải khai báo thuộc tính 'actions' "
-            f"(vd. 'accept,return') và 'role' (vd. 'unit', 'office')"
-        )
-    pairs = [(action, role) for action in actions]
-    for key in sorted(properties):
-        other = key.removeprefix("actions.")
-        if other == key:
-            continue
-        more = _names(properties[key])
-        if not _NAME.match(other) or more is _BAD:
-            raise DiagramError(
-                f"Phần tử '{task_spec.name}': thuộc tính '{key}' phải là 'actions.<vai trò>' "
-                f"với danh sách thao tác (vd. 'actions.office' = 'urge,withdraw')"
-            )
-        pairs += [(action, other) for action in more]
-    seen = [action for action, _role in pairs]
-    if len(seen) != len(set(seen)):
-        raise DiagramError(f"Phần tử '{task_spec.name}': một thao tác được khai báo hai lần")
-    return pairs
-
-
-_BAD: list[str] = []
-
-
-def _names(value: str) -> list[str]:
-    names = [a.strip() for a in value.split(",") if a.strip()]
-    return names if all(_NAME.match(a) for a in names) else _BAD
+    try:
+        return property_pairs(properties)
+    except ValueError as exc:
+        raise DiagramError(f"Phần tử '{task_spec.name}': {exc}") from None

@@ -26,7 +26,7 @@ from shared.auth import (
 from shared.calendar import local_date
 from shared.errors import NotFound, ValidationFailed
 from shared.http import ApiRouter, json_body, page, query_args, require_content_type
-from shared.openapi import also_answers
+from shared.openapi import also_answers, refuses_with
 from shared.text import fold
 
 if TYPE_CHECKING:
@@ -151,9 +151,15 @@ def build_router(service: WorkflowService) -> ApiRouter:
         status=201,
         content_types=BPMN_TYPES,
         summary="Validate and deploy a new version of a BPMN diagram (201); the diagram deployed "
-        "already (same sha256) answers 200 with its version",
+        "already (same sha256) answers 200 with its version; a refused one answers 422 listing "
+        "every problem, each naming its element",
     )
     @also_answers(200, "The same diagram is deployed already: its version, unchanged")
+    @refuses_with(
+        422,
+        "The diagram is refused: every problem at once, each naming its element",
+        schemas.DiagramRefusal,
+    )
     def post_model(process_id: str) -> Any:
         caller = principal()
         require_roles(caller, PROCESS_OWNER)
