@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integration.test_workflow_service import auth, workflow  # noqa: F401 (fixture)
-from tests.unit.test_engine_portable import (
+from tests.integration.workflowkit import auth
+from tests.unit.diagramkit import (
     CAMUNDA,
     PROCESS,
     assert_vietnamese_and_named,
@@ -18,7 +18,7 @@ OWNER = {**auth("process_owner", None), "Content-Type": "application/bpmn+xml"}
 DEPLOY = f"/api/workflow/process-models/{PROCESS}"
 
 
-def test_a_diagram_saved_by_camunda_modeler_deploys_and_runs(workflow: Any) -> None:  # noqa: F811
+def test_a_diagram_saved_by_camunda_modeler_deploys_and_runs(workflow: Any) -> None:
     answer = workflow.client.post(DEPLOY, data=CAMUNDA.read_bytes(), headers=OWNER)
 
     assert answer.status_code == 201, answer.get_json()
@@ -35,7 +35,7 @@ def test_a_diagram_saved_by_camunda_modeler_deploys_and_runs(workflow: Any) -> N
 
 
 def test_a_diagram_with_three_problems_answers_422_listing_each_element(
-    workflow: Any,  # noqa: F811
+    workflow: Any,
 ) -> None:
     refused = workflow.client.post(DEPLOY, data=three_problems(CAMUNDA.read_bytes()), headers=OWNER)
 
@@ -61,7 +61,7 @@ def test_a_diagram_with_three_problems_answers_422_listing_each_element(
     assert [m for m in versions["items"] if m["process_id"] == PROCESS] == []
 
 
-def test_the_deploy_documents_its_422_with_the_list_of_problems(workflow: Any) -> None:  # noqa: F811
+def test_the_deploy_documents_its_422_with_the_list_of_problems(workflow: Any) -> None:
     document = workflow.client.get("/api/workflow/openapi.json").get_json()
     post = document["paths"]["/api/workflow/process-models/{process_id}"]["post"]
 

@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from services.workflow.engine import DiagramError, Engine
 from services.workflow.engine.problems import GENERIC, spiff_message
 from shared.clock import FixedClock, PinnableClock
-from shared.event_schemas import CASE_EVENT_TYPES, TASK_EVENT_TYPES
+from tests.unit.diagramkit import (
+    CAMUNDA,
+    NOTICES,
+    PROCESS,
+    REPO,
+    TEMPLATES,
+    assert_vietnamese_and_named,
+    three_problems,
+)
 
-REPO = Path(__file__).resolve().parents[2]
-CAMUNDA = REPO / "tests" / "data" / "bpmn" / "camunda_modeler.bpmn"
-TEMPLATES = REPO / "bpmn" / "element-templates" / "nhiemvu.json"
-PROCESS = "Process_1k0h6xa"
 NOW = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
-NOTICES = (*TASK_EVENT_TYPES, *CASE_EVENT_TYPES)
-# English an engine error would carry; none of it may reach the person.
-ENGLISH = ("must", "operator", "Service Task", "not expected", "Element '", "Invalid", "support")
 
 
 @pytest.fixture()
@@ -41,30 +40,6 @@ def engine(clock: FixedClock) -> Engine:
 
 def _saved() -> bytes:
     return CAMUNDA.read_bytes()
-
-
-def three_problems(xml: bytes) -> bytes:
-    """The Camunda Modeler diagram with three different problems: the user task's role left
-    out, a service task on the accepted branch, and a duration put in a timer's date."""
-    broken = xml.replace(b'<camunda:property name="role" value="unit" />', b"")
-    broken = broken.replace(b"timeDuration", b"timeDate")
-    end = '<bpmn:endEvent id="Event_0y7gk1c" name="Đã tiếp nhận">'.encode()
-    service = (
-        '<bpmn:serviceTask id="Activity_0svc9x1" name="Gọi hệ thống">'
-        "<bpmn:incoming>Flow_0accept</bpmn:incoming></bpmn:serviceTask>"
-    ).encode()
-    broken = broken.replace(end, service + end)
-    broken = broken.replace(b'targetRef="Event_0y7gk1c" />', b'targetRef="Activity_0svc9x1" />')
-    assert broken.count(b"serviceTask") == 2 and b"timeDuration" not in broken
-    return broken
-
-
-def assert_vietnamese_and_named(problem_texts: list[str]) -> None:
-    for text in problem_texts:
-        assert unicodedata.normalize("NFC", text) == text
-        for english in ENGLISH:
-            assert english not in text, (english, text)
-        assert "TimerEventDefinition_17x5mb3" not in text
 
 
 # -- a diagram saved by Camunda Modeler --------------------------------------------------------
