@@ -44,7 +44,8 @@ class WorkflowService:
         return self.kinds[kind] if isinstance(kind, str) and "case_id" in row else TASK
 
     def migrate(self) -> None:
-        """Apply migrations, then deploy the diagrams of `bpmn/` that changed."""
+        """Apply migrations, then deploy the diagrams of `bpmn/` whose content is new: shipped
+        defaults, which never replace a version a person chose (models.py)."""
         self.runtime.migrate()
         with self.runtime.platform.unit_of_work() as uow:
             self.models.deploy_directory(uow.conn, self.bpmn_dir, uow.now)

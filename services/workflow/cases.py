@@ -284,7 +284,7 @@ def open_cases(
     actor: dict[str, Any] | None,
 ) -> list[dict[str, Any]]:
     """Start one instance per opening; returns the cases as stored."""
-    model = service.models.newest(uow.conn, kind.process_id)
+    model = service.models.active(uow.conn, kind.process_id)
     opened = []
     for opening in openings:
         case_id = uuid.uuid4().hex

@@ -165,6 +165,16 @@ class ProcessModelOut(Schema):
     sha256 = fields.String()
     deployed_at = fields.AwareDateTime()
     deployed_by = fields.String(allow_none=True)
+    # `file` (bpmn/, at start), `api` (a process owner), `cli` (an operator's command)
+    source = fields.String(validate=validate.OneOf(["file", "api", "cli"]))
+    # The version new instances start on (one per process), who chose it and when
+    active = fields.Boolean()
+    activated_at = fields.AwareDateTime(allow_none=True)
+    activated_by = fields.String(allow_none=True)
+
+
+class ProcessModelListed(ProcessModelOut):
+    running = fields.Integer(metadata={"description": "tasks and cases not closed on it"})
 
 
 class DiagramErrorOut(Schema):
@@ -192,7 +202,7 @@ class DiagramRefusal(Schema):
 
 
 class ProcessModelList(Schema):
-    items = fields.List(fields.Nested(ProcessModelOut))
+    items = fields.List(fields.Nested(ProcessModelListed))
 
 
 def _labels() -> fields.Dict:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    update,
 )
 
 from services.workflow.instances.store import InstanceTable
@@ -41,6 +42,21 @@ process_models = Table(
     Column("sha256", String(64), nullable=False),
     Column("deployed_at", UtcDateTime(), nullable=False),
     Column("deployed_by", String(200)),
+    # Where the version came from: `file` (bpmn/, at start), `api` (a process owner), `cli` (an
+    # operator's `nhiemvu models deploy`). Migration 0009.
+    Column("source", String(10), nullable=False, server_default="file"),
+    # The one version per process that new instances start on, who chose it and when: FROM_DISK
+    # (services/workflow/models.py) when the start-up chose it, else a person.
+    Column("active", Boolean, nullable=False, default=False, server_default=false()),
+    Column("activated_at", UtcDateTime()),
+    Column("activated_by", String(200)),
+)
+Index(
+    "ux_process_models_active",
+    process_models.c.process_id,
+    unique=True,
+    sqlite_where=process_models.c.active,
+    postgresql_where=process_models.c.active,
 )
 
 task_instances = Table(
@@ -106,47 +122,88 @@ task_history = Table(
 
 
 def newest_model(conn: Connection, process_id: str) -> dict[str, Any] | None:
-    row = (
-        conn.execute(
-            select(process_models)
-            .where(process_models.c.process_id == process_id)
-            .order_by(process_models.c.version.desc())
-            .limit(1)
-        )
-        .mappings()
-        .first()
+    return _one_model(
+        conn,
+        select(process_models)
+        .where(process_models.c.process_id == process_id)
+        .order_by(process_models.c.version.desc())
+        .limit(1),
     )
-    return dict(row) if row else None
+
+
+def active_model(conn: Connection, process_id: str) -> dict[str, Any] | None:
+    """The version new instances of the process start on."""
+    return _one_model(
+        conn,
+        select(process_models).where(
+            process_models.c.process_id == process_id, process_models.c.active
+        ),
+    )
 
 
 def model(conn: Connection, process_id: str, version: int) -> dict[str, Any] | None:
-    row = (
-        conn.execute(
-            select(process_models).where(
-                process_models.c.process_id == process_id, process_models.c.version == version
-            )
-        )
-        .mappings()
-        .first()
+    return _one_model(
+        conn,
+        select(process_models).where(
+            process_models.c.process_id == process_id, process_models.c.version == version
+        ),
     )
+
+
+def model_with_digest(conn: Connection, process_id: str, digest: str) -> dict[str, Any] | None:
+    """The newest version of the process whose diagram has this sha256, if any ever had."""
+    return _one_model(
+        conn,
+        select(process_models)
+        .where(process_models.c.process_id == process_id, process_models.c.sha256 == digest)
+        .order_by(process_models.c.version.desc())
+        .limit(1),
+    )
+
+
+def _one_model(conn: Connection, query: Any) -> dict[str, Any] | None:
+    row = conn.execute(query).mappings().first()
     return dict(row) if row else None
 
 
-def list_models(conn: Connection) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(
-            process_models.c.process_id,
-            process_models.c.version,
-            process_models.c.sha256,
-            process_models.c.deployed_at,
-            process_models.c.deployed_by,
-        ).order_by(process_models.c.process_id, process_models.c.version)
-    ).mappings()
-    return [dict(row) for row in rows]
+MODEL_FIELDS = (
+    "process_id",
+    "version",
+    "sha256",
+    "deployed_at",
+    "deployed_by",
+    "source",
+    "active",
+    "activated_at",
+    "activated_by",
+)
+
+
+def list_models(conn: Connection, process_id: str | None = None) -> list[dict[str, Any]]:
+    query = select(*(process_models.c[name] for name in MODEL_FIELDS)).order_by(
+        process_models.c.process_id, process_models.c.version
+    )
+    if process_id is not None:
+        query = query.where(process_models.c.process_id == process_id)
+    return [dict(row) for row in conn.execute(query).mappings()]
 
 
 def add_model(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(process_models).values(**row))
+
+
+def set_active_model(conn: Connection, process_id: str, version: int, now: Any, by: str) -> None:
+    """Make `version` the process's active one (the row exists), in the caller's transaction."""
+    conn.execute(
+        update(process_models)
+        .where(process_models.c.process_id == process_id, process_models.c.active)
+        .values(active=False)
+    )
+    conn.execute(
+        update(process_models)
+        .where(process_models.c.process_id == process_id, process_models.c.version == version)
+        .values(active=True, activated_at=now, activated_by=by)
+    )
 
 
 def task_unit_rows(task_id: str, lead: str, coordinating: Any) -> list[dict[str, Any]]:

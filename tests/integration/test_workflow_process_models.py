@@ -24,7 +24,7 @@ def test_a_diagram_saved_by_camunda_modeler_deploys_and_runs(workflow: Any) -> N
     assert answer.status_code == 201, answer.get_json()
     assert answer.get_json()["version"] == 1
     with workflow.runtime.platform.database.read() as conn:
-        model = workflow.models.newest(conn, PROCESS)
+        model = workflow.models.active(conn, PROCESS)
     step = workflow.engine.start(model, {})
     assert [(offer.action, offer.role) for offer in step.offers] == [
         ("accept", "unit"),

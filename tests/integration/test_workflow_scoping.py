@@ -236,6 +236,10 @@ def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workfl
             table.drop(conn)
         # Nor had it the later revisions' index (0008).
         conn.execute(text("DROP INDEX ix_task_instances_created_at"))
+        # Nor the active version of each process model (0009).
+        conn.execute(text("DROP INDEX ux_process_models_active"))
+        for column in ("activated_by", "activated_at", "active", "source"):
+            conn.execute(text(f"ALTER TABLE process_models DROP COLUMN {column}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     migrate(database.engine, workflow.runtime.migrations)
     assert rows() == before

@@ -201,7 +201,7 @@ def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) ->
         "assigned_on": local_date(data["released_at"]),
         "extension_pending": False,
     }
-    model = service.models.newest(uow.conn, TASK_PROCESS)
+    model = service.models.active(uow.conn, TASK_PROCESS)
     runner.start(
         service,
         uow,

@@ -12,6 +12,7 @@ from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABEL
 from services.workflow.exchanges import OPENER_LABELS
 from services.workflow.instances import runner
 from services.workflow.kinds.task import TASK, require_read, with_overdue
+from services.workflow.models import audit_model, model_listing, model_view
 from services.workflow.routes import task_cases
 from services.workflow.routes.cases import register_case_routes
 from services.workflow.views import task_view
@@ -137,12 +138,13 @@ def build_router(service: WorkflowService) -> ApiRouter:
     @router.route(
         f"{PREFIX}/process-models",
         response=schemas.ProcessModelList,
-        summary="Deployed process model versions",
+        summary="Deployed process model versions: where each came from, which one new instances "
+        "start on (active) and how many tasks and cases not closed run on each",
     )
     def get_models() -> Any:
         principal()
         with platform.database.read() as conn:
-            return {"items": store.list_models(conn)}
+            return {"items": model_listing(conn)}
 
     @router.route(
         f"{PREFIX}/process-models/<process_id>",
@@ -150,11 +152,12 @@ def build_router(service: WorkflowService) -> ApiRouter:
         response=schemas.ProcessModelOut,
         status=201,
         content_types=BPMN_TYPES,
-        summary="Validate and deploy a new version of a BPMN diagram (201); the diagram deployed "
-        "already (same sha256) answers 200 with its version; a refused one answers 422 listing "
-        "every problem, each naming its element",
+        summary="Validate and deploy a new version of a BPMN diagram (201), which new instances "
+        "start on from now (active; restarts keep it); the diagram deployed already (same sha256) "
+        "answers 200 with its version, made active; a refused one answers 422 listing every "
+        "problem, each naming its element",
     )
-    @also_answers(200, "The same diagram is deployed already: its version, unchanged")
+    @also_answers(200, "The same diagram is deployed already: its version, made active")
     @refuses_with(
         422,
         "The diagram is refused: every problem at once, each naming its element",
@@ -168,19 +171,30 @@ def build_router(service: WorkflowService) -> ApiRouter:
         if not xml:
             raise ValidationFailed("Thiếu sơ đồ BPMN.", {"bpmn": ["Nội dung trống."]})
         with platform.unit_of_work() as uow:
-            row, created = service.models.deploy(uow.conn, process_id, xml, uow.now, caller.sub)
-            if created:
-                uow.audit(
-                    caller.to_actor(),
-                    "process_model.deployed",
-                    "process_model",
-                    f"{process_id}:{row['version']}",
-                    {"sha256": row["sha256"]},
-                )
-        body = {
-            k: row[k] for k in ("process_id", "version", "sha256", "deployed_at", "deployed_by")
-        }
-        return body, 201 if created else 200
+            row, created, activated = service.models.deploy(
+                uow.conn, process_id, xml, uow.now, caller.sub
+            )
+            audit_model(uow, caller.to_actor(), row, created, activated)
+        return model_view(row), 201 if created else 200
+
+    @router.route(
+        f"{PREFIX}/process-models/<process_id>/versions/<version>/activate",
+        "POST",
+        response=schemas.ProcessModelOut,
+        summary="Make a deployed version the one new instances start on (running ones keep "
+        "theirs); 404 if the process has no such version",
+    )
+    def post_activate_model(process_id: str, version: str) -> Any:
+        caller = principal()
+        require_roles(caller, PROCESS_OWNER)
+        if not version.isdigit() or len(version) > 9:
+            raise NotFound(f"Không có phiên bản {version} của quy trình {process_id}.")
+        with platform.unit_of_work() as uow:
+            row, activated = service.models.activate(
+                uow.conn, process_id, int(version), uow.now, caller.sub
+            )
+            audit_model(uow, caller.to_actor(), row, False, activated)
+        return model_view(row)
 
     dashboard_query = dashboard.DashboardQuery()
 
