@@ -136,6 +136,15 @@ def _parser() -> argparse.ArgumentParser:
     model_activate.add_argument("process_id")
     model_activate.add_argument("version", type=int)
     model_activate.set_defaults(run=_models_activate)
+    model_migrate = models_commands.add_parser(
+        "migrate",
+        help="move the running instances of one version onto another (a preview unless --apply)",
+    )
+    model_migrate.add_argument("process_id")
+    model_migrate.add_argument("from_version", type=int)
+    model_migrate.add_argument("to_version", type=int)
+    model_migrate.add_argument("--apply", action="store_true", help="move them (default: preview)")
+    model_migrate.set_defaults(run=_models_migrate)
 
     bulk_import.register(commands)
     return parser
@@ -492,6 +501,39 @@ def _models_activate(args: argparse.Namespace) -> int:
     print(
         f"{args.process_id}: các phiên mới dùng phiên bản {row['version']}{already}; "
         "các phiên đang chạy giữ phiên bản của mình"
+    )
+    return 0
+
+
+def _models_migrate(args: argparse.Namespace) -> int:
+    from services.workflow.instances.migration import migrate
+    from shared.errors import DomainError
+
+    actor = _operator()
+    service = build_service("workflow")
+    try:
+        with service.runtime.platform.unit_of_work() as uow:
+            result = migrate(
+                service,
+                uow,
+                args.process_id,
+                args.from_version,
+                args.to_version,
+                apply=args.apply,
+                actor=actor,
+            )
+    except DomainError as exc:
+        print(f"{args.process_id}: {exc.detail}", file=sys.stderr)
+        return 1
+    finally:
+        service.runtime.platform.stop()
+    for item in result["items"]:
+        state = "chuyển" if item["moved"] else f"giữ nguyên: {item['reason']}"
+        print(f"{item['kind']}\t{item['id']}\t{item['status']}\t{state}")
+    verb = "Đã chuyển" if args.apply else "Sẽ chuyển (xem trước; thêm --apply để chuyển)"
+    print(
+        f"{args.process_id}: {verb} {result['moved']} phiên từ phiên bản {args.from_version} "
+        f"sang {args.to_version}; {result['refused']} phiên giữ nguyên"
     )
     return 0
 

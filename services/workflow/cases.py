@@ -57,6 +57,13 @@ _STAFF_ROLES: dict[str, Callable[[Principal], bool]] = {
 }
 # Data a diagram keeps for itself; views and events leave it out.
 _PRIVATE_DATA = frozenset({"action", "notice"})
+# History entries the service writes for every kind: its opening, a timer that changed the
+# status without announcing anything, a move to another version of the diagram.
+_SYSTEM_LABELS = {
+    "open": "Mở hồ sơ",
+    "timer": "Hẹn giờ của quy trình",
+    "migrate": "Chuyển sang phiên bản quy trình mới",
+}
 # A party code standing for every unit (a periodic report concerns them all, Đ18.1).
 EVERY_UNIT = "*"
 
@@ -109,7 +116,7 @@ class CaseKind:
     def action_label(self, action: str) -> str:
         if action in self.actions:
             return self.actions[action]
-        return self.notice_labels.get(action, "Mở hồ sơ" if action == "open" else action)
+        return self.notice_labels.get(action) or _SYSTEM_LABELS.get(action, action)
 
     # What the one instance path asks of a kind (services/workflow/instances/runner.py).
 

@@ -56,6 +56,7 @@ NOTICE_LABELS = {
     "timer": "Hẹn giờ của quy trình",
     "transfer": "Chuyển đơn vị chủ trì",
     "amend": "Điều chỉnh nội dung nhiệm vụ",
+    "migrate": "Chuyển sang phiên bản quy trình mới",
 }
 
 # A notice whose history action is not its event type without "task.": the diagram's own urging

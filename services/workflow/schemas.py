@@ -205,6 +205,32 @@ class ProcessModelList(Schema):
     items = fields.List(fields.Nested(ProcessModelListed))
 
 
+class MigrationIn(Schema):
+    """Move the running instances of `from_version` onto the version in the path; `apply` false
+    (the default) previews the move without changing anything."""
+
+    from_version = fields.Integer(required=True, validate=validate.Range(min=1, max=999_999_999))
+    apply = fields.Boolean(load_default=False)
+
+
+class MigrationItemOut(Schema):
+    id = fields.String()
+    kind = fields.String()
+    status = fields.String()
+    moved = fields.Boolean()
+    reason = fields.String(allow_none=True)
+
+
+class MigrationOut(Schema):
+    process_id = fields.String()
+    from_version = fields.Integer()
+    to_version = fields.Integer()
+    applied = fields.Boolean()
+    moved = fields.Integer()
+    refused = fields.Integer()
+    items = fields.List(fields.Nested(MigrationItemOut))
+
+
 def _labels() -> fields.Dict:
     return fields.Dict(keys=fields.String(), values=fields.String())
 

@@ -407,3 +407,27 @@ def test_a_fresh_database_activates_each_shipped_diagram(env: dict[str, str]) ->
     assert {m["activated_by"] for m in answer["items"]} == {"bpmn/"}
     assert {m["running"] for m in answer["items"]} == {0}
     service.runtime.platform.stop()
+
+
+def test_nhiemvu_models_migrate_previews_then_moves_the_running_tasks(env: dict[str, str]) -> None:
+    service = first_start(env)
+    task_id = release(service)
+    xml = (Path(env["BPMN_DIR"]) / f"{LIFECYCLE}.bpmn").read_bytes()
+    assert deploy(service, edited(xml, "Nhận nhiệm vụ")).status_code == 201
+
+    preview = cli(env, "migrate", LIFECYCLE, "1", "2")
+    assert preview.returncode == 0, preview.stderr
+    assert preview.stdout == (
+        f"task\t{task_id}\tassigned\tchuyển\n"
+        f"{LIFECYCLE}: Sẽ chuyển (xem trước; thêm --apply để chuyển) 1 phiên từ phiên bản 1 "
+        "sang 2; 0 phiên giữ nguyên\n"
+    )
+    assert version_of_task(service, task_id) == 1
+    applied = cli(env, "migrate", LIFECYCLE, "1", "2", "--apply")
+    assert applied.returncode == 0, applied.stderr
+    assert applied.stdout.endswith("Đã chuyển 1 phiên từ phiên bản 1 sang 2; 0 phiên giữ nguyên\n")
+    assert version_of_task(service, task_id) == 2
+    assert ("process_model.instances_migrated", f"{LIFECYCLE}:2") in {
+        a[:2] for a in audited(service)
+    }
+    service.runtime.platform.stop()

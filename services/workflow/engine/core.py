@@ -56,6 +56,7 @@ __all__ = [
     "DiagramError",
     "Engine",
     "InvalidPayload",
+    "MigrationRefused",
     "Offer",
     "ProcessError",
     "ProcessModel",
@@ -75,6 +76,15 @@ class ProcessError(RuntimeError):
 
 class InvalidPayload(ValueError):
     """An action's payload uses a reserved key."""
+
+
+class MigrationRefused(Exception):
+    """An instance cannot move to another version: steps it reached are not in that version."""
+
+    def __init__(self, steps: list[str], *, where: str) -> None:
+        names = ", ".join(f"'{name}'" for name in steps)
+        super().__init__(f"Quy trình {where} bước {names}, không có trong phiên bản mới.")
+        self.steps = steps
 
 
 class ActionNotOffered(Exception):
@@ -211,6 +221,31 @@ class Engine:
             workflow.reset_from_task_id(task.id, data=dict(task.data))
         _guarded(lambda: _advance(workflow))
         return self._step(step.model, workflow, before)
+
+    def migrate(self, state: str, source: ProcessModel, target: ProcessModel) -> Step:
+        """A stored instance of `source` moved onto `target`, another version of its process: every
+        step it has reached or passed must exist in `target` under the same id, else
+        MigrationRefused names those that do not (as `source` calls them). Its waiting timers keep
+        the times they were armed with; what `target` changes applies from its next step."""
+        known = set(self._spec_of(target).spec.task_specs)
+        reached: dict[str, int] = {}  # spec name -> the states of its tasks, together
+        try:
+            for task in json.loads(state)["tasks"].values():
+                name = task["task_spec"]
+                reached[name] = reached.get(name, 0) | int(task["state"])
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise StateError(f"state is not a workflow serialization: {exc}") from None
+        missing = [name for name in sorted(reached) if name not in known]
+        if missing:
+            specs = self._spec_of(source).spec.task_specs
+            waiting = [n for n in missing if reached[n] & _OPEN]
+            passed = [n for n in missing if reached[n] & TaskState.COMPLETED]
+            chosen, where = (waiting, "đang chờ ở") if waiting else (passed or missing, "đã qua")
+            # Steps as the modeler names them; Spiff's own joins and splits have no name.
+            named = [getattr(specs.get(n), "bpmn_name", None) for n in chosen]
+            raise MigrationRefused([n for n in named if n] or chosen, where=where)
+        workflow = self._load(target, state)
+        return self._step(target, workflow, None)
 
     def at(self, when: datetime) -> AbstractContextManager[datetime]:
         """Hold the engine's clock at `when` in this thread: the scheduler fires each timer at

@@ -10,7 +10,7 @@ from marshmallow import Schema
 from services.workflow import case_store, dashboard, schemas, store
 from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
 from services.workflow.exchanges import OPENER_LABELS
-from services.workflow.instances import runner
+from services.workflow.instances import migration, runner
 from services.workflow.kinds.task import TASK, require_read, with_overdue
 from services.workflow.models import audit_model, model_listing, model_view
 from services.workflow.routes import task_cases
@@ -195,6 +195,34 @@ def build_router(service: WorkflowService) -> ApiRouter:
             )
             audit_model(uow, caller.to_actor(), row, False, activated)
         return model_view(row)
+
+    migration_in = schemas.MigrationIn()
+
+    @router.route(
+        f"{PREFIX}/process-models/<process_id>/versions/<version>/migrate",
+        "POST",
+        request=schemas.MigrationIn,
+        response=schemas.MigrationOut,
+        summary="Move the running tasks and cases of `from_version` onto this version, or preview "
+        "the move (`apply` false): each instance moves unless a step it reached is not in this "
+        "version (refused with the reason); audited; 404 if either version does not exist",
+    )
+    def post_migrate(process_id: str, version: str) -> Any:
+        caller = principal()
+        require_roles(caller, PROCESS_OWNER)
+        if not version.isdigit() or len(version) > 9:
+            raise NotFound(f"Không có phiên bản {version} của quy trình {process_id}.")
+        body = json_body(migration_in)
+        with platform.unit_of_work() as uow:
+            return migration.migrate(
+                service,
+                uow,
+                process_id,
+                body["from_version"],
+                int(version),
+                apply=body["apply"],
+                actor=caller.to_actor(),
+            )
 
     dashboard_query = dashboard.DashboardQuery()
 
