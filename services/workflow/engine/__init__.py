@@ -2,16 +2,16 @@
 
 from services.workflow.engine.core import (
     ActionNotOffered,
-    DiagramError,
     Engine,
     InvalidPayload,
     MigrationRefused,
     Offer,
     ProcessError,
     ProcessModel,
-    StateError,
     Step,
 )
+from services.workflow.engine.expressions import DiagramError
+from services.workflow.engine.state import StateError
 
 __all__ = [
     "ActionNotOffered",

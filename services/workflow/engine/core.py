@@ -38,7 +38,6 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-# DiagramError and StateError are part of this module's interface.
 from services.workflow.engine.expressions import (
     DiagramError,
     ExpressionRefused,
@@ -50,19 +49,6 @@ from services.workflow.engine.state import announced_tasks as _announced
 from services.workflow.engine.state import jsonable as _jsonable
 from services.workflow.engine.timers import due_times, rearm
 from shared.clock import Clock, PinnableClock, SystemClock
-
-__all__ = [
-    "ActionNotOffered",
-    "DiagramError",
-    "Engine",
-    "InvalidPayload",
-    "MigrationRefused",
-    "Offer",
-    "ProcessError",
-    "ProcessModel",
-    "StateError",
-    "Step",
-]
 
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due
