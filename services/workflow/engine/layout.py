@@ -26,6 +26,7 @@ import re
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -145,7 +146,9 @@ def _read(xml: bytes) -> _Process:
             model.nodes[element_id] = kind
         elif kind == "sequenceFlow":
             model.flows.append(
-                _Flow(element_id, el.get("sourceRef", ""), el.get("targetRef", ""), el.get("name", ""))
+                _Flow(
+                    element_id, el.get("sourceRef", ""), el.get("targetRef", ""), el.get("name", "")
+                )
             )
         elif kind not in _NOT_FLOW_NODES:
             model.nodes[element_id] = kind
@@ -178,6 +181,7 @@ class _Placed:
 def _columns(model: _Process) -> dict[str, int]:
     """Longest distance from a start along flows that are not loops (a boundary event's flows
     count from its host)."""
+
     def node_of(element: str) -> str:
         return model.boundaries.get(element, element)
 
@@ -257,12 +261,26 @@ def _place(model: _Process) -> _Placed:
     taken: set[tuple[str, int, int]] = set()
     index = {n: i for i, n in enumerate(model.nodes)}
     flow_nodes = [n for n in model.nodes if n not in model.data]
-    for node in sorted(flow_nodes, key=lambda n: (column[n], index[n])):
+
+    def claim_order(node: str) -> tuple[int, int, int, int]:
+        # Branches of boundary events only come after the other nodes of their column; among
+        # them, the branch whose first host lies furthest right takes the highest free row, so
+        # that lines from hosts further left pass below it.
+        hosts = [model.boundaries[s] for s in predecessors.get(node, []) if s in model.boundaries]
+        if hosts and len(hosts) == len(predecessors[node]):
+            return (column[node], 1, -min(column.get(h, 0) for h in hosts), index[node])
+        return (column[node], 0, 0, index[node])
+
+    for node in sorted(flow_nodes, key=claim_order):
         wanted = 0
         for source in predecessors.get(node, []):
-            host = model.boundaries.get(source)
+            host = model.boundaries.get(source, "")
             origin = host or source
-            if origin in row and lane_of.get(origin) == lane_of[node] and column[origin] < column[node]:
+            if (
+                origin in row
+                and lane_of.get(origin) == lane_of[node]
+                and column[origin] < column[node]
+            ):
                 wanted = row[origin] + (1 if host else 0)
                 break
         r = wanted
@@ -340,7 +358,12 @@ def _place(model: _Process) -> _Placed:
             gap = _BOUNDARY_ROW_GAP if has_boundaries else _ROW_GAP
             corridors.append(y + _TASK[1] + (gap - 12 if has_boundaries else gap / 2))
             y += _TASK[1] + gap
-        lane_boxes[lane] = (_POOL_LEFT + _LANE_HEADER, top, right - _POOL_LEFT - _LANE_HEADER, y - top)
+        lane_boxes[lane] = (
+            _POOL_LEFT + _LANE_HEADER,
+            top,
+            right - _POOL_LEFT - _LANE_HEADER,
+            y - top,
+        )
         top = y
 
     boxes: dict[str, Box] = {}
@@ -351,7 +374,7 @@ def _place(model: _Process) -> _Placed:
         cy = y_of_row[(lane_of[node], row[node])] + _TASK[1] / 2
         boxes[node] = (cx - w / 2, cy - h / 2, w, h)
     for host, boundaries in hosted.items():
-        hx, hy, hw, hh = boxes[host]
+        hx, hy, _hw, hh = boxes[host]
 
         # Below: the lowest branch leftmost; above: the highest leftmost. So their lines do not
         # cross one another.
@@ -390,12 +413,24 @@ def segment_hits_box(a: Point, b: Point, box: Box) -> bool:
 
 def segments_cross(a: Point, b: Point, c: Point, d: Point) -> bool:
     """A proper crossing of two segments: they meet at a point inside both (not at an end)."""
+
     def orient(p: Point, q: Point, r: Point) -> float:
         return (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0])
 
     o1, o2 = orient(a, b, c), orient(a, b, d)
     o3, o4 = orient(c, d, a), orient(c, d, b)
     return o1 * o2 < 0 and o3 * o4 < 0
+
+
+def _shared_length(a: Point, b: Point, c: Point, d: Point) -> float:
+    """How long two segments run along one line (less than 3px apart)."""
+    if abs(a[1] - b[1]) < 0.01 and abs(c[1] - d[1]) < 0.01 and abs(a[1] - c[1]) < 3:
+        lo, hi = max(min(a[0], b[0]), min(c[0], d[0])), min(max(a[0], b[0]), max(c[0], d[0]))
+        return max(0.0, hi - lo)
+    if abs(a[0] - b[0]) < 0.01 and abs(c[0] - d[0]) < 0.01 and abs(a[0] - c[0]) < 3:
+        lo, hi = max(min(a[1], b[1]), min(c[1], d[1])), min(max(a[1], b[1]), max(c[1], d[1]))
+        return max(0.0, hi - lo)
+    return 0.0
 
 
 def _tracks(centre: float, used: int) -> float:
@@ -407,40 +442,57 @@ def _tracks(centre: float, used: int) -> float:
 class _Router:
     def __init__(self, placed: _Placed) -> None:
         self.placed = placed
-        self.routed: list[list[Point]] = []
+        self.routed: dict[str, list[Point]] = {}
+        self.ends: dict[str, tuple[str, str]] = {}
         self.gap_use: dict[int, int] = defaultdict(int)
         self.corridor_use: dict[int, int] = defaultdict(int)
 
-    def route(self, source: str, target: str, from_boundary: str = "") -> list[Point]:
+    def route(self, edge: str, source: str, target: str, from_boundary: str = "") -> list[Point]:
+        """Route an edge (again: its earlier route no longer counts) among those routed."""
+        again = self.routed.pop(edge, None) is not None
         boxes = self.placed.boxes
         s, t = boxes[source], boxes[target]
         obstacles = [
             _inside(box) for element, box in boxes.items() if element not in (source, target)
         ]
         best: tuple[float, list[Point], tuple[int | None, int | None, int | None]] | None = None
+        unrelated = [
+            points
+            for other, points in self.routed.items()
+            if source not in self.ends[other] and target not in self.ends[other]
+        ]
         for points, channels in self._candidates(s, t, from_boundary):
-            cost = self._cost(points, obstacles)
+            cost = self._cost(points, obstacles, unrelated)
             if best is None or cost < best[0]:
                 best = (cost, points, channels)
         assert best is not None
         _cost, points, (gap_a, gap_b, corridor) = best
-        for gap in {gap_a, gap_b} - {None}:
-            self.gap_use[gap] += 1  # type: ignore[index]
-        if corridor is not None:
-            self.corridor_use[corridor] += 1
-        self.routed.append(points)
+        if not again:
+            for gap in {gap_a, gap_b} - {None}:
+                self.gap_use[gap] += 1  # type: ignore[index]
+            if corridor is not None:
+                self.corridor_use[corridor] += 1
+        self.routed[edge] = points
+        self.ends[edge] = (source, target)
         return points
 
-    def _cost(self, points: list[Point], obstacles: list[Box]) -> float:
+    def _cost(
+        self, points: list[Point], obstacles: list[Box], unrelated: list[list[Point]]
+    ) -> float:
+        """Shapes passed through, then crossings, then lines run along a line of an edge with
+        other ends (which would read as one), then bends and length."""
         hits = crossings = 0
-        length = 0.0
-        for a, b in zip(points, points[1:], strict=False):
+        length = shared = 0.0
+        for a, b in pairwise(points):
             length += abs(a[0] - b[0]) + abs(a[1] - b[1])
             hits += sum(segment_hits_box(a, b, box) for box in obstacles)
-            for other in self.routed:
-                for c, d in zip(other, other[1:], strict=False):
+            for other in self.routed.values():
+                for c, d in pairwise(other):
                     crossings += segments_cross(a, b, c, d)
-        return hits * 10000 + crossings * 60 + (len(points) - 2) * 12 + length / 20
+            for other in unrelated:
+                for c, d in pairwise(other):
+                    shared += _shared_length(a, b, c, d)
+        return hits * 10000 + crossings * 60 + shared * 2 + (len(points) - 2) * 12 + length / 20
 
     def _gap_before(self, box: Box) -> int:
         return max(i for i, x in enumerate(self.placed.gaps_x) if x < box[0])
@@ -511,9 +563,13 @@ class _Router:
                                 ([e, (xa, e[1]), (xa, cy), (n[0], cy), n], (g_after, None, i))
                             )
                 else:
-                    if abs(e[0] - n[0]) < 0.5 and (n[1] > e[1]) == (exit_side == "bottom"):
-                        if (entry_side == "top") == (n[1] > e[1]):
-                            out.append(([e, n], (None, None, None)))
+                    downwards = n[1] > e[1]
+                    if (
+                        abs(e[0] - n[0]) < 0.5
+                        and downwards == (exit_side == "bottom")
+                        and downwards == (entry_side == "top")
+                    ):
+                        out.append(([e, n], (None, None, None)))
                     for i, cy in corridors:
                         if (cy > e[1]) == (exit_side == "bottom") and (cy < n[1]) == (
                             entry_side == "top"
@@ -562,9 +618,7 @@ def _place_label(wanted: list[Box], taken: list[Box], shapes: list[Box]) -> Box:
     return (x, y, w, h)
 
 
-def _labels(
-    model: _Process, placed: _Placed, edges: dict[str, list[Point]]
-) -> dict[str, Box]:
+def _labels(model: _Process, placed: _Placed, edges: dict[str, list[Point]]) -> dict[str, Box]:
     boxes = placed.boxes
     shapes = [_inside(box, 0) for element, box in boxes.items()]
     taken: list[Box] = []
@@ -579,7 +633,7 @@ def _labels(
     for element in shaped:
         name = model.names.get(element, "")
         kind = model.nodes.get(element, "boundaryEvent")
-        if not name or not (kind.endswith("Event") or kind.endswith("Gateway") or kind.startswith("data")):
+        if not name or not _labelled(kind):
             continue
         x, y, w, h = boxes[element]
         lw, lh = label_size(name)
@@ -607,7 +661,7 @@ def _labels(
             continue
         lw, lh = label_size(flow.name, 110)
         wanted = []
-        for a, b in zip(points, points[1:], strict=False):
+        for a, b in pairwise(points):
             if abs(a[1] - b[1]) < 0.01:  # horizontal: above it, from its start
                 start = min(a[0], b[0]) if b[0] >= a[0] else max(a[0], b[0]) - lw
                 wanted += [(start + 4, a[1] - lh - 2, lw, lh), (start + 4, a[1] + 3, lw, lh)]
@@ -645,11 +699,12 @@ def _diagram(model: _Process) -> str:
         (f for f in model.flows if f.source in placed.boxes and f.target in placed.boxes),
         key=lambda f: (f.association, backwards(f), f.source not in model.boundaries),
     )
-    for flow in order:
-        side = ""
-        if flow.source in model.boundaries:
-            side = "top" if flow.source in placed.on_top else "bottom"
-        edges[flow.id] = router.route(flow.source, flow.target, side)
+    for _round in range(3):  # then each edge again, knowing all the others
+        for flow in order:
+            side = ""
+            if flow.source in model.boundaries:
+                side = "top" if flow.source in placed.on_top else "bottom"
+            edges[flow.id] = router.route(flow.id, flow.source, flow.target, side)
     labels = _labels(model, placed, edges)
     collaboration = model.root.find(f"{{{BPMN}}}collaboration")
     plane_element = (collaboration if collaboration is not None else model.process).get("id", "")
@@ -738,6 +793,16 @@ class Geometry:
     labels: dict[str, Box]  # the DI's label bounds, or estimated below/on the element
 
 
+def _labelled(kind: str) -> bool:
+    """Whether an element of this kind has its name on an external label."""
+    return kind.endswith(("Event", "Gateway")) or kind.startswith("data")
+
+
+def _box_of(bounds: ET.Element) -> Box:
+    x, y, w, h = (float(bounds.get(k, 0)) for k in ("x", "y", "width", "height"))
+    return (x, y, w, h)
+
+
 def geometry(xml: bytes) -> Geometry:
     model = _read(xml)
     root = model.root
@@ -752,14 +817,14 @@ def geometry(xml: bytes) -> Geometry:
         bounds = shape.find(f"{{{DC}}}Bounds")
         if element in containers or bounds is None:
             continue
-        box = tuple(float(bounds.get(k, 0)) for k in ("x", "y", "width", "height"))
-        shapes[element] = box  # type: ignore[assignment]
+        box = _box_of(bounds)
+        shapes[element] = box
         label = shape.find(f"{{{BPMNDI}}}BPMNLabel/{{{DC}}}Bounds")
         name = model.names.get(element, "")
         kind = model.nodes.get(element, "boundaryEvent")
         if label is not None:
-            labels[element] = tuple(float(label.get(k, 0)) for k in ("x", "y", "width", "height"))  # type: ignore[assignment]
-        elif name and (kind.endswith("Event") or kind.endswith("Gateway") or kind.startswith("data")):
+            labels[element] = _box_of(label)
+        elif name and _labelled(kind):
             lw, lh = label_size(name)
             x, y, w, h = box
             labels[element] = (x + w / 2 - lw / 2, y + h + 5, lw, lh)
@@ -772,7 +837,7 @@ def geometry(xml: bytes) -> Geometry:
         label = edge.find(f"{{{BPMNDI}}}BPMNLabel/{{{DC}}}Bounds")
         flow = next((f for f in model.flows if f.id == element), None)
         if label is not None:
-            labels[element] = tuple(float(label.get(k, 0)) for k in ("x", "y", "width", "height"))  # type: ignore[assignment]
+            labels[element] = _box_of(label)
         elif flow is not None and flow.name and len(points) >= 2:
             lw, lh = label_size(flow.name, 110)
             (ax, ay), (bx, by) = points[0], points[1]
@@ -785,11 +850,7 @@ def geometry(xml: bytes) -> Geometry:
 
 def crossings(drawing: Geometry) -> int:
     """Proper crossings between segments of different edges."""
-    segments = [
-        (edge, a, b)
-        for edge, points in drawing.edges.items()
-        for a, b in zip(points, points[1:], strict=False)
-    ]
+    segments = [(edge, a, b) for edge, points in drawing.edges.items() for a, b in pairwise(points)]
     count = 0
     for i, (edge, a, b) in enumerate(segments):
         for other, c, d in segments[i + 1 :]:
@@ -815,10 +876,7 @@ def edges_through_shapes(drawing: Geometry) -> list[tuple[str, str]]:
         for element, box in drawing.shapes.items():
             if element in drawing.ends.get(edge, ()):
                 continue
-            if any(
-                segment_hits_box(a, b, _inside(box))
-                for a, b in zip(points, points[1:], strict=False)
-            ):
+            if any(segment_hits_box(a, b, _inside(box)) for a, b in pairwise(points)):
                 found.append((edge, element))
     return found
 
