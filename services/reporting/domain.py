@@ -118,6 +118,14 @@ def ranking_key(row: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
+def ranked(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Units in Đ21 order; `rank` is the position among units with a rate, None for the rest."""
+    rows = sorted((dict(unit) for unit in units), key=ranking_key)
+    for position, row in enumerate(rows, start=1):
+        row["rank"] = position if row["on_time_rate"] is not None else None
+    return rows
+
+
 def explanation_reasons(category: str, rework_count: int) -> list[str]:
     """Why a task is on the Đ17.4 list: without a due date and no result yet, late, overdue, or
     sent back for rework more than once."""

@@ -76,11 +76,7 @@ def _names(conn: Connection, by: str, keys: list[str]) -> dict[str, str]:
 
 def rankings(conn: Connection, scope: queries.Scope) -> list[dict[str, Any]]:
     """Units in Đ21 order; `rank` is the position among units with a rate, None for the rest."""
-    rows: list[dict[str, Any]] = stats(conn, scope, "unit")["units"]
-    rows.sort(key=domain.ranking_key)
-    for position, row in enumerate(rows, start=1):
-        row["rank"] = position if row["on_time_rate"] is not None else None
-    return rows
+    return domain.ranked(stats(conn, scope, "unit")["units"])
 
 
 def task_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select, update
 
-from services.reporting import config, figures, office, queries
+from services.reporting import config, domain, figures, office, queries
 from services.reporting.store import reports
 from shared.auth import Principal
 from shared.errors import NotFound
@@ -132,7 +132,7 @@ def publish(uow: UnitOfWork, caller: Principal, report_id: str) -> dict[str, Any
         .values(published_at=uow.now, published_by=caller.sub)
     )
     report = load(uow.conn, report_id)
-    uow.emit("report.published", public_view(report), subject=report_id)
+    uow.emit("report.published", _public_fields(report), subject=report_id)
     uow.audit(
         caller.to_actor(), "report.published", "report", report_id, {"period": report["period"]}
     )
@@ -165,6 +165,12 @@ def listing(
 
 
 def public_view(report: dict[str, Any]) -> dict[str, Any]:
+    """What the public routes answer: the published figures and the units in Đ21 order, ranked
+    from those same stored figures (nothing the report does not itself contain)."""
+    return {**_public_fields(report), "rankings": domain.ranked(report["units"])}
+
+
+def _public_fields(report: dict[str, Any]) -> dict[str, Any]:
     return {name: report[name] for name in PUBLIC_FIELDS}
 
 

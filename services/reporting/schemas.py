@@ -257,6 +257,8 @@ class ReportOut(Schema):
     generated_by = fields.String()
     totals = fields.Nested(CategoryCounts)
     units = fields.List(fields.Nested(UnitCounts))
+    # Only in the public view: the units above in Đ21 order, ranked from the same figures.
+    rankings = fields.List(fields.Nested(RankingRow))
     # Not in the public view (Đ16.2 publishes the results): what the Office's report adds.
     explanations = fields.List(fields.Nested(TaskRow))  # Đ17.4
     office = fields.Nested(OfficeFigures)

@@ -24,14 +24,16 @@ from services.web.session import CSRF_FIELD, check_csrf, csrf_token, session_exp
 from services.web.tokens import check_token_settings
 
 # No inline script or style anywhere: every script and stylesheet is a file under /static.
-CSP = (
+CSP_WITHOUT_FRAMING = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; "
-    "object-src 'none'"
+    "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'"
 )
+CSP = f"{CSP_WITHOUT_FRAMING}; frame-ancestors 'none'"
 OPEN_ENDPOINTS = frozenset(
     {"static", "login", "login_post", "logout", "healthz", "oidc_callback", "oidc_signed_out"}
 )
+# The public results (Đ16.2): no sign-in, no session; the only pages another site may frame.
+PUBLIC_BLUEPRINT = "public"
 
 
 def create_app(env: Mapping[str, str] | None = None) -> Flask:
@@ -60,9 +62,9 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     _install_guards(app)
     _install_errors(app)
     _install_sign_in(app, settings)
-    from services.web.routes import documents, home, inbox, tasks
+    from services.web.routes import documents, home, inbox, public, tasks
 
-    for module in (home, documents, tasks, inbox):
+    for module in (home, documents, tasks, inbox, public):
         app.register_blueprint(module.bp)
     return app
 
@@ -93,7 +95,7 @@ def _install_sign_in(app: Flask, settings: WebSettings) -> None:
 def _install_guards(app: Flask) -> None:
     @app.before_request
     def _expired_session() -> Any:
-        if request.endpoint in OPEN_ENDPOINTS or not session_expired():
+        if _open(request.endpoint) or not session_expired():
             return None
         sign_out()
         return _to_login()
@@ -107,7 +109,7 @@ def _install_guards(app: Flask) -> None:
     def _prefetch_unread() -> None:
         # The header's unread count is asked at once, beside the page's own API calls.
         page = request.method == "GET" and not request.headers.get("HX-Request")
-        if page and request.endpoint not in OPEN_ENDPOINTS and context.person() is not None:
+        if page and not _open(request.endpoint) and context.person() is not None:
             api = context.api()
             g.unread = submit(api.get, "notify", "/inbox", unread="true", limit=1)
 
@@ -117,10 +119,17 @@ def _install_guards(app: Flask) -> None:
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        framers = app.config["WEB_SETTINGS"].public_frame_ancestors
+        if request.blueprint == PUBLIC_BLUEPRINT and framers:
+            # The provincial portal may show the public results in a frame (Đ16.2); no
+            # X-Frame-Options then, which knows no list of origins.
+            csp = f"{CSP_WITHOUT_FRAMING}; frame-ancestors {' '.join(framers)}"
+            response.headers.setdefault("Content-Security-Policy", csp)
+        else:
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["X-Frame-Options"] = "DENY"
         if response.mimetype == "text/html":
             response.headers["Cache-Control"] = "no-store"
         if "started" in g:  # the page's server time, API calls included (make bench reads it)
@@ -131,6 +140,11 @@ def _install_guards(app: Flask) -> None:
                 timing += f', api;desc="{g.api.calls} calls, {g.api.elapsed_ms:.1f} ms"'
             response.headers["Server-Timing"] = timing
         return response
+
+
+def _open(endpoint: str | None) -> bool:
+    """Pages anyone may open, signed in or not, whose session (if any) they never read."""
+    return endpoint in OPEN_ENDPOINTS or (endpoint or "").startswith(f"{PUBLIC_BLUEPRINT}.")
 
 
 def _unread_count() -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,11 @@ from shared.config import ConfigError, is_production
 DEV_SECRET_KEY = "nhiemvu-web-development-secret-not-for-production"
 DEFAULT_API_URL = "http://127.0.0.1:8000"
 SERVICES = ("intake", "workflow", "notify", "reporting")
+# One origin a CSP source list can carry: scheme, host (optionally `*.` before it), port; no path.
+_ORIGIN = re.compile(
+    r"https?://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?",
+    re.IGNORECASE,
+)
 
 
 class WebConfigError(ConfigError):
@@ -34,6 +40,8 @@ class WebSettings:
     oidc_redirect_url: str | None
     token_private_key: str | None = field(repr=False)
     api_timeout_seconds: float
+    # The origins that may show the public results pages in a frame (the provincial portal).
+    public_frame_ancestors: tuple[str, ...]
     env: Mapping[str, str] = field(repr=False)
 
     @classmethod
@@ -59,6 +67,7 @@ class WebSettings:
             oidc_redirect_url=_get(env, "OIDC_REDIRECT_URL"),
             token_private_key=_private_key(env),
             api_timeout_seconds=float(_get(env, "WEB_API_TIMEOUT_SECONDS") or 15),
+            public_frame_ancestors=_frame_ancestors(env, development),
             env=env,
         )
 
@@ -99,3 +108,17 @@ def _private_key(env: Mapping[str, str]) -> str | None:
         return Path(path).read_text(encoding="ascii")
     except OSError as exc:
         raise WebConfigError(f"Không đọc được WEB_TOKEN_PRIVATE_KEY_FILE={path}") from exc
+
+
+def _frame_ancestors(env: Mapping[str, str], development: bool) -> tuple[str, ...]:
+    """PUBLIC_FRAME_ANCESTORS: space-separated origins such as https://thanhhoa.gov.vn. Each goes
+    into a CSP header as written, so anything but an origin is refused at start-up; production
+    takes https only."""
+    origins = tuple((_get(env, "PUBLIC_FRAME_ANCESTORS") or "").split())
+    for origin in origins:
+        if not _ORIGIN.fullmatch(origin) or (not development and origin.startswith("http:")):
+            raise WebConfigError(
+                f"PUBLIC_FRAME_ANCESTORS: '{origin}' không phải một nguồn gốc hợp lệ "
+                "(dạng https://cong.thanhhoa.gov.vn, cách nhau bởi dấu cách)."
+            )
+    return origins

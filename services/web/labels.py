@@ -73,4 +73,44 @@ def iso_day(value: Any) -> str:
     return str(value or "")
 
 
-FILTERS = {"vn_date": vn_date, "iso_day": iso_day}
+def vn_percent(rate: Any) -> str:
+    """0.8571 → 85,7% (a decimal comma); no rate (nothing due yet) → "—"."""
+    if rate is None or rate == "":
+        return "—"
+    return f"{float(rate) * 100:.1f}".replace(".", ",") + "%"
+
+
+QUARTERS = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def vn_period(period: Any) -> str:
+    """A report's period as people say it: 2026-Q4 → quý IV năm 2026; 2026-H1 → 6 tháng đầu năm
+    2026; 2026-11 → tháng 11 năm 2026; 2026 → năm 2026; a..b → từ 01/10/2026 đến 31/12/2026."""
+    text = str(period or "")
+    if ".." in text:
+        start, end = text.split("..", 1)
+        return f"từ {vn_date(start)} đến {vn_date(end)}"
+    year, _, part = text.partition("-")
+    if not part:
+        return f"năm {year}"
+    if part[0] == "Q" and part[1:] in QUARTERS:
+        return f"quý {QUARTERS[part[1:]]} năm {year}"
+    if part == "H1":
+        return f"6 tháng đầu năm {year}"
+    if part == "H2":
+        return f"6 tháng cuối năm {year}"
+    return f"tháng {part} năm {year}"
+
+
+def vn_number(value: Any) -> str:
+    """12345 → 12.345 (a dot between thousands)."""
+    return f"{int(value or 0):,}".replace(",", ".")
+
+
+FILTERS = {
+    "vn_date": vn_date,
+    "iso_day": iso_day,
+    "vn_percent": vn_percent,
+    "vn_period": vn_period,
+    "vn_number": vn_number,
+}

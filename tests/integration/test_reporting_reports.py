@@ -112,6 +112,11 @@ def test_publishing_makes_a_report_public_and_announces_it_D16_2(reporting: Any)
     shown = reporting.client.get(f"/api/reporting/public/reports/{report['id']}").get_json()
     assert shown["totals"]["total"] == 5
     assert "generated_by" not in shown and "published_by" not in shown
+    assert "explanations" not in shown and "office" not in shown
+    # The report's own unit figures in Đ21 order: what /rankings answers for the same period.
+    live = reporting.client.get("/api/reporting/rankings?period=2026-Q4", headers=headers())
+    assert shown["rankings"] == live.get_json()["items"]
+    assert [row["rank"] for row in shown["rankings"]] == [1, 2]
     hidden = reporting.client.get(f"/api/reporting/public/reports/{draft['id']}")
     assert hidden.status_code == 404
     with reporting.runtime.platform.database.read() as conn:
@@ -119,7 +124,7 @@ def test_publishing_makes_a_report_public_and_announces_it_D16_2(reporting: Any)
         bodies = conn.execute(select(outbox.c.event_type, outbox.c.body)).all()
     events = [json.loads(body) for kind, body in bodies if kind == "report.published"]
     assert len(events) == 1 and events[0]["data"]["id"] == report["id"]
-    assert "generated_by" not in events[0]["data"]
+    assert "generated_by" not in events[0]["data"] and "rankings" not in events[0]["data"]
 
 
 def test_every_route_but_the_public_ones_needs_a_token_D16_2(reporting: Any) -> None:

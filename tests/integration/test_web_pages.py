@@ -82,7 +82,7 @@ def test_dev_login_form_has_role_unit_and_submit_and_signs_in(client: Any) -> No
     page = client.get("/login").get_data(as_text=True)
     assert 'name="role"' in page and 'name="unit"' in page and 'type="submit"' in page
     assert 'value="SO_TC"' in page and "data-search=" in page  # the units, searchable
-    assert client.get("/").headers["Location"].endswith("/login")
+    assert client.get("/tasks").headers["Location"].startswith("/login")
     sign_in(client, *OFFICE)
     assert client.get("/").headers["Location"].endswith("/office")
     office = client.get("/office")

@@ -33,8 +33,8 @@ def calendar() -> WorkingCalendar:
 @bp.get("/")
 def index() -> Any:
     who = context.person()
-    if who is None:
-        return redirect(url_for("login"))
+    if who is None:  # a visitor: the public results (Đ16.2), or the way to sign in
+        return render_template("welcome.html")
     if who.is_office:
         return redirect(url_for("home.office"))
     if who.is_unit:
