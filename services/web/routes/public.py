@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 
 from services.web import context
 from services.web.api_client import ApiClient, ApiError
@@ -68,7 +68,7 @@ def results() -> Any:
 @bp.get("/cong-khai/bao-cao/<report_id>")
 def report(report_id: str) -> Any:
     if not REPORT_ID.fullmatch(report_id):
-        abort(404)
+        return render_template("public/missing.html"), 404
     try:
         shown = public_api().get("reporting", f"/public/reports/{quote(report_id, safe='')}")
     except ApiError as exc:
