@@ -26,11 +26,40 @@ _CITATION = re.compile(r"(?<![\w/.])docs/([\w-]+\.md)(?:,\s+([A-Z][^,.;:)\"'\n]*
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?:#|--|//|\*)?[ \t]*")
 
 
+# What the build, the tests and the tools write, which git ignores (.gitignore).
+_UNTRACKED = frozenset(
+    {
+        ".git",
+        ".venv",
+        "var",
+        "node_modules",
+        "__pycache__",
+        ".ruff_cache",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".hypothesis",
+        "build",
+        "dist",
+    }
+)
+
+
 @cache
 def tracked_files() -> tuple[Path, ...]:
-    """Every file git tracks (the index, so a file just added counts), .git itself excluded."""
+    """Every file git tracks (the index, so a file just added counts), .git itself excluded;
+    outside a git checkout (an unpacked source archive), every file but the ones the project
+    builds or caches."""
     if shutil.which("git") is None or not (ROOT / ".git").exists():
-        pytest.skip("not a git checkout")
+        return tuple(
+            sorted(
+                path
+                for path in ROOT.rglob("*")
+                if path.is_file()
+                and not path.is_symlink()
+                and not _UNTRACKED.intersection(path.relative_to(ROOT).parts)
+                and not any(part.endswith(".egg-info") for part in path.parts)
+            )
+        )
     listing = subprocess.run(
         ["git", "ls-files", "-z", "--cached"],
         cwd=ROOT,
