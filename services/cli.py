@@ -4,7 +4,6 @@ dead-letters, audit verify, import, reporting rebuild, models list/deploy/activa
 from __future__ import annotations
 
 import argparse
-import getpass
 import importlib
 import json
 import logging
@@ -16,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.intake import bulk_import
+from services.workflow import model_commands
 from shared.auth import ALL_ROLES, AuthSettings, mint_token
 from shared.config import ConfigError
 from shared.logs import configure_logging
@@ -109,43 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     rebuild.set_defaults(run=_reporting_rebuild)
 
-    models = commands.add_parser("models", help="the workflow's process models (BPMN versions)")
-    models_commands = models.add_subparsers(title="models commands")
-    model_list = models_commands.add_parser(
-        "list", help="deployed versions, the active one (*) and the instances running on each"
-    )
-    model_list.add_argument("--process", default=None, help="one process id, e.g. task_lifecycle")
-    model_list.set_defaults(run=_models_list)
-    model_deploy = models_commands.add_parser(
-        "deploy", help="deploy a BPMN file as a new version (kept across restarts)"
-    )
-    model_deploy.add_argument("file", help="the diagram, e.g. bpmn/task_lifecycle.bpmn")
-    model_deploy.add_argument(
-        "--process", default=None, help="process id (default: the file's name without .bpmn)"
-    )
-    model_deploy.add_argument(
-        "--activate",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="new instances start on it (default: yes)",
-    )
-    model_deploy.set_defaults(run=_models_deploy)
-    model_activate = models_commands.add_parser(
-        "activate", help="make a deployed version the one new instances start on"
-    )
-    model_activate.add_argument("process_id")
-    model_activate.add_argument("version", type=int)
-    model_activate.set_defaults(run=_models_activate)
-    model_migrate = models_commands.add_parser(
-        "migrate",
-        help="move the running instances of one version onto another (a preview unless --apply)",
-    )
-    model_migrate.add_argument("process_id")
-    model_migrate.add_argument("from_version", type=int)
-    model_migrate.add_argument("to_version", type=int)
-    model_migrate.add_argument("--apply", action="store_true", help="move them (default: preview)")
-    model_migrate.set_defaults(run=_models_migrate)
-
+    model_commands.register(commands)
     bulk_import.register(commands)
     return parser
 
@@ -404,137 +368,6 @@ def _reporting_rebuild(args: argparse.Namespace) -> int:
     finally:
         service.runtime.platform.stop()
     print(summary.text())
-    return 0
-
-
-def _operator() -> dict[str, Any]:
-    """The audit trail's actor for an operator's command: the account that ran it."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return {"sub": f"operator:{user}", "name": "nhiemvu models", "role": "operator", "unit": None}
-
-
-def _model_line(row: dict[str, Any]) -> str:
-    from shared.calendar import TZ
-
-    mark = "*" if row["active"] else " "
-    deployed = row["deployed_at"].astimezone(TZ).strftime("%Y-%m-%d %H:%M")
-    return (
-        f"{mark} {row['process_id']}\tv{row['version']}\t{row['sha256'][:12]}\t{deployed}"
-        f"\t{row['deployed_by'] or '-'}\t{row['source']}\t{row['running']}"
-    )
-
-
-def _models_list(args: argparse.Namespace) -> int:
-    from services.workflow.models import model_listing
-
-    service = build_service("workflow")
-    try:
-        with service.runtime.platform.database.read() as conn:
-            rows = model_listing(conn, args.process)
-    finally:
-        service.runtime.platform.stop()
-    if not rows:
-        print(f"chưa triển khai quy trình {args.process or 'nào'}", file=sys.stderr)
-        return 1 if args.process else 0
-    print("  quy trình\tphiên bản\tsha256\ttriển khai lúc\tbởi\tnguồn\tđang chạy")
-    for row in rows:
-        print(_model_line(row))
-    print("* phiên bản các phiên mới dùng (đang hoạt động)", file=sys.stderr)
-    return 0
-
-
-def _models_deploy(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from services.workflow.models import CLI, audit_model
-    from shared.errors import DomainError, ValidationFailed
-
-    path = Path(args.file)
-    try:
-        xml = path.read_bytes()
-    except OSError as exc:
-        print(f"không đọc được {path}: {exc.strerror}", file=sys.stderr)
-        return 1
-    process_id = args.process or path.stem
-    actor = _operator()
-    service = build_service("workflow")
-    try:
-        with service.runtime.platform.unit_of_work() as uow:
-            row, created, activated = service.models.deploy(
-                uow.conn, process_id, xml, uow.now, actor["sub"], source=CLI, activate=args.activate
-            )
-            audit_model(uow, actor, row, created, activated)
-    except DomainError as exc:
-        print(f"{process_id}: {exc.detail}", file=sys.stderr)
-        for problem in exc.errors.get("bpmn", []) if isinstance(exc, ValidationFailed) else []:
-            print(f"  - {problem}", file=sys.stderr)
-        return 1
-    finally:
-        service.runtime.platform.stop()
-    done = "đã triển khai" if created else "sơ đồ này đã có:"
-    state = "đang hoạt động" if row["active"] else "chưa hoạt động"
-    print(f"{process_id}: {done} phiên bản {row['version']} ({state})")
-    return 0
-
-
-def _models_activate(args: argparse.Namespace) -> int:
-    from services.workflow.models import audit_model
-    from shared.errors import DomainError
-
-    actor = _operator()
-    service = build_service("workflow")
-    try:
-        with service.runtime.platform.unit_of_work() as uow:
-            row, activated = service.models.activate(
-                uow.conn, args.process_id, args.version, uow.now, actor["sub"]
-            )
-            audit_model(uow, actor, row, False, activated)
-    except DomainError as exc:
-        print(f"{args.process_id}: {exc.detail}", file=sys.stderr)
-        return 1
-    finally:
-        service.runtime.platform.stop()
-    already = "" if activated else " (đã như vậy)"
-    print(
-        f"{args.process_id}: các phiên mới dùng phiên bản {row['version']}{already}; "
-        "các phiên đang chạy giữ phiên bản của mình"
-    )
-    return 0
-
-
-def _models_migrate(args: argparse.Namespace) -> int:
-    from services.workflow.instances.migration import migrate
-    from shared.errors import DomainError
-
-    actor = _operator()
-    service = build_service("workflow")
-    try:
-        with service.runtime.platform.unit_of_work() as uow:
-            result = migrate(
-                service,
-                uow,
-                args.process_id,
-                args.from_version,
-                args.to_version,
-                apply=args.apply,
-                actor=actor,
-            )
-    except DomainError as exc:
-        print(f"{args.process_id}: {exc.detail}", file=sys.stderr)
-        return 1
-    finally:
-        service.runtime.platform.stop()
-    for item in result["items"]:
-        state = "chuyển" if item["moved"] else f"giữ nguyên: {item['reason']}"
-        print(f"{item['kind']}\t{item['id']}\t{item['status']}\t{state}")
-    verb = "Đã chuyển" if args.apply else "Sẽ chuyển (xem trước; thêm --apply để chuyển)"
-    print(
-        f"{args.process_id}: {verb} {result['moved']} phiên từ phiên bản {args.from_version} "
-        f"sang {args.to_version}; {result['refused']} phiên giữ nguyên"
-    )
     return 0
 
 

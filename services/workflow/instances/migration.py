@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 from services.workflow import case_store, domain, store
 from services.workflow.engine import MigrationRefused, StateError
 from services.workflow.instances.store import InstanceTable
+from shared.db import is_postgres
 from shared.platform import UnitOfWork
 
 if TYPE_CHECKING:
@@ -106,6 +107,6 @@ def _running(
         query = query.where(t.c.closed_at.is_(None))
     else:
         query = query.where(t.c.status.not_in(sorted(domain.CLOSED)))
-    if lock and conn.dialect.name == "postgresql":
+    if lock and is_postgres(conn):
         query = query.with_for_update()
     return [dict(row) for row in conn.execute(query.order_by(t.c.created_at)).mappings()]
