@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
@@ -92,15 +93,10 @@ def feed() -> Any:
     return current_app.response_class(body, content_type=ATOM)
 
 
+@bp.app_template_global("atom_entry_id")
 def entry_id(report_id: str) -> str:
     """A report's Atom id: its id is a UUID's hex, so urn:uuid: names it for good (RFC 4287
     §4.2.6 wants an id that never changes, whatever the site's address)."""
-    hexa = report_id.lower()
-    if REPORT_ID.fullmatch(hexa):
-        return f"urn:uuid:{hexa[:8]}-{hexa[8:12]}-{hexa[12:16]}-{hexa[16:20]}-{hexa[20:]}"
+    if REPORT_ID.fullmatch(report_id):
+        return UUID(hex=report_id).urn
     return f"urn:nhiemvu:report:{quote(report_id, safe='')}"
-
-
-@bp.app_template_global()
-def atom_entry_id(report_id: str) -> str:
-    return entry_id(report_id)
