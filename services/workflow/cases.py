@@ -49,6 +49,9 @@ from shared.text import fold
 if TYPE_CHECKING:
     from services.workflow.app import WorkflowService
 
+# What "open" or an action of a case does outside it: (service, uow, case after, body, actor).
+Effect = Callable[["WorkflowService", UnitOfWork, dict[str, Any], dict[str, Any], Any], None]
+
 # Roles a case diagram may name that are not parties of the case.
 _STAFF_ROLES: dict[str, Callable[[Principal], bool]] = {
     "office": lambda p: p.is_office,
@@ -105,10 +108,12 @@ class CaseKind:
     # (case, action, body, today); raises ValidationFailed.
     check: Callable[[Mapping[str, Any], str, dict[str, Any], date], None] | None = None
     # What "open" or an action does outside the case, in the same transaction (e.g. a unit's
-    # correction appended to the task's history): (uow, case after, body or data, actor).
-    effects: Mapping[str, Callable[[UnitOfWork, dict[str, Any], dict[str, Any], Any], None]] = (
-        field(default_factory=dict)
-    )
+    # correction appended to the task's history): (service, uow, case after, body or data, actor).
+    effects: Mapping[str, Effect] = field(default_factory=dict)
+    # Cases about a task that the task's diagram offers to open (`opens.<role>`): the task action
+    # an opening by this caller amounts to, checked against the task's diagram whichever route
+    # opens it (services/workflow/kinds/task.py, `require_opening`).
+    task_action: Callable[[Principal], str] | None = None
     # The body fields of "open" and of each action that name units (a code or a list of codes):
     # each must be an active unit of the directory (services/workflow/units.py), else 422.
     unit_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -229,10 +234,16 @@ class CaseKind:
         }
 
     def effect(
-        self, uow: UnitOfWork, action: str, row: dict[str, Any], body: dict[str, Any], actor: Any
+        self,
+        service: WorkflowService,
+        uow: UnitOfWork,
+        action: str,
+        row: dict[str, Any],
+        body: dict[str, Any],
+        actor: Any,
     ) -> None:
         if action in self.effects:
-            self.effects[action](uow, row, body, actor)
+            self.effects[action](service, uow, row, body, actor)
 
     def present(
         self,
@@ -242,6 +253,7 @@ class CaseKind:
         row: dict[str, Any],
         history: list[dict[str, Any]],
         today: date,
+        step: Step,
     ) -> tuple[dict[str, Any], list[str]]:
         return row, []
 

@@ -298,3 +298,53 @@ def test_d8_1b_the_office_resolves_a_difficulty_itself(workflow: Any) -> None:
     assert "report_difficulty" in task(workflow, task_id, LEAD)["actions"]  # may report again
     again = act(workflow, path, case_id, "propose", OFFICE, proposal="x")
     assert again.status_code == 409 and again.get_json()["actions"] == []
+
+
+def test_d8_1b_a_second_difficulty_waits_for_the_first_through_either_route(workflow: Any) -> None:
+    """The task's diagram decides (`when.report_difficulty`): the case route and the task's own
+    action give the same answer while a difficulty awaits the Office."""
+    task_id = release(workflow)
+    assert task_act(workflow, task_id, "accept", LEAD).status_code == 200
+    body = {"task_id": task_id, "problem": "blocked", "description": "Vướng quy hoạch"}
+    first = workflow.client.post("/api/workflow/direction-requests", json=body, headers=LEAD)
+    assert first.status_code == 201, first.get_json()
+
+    again = workflow.client.post("/api/workflow/direction-requests", json=body, headers=LEAD)
+    assert again.status_code == 409, again.get_json()
+    assert "report_difficulty" not in again.get_json()["actions"]
+    problem = {"problem": "blocked", "description": "Vướng quy hoạch"}
+    assert task_act(workflow, task_id, "report_difficulty", LEAD, **problem).status_code == 409
+    # Reporting progress meanwhile does not forget that a difficulty is open.
+    assert task_act(workflow, task_id, "report_progress", LEAD, note="x").status_code == 200
+    assert "report_difficulty" not in task(workflow, task_id, LEAD)["actions"]
+
+
+def test_d8_1b_which_steps_offer_a_difficulty_report_is_the_diagram_s_word(
+    workflow: Any,
+) -> None:
+    """A version whose `execute` step declares no `opens.unit` offers no difficulty report there;
+    the tasks released before it keep their own version's answer."""
+    shipped = (workflow.bpmn_dir / "task_lifecycle.bpmn").read_text(encoding="utf-8")
+    declared = (
+        '<spiffworkflow:property name="opens.unit" value="correct_report,report_difficulty" />'
+    )
+    assert shipped.count(declared) == 2  # execute and execute_pending
+    before = release(workflow)
+    owner = {**auth("process_owner", None), "Content-Type": "application/bpmn+xml"}
+    condition = (
+        '<spiffworkflow:property name="when.report_difficulty" value="not difficulty_open" />'
+    )
+    without = shipped.replace(declared, declared.replace(",report_difficulty", ""))
+    without = without.replace(condition, "")
+    deployed = workflow.client.post(
+        "/api/workflow/process-models/task_lifecycle", data=without.encode(), headers=owner
+    )
+    assert deployed.status_code == 201, deployed.get_json()
+    after = release(workflow)
+    for task_id in (before, after):
+        assert task_act(workflow, task_id, "accept", LEAD).status_code == 200
+    assert "report_difficulty" in task(workflow, before, LEAD)["actions"]
+    assert "report_difficulty" not in task(workflow, after, LEAD)["actions"]
+    body = {"problem": "blocked", "description": "x"}
+    refused = task_act(workflow, after, "report_difficulty", LEAD, **body)
+    assert refused.status_code == 409, refused.get_json()

@@ -45,7 +45,25 @@ def model(engine: Engine) -> ProcessModel:
 
 
 def _actions(step: Step) -> list[str]:
-    return [offer.action for offer in step.offers]
+    return [offer.action for offer in step.offers if not offer.opens]
+
+
+def _performed(step: Step) -> list[Offer]:
+    """The actions the diagram performs (not the cases it offers to open)."""
+    return [offer for offer in step.offers if not offer.opens]
+
+
+def _openings(step: Step) -> set[tuple[str, str]]:
+    """The cases the step offers to open, as (action, role)."""
+    return {(offer.action, offer.role) for offer in step.offers if offer.opens}
+
+
+# The corrections every step before the end offers to open (Đ7.1, Đ7.2b).
+CORRECTIONS = {
+    ("correct_report", "unit"),
+    ("correct_report", "coordinating"),
+    ("request_correction", "office"),
+}
 
 
 def _diagram(script: str = 'status = "x"', condition: str = 'action == "return"') -> bytes:
@@ -83,7 +101,8 @@ def _diagram(script: str = 'status = "x"', condition: str = 'action == "return"'
 def test_a_started_task_is_assigned_and_offers_accept_and_return_to_the_unit(engine, model):
     step = engine.start(model, {"task_id": "T-1", **UNDATED})
 
-    assert list(step.offers) == [
+    assert _openings(step) == CORRECTIONS
+    assert _performed(step) == [
         Offer("accept", "unit", "receive"),
         Offer("return", "unit", "receive"),
         Offer("urge", "office", "receive"),
@@ -97,7 +116,8 @@ def test_accepting_puts_the_task_in_progress_and_offers_submit_result(engine, mo
     step = engine.perform(engine.start(model, UNDATED), "accept", {})
 
     assert step.status == "in_progress"
-    assert list(step.offers) == [
+    assert _openings(step) == {*CORRECTIONS, ("report_difficulty", "unit")}
+    assert _performed(step) == [
         Offer("report_progress", "unit", "execute"),
         Offer("request_extension", "unit", "execute"),
         Offer("submit_result", "unit", "execute"),
@@ -112,7 +132,8 @@ def test_submitting_a_result_waits_for_the_office_to_confirm(engine, model):
     step = engine.perform(step, "submit_result", {"result": "Đã hoàn thành"})
 
     assert step.status == "submitted"
-    assert list(step.offers) == [
+    assert _openings(step) == CORRECTIONS
+    assert _performed(step) == [
         Offer("confirm", "office", "review"),
         Offer("request_rework", "office", "review"),
         Offer("withdraw", "office", "review"),
@@ -126,7 +147,10 @@ def test_confirming_completes_the_task(engine, model):
         step = engine.perform(step, action, {})
 
     assert step.status == "completed"
-    assert list(step.offers) == []
+    assert _performed(step) == []
+    # Đ7.1: the Office may still ask for reported information to be corrected
+    assert _openings(step) == {("request_correction", "office")}
+    assert not step.offered("request_correction")  # opened by the host, never performed
     assert step.completed
 
 
@@ -135,7 +159,7 @@ def test_a_returned_task_waits_for_the_office_and_is_assigned_again(engine, mode
 
     assert returned.status == "returned"
     assert returned.data["action"] == "return"
-    assert list(returned.offers) == [
+    assert _performed(returned) == [
         Offer("resolve_return", "office", "resolve_return"),
         Offer("withdraw", "office", "resolve_return"),
     ]
@@ -271,3 +295,55 @@ def test_a_refused_expression_is_refused_again_at_run_time():
 
     with pytest.raises(DiagramError, match="Attribute"):
         engine.perform(engine.start(model, {}), "return", {})
+
+
+def test_a_difficulty_is_reported_only_while_none_awaits_an_answer_D8_1b(engine, model):
+    """The diagram decides (`when.report_difficulty`) from what the host notes in its data."""
+    started = engine.start(model, {**UNDATED, "extension_pending": False})
+    working = engine.perform(started, "accept", {})
+    assert ("report_difficulty", "unit") in _openings(working)
+
+    reported = engine.annotate(working, {"difficulty_open": True})
+    assert ("report_difficulty", "unit") not in _openings(reported)
+    assert reported.status == "in_progress" and _actions(reported) == _actions(working)
+    stored = engine.load(model, reported.state)  # the fact is part of the stored state
+    assert ("report_difficulty", "unit") not in _openings(stored)
+    # progress reported meanwhile keeps it: the fact travels with the instance
+    progressed = engine.perform(stored, "report_progress", {"note": "Đang làm"})
+    assert ("report_difficulty", "unit") not in _openings(progressed)
+
+    answered = engine.annotate(progressed, {"difficulty_open": False})
+    assert ("report_difficulty", "unit") in _openings(answered)
+
+
+def test_a_withdrawn_task_offers_no_case_to_open_D7_1(engine, model):
+    step = engine.perform(engine.start(model, UNDATED), "withdraw", {"reason": "Thu hồi"})
+
+    assert step.status == "withdrawn"
+    assert step.offers == ()
+
+
+@pytest.mark.parametrize(
+    ("properties", "said"),
+    [
+        ('<spiffworkflow:property name="opens.unit" value="Not A Name"/>', "opens.<vai trò>"),
+        (
+            '<spiffworkflow:property name="opens.unit" value="x"/>'
+            '<spiffworkflow:property name="when.y" value="True"/>',
+            "when.y",
+        ),
+        (
+            '<spiffworkflow:property name="opens.unit" value="x"/>'
+            '<spiffworkflow:property name="when.x" value="__import__(1)"/>',
+            "when.x",
+        ),
+    ],
+)
+def test_openings_and_their_conditions_are_checked_at_deploy(engine, properties, said):
+    xml = _diagram().replace(
+        b'<spiffworkflow:property name="role" value="unit"/>',
+        b'<spiffworkflow:property name="role" value="unit"/>' + properties.encode(),
+    )
+    with pytest.raises(DiagramError) as refused:
+        engine.parse(xml, "p", 1)
+    assert said in str(refused.value)

@@ -17,12 +17,21 @@ from services.workflow import domain as task_domain
 from services.workflow import schemas as task_schemas
 from services.workflow.app import create_service
 from services.workflow.cases import CaseKind
+from services.workflow.exchanges import OPENER_LABELS
 from services.workflow.kinds import case_kinds
+from services.workflow.kinds.task import OPENERS
+from shared.auth import OFFICE, UNIT_OFFICER, Principal
 from shared.event_schemas import SCHEMAS as EVENT_SCHEMAS
 from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES
 
 BPMN = Path(__file__).parents[2] / "bpmn"
 KINDS = case_kinds()
+
+# Who opens cases about a task: the Office and a unit's officer.
+PRINCIPALS = (
+    Principal(sub="office", name="Văn phòng", unit=None, roles=frozenset({OFFICE})),
+    Principal(sub="officer", name="Cán bộ", unit="SO_TC", roles=frozenset({UNIT_OFFICER})),
+)
 
 # Events no rule mails anyone about, and why.
 NOT_MAILED = {
@@ -68,6 +77,28 @@ def test_the_task_lifecycle_declares_what_labels_schemas_events_and_notify_know(
         action = task_domain.NOTICE_ACTIONS.get(notice, notice.removeprefix("task."))
         assert action in task_domain.NOTICE_LABELS, f"{notice}: no history label"
     _published(set(task_domain.ACTION_EVENTS.values()) | notices, TASK_EVENT_TYPES)
+
+
+def test_the_cases_a_task_offers_to_open_agree_with_their_openers_labels_and_kinds(
+    tmp_path: Path,
+) -> None:
+    """`opens.<role>` in the task's diagram (Đ7.1, Đ7.2b, Đ8.1b): each is a registered opener with
+    its label, request schema and the case kind it opens, whose `task_action` names it."""
+    service = create_service({"DATA_DIR": str(tmp_path)})
+    path = BPMN / "task_lifecycle.bpmn"
+    model = service.engine.parse(path.read_bytes(), "task_lifecycle", 1)
+    opened = {action for action, _role in service.engine.openings(model)}
+    assert opened == set(OPENERS) == set(OPENER_LABELS)
+    named = set()
+    for opener in OPENERS.values():
+        task_action = KINDS[opener.kind].task_action
+        assert task_action is not None, f"{opener.kind}: opened from a task, no task_action"
+        named.update(task_action(who) for who in PRINCIPALS)
+    assert named == opened
+    for other in BPMN.glob("*.bpmn"):  # only the task's diagram opens cases about a task
+        if other.stem != "task_lifecycle":
+            model = service.engine.parse(other.read_bytes(), other.stem, 1)
+            assert service.engine.openings(model) == frozenset(), other.name
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS.values(), key=lambda k: k.kind), ids=str)

@@ -136,6 +136,8 @@ def diagram_problems(
             continue  # comments and processing instructions
         name = etree.QName(element).localname
         problem = _structure_problem(root, element, name)
+        if problem is None and name in _OPENING_ELEMENTS:
+            problem = _opening_problem(_spiff_properties(element), environment)
         if problem is not None:
             problems.append(problem_at(element, problem))
             continue
@@ -245,6 +247,59 @@ def property_pairs(properties: Mapping[str, str]) -> list[tuple[str, str]]:
     if len(seen) != len(set(seen)):
         raise ValueError("một thao tác được khai báo hai lần")
     return pairs
+
+
+# Where a diagram may declare the cases an instance offers to open (`opens.<role>`): the steps
+# it waits at, and the end events it may rest at once completed.
+_OPENING_ELEMENTS = frozenset({"userTask", "endEvent"})
+
+
+def opening_pairs(properties: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(action, role) pairs of the cases a step offers to open while the instance waits there
+    (or, on an end event, once it ended there): `opens.<role>` = "report_difficulty,…". Opening
+    a case leaves the instance where it is; the host opens the case (docs/adding-a-process.md,
+    "Cases a task opens"). Raises ValueError with what is wrong, in Vietnamese."""
+    pairs: list[tuple[str, str]] = []
+    for key in sorted(properties):
+        role = key.removeprefix("opens.")
+        if role == key:
+            continue
+        names = _names(properties[key])
+        if not _NAME.match(role) or names is _BAD or not names:
+            raise ValueError(
+                f"thuộc tính '{key}' phải là 'opens.<vai trò>' với danh sách thao tác mở hồ sơ "
+                "(vd. 'opens.unit' = 'report_difficulty')"
+            )
+        pairs += [(action, role) for action in names]
+    return pairs
+
+
+def opening_conditions(properties: Mapping[str, str]) -> dict[str, str]:
+    """`when.<action>` = an expression over the instance's data: the opening is offered only
+    while it is true (a name the data does not hold yet reads as None)."""
+    return {
+        key.removeprefix("when."): value.strip()
+        for key, value in properties.items()
+        if key.startswith("when.")
+    }
+
+
+def _opening_problem(
+    properties: Mapping[str, str], environment: RestrictedEnvironment
+) -> str | None:
+    try:
+        pairs = opening_pairs(properties)
+    except ValueError as exc:
+        return str(exc)
+    opened = {action for action, _role in pairs}
+    for action, expression in opening_conditions(properties).items():
+        if action not in opened:
+            return f"thuộc tính 'when.{action}' đặt điều kiện cho thao tác không có trong 'opens.*'"
+        try:
+            environment.compile(expression, EVAL)
+        except (ExpressionRefused, ValueError, SyntaxError) as exc:
+            return f"điều kiện 'when.{action}' bị từ chối: {exc}"
+    return None
 
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -23,6 +23,7 @@ task `notice = "task.due_soon"`, end event.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -43,12 +44,19 @@ from services.workflow.engine.expressions import (
     ExpressionRefused,
     RestrictedScriptEngine,
 )
-from services.workflow.engine.parse import Parsed, declared_actions, parse_diagram
+from services.workflow.engine.parse import (
+    Parsed,
+    declared_actions,
+    declared_openings,
+    parse_diagram,
+)
 from services.workflow.engine.state import SpeclessWorkflowConverter, StateError
 from services.workflow.engine.state import announced_tasks as _announced
 from services.workflow.engine.state import jsonable as _jsonable
 from services.workflow.engine.timers import due_times, rearm
 from shared.clock import Clock, PinnableClock, SystemClock
+
+logger = logging.getLogger(__name__)
 
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due
@@ -84,7 +92,10 @@ class ActionNotOffered(Exception):
 class Offer:
     action: str
     role: str
-    task_name: str  # bpmn id of the user task
+    task_name: str  # bpmn id of the user task (or of the end event an opening is declared on)
+    # A case the step offers to open (`opens.<role>`): the host opens it, the engine never
+    # performs it and the instance stays where it is.
+    opens: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,7 +129,8 @@ class Step:
         return status if isinstance(status, str) else None
 
     def offered(self, action: str) -> bool:
-        return any(offer.action == action for offer in self.offers)
+        """Whether the diagram offers this action to be performed now (not a case to open)."""
+        return any(offer.action == action and not offer.opens for offer in self.offers)
 
 
 class Engine:
@@ -157,6 +169,10 @@ class Engine:
         types its script tasks announce."""
         parsed = self._spec_of(model)
         return parsed.actions, parsed.notices
+
+    def openings(self, model: ProcessModel) -> frozenset[tuple[str, str]]:
+        """The (action, role) pairs of the cases a diagram's steps offer to open."""
+        return self._spec_of(model).openings
 
     def start(self, model: ProcessModel, data: Mapping[str, Any]) -> Step:
         """A new instance, run until it waits; its notices are those announced on the way."""
@@ -197,16 +213,22 @@ class Engine:
             for task, _pairs in _user_tasks(workflow)
             if isinstance(task.parent.task_spec, BoundaryEventSplit)
         ]
-        for task in workflow.get_tasks():
-            if task.state & _OPEN:
-                task.data.update(data)
-                if task.parent is not None:  # a waiting event inherits its parent's data again
-                    task.parent.data.update(data)
-                rearm(task)
+        for task in _with_data(workflow, data):
+            rearm(task)
         for task in reentered:
             workflow.reset_from_task_id(task.id, data=dict(task.data))
         _guarded(lambda: _advance(workflow))
         return self._step(step.model, workflow, before)
+
+    def annotate(self, step: Step, changes: Mapping[str, Any]) -> Step:
+        """Note a fact from outside in a running instance's data (e.g. that a case opened about
+        it is open), for its conditions to read; nothing runs, no timer moves."""
+        data = _payload_data(changes, self._reserved)
+        workflow, _before = self._take(step)
+        _with_data(workflow, data)
+        if workflow.is_completed():
+            workflow.data.update(data)
+        return self._step(step.model, workflow, None)
 
     def migrate(self, state: str, source: ProcessModel, target: ProcessModel) -> Step:
         """A stored instance of `source` moved onto `target`, another version of its process: every
@@ -283,7 +305,7 @@ class Engine:
             Offer(action, role, task.task_spec.bpmn_id)
             for task, pairs in _user_tasks(workflow)
             for action, role in pairs
-        )
+        ) + tuple(self._openings(model, workflow, completed))
         timers = iter(list(workflow.event_manager.tasks.values()))
         return Step(
             model=model,
@@ -295,6 +317,38 @@ class Engine:
             completed=completed,
             _workflow=[workflow],
         )
+
+    def _openings(
+        self, model: ProcessModel, workflow: BpmnWorkflow, completed: bool
+    ) -> Iterator[Offer]:
+        """The cases the steps where the instance waits (or the end event where it ended) offer
+        to open, under their `when.<action>` conditions."""
+        if not self._spec_of(model).openings:
+            return
+        if completed:
+            # the end event it ended at (end events of timer branches declare none)
+            resting = [
+                t for t in workflow.get_tasks(state=TaskState.COMPLETED) if not t.task_spec.manual
+            ]
+        else:
+            resting = list(workflow.get_tasks(state=TaskState.READY, manual=True))
+        for task in resting:
+            pairs, conditions = declared_openings(task.task_spec)
+            for action, role in pairs:
+                condition = conditions.get(action)
+                if condition is None or self._holds(condition, task.data, task.task_spec):
+                    yield Offer(action, role, task.task_spec.bpmn_id, opens=True)
+
+    def _holds(self, condition: str, data: Mapping[str, Any], spec: Any) -> bool:
+        """A `when.<action>` condition over the data (names it does not hold read as None)."""
+        environment = self._script_engine.environment
+        missing = _names_in(condition) - self._reserved
+        context = {name: None for name in missing} | dict(data)
+        try:
+            return bool(environment.evaluate(condition, context))
+        except Exception:  # a condition that fails offers nothing rather than failing a read
+            logger.exception("condition when.* of %s failed: %s", spec.bpmn_id, condition)
+            return False
 
     def _notices_since(
         self, model: ProcessModel, workflow: BpmnWorkflow, before: frozenset[Any]
@@ -333,6 +387,25 @@ class Engine:
 def _user_tasks(workflow: BpmnWorkflow) -> Iterator[tuple[Any, list[tuple[str, str]]]]:
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         yield task, declared_actions(task.task_spec)
+
+
+def _with_data(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> list[Any]:
+    """Put `data` into every open task (and the task a waiting event inherits from); returns
+    those tasks."""
+    opened = [task for task in workflow.get_tasks() if task.state & _OPEN]
+    for task in opened:
+        task.data.update(data)
+        if task.parent is not None:  # a waiting event inherits its parent's data again
+            task.parent.data.update(data)
+    return opened
+
+
+def _names_in(expression: str) -> set[str]:
+    try:
+        tree = ast.parse(expression.strip(), mode="eval")
+    except SyntaxError:
+        return set()
+    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
 def _task_offering(workflow: BpmnWorkflow, action: str) -> Any:

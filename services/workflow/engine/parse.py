@@ -17,6 +17,8 @@ from services.workflow.engine.checks import (
     assigns_notice,
     diagram_problems,
     normalise_properties,
+    opening_conditions,
+    opening_pairs,
     property_pairs,
     read_diagram,
 )
@@ -39,6 +41,7 @@ class Parsed:
     announcing: frozenset[str]  # names of the script tasks that assign `notice`
     actions: frozenset[tuple[str, str]]  # (action, role) its user tasks declare
     notices: frozenset[str]  # the event types its script tasks announce
+    openings: frozenset[tuple[str, str]]  # (action, role) of the cases its steps offer to open
 
 
 def parse_diagram(
@@ -77,16 +80,23 @@ def parse_diagram(
     announcing: set[str] = set()
     actions: set[tuple[str, str]] = set()
     announced: set[str] = set()
+    openings: set[tuple[str, str]] = set()
     for one in specs:
         for task_spec in one.task_specs.values():
             if task_spec.manual:
                 actions.update(declared_actions(task_spec))
+            openings.update(declared_openings(task_spec)[0])
             script = getattr(task_spec, "script", None)
             if isinstance(script, str) and assigns_notice(script):
                 announcing.add(task_spec.name)
                 announced.update(announced_events(script))
     return Parsed(
-        spec, subprocess_specs, frozenset(announcing), frozenset(actions), frozenset(announced)
+        spec,
+        subprocess_specs,
+        frozenset(announcing),
+        frozenset(actions),
+        frozenset(announced),
+        frozenset(openings),
     )
 
 
@@ -103,5 +113,17 @@ def declared_actions(task_spec: Any) -> list[tuple[str, str]]:
     properties = getattr(task_spec, "extensions", {}).get("properties", {})
     try:
         return property_pairs(properties)
+    except ValueError as exc:
+        raise DiagramError(f"Phần tử '{task_spec.name}': {exc}") from None
+
+
+def declared_openings(task_spec: Any) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The cases a step (a user task, or an end event) offers to open, as (action, role) pairs,
+    and the conditions (`when.<action>`) some of them are offered under (checks.opening_pairs)."""
+    properties = getattr(task_spec, "extensions", {}).get("properties", {})
+    if not any(key.startswith("opens.") for key in properties):
+        return [], {}
+    try:
+        return opening_pairs(properties), opening_conditions(properties)
     except ValueError as exc:
         raise DiagramError(f"Phần tử '{task_spec.name}': {exc}") from None

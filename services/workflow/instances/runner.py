@@ -89,7 +89,13 @@ class Kind(Protocol):
         """The body of an event about this instance."""
 
     def effect(
-        self, uow: UnitOfWork, action: str, row: dict[str, Any], body: dict[str, Any], actor: Any
+        self,
+        service: WorkflowService,
+        uow: UnitOfWork,
+        action: str,
+        row: dict[str, Any],
+        body: dict[str, Any],
+        actor: Any,
     ) -> None:
         """What an action does outside the instance, in the same transaction."""
 
@@ -101,9 +107,10 @@ class Kind(Protocol):
         row: dict[str, Any],
         history: list[dict[str, Any]],
         today: date,
+        step: Step,
     ) -> tuple[dict[str, Any], list[str]]:
-        """The row as people read it (what depends on today) and actions offered beside the
-        diagram's (a task's links to cases)."""
+        """The row as people read it (what depends on today) and the cases its diagram offers
+        this caller to open now (`Offer.opens`; a task's links to cases)."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,7 @@ def start(
     kind.table.add(uow, stored, history, later=later)
     audited = audit_action or f"{kind.name}.{action}"
     uow.audit(actor, audited, kind.name, stored[kind.table.key], _audit(None, stored, note))
-    kind.effect(uow, action, stored, dict(details or {}), actor)
+    kind.effect(service, uow, action, stored, dict(details or {}), actor)
     if event_type:
         _emit(uow, kind, event_type, stored, action, actor, note, details)
     if step.notices and later:
@@ -170,7 +177,7 @@ def perform(
     row = kind.find(uow.conn, key, for_update=True)
     kind.require_access(uow.conn, principal, row)
     step = load(service, uow.conn, row)
-    mine = [o.action for o in step.offers if kind.may_act(principal, o.role, row)]
+    mine = [o.action for o in step.offers if not o.opens and kind.may_act(principal, o.role, row)]
     if action not in mine:
         raise kind.refused(action, mine, row, step.offered(action))
     kind.validate(service, uow, row, step, action, payload)
@@ -183,7 +190,7 @@ def perform(
     actor = principal.to_actor()
     note = kind.note(action, payload)
     _record(uow, kind, after, action, row["status"], actor, note, details)
-    kind.effect(uow, action, after, payload, actor)
+    kind.effect(service, uow, action, after, payload, actor)
     event_type = kind.event_type(action)
     if event_type:
         _emit(uow, kind, event_type, after, action, actor, note, details)
@@ -253,6 +260,20 @@ def update(
     return after
 
 
+def annotate(
+    service: WorkflowService,
+    uow: UnitOfWork,
+    kind: Kind,
+    row: dict[str, Any],
+    facts: dict[str, Any],
+) -> dict[str, Any]:
+    """Note facts from outside in an instance's data for its diagram's conditions (e.g. that a
+    case about a task is open); the instance stays where it is, so nothing is recorded or sent
+    (what caused it records itself)."""
+    step = service.engine.annotate(load(service, uow.conn, row), facts)
+    return _save(uow, kind, row, step)
+
+
 def snapshot(
     service: WorkflowService,
     conn: Connection,
@@ -264,9 +285,11 @@ def snapshot(
 ) -> Snapshot:
     """The instance as the caller reads it: its row, the actions offered to them, its history."""
     step = step or load(service, conn, row)
-    actions = [o.action for o in step.offers if kind.may_act(principal, o.role, row)]
+    actions = [
+        o.action for o in step.offers if not o.opens and kind.may_act(principal, o.role, row)
+    ]
     history = kind.table.history(conn, row[kind.table.key])
-    shown, more = kind.present(service, conn, principal, row, history, today)
+    shown, more = kind.present(service, conn, principal, row, history, today, step)
     return Snapshot(shown, actions + more, history)
 
 

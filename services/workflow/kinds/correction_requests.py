@@ -17,18 +17,21 @@ The diagram is bpmn/correction_request.bpmn.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection
 
-from services.workflow import domain, store
+from services.workflow import store
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.exchanges import TaskOpener, readable_task, record_on_task
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
 from shared.calendar import local_date
-from shared.errors import Conflict, Forbidden, ValidationFailed
+from shared.errors import ValidationFailed
 from shared.platform import UnitOfWork
+
+if TYPE_CHECKING:
+    from services.workflow.app import WorkflowService
 
 # Entries of a task's history that report information a unit answers for (Đ7.2c).
 CORRECTABLE = {
@@ -132,13 +135,11 @@ def _is_unit_staff(principal: Principal) -> bool:
     return principal.unit is not None and principal.has_role(UNIT_OFFICER, UNIT_HEAD)
 
 
-def may_request_now(_conn: Connection, task: dict[str, Any], history: list[dict[str, Any]]) -> bool:
-    return task["status"] != "withdrawn" and bool(_reports(task, history))
-
-
-def may_correct_now(_conn: Connection, task: dict[str, Any], history: list[dict[str, Any]]) -> bool:
-    """Đ7.2b: before the Office confirms the task (and while it is not withdrawn)."""
-    return task["status"] not in domain.CLOSED and bool(_reports(task, history))
+def has_reports(task: dict[str, Any], history: list[dict[str, Any]]) -> bool:
+    """Something to correct. When the task allows it is its diagram's word: the Office's
+    request at every step and once completed (Đ7.1), the unit's own correction before the
+    Office confirms (Đ7.2b); never once withdrawn."""
+    return bool(_reports(task, history))
 
 
 def may_request(principal: Principal, _task: dict[str, Any], _history: list[Any]) -> bool:
@@ -154,11 +155,11 @@ OPENERS = (
         "request_correction",
         "correction_request",
         TaskCorrectionRequestIn,
-        may_request_now,
+        has_reports,
         may_request,
     ),
     TaskOpener(
-        "correct_report", "correction_request", TaskSelfCorrectionIn, may_correct_now, may_correct
+        "correct_report", "correction_request", TaskSelfCorrectionIn, has_reports, may_correct
     ),
 )
 
@@ -181,14 +182,10 @@ def _entry(
 def _opening(
     conn: Connection, principal: Principal, body: dict[str, Any], now: datetime
 ) -> list[Opening]:
+    # Whether the task offers it now and to this caller: kinds/task.py, require_opening.
     task = readable_task(conn, principal, body["task_id"])
     history = store.TASKS.history(conn, task["task_id"])
     office = principal.is_office
-    available, may = (may_request_now, may_request) if office else (may_correct_now, may_correct)
-    if not available(conn, task, history):
-        raise Conflict("Nhiệm vụ hiện không có báo cáo để điều chỉnh.", task_status=task["status"])
-    if not may(principal, task, history):
-        raise Forbidden("Đơn vị chỉ điều chỉnh báo cáo của chính mình.")
     field = "reason" if office else "text"
     if not body.get(field):
         raise ValidationFailed("Thiếu nội dung.", {field: ["Trường này là bắt buộc."]})
@@ -221,19 +218,39 @@ def _correction_note(data: dict[str, Any], text: str) -> str:
     return f"{text}\n(Điều chỉnh: {label.lower()}, mục #{data.get('entry_id')})"
 
 
-def _on_open(uow: UnitOfWork, case: dict[str, Any], data: dict[str, Any], actor: Any) -> None:
+def _on_open(
+    service: WorkflowService,
+    uow: UnitOfWork,
+    case: dict[str, Any],
+    data: dict[str, Any],
+    actor: Any,
+) -> None:
     if data["origin"] == "office":
-        record_on_task(uow, case, "request_correction", data.get("reason"), actor)
+        record_on_task(service, uow, case, "request_correction", data.get("reason"), actor)
     else:
-        record_on_task(uow, case, "correct_report", _correction_note(data, data["text"]), actor)
+        note = _correction_note(data, data["text"])
+        record_on_task(service, uow, case, "correct_report", note, actor)
 
 
-def _on_correct(uow: UnitOfWork, case: dict[str, Any], body: dict[str, Any], actor: Any) -> None:
-    record_on_task(uow, case, "correct_report", _correction_note(case["data"], body["text"]), actor)
+def _on_correct(
+    service: WorkflowService,
+    uow: UnitOfWork,
+    case: dict[str, Any],
+    body: dict[str, Any],
+    actor: Any,
+) -> None:
+    note = _correction_note(case["data"], body["text"])
+    record_on_task(service, uow, case, "correct_report", note, actor)
 
 
-def _on_explain(uow: UnitOfWork, case: dict[str, Any], body: dict[str, Any], actor: Any) -> None:
-    record_on_task(uow, case, "explain_report", body["reason"], actor)
+def _on_explain(
+    service: WorkflowService,
+    uow: UnitOfWork,
+    case: dict[str, Any],
+    body: dict[str, Any],
+    actor: Any,
+) -> None:
+    record_on_task(service, uow, case, "explain_report", body["reason"], actor)
 
 
 KIND = CaseKind(
@@ -252,4 +269,5 @@ KIND = CaseKind(
     query_filters=("task_id",),
     note_fields=("text", "reason", "note"),
     effects={"open": _on_open, "correct": _on_correct, "explain": _on_explain},
+    task_action=lambda p: "request_correction" if p.is_office else "correct_report",
 )

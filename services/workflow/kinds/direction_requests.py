@@ -13,19 +13,20 @@ leader may answer. The diagram is bpmn/direction_request.bpmn.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Connection
 
-from services.workflow import case_store
-from services.workflow.cases import CaseKind, Opening
+from services.workflow.cases import CaseKind, Effect, Opening
 from services.workflow.exchanges import TaskOpener, readable_task, record_on_task
 from services.workflow.units import unit_name
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
 from shared.calendar import local_date
-from shared.errors import Conflict, Forbidden
 from shared.platform import UnitOfWork
+
+if TYPE_CHECKING:
+    from services.workflow.app import WorkflowService
 
 PROBLEMS = {
     "beyond_capacity": "Vượt quá khả năng, điều kiện thực hiện",
@@ -57,8 +58,9 @@ EVENTS = {
     "resolve": "direction_request.resolved",
 }
 
-# The task statuses in which the lead unit works on it and may report a difficulty.
-WORKING = frozenset({"in_progress", "rework"})
+# What the task's diagram knows of its difficulty reports: true from a report until the Office
+# resolves it or a leader directs (bpmn/task_lifecycle.bpmn, `when.report_difficulty`).
+DIFFICULTY_OPEN = "difficulty_open"
 
 
 def _text(required: bool = True) -> fields.String:
@@ -112,25 +114,13 @@ class DifficultyDirectionIn(Schema):
     direction = _text()
 
 
-def _open_for(conn: Connection, task_id: str) -> bool:
-    _items, total = case_store.list_cases(
-        conn, kind="direction_request", units=None, task_id=task_id, open_only=True, limit=1
-    )
-    return total > 0
-
-
-def may_report_now(conn: Connection, task: dict[str, Any], _history: list[Any]) -> bool:
-    """While the task is being carried out and no difficulty of it awaits an answer."""
-    return task["status"] in WORKING and not _open_for(conn, task["task_id"])
-
-
 def may_report(principal: Principal, task: dict[str, Any], _history: list[Any]) -> bool:
     return principal.has_role(UNIT_OFFICER, UNIT_HEAD) and principal.unit == task["lead_unit"]
 
 
 OPENERS = (
     TaskOpener(
-        "report_difficulty", "direction_request", TaskDifficultyIn, may_report_now, may_report
+        "report_difficulty", "direction_request", TaskDifficultyIn, lambda *_: True, may_report
     ),
 )
 
@@ -138,14 +128,8 @@ OPENERS = (
 def _opening(
     conn: Connection, principal: Principal, body: dict[str, Any], now: datetime
 ) -> list[Opening]:
+    # Whether the task offers it now and to this caller: kinds/task.py, require_opening.
     task = readable_task(conn, principal, body["task_id"])
-    if not may_report_now(conn, task, []):
-        raise Conflict(
-            "Chỉ báo cáo khó khăn khi đang thực hiện nhiệm vụ và chưa có báo cáo đang chờ xử lý.",
-            task_status=task["status"],
-        )
-    if not may_report(principal, task, []):
-        raise Forbidden("Chỉ đơn vị chủ trì báo cáo khó khăn, vướng mắc của nhiệm vụ.")
     problem = PROBLEMS[body["problem"]]
     return [
         Opening(
@@ -167,16 +151,33 @@ def _opening(
     ]
 
 
-def _on_task(action: str, field: str) -> Any:
-    def effect(uow: UnitOfWork, case: dict[str, Any], body: dict[str, Any], actor: Any) -> None:
-        record_on_task(uow, case, action, body.get(field), actor)
+def _on_task(action: str, field: str, closes: bool = False) -> Effect:
+    """Record the action on the task; one that closes the case tells the task's diagram that no
+    difficulty awaits an answer any more (`difficulty_open`)."""
+
+    def effect(
+        service: WorkflowService,
+        uow: UnitOfWork,
+        case: dict[str, Any],
+        body: dict[str, Any],
+        actor: Any,
+    ) -> None:
+        facts = {DIFFICULTY_OPEN: False} if closes else None
+        record_on_task(service, uow, case, action, body.get(field), actor, facts)
 
     return effect
 
 
-def _on_open(uow: UnitOfWork, case: dict[str, Any], data: dict[str, Any], actor: Any) -> None:
+def _on_open(
+    service: WorkflowService,
+    uow: UnitOfWork,
+    case: dict[str, Any],
+    data: dict[str, Any],
+    actor: Any,
+) -> None:
     note = f"{PROBLEMS[data['problem']]}: {data['description']}"
-    record_on_task(uow, case, "report_difficulty", note, actor)
+    facts = {DIFFICULTY_OPEN: True}
+    record_on_task(service, uow, case, "report_difficulty", note, actor, facts)
 
 
 KIND = CaseKind(
@@ -203,7 +204,8 @@ KIND = CaseKind(
     effects={
         "open": _on_open,
         "propose": _on_task("request_direction", "proposal"),
-        "give_direction": _on_task("direction", "direction"),
-        "resolve": _on_task("difficulty_resolved", "resolution"),
+        "give_direction": _on_task("direction", "direction", closes=True),
+        "resolve": _on_task("difficulty_resolved", "resolution", closes=True),
     },
+    task_action=lambda _p: "report_difficulty",
 )

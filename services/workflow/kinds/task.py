@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 
 from services.workflow import case_store, domain, store
 from services.workflow.engine import Step
-from services.workflow.exchanges import TaskOpener
+from services.workflow.exchanges import OPENER_LABELS, TaskOpener
 from services.workflow.instances import runner
 from services.workflow.instances.store import InstanceTable
 from services.workflow.kinds import correction_requests, direction_requests
@@ -143,7 +143,13 @@ class TaskKind:
         }
 
     def effect(
-        self, uow: UnitOfWork, action: str, row: dict[str, Any], body: dict[str, Any], actor: Any
+        self,
+        service: WorkflowService,
+        uow: UnitOfWork,
+        action: str,
+        row: dict[str, Any],
+        body: dict[str, Any],
+        actor: Any,
     ) -> None:
         return None
 
@@ -155,9 +161,10 @@ class TaskKind:
         row: dict[str, Any],
         history: list[dict[str, Any]],
         today: date,
+        step: Step,
     ) -> tuple[dict[str, Any], list[str]]:
         shown = with_overdue(row, today, service.runtime.calendar)
-        return shown, offered(conn, principal, shown, history)
+        return shown, offered(principal, shown, history, step)
 
 
 TASK = TaskKind()
@@ -169,14 +176,53 @@ OPENERS: dict[str, TaskOpener] = {
 
 
 def offered(
-    conn: Connection, principal: Principal, task: dict[str, Any], history: list[dict[str, Any]]
+    principal: Principal, task: dict[str, Any], history: list[dict[str, Any]], step: Step
 ) -> list[str]:
-    """The case-opening actions this caller may take on this task now."""
-    return [
-        action
-        for action, opener in OPENERS.items()
-        if opener.may(principal, task, history) and opener.available(conn, task, history)
-    ]
+    """The cases this caller may open about the task now: those the step the task waits at (or
+    the end it reached) offers to the caller's role, which the opener lets this caller open and
+    whose subject exists."""
+    found: list[str] = []
+    for offer in step.offers:
+        opener = OPENERS.get(offer.action)
+        if (
+            offer.opens
+            and opener is not None
+            and offer.action not in found
+            and TASK.may_act(principal, offer.role, task)
+            and opener.may(principal, task, history)
+            and opener.needs(task, history)
+        ):
+            found.append(offer.action)
+    return found
+
+
+def require_opening(
+    service: WorkflowService,
+    conn: Connection,
+    principal: Principal,
+    task: dict[str, Any],
+    action: str,
+    today: date,
+) -> None:
+    """409 unless the task's diagram offers to open this case now and its subject exists (with
+    the actions offered to the caller), 403 unless it is the caller's to open."""
+    step = runner.load(service, conn, task)
+    history = store.TASKS.history(conn, task["task_id"])
+    if action in offered(principal, task, history, step):
+        return
+    mine = runner.snapshot(service, conn, principal, TASK, task, today, step)
+    label = OPENER_LABELS.get(action, action)
+    opener = OPENERS[action]
+    if any(o.opens and o.action == action for o in step.offers) and opener.needs(task, history):
+        raise Forbidden(
+            f"Thao tác '{label}' không thuộc quyền của bạn đối với nhiệm vụ này.",
+            actions=mine.actions,
+        )
+    raise Conflict(
+        f"Nhiệm vụ hiện không cho phép thao tác '{label}'.",
+        actions=mine.actions,
+        task_status=task["status"],
+    )
 
 
 def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) -> None:

@@ -15,8 +15,10 @@ from marshmallow import Schema, fields, validate
 
 from services.workflow import case_store, cases
 from services.workflow.cases import CaseKind
+from services.workflow.exchanges import readable_task
 from services.workflow.instances import runner
 from services.workflow.instances.runner import Snapshot
+from services.workflow.kinds.task import require_opening
 from shared.auth import INSPECTOR, LEADER, Principal, authenticate_request
 from shared.calendar import local_date
 from shared.errors import Forbidden, NotFound
@@ -187,6 +189,11 @@ def _register(router: ApiRouter, service: WorkflowService, kind: CaseKind) -> No
             with platform.unit_of_work() as uow:
                 cases.check_due_on(service, payload, local_date(uow.now))
                 cases.check_units(uow.conn, kind, "open", payload)
+                if kind.task_action is not None and payload.get("task_id"):
+                    # a case about a task: when the task's diagram offers it (Đ7, Đ8.1b)
+                    task = readable_task(uow.conn, caller, payload["task_id"], for_update=True)
+                    action = kind.task_action(caller)
+                    require_opening(service, uow.conn, caller, task, action, today())
                 openings = opening(uow.conn, caller, payload, uow.now)
                 opened = cases.open_cases(service, uow, kind, openings, caller.to_actor())
                 views = [

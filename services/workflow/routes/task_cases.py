@@ -1,12 +1,12 @@
 """Cases a task offers as its own actions, and the task's open cases in its detail.
 
 `request_correction`, `correct_report` and `report_difficulty` are not steps of the task's
-diagram: each opens a case linked to the task (services/workflow/exchanges.py). The task detail
-lists them in `actions` when the caller may take them now (the task kind's `present` asks
-`offered`), and
+diagram: each opens a case linked to the task (services/workflow/exchanges.py), at the steps where
+the diagram offers it (`opens.<role>`). The task detail lists them in `actions` when the caller
+may take them now (the task kind's `present` asks `offered`), and
 POST /api/workflow/tasks/<id>/actions/<action> opens the case: 409 with the offered actions when
-the task does not allow it now, 403 when it is not the caller's. The task detail also lists the
-task's open cases and whether a direction is awaited.
+the task does not allow it now, 403 when it is not the caller's (`require_opening`). The task
+detail also lists the task's open cases and whether a direction is awaited.
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from sqlalchemy import Connection
 
-from services.workflow import case_store, cases, schemas, store
+from services.workflow import case_store, cases, schemas
 from services.workflow.exchanges import OPENER_LABELS, TaskOpener
 from services.workflow.instances import runner
-from services.workflow.kinds.task import OPENERS, TASK
+from services.workflow.kinds.task import OPENERS, TASK, require_opening
 from services.workflow.views import task_view
 from shared.auth import Principal, authenticate_request, require_unit_access
 from shared.calendar import local_date
-from shared.errors import Conflict, Forbidden
 from shared.http import ApiRouter, json_body
 
 if TYPE_CHECKING:
@@ -92,23 +91,11 @@ def _view(service: WorkflowService, opener: TaskOpener) -> Any:
         with platform.unit_of_work() as uow:
             today = local_date(uow.now)
             task = _task(uow.conn, caller, task_id)
-            mine = runner.snapshot(service, uow.conn, caller, TASK, task, today).actions
-            if opener.action not in mine:
-                history = store.TASKS.history(uow.conn, task_id)
-                label = OPENER_LABELS[opener.action]
-                if opener.available(uow.conn, task, history):
-                    raise Forbidden(
-                        f"Thao tác '{label}' không thuộc quyền của bạn đối với nhiệm vụ này.",
-                        actions=mine,
-                    )
-                raise Conflict(
-                    f"Nhiệm vụ hiện không cho phép thao tác '{label}'.",
-                    actions=mine,
-                    task_status=task["status"],
-                )
+            require_opening(service, uow.conn, caller, task, opener.action, today)
             assert kind.opening is not None
             openings = kind.opening(uow.conn, caller, {**payload, "task_id": task_id}, uow.now)
             cases.open_cases(service, uow, kind, openings, caller.to_actor())
+            task = TASK.find(uow.conn, task_id)  # the opening may have noted a fact in it
             snap = runner.snapshot(service, uow.conn, caller, TASK, task, today)
             return detail(service, uow.conn, caller, snap, today)
 
