@@ -123,6 +123,21 @@ class StatsOut(Schema):
     labels = fields.Dict(keys=fields.String(), values=fields.String())
 
 
+class TrendMonth(CategoryCounts):
+    month = fields.String()  # YYYY-MM
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    as_of = fields.AwareDateTime()
+
+
+class TrendOut(Schema):
+    period = fields.String(allow_none=True)
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    labels = fields.Dict(keys=fields.String(), values=fields.String())
+    months = fields.List(fields.Nested(TrendMonth))
+
+
 class TaskRow(Schema):
     task_id = fields.String()
     content = fields.String(allow_none=True)
@@ -257,8 +272,9 @@ class ReportOut(Schema):
     generated_by = fields.String()
     totals = fields.Nested(CategoryCounts)
     units = fields.List(fields.Nested(UnitCounts))
-    # Only in the public view: the units above in Đ21 order, ranked from the same figures.
+    # The units above in Đ21 order, ranked from the same stored figures.
     rankings = fields.List(fields.Nested(RankingRow))
+    ranking_rule = fields.String()  # Đ21's order, written out
     # Not in the public view (Đ16.2 publishes the results): what the Office's report adds.
     explanations = fields.List(fields.Nested(TaskRow))  # Đ17.4
     office = fields.Nested(OfficeFigures)

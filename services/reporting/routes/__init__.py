@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.reporting import (
     config,
+    domain,
     figures,
     office,
     queries,
@@ -29,11 +30,7 @@ if TYPE_CHECKING:
     from services.reporting.service import ReportingService
 
 PREFIX = "/api/reporting"
-RANKING_RULE = (
-    "Tỷ lệ đúng hạn cao hơn xếp trên; bằng nhau thì nhiều nhiệm vụ hoàn thành đúng hạn hơn; "
-    "rồi ít nhiệm vụ đang thực hiện quá hạn hơn; rồi theo mã đơn vị. "
-    "Đơn vị chưa có nhiệm vụ đến hạn không được xếp hạng."
-)
+RANKING_RULE = domain.RANKING_RULE
 
 
 def build_router(service: ReportingService) -> ApiRouter:
@@ -67,6 +64,42 @@ def build_router(service: ReportingService) -> ApiRouter:
         with platform.database.read() as conn:
             answer = figures.stats(conn, scope(args, caller), args["by"])
         return {"period": args.get("period"), **answer}
+
+    @router.route(
+        f"{PREFIX}/trend",
+        query=schemas.StatsQuery,
+        response=schemas.TrendOut,
+        summary="Month by month: each month's assignments counted at that month's end, as a "
+        "report of that month would (the drill-down of a month is /stats/tasks with its from/to)",
+    )
+    def get_trend() -> Any:
+        caller = principal()
+        args = query_args(stats_query)
+        unit = _unit_for(caller, args.get("unit"))
+        now = platform.clock.now()
+        months = []
+        with platform.database.read() as conn:
+            for start, end in domain.months_of(args["from_"], args["to"]):
+                month_scope = figures.scope_for({**args, "from_": start, "to": end}, now, unit)
+                if month_scope.start > month_scope.as_of_date:
+                    break  # a month that has not begun has nothing to count yet
+                counted = figures.stats(conn, month_scope, "unit")
+                months.append(
+                    {
+                        "month": start.strftime("%Y-%m"),
+                        "from": start,
+                        "to": end,
+                        "as_of": month_scope.as_of,
+                        **counted["totals"],
+                    }
+                )
+        return {
+            "period": args.get("period"),
+            "from": args["from_"],
+            "to": args["to"],
+            "labels": domain.CATEGORY_LABELS,
+            "months": months,
+        }
 
     @router.route(
         f"{PREFIX}/stats/tasks",
