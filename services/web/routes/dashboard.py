@@ -181,6 +181,7 @@ def _height(count: int) -> int:
 def _ranking_chart(units: list[dict[str, Any]]) -> dict[str, Any]:
     rated = [u for u in units if u.get("on_time_rate") is not None]
     return {
+        "empty": None if rated else "Chưa có nhiệm vụ nào đến hạn trong kỳ: chưa có tỷ lệ để vẽ.",
         "height": _height(len(rated)),
         "option": {
             "animation": False,
@@ -199,6 +200,7 @@ def _ranking_chart(units: list[dict[str, Any]]) -> dict[str, Any]:
                     "name": "Tỷ lệ đúng hạn",
                     "data": [round(u["on_time_rate"] * 100, 1) for u in rated],
                     "itemStyle": {"color": COLOURS["in_progress_on_time"]},
+                    "barMaxWidth": 28,
                     "label": {"show": True, "position": "right", "formatter": "{c}%"},
                     "cursor": "pointer",
                 }
@@ -219,6 +221,7 @@ def _category_series(rows: list[dict[str, Any]], labels: dict[str, str]) -> list
             "type": "bar",
             "name": labels.get(c, c),
             "stack": "total",
+            "barMaxWidth": 36,
             "data": [row[c] for row in rows],
             "itemStyle": {"color": COLOURS[c]},
             "cursor": "pointer",
@@ -237,11 +240,12 @@ def _stacked_chart(
     """Horizontal bars, one per row, stacked by the national categories."""
     rows = [row for _, row in named]
     return {
-        "height": _height(len(rows)) + 60,
+        "empty": None if rows else "Không có nhiệm vụ nào được giao trong kỳ.",
+        "height": _height(len(rows)) + 80,
         "option": {
             "animation": False,
-            "legend": {"bottom": 0, "type": "scroll"},
-            "grid": {"left": 8, "right": 24, "top": 8, "bottom": 60, "containLabel": True},
+            "legend": {"bottom": 0},
+            "grid": {"left": 8, "right": 24, "top": 8, "bottom": 80, "containLabel": True},
             "tooltip": {"trigger": "item", "formatter": "{b}<br>{a}: {c}"},
             "xAxis": {"type": "value", "minInterval": 1},
             "yAxis": {
@@ -275,11 +279,12 @@ def _trend_chart(months: list[dict[str, Any]], labels: dict[str, str]) -> dict[s
         }
     )
     return {
-        "height": 360,
+        "empty": None if months else "Kỳ này chưa bắt đầu.",
+        "height": 400,
         "option": {
             "animation": False,
-            "legend": {"bottom": 0, "type": "scroll"},
-            "grid": {"left": 8, "right": 8, "top": 24, "bottom": 60, "containLabel": True},
+            "legend": {"bottom": 0},
+            "grid": {"left": 40, "right": 40, "top": 32, "bottom": 80, "containLabel": True},
             "tooltip": {"trigger": "item", "formatter": "{b}<br>{a}: {c}"},
             "xAxis": {"type": "category", "data": [m["label"] for m in months]},
             "yAxis": [
@@ -300,11 +305,14 @@ def _trend_chart(months: list[dict[str, Any]], labels: dict[str, str]) -> dict[s
 
 def _intake_chart(months: list[dict[str, Any]]) -> dict[str, Any]:
     return {
+        "empty": None
+        if any(m["released"] for m in months)
+        else "Chưa có văn bản nào được chuyển theo dõi trong kỳ.",
         "height": 300,
         "option": {
             "animation": False,
             "legend": {"bottom": 0},
-            "grid": {"left": 8, "right": 8, "top": 16, "bottom": 48, "containLabel": True},
+            "grid": {"left": 40, "right": 8, "top": 32, "bottom": 48, "containLabel": True},
             "tooltip": {"trigger": "item", "formatter": "{b}<br>{a}: {c}"},
             "xAxis": {"type": "category", "data": [m["label"] for m in months]},
             "yAxis": {"type": "value", "name": "Văn bản", "minInterval": 1},
