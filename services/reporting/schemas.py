@@ -87,6 +87,10 @@ class YearQuery(Schema):
     year = fields.Integer(required=True, validate=dates.supported_year())
 
 
+class IntakeDocumentsQuery(PeriodQuery, Page):
+    late = fields.Boolean(load_default=None)
+
+
 class CategoryCounts(Schema):
     completed_on_time = fields.Integer()
     completed_late = fields.Integer()
@@ -190,6 +194,22 @@ class ComplianceOut(Schema):
     year = fields.Integer()
     months = fields.List(fields.Nested(MonthCompliance))
     totals = fields.Nested(MonthCompliance)
+
+
+class IntakeDocument(Schema):
+    document_id = fields.String()
+    number = fields.String()
+    issued_on = fields.Date()
+    intake_deadline = fields.Date()
+    released_at = fields.AwareDateTime()
+    released_late = fields.Boolean()
+
+
+class IntakeDocumentPage(Schema):
+    items = fields.List(fields.Nested(IntakeDocument))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
 
 
 class LagFigures(Schema):

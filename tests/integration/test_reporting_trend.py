@@ -1,12 +1,13 @@
-"""The month-by-month trend (`/trend`) on the hand-counted fixture of docs/counting.md, and the
-Đ21 ranking a stored report carries with its rule."""
+"""The month-by-month trend (`/trend`) on the hand-counted fixture of docs/counting.md, the Đ21
+ranking a stored report carries with its rule, and the documents behind intake compliance (Đ6.1)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from tests.integration.countingkit import counts, figures
-from tests.integration.reportingkit import get, headers
+from tests.integration.reportingkit import at, document, get, headers, reporting_service
 
 
 def test_the_trend_counts_each_month_as_that_months_own_figures(thirty: Any) -> None:
@@ -65,3 +66,28 @@ def test_a_stored_report_carries_its_units_in_order_with_the_written_rule_D21(th
     assert figures(3, 3, 1, 1, 1, 1) == counts(
         next(row for row in report["rankings"] if row["unit"] == "SO_TC")
     )
+
+
+def test_the_documents_behind_intake_compliance_by_month_and_lateness_D6_1(
+    tmp_path: Path, bus_namespace: str
+) -> None:
+    with reporting_service(tmp_path, bus_namespace) as service:
+        document(service, "a" * 32, "1/QĐ-UBND", "2026-01-05", at("2026-01-05"))
+        document(service, "b" * 32, "2/QĐ-UBND", "2026-01-06", at("2026-01-08"), late=True)
+        document(service, "c" * 32, "3/QĐ-UBND", "2026-02-27", at("2026-03-01", 0, 30))
+        document(service, "d" * 32, "4/QĐ-UBND", "2025-12-30", at("2025-12-31"))
+        path = "/api/reporting/intake-compliance/documents"
+        january = get(service, f"{path}?period=2026-01")
+        late = get(service, f"{path}?period=2026-01&late=true")
+        on_time = get(service, f"{path}?period=2026-01&late=false")
+        march = get(service, f"{path}?period=2026-03")
+        refused = service.client.get(
+            f"{path}?period=2026-01", headers=headers("unit_head", "SO_TC")
+        )
+    assert [d["number"] for d in january["items"]] == ["1/QĐ-UBND", "2/QĐ-UBND"]
+    assert january["total"] == 2
+    assert [d["number"] for d in late["items"]] == ["2/QĐ-UBND"]
+    assert late["items"][0]["released_late"] is True
+    assert [d["number"] for d in on_time["items"]] == ["1/QĐ-UBND"]
+    assert [d["number"] for d in march["items"]] == ["3/QĐ-UBND"]  # 00:30 local, 1 March
+    assert refused.status_code == 403

@@ -45,6 +45,7 @@ def build_router(service: ReportingService) -> ApiRouter:
     explanation_query = schemas.ExplanationQuery()
     year_query = schemas.YearQuery()
     period_query = schemas.PeriodQuery()
+    intake_documents_query = schemas.IntakeDocumentsQuery()
     wait_days = config.confirmation_wait_days(service.runtime.env)
 
     def scope(args: dict[str, Any], caller: Principal) -> queries.Scope:
@@ -175,6 +176,22 @@ def build_router(service: ReportingService) -> ApiRouter:
         args = query_args(year_query)
         with platform.database.read() as conn:
             return figures.intake_compliance(conn, args["year"])
+
+    @router.route(
+        f"{PREFIX}/intake-compliance/documents",
+        query=schemas.IntakeDocumentsQuery,
+        response=schemas.IntakeDocumentPage,
+        summary="The documents behind intake compliance: released in the period, late or on "
+        "time (Đ6.1)",
+    )
+    def get_intake_documents() -> Any:
+        require_roles(principal(), *OFFICE_ROLES, LEADER)
+        args = query_args(intake_documents_query)
+        with platform.database.read() as conn:
+            items, total = figures.intake_documents(
+                conn, args["from_"], args["to"], args["late"], args["limit"], args["offset"]
+            )
+        return page(items, total, args)
 
     @router.route(
         f"{PREFIX}/confirmation-lag",
