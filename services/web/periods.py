@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from services.web.labels import vn_period
 
 CUSTOM = "custom"
+PERIOD = re.compile(r"\d{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?")
 YEARS_OFFERED = 3  # this year and the two before
 
 
@@ -45,14 +47,18 @@ class Period:
         return vn_period(self.period)
 
 
-def options(today: date) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The <select>'s groups: for each offered year, the year, its halves, quarters and months."""
-    groups = []
+def options(today: date, current: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The <select>'s groups: for each offered year, the year, its halves, quarters and months;
+    first the `current` period when it is an older one (reached by a link)."""
+    groups: list[tuple[str, list[tuple[str, str]]]] = []
     for year in range(today.year, today.year - YEARS_OFFERED, -1):
         values = [f"{year}", f"{year}-H1", f"{year}-H2"]
         values += [f"{year}-Q{q}" for q in range(1, 5)]
         values += [f"{year}-{m:02d}" for m in range(1, 13)]
         groups.append((f"Năm {year}", [(v, _sentence(vn_period(v))) for v in values]))
+    known = {value for _, values in groups for value, _ in values}
+    if current and current != CUSTOM and current not in known:
+        groups.insert(0, ("Kỳ đang xem", [(current, _sentence(vn_period(current)))]))
     return groups
 
 
@@ -60,12 +66,8 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def offered(today: date) -> set[str]:
-    return {value for _, values in options(today) for value, _ in values}
-
-
 def read(args: Any, today: date) -> Period:
-    """The period of the query string; this year when none (or one not offered) is given. A custom
+    """The period of the query string; this year when none (or no valid one) is given. A custom
     period needs both dates; the API checks the rest (order, at most five years)."""
     default = Period(str(today.year))
     chosen = (args.get("period") or "").strip().upper()
@@ -78,7 +80,7 @@ def read(args: Any, today: date) -> Period:
         if end < start:
             return Period(default.period, error="Ngày kết thúc không được trước ngày bắt đầu.")
         return Period(CUSTOM, start, end)
-    if chosen in offered(today):
+    if PERIOD.fullmatch(chosen):  # any period, offered or linked (the API checks its year)
         return Period(chosen)
     return default
 

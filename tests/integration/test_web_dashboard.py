@@ -46,7 +46,7 @@ def call(web: WebSystem, method: str, path: str, who: tuple[str, str], body: Any
 def figures(web: WebSystem) -> dict[str, Any]:
     """This year: a task SO_TC finishes on time (a rate to rank), one SO_XD has not started."""
     today = str(call(web, "GET", "/api/admin/clock", OFFICE)["now"])[:10]
-    ids = {}
+    ids, numbers = {}, []
     for content, unit in ((DONE, "SO_TC"), (OPEN_XD, "SO_XD")):
         body = {
             "source_id": f"dash-{uuid.uuid4().hex[:8]}",
@@ -71,6 +71,7 @@ def figures(web: WebSystem) -> dict[str, Any]:
         }
         made = call(web, "POST", "/api/intake/documents", OFFICE, body)
         ids[unit] = made["tasks"][0]["id"]
+        numbers.append(body["number"])
     task = f"/api/workflow/tasks/{ids['SO_TC']}"
     wait_for(
         lambda: web.api("GET", task, *OFFICE).status_code == 200, what="the task in the workflow"
@@ -86,7 +87,7 @@ def figures(web: WebSystem) -> dict[str, Any]:
         return units.get("SO_TC", {}).get("completed_on_time", 0) >= 1 and "SO_XD" in units
 
     wait_for(counted, what="both tasks in reporting's figures")
-    return {"year": year, "today": today, "ids": ids}
+    return {"year": year, "today": today, "ids": ids, "numbers": numbers}
 
 
 @pytest.fixture()
@@ -332,3 +333,32 @@ def test_the_explanation_list_shows_each_task_with_its_reason_D17_4(
     assert undated in mine and "Không có thời hạn, chưa có kết quả" in mine
     sign_in(client, *HEAD_TC)
     assert undated not in text(client.get(f"/explanations?period={year}"))
+
+
+def test_an_intake_figure_leads_to_the_documents_behind_it_D6_1(
+    client: Any, figures: dict[str, Any]
+) -> None:
+    sign_in(client, *OFFICE)
+    page = text(client.get("/dashboard"))
+    intake = charts(page)["intake"]
+    month = f"{figures['today'][5:7]}/{figures['year']}"
+    column = intake["option"]["xAxis"]["data"].index(month)
+    on_time = intake["links"][0][column]
+    assert (
+        "late=false" in on_time and f"period={figures['year']}-{figures['today'][5:7]}" in on_time
+    )
+    listed = text(client.get(on_time))
+    assert all(number in listed for number in figures["numbers"])
+    assert f"Văn bản chuyển theo dõi đúng hạn · tháng {figures['today'][5:7]}" in listed
+    late = text(client.get(intake["links"][1][column]))
+    assert not any(number in late for number in figures["numbers"])
+    sign_in(client, *HEAD_XD)  # the Office's figures are leaders' and the Office's
+    assert client.get(on_time).status_code == 403
+
+
+def test_an_older_period_reached_by_a_link_is_kept_in_the_picker(client: Any) -> None:
+    sign_in(client, *LEADER)
+    page = text(client.get("/dashboard?period=2021-Q2"))
+    assert "Bảng điều khiển: quý II năm 2021" in page
+    assert '<option value="2021-Q2" selected>Quý II năm 2021</option>' in page
+    assert "Không có nhiệm vụ nào được giao trong kỳ." in page

@@ -66,7 +66,7 @@ def dashboard() -> Any:
     return render_template(
         "dashboard.html",
         period=chosen,
-        options=periods.options(today),
+        options=periods.options(today, chosen.period),
         sees_all=sees_all,
         categories=CATEGORIES,
         **page,
@@ -102,8 +102,21 @@ def _intake(api: ApiClient, start: date, end: date) -> list[dict[str, Any]]:
         for month in answers[str(year)]["months"]:
             first = date(year, month["month"], 1)
             if start.replace(day=1) <= first <= end:
-                months.append({**month, "label": f"{month['month']:02d}/{year}"})
+                whole = periods.Period(f"{year}-{month['month']:02d}")
+                links = {
+                    "released": _documents_url(whole, None),
+                    "on_time": _documents_url(whole, False),
+                    "late": _documents_url(whole, True),
+                }
+                months.append({**month, "label": f"{month['month']:02d}/{year}", "links": links})
     return months
+
+
+def _documents_url(month: periods.Period, late: bool | None) -> str:
+    query: dict[str, Any] = month.query()
+    if late is not None:
+        query["late"] = "true" if late else "false"
+    return url_for("dashboard.intake_documents", **query)
 
 
 def _first_error(exc: ApiError) -> str:
@@ -323,6 +336,7 @@ def _intake_chart(months: list[dict[str, Any]]) -> dict[str, Any]:
                     "stack": "intake",
                     "data": [m["on_time"] for m in months],
                     "itemStyle": {"color": COLOURS["completed_on_time"]},
+                    "cursor": "pointer",
                 },
                 {
                     "type": "bar",
@@ -330,10 +344,11 @@ def _intake_chart(months: list[dict[str, Any]]) -> dict[str, Any]:
                     "stack": "intake",
                     "data": [m["late"] for m in months],
                     "itemStyle": {"color": COLOURS["in_progress_overdue"]},
+                    "cursor": "pointer",
                 },
             ],
         },
-        "links": [],
+        "links": [[m["links"]["on_time"] for m in months], [m["links"]["late"] for m in months]],
     }
 
 
@@ -377,6 +392,35 @@ def drill_down() -> Any:
         kept={**chosen.query(), **{k: v for k, v in filters.items() if v}},
         back=_dashboard_url(chosen),
         units=units,
+    )
+
+
+@bp.get("/dashboard/documents")
+@context.signed_in
+def intake_documents() -> Any:
+    """The documents behind an intake figure (Đ6.1): released in the period, late or on time."""
+    today = context.today()
+    chosen = periods.read(request.args, today)
+    late = {"true": "true", "false": "false"}.get(request.args.get("late", ""), "")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    answer = context.api().get(
+        "reporting",
+        "/intake-compliance/documents",
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        late=late,
+        **chosen.api_args(),
+    )
+    which = {"true": "chuyển theo dõi trễ hạn", "false": "chuyển theo dõi đúng hạn"}
+    return render_template(
+        "dashboard_documents.html",
+        documents=answer["items"],
+        total=answer["total"],
+        page=page,
+        pages=max((answer["total"] + PAGE_SIZE - 1) // PAGE_SIZE, 1),
+        described=f"Văn bản {which.get(late, 'đã chuyển theo dõi')} · {chosen.label}",
+        kept={**chosen.query(), **({"late": late} if late else {})},
+        back=_dashboard_url(chosen),
     )
 
 

@@ -138,6 +138,6 @@ def explanations() -> Any:
         page=page,
         pages=max((answer["total"] + EXPLANATIONS_PAGE - 1) // EXPLANATIONS_PAGE, 1),
         period=chosen,
-        options=periods.options(today),
+        options=periods.options(today, chosen.period),
         kept=chosen.query(),
     )
