@@ -152,7 +152,17 @@ def test_every_chart_has_a_table_with_the_same_numbers(
         assert f'id="chart-{name}"' in page and f'id="table-{name}"' in page, name
         assert 'role="img"' in page
     leaders = charts(page)["leaders"]
-    assert "Chủ tịch UBND tỉnh" in leaders["option"]["yAxis"]["data"]
+    names = leaders["option"]["yAxis"]["data"]
+    assert "Chủ tịch UBND tỉnh" in names
+    # The Chairman's tasks, and each Vice-Chairman's by the document's signer.
+    chairman = leaders["links"][2][names.index("Chủ tịch UBND tỉnh")]
+    assert parse_qs(urlsplit(chairman).query)["assigned_by"] == ["chu_tich"]
+    assert DONE not in text(client.get(chairman))
+    assert OPEN_XD in text(client.get(chairman.replace("&category=in_progress_on_time", "")))
+    vice = next(n for n in names if n.startswith("Phó Chủ tịch UBND tỉnh "))
+    vice_link = leaders["links"][0][names.index(vice)] or leaders["links"][2][names.index(vice)]
+    query = parse_qs(urlsplit(vice_link).query)
+    assert query["assigned_by"] == ["pho_chu_tich"] and vice.endswith(query["signer"][0])
     assert 'media="print"' in page and "css/print.css" in page
 
 

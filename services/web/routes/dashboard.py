@@ -141,7 +141,8 @@ def _page(found: dict[str, Any], chosen: periods.Period, sees_all: bool) -> dict
         row["links"] = _category_links(chosen, unit=row["unit"])
     totals_source = found["leaders"]["totals"]
     totals = {**totals_source, "links": _category_links(chosen)}
-    groups = [_leader_row(chosen, g) for g in found["leaders"]["groups"]]
+    named = any(g.get("signer_name") for g in found["leaders"]["groups"])
+    groups = [_leader_row(chosen, g, named) for g in found["leaders"]["groups"]]
     months = found["trend"]["months"]
     for month in months:
         span = periods.Period(periods.CUSTOM, month["from"], month["to"])
@@ -176,11 +177,13 @@ def _category_links(chosen: periods.Period, **filters: Any) -> dict[str, str]:
     return links
 
 
-def _leader_row(chosen: periods.Period, group: dict[str, Any]) -> dict[str, Any]:
+def _leader_row(chosen: periods.Period, group: dict[str, Any], named: bool) -> dict[str, Any]:
     """A leader's row links to their tasks; a Vice-Chairman's by the signer of the document.
-    Tasks whose leader is not known cannot be asked for apart: their row has no links."""
+    Tasks whose leader is not known cannot be asked for apart, nor, beside rows of named
+    Vice-Chairmen, those of one not known yet: such rows have no links."""
     leader = group.get("leader")
-    if leader not in LEADERS:
+    unnamed = leader == "pho_chu_tich" and not group.get("signer_name")
+    if leader not in LEADERS or (unnamed and named):
         return {**group, "links": None}
     filters = {"assigned_by": leader, "signer": group.get("signer_name")}
     return {**group, "links": _category_links(chosen, **filters)}
