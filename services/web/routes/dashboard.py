@@ -427,11 +427,7 @@ def intake_documents() -> Any:
     )
 
 
-LEADER_NAMES = {
-    "ubnd_tinh": "UBND tỉnh",
-    "chu_tich": "Chủ tịch UBND tỉnh",
-    "pho_chu_tich": "Phó Chủ tịch UBND tỉnh",
-}
+# Reporting's category labels, for a list's title even when it is empty (each row carries its own).
 CATEGORY_NAMES = {
     "completed_on_time": "Hoàn thành đúng hạn",
     "completed_late": "Hoàn thành quá hạn",
@@ -452,7 +448,7 @@ def _described(filters: dict[str, str], units: dict[str, str], chosen: periods.P
     if filters["unit"]:
         parts.append(units.get(filters["unit"], filters["unit"]))
     if filters["assigned_by"]:
-        leader = LEADER_NAMES[filters["assigned_by"]]
+        leader = context.labels().ASSIGNER_LABELS.get(filters["assigned_by"], "")
         parts.append(f"{leader} {filters['signer']}" if filters["signer"] else leader)
     parts.append(chosen.label)
     return " · ".join(parts)
