@@ -103,6 +103,25 @@ def period_range(period: str) -> tuple[date, date]:
     return start, end
 
 
+# Đ21's order as people read it beside every ranking (ranking_key below applies it).
+RANKING_RULE = (
+    "Tỷ lệ đúng hạn cao hơn xếp trên; bằng nhau thì nhiều nhiệm vụ hoàn thành đúng hạn hơn; "
+    "rồi ít nhiệm vụ đang thực hiện quá hạn hơn; rồi theo mã đơn vị. "
+    "Đơn vị chưa có nhiệm vụ đến hạn không được xếp hạng."
+)
+
+
+def months_of(start: date, end: date) -> list[tuple[date, date]]:
+    """The calendar months that [start, end] touches, each clipped to [start, end]."""
+    found = []
+    first = start.replace(day=1)
+    while first <= end:
+        following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        found.append((max(first, start), min(following - timedelta(days=1), end)))
+        first = following
+    return found
+
+
 def ranking_key(row: dict[str, Any]) -> tuple[Any, ...]:
     """Đ21 order: higher on-time rate, then more completed on time, then fewer still overdue
     (with rate and on-time count equal, the late ones add up the same; a task still overdue

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from services.reporting import domain, queries, store
 from shared.calendar import TZ, local_date
@@ -116,6 +116,35 @@ def intake_compliance(conn: Connection, year: int) -> dict[str, Any]:
         "months": [_rate(m) for m in months.values()],
         "totals": _rate(totals),
     }
+
+
+def intake_documents(
+    conn: Connection, start: date, end: date, late: bool | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The documents behind intake compliance (Đ6.1): released on a local day in [start, end],
+    late or on time if `late` says which; earliest release first."""
+    d = store.document_intake.c
+    first = datetime.combine(start, time(0), tzinfo=TZ)
+    after = datetime.combine(end + timedelta(days=1), time(0), tzinfo=TZ)
+    where = [d.released_at >= first, d.released_at < after]
+    if late is not None:
+        where.append(d.released_late.is_(late))
+    total = conn.execute(select(func.count()).where(*where)).scalar_one()
+    rows = conn.execute(
+        select(
+            d.document_id,
+            d.number,
+            d.issued_on,
+            d.intake_deadline,
+            d.released_at,
+            d.released_late,
+        )
+        .where(*where)
+        .order_by(d.released_at, d.document_id)
+        .limit(limit)
+        .offset(offset)
+    ).mappings()
+    return [dict(row) for row in rows], int(total)
 
 
 def _rate(row: dict[str, Any]) -> dict[str, Any]:

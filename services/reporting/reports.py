@@ -167,7 +167,12 @@ def listing(
 def public_view(report: dict[str, Any]) -> dict[str, Any]:
     """What the public routes answer: the published figures and the units in Đ21 order, ranked
     from those same stored figures (nothing the report does not itself contain)."""
-    return {**_public_fields(report), "rankings": domain.ranked(report["units"])}
+    return {**_public_fields(report), **ranking_of(report)}
+
+
+def ranking_of(report: dict[str, Any]) -> dict[str, Any]:
+    """The report's units in Đ21 order, with the rule that orders them."""
+    return {"rankings": domain.ranked(report["units"]), "ranking_rule": domain.RANKING_RULE}
 
 
 def _public_fields(report: dict[str, Any]) -> dict[str, Any]:

@@ -87,6 +87,10 @@ class YearQuery(Schema):
     year = fields.Integer(required=True, validate=dates.supported_year())
 
 
+class IntakeDocumentsQuery(PeriodQuery, Page):
+    late = fields.Boolean(load_default=None)
+
+
 class CategoryCounts(Schema):
     completed_on_time = fields.Integer()
     completed_late = fields.Integer()
@@ -121,6 +125,21 @@ class StatsOut(Schema):
     units = fields.List(fields.Nested(UnitCounts))
     groups = fields.List(fields.Nested(GroupCounts))
     labels = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class TrendMonth(CategoryCounts):
+    month = fields.String()  # YYYY-MM
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    as_of = fields.AwareDateTime()
+
+
+class TrendOut(Schema):
+    period = fields.String(allow_none=True)
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    labels = fields.Dict(keys=fields.String(), values=fields.String())
+    months = fields.List(fields.Nested(TrendMonth))
 
 
 class TaskRow(Schema):
@@ -175,6 +194,22 @@ class ComplianceOut(Schema):
     year = fields.Integer()
     months = fields.List(fields.Nested(MonthCompliance))
     totals = fields.Nested(MonthCompliance)
+
+
+class IntakeDocument(Schema):
+    document_id = fields.String()
+    number = fields.String()
+    issued_on = fields.Date()
+    intake_deadline = fields.Date()
+    released_at = fields.AwareDateTime()
+    released_late = fields.Boolean()
+
+
+class IntakeDocumentPage(Schema):
+    items = fields.List(fields.Nested(IntakeDocument))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()
 
 
 class LagFigures(Schema):
@@ -257,8 +292,9 @@ class ReportOut(Schema):
     generated_by = fields.String()
     totals = fields.Nested(CategoryCounts)
     units = fields.List(fields.Nested(UnitCounts))
-    # Only in the public view: the units above in Đ21 order, ranked from the same figures.
+    # The units above in Đ21 order, ranked from the same stored figures.
     rankings = fields.List(fields.Nested(RankingRow))
+    ranking_rule = fields.String()  # Đ21's order, written out
     # Not in the public view (Đ16.2 publishes the results): what the Office's report adds.
     explanations = fields.List(fields.Nested(TaskRow))  # Đ17.4
     office = fields.Nested(OfficeFigures)

@@ -89,9 +89,22 @@ class ApiClient:
     def put(self, service: str, path: str, body: Any) -> Any:
         return self._call("PUT", service, path, json=body)
 
+    def get_file(self, service: str, path: str) -> tuple[bytes, str | None]:
+        """A file the API answers (a report's XLSX): its bytes and its Content-Disposition."""
+        answer = self._request("GET", service, path, accept="*/*")
+        return answer.content, answer.headers.get("Content-Disposition")
+
     def _call(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
+        answer = self._request(method, service, path, **kwargs)
+        if answer.status_code == 204 or not answer.content:
+            return None
+        return answer.json()
+
+    def _request(
+        self, method: str, service: str, path: str, accept: str = "application/json", **kwargs: Any
+    ) -> requests.Response:
         headers = dict(kwargs.pop("headers", {}) or {})
-        headers["Accept"] = "application/json"
+        headers["Accept"] = accept
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         url = self._settings.service_url(service) + path
@@ -112,9 +125,7 @@ class ApiClient:
                 self.elapsed_ms += (time.perf_counter() - started) * 1000
         if answer.status_code >= 400:
             raise _error(answer)
-        if answer.status_code == 204 or not answer.content:
-            return None
-        return answer.json()
+        return answer
 
 
 # API calls of one page that do not depend on each other run side by side: the services answer

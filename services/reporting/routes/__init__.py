@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.reporting import (
     config,
+    domain,
     figures,
     office,
     queries,
@@ -29,11 +30,7 @@ if TYPE_CHECKING:
     from services.reporting.service import ReportingService
 
 PREFIX = "/api/reporting"
-RANKING_RULE = (
-    "Tỷ lệ đúng hạn cao hơn xếp trên; bằng nhau thì nhiều nhiệm vụ hoàn thành đúng hạn hơn; "
-    "rồi ít nhiệm vụ đang thực hiện quá hạn hơn; rồi theo mã đơn vị. "
-    "Đơn vị chưa có nhiệm vụ đến hạn không được xếp hạng."
-)
+RANKING_RULE = domain.RANKING_RULE
 
 
 def build_router(service: ReportingService) -> ApiRouter:
@@ -48,6 +45,7 @@ def build_router(service: ReportingService) -> ApiRouter:
     explanation_query = schemas.ExplanationQuery()
     year_query = schemas.YearQuery()
     period_query = schemas.PeriodQuery()
+    intake_documents_query = schemas.IntakeDocumentsQuery()
     wait_days = config.confirmation_wait_days(service.runtime.env)
 
     def scope(args: dict[str, Any], caller: Principal) -> queries.Scope:
@@ -67,6 +65,42 @@ def build_router(service: ReportingService) -> ApiRouter:
         with platform.database.read() as conn:
             answer = figures.stats(conn, scope(args, caller), args["by"])
         return {"period": args.get("period"), **answer}
+
+    @router.route(
+        f"{PREFIX}/trend",
+        query=schemas.StatsQuery,
+        response=schemas.TrendOut,
+        summary="Month by month: each month's assignments counted at that month's end, as a "
+        "report of that month would (the drill-down of a month is /stats/tasks with its from/to)",
+    )
+    def get_trend() -> Any:
+        caller = principal()
+        args = query_args(stats_query)
+        unit = _unit_for(caller, args.get("unit"))
+        now = platform.clock.now()
+        months = []
+        with platform.database.read() as conn:
+            for start, end in domain.months_of(args["from_"], args["to"]):
+                month_scope = figures.scope_for({**args, "from_": start, "to": end}, now, unit)
+                if month_scope.start > month_scope.as_of_date:
+                    break  # a month that has not begun has nothing to count yet
+                counted = figures.stats(conn, month_scope, "unit")
+                months.append(
+                    {
+                        "month": start.strftime("%Y-%m"),
+                        "from": start,
+                        "to": end,
+                        "as_of": month_scope.as_of,
+                        **counted["totals"],
+                    }
+                )
+        return {
+            "period": args.get("period"),
+            "from": args["from_"],
+            "to": args["to"],
+            "labels": domain.CATEGORY_LABELS,
+            "months": months,
+        }
 
     @router.route(
         f"{PREFIX}/stats/tasks",
@@ -142,6 +176,22 @@ def build_router(service: ReportingService) -> ApiRouter:
         args = query_args(year_query)
         with platform.database.read() as conn:
             return figures.intake_compliance(conn, args["year"])
+
+    @router.route(
+        f"{PREFIX}/intake-compliance/documents",
+        query=schemas.IntakeDocumentsQuery,
+        response=schemas.IntakeDocumentPage,
+        summary="The documents behind intake compliance: released in the period, late or on "
+        "time (Đ6.1)",
+    )
+    def get_intake_documents() -> Any:
+        require_roles(principal(), *OFFICE_ROLES, LEADER)
+        args = query_args(intake_documents_query)
+        with platform.database.read() as conn:
+            items, total = figures.intake_documents(
+                conn, args["from_"], args["to"], args["late"], args["limit"], args["offset"]
+            )
+        return page(items, total, args)
 
     @router.route(
         f"{PREFIX}/confirmation-lag",

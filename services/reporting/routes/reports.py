@@ -64,7 +64,8 @@ def add_routes(
     def get_report(report_id: str) -> Any:
         reader()
         with platform.database.read() as conn:
-            return reports.load(conn, report_id)
+            report = reports.load(conn, report_id)
+        return {**report, **reports.ranking_of(report)}
 
     @router.route(f"{PREFIX}/reports/<report_id>.xlsx", summary="One stored report as XLSX")
     def get_report_xlsx(report_id: str) -> Any:

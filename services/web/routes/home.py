@@ -39,6 +39,8 @@ def index() -> Any:
         return redirect(url_for("home.office"))
     if who.is_unit:
         return redirect(url_for("home.unit"))
+    if who.is_leader:  # leaders would rather look at the figures than read lists
+        return redirect(url_for("dashboard.dashboard"))
     return redirect(url_for("tasks.task_list"))
 
 
