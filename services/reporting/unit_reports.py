@@ -21,10 +21,11 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates
 from sqlalchemy import Connection, or_, select
 
 from services.reporting import store
+from shared import dates
 from shared.calendar import local_date
 
 PREFIX = "/api/reporting"
@@ -51,6 +52,13 @@ class UnitReportQuery(Schema):
         validate=validate.Regexp(PERIOD, error="Kỳ báo cáo có dạng 2026-Q1, 2026-H1 hoặc 2026."),
     )
     unit = fields.String(load_default=None, validate=validate.Length(max=40))
+
+    @validates("period")
+    def _year(self, value: str, **_: Any) -> None:
+        if value[:4].isdigit() and not dates.FIRST_YEAR <= int(value[:4]) <= dates.LAST_YEAR:
+            raise ValidationError(
+                f"Năm của kỳ phải trong khoảng {dates.FIRST_YEAR}–{dates.LAST_YEAR}."
+            )
 
 
 class UnitReportCounts(Schema):

@@ -106,8 +106,9 @@ def test_a_unit_sees_only_its_own_report_standing_D18_1(reports: Any) -> None:
     )
     assert other.status_code == 403
     assert get(reports, f"{BASE}?period=2026-Q4&unit=SO_TC", "leader", None)["totals"]["units"] == 1
-    refused = reports.client.get(f"{BASE}?period=2026-11", headers=headers())
-    assert refused.status_code == 422 and "period" in refused.get_json()["errors"]
+    for period in ("2026-11", "0000-Q1", "9999"):
+        refused = reports.client.get(f"{BASE}?period={period}", headers=headers())
+        assert refused.status_code == 422 and "period" in refused.get_json()["errors"]
 
 
 def test_a_rebuild_from_the_event_log_gives_the_same_report_standings_D18_1(

@@ -38,6 +38,7 @@ from services.workflow.cases import CaseKind, Opening
 from services.workflow.kinds import periodic_reports
 from services.workflow.kinds.periodic_reports import Period
 from services.workflow.units import unit_name
+from shared import dates
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
 from shared.calendar import local_date
 from shared.db import is_postgres
@@ -158,7 +159,7 @@ class UnitReportAcceptIn(Schema):
 def period_of(key: str) -> Period | None:
     """The Đ18 period a reporting name (`2026-Q1`, `2026-H1`, `2026`) stands for."""
     match = _PERIOD.match(key)
-    if match is None:
+    if match is None or not dates.FIRST_YEAR <= int(match[1]) <= dates.LAST_YEAR:
         return None
     return next((p for p in periodic_reports.periods_of(int(match[1])) if p.key == key), None)
 
