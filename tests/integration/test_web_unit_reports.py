@@ -5,6 +5,7 @@ return."""
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 
 from shared.calendar import TZ
 from tests.integration.webkit import WebSystem, csrf_of, running_system, sign_in
@@ -132,6 +134,18 @@ def test_a_unit_fills_its_report_with_prefilled_figures_and_explains_each_listed
     assert "Đã gửi đúng hạn, chờ Văn phòng xem xét" in shown
     assert "<textarea" not in shown  # sent: read only
     assert 'value="submit"' not in shown
+
+    # the report as an official document (Nghị định 30/2020's layout)
+    assert f'href="{url}/document.docx"' in shown
+    download = client.get(f"{url}/document.docx")
+    assert download.status_code == 200
+    assert download.mimetype.endswith("wordprocessingml.document")
+    document = Document(io.BytesIO(download.data))
+    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    paragraphs = [p.text for p in document.paragraphs]
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells and "Nơi nhận:" in cells
+    assert "THỦ TRƯỞNG CƠ QUAN" in cells and "Đang chờ số liệu của Kho bạc" in cells
+    assert "BÁO CÁO" in paragraphs and "Hoàn thành phần lớn nhiệm vụ" in paragraphs
 
 
 def test_the_office_lists_a_period_s_reports_and_returns_then_accepts_one_D18_1(

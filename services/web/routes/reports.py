@@ -10,13 +10,15 @@ what the unit reported; which units reported, late or not at all, is reporting's
 from __future__ import annotations
 
 import re
+from datetime import date
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 
 from services.web import context
 from services.web.api_client import ApiError, gather
+from services.web.report_document import unit_report_docx
 
 bp = Blueprint("reports", __name__)
 PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-H1)?$")
@@ -119,6 +121,25 @@ def save(case_id: str) -> Any:
         return _render(case_id, errors=exc.field_errors(), values=values, message=exc.message)
     flash("Đã gửi báo cáo." if action == "submit" else "Đã lưu dự thảo báo cáo.", "success")
     return redirect(url_for("reports.report", case_id=case_id), code=303)
+
+
+@bp.get("/reports/<case_id>/document.docx")
+@context.signed_in
+def document(case_id: str) -> Any:
+    """The report as an official document (Nghị định 30/2020's layout), dated the day it was
+    sent, or today for a draft."""
+    case = context.api().get("workflow", f"/unit-reports/{case_id}")
+    unit = case["parties"]["reporter"][0]
+    sent_on = case["data"].get("first_submitted_on")
+    on = date.fromisoformat(sent_on) if sent_on else context.today()
+    name = context.unit_names().get(unit, unit)
+    body = unit_report_docx(case, name, on)
+    filename = f"bao-cao-{case['data'].get('period', 'dinh-ky')}-{unit}.docx"
+    return Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @bp.post("/reports/<case_id>/review/<action>")
