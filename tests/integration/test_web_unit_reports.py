@@ -162,6 +162,8 @@ def test_the_office_lists_a_period_s_reports_and_returns_then_accepts_one_D18_1(
 
     row = wait_for(lambda: "Đã gửi đúng hạn" in row_of("SO_XD") and row_of("SO_XD"))
     assert "Tiếp nhận" in row and "Trả lại" in row
+    first = re.search(r'<tr id="unit-([A-Z_0-9]+)"', client.get(page_url).get_data(as_text=True))
+    assert first and first.group(1) in ("SO_TC", "SO_XD")  # reports waiting for review first
     queue = client.get("/office").get_data(as_text=True)  # the Office's work queue lists it
     assert f'href="/reports/{case_id}"' in queue
     assert "Chưa gửi, chưa đến hạn" in row_of("SO_YT") or "Không gửi báo cáo" in row_of("SO_YT")

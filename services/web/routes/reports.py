@@ -37,6 +37,7 @@ FIGURE_FIELDS = (
     "total",
     "on_time_rate",
 )
+UNIT_STANDING_ORDER = {"late": 0, "on_time": 1, "not_reported": 2, "pending": 3}
 REVIEWS = {"accept": "Tiếp nhận báo cáo", "return": "Trả lại để chỉnh sửa"}
 MAX_LISTED = 500
 
@@ -182,12 +183,17 @@ def period_units(period: str) -> Any:
         }
     )
     cases = {case["parties"]["reporter"][0]: case for case in found["cases"]["items"]}
-    return render_template(
-        "report_period.html",
-        period=period,
-        standing=found["standing"],
-        cases=cases,
+    standing = found["standing"]
+    # The reports waiting for the Office first, then the returned ones, the late, the rest.
+    order = {"submitted": 0, "submitted_late": 0, "returned": 1}
+    standing["units"].sort(
+        key=lambda row: (
+            order.get(cases[row["unit"]]["status"], 2) if row["unit"] in cases else 3,
+            UNIT_STANDING_ORDER.get(row["standing"], 9),
+            row.get("name") or row["unit"],
+        )
     )
+    return render_template("report_period.html", period=period, standing=standing, cases=cases)
 
 
 def _live(case: dict[str, Any]) -> dict[str, Any]:
