@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.workflow.scheduler import TimerScheduler
 from shared.calendar import TZ
 from tests.integration import workflowkit
 from tests.integration.workflowkit import LEAD, OFFICE, STRANGER, auth, outbox_types
@@ -206,3 +207,32 @@ def test_the_office_returns_a_report_with_its_reason_and_the_unit_sends_it_again
         "submit",
         "accept",
     ]
+
+
+def test_a_unit_that_has_not_sent_its_report_by_the_19th_is_told_once_D18_1(
+    workflow: Any,
+) -> None:
+    late = opened_id(workflow)
+    on_time = opened_id(workflow, STRANGER)
+    at(workflow, 17)
+    act(workflow, on_time, "submit", STRANGER, **report())
+    scheduler = TimerScheduler(workflow)
+
+    def notices(case_id: str, day: int) -> list[str]:
+        at(workflow, day)
+        scheduler.catch_up()
+        history = workflow.client.get(f"{BASE}/{case_id}", headers=OFFICE).get_json()["history"]
+        return [h["action"] for h in history]
+
+    assert notices(late, 19) == ["open"]  # the 19th is still on time
+    assert notices(late, 20) == ["open", "overdue"]
+    assert outbox_types(workflow).count("unit_report.overdue") == 1
+    # saving the draft again after the deadline does not tell it twice
+    assert act(workflow, late, "save", LEAD, results="Đang hoàn thiện").status_code == 200
+    assert notices(late, 22) == ["open", "overdue", "save"]
+    # a report sent on time and returned after the 19th is not overdue
+    assert act(workflow, on_time, "return", OFFICE, reason="Bổ sung").status_code == 200
+    assert notices(on_time, 23) == ["open", "submit", "return"]
+    assert outbox_types(workflow).count("unit_report.overdue") == 1
+    history = workflow.client.get(f"{BASE}/{late}", headers=LEAD).get_json()["history"]
+    assert history[1]["action_label"] == "Báo đơn vị và Văn phòng: quá hạn gửi báo cáo"

@@ -105,6 +105,7 @@ def test_d18_1_a_unit_s_report_reaches_the_office_and_its_return_or_acceptance_t
     assert _recipients("unit_report.submitted", UNIT_REPORT) == {domain.OFFICE_UNIT}
     assert _recipients("unit_report.returned", UNIT_REPORT) == {"SO_TC"}
     assert _recipients("unit_report.accepted", UNIT_REPORT) == {"SO_TC"}
+    assert _recipients("unit_report.overdue", UNIT_REPORT) == {"SO_TC", domain.OFFICE_UNIT}
     returned = domain.messages_for("unit_report.returned", UNIT_REPORT, lambda c: c)[0]
     assert returned.title == "Văn phòng trả lại báo cáo định kỳ để chỉnh sửa"
     assert returned.body == f"{UNIT_REPORT['title']}\nNội dung: Bổ sung số liệu giải ngân"

@@ -74,6 +74,7 @@ CATEGORIES = (
     "undated_completed",
     "undated_in_progress",
 )
+NOTICE_LABELS = {"overdue": "Báo đơn vị và Văn phòng: quá hạn gửi báo cáo"}
 _PERIOD = re.compile(r"^(\d{4})(?:-(Q[1-4]|H1))?$")
 _LOCK_KEY = 1819  # PostgreSQL advisory lock: one opening of a unit's report at a time
 _TEXT = 20000
@@ -259,6 +260,7 @@ KIND = CaseKind(
     open_schema=UnitReportOpenIn,
     may_open=_may_open,
     opening=_opening,
+    notice_labels=NOTICE_LABELS,
     query_filters=("group_id",),
     note_fields=("reason", "note"),
     check=_check,
