@@ -224,6 +224,12 @@ PERIODIC_REPORT_EVENT_TYPES: tuple[str, ...] = (  # Đ18
     "periodic_report.units_reminded",  # every unit: the period's report is due soon (Đ18.1)
     "periodic_report.office_reminded",  # the Office: its compilation is due soon (Đ18.2)
 )
+UNIT_REPORT_EVENT_TYPES: tuple[str, ...] = (  # Đ18.1, Đ17.4: a unit's report for a period
+    "unit_report.submitted",  # the unit sent it to the Office, on time or late (Đ18.1)
+    "unit_report.returned",  # the Office returned it for correction, with its reason
+    "unit_report.accepted",  # the Office accepted it
+    "unit_report.overdue",  # the period's last day has passed and the unit has not sent it
+)
 EXCHANGE_EVENT_TYPES: tuple[str, ...] = (  # Đ7.1, Đ8.1c, Đ8.1d, Đ9.2, Đ17.1
     "info_request.opened",  # the Office asks a unit for information (Đ8.1d, Đ9.2)
     "info_request.answered",
@@ -252,6 +258,7 @@ CASE_EVENT_TYPES = (
     *INSPECTION_EVENT_TYPES,
     *FEEDBACK_EVENT_TYPES,
     *PERIODIC_REPORT_EVENT_TYPES,
+    *UNIT_REPORT_EVENT_TYPES,
     *EXCHANGE_EVENT_TYPES,
     *WORKING_GROUP_EVENT_TYPES,
 )

@@ -325,6 +325,11 @@ RULES: dict[str, Rule] = {
     # Periodic reports (Đ18): every unit before its deadline, then the Office before its own
     "periodic_report.units_reminded": _case("Đề nghị gửi báo cáo định kỳ (Điều 18)", "units"),
     "periodic_report.office_reminded": _case("Nhắc tổng hợp báo cáo định kỳ (Điều 18)", "office"),
+    # A unit's periodic report (Đ18.1, Đ17.4): sent to the Office, returned or accepted
+    "unit_report.submitted": _case("Đơn vị đã gửi báo cáo định kỳ (Điều 18)", "office"),
+    "unit_report.returned": _case("Văn phòng trả lại báo cáo định kỳ để chỉnh sửa", "reporter"),
+    "unit_report.accepted": _case("Văn phòng đã tiếp nhận báo cáo định kỳ", "reporter"),
+    "unit_report.overdue": _case("Quá hạn gửi báo cáo định kỳ (Điều 18)", "reporter", "office"),
     # Correction of reported information (Đ7.1, Đ7.2b)
     "correction_request.requested": _case("Văn phòng đề nghị điều chỉnh thông tin báo cáo", "unit"),
     "correction_request.self_corrected": _case(

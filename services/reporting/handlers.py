@@ -13,6 +13,7 @@ from sqlalchemy import insert, update
 
 from services.reporting import store
 from shared.calendar import local_date
+from shared.event_schemas import UNIT_REPORT_EVENT_TYPES
 from shared.events import TASK_EVENT_TYPES, Event, encode
 from shared.platform import UnitOfWork
 from shared.topology import INFO_REQUEST_EVENT_TYPES
@@ -184,6 +185,32 @@ def on_info_request_event(uow: UnitOfWork, event: Event) -> None:
     store.upsert(uow.conn, store.info_request_facts, "case_id", row)
 
 
+def on_unit_report_event(uow: UnitOfWork, event: Event) -> None:
+    """Đ18.1: a unit's report for a period (the case's group, `d18-<period>`). Its first
+    submission decides whether it came late (the workflow's diagram says so in the status);
+    the Office's returns and acceptance follow."""
+    data = event.data
+    existing = store.unit_report_fact(uow.conn, data["case_id"])
+    if existing is not None and existing["updated_at"] > data["occurred_at"]:
+        return  # an older event arriving late must not undo a newer state
+    submitted = event.type == "unit_report.submitted"
+    if existing is None and not submitted:
+        return  # a return or acceptance always follows a submission the log holds
+    returned = event.type == "unit_report.returned"
+    row = {
+        "case_id": data["case_id"],
+        "period": (data["group_id"] or "").removeprefix("d18-"),
+        "unit": (data["parties"].get("reporter") or data["units"] or [""])[0],
+        "status": data["status"],
+        "first_submitted_at": existing["first_submitted_at"] if existing else data["occurred_at"],
+        "late": existing["late"] if existing else data["status"] == "submitted_late",
+        "returns": (existing["returns"] if existing else 0) + (1 if returned else 0),
+        "accepted_at": data["occurred_at"] if event.type == "unit_report.accepted" else None,
+        "updated_at": data["occurred_at"],
+    }
+    store.upsert(uow.conn, store.unit_report_facts, "case_id", row)
+
+
 Handler = Callable[[UnitOfWork, Event], None]
 
 READ_MODEL_HANDLERS: dict[str, Handler] = {
@@ -191,6 +218,7 @@ READ_MODEL_HANDLERS: dict[str, Handler] = {
     "document.released": on_document_released,
     **{event_type: on_task_event for event_type in TASK_EVENT_TYPES},
     **{event_type: on_info_request_event for event_type in INFO_REQUEST_EVENT_TYPES},
+    **{event_type: on_unit_report_event for event_type in UNIT_REPORT_EVENT_TYPES},
 }
 
 

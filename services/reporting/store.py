@@ -156,9 +156,33 @@ submissions = Table(
 Index("ix_submissions_decided", submissions.c.decided_at)
 Index("ix_submissions_open", submissions.c.decision, submissions.c.submitted_at)
 
+# One row per unit's periodic report (Đ18.1), from unit_report.* events: the period, when the
+# unit first submitted it and whether that was late, and where the Office's review stands.
+unit_report_facts = Table(
+    "unit_report_facts",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("period", String(10), nullable=False),  # 2026-Q4, 2026-H1, 2026
+    Column("unit", String(40), nullable=False),
+    Column("status", String(20), nullable=False),  # the case's: submitted, returned, accepted…
+    Column("first_submitted_at", UtcDateTime(), nullable=False),
+    Column("late", Boolean, nullable=False),
+    Column("returns", Integer, nullable=False, server_default="0"),
+    Column("accepted_at", UtcDateTime()),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_unit_report_facts_period", unit_report_facts.c.period, unit_report_facts.c.unit)
+
 # The tables the event handlers fill: what a rebuild empties and refills (not reports, not
 # the event log, not the inbox).
-READ_MODEL = (task_facts, units, document_intake, info_request_facts, submissions)
+READ_MODEL = (
+    task_facts,
+    units,
+    document_intake,
+    info_request_facts,
+    submissions,
+    unit_report_facts,
+)
 
 
 def _insert(conn: Connection) -> Any:
@@ -178,6 +202,12 @@ def fact(conn: Connection, task_id: str) -> dict[str, Any] | None:
 
 def info_request_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:
     facts = info_request_facts
+    row = conn.execute(select(facts).where(facts.c.case_id == case_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def unit_report_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:
+    facts = unit_report_facts
     row = conn.execute(select(facts).where(facts.c.case_id == case_id)).mappings().first()
     return dict(row) if row else None
 

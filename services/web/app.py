@@ -62,9 +62,18 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     _install_guards(app)
     _install_errors(app)
     _install_sign_in(app, settings)
-    from services.web.routes import dashboard, documents, home, inbox, public, reports, tasks
+    from services.web.routes import (
+        dashboard,
+        documents,
+        home,
+        inbox,
+        public,
+        reports,
+        tasks,
+        unit_reports,
+    )
 
-    for module in (home, documents, tasks, inbox, public, dashboard, reports):
+    for module in (home, documents, tasks, unit_reports, inbox, public, dashboard, reports):
         app.register_blueprint(module.bp)
     return app
 

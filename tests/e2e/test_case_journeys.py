@@ -244,3 +244,52 @@ def test_d7_1_the_office_asks_for_a_correction_and_the_unit_corrects_its_report(
         for h in system.call("GET", f"/api/workflow/tasks/{task_id}", office).json()["history"]
     ]
     assert "Đã giải ngân 50% vốn" in notes and any("45%" in (n or "") for n in notes)
+
+
+def test_d18_1_a_unit_sends_its_periodic_report_and_the_office_returns_then_accepts_it(
+    system: Client,
+) -> None:
+    office = system.token("office", "VP_UBND")
+    unit = system.token("unit_officer", "SO_VHTTDL")
+
+    def periods() -> list[dict]:
+        answer = system.call("GET", "/api/workflow/periodic-reports", unit)
+        return list(answer.json()["items"]) if answer.status_code == 200 else []
+
+    found = system.wait_for(periods, "the scheduler to open the upcoming period")
+    period = max(found, key=lambda p: p["data"]["units_due_on"])["data"]["period"]
+    case = _open(system, "/api/workflow/unit-reports", unit, {"period": period})["items"][0]
+    base = f"/api/workflow/unit-reports/{case['id']}/actions"
+    listed = system.call(
+        "GET", f"/api/reporting/explanations?period={period}&limit=500", unit
+    ).json()["items"]
+    report = {
+        "results": "Hoàn thành các nhiệm vụ trong kỳ",
+        "explanations": [{"task_id": t["task_id"], "text": "Giải trình"} for t in listed],
+    }
+    sent = _post(system, f"{base}/submit", unit, report)
+    assert sent["status"] == "submitted"  # the upcoming period's last day is still ahead
+
+    def standing() -> dict | None:
+        path = f"/api/reporting/unit-reports?period={period}&unit=SO_VHTTDL"
+        rows = system.call("GET", path, office).json()["units"]
+        return rows[0] if rows and rows[0]["case_id"] else None
+
+    assert system.wait_for(standing, "reporting to count the report")["standing"] == "on_time"
+    system.wait_for(
+        lambda: "unit_report.submitted" in inbox_types(system, office), "the Office to be told"
+    )
+    _post(system, f"{base}/return", office, {"reason": "Bổ sung số liệu"})
+    system.wait_for(
+        lambda: "unit_report.returned" in inbox_types(system, unit), "the unit to hear why"
+    )
+    _post(system, f"{base}/submit", unit, {**report, "results": "Đã bổ sung số liệu"})
+    _post(system, f"{base}/accept", office, {})
+    system.wait_for(
+        lambda: "unit_report.accepted" in inbox_types(system, unit), "the unit to be told"
+    )
+    accepted = system.wait_for(
+        lambda: (row := standing()) and row["report_status"] == "accepted" and row,
+        "reporting to learn the acceptance",
+    )
+    assert (accepted["standing"], accepted["returns"]) == ("on_time", 1)

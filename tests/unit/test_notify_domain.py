@@ -93,6 +93,24 @@ def test_d18_periodic_report_reminders_reach_every_active_unit_then_the_office()
     assert office == {domain.OFFICE_UNIT}
 
 
+UNIT_REPORT = {
+    "title": "Báo cáo quý IV năm 2026 của Sở Tài chính (hạn gửi trước ngày 20/12/2026)",
+    "parties": {"reporter": ["SO_TC"]},
+    "note": "Bổ sung số liệu giải ngân",
+    "due_on": None,
+}
+
+
+def test_d18_1_a_unit_s_report_reaches_the_office_and_its_return_or_acceptance_the_unit():
+    assert _recipients("unit_report.submitted", UNIT_REPORT) == {domain.OFFICE_UNIT}
+    assert _recipients("unit_report.returned", UNIT_REPORT) == {"SO_TC"}
+    assert _recipients("unit_report.accepted", UNIT_REPORT) == {"SO_TC"}
+    assert _recipients("unit_report.overdue", UNIT_REPORT) == {"SO_TC", domain.OFFICE_UNIT}
+    returned = domain.messages_for("unit_report.returned", UNIT_REPORT, lambda c: c)[0]
+    assert returned.title == "Văn phòng trả lại báo cáo định kỳ để chỉnh sửa"
+    assert returned.body == f"{UNIT_REPORT['title']}\nNội dung: Bổ sung số liệu giải ngân"
+
+
 CORRECTION = {
     "title": "Điều chỉnh thông tin báo cáo — 12/UBND: Báo cáo",
     "parties": {"unit": ["SO_TC"]},

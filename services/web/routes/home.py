@@ -22,6 +22,7 @@ OFFICE_CASES = (
     ("direction_request", "/direction-requests", {"reported", "consulting"}),
     ("info_request", "/info-requests", {"answered"}),
     ("correction_request", "/correction-requests", {"requested", "corrected", "explained"}),
+    ("unit_report", "/unit-reports", {"submitted", "submitted_late"}),
 )
 
 

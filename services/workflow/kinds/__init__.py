@@ -17,6 +17,7 @@ from services.workflow.kinds import (
     inspections,
     monthly_accounts,
     periodic_reports,
+    unit_reports,
 )
 
 
@@ -28,6 +29,7 @@ def case_kinds() -> dict[str, CaseKind]:
         inspections.KIND,
         inspection_requests.KIND,
         periodic_reports.KIND,
+        unit_reports.KIND,
         correction_requests.KIND,
         direction_requests.KIND,
     ]
