@@ -62,9 +62,9 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     _install_guards(app)
     _install_errors(app)
     _install_sign_in(app, settings)
-    from services.web.routes import documents, home, inbox, public, tasks
+    from services.web.routes import diagrams, documents, home, inbox, public, tasks
 
-    for module in (home, documents, tasks, inbox, public):
+    for module in (home, documents, tasks, inbox, public, diagrams):
         app.register_blueprint(module.bp)
     return app
 

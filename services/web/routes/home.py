@@ -39,6 +39,8 @@ def index() -> Any:
         return redirect(url_for("home.office"))
     if who.is_unit:
         return redirect(url_for("home.unit"))
+    if who.is_process_owner:
+        return redirect(url_for("diagrams.model_list"))
     return redirect(url_for("tasks.task_list"))
 
 
