@@ -6,6 +6,8 @@ process owners."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -14,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from services.web.app import CSP
+from services.web.routes.diagrams import MODELER_CSP, PANEL_STYLE_HASHES
 from services.workflow.config import BPMN_DIR
 from tests.integration.test_web_pages import document, released_task
 from tests.integration.webkit import WebSystem, running_system, sign_in
@@ -25,6 +29,7 @@ UNIT_A = ("unit_officer", "SO_TC")
 UNIT_B = ("unit_officer", "SO_XD")
 OWNER = ("process_owner", "VP_UBND")
 LIFECYCLE = Path(BPMN_DIR) / "task_lifecycle.bpmn"
+VENDOR = Path(__file__).resolve().parents[2] / "services" / "web" / "static" / "vendor"
 MARKERS = re.compile(r"data-markers='([^']*)'")
 
 
@@ -185,3 +190,25 @@ def test_a_process_owner_lists_versions_checks_deploys_and_compares(
     view = client.get(f"/process-models/task_lifecycle/versions/{version}")
     assert view.status_code == 200 and "Tiếp nhận nhiệm vụ" in view.get_data(as_text=True)
     assert client.get("/process-models/task_lifecycle/compare?from=1&to=99").status_code == 404
+
+
+def test_the_modeler_page_allows_only_the_properties_panel_style_attributes() -> None:
+    """Each style attribute the vendored properties panel writes as HTML is allowed on the
+    modeler's page by its hash, and nothing else is: no 'unsafe-inline', no other page."""
+    panel = VENDOR / "bpmn-js-properties-panel" / "bpmn-js-properties-panel.umd.js"
+    styles = set(re.findall(r"domify\('<[^']*?style=\"([^\"]*)\"", panel.read_text("utf-8")))
+    assert styles == {"height: 100%", "flex: none; height: auto"}
+    hashes = {
+        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
+        for s in styles
+    }
+    assert set(PANEL_STYLE_HASHES) == hashes
+    assert "unsafe-inline" not in MODELER_CSP and "script-src 'self';" in MODELER_CSP
+    assert "unsafe-hashes" not in CSP
+
+
+def test_the_modeler_page_sends_its_own_policy(client: Any) -> None:
+    sign_in(client, *OWNER)
+    page = client.get("/process-models/task_lifecycle/versions/1/modeler")
+    assert page.headers["Content-Security-Policy"] == MODELER_CSP
+    assert client.get("/process-models").headers["Content-Security-Policy"] == CSP

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from services.web import context
 from services.web.api_client import ApiClient, ApiError, gather
+from services.web.app import CSP
 from services.web.diagram_diff import compare, elements
 
 bp = Blueprint("diagrams", __name__)
@@ -33,6 +34,19 @@ CASE_PATHS = {
 # The largest diagram a process owner may send to be checked or deployed (the web's own limit
 # on a request body is 10 MB; a diagram of this system is about 100 kB).
 MAX_DIAGRAM_BYTES = 2 * 1024 * 1024
+
+
+# The properties panel's bundle builds its two containers from HTML with a style attribute
+# (`height: 100%`; `flex: none; height: auto`), which `style-src 'self'` refuses. The modeler's
+# page alone allows exactly those two attribute values, by their hashes; no inline <style>, no
+# other style attribute (a test checks the hashes against the vendored file).
+PANEL_STYLE_HASHES = (
+    "'sha256-nR5hyLltSjfvi2rqC26RbcredWrJvTaPA1yqPX96jpY='",  # height: 100%
+    "'sha256-LIWyuNLBDBQuKJLr4mOx2cFEzHX9lM0BrbfcAAzCvSU='",  # flex: none; height: auto
+)
+MODELER_CSP = CSP.replace(
+    "style-src 'self'", f"style-src 'self' 'unsafe-hashes' {' '.join(PANEL_STYLE_HASHES)}"
+)
 
 
 def process_owner_only(view: F) -> F:
@@ -154,7 +168,9 @@ def version_view(process_id: str, version: int) -> Any:
 @process_owner_only
 def modeler(process_id: str, version: int) -> Any:
     model = context.api().get("workflow", f"/process-models/{process_id}/versions/{version}")
-    return render_template("process_modeler.html", model=model)
+    page = Response(render_template("process_modeler.html", model=model), mimetype="text/html")
+    page.headers["Content-Security-Policy"] = MODELER_CSP
+    return page
 
 
 @bp.get("/process-models/<process_id>/versions/<int:version>/diagram.bpmn")
