@@ -42,6 +42,8 @@ def test_a_task_diagram_names_the_version_the_waiting_step_and_the_steps_taken(
     assert "receive" not in ids(body["passed"])
     assert ids(body["passed"])[0] == "start"
     assert body["completed"] is False
+    words = workflow.client.get(f"/api/workflow/tasks/{task_id}/diagram?bpmn=false", headers=LEAD)
+    assert words.get_json() == {**body, "bpmn_xml": None}
 
     assert act(workflow, task_id, "accept", LEAD).status_code == 200
     after = workflow.client.get(f"/api/workflow/tasks/{task_id}/diagram", headers=OFFICE)

@@ -200,3 +200,28 @@ def test_a_timer_that_could_not_be_read_is_refused_at_deploy_naming_it(engine, t
 def test_a_notice_must_name_a_known_event_in_quotes(engine, notice):
     with pytest.raises(DiagramError, match="announce"):
         engine.parse(_diagram('"P3D"', kind="timeDuration", notice=notice), "p", 1)
+
+
+def _ids(elements):
+    return [e.element_id for e in elements]
+
+
+def test_positions_tell_the_waiting_step_the_armed_reminder_and_the_steps_taken(engine, clock):
+    model = engine.parse(_diagram('"2026-12-10T08:00:00+07:00"'), "p", 1)
+    step = engine.start(model, {})
+
+    waiting = engine.positions(step)
+    assert (_ids(waiting.current), _ids(waiting.armed), _ids(waiting.passed)) == (
+        ["work"],
+        ["remind"],
+        ["s"],
+    )
+    assert engine.positions(engine.load(model, step.state)) == waiting
+
+    clock.advance(step.next_due - clock.now())
+    reminded = engine.positions(engine.fire_due(step))
+    assert _ids(reminded.current) == ["work"] and reminded.armed == ()
+    assert _ids(reminded.passed) == ["s", "remind", "announce", "e_announced"]
+
+    done = engine.positions(engine.perform(engine.fire_due(step), "finish", {}))
+    assert done.current == () and _ids(done.passed)[-1] == "e"

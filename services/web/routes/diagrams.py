@@ -66,7 +66,7 @@ def instance_diagram(api: ApiClient, api_path: str) -> dict[str, Any] | None:
     """An instance's diagram as the workflow API gives it (None if it cannot be read: the page
     shows everything else and says so)."""
     try:
-        found: dict[str, Any] = api.get("workflow", f"{api_path}/diagram")
+        found: dict[str, Any] = api.get("workflow", f"{api_path}/diagram", bpmn="false")
     except ApiError:
         return None
     return found

@@ -22,7 +22,7 @@ from services.workflow.models import model_listing, refusal
 from services.workflow.schemas import DiagramRefusal, ProcessModelListed
 from shared.auth import PROCESS_OWNER, Principal, authenticate_request, require_roles
 from shared.errors import NotFound, ValidationFailed
-from shared.http import ApiRouter, require_content_type
+from shared.http import ApiRouter, query_args, require_content_type
 from shared.openapi import refuses_with
 
 if TYPE_CHECKING:
@@ -39,12 +39,24 @@ class DiagramElementOut(Schema):
     name = fields.String(allow_none=True, metadata={"example": "Thực hiện và báo cáo kết quả"})
 
 
+class InstanceDiagramQuery(Schema):
+    bpmn = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "false: leave the BPMN out (a page that shows the steps in words)"
+        },
+    )
+
+
 class InstanceDiagramOut(Schema):
     """The diagram of the exact version an instance runs on, and where it stands in it."""
 
     process_id = fields.String()
     version = fields.Integer()
-    bpmn_xml = fields.String(metadata={"description": "the BPMN 2.0 XML of that version"})
+    bpmn_xml = fields.String(
+        allow_none=True,
+        metadata={"description": "the BPMN 2.0 XML of that version (null: `bpmn=false`)"},
+    )
     current = fields.List(
         fields.Nested(DiagramElementOut), metadata={"description": "the steps it waits at now"}
     )
@@ -83,12 +95,17 @@ def register_routes(router: ApiRouter, service: WorkflowService) -> None:
     def principal() -> Principal:
         return authenticate_request(service.runtime.verifier)
 
+    diagram_query = InstanceDiagramQuery()
+
     def instance_diagram(row: dict[str, Any], conn: Any) -> dict[str, Any]:
+        with_bpmn = query_args(diagram_query)["bpmn"]
         step = runner.load(service, conn, row)
-        return diagram_view(step.model, service.engine.positions(step), step.completed)
+        view = diagram_view(step.model, service.engine.positions(step), step.completed)
+        return view if with_bpmn else {**view, "bpmn_xml": None}
 
     @router.route(
         f"{PREFIX}/tasks/<task_id>/diagram",
+        query=InstanceDiagramQuery,
         response=InstanceDiagramOut,
         summary="The diagram of the version a task runs on: its BPMN, the steps it waits at, "
         "the events armed and the steps already taken; for whoever may read the task",
@@ -112,6 +129,7 @@ def register_routes(router: ApiRouter, service: WorkflowService) -> None:
         get_case_diagram.__name__ = f"get_diagram_{kind.kind}"
         router.route(
             f"{PREFIX}/{kind.path}/<case_id>/diagram",
+            query=InstanceDiagramQuery,
             response=InstanceDiagramOut,
             summary=f"Sơ đồ của {kind.label.lower()}: phiên bản đang chạy, bước đang chờ, các "
             "bước đã qua",
