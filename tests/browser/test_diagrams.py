@@ -176,6 +176,8 @@ def test_a_process_owner_changes_a_reminder_and_deploys_a_version_new_tasks_run(
     names = [n.input_value() for n in form.locator(".prop-name").all()]
     assert names[:2] == ["actions", "role"]
     shot(page, "64-modeler-properties")
+    declared = form.locator(".prop-value").first.input_value()
+    assert declared
     form.locator(".prop-value").first.fill("")
     form.get_by_role("button", name="Áp dụng").click()
     page.get_by_role("button", name="Kiểm tra").click()
@@ -187,6 +189,7 @@ def test_a_process_owner_changes_a_reminder_and_deploys_a_version_new_tasks_run(
 
     # Undo that; change the reminder's working days; check and deploy.
     page.evaluate("() => window.nhiemvuModeler.get('commandStack').undo()")
+    assert form.locator(".prop-value").first.input_value() == declared  # shown anew
     changed = page.evaluate(CHANGE_REMINDER, ["due_soon_at(due_on, 3)", "due_soon_at(due_on, 5)"])
     assert changed, "no timer with due_soon_at(due_on, 3) in task_lifecycle"
     page.get_by_role("button", name="Kiểm tra").click()

@@ -248,8 +248,16 @@
       parts.forEach(function (part) { body.appendChild(part); });
     }
 
+    var shown = null;
+
     modeler.on("selection.changed", function (event) {
-      showForm(event.newSelection.length === 1 ? event.newSelection[0] : null);
+      shown = event.newSelection.length === 1 ? event.newSelection[0] : null;
+      showForm(shown);
+    });
+
+    // An undo, a redo or the properties panel changed the element the form shows: show it anew.
+    modeler.on("elements.changed", function (event) {
+      if (shown && event.elements.indexOf(shown) !== -1) { showForm(shown); }
     });
 
     // -- check and deploy ------------------------------------------------------------------------
