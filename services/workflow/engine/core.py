@@ -35,6 +35,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -260,7 +261,8 @@ class Engine:
 
     def positions(self, step: Step) -> Positions:
         """Where an instance stands in its diagram, for people to see: the steps it waits at
-        now, the events armed while it waits (timers, messages), and the steps it has passed,
+        now, the events armed while it waits (boundary timers, the start events of event
+        sub-processes; a sub-process itself waits in its steps), and the steps it has passed,
         in the order they ran. Only elements a modeler draws (Spiff's own joins and splits
         have no BPMN id); each element once."""
         workflow = step._workflow[0] if step._workflow else self._load(step.model, step.state)
@@ -276,6 +278,8 @@ class Engine:
             if task.state & TaskState.COMPLETED:
                 done.append(task)
             elif task.state & _OPEN:
+                if isinstance(spec, SubWorkflowTask):
+                    continue  # a sub-process (an event sub-process too) waits in its steps
                 waits_beside = isinstance(spec, (BoundaryEvent, StartEvent))
                 (armed if waits_beside else current).setdefault(bpmn_id, position)
         done.sort(key=lambda task: task.last_state_change)
