@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from services.workflow.config import BPMN_DIR
+from services.workflow.routes.diagrams import xml_text
 from tests.integration.workflowkit import (
     COORDINATOR,
     LEAD,
@@ -135,3 +136,10 @@ def test_validate_checks_a_diagram_without_deploying_it(workflow: Any) -> None:
     listed = workflow.client.get("/api/workflow/process-models", headers=OWNER).get_json()
     assert [m["version"] for m in listed["items"] if m["process_id"] == "task_lifecycle"] == [1]
     assert PROCESS not in {m["process_id"] for m in listed["items"]}
+
+
+def test_a_diagram_is_answered_as_text_in_the_encoding_it_declares() -> None:
+    latin = '<?xml version="1.0" encoding="ISO-8859-1"?><a name="é"/>'
+    assert xml_text(latin.encode("latin-1")) == latin
+    assert xml_text(b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?><a/>').startswith("<?xml")
+    assert xml_text("<a>Tiếp nhận</a>".encode()) == "<a>Tiếp nhận</a>"

@@ -9,6 +9,7 @@ POST /api/workflow/process-models/<process_id>/validate      check a diagram, de
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from flask import request
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 PREFIX = "/api/workflow"
 BPMN_TYPES = ("application/xml", "text/xml", "application/bpmn+xml")
+XML_ENCODING = re.compile(rb"""^(?:\xef\xbb\xbf)?<\?xml[^>]*encoding=["']([A-Za-z0-9._-]+)["']""")
 # A version number as the path gives it: digits, as the activate and migrate routes take them.
 MAX_VERSION_DIGITS = 9
 
@@ -156,7 +158,7 @@ def register_routes(router: ApiRouter, service: WorkflowService) -> None:
         return {
             **row,
             "running": listed.get((process_id, number), 0),
-            "bpmn_xml": bytes(row["bpmn_xml"]).decode("utf-8"),
+            "bpmn_xml": xml_text(row["bpmn_xml"]),
         }
 
     @router.route(
@@ -199,12 +201,26 @@ def diagram_view(model: ProcessModel, positions: Positions, completed: bool) -> 
     return {
         "process_id": model.process_id,
         "version": model.version,
-        "bpmn_xml": bytes(model.bpmn_xml).decode("utf-8"),
+        "bpmn_xml": xml_text(model.bpmn_xml),
         "current": elements(positions.current),
         "armed": elements(positions.armed),
         "passed": elements(positions.passed),
         "completed": completed,
     }
+
+
+def xml_text(bpmn_xml: bytes) -> str:
+    """A deployed diagram as text, in the encoding its XML declaration names (UTF-8 unless it
+    names another; a modeler may save in another)."""
+    raw = bytes(bpmn_xml)
+    declared = XML_ENCODING.match(raw)
+    encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+    if encoding in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"  # without a byte-order mark
+    try:
+        return raw.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return raw.decode("utf-8", errors="replace")
 
 
 def _version(process_id: str, version: str) -> int:
