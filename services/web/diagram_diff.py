@@ -54,7 +54,7 @@ class DiagramDiff:
 
 def elements(bpmn_xml: str | bytes) -> dict[str, DiagramElement]:
     """The semantic elements of a diagram with an id, by id (not its drawing)."""
-    root = fromstring(bpmn_xml.encode("utf-8") if isinstance(bpmn_xml, str) else bpmn_xml)
+    root = fromstring(bpmn_xml)  # text as the API answers it, whatever its declaration says
     found: dict[str, DiagramElement] = {}
     for child in root:
         if child.tag.startswith(BPMN):
