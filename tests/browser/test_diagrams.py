@@ -240,3 +240,15 @@ def test_each_diagram_of_bpmn_in_the_viewer(web_system: str, page: Any) -> None:
         page.locator(READY).wait_for()
         assert page.locator(f"{READY} g.djs-element").count() > 5
         page.locator(".bpmn-canvas").screenshot(path=str(shot_path(f"70-diagram-{path.stem}")))
+
+
+def test_the_task_diagram_on_a_phone(web_system: str, phone_page: Any) -> None:
+    task_id = released_task(web_system, "Rà soát trên điện thoại")
+    sign_in(phone_page, web_system, "unit_officer", LEAD)
+    phone_page.goto(f"{web_system}/tasks/{task_id}")
+    phone_page.locator(READY).wait_for()
+    assert "step-current" in classes(phone_page, "receive")
+    canvas = phone_page.locator(READY).bounding_box()
+    assert canvas["width"] <= 360  # the drawing stays within the phone's width
+    phone_page.locator("#diagram").screenshot(path=str(shot_path("60-task-diagram-phone")))
+    axe_check(phone_page, "60-task-diagram-phone")
