@@ -201,6 +201,10 @@ def test_a_process_owner_changes_a_reminder_and_deploys_a_version_new_tasks_run(
     page.get_by_role("button", name="Kiểm tra").click()
     page.locator("#check-result.ok").wait_for()
     assert "has-error" not in classes(page, "receive", "#modeler-canvas")
+    with page.expect_download() as saved:
+        page.get_by_role("button", name="Tải về tệp BPMN").click()
+    assert saved.value.suggested_filename == "task_lifecycle.bpmn"
+    assert "due_soon_at(due_on, 5)" in Path(saved.value.path()).read_text(encoding="utf-8")
     page.get_by_role("button", name="Triển khai phiên bản mới").click()
     deployed = page.locator("#check-result[data-deployed-version]")
     deployed.wait_for()

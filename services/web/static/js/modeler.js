@@ -369,6 +369,20 @@
       });
     }
 
+    // The diagram as it is now, as a file for Camunda Modeler or bpmn.io.
+    function download(event) {
+      var button = event.currentTarget;
+      modeler.saveXML({ format: true }).then(function (saved) {
+        var url = URL.createObjectURL(new Blob([saved.xml], { type: "application/xml" }));
+        var link = el("a", { href: url, download: button.getAttribute("data-file-name") });
+        document.body.appendChild(link);
+        link.click();
+        link.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+      });
+    }
+
+    document.getElementById("download-diagram").addEventListener("click", download);
     document.getElementById("check-diagram").addEventListener("click", check);
     document.getElementById("deploy-diagram").addEventListener("click", deploy);
   }
