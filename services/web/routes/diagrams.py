@@ -30,6 +30,7 @@ CASE_PATHS = {
     "inspection": "inspections",
     "monthly_account": "monthly-accounts",
     "periodic_report": "periodic-reports",
+    "unit_report": "unit-reports",
 }
 # The largest diagram a process owner may send to be checked or deployed (the web's own limit
 # on a request body is 10 MB; a diagram of this system is about 100 kB).

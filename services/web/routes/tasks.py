@@ -101,6 +101,7 @@ def _render_detail(
         values=values or {},
         message=message,
         diagram=found["diagram"],
+        case_paths=diagrams.CASE_PATHS,
     )
     # htmx swaps only what it is given; an answer it must show is sent as 200 (see base.html).
     return page, (200 if request.headers.get("HX-Request") else status)
