@@ -64,6 +64,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     _install_sign_in(app, settings)
     from services.web.routes import (
         dashboard,
+        diagrams,
         documents,
         home,
         inbox,
@@ -73,7 +74,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         unit_reports,
     )
 
-    for module in (home, documents, tasks, unit_reports, inbox, public, dashboard, reports):
+    for module in (home, documents, tasks, unit_reports, inbox, public, dashboard, reports, diagrams):
         app.register_blueprint(module.bp)
     return app
 

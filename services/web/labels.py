@@ -14,7 +14,7 @@ from shared.calendar import TZ
 
 SIGN_IN_ROLES = {
     role: ROLE_LABELS[role]
-    for role in ("office", "office_lead", "leader", "unit_officer", "unit_head")
+    for role in ("office", "office_lead", "leader", "unit_officer", "unit_head", "process_owner")
 }
 # The name the pages use → (service, key of its vocabulary).
 VOCABULARY = {

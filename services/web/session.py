@@ -17,7 +17,14 @@ from typing import Any
 
 from flask import abort, current_app, request, session
 
-from shared.auth import LEADER, OFFICE_ROLES, ROLE_LABELS, ROLE_PRIORITY, UNIT_ROLES
+from shared.auth import (
+    LEADER,
+    OFFICE_ROLES,
+    PROCESS_OWNER,
+    ROLE_LABELS,
+    ROLE_PRIORITY,
+    UNIT_ROLES,
+)
 
 PERSON_KEY = "person"
 TOKEN_KEY = "api_token"
@@ -46,6 +53,10 @@ class Person:
     @property
     def is_leader(self) -> bool:
         return LEADER in self.roles
+
+    @property
+    def is_process_owner(self) -> bool:
+        return PROCESS_OWNER in self.roles
 
     @property
     def role_label(self) -> str:

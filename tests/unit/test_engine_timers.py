@@ -200,3 +200,72 @@ def test_a_timer_that_could_not_be_read_is_refused_at_deploy_naming_it(engine, t
 def test_a_notice_must_name_a_known_event_in_quotes(engine, notice):
     with pytest.raises(DiagramError, match="announce"):
         engine.parse(_diagram('"P3D"', kind="timeDuration", notice=notice), "p", 1)
+
+
+def _ids(elements):
+    return [e.element_id for e in elements]
+
+
+def test_positions_tell_the_waiting_step_the_armed_reminder_and_the_steps_taken(engine, clock):
+    model = engine.parse(_diagram('"2026-12-10T08:00:00+07:00"'), "p", 1)
+    step = engine.start(model, {})
+
+    waiting = engine.positions(step)
+    assert (_ids(waiting.current), _ids(waiting.armed), _ids(waiting.passed)) == (
+        ["work"],
+        ["remind"],
+        ["s"],
+    )
+    assert engine.positions(engine.load(model, step.state)) == waiting
+
+    clock.advance(step.next_due - clock.now())
+    reminded = engine.positions(engine.fire_due(step))
+    assert _ids(reminded.current) == ["work"] and reminded.armed == ()
+    assert _ids(reminded.passed) == ["s", "remind", "announce", "e_announced"]
+
+    done = engine.positions(engine.perform(engine.fire_due(step), "finish", {}))
+    assert done.current == () and _ids(done.passed)[-1] == "e"
+
+
+EVENT_SUBPROCESS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="work" name="Work">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="actions" value="finish"/>
+        <spiffworkflow:property name="role" value="unit"/>
+      </spiffworkflow:properties></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="work"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="e"/>
+    <bpmn:subProcess id="reminders" name="Reminders" triggeredByEvent="true">
+      <bpmn:startEvent id="due_soon" name="Due soon" isInterrupting="false">
+        <bpmn:timerEventDefinition id="t1">
+          <bpmn:timeDate>"2026-12-10T08:00:00+07:00"</bpmn:timeDate>
+        </bpmn:timerEventDefinition>
+      </bpmn:startEvent>
+      <bpmn:scriptTask id="announce" name="Announce">
+        <bpmn:script>notice = "task.due_soon"</bpmn:script>
+      </bpmn:scriptTask>
+      <bpmn:endEvent id="reminded"/>
+      <bpmn:sequenceFlow id="g1" sourceRef="due_soon" targetRef="announce"/>
+      <bpmn:sequenceFlow id="g2" sourceRef="announce" targetRef="reminded"/>
+    </bpmn:subProcess>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_an_event_sub_process_is_armed_by_its_start_not_a_step_waited_at(engine, clock):
+    model = engine.parse(EVENT_SUBPROCESS, "p", 1)
+    step = engine.start(model, {})
+
+    waiting = engine.positions(step)
+    assert (_ids(waiting.current), _ids(waiting.armed)) == (["work"], ["due_soon"])
+
+    clock.advance(step.next_due - clock.now())
+    reminded = engine.positions(engine.fire_due(step))
+    assert _ids(reminded.current) == ["work"]
+    assert {"due_soon", "announce", "reminders"} <= set(_ids(reminded.passed))

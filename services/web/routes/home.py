@@ -42,6 +42,8 @@ def index() -> Any:
         return redirect(url_for("home.unit"))
     if who.is_leader:  # leaders would rather look at the figures than read lists
         return redirect(url_for("dashboard.dashboard"))
+    if who.is_process_owner:
+        return redirect(url_for("diagrams.model_list"))
     return redirect(url_for("tasks.task_list"))
 
 

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from services.web import context, forms
 from services.web.api_client import ApiError, gather
+from services.web.routes import diagrams
 
 bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 25
@@ -76,6 +77,7 @@ def _render_detail(
             "task": partial(api.get, "workflow", f"/tasks/{task_id}"),
             "intake_task": partial(api.get, "intake", f"/tasks/{task_id}"),
             "unit_list": partial(context.directory().all, api),
+            "diagram": partial(diagrams.instance_diagram, api, f"/tasks/{task_id}"),
         }
     )
     task, intake_task = found["task"], found["intake_task"]
@@ -98,6 +100,8 @@ def _render_detail(
         errors=errors or {},
         values=values or {},
         message=message,
+        diagram=found["diagram"],
+        case_paths=diagrams.CASE_PATHS,
     )
     # htmx swaps only what it is given; an answer it must show is sent as 200 (see base.html).
     return page, (200 if request.headers.get("HX-Request") else status)

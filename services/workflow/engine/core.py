@@ -34,6 +34,9 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -107,6 +110,21 @@ class ProcessModel:
 
 
 @dataclass(frozen=True)
+class Position:
+    """An element of the diagram as a modeler shows it: its id and its name (None: unnamed)."""
+
+    element_id: str
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Positions:
+    current: tuple[Position, ...]  # the steps waited at now
+    armed: tuple[Position, ...]  # events armed beside them (boundary timers, event sub-processes)
+    passed: tuple[Position, ...]  # the steps done, in the order they ran
+
+
+@dataclass(frozen=True)
 class Step:
     """An instance as one engine call left it: what the host stores and publishes."""
 
@@ -163,6 +181,14 @@ class Engine:
         parsed = parse_diagram(bpmn_xml, process_id, self._script_engine, self._notices)
         self._parsed[(process_id, version, bpmn_xml)] = parsed
         return ProcessModel(process_id, version, bpmn_xml, parsed)
+
+    def check(
+        self, bpmn_xml: bytes, process_id: str
+    ) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
+        """Validate a diagram as a deploy would (DiagramError lists every problem), keeping
+        nothing: what it declares, as `declared` answers."""
+        parsed = parse_diagram(bpmn_xml, process_id, self._script_engine, self._notices)
+        return parsed.actions, parsed.notices
 
     def declared(self, model: ProcessModel) -> tuple[frozenset[tuple[str, str]], frozenset[str]]:
         """What a diagram declares: the (action, role) pairs its user tasks offer, and the event
@@ -254,6 +280,42 @@ class Engine:
             raise MigrationRefused([n for n in named if n] or chosen, where=where)
         workflow = self._load(target, state)
         return self._step(target, workflow, None)
+
+    def positions(self, step: Step) -> Positions:
+        """Where an instance stands in its diagram, for people to see: the steps it waits at
+        now, the events armed while it waits (boundary timers, the start events of event
+        sub-processes; a sub-process itself waits in its steps), and the steps it has passed,
+        in the order they ran. Only elements a modeler draws (Spiff's own joins and splits
+        have no BPMN id); each element once."""
+        workflow = step._workflow[0] if step._workflow else self._load(step.model, step.state)
+        current: dict[str, Position] = {}
+        armed: dict[str, Position] = {}
+        done: list[Any] = []
+        for task in workflow.get_tasks():
+            spec = task.task_spec
+            bpmn_id = getattr(spec, "bpmn_id", None)
+            if not bpmn_id:
+                continue
+            position = Position(bpmn_id, getattr(spec, "bpmn_name", None))
+            if task.state & TaskState.COMPLETED:
+                done.append(task)
+            elif task.state & _OPEN:
+                if isinstance(spec, SubWorkflowTask):
+                    continue  # a sub-process (an event sub-process too) waits in its steps
+                waits_beside = isinstance(spec, (BoundaryEvent, StartEvent))
+                (armed if waits_beside else current).setdefault(bpmn_id, position)
+        done.sort(key=lambda task: task.last_state_change)
+        passed: dict[str, Position] = {}
+        for task in done:
+            spec = task.task_spec
+            passed.setdefault(
+                spec.bpmn_id, Position(spec.bpmn_id, getattr(spec, "bpmn_name", None))
+            )
+        return Positions(
+            tuple(current.values()),
+            tuple(p for key, p in armed.items() if key not in current),
+            tuple(passed.values()),
+        )
 
     def at(self, when: datetime) -> AbstractContextManager[datetime]:
         """Hold the engine's clock at `when` in this thread: the scheduler fires each timer at

@@ -13,7 +13,7 @@ from services.workflow.exchanges import OPENER_LABELS
 from services.workflow.instances import migration, runner
 from services.workflow.kinds.task import TASK, require_read, with_overdue
 from services.workflow.models import audit_model, model_listing, model_view
-from services.workflow.routes import task_cases
+from services.workflow.routes import diagrams, task_cases
 from services.workflow.routes.cases import register_case_routes
 from services.workflow.views import task_view
 from shared.auth import (
@@ -256,6 +256,7 @@ def build_router(service: WorkflowService) -> ApiRouter:
             "case_kinds": {name: kind.label for name, kind in service.kinds.items()},
         }
 
+    diagrams.register_routes(router, service)
     task_cases.register_routes(router, service)
     register_case_routes(router, service)
     return router
