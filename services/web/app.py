@@ -74,7 +74,17 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         unit_reports,
     )
 
-    for module in (home, documents, tasks, unit_reports, inbox, public, dashboard, reports, diagrams):
+    for module in (
+        home,
+        documents,
+        tasks,
+        unit_reports,
+        inbox,
+        public,
+        dashboard,
+        reports,
+        diagrams,
+    ):
         app.register_blueprint(module.bp)
     return app
 
