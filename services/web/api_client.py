@@ -83,6 +83,20 @@ class ApiClient:
         headers = {"Content-Type": content_type}
         return self._call("POST", service, path, data=data, headers=headers)
 
+    def post_file(
+        self, service: str, path: str, name: str, data: bytes, content_type: str | None
+    ) -> Any:
+        """Upload one file as `multipart/form-data` (part `file`); the service checks its type."""
+        part = (name, data, content_type or "application/octet-stream")
+        return self._call("POST", service, path, files={"file": part})
+
+    def download(self, service: str, path: str) -> requests.Response:
+        """A file the service serves, as its raw answer (ApiError on a refusal)."""
+        answer = self._request("GET", service, path, {"Accept": "*/*"})
+        if answer.status_code >= 400:
+            raise _error(answer)
+        return answer
+
     def patch(self, service: str, path: str, body: Any) -> Any:
         return self._call("PATCH", service, path, json=body)
 
@@ -92,6 +106,16 @@ class ApiClient:
     def _call(self, method: str, service: str, path: str, **kwargs: Any) -> Any:
         headers = dict(kwargs.pop("headers", {}) or {})
         headers["Accept"] = "application/json"
+        answer = self._request(method, service, path, headers, **kwargs)
+        if answer.status_code >= 400:
+            raise _error(answer)
+        if answer.status_code == 204 or not answer.content:
+            return None
+        return answer.json()
+
+    def _request(
+        self, method: str, service: str, path: str, headers: dict[str, str], **kwargs: Any
+    ) -> requests.Response:
         if self._token:
             headers["Authorization"] = f"Bearer {self._token}"
         url = self._settings.service_url(service) + path
@@ -110,11 +134,7 @@ class ApiClient:
             with self._lock:
                 self.calls += 1
                 self.elapsed_ms += (time.perf_counter() - started) * 1000
-        if answer.status_code >= 400:
-            raise _error(answer)
-        if answer.status_code == 204 or not answer.content:
-            return None
-        return answer.json()
+        return answer
 
 
 # API calls of one page that do not depend on each other run side by side: the services answer
