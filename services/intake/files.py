@@ -151,6 +151,21 @@ def report_task(
         "reported_by": principal.to_actor(),
     }
     uow.conn.execute(insert(store.task_reports), row)
+    uow.emit(
+        "document.task_reported",
+        {
+            "report_id": row["id"],
+            "document_id": document_id,
+            "document_number": document["number"],
+            "unit": unit,
+            "problem": row["problem"],
+            "reason": row["reason"],
+            "reported_at": row["reported_at"],
+            "task_id": task_id,
+            "actor": principal.to_actor(),
+        },
+        subject=document_id,
+    )
     uow.audit(
         principal.to_actor(),
         "document.task_reported",

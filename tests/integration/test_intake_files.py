@@ -15,6 +15,8 @@ import pytest
 from tests.integration.intakekit import (
     ON_BOTH_DATABASES,
     audit_records,
+    events,
+    outbox_seq,
     post_document,
     task_body,
     token,
@@ -239,6 +241,7 @@ def test_an_edxml_attachment_of_a_refused_type_refuses_the_message(intake: Any) 
 def test_a_unit_reports_a_missing_task_and_the_office_closes_it_D5_2a(intake: Any) -> None:
     document = post_document(intake, release=True)
     path = f"/api/intake/documents/{document['id']}/task-reports"
+    before = outbox_seq(intake)
     # SO_TC was given no task in this document: it tells the Office (giao thiếu).
     reported = intake.test_client.post(
         path,
@@ -249,6 +252,10 @@ def test_a_unit_reports_a_missing_task_and_the_office_closes_it_D5_2a(intake: An
     report = reported.get_json()
     assert report["unit"] == "SO_TC" and report["status"] == "open"
     assert report["problem_label"] == "Giao thiếu nhiệm vụ"
+    [told] = events(intake, before, "document.task_reported")
+    assert told["subject"] == document["id"]
+    assert told["data"]["unit"] == "SO_TC" and told["data"]["problem"] == "missing"
+    assert told["data"]["document_number"] == document["number"]
     wrong = intake.test_client.post(
         path,
         json={
