@@ -164,3 +164,31 @@ def test_a_unit_reports_a_wrong_task_and_the_office_closes_it_from_its_home_D5_2
     assert closed.status_code == 303
     home = office.get("/office").get_data(as_text=True)
     assert "Nhiệm vụ thuộc Sở Xây dựng chủ trì" not in home
+
+
+def test_the_office_adds_a_file_to_a_document_from_its_page(web: WebSystem) -> None:
+    document_id, _task_id = released(web, "Văn bản thêm tệp")
+    office = web.app().test_client()
+    token = sign_in(office, *OFFICE)
+    refused = office.post(
+        f"/documents/{document_id}/files",
+        data={"csrf_token": token, "file": (io.BytesIO(b"MZ\x90\x00"), "chuong-trinh.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and 'id="f-file-error"' in refused.get_data(as_text=True)
+    added = office.post(
+        f"/documents/{document_id}/files",
+        data={"csrf_token": token, "file": (io.BytesIO(PDF), "Phụ lục.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert added.status_code == 303
+    page = office.get(f"/documents/{document_id}").get_data(as_text=True)
+    assert "Phụ lục.pdf" in page and "Công văn.pdf" in page
+    unit = web.app().test_client()
+    unit_token = sign_in(unit, *UNIT_A)
+    answer = unit.post(
+        f"/documents/{document_id}/files",
+        data={"csrf_token": unit_token, "file": (io.BytesIO(PDF), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 403

@@ -232,6 +232,26 @@ def document_file(document_id: str, file_id: str) -> Any:
     return passed_on(answer)
 
 
+@bp.post("/documents/<document_id>/files")
+@context.office_only
+def add_file(document_id: str) -> Any:
+    """The Office adds a file to a document (the intake API checks its type and size)."""
+    part = request.files.get("file")
+    if part is None or not part.filename:
+        errors = {"file": ["Chọn một tệp để tải lên."]}
+        return _detail_page(document_id, errors, status=422)
+    try:
+        context.api().post_file(
+            "intake", f"/documents/{document_id}/files", part.filename, part.read(), part.mimetype
+        )
+    except ApiError as exc:
+        if exc.status not in (413, 415, 422):
+            raise
+        return _detail_page(document_id, {"file": [exc.message]}, status=exc.status)
+    flash("Đã thêm tệp vào văn bản.", "success")
+    return redirect(url_for("documents.document_detail", document_id=document_id), code=303)
+
+
 @bp.post("/documents/<document_id>/task-reports")
 @context.signed_in
 def report_task(document_id: str) -> Any:
