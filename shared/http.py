@@ -71,6 +71,8 @@ class RouteSpec:
     public: bool = False
     content_types: tuple[str, ...] = JSON_TYPES
     tags: list[str] = field(default_factory=list)
+    # The largest body the route takes, when not MAX_BODY_BYTES (a file upload's: upload_limit).
+    max_body: Callable[[], int] | None = None
 
 
 class ApiRouter:
@@ -110,6 +112,9 @@ class ApiRouter:
 
     def _wrap(self, spec: RouteSpec) -> View:
         def view(**kwargs: Any) -> Response:
+            if spec.max_body is not None:
+                # Before anything reads the body (an Idempotency-Key's fingerprint does).
+                request.max_content_length = spec.max_body()
             if (
                 spec.method == "POST"
                 and self.idempotency
@@ -271,7 +276,7 @@ def uploaded_file(store: FileStore) -> StoredFile:
     mimetype = require_content_type(UPLOAD_TYPES)
     limit = store.max_bytes + _UPLOAD_OVERHEAD
     if mimetype == "application/json":
-        limit = store.max_bytes * 4 // 3 + _UPLOAD_OVERHEAD
+        limit = upload_limit(store)
     if request.content_length is not None and request.content_length > limit:
         raise too_large(store.max_bytes)
     request.max_content_length = limit
@@ -289,6 +294,11 @@ def uploaded_file(store: FileStore) -> StoredFile:
             "Nội dung phải là một đối tượng JSON.", {"_schema": ["Cần một đối tượng JSON."]}
         )
     return store.put(_base64_content(body), _upload_name(body), "content_base64")
+
+
+def upload_limit(store: FileStore) -> int:
+    """The largest body an upload route takes: one file of the store's limit, base64 or not."""
+    return store.max_bytes * 4 // 3 + _UPLOAD_OVERHEAD
 
 
 def _upload_name(body: Mapping[str, Any]) -> str:

@@ -316,3 +316,34 @@ def test_a_task_report_needs_a_unit_a_reason_and_for_a_wrong_task_the_task_D5_2a
         ).status_code
         == 403
     )
+
+
+def test_a_file_larger_than_json_bodies_uploads_once_with_an_idempotency_key(
+    intake: Any,
+) -> None:
+    document = post_document(intake)
+    large = PDF + b"%" * (3 * 1024 * 1024)  # above MAX_BODY_BYTES, below MAX_FILE_BYTES
+    boundary = "tep-lon-ranh-gioi"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="lon.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + large
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+    def send() -> Any:  # the same bytes each time, as a client's retry sends them
+        return intake.test_client.post(
+            f"/api/intake/documents/{document['id']}/files",
+            data=body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            headers={**token("office"), "Idempotency-Key": "tep-lon-1"},
+        )
+
+    first = send()
+    assert first.status_code == 201, first.get_json()
+    again = send()
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]
+    assert first.get_json()["size"] == len(large)

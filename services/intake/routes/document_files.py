@@ -16,6 +16,7 @@ from shared.http import (
     json_body,
     page,
     query_args,
+    upload_limit,
     uploaded_file,
 )
 
@@ -45,6 +46,7 @@ def install(router: ApiRouter, service: IntakeService) -> None:
         response=schemas.FileOut,
         status=201,
         content_types=UPLOAD_TYPES,
+        max_body=lambda: upload_limit(service.runtime.files),
         summary="Add a file to a document (the Office, the document system): multipart/form-data "
         "with the part `file`, or JSON {name, content_base64}; kept once by its SHA-256, at most "
         "MAX_FILE_BYTES (413), PDF, DOC, DOCX, XLS, XLSX, ODT, PNG or JPEG by content (422)",

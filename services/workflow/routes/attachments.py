@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from services.workflow import schemas, task_files
 from services.workflow.kinds.task import TASK, require_read
 from shared.auth import Principal, authenticate_request
-from shared.http import UPLOAD_TYPES, ApiRouter, download, uploaded_file
+from shared.http import UPLOAD_TYPES, ApiRouter, download, upload_limit, uploaded_file
 
 if TYPE_CHECKING:
     from services.workflow.app import WorkflowService
@@ -28,6 +28,7 @@ def register_routes(router: ApiRouter, service: WorkflowService) -> None:
         response=schemas.TaskFileOut,
         status=201,
         content_types=UPLOAD_TYPES,
+        max_body=lambda: upload_limit(service.runtime.files),
         summary="Upload a file to send with the task's progress, result or contribution (Đ6.2a): "
         "multipart/form-data with the part `file`, or JSON {name, content_base64}; the action "
         "names its id in `attachments`. At most MAX_FILE_BYTES (413); PDF, DOC, DOCX, XLS, XLSX, "
