@@ -114,3 +114,82 @@ def test_task_files_are_typed_by_content_and_size_limited(workflow: Any) -> None
     big = upload(workflow, task_id, LEAD, PDF + b"0" * 100, "lon.pdf")
     assert big.status_code == 413 and big.get_json()["title"] == "Tệp quá lớn"
     assert not any(p.is_file() for p in Path(workflow.runtime.files.root).rglob("*"))
+
+
+INFO = "/api/workflow/info-requests"
+
+
+def test_a_unit_answers_an_information_request_with_a_file_D9_2(workflow: Any) -> None:
+    opened = workflow.client.post(
+        INFO,
+        json={
+            "subject": "topic",
+            "topic": "Giải ngân vốn đầu tư công",
+            "question": "Đề nghị báo cáo tỷ lệ giải ngân",
+            "units": ["SO_TC"],
+            "due_on": "2026-12-04",
+        },
+        headers=OFFICE,
+    )
+    case_id = opened.get_json()["items"][0]["id"]
+    path = f"{INFO}/{case_id}/files"
+    refused = workflow.client.post(
+        path,
+        data={"file": (io.BytesIO(PDF), "x.pdf")},
+        content_type="multipart/form-data",
+        headers=STRANGER,
+    )
+    assert refused.status_code == 403
+    uploaded = workflow.client.post(
+        path,
+        data={"file": (io.BytesIO(PDF), "Báo cáo giải ngân.pdf")},
+        content_type="multipart/form-data",
+        headers=LEAD,
+    )
+    assert uploaded.status_code == 201, uploaded.get_json()
+    file = uploaded.get_json()
+    assert file["url"] == f"{path}/{file['id']}"
+    answered = workflow.client.post(
+        f"{INFO}/{case_id}/actions/answer",
+        json={
+            "text": "Đã giải ngân 61%",
+            "attachments": [{"name": "Báo cáo giải ngân.pdf", "file_id": file["id"]}],
+        },
+        headers=LEAD,
+    )
+    assert answered.status_code == 200, answered.get_json()
+    assert answered.get_json()["data"]["attachments"][0]["file_id"] == file["id"]
+    got = workflow.client.get(file["url"], headers=OFFICE)
+    assert got.status_code == 200 and got.data == PDF
+    assert got.headers["Content-Disposition"].startswith("attachment;")
+    assert workflow.client.get(file["url"], headers=STRANGER).status_code == 403
+
+
+def test_an_answer_names_only_files_uploaded_to_its_case_D9_2(workflow: Any) -> None:
+    def ask() -> str:
+        opened = workflow.client.post(
+            INFO,
+            json={
+                "subject": "topic",
+                "topic": "Số liệu",
+                "question": "Đề nghị báo cáo",
+                "units": ["SO_TC"],
+                "due_on": "2026-12-04",
+            },
+            headers=OFFICE,
+        )
+        return str(opened.get_json()["items"][0]["id"])
+
+    first, second = ask(), ask()
+    other = workflow.client.post(
+        f"{INFO}/{first}/files",
+        data={"file": (io.BytesIO(PDF), "a.pdf")},
+        content_type="multipart/form-data",
+        headers=LEAD,
+    ).get_json()
+    answer = workflow.client.post(
+        f"{INFO}/{second}/actions/answer",
+        json={"text": "x", "attachments": [{"name": "a.pdf", "file_id": other["id"]}]},
+        headers=LEAD,
+    )
+    assert answer.status_code == 422 and "attachments" in answer.get_json()["errors"]

@@ -112,7 +112,11 @@ def build_router(service: WorkflowService) -> ApiRouter:
         with platform.unit_of_work() as uow:
             if sent:
                 TASK.require_access(uow.conn, caller, TASK.find(uow.conn, task_id))
-            files = task_files.pending(uow.conn, caller, task_id, action, sent)
+            if sent and action not in task_files.ATTACHING_ACTIONS:
+                raise ValidationFailed(
+                    "Thao tác này không kèm tệp.", {"attachments": ["Thao tác này không nhận tệp."]}
+                )
+            files = task_files.pending(uow.conn, caller, task_id, sent)
             snap = runner.perform(service, uow, caller, TASK, task_id, action, payload)
             task_files.attach(uow, task_id, files)
             history = task_files.with_attachments(uow.conn, snap.history)

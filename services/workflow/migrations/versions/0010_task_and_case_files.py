@@ -1,4 +1,5 @@
-"""Files sent with a task's progress, results and contributions (Đ6.2a); bytes in the file store.
+"""Files sent with a task's progress, results and contributions (Đ6.2a) and with a case's
+actions (an information request's answer, Đ9.2); their bytes are in the file store.
 
 Revision ID: 0010
 Revises: 0009
@@ -16,10 +17,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    for table, key in (("task_files", "task_id"), ("case_files", "case_id")):
+        _create(table, key)
+
+
+def _create(table: str, key: str) -> None:
     op.create_table(
-        "task_files",
+        table,
         sa.Column("id", sa.String(32), primary_key=True),
-        sa.Column("task_id", sa.String(32), nullable=False),
+        sa.Column(key, sa.String(32), nullable=False),
         sa.Column("name", sa.String(255), nullable=False),
         sa.Column("size", sa.Integer, nullable=False),
         sa.Column("media_type", sa.String(120), nullable=False),
@@ -29,9 +35,10 @@ def upgrade() -> None:
         sa.Column("unit", sa.String(40)),
         sa.Column("history_id", sa.Integer),
     )
-    op.create_index("ix_task_files_task_id", "task_files", ["task_id"])
-    op.create_index("ix_task_files_history_id", "task_files", ["history_id"])
+    op.create_index(f"ix_{table}_{key}", table, [key])
+    op.create_index(f"ix_{table}_history_id", table, ["history_id"])
 
 
 def downgrade() -> None:
+    op.drop_table("case_files")
     op.drop_table("task_files")
