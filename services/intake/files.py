@@ -2,8 +2,9 @@
 
 The bytes are in the file store (shared/files.py); intake keeps each file's name, size, type and
 hash in `document_files`. The Office, the Working Group's leader, leaders and the document system
-read every document; a unit's staff read a document on which their unit leads or coordinates a
-task that is not withdrawn (Đ5.2a: a unit checks its tasks against the assigning document).
+read every document; a unit's staff read a released document on which their unit leads or
+coordinates a task that is not withdrawn (Đ5.2a: a unit checks its tasks against the assigning
+document).
 """
 
 from __future__ import annotations
@@ -41,10 +42,15 @@ def units_with_tasks(document: dict[str, Any]) -> set[str]:
 
 
 def may_read(principal: Principal, document: dict[str, Any]) -> bool:
+    """The Office, leaders and the document system read every document; a unit's staff read a
+    released one (its tasks are theirs from the release, Đ5.1a) on which their unit leads or
+    coordinates a task that is not withdrawn."""
     if principal.has_role(*READ_ALL_ROLES):
         return True
     unit = unit_of(principal)
-    return unit is not None and unit in units_with_tasks(document)
+    return (
+        unit is not None and document["status"] == "released" and unit in units_with_tasks(document)
+    )
 
 
 def require_read(principal: Principal, document: dict[str, Any]) -> None:

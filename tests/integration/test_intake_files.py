@@ -97,6 +97,22 @@ def test_another_unit_neither_reads_the_document_nor_downloads_its_files_D5_2a(
     assert upload(intake, document["id"], PDF, "b.pdf", LEAD).status_code == 403
 
 
+def test_a_unit_reads_its_document_once_released_and_its_task_carries_the_files_D5_2a(
+    intake: Any,
+) -> None:
+    document = post_document(intake)  # received, not released yet
+    upload(intake, document["id"], PDF, "a.pdf")
+    path = f"/api/intake/documents/{document['id']}"
+    assert intake.test_client.get(path, headers=LEAD).status_code == 403
+    task_path = f"/api/intake/tasks/{document['tasks'][0]['id']}"
+    assert "files" not in intake.test_client.get(task_path, headers=LEAD).get_json()["document"]
+    released = intake.test_client.post(f"{path}/release", headers=token())
+    assert released.status_code == 200
+    assert intake.test_client.get(path, headers=LEAD).status_code == 200
+    task = intake.test_client.get(task_path, headers=COORDINATING).get_json()
+    assert [f["name"] for f in task["document"]["files"]] == ["a.pdf"]
+
+
 def test_a_withdrawn_task_no_longer_opens_its_document_to_the_unit_D5_2a(intake: Any) -> None:
     document = post_document(
         intake,

@@ -94,7 +94,8 @@ def _render_detail(
     )
     task, intake_task = found["task"], found["intake_task"]
     document = {"id": task["document_id"], **intake_task.get("document", {})}
-    document_files = _document_files(api, task["document_id"])
+    # The document's files come with intake's task, for those who may read the document (Đ5.2a).
+    document_files = list(intake_task.get("document", {}).get("files", []))
     who = context.person()
     page = render_template(
         "task_detail.html",
@@ -174,18 +175,6 @@ def _upload_files(api: ApiClient, task_id: str) -> list[str]:
         )
         ids.append(uploaded["id"])
     return ids
-
-
-def _document_files(api: ApiClient, document_id: str) -> list[dict[str, Any]]:
-    """The files of the task's document, when this person may read it (its units, the Office,
-    leaders; Đ5.2a); none otherwise."""
-    try:
-        document = api.get("intake", f"/documents/{document_id}")
-    except ApiError as exc:
-        if exc.status in (403, 404):
-            return []
-        raise
-    return list(document.get("files", []))
 
 
 @bp.get("/tasks/<task_id>/files/<file_id>")
