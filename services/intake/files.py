@@ -182,6 +182,26 @@ def report_task(
     return {**row, "document_number": document["number"], "closed_at": None}
 
 
+def released_by_number(conn: Connection, number: str) -> str:
+    """The id of the released document with this number and symbol (422 naming
+    `document_number` when there is none, or more than one)."""
+    d = store.documents
+    wanted = " ".join(nfc(number).split())
+    ids = list(
+        conn.execute(
+            select(d.c.id).where(d.c.number == wanted, d.c.status == "released").limit(2)
+        ).scalars()
+    )
+    if len(ids) != 1:
+        why = (
+            "Không có văn bản đã chuyển theo dõi với số, ký hiệu này."
+            if not ids
+            else "Có nhiều văn bản cùng số, ký hiệu; báo trên trang văn bản."
+        )
+        raise ValidationFailed("Không xác định được văn bản.", {"document_number": [why]})
+    return str(ids[0])
+
+
 def close_report(
     uow: UnitOfWork, principal: Principal, report_id: str, note: str | None
 ) -> dict[str, Any]:

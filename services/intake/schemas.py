@@ -282,6 +282,15 @@ class TaskReportIn(Schema):
     reason = fields.String(required=True, validate=_REASON)
 
 
+class TaskReportByNumberIn(Schema):
+    """A unit given no task in a document it received (Đ5.2a, "giao thiếu") names the document by
+    its number and symbol (số, ký hiệu), as it reads it in its own document system."""
+
+    document_number = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    problem = fields.String(load_default="missing", validate=validate.OneOf(["missing"]))
+    reason = fields.String(required=True, validate=_REASON)
+
+
 class TaskReportCloseIn(Schema):
     note = fields.String(load_default=None, allow_none=True, validate=_REASON)
 

@@ -363,3 +363,22 @@ def test_a_file_larger_than_json_bodies_uploads_once_with_an_idempotency_key(
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.get_json()["id"] == first.get_json()["id"]
     assert first.get_json()["size"] == len(large)
+
+
+def test_a_unit_given_no_task_reports_it_by_the_documents_number_D5_2a(intake: Any) -> None:
+    document = post_document(intake, release=True, number="77/CT-UBND")
+    post_document(intake, number="78/CT-UBND")  # received, not released: not found by number
+    body = {"document_number": "77/CT-UBND", "reason": "Văn bản giao Sở Tài chính thẩm định"}
+    answer = intake.test_client.post("/api/intake/task-reports", json=body, headers=OTHER_UNIT)
+    assert answer.status_code == 201, answer.get_json()
+    report = answer.get_json()
+    assert (report["document_id"], report["problem"], report["unit"]) == (
+        document["id"],
+        "missing",
+        "SO_TC",
+    )
+    unknown = {**body, "document_number": "78/CT-UBND"}
+    refused = intake.test_client.post("/api/intake/task-reports", json=unknown, headers=LEAD)
+    assert refused.status_code == 422 and "document_number" in refused.get_json()["errors"]
+    office = intake.test_client.post("/api/intake/task-reports", json=body, headers=token())
+    assert office.status_code == 403

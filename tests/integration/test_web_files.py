@@ -192,3 +192,25 @@ def test_the_office_adds_a_file_to_a_document_from_its_page(web: WebSystem) -> N
         content_type="multipart/form-data",
     )
     assert answer.status_code == 403
+
+
+def test_a_unit_given_no_task_reports_it_from_its_home_D5_2a(web: WebSystem) -> None:
+    document_id, _task_id = released(web, "Nhiệm vụ giao thiếu đơn vị")
+    number = web.api("GET", f"/api/intake/documents/{document_id}", *OFFICE).json()["number"]
+    client = web.app().test_client()
+    token = sign_in(client, *UNIT_B)  # SO_XD was given no task in this document
+    assert 'id="u-report"' in client.get("/unit").get_data(as_text=True)
+    sent = client.post(
+        "/task-reports",
+        data={"csrf_token": token, "document_number": number, "reason": "Cần giao Sở Xây dựng"},
+    )
+    assert sent.status_code == 303
+    assert "Đã gửi báo cáo giao thiếu" in client.get("/unit").get_data(as_text=True)
+    refused = client.post(
+        "/task-reports",
+        data={"csrf_token": token, "document_number": "0/KHONG-CO", "reason": "x"},
+    )
+    assert refused.status_code == 303
+    assert "Không có văn bản đã chuyển theo dõi" in client.get("/unit").get_data(as_text=True)
+    reports = web.api("GET", "/api/intake/task-reports?unit=SO_XD", *OFFICE).json()["items"]
+    assert any(r["reason"] == "Cần giao Sở Xây dựng" for r in reports)

@@ -95,6 +95,27 @@ def install(router: ApiRouter, service: IntakeService) -> None:
             row = files.report_task(uow, caller, document_id, body)
         return files.report_view(row), 201
 
+    by_number_in = schemas.TaskReportByNumberIn()
+
+    @router.route(
+        f"{PREFIX}/task-reports",
+        "POST",
+        request=schemas.TaskReportByNumberIn,
+        response=schemas.TaskReportOut,
+        status=201,
+        summary="A unit given no task in a released document reports it (Đ5.2a: giao thiếu), "
+        "naming the document by its number and symbol; it waits in the Office's queue",
+    )
+    def post_task_report_by_number() -> Any:
+        caller = principal()
+        if files.unit_of(caller) is None:  # refused before the body is read
+            require_roles(caller, "unit_officer", "unit_head")
+        body = json_body(by_number_in)
+        with platform.unit_of_work() as uow:
+            document_id = files.released_by_number(uow.conn, body["document_number"])
+            row = files.report_task(uow, caller, document_id, {**body, "task_id": None})
+        return files.report_view(row), 201
+
     @router.route(
         f"{PREFIX}/task-reports",
         query=schemas.TaskReportQuery,

@@ -281,6 +281,31 @@ def report_task(document_id: str) -> Any:
     return redirect(url_for("documents.document_detail", document_id=document_id), code=303)
 
 
+@bp.post("/task-reports")
+@context.signed_in
+def report_missing_task() -> Any:
+    """From the unit's home: a document it received gave it no task (Đ5.2a, giao thiếu); the unit
+    cannot open that document's page, so it names the document by its number."""
+    body = {
+        "document_number": request.form.get("document_number", "").strip(),
+        "reason": request.form.get("reason", "").strip(),
+    }
+    back = url_for("home.unit") + "#u-report"
+    if not body["document_number"] or not body["reason"]:
+        flash("Nhập số, ký hiệu văn bản và nội dung cần bổ sung.", "error")
+        return redirect(back, code=303)
+    try:
+        context.api().post("intake", "/task-reports", body)
+    except ApiError as exc:
+        if exc.status not in (403, 422):
+            raise
+        details = " ".join(m for messages in exc.field_errors().values() for m in messages)
+        flash(details or exc.message, "error")
+        return redirect(back, code=303)
+    flash("Đã gửi báo cáo giao thiếu nhiệm vụ đến Văn phòng UBND tỉnh.", "success")
+    return redirect(back, code=303)
+
+
 @bp.post("/task-reports/<report_id>/close")
 @context.office_only
 def close_report(report_id: str) -> Any:
