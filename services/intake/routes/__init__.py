@@ -49,7 +49,7 @@ def build_router(service: IntakeService) -> ApiRouter:
         require_roles(caller, QLVB, "office", "office_lead")
         is_edxml = require_content_type(("application/json", *edxml.XML_TYPES)) in edxml.XML_TYPES
         if is_edxml:
-            # An EDXML message carries its files (base64): room for two of the largest.
+            # An EDXML message carries its files in base64: room for about two of the largest.
             request.max_content_length = (
                 service.runtime.settings.max_body_bytes + 3 * service.runtime.files.max_bytes
             )
