@@ -136,6 +136,21 @@ class TaskWithdrawnByOffice(_OfficeCorrection):
     withdrawn_at = fields.AwareDateTime(required=True)
 
 
+class DocumentTaskReported(_Data):
+    """A unit told the Office that a document it received gave it a task wrongly or not at all
+    (Đ5.2a: "giao thiếu / chưa chính xác"); the Office's queue lists it until closed."""
+
+    report_id = fields.String(required=True)
+    document_id = fields.String(required=True)
+    document_number = fields.String(required=True)
+    unit = fields.String(required=True)
+    problem = fields.String(required=True)  # missing | incorrect
+    reason = fields.String(required=True)
+    reported_at = fields.AwareDateTime(required=True)
+    task_id = fields.String(load_default=None, allow_none=True)
+    actor = fields.Nested(Actor, load_default=None, allow_none=True)
+
+
 class ReportPublished(_Data):
     """The Office published a period's results (Đ16.2): the public figures, nothing internal."""
 
@@ -271,6 +286,7 @@ SCHEMAS: dict[str, Schema] = {
     "task.amended": TaskAmended(),
     "task.transferred": TaskTransferred(),
     "task.withdrawn_by_office": TaskWithdrawnByOffice(),
+    "document.task_reported": DocumentTaskReported(),
     "report.published": ReportPublished(),
     **{event_type: TaskChanged() for event_type in TASK_EVENT_TYPES},
     **{event_type: CaseChanged() for event_type in CASE_EVENT_TYPES},

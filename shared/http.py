@@ -7,12 +7,15 @@ route (handlers, domain) never sees Flask. Domain errors become statuses in one 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, Response, request
 from flask.json.provider import DefaultJSONProvider
@@ -20,6 +23,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from shared import errors
+from shared.files import FileStore, FileTooLarge, StoredFile, too_large
 from shared.idempotency import IdempotencyStore, StoredResponse, request_fingerprint
 from shared.json_input import (
     FORBIDDEN_CHARACTERS,
@@ -67,6 +71,8 @@ class RouteSpec:
     public: bool = False
     content_types: tuple[str, ...] = JSON_TYPES
     tags: list[str] = field(default_factory=list)
+    # The largest body the route takes, when not MAX_BODY_BYTES (a file upload's: upload_limit).
+    max_body: Callable[[], int] | None = None
 
 
 class ApiRouter:
@@ -106,6 +112,9 @@ class ApiRouter:
 
     def _wrap(self, spec: RouteSpec) -> View:
         def view(**kwargs: Any) -> Response:
+            if spec.max_body is not None:
+                # Before anything reads the body (an Idempotency-Key's fingerprint does).
+                request.max_content_length = spec.max_body()
             if (
                 spec.method == "POST"
                 and self.idempotency
@@ -254,6 +263,76 @@ class UnsupportedMediaType(errors.DomainError):
 
 STATUS_OF[MalformedBody] = 400
 STATUS_OF[UnsupportedMediaType] = 415
+STATUS_OF[FileTooLarge] = 413
+
+UPLOAD_TYPES = ("multipart/form-data", "application/json")
+# Room for a multipart body's boundaries and headers, or base64's third, above the file itself.
+_UPLOAD_OVERHEAD = 64 * 1024
+
+
+def uploaded_file(store: FileStore) -> StoredFile:
+    """Keep the file of an upload: `multipart/form-data` with the part `file`, or JSON
+    `{"name", "content_base64"}`; 413 above the store's limit, 422 for a type it refuses."""
+    mimetype = require_content_type(UPLOAD_TYPES)
+    limit = store.max_bytes + _UPLOAD_OVERHEAD
+    if mimetype == "application/json":
+        limit = upload_limit(store)
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large(store.max_bytes)
+    request.max_content_length = limit
+    if mimetype == "multipart/form-data":
+        part = request.files.get("file")
+        if part is None:
+            raise errors.ValidationFailed(
+                "Thiếu tệp.", {"file": ["Gửi tệp trong phần 'file' của biểu mẫu."]}
+            )
+        data = part.stream.read(store.max_bytes + 1)
+        return store.put(data, part.filename or "")
+    body = request_json()
+    if not isinstance(body, dict):
+        raise errors.ValidationFailed(
+            "Nội dung phải là một đối tượng JSON.", {"_schema": ["Cần một đối tượng JSON."]}
+        )
+    return store.put(_base64_content(body), _upload_name(body), "content_base64")
+
+
+def upload_limit(store: FileStore) -> int:
+    """The largest body an upload route takes: one file of the store's limit, base64 or not."""
+    return store.max_bytes * 4 // 3 + _UPLOAD_OVERHEAD
+
+
+def _upload_name(body: Mapping[str, Any]) -> str:
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > 500:
+        raise errors.ValidationFailed("Thiếu tên tệp.", {"name": ["Cần tên tệp (1–500 ký tự)."]})
+    return name
+
+
+def _base64_content(body: Mapping[str, Any]) -> bytes:
+    raw = body.get("content_base64")
+    if not isinstance(raw, str):
+        raise errors.ValidationFailed(
+            "Thiếu nội dung tệp.", {"content_base64": ["Cần nội dung tệp mã hóa base64."]}
+        )
+    try:
+        return base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise errors.ValidationFailed(
+            "Nội dung tệp không hợp lệ.", {"content_base64": ["Không phải base64."]}
+        ) from exc
+
+
+def download(store: FileStore, sha256: str, name: str, media_type: str) -> Response:
+    """A kept file as a download: never shown inline, never sniffed into another type."""
+    response = Response(store.read(sha256), mimetype=media_type)
+    fallback = name.encode("ascii", "replace").decode("ascii").replace('"', "_").replace("?", "_")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
 
 
 def install_edge(app: Flask, service: str) -> None:

@@ -125,10 +125,21 @@ def _operation(route: RouteSpec) -> dict[str, Any]:
     if route.request is not None or set(route.content_types) - set(JSON_TYPES):
         # JSON bodies follow the route's schema; an XML one (EDXML, BPMN) is a document as text.
         xml = {"type": "string", "description": "The XML document."}
+        multipart = {
+            "type": "object",
+            "properties": {"file": {"type": "string", "format": "binary"}},
+            "required": ["file"],
+        }
         operation["requestBody"] = {
             "required": True,
             "content": {
-                ct: {"schema": route.request if ct in JSON_TYPES else xml}
+                ct: {
+                    "schema": route.request
+                    if ct in JSON_TYPES
+                    else multipart
+                    if ct == "multipart/form-data"
+                    else xml
+                }
                 for ct in route.content_types
             },
         }

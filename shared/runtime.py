@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import MetaData
@@ -15,6 +16,7 @@ from shared.calendar import WorkingCalendar
 from shared.clock import Clock, SystemClock
 from shared.config import PlatformSettings
 from shared.db import migrate
+from shared.files import FileStore
 from shared.platform import ServicePlatform
 
 
@@ -34,6 +36,11 @@ class Runtime:
     @property
     def settings(self) -> PlatformSettings:
         return self.platform.settings
+
+    @cached_property
+    def files(self) -> FileStore:
+        """The file store (FILE_STORE_DIR, MAX_FILE_BYTES; shared/files.py)."""
+        return FileStore.from_env(self.env, self.settings.data_dir)
 
     def migrate(self) -> None:
         migrate(self.platform.database.engine, self.migrations)

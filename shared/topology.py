@@ -49,6 +49,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         *TASK_EVENT_TYPES,
         "task.transferred",
         "report.published",
+        "document.task_reported",
         *CASE_EVENT_TYPES,
     ),
     "reporting": (

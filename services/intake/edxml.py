@@ -10,7 +10,10 @@ only its source id and secrecy, so nothing else of it is mapped, validated or ec
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -62,6 +65,16 @@ _DATE = re.compile(
 _ON_BEHALF_OF_COLLECTIVE = re.compile(r"^(t\.?\s?m(\.|\s|$)|thay mat\b)")
 
 
+MAX_ENCODED_ATTACHMENTS = 50
+
+
+@dataclass(frozen=True)
+class EncodedAttachment:
+    name: str
+    content_type: str | None
+    data: bytes
+
+
 class EdxmlError(ValueError):
     """The message is not a usable EDXML document; the text names the element, in Vietnamese."""
 
@@ -101,6 +114,33 @@ def parse(data: bytes | str) -> dict[str, Any]:
         "release": False,
         "tasks": [],
     }
+
+
+def encoded_attachments(data: bytes | str) -> list[EncodedAttachment]:
+    """The files a message carries in `AttachmentEncoded/Attachment` (QCVN 102: each with its
+    name, content type and base64 `ContentTransferEncoded`), in order; a classified message
+    yields none, as nothing else of it is read (Đ5.2d)."""
+    root = _parse_xml(data)
+    if _secrecy(root) is not None:
+        return []
+    found: list[EncodedAttachment] = []
+    for element in root.iter():
+        if _local(element) != "attachment":
+            continue
+        encoded = _child(element, "ContentTransferEncoded")
+        if encoded is None:
+            continue
+        if len(found) == MAX_ENCODED_ATTACHMENTS:
+            raise EdxmlError(f"Thông điệp có quá {MAX_ENCODED_ATTACHMENTS} tệp đính kèm.")
+        name = _text(element, "AttachmentName") or _text(element, "ContentId") or "tep-dinh-kem"
+        try:
+            content = base64.b64decode("".join("".join(encoded.itertext()).split()), validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise EdxmlError(
+                f"Tệp đính kèm {name}: ContentTransferEncoded không phải base64."
+            ) from exc
+        found.append(EncodedAttachment(name, _text(element, "ContentType"), content))
+    return found
 
 
 def _parse_xml(data: bytes | str) -> Element:

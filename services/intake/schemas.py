@@ -76,6 +76,26 @@ class TaskOut(Schema):
     status = fields.String()
 
 
+class FileOut(Schema):
+    """A document's file: what people call it; its bytes at `url` (a download)."""
+
+    id = fields.String()
+    name = fields.String()
+    size = fields.Integer()
+    media_type = fields.String()
+    sha256 = fields.String()
+    origin = fields.String()
+    added_at = fields.AwareDateTime()
+    url = fields.String()
+
+
+class FileUploadIn(Schema):
+    """A file sent as JSON; `multipart/form-data` with the part `file` is the other way."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    content_base64 = fields.String(required=True)
+
+
 class DocumentOut(Schema):
     id = fields.String()
     source_id = fields.String()
@@ -97,6 +117,7 @@ class DocumentOut(Schema):
     released_late = fields.Boolean(allow_none=True)
     tasks = fields.List(fields.Nested(TaskOut))  # absent from a list asked with tasks=count
     task_count = fields.Integer()
+    files = fields.List(fields.Nested(FileOut))  # one document's answer only
 
 
 class Page(Schema):
@@ -249,3 +270,56 @@ class VocabularyOut(Schema):
     urgencies = _labels()
     cadences = _labels()
     document_statuses = _labels()
+
+
+# -- a unit's report of a missing or wrong task (Đ5.2a) -------------------------------------------
+class TaskReportIn(Schema):
+    """`missing`: the document gave the unit no task it should have (giao thiếu); `incorrect`:
+    a task it received is not right (chưa chính xác), named by `task_id`."""
+
+    problem = fields.String(required=True, validate=validate.OneOf(["missing", "incorrect"]))
+    task_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    reason = fields.String(required=True, validate=_REASON)
+
+
+class TaskReportByNumberIn(Schema):
+    """A unit given no task in a document it received (Đ5.2a, "giao thiếu") names the document by
+    its number and symbol (số, ký hiệu), as it reads it in its own document system."""
+
+    document_number = fields.String(required=True, validate=validate.Length(min=3, max=100))
+    problem = fields.String(load_default="missing", validate=validate.OneOf(["missing"]))
+    reason = fields.String(required=True, validate=_REASON)
+
+
+class TaskReportCloseIn(Schema):
+    note = fields.String(load_default=None, allow_none=True, validate=_REASON)
+
+
+class TaskReportOut(Schema):
+    id = fields.String()
+    document_id = fields.String()
+    document_number = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    unit = fields.String()
+    problem = fields.String()
+    problem_label = fields.String()
+    reason = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    reported_at = fields.AwareDateTime()
+    reported_by = fields.Dict()
+    closed_at = fields.AwareDateTime(allow_none=True)
+    closing_note = fields.String(allow_none=True)
+
+
+class TaskReportQuery(Page):
+    status = fields.String(load_default=None, validate=validate.OneOf(["open", "closed"]))
+    unit = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
+    document_id = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
+
+
+class TaskReportPage(Schema):
+    items = fields.List(fields.Nested(TaskReportOut))
+    total = fields.Integer()
+    limit = fields.Integer()
+    offset = fields.Integer()

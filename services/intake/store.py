@@ -79,6 +79,43 @@ tasks = Table(
     Column("updated_at", UtcDateTime()),
 )
 
+# A document's files (Đ5.2a): EDXML attachments and uploads; the bytes are in the file store
+# (shared/files.py), named by `sha256`.
+document_files = Table(
+    "document_files",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("document_id", String(32), ForeignKey("documents.id"), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("media_type", String(120), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    # "edxml" (received with the message) or "upload"
+    Column("origin", String(20), nullable=False),
+    Column("added_at", UtcDateTime(), nullable=False),
+    Column("added_by", String(200)),
+)
+
+# A unit's report that a document it received gave it a task wrongly or not at all (Đ5.2a:
+# "giao thiếu / chưa chính xác"), waiting in the Office's queue until the Office closes it.
+task_reports = Table(
+    "task_reports",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("document_id", String(32), ForeignKey("documents.id"), nullable=False, index=True),
+    Column("task_id", String(32)),
+    Column("unit", String(40), nullable=False),
+    # "missing" (giao thiếu) or "incorrect" (chưa chính xác)
+    Column("problem", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("reported_at", UtcDateTime(), nullable=False, index=True),
+    Column("reported_by", JSON, nullable=False),
+    Column("closed_at", UtcDateTime()),
+    Column("closed_by", JSON),
+    Column("closing_note", Text),
+)
+
 refusals = Table(
     "refusals",
     metadata,

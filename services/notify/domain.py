@@ -231,7 +231,7 @@ def _case_invited(title: str) -> Rule:
 
 def units_named(data: dict[str, Any]) -> set[str]:
     """Unit codes an event's messages may name, so their names can be looked up at once."""
-    keys = ("lead_unit", "from_unit", "to_unit")
+    keys = ("lead_unit", "from_unit", "to_unit", "unit")
     named = {data[k] for k in keys if data.get(k)} | set(data.get("coordinating_units") or ())
     reported = data.get("units")  # a report's rows
     rows: list[Any] = reported if isinstance(reported, list) else []
@@ -255,6 +255,23 @@ def for_every_unit(messages: list[Message], active_units: Collection[str]) -> li
     return list(dict.fromkeys(out))
 
 
+TASK_REPORT_PROBLEMS = {
+    "missing": "giao thiếu nhiệm vụ",
+    "incorrect": "giao nhiệm vụ chưa chính xác",
+}
+
+
+def on_task_reported(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+    """Đ5.2a: a unit's report of a missing or wrong task reaches the Office."""
+    problem = TASK_REPORT_PROBLEMS.get(data["problem"], data["problem"])
+    body = (
+        f"{unit_name(data['unit'])} báo văn bản {data['document_number']} {problem}.\n"
+        f"Nội dung: {data['reason']}"
+    )
+    title = "Đơn vị báo giao thiếu hoặc chưa chính xác nhiệm vụ"
+    return [Message(r, title, body) for r in _office(data)]
+
+
 RULES: dict[str, Rule] = {
     "task.assigned": on_assigned,
     "task.returned": _to(_office, "Đơn vị đề nghị điều chỉnh nhiệm vụ"),
@@ -273,6 +290,7 @@ RULES: dict[str, Rule] = {
     "task.progress_due": _deadline("Đề nghị cập nhật tiến độ thực hiện nhiệm vụ"),  # Đ6.2a
     "task.transferred": on_transferred,
     "report.published": on_report_published,
+    "document.task_reported": on_task_reported,  # Đ5.2a
     # Feedback on another unit (Đ16.6, Đ17.2, Đ17.3)
     "feedback.received": _case("Đơn vị phản hồi về đơn vị liên quan", "office"),
     "feedback.unit_urged": _case(

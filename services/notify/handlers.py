@@ -196,6 +196,7 @@ def event_handlers(channels: ChannelSettings | None) -> dict[str, Handler]:
         **{event_type: on_task_event for event_type in CASE_EVENT_TYPES},
         "task.transferred": on_task_event,
         "report.published": report_event_handler(channels),
+        "document.task_reported": on_task_event,  # Đ5.2a: to the Office
     }
 
 

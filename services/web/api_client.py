@@ -83,6 +83,17 @@ class ApiClient:
         headers = {"Content-Type": content_type}
         return self._call("POST", service, path, data=data, headers=headers)
 
+    def post_file(
+        self, service: str, path: str, name: str, data: bytes, content_type: str | None
+    ) -> Any:
+        """Upload one file as `multipart/form-data` (part `file`); the service checks its type."""
+        part = (name, data, content_type or "application/octet-stream")
+        return self._call("POST", service, path, files={"file": part})
+
+    def download(self, service: str, path: str) -> requests.Response:
+        """A file the service serves, as its raw answer (ApiError on a refusal)."""
+        return self._request("GET", service, path, accept="*/*")
+
     def patch(self, service: str, path: str, body: Any) -> Any:
         return self._call("PATCH", service, path, json=body)
 
@@ -91,7 +102,7 @@ class ApiClient:
 
     def get_file(self, service: str, path: str) -> tuple[bytes, str | None]:
         """A file the API answers (a report's XLSX): its bytes and its Content-Disposition."""
-        answer = self._request("GET", service, path, accept="*/*")
+        answer = self.download(service, path)
         return answer.content, answer.headers.get("Content-Disposition")
 
     def _call(self, method: str, service: str, path: str, **kwargs: Any) -> Any:

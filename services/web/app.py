@@ -48,7 +48,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=not settings.development,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
-        MAX_CONTENT_LENGTH=10 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_form_bytes,
     )
     app.extensions["web_http"] = requests.Session()
     app.extensions["web_units"] = UnitDirectory()

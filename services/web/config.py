@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.config import ConfigError, is_production
+from shared.files import FileStore
 
 DEV_SECRET_KEY = "nhiemvu-web-development-secret-not-for-production"
 DEFAULT_API_URL = "http://127.0.0.1:8000"
@@ -42,6 +43,8 @@ class WebSettings:
     api_timeout_seconds: float
     # The origins that may show the public results pages in a frame (the provincial portal).
     public_frame_ancestors: tuple[str, ...]
+    # The largest form the pages take: a few files of MAX_FILE_BYTES each (shared/files.py).
+    max_form_bytes: int
     env: Mapping[str, str] = field(repr=False)
 
     @classmethod
@@ -68,6 +71,9 @@ class WebSettings:
             token_private_key=_private_key(env),
             api_timeout_seconds=float(_get(env, "WEB_API_TIMEOUT_SECONDS") or 15),
             public_frame_ancestors=_frame_ancestors(env, development),
+            max_form_bytes=max(
+                10 * 1024 * 1024, 3 * FileStore.from_env(env, Path(".")).max_bytes + 1024 * 1024
+            ),
             env=env,
         )
 

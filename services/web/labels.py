@@ -107,7 +107,17 @@ def vn_number(value: Any) -> str:
     return f"{int(value or 0):,}".replace(",", ".")
 
 
+def filesize(value: Any) -> str:
+    """A file's size as people read it: 1536 → 1,5 KB; 2097152 → 2 MB."""
+    size = int(value or 0)
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".replace(".0", "").replace(".", ",") + f" {unit}"
+    return f"{size} byte"
+
+
 FILTERS = {
+    "filesize": filesize,
     "vn_date": vn_date,
     "iso_day": iso_day,
     "vn_percent": vn_percent,

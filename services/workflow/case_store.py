@@ -91,6 +91,24 @@ case_history = Table(
     Column("payload", JSON),
 )
 
+# Files a case's party sends with an action (an information request's answer, Đ9.2): uploaded
+# first, then named by the action's `attachments` ({name, file_id}), which links them to its
+# history entry (`history_id`). The bytes are in the file store (shared/files.py).
+case_files = Table(
+    "case_files",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("case_id", String(32), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("media_type", String(120), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_at", UtcDateTime(), nullable=False),
+    Column("uploaded_by", JSON, nullable=False),
+    Column("unit", String(40)),
+    Column("history_id", Integer, index=True),
+)
+
 
 def party_rows(case_id: str, parties: Any) -> set[tuple[str, str]]:
     """(role, unit) for each unit the case's parties name."""

@@ -117,6 +117,9 @@ class CaseKind:
     # The body fields of "open" and of each action that name units (a code or a list of codes):
     # each must be an active unit of the directory (services/workflow/units.py), else 422.
     unit_fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # Its actions send uploaded files (`attachments: [{name, file_id}]`, task_files.py): the kind
+    # gets `POST …/<id>/files` and `GET …/<id>/files/<file_id>`.
+    takes_files: bool = False
 
     def action_label(self, action: str) -> str:
         if action in self.actions:

@@ -44,6 +44,17 @@ class ActionIn(Schema):
     note = _note()
 
 
+class AttachingActionIn(ActionIn):
+    """An action that may send files (report_progress, submit_result, contribute; Đ6.2a): the
+    ids `POST …/tasks/<id>/files` answered."""
+
+    attachments = fields.List(
+        fields.String(validate=validate.Length(min=1, max=32)),
+        load_default=list,
+        validate=validate.Length(max=20),
+    )
+
+
 class ReturnIn(Schema):
     """Đ5.2a: the lead unit returns the task, saying why."""
 
@@ -85,12 +96,33 @@ class WithdrawIn(Schema):
 
 ACTION_SCHEMAS: dict[str, type[Schema]] = {
     **{action: ActionIn for action in ACTION_LABELS},
+    **{action: AttachingActionIn for action in ("report_progress", "submit_result", "contribute")},
     "return": ReturnIn,
     "request_extension": RequestExtensionIn,
     "decide_extension": DecideExtensionIn,
     "request_rework": RequestReworkIn,
     "withdraw": WithdrawIn,
 }
+
+
+class TaskFileOut(Schema):
+    """A file sent with a task's action; its bytes at `url` (a download)."""
+
+    id = fields.String()
+    name = fields.String()
+    size = fields.Integer()
+    media_type = fields.String()
+    sha256 = fields.String()
+    uploaded_at = fields.AwareDateTime()
+    unit = fields.String(allow_none=True)
+    url = fields.String()
+
+
+class TaskFileUploadIn(Schema):
+    """A file sent as JSON; `multipart/form-data` with the part `file` is the other way."""
+
+    name = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    content_base64 = fields.String(required=True)
 
 
 class HistoryOut(Schema):
@@ -102,6 +134,7 @@ class HistoryOut(Schema):
     status_to = fields.String()
     actor = fields.Dict(allow_none=True)
     note = fields.String(allow_none=True)
+    attachments = fields.List(fields.Nested(TaskFileOut))
 
 
 class TaskCaseOut(Schema):

@@ -120,6 +120,24 @@ task_history = Table(
     Column("note", Text),
 )
 
+# Files units send with progress, results and contributions (Đ6.2a): uploaded first, then named
+# by the action that sends them, which links them to its history entry (`history_id`). The bytes
+# are in the file store (shared/files.py), named by `sha256`.
+task_files = Table(
+    "task_files",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("task_id", String(32), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("media_type", String(120), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("uploaded_at", UtcDateTime(), nullable=False),
+    Column("uploaded_by", JSON, nullable=False),
+    Column("unit", String(40)),
+    Column("history_id", Integer, index=True),
+)
+
 
 def newest_model(conn: Connection, process_id: str) -> dict[str, Any] | None:
     return _one_model(

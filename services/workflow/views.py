@@ -53,4 +53,6 @@ def history_view(entry: dict[str, Any]) -> dict[str, Any]:
         "status_to": entry["status_to"],
         "actor": entry["actor"],
         "note": entry["note"],
+        # Files the action sent (Đ6.2a), when the reader asked for them (task_files.py).
+        "attachments": entry.get("attachments", []),
     }

@@ -220,6 +220,21 @@ def _transfer_data() -> Iterator[dict[str, Any]]:
     }
 
 
+def _task_report_data() -> Iterator[dict[str, Any]]:
+    for problem, task_id in (("missing", None), ("incorrect", uuid.uuid4().hex)):
+        yield {
+            "report_id": uuid.uuid4().hex,
+            "document_id": "d" * 32,
+            "document_number": "25/2026/CT-UBND",
+            "unit": LEAD,
+            "problem": problem,
+            "reason": "Văn bản giao đơn vị thẩm định kinh phí",
+            "reported_at": NOW.isoformat(),
+            "task_id": task_id,
+            "actor": {"sub": "u@so", "name": "Trần Thị B", "role": "unit_officer", "unit": LEAD},
+        }
+
+
 def seeded_events(event_type: str) -> list[Any]:
     """The event type's events with seeded data, as notify's consumer receives them."""
     if event_type in TASK_EVENT_TYPES:
@@ -230,6 +245,8 @@ def seeded_events(event_type: str) -> list[Any]:
         datas = _report_data()
     elif event_type == "task.transferred":
         datas = _transfer_data()
+    elif event_type == "document.task_reported":
+        datas = _task_report_data()
     else:
         raise AssertionError(f"{event_type}: a template with no seeded data; add it here")
     return [

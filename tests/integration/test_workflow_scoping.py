@@ -240,6 +240,9 @@ def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workfl
         conn.execute(text("DROP INDEX ux_process_models_active"))
         for column in ("activated_by", "activated_at", "active", "source"):
             conn.execute(text(f"ALTER TABLE process_models DROP COLUMN {column}"))
+        # Nor the files sent with tasks' and cases' actions (0010).
+        for files_table in ("task_files", "case_files"):
+            conn.execute(text(f"DROP TABLE {files_table}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     migrate(database.engine, workflow.runtime.migrations)
     assert rows() == before

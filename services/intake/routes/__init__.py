@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 from flask import request
 
-from services.intake import domain, edxml, handlers, schemas, store
+from services.intake import domain, edxml, files, handlers, schemas, store
 from services.intake.routes import corrections as correction_routes
+from services.intake.routes import document_files as file_routes
 from services.intake.views import document_view
 from shared import dates
 from shared.auth import QLVB, Principal, authenticate_request, require_roles
@@ -47,6 +48,11 @@ def build_router(service: IntakeService) -> ApiRouter:
         caller = principal()
         require_roles(caller, QLVB, "office", "office_lead")
         is_edxml = require_content_type(("application/json", *edxml.XML_TYPES)) in edxml.XML_TYPES
+        if is_edxml:
+            # An EDXML message carries its files in base64: room for about two of the largest.
+            request.max_content_length = (
+                service.runtime.settings.max_body_bytes + 3 * service.runtime.files.max_bytes
+            )
         raw: Any = _edxml_body() if is_edxml else request.get_json(silent=True)
         if is_edxml:
             check_text(raw)  # JSON bodies are checked at the edge; EDXML text here
@@ -60,11 +66,20 @@ def build_router(service: IntakeService) -> ApiRouter:
                 article="Đ5.2d",
             )
         body = document_in.load(raw) if is_edxml else json_body(document_in)
+        # The EDXML message's attached files, checked before anything is stored (413, 422).
+        attached = _edxml_files(service) if is_edxml else []
         with service.runtime.platform.unit_of_work() as uow:
             received = handlers.receive_document(
                 uow, service.runtime.calendar, caller, body, max_due_years=max_due_years
             )
-        return document_view(received.document), 201 if received.created else 200
+            if received.created:
+                actor = caller.to_actor()
+                document_id = received.document["id"]
+                for attachment in attached:
+                    stored = service.runtime.files.put(attachment.data, attachment.name)
+                    files.add_file(uow, document_id, stored, origin="edxml", actor=actor)
+            kept = files.files_of(uow.conn, received.document["id"])
+        return _with_files(received.document, kept), 201 if received.created else 200
 
     @router.route(
         f"{PREFIX}/documents",
@@ -96,16 +111,20 @@ def build_router(service: IntakeService) -> ApiRouter:
     @router.route(
         f"{PREFIX}/documents/<document_id>",
         response=schemas.DocumentOut,
-        summary="One document with its tasks",
+        summary="One document with its tasks and files: for the Office, leaders, the document "
+        "system and the units that lead or coordinate one of its tasks (Đ5.2a)",
     )
     def get_document(document_id: str) -> Any:
         caller = principal()
-        require_roles(caller, "office", "office_lead", "leader", QLVB)
+        if not caller.has_role(*files.READ_ALL_ROLES) and files.unit_of(caller) is None:
+            require_roles(caller, *files.READ_ALL_ROLES)
         with service.runtime.platform.database.read() as conn:
             document = store.document_by_id(conn, document_id)
-        if document is None:
-            raise NotFound("Không tìm thấy văn bản.", document_id=document_id)
-        return document_view(document)
+            if document is None:
+                raise NotFound("Không tìm thấy văn bản.", document_id=document_id)
+            files.require_read(caller, document)
+            kept = files.files_of(conn, document_id)
+        return _with_files(document, kept)
 
     @router.route(
         f"{PREFIX}/documents/<document_id>/release",
@@ -156,7 +175,27 @@ def build_router(service: IntakeService) -> ApiRouter:
         }
 
     correction_routes.install(router, service)
+    file_routes.install(router, service)
     return router
+
+
+def _with_files(document: dict[str, Any], kept: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        **document_view(document),
+        "files": [files.file_view(f, file_routes.file_url(document["id"], f["id"])) for f in kept],
+    }
+
+
+def _edxml_files(service: IntakeService) -> list[edxml.EncodedAttachment]:
+    """The files the EDXML message carries (AttachmentEncoded), each checked as the file store
+    checks an upload (413, 422) before anything of the document is stored."""
+    try:
+        encoded = edxml.encoded_attachments(request.get_data(cache=True))
+    except edxml.EdxmlError as exc:
+        raise ValidationFailed("Thông điệp EDXML không hợp lệ.", {"edxml": [str(exc)]}) from exc
+    for position, attachment in enumerate(encoded):
+        service.runtime.files.check(attachment.data, attachment.name, f"attachments[{position}]")
+    return encoded
 
 
 def _source_id(raw: dict[str, Any]) -> str | None:

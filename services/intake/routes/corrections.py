@@ -5,8 +5,9 @@ from __future__ import annotations
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from services.intake import corrections, schemas, units
+from services.intake import corrections, files, schemas, store, units
 from services.intake.domain import ASSIGNERS, DOCUMENT_TYPES
+from services.intake.routes.document_files import file_url
 from services.intake.views import task_view
 from shared import dates
 from shared.auth import Principal, authenticate_request
@@ -80,12 +81,21 @@ def install(router: ApiRouter, service: IntakeService) -> None:
     @router.route(
         f"{PREFIX}/tasks/<task_id>",
         response=schemas.TaskDetailOut,
-        summary="One task with its document number and status",
+        summary="One task with its document number and status, and for a reader of the document "
+        "(the Office, leaders, the units of its tasks) the document's files (Đ5.2a)",
     )
     def get_task(task_id: str) -> Any:
         caller = principal()
         with service.runtime.platform.database.read() as conn:
-            return task_detail_view(corrections.read_task(conn, caller, task_id))
+            view = task_detail_view(corrections.read_task(conn, caller, task_id))
+            # The document's files, for a reader of the document (Đ5.2a).
+            document = store.document_by_id(conn, view["document_id"])
+            if document is not None and "document" in view and files.may_read(caller, document):
+                view["document"]["files"] = [
+                    files.file_view(f, file_url(document["id"], f["id"]))
+                    for f in files.files_of(conn, document["id"])
+                ]
+            return view
 
     @router.route(
         f"{PREFIX}/tasks/<task_id>",

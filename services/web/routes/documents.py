@@ -1,5 +1,7 @@
 """Documents: list and search, entry with its tasks, EDXML upload, release ("chuyển theo dõi",
-Đ5.1a), and adding a missing task (Đ5.2a)."""
+Đ5.1a), adding a missing task (Đ5.2a), the document's files; for a unit of its tasks, the
+document itself and its report of a missing or wrong task (Đ5.2a: "giao thiếu / chưa chính
+xác"), which the Office closes from its queue."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from services.web import context
 from services.web.api_client import ApiError
+from services.web.routes.tasks import passed_on
 
 bp = Blueprint("documents", __name__)
 PAGE_SIZE = 20
@@ -185,8 +188,9 @@ def upload_edxml() -> Any:
 
 
 @bp.get("/documents/<document_id>")
-@context.office_only
+@context.signed_in
 def document_detail(document_id: str) -> Any:
+    """The Office's page of a document; a unit of its tasks reads it too (the API decides)."""
     return _detail_page(document_id)
 
 
@@ -196,19 +200,125 @@ def _detail_page(
     new_task: dict[str, Any] | None = None,
     message: str | None = None,
     status: int = 200,
+    report: dict[str, Any] | None = None,
 ) -> Any:
     api = context.api()
     document = api.get("intake", f"/documents/{document_id}")
+    who = context.person()
+    reports = api.get("intake", "/task-reports", document_id=document_id, limit=100)["items"]
     page = render_template(
         "document_detail.html",
         document=document,
         units=context.unit_names(),
-        unit_list=context.directory().active(api),
+        unit_list=context.directory().active(api) if who and who.is_office else [],
         errors=errors or {},
         new_task=new_task or dict(EMPTY_TASK),
         message=message,
+        reports=reports,
+        problems=PROBLEMS,
+        report=report or {},
     )
     return page, status
+
+
+PROBLEMS = {"missing": "Giao thiếu nhiệm vụ", "incorrect": "Giao nhiệm vụ chưa chính xác"}
+
+
+@bp.get("/documents/<document_id>/files/<file_id>")
+@context.signed_in
+def document_file(document_id: str, file_id: str) -> Any:
+    """A document's file, downloaded with the person's own rights (Đ5.2a)."""
+    answer = context.api().download("intake", f"/documents/{document_id}/files/{file_id}")
+    return passed_on(answer)
+
+
+@bp.post("/documents/<document_id>/files")
+@context.office_only
+def add_file(document_id: str) -> Any:
+    """The Office adds a file to a document (the intake API checks its type and size)."""
+    part = request.files.get("file")
+    if part is None or not part.filename:
+        errors = {"file": ["Chọn một tệp để tải lên."]}
+        return _detail_page(document_id, errors, status=422)
+    try:
+        context.api().post_file(
+            "intake", f"/documents/{document_id}/files", part.filename, part.read(), part.mimetype
+        )
+    except ApiError as exc:
+        if exc.status not in (413, 415, 422):
+            raise
+        return _detail_page(document_id, {"file": [exc.message]}, status=exc.status)
+    flash("Đã thêm tệp vào văn bản.", "success")
+    return redirect(url_for("documents.document_detail", document_id=document_id), code=303)
+
+
+@bp.post("/documents/<document_id>/task-reports")
+@context.signed_in
+def report_task(document_id: str) -> Any:
+    """A unit reports a missing or wrong task on the document (Đ5.2a)."""
+    form = request.form
+    body: dict[str, Any] = {
+        "problem": form.get("problem", ""),
+        "reason": form.get("reason", "").strip(),
+    }
+    if form.get("task_id"):
+        body["task_id"] = form["task_id"]
+    errors: dict[str, list[str]] = {}
+    if body["problem"] not in PROBLEMS:
+        errors["problem"] = ["Chọn giao thiếu hoặc chưa chính xác."]
+    if not body["reason"]:
+        errors["reason"] = ["Trường này là bắt buộc."]
+    if not errors:
+        try:
+            context.api().post("intake", f"/documents/{document_id}/task-reports", body)
+        except ApiError as exc:
+            if exc.status not in (403, 404, 422):
+                raise
+            errors = exc.field_errors() or {"reason": [exc.message]}
+    if errors:
+        return _detail_page(document_id, errors, status=422, report=body)
+    flash("Đã gửi báo cáo đến Văn phòng UBND tỉnh.", "success")
+    return redirect(url_for("documents.document_detail", document_id=document_id), code=303)
+
+
+@bp.post("/task-reports")
+@context.signed_in
+def report_missing_task() -> Any:
+    """From the unit's home: a document it received gave it no task (Đ5.2a, giao thiếu); the unit
+    cannot open that document's page, so it names the document by its number."""
+    body = {
+        "document_number": request.form.get("document_number", "").strip(),
+        "reason": request.form.get("reason", "").strip(),
+    }
+    back = url_for("home.unit") + "#u-report"
+    if not body["document_number"] or not body["reason"]:
+        flash("Nhập số, ký hiệu văn bản và nội dung cần bổ sung.", "error")
+        return redirect(back, code=303)
+    try:
+        context.api().post("intake", "/task-reports", body)
+    except ApiError as exc:
+        if exc.status not in (403, 422):
+            raise
+        details = " ".join(m for messages in exc.field_errors().values() for m in messages)
+        flash(details or exc.message, "error")
+        return redirect(back, code=303)
+    flash("Đã gửi báo cáo giao thiếu nhiệm vụ đến Văn phòng UBND tỉnh.", "success")
+    return redirect(back, code=303)
+
+
+@bp.post("/task-reports/<report_id>/close")
+@context.office_only
+def close_report(report_id: str) -> Any:
+    note = request.form.get("note", "").strip()
+    try:
+        context.api().post("intake", f"/task-reports/{report_id}/close", {"note": note or None})
+    except ApiError as exc:
+        if exc.status not in (404, 409, 422):
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("home.office") + "#q-task-reports", code=303)
+    flash("Đã xử lý báo cáo giao nhiệm vụ.", "success")
+    return redirect(url_for("home.office") + "#q-task-reports", code=303)
 
 
 @bp.post("/documents/<document_id>/release")

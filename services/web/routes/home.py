@@ -59,6 +59,7 @@ def office() -> Any:
             "submitted": partial(_tasks, api, status="submitted", order="submitted"),
             "extensions": partial(_tasks, api, extension_pending="true"),
             "cases": partial(_office_cases, api),
+            "task_reports": partial(_task_reports, api),
             "units": partial(context.directory().names, api),
         }
     )
@@ -73,6 +74,11 @@ def office() -> Any:
 def _received_documents(api: ApiClient) -> list[dict[str, Any]]:
     received = api.get("intake", "/documents", status="received", limit=QUEUE_SIZE, tasks="count")
     return list(received["items"])
+
+
+def _task_reports(api: ApiClient) -> list[dict[str, Any]]:
+    """Units' reports of a missing or wrong task (Đ5.2a) that the Office has not closed."""
+    return list(api.get("intake", "/task-reports", status="open", limit=QUEUE_SIZE)["items"])
 
 
 def _tasks(api: ApiClient, **filters: Any) -> list[dict[str, Any]]:

@@ -7,14 +7,28 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from services.web import context, forms
-from services.web.api_client import ApiError, gather
+from services.web.api_client import ApiClient, ApiError, gather
 from services.web.routes import diagrams
 
 bp = Blueprint("tasks", __name__)
 PAGE_SIZE = 25
+# The actions whose form takes files (Đ6.2a): uploaded to the task first, then named by the action.
+ATTACHING_ACTIONS = ("report_progress", "submit_result", "contribute")
+FILE_ACCEPT = ".pdf,.doc,.docx,.xls,.xlsx,.odt,.png,.jpg,.jpeg"
+# Headers of a file the services serve that the page passes on unchanged.
+DOWNLOAD_HEADERS = ("Content-Type", "Content-Disposition", "Content-Length")
 FILTERS = (
     "status",
     "unit",
@@ -82,11 +96,16 @@ def _render_detail(
     )
     task, intake_task = found["task"], found["intake_task"]
     document = {"id": task["document_id"], **intake_task.get("document", {})}
+    # The document's files come with intake's task, for those who may read the document (Đ5.2a).
+    document_files = list(intake_task.get("document", {}).get("files", []))
     who = context.person()
     page = render_template(
         "task_detail.html",
         task=task,
         document=document,
+        document_files=document_files,
+        attaching_actions=ATTACHING_ACTIONS,
+        file_accept=FILE_ACCEPT,
         intake_task=intake_task,
         history=list(reversed(task.get("history", []))),
         contributions=[h for h in task.get("history", []) if h["action"] == "contribute"],
@@ -116,8 +135,20 @@ def perform(task_id: str, action: str) -> Any:
     missing = forms.missing_required(action, body)
     if missing:
         return _render_detail(task_id, open_action=action, errors=missing, values=body, status=422)
+    api = context.api()
     try:
-        context.api().post("workflow", f"/tasks/{task_id}/actions/{action}", body)
+        attachments = _upload_files(api, task_id) if action in ATTACHING_ACTIONS else []
+    except ApiError as exc:
+        if exc.status not in (403, 413, 422):
+            raise
+        errors = {"file": [exc.message]}
+        return _render_detail(
+            task_id, open_action=action, errors=errors, values=body, status=exc.status
+        )
+    if attachments:
+        body["attachments"] = attachments
+    try:
+        api.post("workflow", f"/tasks/{task_id}/actions/{action}", body)
     except ApiError as exc:
         if exc.status == 409:
             # The task moved on (someone else acted): show why and what it offers now.
@@ -134,6 +165,40 @@ def perform(task_id: str, action: str) -> Any:
         raise
     flash(f"Đã thực hiện: {forms.action_label(action)}.", "success")
     return redirect(url_for("tasks.task_detail", task_id=task_id), code=303)
+
+
+def _upload_files(api: ApiClient, task_id: str) -> list[str]:
+    """Upload the form's files to the task (the workflow checks each); their ids."""
+    ids = []
+    for part in request.files.getlist("file"):
+        if not part or not part.filename:
+            continue
+        data = part.read()
+        uploaded = api.post_file(
+            "workflow", f"/tasks/{task_id}/files", part.filename, data, part.mimetype
+        )
+        ids.append(uploaded["id"])
+    return ids
+
+
+@bp.get("/tasks/<task_id>/files/<file_id>")
+@context.signed_in
+def task_file(task_id: str, file_id: str) -> Any:
+    """A file sent with the task's history, downloaded with the person's own rights."""
+    return passed_on(context.api().download("workflow", f"/tasks/{task_id}/files/{file_id}"))
+
+
+def passed_on(answer: Any) -> Response:
+    """A service's file answer as the page's: always a download, never sniffed."""
+    response = Response(answer.content, status=200)
+    for name in DOWNLOAD_HEADERS:
+        if name in answer.headers:
+            response.headers[name] = answer.headers[name]
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    if not response.headers.get("Content-Disposition", "").startswith("attachment"):
+        response.headers["Content-Disposition"] = "attachment"
+    return response
 
 
 CORRECTIONS = {

@@ -91,16 +91,21 @@ class InfoRequestIn(Schema):
 
 
 class AttachmentRef(Schema):
-    """A reference to a file: a link, or the reference of a file kept elsewhere."""
+    """A file: one uploaded to the case (`file_id`, from `POST …/info-requests/<id>/files`), a
+    link, or the reference of a file kept elsewhere."""
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=300))
     url = fields.Url(load_default=None, allow_none=True, schemes={"http", "https"})
     ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+    # Absent unless given, so that an answer with links reads as before.
+    file_id = fields.String(validate=validate.Length(min=1, max=32))
 
     @validates_schema
     def _where(self, data: dict[str, Any], **_: Any) -> None:
-        if not data.get("url") and not data.get("ref"):
-            raise ValidationError("Cần đường dẫn (url) hoặc số hiệu tệp (ref).", "url")
+        if not data.get("url") and not data.get("ref") and not data.get("file_id"):
+            raise ValidationError(
+                "Cần tệp đã tải lên (file_id), đường dẫn (url) hoặc số hiệu tệp (ref).", "url"
+            )
 
 
 class InfoAnswerIn(Schema):
@@ -196,4 +201,5 @@ KIND = CaseKind(
     query_filters=("task_id", "group_id"),
     note_fields=("text", "question", "note"),
     unit_fields={"open": ("units",)},
+    takes_files=True,  # Đ9.2: the answer's documents
 )

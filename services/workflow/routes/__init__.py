@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from flask import request
 from marshmallow import Schema
 
-from services.workflow import case_store, dashboard, schemas, store
+from services.workflow import case_store, dashboard, schemas, store, task_files
 from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
 from services.workflow.exchanges import OPENER_LABELS
 from services.workflow.instances import migration, runner
 from services.workflow.kinds.task import TASK, require_read, with_overdue
 from services.workflow.models import audit_model, model_listing, model_view
-from services.workflow.routes import diagrams, task_cases
+from services.workflow.routes import attachments, diagrams, task_cases
 from services.workflow.routes.cases import register_case_routes
 from services.workflow.views import task_view
 from shared.auth import (
@@ -100,14 +101,26 @@ def build_router(service: WorkflowService) -> ApiRouter:
             require_read(caller, task, conn)
             today = local_date(platform.clock.now())
             snap = runner.snapshot(service, conn, caller, TASK, task, today)
+            snap = replace(snap, history=task_files.with_attachments(conn, snap.history))
             return task_cases.detail(service, conn, caller, snap, today)
 
     def perform(task_id: str, action: str, schema: Schema) -> Any:
         caller = principal()
         payload = json_body(schema) if request.get_data() else schema.load({})
+        # Files the action sends (Đ6.2a) are not the diagram's data: they join its history entry.
+        sent = payload.pop("attachments", None) or []
         with platform.unit_of_work() as uow:
+            if sent:
+                TASK.require_access(uow.conn, caller, TASK.find(uow.conn, task_id))
+            if sent and action not in task_files.ATTACHING_ACTIONS:
+                raise ValidationFailed(
+                    "Thao tác này không kèm tệp.", {"attachments": ["Thao tác này không nhận tệp."]}
+                )
+            files = task_files.pending(uow.conn, caller, task_id, sent)
             snap = runner.perform(service, uow, caller, TASK, task_id, action, payload)
-        return task_view(snap.row, snap.actions, snap.history)
+            task_files.attach(uow, task_id, files)
+            history = task_files.with_attachments(uow.conn, snap.history)
+        return task_view(snap.row, snap.actions, history)
 
     def action_view(action: str, schema: Schema) -> Any:
         def view(task_id: str) -> Any:
@@ -258,5 +271,6 @@ def build_router(service: WorkflowService) -> ApiRouter:
 
     diagrams.register_routes(router, service)
     task_cases.register_routes(router, service)
+    attachments.register_routes(router, service)
     register_case_routes(router, service)
     return router

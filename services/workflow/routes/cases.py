@@ -13,16 +13,26 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from marshmallow import Schema, fields, validate
 
-from services.workflow import case_store, cases
+from services.workflow import case_store, cases, task_files
 from services.workflow.cases import CaseKind
 from services.workflow.exchanges import readable_task
 from services.workflow.instances import runner
 from services.workflow.instances.runner import Snapshot
 from services.workflow.kinds.task import require_opening
+from services.workflow.schemas import TaskFileOut, TaskFileUploadIn
 from shared.auth import INSPECTOR, LEADER, Principal, authenticate_request
 from shared.calendar import local_date
 from shared.errors import Forbidden, NotFound
-from shared.http import ApiRouter, json_body, page, query_args
+from shared.http import (
+    UPLOAD_TYPES,
+    ApiRouter,
+    download,
+    json_body,
+    page,
+    query_args,
+    upload_limit,
+    uploaded_file,
+)
 from shared.text import fold
 
 if TYPE_CHECKING:
@@ -272,6 +282,8 @@ def _register(router: ApiRouter, service: WorkflowService, kind: CaseKind) -> No
     router.route(f"{base}/<case_id>/actions/<action>", "POST", summary="Thao tác khác: 404")(
         named(post_unknown, "post_unknown")
     )
+    if kind.takes_files:
+        _register_files(router, service, kind)
 
 
 def _action_view(service: WorkflowService, kind: CaseKind, action: str, schema: Schema) -> Any:
@@ -280,10 +292,69 @@ def _action_view(service: WorkflowService, kind: CaseKind, action: str, schema: 
     def view(case_id: str) -> Any:
         caller = authenticate_request(service.runtime.verifier)
         payload = json_body(schema) if request.get_data() else schema.load({})
+        sent = _uploaded_ids(payload)
         with platform.unit_of_work() as uow:
+            if sent:
+                kind.require_access(uow.conn, caller, kind.find(uow.conn, case_id))
+            files = task_files.pending(
+                uow.conn, caller, case_id, sent, task_files.CASE_FILES, "attachments"
+            )
             snap = runner.perform(service, uow, caller, kind, case_id, action, payload)
+            task_files.attach(uow, case_id, files, task_files.CASE_FILES)
         return case_view(kind, snap.row, local_date(platform.clock.now()), snap)
 
+    return view
+
+
+def _uploaded_ids(payload: dict[str, Any]) -> list[str]:
+    """The ids of uploaded files an action's `attachments` name (`{name, file_id}`)."""
+    attached = payload.get("attachments") or []
+    return [a["file_id"] for a in attached if isinstance(a, dict) and a.get("file_id")]
+
+
+def _register_files(router: ApiRouter, service: WorkflowService, kind: CaseKind) -> None:
+    """Upload a file to send with one of the case's actions, and download the files sent."""
+    platform = service.runtime.platform
+    base = f"{PREFIX}/{kind.path}/<case_id>/files"
+
+    def post_file(case_id: str) -> Any:
+        caller = authenticate_request(service.runtime.verifier)
+        with platform.database.read() as conn:
+            _readable(conn, kind, caller, case_id)
+        stored = uploaded_file(service.runtime.files)
+        with platform.unit_of_work() as uow:
+            row = task_files.add(uow, caller, case_id, stored, task_files.CASE_FILES)
+        return task_files.view(row, f"{PREFIX}/{kind.path}/{case_id}/files/{row['id']}"), 201
+
+    router.route(
+        base,
+        "POST",
+        request=TaskFileUploadIn,
+        response=TaskFileOut,
+        status=201,
+        content_types=UPLOAD_TYPES,
+        max_body=lambda: upload_limit(service.runtime.files),
+        summary=f"Tải lên tệp để gửi kèm thao tác của {kind.label.lower()} (attachments: "
+        "[{name, file_id}]): multipart/form-data phần `file`, hoặc JSON {name, content_base64}; "
+        "tối đa MAX_FILE_BYTES (413); PDF, DOC, DOCX, XLS, XLSX, ODT, PNG, JPEG (422)",
+    )(_named(post_file, f"post_file_{kind.kind}"))
+
+    def get_file(case_id: str, file_id: str) -> Any:
+        caller = authenticate_request(service.runtime.verifier)
+        with platform.database.read() as conn:
+            _readable(conn, kind, caller, case_id)
+            row = task_files.file_for_reader(conn, caller, case_id, file_id, task_files.CASE_FILES)
+        return download(service.runtime.files, row["sha256"], row["name"], row["media_type"])
+
+    router.route(
+        f"{base}/<file_id>",
+        summary=f"Tải tệp đã gửi kèm {kind.label.lower()} (Content-Disposition: attachment), "
+        "cho người được xem",
+    )(_named(get_file, f"get_file_{kind.kind}"))
+
+
+def _named(view: Any, name: str) -> Any:
+    view.__name__ = name
     return view
 
 

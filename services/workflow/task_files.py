@@ -1,0 +1,190 @@
+"""Files sent with a task's progress, results and contributions (Đ6.2a: results are reported
+with their documents), and with a case's actions (an information request's answer, Đ9.2).
+
+A party uploads a file first (`POST /api/workflow/tasks/<id>/files`, or
+`POST /api/workflow/<kind>/<id>/files`; kept in the file store, shared/files.py) and names it in
+the action's `attachments` (a task's: ids; a case's: `{name, file_id}`); the action links it to
+the history entry it writes, and the history shows it. Whoever reads the task or case downloads
+the files sent; a file not sent yet is its uploader unit's (and the Office's) alone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, insert, select, update
+
+from services.workflow import case_store, store
+from shared.auth import UNIT_ROLES, Principal
+from shared.errors import Forbidden, NotFound, ValidationFailed
+from shared.files import StoredFile
+from shared.platform import UnitOfWork
+
+PREFIX = "/api/workflow"
+# The task actions that carry files: what a unit reports (Đ6.2a) and a coordinating unit's part
+# (Đ8.2b).
+ATTACHING_ACTIONS = ("report_progress", "submit_result", "contribute")
+
+
+@dataclass(frozen=True)
+class FileTable:
+    """Where one kind of instance keeps its files' rows: the table, its key column, the history
+    its actions write, and the entity name its audit records use."""
+
+    table: Table
+    key: str
+    history: Table
+    entity: str
+
+
+TASK_FILES = FileTable(store.task_files, "task_id", store.task_history, "task")
+CASE_FILES = FileTable(case_store.case_files, "case_id", case_store.case_history, "case")
+
+
+def file_url(task_id: str, file_id: str) -> str:
+    return f"{PREFIX}/tasks/{task_id}/files/{file_id}"
+
+
+def _unit_of(principal: Principal) -> str | None:
+    return principal.unit if principal.has_role(*UNIT_ROLES) else None
+
+
+def require_upload(principal: Principal, task: dict[str, Any]) -> None:
+    """The staff of the task's lead and coordinating units send files with their actions; so
+    does the Office."""
+    if principal.is_office:
+        return
+    unit = _unit_of(principal)
+    if unit is not None and (unit == task["lead_unit"] or unit in task["coordinating_units"]):
+        return
+    raise Forbidden("Chỉ đơn vị chủ trì, đơn vị phối hợp và Văn phòng gửi tệp cho nhiệm vụ này.")
+
+
+def add(
+    uow: UnitOfWork,
+    principal: Principal,
+    key: str,
+    stored: StoredFile,
+    files: FileTable = TASK_FILES,
+) -> dict[str, Any]:
+    row = {
+        "id": uuid.uuid4().hex,
+        files.key: key,
+        "name": stored.name,
+        "size": stored.size,
+        "media_type": stored.media_type,
+        "sha256": stored.sha256,
+        "uploaded_at": uow.now,
+        "uploaded_by": principal.to_actor(),
+        "unit": principal.unit,
+        "history_id": None,
+    }
+    uow.conn.execute(insert(files.table), row)
+    uow.audit(
+        principal.to_actor(),
+        f"{files.entity}.file_uploaded",
+        files.entity,
+        key,
+        {"file": {k: row[k] for k in ("id", "name", "size", "media_type", "sha256")}},
+    )
+    return row
+
+
+def pending(
+    conn: Connection,
+    principal: Principal,
+    key: str,
+    ids: list[str],
+    files: FileTable = TASK_FILES,
+    field: str = "attachments",
+) -> list[str]:
+    """The files an action names, checked: uploaded to this task or case by the caller's unit
+    and not sent yet (422 naming `field` otherwise)."""
+    if not ids:
+        return []
+    wanted = list(dict.fromkeys(ids))
+    f = files.table
+    rows = {
+        row["id"]: dict(row)
+        for row in conn.execute(
+            select(f).where(f.c[files.key] == key, f.c.id.in_(wanted))
+        ).mappings()
+    }
+    problems: list[str] = []
+    for file_id in wanted:
+        row = rows.get(file_id)
+        if row is None:
+            problems.append(f"{file_id}: không phải tệp đã tải lên cho việc này.")
+        elif row["history_id"] is not None:
+            problems.append(f"{row['name']}: tệp đã được gửi kèm một cập nhật khác.")
+        elif row["unit"] != principal.unit:
+            problems.append(f"{row['name']}: tệp do đơn vị khác tải lên.")
+    if problems:
+        raise ValidationFailed("Tệp kèm không hợp lệ.", {field: problems})
+    return wanted
+
+
+def attach(uow: UnitOfWork, key: str, ids: list[str], files: FileTable = TASK_FILES) -> None:
+    """Link the files to the newest history entry: the one the action just wrote."""
+    if not ids:
+        return
+    h = files.history
+    history_id = uow.conn.execute(
+        select(func.max(h.c.id)).where(h.c[files.key] == key)
+    ).scalar_one()
+    f = files.table
+    uow.conn.execute(
+        update(f).where(f.c[files.key] == key, f.c.id.in_(ids)).values(history_id=history_id)
+    )
+
+
+def with_attachments(conn: Connection, history: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A task's history entries, each with the files its action sent (`attachments`)."""
+    entries = [dict(entry) for entry in history]
+    ids = [entry["id"] for entry in entries if entry.get("id") is not None]
+    by_entry: dict[int, list[dict[str, Any]]] = {}
+    if ids:
+        f = store.task_files
+        rows = conn.execute(
+            select(f).where(f.c.history_id.in_(ids)).order_by(f.c.uploaded_at, f.c.id)
+        ).mappings()
+        for row in rows:
+            by_entry.setdefault(row["history_id"], []).append(view(dict(row)))
+    for entry in entries:
+        entry["attachments"] = by_entry.get(entry.get("id") or -1, [])
+    return entries
+
+
+def file_for_reader(
+    conn: Connection,
+    principal: Principal,
+    key: str,
+    file_id: str,
+    files: FileTable = TASK_FILES,
+) -> dict[str, Any]:
+    """A file for a caller who reads its task or case (checked before): one sent with an
+    action, or one not sent yet to its uploader's unit and the Office."""
+    f = files.table
+    query = select(f).where(f.c[files.key] == key, f.c.id == file_id)
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound("Không tìm thấy tệp.", file_id=file_id)
+    if row["history_id"] is None and not principal.is_office and row["unit"] != principal.unit:
+        raise Forbidden("Tệp chưa được gửi kèm cập nhật nào.")
+    return dict(row)
+
+
+def view(row: dict[str, Any], url: str | None = None) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "size": row["size"],
+        "media_type": row["media_type"],
+        "sha256": row["sha256"],
+        "uploaded_at": row["uploaded_at"],
+        "unit": row["unit"],
+        "url": url or file_url(row["task_id"], row["id"]),
+    }
