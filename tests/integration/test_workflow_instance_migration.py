@@ -30,14 +30,16 @@ def deploy(workflow: Any, xml: bytes) -> int:
 
 def relabelled() -> bytes:
     """The same process with one step renamed for people: every step keeps its id."""
-    changed = SHIPPED.replace('name="Tiếp nhận nhiệm vụ"'.encode(), 'name="Nhận nhiệm vụ"'.encode())
+    changed = SHIPPED.replace(
+        'name="Đơn vị thực hiện nhiệm vụ"'.encode(), 'name="Đơn vị thực hiện"'.encode()
+    )
     assert changed != SHIPPED
     return changed
 
 
-def without_receive() -> bytes:
+def without_work() -> bytes:
     """A version whose first waiting step has another id: the step instances wait at is gone."""
-    changed = re.sub(rb'"receive"', b'"receive_document"', SHIPPED)
+    changed = re.sub(rb'"work"', b'"unit_work"', SHIPPED)
     assert changed != SHIPPED
     return changed
 
@@ -103,7 +105,7 @@ def test_an_instance_at_a_step_the_new_version_lacks_is_refused_with_the_reason_
     workflow: Any,
 ) -> None:
     task_id = release(workflow)
-    v2 = deploy(workflow, without_receive())
+    v2 = deploy(workflow, without_work())
 
     applied = migrate(workflow, v2, 1, apply=True).get_json()
     assert (applied["moved"], applied["refused"]) == (0, 1)
@@ -111,7 +113,7 @@ def test_an_instance_at_a_step_the_new_version_lacks_is_refused_with_the_reason_
     assert item["id"] == task_id and item["moved"] is False
     assert (
         item["reason"]
-        == "Quy trình đang chờ ở bước 'Tiếp nhận nhiệm vụ', không có trong phiên bản mới."
+        == "Quy trình đang chờ ở bước 'Đơn vị thực hiện nhiệm vụ', không có trong phiên bản mới."
     )
     assert version_of(workflow, task_id) == 1
     assert (

@@ -127,7 +127,7 @@ def test_moving_the_reminder_from_3_to_5_working_days_is_a_diagram_deploy_D16_4(
     running = release(workflow, DUE)
     xml = (workflow.bpmn_dir / "task_lifecycle.bpmn").read_bytes()
     edited = xml.replace(b"due_soon_at(due_on, 3)", b"due_soon_at(due_on, 5)")
-    assert edited.count(b"due_soon_at(due_on, 5)") == 3
+    assert edited.count(b"due_soon_at(due_on, 5)") == 1  # one reminder, drawn once
     deployed = workflow.client.post(
         "/api/workflow/process-models/task_lifecycle",
         data=edited,
@@ -159,7 +159,7 @@ def test_a_diagram_with_an_unquoted_timer_duration_is_refused_at_deploy(workflow
     assert refused.status_code == 422
     # The boundary event that holds the timer is named, as the modeler shows it.
     (problem,) = refused.get_json()["errors"]["bpmn"]
-    assert problem.startswith("Sự kiện hẹn giờ biên 'Quá hạn' (boundaryEvent, id: receive_overdue)")
+    assert problem.startswith("Sự kiện hẹn giờ biên 'Quá hạn' (boundaryEvent, id: work_overdue)")
     assert 'ngoặc kép: "P3D"' in problem
 
 

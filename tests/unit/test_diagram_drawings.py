@@ -35,7 +35,7 @@ CROSSINGS = {
     "inspection_request": 0,
     "monthly_account": 0,
     "periodic_report": 0,
-    "task_lifecycle": 74,
+    "task_lifecycle": 39,
     "unit_report": 0,
 }
 SCREEN = (1920 * 2, 1080 * 2)

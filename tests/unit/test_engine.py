@@ -103,10 +103,10 @@ def test_a_started_task_is_assigned_and_offers_accept_and_return_to_the_unit(eng
 
     assert _openings(step) == CORRECTIONS
     assert _performed(step) == [
-        Offer("accept", "unit", "receive"),
-        Offer("return", "unit", "receive"),
-        Offer("urge", "office", "receive"),
-        Offer("withdraw", "office", "receive"),
+        Offer("accept", "unit", "work"),
+        Offer("return", "unit", "work"),
+        Offer("urge", "office", "work"),
+        Offer("withdraw", "office", "work"),
     ]
     assert step.data == {"task_id": "T-1", **UNDATED, "status": "assigned"}
     assert not step.completed
@@ -118,12 +118,12 @@ def test_accepting_puts_the_task_in_progress_and_offers_submit_result(engine, mo
     assert step.status == "in_progress"
     assert _openings(step) == {*CORRECTIONS, ("report_difficulty", "unit")}
     assert _performed(step) == [
-        Offer("report_progress", "unit", "execute"),
-        Offer("request_extension", "unit", "execute"),
-        Offer("submit_result", "unit", "execute"),
-        Offer("contribute", "coordinating", "execute"),
-        Offer("urge", "office", "execute"),
-        Offer("withdraw", "office", "execute"),
+        Offer("report_progress", "unit", "work"),
+        Offer("request_extension", "unit", "work"),
+        Offer("submit_result", "unit", "work"),
+        Offer("contribute", "coordinating", "work"),
+        Offer("urge", "office", "work"),
+        Offer("withdraw", "office", "work"),
     ]
 
 

@@ -275,8 +275,8 @@ def opening_pairs(properties: Mapping[str, str]) -> list[tuple[str, str]]:
 
 
 def opening_conditions(properties: Mapping[str, str]) -> dict[str, str]:
-    """`when.<action>` = an expression over the instance's data: the opening is offered only
-    while it is true (a name the data does not hold yet reads as None)."""
+    """`when.<action>` = an expression over the instance's data: the action (or the opening) is
+    offered only while it is true (a name the data does not hold yet reads as None)."""
     return {
         key.removeprefix("when."): value.strip()
         for key, value in properties.items()
@@ -287,14 +287,21 @@ def opening_conditions(properties: Mapping[str, str]) -> dict[str, str]:
 def _opening_problem(
     properties: Mapping[str, str], environment: RestrictedEnvironment
 ) -> str | None:
+    """What is wrong with a step's `opens.*` and its `when.*` conditions, which may name its
+    openings and, on a user task, its actions."""
     try:
         pairs = opening_pairs(properties)
+        if "actions" in properties or "role" in properties:
+            pairs += property_pairs(properties)
     except ValueError as exc:
         return str(exc)
-    opened = {action for action, _role in pairs}
+    named = {action for action, _role in pairs}
     for action, expression in opening_conditions(properties).items():
-        if action not in opened:
-            return f"thuộc tính 'when.{action}' đặt điều kiện cho thao tác không có trong 'opens.*'"
+        if action not in named:
+            return (
+                f"thuộc tính 'when.{action}' đặt điều kiện cho thao tác không có trong "
+                "'actions', 'actions.*' hay 'opens.*' của bước"
+            )
         try:
             environment.compile(expression, EVAL)
         except (ExpressionRefused, ValueError, SyntaxError) as exc:

@@ -394,23 +394,13 @@ class Engine:
             ]
         else:
             resting = list(workflow.get_tasks(state=TaskState.READY, manual=True))
+        environment = self._script_engine.environment
         for task in resting:
             pairs, conditions = declared_openings(task.task_spec)
             for action, role in pairs:
                 condition = conditions.get(action)
-                if condition is None or self._holds(condition, task.data, task.task_spec):
+                if condition is None or _holds(environment, condition, task.data, task.task_spec):
                     yield Offer(action, role, task.task_spec.bpmn_id, opens=True)
-
-    def _holds(self, condition: str, data: Mapping[str, Any], spec: Any) -> bool:
-        """A `when.<action>` condition over the data (names it does not hold read as None)."""
-        environment = self._script_engine.environment
-        missing = _names_in(condition) - self._reserved
-        context = {name: None for name in missing} | dict(data)
-        try:
-            return bool(environment.evaluate(condition, context))
-        except Exception:  # a condition that fails offers nothing rather than failing a read
-            logger.exception("condition when.* of %s failed: %s", spec.bpmn_id, condition)
-            return False
 
     def _notices_since(
         self, model: ProcessModel, workflow: BpmnWorkflow, before: frozenset[Any]
@@ -447,8 +437,37 @@ class Engine:
 
 
 def _user_tasks(workflow: BpmnWorkflow) -> Iterator[tuple[Any, list[tuple[str, str]]]]:
+    """The user tasks waiting now, each with the (action, role) pairs it offers now: those it
+    declares whose `when.<action>` condition, if any, holds for its data."""
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-        yield task, declared_actions(task.task_spec)
+        pairs = declared_actions(task.task_spec)
+        conditions = declared_openings(task.task_spec)[1] if _has_conditions(task) else {}
+        if conditions:
+            environment = workflow.script_engine.environment
+            pairs = [
+                (action, role)
+                for action, role in pairs
+                if action not in conditions
+                or _holds(environment, conditions[action], task.data, task.task_spec)
+            ]
+        yield task, pairs
+
+
+def _holds(environment: Any, condition: str, data: Mapping[str, Any], spec: Any) -> bool:
+    """A `when.<action>` condition over a task's data; a name the data does not hold reads as
+    None (a fact not noted yet), the diagram's functions stay callable."""
+    missing = _names_in(condition) - environment.callables
+    context = {name: None for name in missing} | dict(data)
+    try:
+        return bool(environment.evaluate(condition, context))
+    except Exception:  # a condition that fails offers nothing rather than failing a read
+        logger.exception("condition when.* of %s failed: %s", spec.bpmn_id, condition)
+        return False
+
+
+def _has_conditions(task: Any) -> bool:
+    properties = getattr(task.task_spec, "extensions", {}).get("properties", {})
+    return any(key.startswith("when.") for key in properties)
 
 
 def _with_data(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> list[Any]:

@@ -121,7 +121,7 @@ def declared_openings(task_spec: Any) -> tuple[list[tuple[str, str]], dict[str, 
     """The cases a step (a user task, or an end event) offers to open, as (action, role) pairs,
     and the conditions (`when.<action>`) some of them are offered under (checks.opening_pairs)."""
     properties = getattr(task_spec, "extensions", {}).get("properties", {})
-    if not any(key.startswith("opens.") for key in properties):
+    if not any(key.startswith(("opens.", "when.")) for key in properties):
         return [], {}
     try:
         return opening_pairs(properties), opening_conditions(properties)
