@@ -33,6 +33,7 @@ from tests.integration.timerkit import (
     post,
     release,
 )
+from tests.integration.workflowkit import on_both_databases
 
 LIFECYCLE = "task_lifecycle"
 SHIPPED = (BPMN_DIR / f"{LIFECYCLE}.bpmn").read_bytes()
@@ -100,6 +101,7 @@ def quarter(workflow: Any) -> Iterator[dict[str, str]]:
     yield {"late": late, "extended": extended, "returned": returned}
 
 
+@on_both_databases()
 def test_the_same_diagram_changes_nothing_and_its_replay_repeats_what_happened(
     workflow: Any, quarter: dict[str, str]
 ) -> None:
@@ -318,3 +320,18 @@ def test_the_command_prints_the_preview_in_vietnamese(
     assert f"Nhiệm vụ thay đổi (tối đa 50): {quarter['late']}" in out
     assert main(["models", "preview", str(tmp_path / "none.bpmn")]) == 1
     assert "không đọc được" in capsys.readouterr().err
+
+
+def test_a_task_whose_replay_does_not_repeat_its_recorded_notices_is_counted_apart(
+    workflow: Any, quarter: dict[str, str]
+) -> None:
+    h = store.task_history
+    with workflow.runtime.platform.database.transaction() as conn:
+        conn.execute(
+            h.update()
+            .where(h.c.task_id == quarter["late"], h.c.action == "due_soon")
+            .values(at=at(date(2026, 12, 11), 8))
+        )
+    body = preview(workflow, SHIPPED).get_json()
+    assert body["tasks"]["approximate"] == 1
+    assert [(r["reason"], r["tasks"]) for r in body["approximate"]] == [("differs", 1)]

@@ -164,6 +164,9 @@ def run(
         candidate = service.engine.parse(bpmn_xml, process_id, CANDIDATE)
     except DiagramError as exc:
         raise refusal(exc) from exc
+    finally:
+        # A candidate is no version: the engine keeps no parse of it (the model carries its own).
+        service.engine._parsed.pop((process_id, CANDIDATE, bpmn_xml), None)
     with service.runtime.platform.database.read() as conn:
         if store.newest_model(conn, process_id) is None:
             raise NotFound(f"Chưa triển khai quy trình {process_id}.", process_id=process_id)
@@ -241,7 +244,12 @@ class _Summary:
         if reasons:
             self.approximate_tasks += 1
             self.approximate.update(set(reasons))
-        after = replay(self.service, self.candidate, start, opened_at, inputs, until)
+        same = self.candidate.bpmn_xml == model.bpmn_xml  # the same diagram replays the same
+        after = (
+            baseline
+            if same
+            else replay(self.service, self.candidate, start, opened_at, inputs, until)
+        )
         if after.stopped is not None:
             action, when, why = after.stopped
             self.diverging.append(
