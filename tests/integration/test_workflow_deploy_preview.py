@@ -335,3 +335,25 @@ def test_a_task_whose_replay_does_not_repeat_its_recorded_notices_is_counted_apa
     body = preview(workflow, SHIPPED).get_json()
     assert body["tasks"]["approximate"] == 1
     assert [(r["reason"], r["tasks"]) for r in body["approximate"]] == [("differs", 1)]
+
+
+def test_a_task_moved_to_another_version_is_replayed_on_it_and_counted_apart(
+    workflow: Any, quarter: dict[str, str]
+) -> None:
+    relabelled = changed('name="Tiếp nhận nhiệm vụ"', 'name="Nhận nhiệm vụ"')
+    headers = {**OWNER, "Content-Type": "application/bpmn+xml"}
+    deployed = workflow.client.post(
+        f"/api/workflow/process-models/{LIFECYCLE}", data=relabelled, headers=headers
+    )
+    assert deployed.status_code == 201
+    moved = workflow.client.post(
+        f"/api/workflow/process-models/{LIFECYCLE}/versions/2/migrate",
+        json={"from_version": 1, "apply": True},
+        headers=OWNER,
+    ).get_json()
+    assert moved["moved"] == 1  # `returned`, waiting for the Office's confirmation
+
+    body = preview(workflow, SHIPPED).get_json()
+    assert body["baseline_versions"] == [1, 2]
+    assert body["tasks"]["unchanged"] == 3
+    assert [(r["reason"], r["tasks"]) for r in body["approximate"]] == [("migrated", 1)]
