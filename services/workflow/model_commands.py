@@ -56,6 +56,22 @@ def register(commands: Any) -> None:
     model_migrate.add_argument("to_version", type=int)
     model_migrate.add_argument("--apply", action="store_true", help="move them (default: preview)")
     model_migrate.set_defaults(run=_models_migrate)
+    model_preview = models_commands.add_parser(
+        "preview",
+        help="what deploying a BPMN file would have changed for the tasks of a period "
+        "(replayed; nothing is deployed)",
+    )
+    model_preview.add_argument("file", help="the candidate diagram, e.g. bpmn/task_lifecycle.bpmn")
+    model_preview.add_argument(
+        "--process", default=None, help="process id (default: the file's name without .bpmn)"
+    )
+    model_preview.add_argument(
+        "--from", dest="start", type=_date, default=None, help="first day (default: last quarter's)"
+    )
+    model_preview.add_argument(
+        "--to", dest="end", type=_date, default=None, help="last day (default: last quarter's)"
+    )
+    model_preview.set_defaults(run=_models_preview)
 
 
 def _operator() -> dict[str, Any]:
@@ -187,3 +203,79 @@ def _models_migrate(args: argparse.Namespace) -> int:
         f"sang {args.to_version}; {result['refused']} phiên giữ nguyên"
     )
     return 0
+
+
+def _date(text: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"không phải ngày YYYY-MM-DD: {text!r}") from None
+
+
+def _models_preview(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from services.workflow.instances.preview import run
+    from shared.errors import DomainError, ValidationFailed
+
+    path = Path(args.file)
+    try:
+        xml = path.read_bytes()
+    except OSError as exc:
+        print(f"không đọc được {path}: {exc.strerror}", file=sys.stderr)
+        return 1
+    process_id = args.process or path.stem
+    service = _service()
+    try:
+        now = service.runtime.platform.clock.now()
+        result = run(service, process_id, xml, args.start, args.end, now)
+    except DomainError as exc:
+        print(f"{process_id}: {exc.detail}", file=sys.stderr)
+        if isinstance(exc, ValidationFailed):
+            for problems in exc.errors.values():
+                for problem in problems:
+                    print(f"  - {problem}", file=sys.stderr)
+        return 1
+    finally:
+        service.runtime.platform.stop()
+    for line in preview_summary(result):
+        print(line)
+    return 0
+
+
+def preview_summary(result: dict[str, Any]) -> list[str]:
+    """A deploy preview as people read it, in Vietnamese."""
+    from shared import dates
+
+    tasks = result["tasks"]
+    lines = [
+        f"{result['process_id']}: xem trước sơ đồ {dates.vn(result['from'])} – "
+        f"{dates.vn(result['to'])} (chưa triển khai, không ghi gì)",
+        f"Nhiệm vụ phát lại: {tasks['replayed']}; không đổi: {tasks['unchanged']}; "
+        f"thay đổi: {tasks['changed']}; lệch quy trình: {tasks['diverging']}",
+    ]
+    if tasks["approximate"]:
+        lines.append(f"Phát lại gần đúng: {tasks['approximate']} nhiệm vụ")
+        lines += [f"  - {r['label']}: {r['tasks']}" for r in result["approximate"]]
+    if tasks["not_replayed"]:
+        lines.append(f"Không phát lại được: {tasks['not_replayed']} nhiệm vụ")
+    lines.append("Thông báo (trước → sau; số nhiệm vụ có thêm / mất):")
+    for notice in result["notices"]:
+        lines.append(
+            f"  {notice['label'] or notice['type']}: {notice['before']} → {notice['after']}; "
+            f"+{notice['tasks_gaining']} / -{notice['tasks_losing']} nhiệm vụ"
+        )
+    if result["categories"]:
+        lines.append("Phân loại thay đổi:")
+        lines += [
+            f"  {c['from_label']} → {c['to_label']}: {c['tasks']} nhiệm vụ"
+            for c in result["categories"]
+        ]
+    for action in result["diverging"]["actions"]:
+        label = action["label"] or action["action"]
+        lines.append(f"Thao tác '{label}' không còn được cho phép: {action['tasks']} nhiệm vụ")
+    if result["changed_sample"]:
+        lines.append("Nhiệm vụ thay đổi (tối đa 50): " + ", ".join(result["changed_sample"]))
+    return lines

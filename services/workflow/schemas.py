@@ -264,6 +264,80 @@ class MigrationOut(Schema):
     items = fields.List(fields.Nested(MigrationItemOut))
 
 
+class PreviewQuery(Schema):
+    """The period whose tasks a deploy preview replays (default: the last full quarter)."""
+
+    from_ = fields.Date(load_default=None, data_key="from", validate=dates.supported_date())
+    to = fields.Date(load_default=None, validate=dates.supported_date())
+
+
+class PreviewTasksOut(Schema):
+    replayed = fields.Integer(metadata={"description": "tasks replayed on both versions"})
+    unchanged = fields.Integer()
+    changed = fields.Integer(metadata={"description": "another notice or category"})
+    diverging = fields.Integer(metadata={"description": "an action the candidate refuses"})
+    approximate = fields.Integer(metadata={"description": "replayed from derived data"})
+    not_replayed = fields.Integer(metadata={"description": "not replayable on their version"})
+
+
+class PreviewNoticeOut(Schema):
+    type = fields.String(metadata={"example": "task.due_soon"})
+    label = fields.String(allow_none=True)
+    before = fields.Integer(metadata={"description": "notices in the period, as things ran"})
+    after = fields.Integer(metadata={"description": "notices in the period, on the candidate"})
+    tasks_gaining = fields.Integer(metadata={"description": "tasks with one at a new time"})
+    tasks_losing = fields.Integer(metadata={"description": "tasks losing one at its time"})
+
+
+class PreviewCategoryOut(Schema):
+    from_ = fields.String(data_key="from")
+    from_label = fields.String()
+    to = fields.String()
+    to_label = fields.String()
+    tasks = fields.Integer()
+
+
+class PreviewStopOut(Schema):
+    task_id = fields.String()
+    action = fields.String()
+    at = fields.AwareDateTime()
+    reason = fields.String()
+
+
+class PreviewActionOut(Schema):
+    action = fields.String()
+    label = fields.String(allow_none=True)
+    tasks = fields.Integer()
+
+
+class PreviewDivergingOut(Schema):
+    actions = fields.List(fields.Nested(PreviewActionOut))
+    items = fields.List(fields.Nested(PreviewStopOut))
+
+
+class PreviewReasonOut(Schema):
+    reason = fields.String()
+    label = fields.String()
+    tasks = fields.Integer()
+
+
+class PreviewOut(Schema):
+    """What deploying the candidate would have changed for the tasks of the period."""
+
+    process_id = fields.String()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    until = fields.AwareDateTime(metadata={"description": "the end of the replays"})
+    baseline_versions = fields.List(fields.Integer())
+    tasks = fields.Nested(PreviewTasksOut)
+    notices = fields.List(fields.Nested(PreviewNoticeOut))
+    categories = fields.List(fields.Nested(PreviewCategoryOut))
+    diverging = fields.Nested(PreviewDivergingOut)
+    approximate = fields.List(fields.Nested(PreviewReasonOut))
+    not_replayed = fields.List(fields.Nested(PreviewStopOut))
+    changed_sample = fields.List(fields.String(), metadata={"description": "at most 50"})
+
+
 def _labels() -> fields.Dict:
     return fields.Dict(keys=fields.String(), values=fields.String())
 

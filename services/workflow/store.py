@@ -118,6 +118,10 @@ task_history = Table(
     Column("status_to", String(20), nullable=False),
     Column("actor", JSON),
     Column("note", Text),
+    # What the diagram was given (migration 0010): an action's engine payload, a correction's
+    # changes, the release's start data; what the deploy preview replays (instances/preview.py).
+    # NULL on entries written before it, and on those that gave the diagram nothing.
+    Column("payload", JSON),
 )
 
 # Files units send with progress, results and contributions (Đ6.2a): uploaded first, then named

@@ -161,7 +161,7 @@ def test_a_unit_head_sees_the_units_own_dashboard(
 
 
 def test_the_office_generates_and_publishes_the_years_report(
-    page: Any, web_system: str, figures: dict[str, str]
+    page: Any, browser: Any, web_system: str, figures: dict[str, str]
 ) -> None:
     sign_in(page, web_system, "office", "VP_UBND")
     page.goto(f"{web_system}/reports")
@@ -187,5 +187,19 @@ def test_the_office_generates_and_publishes_the_years_report(
     with page.expect_navigation():
         page.get_by_role("link", name="xem trên trang công khai").click()
     assert page.url.endswith(f"/cong-khai/bao-cao/{report_id}")
+
+    # An anonymous visitor (no cookie) finds it on the public page and in its Atom feed (Đ16.2).
+    visitor = browser.new_context()
+    try:
+        anonymous = visitor.new_page()
+        anonymous.goto(f"{web_system}/cong-khai")
+        anonymous.locator(f"a[href='/cong-khai/bao-cao/{report_id}']").first.wait_for()
+        feed = anonymous.request.get(f"{web_system}/cong-khai/feed.atom")
+        assert feed.ok and feed.headers["content-type"].startswith("application/atom+xml")
+        assert f"/cong-khai/bao-cao/{report_id}" in feed.text()
+        assert visitor.cookies() == []
+    finally:
+        visitor.close()
+
     page.goto(f"{web_system}/explanations?period={figures['year']}")
     visit(page, "59-explanations")

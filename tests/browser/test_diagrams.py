@@ -92,19 +92,20 @@ def test_the_task_page_highlights_the_current_step(web_system: str, page: Any) -
     sign_in(page, base, "unit_officer", LEAD)
     page.goto(f"{base}/tasks/{task_id}")
     page.locator(READY).wait_for()
-    assert "step-current" in classes(page, "receive")
+    assert "step-current" in classes(page, "work")
 
     # The unit accepts on the page; htmx swaps the panel and its diagram follows the task.
     page.locator("summary", has_text=re.compile(r"^\s*Tiếp nhận\s*$")).first.click()
     page.locator("button[data-action='accept']").click()
     page.locator(".flash-success", has_text="Tiếp nhận").wait_for()
     page.locator(READY).wait_for()
-    assert "step-current" in classes(page, "execute")
-    assert "step-passed" in classes(page, "receive")
+    # Back at the unit's step, the acceptance (its status change) among the steps taken.
+    assert "step-current" in classes(page, "work")
+    assert "step-passed" in classes(page, "set_in_progress")
     assert "step-passed" in classes(page, "start")
-    assert "step-current" not in classes(page, "receive")
     words = page.locator(".diagram-text").inner_text()
-    assert words.index("Bước hiện tại") < words.index("Thực hiện và báo cáo kết quả")
+    assert words.index("Bước hiện tại") < words.index("Đơn vị thực hiện nhiệm vụ")
+    assert "Trạng thái: Đang thực hiện" in words
     page.locator("#diagram").scroll_into_view_if_needed()
     shot(page, "60-task-diagram")
     page.locator("#diagram").screenshot(path=str(shot_path("60-task-diagram-canvas")))
@@ -168,7 +169,7 @@ def test_a_process_owner_changes_a_reminder_and_deploys_a_version_new_tasks_run(
     visit(page, "63-modeler")
 
     # Our own form: a user task's spiffworkflow:properties, emptied to show the check's errors.
-    page.locator("g.djs-element[data-element-id='receive']").first.click()
+    page.locator("g.djs-element[data-element-id='work']").first.click()
     form = page.locator("#nv-properties")
     form.locator(".prop-name").first.wait_for()
     names = [n.input_value() for n in form.locator(".prop-name").all()]
@@ -181,8 +182,8 @@ def test_a_process_owner_changes_a_reminder_and_deploys_a_version_new_tasks_run(
     page.get_by_role("button", name="Kiểm tra").click()
     result = page.locator("#check-result.failed")
     result.wait_for()
-    assert result.locator("li[data-element-id='receive']").count() == 1
-    assert "has-error" in classes(page, "receive", "#modeler-canvas")
+    assert result.locator("li[data-element-id='work']").count() == 1
+    assert "has-error" in classes(page, "work", "#modeler-canvas")
     visit(page, "65-modeler-errors")
 
     # Undo that; change the reminder's working days; check and deploy.
@@ -200,7 +201,7 @@ def test_a_process_owner_changes_a_reminder_and_deploys_a_version_new_tasks_run(
     shot(page, "65-modeler-timer")
     page.get_by_role("button", name="Kiểm tra").click()
     page.locator("#check-result.ok").wait_for()
-    assert "has-error" not in classes(page, "receive", "#modeler-canvas")
+    assert "has-error" not in classes(page, "work", "#modeler-canvas")
     with page.expect_download() as saved:
         page.get_by_role("button", name="Tải về tệp BPMN").click()
     assert saved.value.suggested_filename == "task_lifecycle.bpmn"
@@ -251,7 +252,7 @@ def test_the_task_diagram_on_a_phone(web_system: str, phone_page: Any) -> None:
     sign_in(phone_page, web_system, "unit_officer", LEAD)
     phone_page.goto(f"{web_system}/tasks/{task_id}")
     phone_page.locator(READY).wait_for()
-    assert "step-current" in classes(phone_page, "receive")
+    assert "step-current" in classes(phone_page, "work")
     canvas = phone_page.locator(READY).bounding_box()
     assert canvas["width"] <= 360  # the drawing stays within the phone's width
     phone_page.locator("#diagram").screenshot(path=str(shot_path("60-task-diagram-phone")))

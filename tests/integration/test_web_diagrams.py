@@ -58,10 +58,10 @@ def test_the_task_page_shows_its_diagram_the_current_step_and_the_steps_taken(
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
 
     assert 'id="h-diagram"' in page and "phiên bản 1" in page
-    assert markers(page)["step-current"] == ["receive"]
+    assert markers(page)["step-current"] == ["work"]
     assert "start" in markers(page)["step-passed"]
     text = page[page.index('class="diagram-text"') :]
-    assert text.index("Bước hiện tại") < text.index("Tiếp nhận nhiệm vụ")
+    assert text.index("Bước hiện tại") < text.index("Đơn vị thực hiện nhiệm vụ")
     assert "Nhiệm vụ được giao" in text  # a step taken, by its name
     assert "bpmn-navigated-viewer.production.min.js" in page and "<script>" not in page
     xml = client.get(f"/tasks/{task_id}/diagram.bpmn")
@@ -71,8 +71,8 @@ def test_the_task_page_shows_its_diagram_the_current_step_and_the_steps_taken(
     moved = client.post(f"/tasks/{task_id}/actions/accept", data={"csrf_token": token})
     assert moved.status_code == 303
     after = client.get(f"/tasks/{task_id}").get_data(as_text=True)
-    assert markers(after)["step-current"] == ["execute"]
-    assert "receive" in markers(after)["step-passed"]
+    assert markers(after)["step-current"] == ["work"]
+    assert "set_in_progress" in markers(after)["step-passed"]
 
 
 def test_a_unit_that_may_not_read_the_task_sees_neither_page_nor_diagram(
@@ -185,10 +185,10 @@ def test_a_process_owner_lists_versions_checks_deploys_and_compares(
     changed_ids = re.findall(
         r'<li data-element-id="([^"]+)"', html[html.index('id="diff-changed"') :]
     )
-    assert changed_ids == ["receive_due_soon"]
+    assert changed_ids == ["work_due_soon"]
     assert "due_soon_at(due_on, 4)" in html
     view = client.get(f"/process-models/task_lifecycle/versions/{version}")
-    assert view.status_code == 200 and "Tiếp nhận nhiệm vụ" in view.get_data(as_text=True)
+    assert view.status_code == 200 and "Đơn vị thực hiện nhiệm vụ" in view.get_data(as_text=True)
     assert client.get("/process-models/task_lifecycle/compare?from=1&to=99").status_code == 404
 
 

@@ -39,8 +39,8 @@ def test_a_task_diagram_names_the_version_the_waiting_step_and_the_steps_taken(
     body = first.get_json()
     assert (body["process_id"], body["version"]) == ("task_lifecycle", 1)
     assert body["bpmn_xml"] == LIFECYCLE.read_text(encoding="utf-8")
-    assert body["current"] == [{"element_id": "receive", "name": "Tiếp nhận nhiệm vụ"}]
-    assert "receive" not in ids(body["passed"])
+    assert body["current"] == [{"element_id": "work", "name": "Đơn vị thực hiện nhiệm vụ"}]
+    assert "work" not in ids(body["passed"])
     assert ids(body["passed"])[0] == "start"
     assert body["completed"] is False
     words = workflow.client.get(f"/api/workflow/tasks/{task_id}/diagram?bpmn=false", headers=LEAD)
@@ -49,11 +49,12 @@ def test_a_task_diagram_names_the_version_the_waiting_step_and_the_steps_taken(
     assert act(workflow, task_id, "accept", LEAD).status_code == 200
     after = workflow.client.get(f"/api/workflow/tasks/{task_id}/diagram", headers=OFFICE)
     moved = after.get_json()
-    assert ids(moved["current"]) == ["execute"]
+    # The unit's step is entered again, the acceptance's status change passed on the way.
+    assert ids(moved["current"]) == ["work"]
     passed = ids(moved["passed"])
-    assert passed.index("start") < passed.index("receive")  # in the order they ran
+    assert passed.index("start") < passed.index("work") < passed.index("set_in_progress")
     # Reminders armed beside the waiting step are told apart from the step itself.
-    assert moved["armed"] and "execute" not in ids(moved["armed"])
+    assert moved["armed"] and "work" not in ids(moved["armed"])
     assert not set(ids(moved["armed"])) & set(ids(moved["current"]))
 
 
@@ -67,7 +68,7 @@ def test_a_unit_that_may_not_read_the_task_gets_no_diagram(workflow: Any) -> Non
         workflow.client.get(
             f"/api/workflow/tasks/{task_id}/diagram", headers=COORDINATOR
         ).get_json()["current"][0]["element_id"]
-        == "receive"
+        == "work"
     )
     assert (
         workflow.client.get("/api/workflow/tasks/nope/diagram", headers=OFFICE).status_code == 404

@@ -151,7 +151,10 @@ def start(
         "created_at": now,
         **kind.project(step, row, now),
     }
-    history = _history(kind, stored, now, action, None, actor, note, details)
+    # The opening's entry keeps what the instance started with when the caller gives no details
+    # of its own (a task's release): what a replay starts from (instances/preview.py).
+    given = details if details is not None else dict(data)
+    history = _history(kind, stored, now, action, None, actor, note, given)
     kind.table.add(uow, stored, history, later=later)
     audited = audit_action or f"{kind.name}.{action}"
     uow.audit(actor, audited, kind.name, stored[kind.table.key], _audit(None, stored, note))
@@ -227,7 +230,7 @@ def perform_as_system(
         return None
     after_step = service.engine.perform(step, action, payload)
     after = _save(uow, kind, row, after_step)
-    _record(uow, kind, after, action, row["status"], actor, note, None, audit=payload)
+    _record(uow, kind, after, action, row["status"], actor, note, payload, audit=payload)
     if event_type:
         _emit(uow, kind, event_type, after, action, actor, note, None)
     _announce(uow, kind, after, after_step.notices, after["status"])
@@ -251,7 +254,9 @@ def update(
     armed again for them), `columns` of the row that change with them."""
     step = service.engine.update(load(service, uow.conn, row), changes)
     after = _save(uow, kind, {**row, **columns}, step, columns)
-    _record(uow, kind, after, action, row["status"], actor, note, None, audit={"changes": changes})
+    _record(
+        uow, kind, after, action, row["status"], actor, note, changes, audit={"changes": changes}
+    )
     if event_type:
         _emit(uow, kind, event_type, after, action, actor, note, None)
     # Re-entering the waiting task arms its timers for the new data, and those already due fire

@@ -12,6 +12,7 @@ from services.workflow import case_store, dashboard, schemas, store, task_files
 from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
 from services.workflow.exchanges import OPENER_LABELS
 from services.workflow.instances import migration, runner
+from services.workflow.instances import preview as deploy_preview
 from services.workflow.kinds.task import TASK, require_read, with_overdue
 from services.workflow.models import audit_model, model_listing, model_view
 from services.workflow.routes import attachments, diagrams, task_cases
@@ -236,6 +237,36 @@ def build_router(service: WorkflowService) -> ApiRouter:
                 apply=body["apply"],
                 actor=caller.to_actor(),
             )
+
+    preview_query = schemas.PreviewQuery()
+
+    @router.route(
+        f"{PREFIX}/process-models/<process_id>/preview",
+        "POST",
+        query=schemas.PreviewQuery,
+        response=schemas.PreviewOut,
+        content_types=BPMN_TYPES,
+        summary="Before deploying a BPMN diagram: replay the histories of the tasks of a period "
+        "(`from`, `to`; default the last full quarter) on the versions they run on and on this "
+        "diagram, and count which notices (reminders, urgings…) and categories would change and "
+        "for how many tasks, and which tasks would meet an action the diagram no longer offers; "
+        "nothing is deployed or written; a refused diagram answers 422 as a deploy does",
+    )
+    @refuses_with(
+        422,
+        "The diagram is refused: every problem at once, each naming its element",
+        schemas.DiagramRefusal,
+    )
+    def post_preview(process_id: str) -> Any:
+        caller = principal()
+        require_roles(caller, PROCESS_OWNER)
+        require_content_type(BPMN_TYPES)
+        args = query_args(preview_query)
+        xml = request.get_data()
+        if not xml:
+            raise ValidationFailed("Thiếu sơ đồ BPMN.", {"bpmn": ["Nội dung trống."]})
+        now = platform.clock.now()
+        return deploy_preview.run(service, process_id, xml, args["from_"], args["to"], now)
 
     dashboard_query = dashboard.DashboardQuery()
 
