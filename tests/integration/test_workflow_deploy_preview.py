@@ -345,7 +345,7 @@ def test_a_task_whose_replay_does_not_repeat_its_recorded_notices_is_counted_apa
 def test_a_task_moved_to_another_version_is_replayed_on_it_and_counted_apart(
     workflow: Any, quarter: dict[str, str]
 ) -> None:
-    relabelled = changed('name="Tiếp nhận nhiệm vụ"', 'name="Nhận nhiệm vụ"')
+    relabelled = changed('name="Đơn vị thực hiện nhiệm vụ"', 'name="Đơn vị thực hiện"')
     headers = {**OWNER, "Content-Type": "application/bpmn+xml"}
     deployed = workflow.client.post(
         f"/api/workflow/process-models/{LIFECYCLE}", data=relabelled, headers=headers
