@@ -75,6 +75,21 @@ ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
         ),
         Field("description", "Mô tả khó khăn, vướng mắc", "textarea", True),
     ),
+    "ask_direction": (
+        Field(
+            "problem",
+            "Vấn đề",
+            "select",
+            True,
+            {
+                "disagreement": "Các cơ quan, đơn vị có ý kiến khác nhau (Điều 8 khoản 1 điểm c)",
+                "overdue": "Đã đến hạn nhưng chưa thực hiện (Điều 16 khoản 4)",
+                "blocked": "Có khó khăn, vướng mắc",
+            },
+        ),
+        Field("description", "Nội dung vấn đề", "textarea", True),
+        Field("proposal", "Phương án Văn phòng đề xuất", "textarea", True),
+    ),
 }
 
 

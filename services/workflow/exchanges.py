@@ -37,6 +37,7 @@ OPENER_LABELS = {
     "request_correction": "Đề nghị điều chỉnh thông tin báo cáo",
     "correct_report": "Điều chỉnh thông tin báo cáo",
     "report_difficulty": "Báo cáo khó khăn, vướng mắc",
+    "ask_direction": "Văn phòng xin ý kiến chỉ đạo về nhiệm vụ",
 }
 HISTORY_LABELS = {
     **OPENER_LABELS,

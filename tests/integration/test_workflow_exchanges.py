@@ -349,3 +349,64 @@ def test_d8_1b_which_steps_offer_a_difficulty_report_is_the_diagram_s_word(
     body = {"problem": "blocked", "description": "x"}
     refused = task_act(workflow, after, "report_difficulty", LEAD, **body)
     assert refused.status_code == 409, refused.get_json()
+
+
+def test_d8_1c_the_office_asks_a_leader_for_direction_on_a_task_itself(workflow: Any) -> None:
+    task_id = release(workflow)
+    assert "ask_direction" not in task(workflow, task_id, OFFICE)["actions"]  # not yet accepted
+    assert task_act(workflow, task_id, "accept", LEAD).status_code == 200
+    assert "ask_direction" in task(workflow, task_id, OFFICE)["actions"]
+    assert "ask_direction" not in task(workflow, task_id, LEAD)["actions"]
+    body = {
+        "problem": "disagreement",
+        "description": "Sở Tài chính và Sở Xây dựng chưa thống nhất nguồn vốn",
+        "proposal": "Giao Sở Tài chính chủ trì cân đối vốn",
+    }
+    assert task_act(workflow, task_id, "ask_direction", LEAD, **body).status_code == 403
+    missing = task_act(workflow, task_id, "ask_direction", OFFICE, problem="disagreement")
+    assert missing.status_code == 422
+    asked = task_act(workflow, task_id, "ask_direction", OFFICE, **body)
+    assert asked.status_code == 200, asked.get_json()
+    view = asked.get_json()
+    awaited = only_case(view, "direction_request")
+    assert awaited["status"] == "awaiting_direction" and view["awaiting_direction"] is True
+    assert view["history"][-1]["action"] == "ask_direction"
+    assert "Giao Sở Tài chính chủ trì" in view["history"][-1]["note"]
+    # The leaders are asked at once (the event that tells them); one request at a time.
+    assert outbox_types(workflow)[-1] == "direction_request.proposed"
+    assert "ask_direction" not in view["actions"]
+    lead_view = task(workflow, task_id, LEAD)
+    assert "report_difficulty" not in lead_view["actions"]
+
+    path = "direction-requests"
+    case_view = case(workflow, path, awaited["id"], LEADER)
+    assert case_view["actions"] == ["give_direction"]
+    assert case_view["data"]["leader"] == "chu_tich"  # who assigned the task
+    directed = act(workflow, path, awaited["id"], "give_direction", LEADER, direction="Đồng ý")
+    assert directed.get_json()["status"] == "directed"
+    assert "ask_direction" in task(workflow, task_id, OFFICE)["actions"]
+    assert "report_difficulty" in task(workflow, task_id, LEAD)["actions"]
+
+
+def test_d8_1c_the_office_asks_for_direction_through_the_case_route_with_its_proposal(
+    workflow: Any,
+) -> None:
+    task_id = release(workflow)
+    assert task_act(workflow, task_id, "accept", LEAD).status_code == 200
+    body = {"task_id": task_id, "problem": "overdue", "description": "Quá hạn 10 ngày"}
+    url = "/api/workflow/direction-requests"
+    without = workflow.client.post(url, json=body, headers=OFFICE)
+    assert without.status_code == 422 and "proposal" in without.get_json()["errors"]
+    # A unit reports only its own kinds of difficulty (Đ17.1).
+    unit = workflow.client.post(url, json=body, headers=LEAD)
+    assert unit.status_code == 422 and "problem" in unit.get_json()["errors"]
+    opened = workflow.client.post(
+        url, json={**body, "proposal": "Đôn đốc bằng văn bản", "leader": "pct_1"}, headers=OFFICE
+    )
+    assert opened.status_code == 201, opened.get_json()
+    [item] = opened.get_json()["items"]
+    assert (item["status"], item["data"]["origin"], item["data"]["leader"]) == (
+        "awaiting_direction",
+        "office",
+        "pct_1",
+    )

@@ -116,7 +116,11 @@ def test_accepting_puts_the_task_in_progress_and_offers_submit_result(engine, mo
     step = engine.perform(engine.start(model, UNDATED), "accept", {})
 
     assert step.status == "in_progress"
-    assert _openings(step) == {*CORRECTIONS, ("report_difficulty", "unit")}
+    assert _openings(step) == {
+        *CORRECTIONS,
+        ("report_difficulty", "unit"),
+        ("ask_direction", "office"),
+    }
     assert _performed(step) == [
         Offer("report_progress", "unit", "work"),
         Offer("request_extension", "unit", "work"),
@@ -301,7 +305,7 @@ def test_a_difficulty_is_reported_only_while_none_awaits_an_answer_D8_1b(engine,
     """The diagram decides (`when.report_difficulty`) from what the host notes in its data."""
     started = engine.start(model, {**UNDATED, "extension_pending": False})
     working = engine.perform(started, "accept", {})
-    assert ("report_difficulty", "unit") in _openings(working)
+    assert {("report_difficulty", "unit"), ("ask_direction", "office")} <= _openings(working)
 
     reported = engine.annotate(working, {"difficulty_open": True})
     assert ("report_difficulty", "unit") not in _openings(reported)

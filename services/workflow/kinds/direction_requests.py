@@ -23,6 +23,7 @@ from services.workflow.exchanges import TaskOpener, readable_task, record_on_tas
 from services.workflow.units import unit_name
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
 from shared.calendar import local_date
+from shared.errors import ValidationFailed
 from shared.platform import UnitOfWork
 
 if TYPE_CHECKING:
@@ -31,7 +32,11 @@ if TYPE_CHECKING:
 PROBLEMS = {
     "beyond_capacity": "Vượt quá khả năng, điều kiện thực hiện",
     "blocked": "Có khó khăn, vướng mắc",
+    "disagreement": "Các cơ quan, đơn vị có ý kiến khác nhau",  # Đ8.1c
+    "overdue": "Đã đến hạn nhưng chưa thực hiện, thực hiện không đúng yêu cầu",  # Đ16.4
 }
+# What a unit reports about its own task (Đ17.1); the others are the Office's (Đ8.1c, Đ16.4).
+UNIT_PROBLEMS = ("beyond_capacity", "blocked")
 
 STATUSES = {
     "reported": "Đơn vị báo cáo khó khăn, vướng mắc; Văn phòng đang xử lý",
@@ -74,14 +79,39 @@ class TaskDifficultyIn(Schema):
 
     problem = fields.String(
         required=True,
-        validate=validate.OneOf(sorted(PROBLEMS)),
-        metadata={"enum_labels": PROBLEMS},
+        validate=validate.OneOf(UNIT_PROBLEMS),
+        metadata={"enum_labels": {key: PROBLEMS[key] for key in UNIT_PROBLEMS}},
     )
     description = _text()
 
 
-class DifficultyReportIn(TaskDifficultyIn):
+class TaskDirectionAskIn(Schema):
+    """Đ8.1c, Đ16.4: the Office asks a leader for direction on a task itself: the issue, its
+    proposed way forward, and whom it asks (default: who assigned the task)."""
+
+    problem = fields.String(
+        load_default="disagreement",
+        validate=validate.OneOf(sorted(PROBLEMS)),
+        metadata={"enum_labels": PROBLEMS},
+    )
+    description = _text()
+    proposal = _text()
+    leader = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
+
+
+class DifficultyReportIn(Schema):
+    """A difficulty about a task: a unit's report (`problem`, `description`) or, from the Office,
+    its request for direction (with `proposal` and optionally `leader`)."""
+
     task_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    problem = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(PROBLEMS)),
+        metadata={"enum_labels": PROBLEMS},
+    )
+    description = _text()
+    proposal = _text(required=False)
+    leader = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=40))
 
 
 class DifficultyOpinionsIn(Schema):
@@ -118,10 +148,15 @@ def may_report(principal: Principal, task: dict[str, Any], _history: list[Any]) 
     return principal.has_role(UNIT_OFFICER, UNIT_HEAD) and principal.unit == task["lead_unit"]
 
 
+def may_ask(principal: Principal, _task: dict[str, Any], _history: list[Any]) -> bool:
+    return principal.is_office
+
+
 OPENERS = (
     TaskOpener(
         "report_difficulty", "direction_request", TaskDifficultyIn, lambda *_: True, may_report
     ),
+    TaskOpener("ask_direction", "direction_request", TaskDirectionAskIn, lambda *_: True, may_ask),
 )
 
 
@@ -131,22 +166,39 @@ def _opening(
     # Whether the task offers it now and to this caller: kinds/task.py, require_opening.
     task = readable_task(conn, principal, body["task_id"])
     problem = PROBLEMS[body["problem"]]
+    office = principal.is_office
+    if office and not body.get("proposal"):
+        raise ValidationFailed(
+            "Văn phòng xin ý kiến chỉ đạo cần nêu phương án đề xuất.",
+            {"proposal": ["Trường này là bắt buộc."]},
+        )
+    if not office and body["problem"] not in UNIT_PROBLEMS:
+        raise ValidationFailed(
+            "Đơn vị báo cáo khó khăn, vướng mắc của nhiệm vụ mình (Điều 17 khoản 1).",
+            {"problem": [f"Chọn một trong: {', '.join(UNIT_PROBLEMS)}."]},
+        )
+    data = {
+        "opened_on": local_date(now).isoformat(),
+        "origin": "office" if office else "unit",
+        "task_id": task["task_id"],
+        "problem": body["problem"],
+        "description": body["description"],
+        "leader": (body.get("leader") if office else None) or task["assigned_by"],
+        "consulted": [],
+    }
+    note = f"{problem}: {body['description']}"
+    if office:  # it waits for the leader at once (bpmn/direction_request.bpmn, gw_origin)
+        data["proposal"] = body["proposal"]
+        note = f"{note}\nĐề xuất: {body['proposal']}"
+    who = "Văn phòng xin ý kiến chỉ đạo" if office else unit_name(conn, task["lead_unit"])
     return [
         Opening(
-            title=f"{unit_name(conn, task['lead_unit'])}: {problem.lower()} — "
-            f"{task['document_number']}: "
-            f"{task['content'][:200]}",
+            title=f"{who}: {problem.lower()} — {task['document_number']}: {task['content'][:200]}",
             parties={"reporter": [task["lead_unit"]]},
-            data={
-                "opened_on": local_date(now).isoformat(),
-                "task_id": task["task_id"],
-                "problem": body["problem"],
-                "description": body["description"],
-                "leader": task["assigned_by"],
-                "consulted": [],
-            },
+            data=data,
             task_id=task["task_id"],
-            note=f"{problem}: {body['description']}",
+            note=note,
+            event=EVENTS["propose"] if office else None,
         )
     ]
 
@@ -177,7 +229,11 @@ def _on_open(
 ) -> None:
     note = f"{PROBLEMS[data['problem']]}: {data['description']}"
     facts = {DIFFICULTY_OPEN: True}
-    record_on_task(service, uow, case, "report_difficulty", note, actor, facts)
+    if data.get("origin") == "office":
+        note = f"{note}\nĐề xuất: {data['proposal']}"
+        record_on_task(service, uow, case, "ask_direction", note, actor, facts)
+    else:
+        record_on_task(service, uow, case, "report_difficulty", note, actor, facts)
 
 
 KIND = CaseKind(
@@ -196,7 +252,7 @@ KIND = CaseKind(
     },
     events=EVENTS,
     open_schema=DifficultyReportIn,
-    may_open=lambda p: p.unit is not None and p.has_role(UNIT_OFFICER, UNIT_HEAD),
+    may_open=lambda p: p.is_office or (p.unit is not None and p.has_role(UNIT_OFFICER, UNIT_HEAD)),
     opening=_opening,
     query_filters=("task_id",),
     note_fields=("description", "note", "opinion", "proposal", "resolution", "direction"),
@@ -207,5 +263,5 @@ KIND = CaseKind(
         "give_direction": _on_task("direction", "direction", closes=True),
         "resolve": _on_task("difficulty_resolved", "resolution", closes=True),
     },
-    task_action=lambda _p: "report_difficulty",
+    task_action=lambda p: "ask_direction" if p.is_office else "report_difficulty",
 )
