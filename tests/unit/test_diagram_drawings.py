@@ -28,7 +28,7 @@ DIAGRAMS = sorted((Path(__file__).parents[2] / "bpmn").glob("*.bpmn"))
 # inspection 7, inspection_request 1, monthly_account 0, periodic_report 0, task_lifecycle 112).
 CROSSINGS = {
     "correction_request": 0,
-    "direction_request": 4,  # + the Office's own request for direction (Đ8.1c), straight to the leader
+    "direction_request": 4,  # + the Office's own request for direction (Đ8.1c)
     "feedback": 0,
     "info_request": 9,
     "inspection": 4,
