@@ -274,7 +274,7 @@ def opening_pairs(properties: Mapping[str, str]) -> list[tuple[str, str]]:
     return pairs
 
 
-def opening_conditions(properties: Mapping[str, str]) -> dict[str, str]:
+def step_conditions(properties: Mapping[str, str]) -> dict[str, str]:
     """`when.<action>` = an expression over the instance's data: the action (or the opening) is
     offered only while it is true (a name the data does not hold yet reads as None)."""
     return {
@@ -296,7 +296,7 @@ def _opening_problem(
     except ValueError as exc:
         return str(exc)
     named = {action for action, _role in pairs}
-    for action, expression in opening_conditions(properties).items():
+    for action, expression in step_conditions(properties).items():
         if action not in named:
             return (
                 f"thuộc tính 'when.{action}' đặt điều kiện cho thao tác không có trong "

@@ -50,7 +50,7 @@ from services.workflow.engine.expressions import (
 from services.workflow.engine.parse import (
     Parsed,
     declared_actions,
-    declared_openings,
+    openings_and_conditions,
     parse_diagram,
 )
 from services.workflow.engine.state import SpeclessWorkflowConverter, StateError
@@ -396,7 +396,7 @@ class Engine:
             resting = list(workflow.get_tasks(state=TaskState.READY, manual=True))
         environment = self._script_engine.environment
         for task in resting:
-            pairs, conditions = declared_openings(task.task_spec)
+            pairs, conditions = openings_and_conditions(task.task_spec)
             for action, role in pairs:
                 condition = conditions.get(action)
                 if condition is None or _holds(environment, condition, task.data, task.task_spec):
@@ -441,7 +441,7 @@ def _user_tasks(workflow: BpmnWorkflow) -> Iterator[tuple[Any, list[tuple[str, s
     declares whose `when.<action>` condition, if any, holds for its data."""
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
         pairs = declared_actions(task.task_spec)
-        conditions = declared_openings(task.task_spec)[1] if _has_conditions(task) else {}
+        conditions = openings_and_conditions(task.task_spec)[1] if _has_conditions(task) else {}
         if conditions:
             environment = workflow.script_engine.environment
             pairs = [

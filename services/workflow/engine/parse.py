@@ -17,10 +17,10 @@ from services.workflow.engine.checks import (
     assigns_notice,
     diagram_problems,
     normalise_properties,
-    opening_conditions,
     opening_pairs,
     property_pairs,
     read_diagram,
+    step_conditions,
 )
 from services.workflow.engine.expressions import DiagramError, RestrictedScriptEngine
 from services.workflow.engine.problems import (
@@ -85,7 +85,7 @@ def parse_diagram(
         for task_spec in one.task_specs.values():
             if task_spec.manual:
                 actions.update(declared_actions(task_spec))
-            openings.update(declared_openings(task_spec)[0])
+            openings.update(openings_and_conditions(task_spec)[0])
             script = getattr(task_spec, "script", None)
             if isinstance(script, str) and assigns_notice(script):
                 announcing.add(task_spec.name)
@@ -117,13 +117,13 @@ def declared_actions(task_spec: Any) -> list[tuple[str, str]]:
         raise DiagramError(f"Phần tử '{task_spec.name}': {exc}") from None
 
 
-def declared_openings(task_spec: Any) -> tuple[list[tuple[str, str]], dict[str, str]]:
+def openings_and_conditions(task_spec: Any) -> tuple[list[tuple[str, str]], dict[str, str]]:
     """The cases a step (a user task, or an end event) offers to open, as (action, role) pairs,
     and the conditions (`when.<action>`) some of them are offered under (checks.opening_pairs)."""
     properties = getattr(task_spec, "extensions", {}).get("properties", {})
     if not any(key.startswith(("opens.", "when.")) for key in properties):
         return [], {}
     try:
-        return opening_pairs(properties), opening_conditions(properties)
+        return opening_pairs(properties), step_conditions(properties)
     except ValueError as exc:
         raise DiagramError(f"Phần tử '{task_spec.name}': {exc}") from None
