@@ -36,6 +36,7 @@ CROSSINGS = {
     "monthly_account": 0,
     "periodic_report": 0,
     "task_lifecycle": 39,
+    "unit_inspection": 0,
     "unit_report": 0,
 }
 SCREEN = (1920 * 2, 1080 * 2)

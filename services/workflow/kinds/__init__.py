@@ -17,6 +17,7 @@ from services.workflow.kinds import (
     inspections,
     monthly_accounts,
     periodic_reports,
+    unit_inspections,
     unit_reports,
 )
 
@@ -30,6 +31,7 @@ def case_kinds() -> dict[str, CaseKind]:
         inspection_requests.KIND,
         periodic_reports.KIND,
         unit_reports.KIND,
+        unit_inspections.KIND,
         correction_requests.KIND,
         direction_requests.KIND,
     ]
