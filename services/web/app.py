@@ -71,6 +71,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         public,
         reports,
         tasks,
+        unit_inspections,
         unit_reports,
     )
 
@@ -79,6 +80,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         documents,
         tasks,
         unit_reports,
+        unit_inspections,
         inbox,
         public,
         dashboard,

@@ -31,6 +31,7 @@ CASE_PATHS = {
     "monthly_account": "monthly-accounts",
     "periodic_report": "periodic-reports",
     "unit_report": "unit-reports",
+    "unit_inspection": "unit-inspections",
 }
 # The largest diagram a process owner may send to be checked or deployed (the web's own limit
 # on a request body is 10 MB; a diagram of this system is about 100 kB).
