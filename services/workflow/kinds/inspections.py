@@ -19,6 +19,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 from sqlalchemy import Connection
 
+from services.workflow import working_group
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.units import unit_names
 from shared import dates
@@ -279,6 +280,8 @@ def _opening(
     inspectors = list(body["inspectors"])
     if principal.has_role(INSPECTOR) and all(p["sub"] != principal.sub for p in inspectors):
         inspectors.append({"sub": principal.sub, "name": principal.name or principal.sub})
+    # Đ13: the inspectors it names are current members of the Working Group.
+    working_group.require_members(conn, inspectors, local_date(now))
     names = unit_names(conn, units)
     return [
         Opening(
@@ -334,6 +337,15 @@ def _check(case: Mapping[str, Any], action: str, body: dict[str, Any], today: da
             )
 
 
+def _check_stored(
+    conn: Connection, case: Mapping[str, Any], action: str, body: dict[str, Any], today: date
+) -> None:
+    """Đ13: the inspectors an approval, a revision or an assignment names are current members
+    of the Working Group."""
+    if body.get("inspectors"):
+        working_group.require_members(conn, body["inspectors"], today)
+
+
 KIND = CaseKind(
     kind="inspection",
     process_id="inspection",
@@ -359,5 +371,6 @@ KIND = CaseKind(
     notice_labels=NOTICE_LABELS,
     note_fields=("reason", "summary", "note"),
     check=_check,
+    check_stored=_check_stored,
     unit_fields={"open": ("units",), "revise": ("units",), "invite_unit": ("unit",)},
 )
