@@ -340,6 +340,15 @@ RULES: dict[str, Rule] = {
     "inspection.documents_overdue": _case(
         "Quá hạn cung cấp hồ sơ, tài liệu cho Tổ công tác", "asked", "office"
     ),
+    # The annual inspection plan (Đ10.1a, Đ12.1, Đ13)
+    "inspection_plan.drafted": _case("Dự thảo kế hoạch kiểm tra hằng năm", "office"),
+    "inspection_plan.submitted": _case(
+        "Kế hoạch kiểm tra hằng năm trình phê duyệt", "office", "leader"
+    ),
+    "inspection_plan.returned": _case("Kế hoạch kiểm tra hằng năm được trả lại", "office"),
+    "inspection_plan.approved": _case(
+        "Kế hoạch kiểm tra hằng năm đã được phê duyệt", "office", "leader"
+    ),
     # A unit's own inspection (Đ10.2b, Đ15.1): the Office follows it; the report goes to the
     # People's Committee, the Chairman and the Office
     "unit_inspection.opened": _case("Đơn vị tự kiểm tra việc thực hiện nhiệm vụ", "office"),

@@ -32,6 +32,7 @@ CROSSINGS = {
     "feedback": 0,
     "info_request": 9,
     "inspection": 4,
+    "inspection_plan": 0,
     "inspection_request": 0,
     "monthly_account": 0,
     "periodic_report": 0,

@@ -115,7 +115,7 @@ class UnitInspectionIn(Schema):
             )
 
 
-class CancelIn(Schema):
+class UnitInspectionCancelIn(Schema):
     """Why the unit drops its inspection."""
 
     reason = _text()
@@ -188,7 +188,7 @@ KIND = CaseKind(
     actions=ACTIONS,
     action_schemas={
         "finish": InspectionFinishIn,
-        "cancel": CancelIn,
+        "cancel": UnitInspectionCancelIn,
         "submit_report": InspectionReportIn,
     },
     events=EVENTS,
