@@ -28,6 +28,7 @@ CASE_PATHS = {
     "correction_request": "correction-requests",
     "inspection_request": "inspection-requests",
     "inspection": "inspections",
+    "inspection_plan": "inspection-plans",
     "monthly_account": "monthly-accounts",
     "periodic_report": "periodic-reports",
     "unit_report": "unit-reports",
