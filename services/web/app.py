@@ -73,6 +73,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         tasks,
         unit_inspections,
         unit_reports,
+        working_group,
     )
 
     for module in (
@@ -81,6 +82,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         tasks,
         unit_reports,
         unit_inspections,
+        working_group,
         inbox,
         public,
         dashboard,
