@@ -15,7 +15,7 @@ def visit(page: Any, name: str) -> None:
     axe_check(page, name)
 
 
-def test_d10_2b_d15_1_a_unit_head_opens_and_ends_an_inspection_the_office_sees_it(
+def test_a_unit_head_opens_and_ends_an_inspection_the_office_sees_it_D10_2b_D15_1(
     web_system: str, page: Any
 ) -> None:
     sign_in(page, web_system, "unit_head", "SO_TC")

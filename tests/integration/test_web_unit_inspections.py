@@ -28,7 +28,7 @@ def _client(web: WebSystem, who: tuple[str, str]) -> tuple[Any, str]:
     return client, sign_in(client, *who)
 
 
-def test_d10_2b_d15_1_a_unit_head_opens_ends_and_reports_an_inspection_on_the_web(
+def test_a_unit_head_opens_ends_and_reports_an_inspection_on_the_web_D10_2b_D15_1(
     web: WebSystem,
 ) -> None:
     client, token = _client(web, HEAD)
@@ -108,7 +108,7 @@ def test_d10_2b_d15_1_a_unit_head_opens_ends_and_reports_an_inspection_on_the_we
     assert other.get(page_url).status_code == 403
 
 
-def test_d10_2b_an_officer_has_no_form_to_open_an_inspection(web: WebSystem) -> None:
+def test_an_officer_has_no_form_to_open_an_inspection_D10_2b(web: WebSystem) -> None:
     client, _ = _client(web, OFFICER)
     assert "Mở cuộc tự kiểm tra" not in client.get("/unit-inspections").get_data(as_text=True)
     assert client.get("/unit-inspections/new").status_code == 403

@@ -28,7 +28,7 @@ def _client(web: WebSystem, who: tuple[str, str]) -> tuple[Any, str]:
     return client, sign_in(client, *who)
 
 
-def test_d13_1_the_office_records_the_decision_and_its_members_on_the_web(web: WebSystem) -> None:
+def test_the_office_records_the_decision_and_its_members_on_the_web_D13_1(web: WebSystem) -> None:
     client, token = _client(web, OFFICE)
     assert "Chưa ghi nhận Quyết định" in client.get("/working-group").get_data(as_text=True)
     decision = {
@@ -68,7 +68,7 @@ def test_d13_1_the_office_records_the_decision_and_its_members_on_the_web(web: W
     assert "Đỗ Mới" in client.get("/working-group").get_data(as_text=True)
 
 
-def test_d10_1a_the_office_drafts_a_plan_a_leader_approves_it_on_the_web(web: WebSystem) -> None:
+def test_the_office_drafts_a_plan_a_leader_approves_it_on_the_web_D10_1a(web: WebSystem) -> None:
     client, token = _client(web, OFFICE)
     drafted = client.post(
         "/inspection-plans",
@@ -94,7 +94,7 @@ def test_d10_1a_the_office_drafts_a_plan_a_leader_approves_it_on_the_web(web: We
     assert "Kế hoạch kiểm tra năm 2027" in client.get("/inspection-plans").get_data(as_text=True)
 
 
-def test_d10_1b_a_unit_cannot_change_the_working_group_or_read_plans(web: WebSystem) -> None:
+def test_a_unit_cannot_change_the_working_group_or_read_plans_D10_1b(web: WebSystem) -> None:
     client, token = _client(web, UNIT)
     answer = client.post(
         "/working-group/members",

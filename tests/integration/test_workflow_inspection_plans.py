@@ -50,7 +50,7 @@ def approved(service: Any) -> str:
     return case_id
 
 
-def test_d10_1a_the_office_drafts_the_annual_plan_and_the_leader_approves_it(
+def test_the_office_drafts_the_annual_plan_and_the_leader_approves_it_D10_1a(
     workflow: Any,
 ) -> None:
     opened = draft(workflow)
@@ -80,7 +80,7 @@ def test_d10_1a_the_office_drafts_the_annual_plan_and_the_leader_approves_it(
     assert outbox_types(workflow)[-1] == "inspection_plan.approved"
 
 
-def test_d10_1a_a_returned_plan_is_revised_and_submitted_again(workflow: Any) -> None:
+def test_a_returned_plan_is_revised_and_submitted_again_D10_1a(workflow: Any) -> None:
     case_id = draft(workflow).get_json()["items"][0]["id"]
     act(workflow, case_id, "submit", OFFICE)
     assert act(workflow, case_id, "return_plan", LEADER).status_code == 422  # a reason
@@ -100,7 +100,7 @@ def test_d10_1a_a_returned_plan_is_revised_and_submitted_again(workflow: Any) ->
     assert draft(workflow, items=[{**ITEMS[0], "month": 13}]).status_code == 422
 
 
-def test_d10_1a_only_the_office_drafts_a_plan_and_units_do_not_read_it(workflow: Any) -> None:
+def test_only_the_office_drafts_a_plan_and_units_do_not_read_it_D10_1a(workflow: Any) -> None:
     assert draft(workflow, HEAD).status_code == 403
     assert draft(workflow, LEADER).status_code == 403
     case_id = draft(workflow).get_json()["items"][0]["id"]
@@ -108,7 +108,7 @@ def test_d10_1a_only_the_office_drafts_a_plan_and_units_do_not_read_it(workflow:
     assert workflow.client.get(f"{BASE}/{case_id}", headers=LEADER).status_code == 200
 
 
-def test_d12_1_inspections_are_opened_from_an_approved_plans_item_and_linked_to_it(
+def test_inspections_are_opened_from_an_approved_plans_item_and_linked_to_it_D12_1(
     workflow: Any,
 ) -> None:
     pending = draft(workflow).get_json()["items"][0]["id"]

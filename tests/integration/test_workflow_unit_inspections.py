@@ -56,7 +56,7 @@ def report(unit: str = "SO_TC", **more: Any) -> dict[str, Any]:
     }
 
 
-def test_d10_2b_a_unit_head_opens_an_inspection_of_the_unit_itself_with_no_plan_approval(
+def test_a_unit_head_opens_an_inspection_of_the_unit_itself_with_no_plan_approval_D10_2b(
     workflow: Any,
 ) -> None:
     opened = open_one(workflow)
@@ -70,7 +70,7 @@ def test_d10_2b_a_unit_head_opens_an_inspection_of_the_unit_itself_with_no_plan_
     assert view(workflow, case["id"], OFFICER).get_json()["actions"] == ["finish", "cancel"]
 
 
-def test_d10_2b_only_a_unit_head_opens_one_and_of_its_own_unit(workflow: Any) -> None:
+def test_only_a_unit_head_opens_one_and_of_its_own_unit_D10_2b(workflow: Any) -> None:
     assert open_one(workflow, OFFICER).status_code == 403
     assert open_one(workflow, OFFICE).status_code == 403
     assert open_one(workflow, LEADER).status_code == 403
@@ -83,7 +83,7 @@ def test_d10_2b_only_a_unit_head_opens_one_and_of_its_own_unit(workflow: Any) ->
     assert open_one(workflow, period_to="2026-09-01").status_code == 422
 
 
-def test_d15_1_the_office_reads_every_units_inspection_other_units_none(workflow: Any) -> None:
+def test_the_office_reads_every_units_inspection_other_units_none_D15_1(workflow: Any) -> None:
     case_id = open_one(workflow).get_json()["items"][0]["id"]
     assert view(workflow, case_id, OFFICE).status_code == 200
     assert view(workflow, case_id, OFFICE).get_json()["actions"] == []
@@ -96,7 +96,7 @@ def test_d15_1_the_office_reads_every_units_inspection_other_units_none(workflow
     assert act(workflow, case_id, "finish", OTHER_HEAD).status_code == 403
 
 
-def test_d15_1_the_report_is_due_10_working_days_after_the_end_reminded_and_urged(
+def test_the_report_is_due_10_working_days_after_the_end_reminded_and_urged_D15_1(
     workflow: Any,
 ) -> None:
     case_id = open_one(workflow).get_json()["items"][0]["id"]
@@ -142,7 +142,7 @@ def test_d15_1_the_report_is_due_10_working_days_after_the_end_reminded_and_urge
     assert outbox_types(workflow)[-1] == "unit_inspection.reported"
 
 
-def test_d15_3_the_units_report_concludes_on_the_unit_inspected(workflow: Any) -> None:
+def test_the_units_report_concludes_on_the_unit_inspected_D15_3(workflow: Any) -> None:
     case_id = open_one(workflow).get_json()["items"][0]["id"]
     assert act(workflow, case_id, "finish", HEAD).status_code == 200
     wrong = act(workflow, case_id, "submit_report", HEAD, **report("SO_XD"))
@@ -164,7 +164,7 @@ def test_d15_3_the_units_report_concludes_on_the_unit_inspected(workflow: Any) -
     )
 
 
-def test_d10_2b_a_unit_cancels_its_inspection_with_a_reason(workflow: Any) -> None:
+def test_a_unit_cancels_its_inspection_with_a_reason_D10_2b(workflow: Any) -> None:
     case_id = open_one(workflow).get_json()["items"][0]["id"]
     assert act(workflow, case_id, "cancel", HEAD).status_code == 422
     done = act(workflow, case_id, "cancel", HEAD, reason="Trùng với đợt kiểm tra của Tổ công tác")

@@ -49,7 +49,7 @@ def plan(service: Any, who: dict[str, str] = OFFICE, **body: Any) -> Any:
     return service.client.post("/api/workflow/inspections", json=payload, headers=who)
 
 
-def test_d13_1_the_office_records_the_chairmans_decision_with_members_and_rules(
+def test_the_office_records_the_chairmans_decision_with_members_and_rules_D13_1(
     workflow: Any,
 ) -> None:
     assert workflow.client.get(BASE, headers=LEAD).get_json()["decision"] is None
@@ -66,7 +66,7 @@ def test_d13_1_the_office_records_the_chairmans_decision_with_members_and_rules(
     assert all(m["started_on"] == "2026-11-20" and m["current"] for m in group["members"])
 
 
-def test_d13_1_a_decision_has_its_rules_one_leader_and_known_units(workflow: Any) -> None:
+def test_a_decision_has_its_rules_one_leader_and_known_units_D13_1(workflow: Any) -> None:
     no_rules = decide(workflow, rules_ref=None)
     assert no_rules.status_code == 422
     assert "Quy chế" in no_rules.get_json()["errors"]["rules"][0]
@@ -77,7 +77,7 @@ def test_d13_1_a_decision_has_its_rules_one_leader_and_known_units(workflow: Any
     assert decide(workflow, members=[{**MEMBERS[0], "role": "chief"}]).status_code == 422
 
 
-def test_d10_1b_a_unit_cannot_record_or_change_the_working_group(workflow: Any) -> None:
+def test_a_unit_cannot_record_or_change_the_working_group_D10_1b(workflow: Any) -> None:
     assert decide(workflow, LEAD).status_code == 403
     assert decide(workflow, HEAD).status_code == 403
     assert decide(workflow, INSPECTOR).status_code == 403
@@ -91,7 +91,7 @@ def test_d10_1b_a_unit_cannot_record_or_change_the_working_group(workflow: Any) 
     assert ended.status_code == 403
 
 
-def test_d13_1_members_are_added_and_ended_with_their_dates(workflow: Any) -> None:
+def test_members_are_added_and_ended_with_their_dates_D13_1(workflow: Any) -> None:
     added = {"sub": "moi@SO_TC", "name": "Đỗ Mới", "role": "member", "unit": "SO_TC"}
     added |= {"started_on": "2026-12-01", "basis": "Quyết định 99/QĐ-UBND"}
     early = workflow.client.post(f"{BASE}/members", json=added, headers=OFFICE)
@@ -123,7 +123,7 @@ def test_d13_1_members_are_added_and_ended_with_their_dates(workflow: Any) -> No
     assert "Đỗ Mới" not in [m["name"] for m in group["members"]]
 
 
-def test_d13_1_a_new_decision_ends_the_members_it_does_not_name(workflow: Any) -> None:
+def test_a_new_decision_ends_the_members_it_does_not_name_D13_1(workflow: Any) -> None:
     assert decide(workflow).status_code == 201
     assert (
         decide(
@@ -136,7 +136,7 @@ def test_d13_1_a_new_decision_ends_the_members_it_does_not_name(workflow: Any) -
     assert [m["name"] for m in group["members"]] == ["Lê Văn Tổ", "Trần Phó"]
 
 
-def test_d13_only_current_members_are_named_inspectors_of_an_inspection(workflow: Any) -> None:
+def test_a_non_member_inspector_cannot_be_named_on_an_inspection_D13_1(workflow: Any) -> None:
     assert decide(workflow).status_code == 201
     refused = plan(workflow, inspectors=[OUTSIDER])
     assert refused.status_code == 422
