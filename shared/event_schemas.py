@@ -226,6 +226,21 @@ INSPECTION_EVENT_TYPES: tuple[str, ...] = (  # Đ10–Đ15
     "inspection.documents_due_soon",
     "inspection.documents_overdue",
 )
+INSPECTION_PLAN_EVENT_TYPES: tuple[str, ...] = (  # Đ10.1a, Đ12.1, Đ13: the annual plan
+    "inspection_plan.drafted",  # the Office drafted the year's plan
+    "inspection_plan.submitted",  # submitted to the leader for approval
+    "inspection_plan.returned",
+    "inspection_plan.approved",  # inspections are opened from its items
+)
+UNIT_INSPECTION_EVENT_TYPES: tuple[str, ...] = (  # Đ10.2b, Đ15.1: a unit inspects itself
+    "unit_inspection.opened",  # the unit's head opened it; the Office follows it (Đ15.1)
+    "unit_inspection.cancelled",
+    "unit_inspection.finished",  # the report is due within 10 working days (Đ15.1)
+    "unit_inspection.report_due",
+    "unit_inspection.report_overdue",
+    "unit_inspection.report_urged",
+    "unit_inspection.reported",  # to the People's Committee, the Chairman and the Office (Đ15.1)
+)
 FEEDBACK_EVENT_TYPES: tuple[str, ...] = (  # Đ16.6, Đ17.2, Đ17.3
     "feedback.received",
     "feedback.unit_urged",
@@ -271,6 +286,8 @@ WORKING_GROUP_EVENT_TYPES: tuple[str, ...] = (  # Đ10.1đ, Đ14: the monthly ac
 )
 CASE_EVENT_TYPES = (
     *INSPECTION_EVENT_TYPES,
+    *INSPECTION_PLAN_EVENT_TYPES,
+    *UNIT_INSPECTION_EVENT_TYPES,
     *FEEDBACK_EVENT_TYPES,
     *PERIODIC_REPORT_EVENT_TYPES,
     *UNIT_REPORT_EVENT_TYPES,

@@ -340,6 +340,30 @@ RULES: dict[str, Rule] = {
     "inspection.documents_overdue": _case(
         "Quá hạn cung cấp hồ sơ, tài liệu cho Tổ công tác", "asked", "office"
     ),
+    # The annual inspection plan (Đ10.1a, Đ12.1, Đ13)
+    "inspection_plan.drafted": _case("Dự thảo kế hoạch kiểm tra hằng năm", "office"),
+    "inspection_plan.submitted": _case(
+        "Kế hoạch kiểm tra hằng năm trình phê duyệt", "office", "leader"
+    ),
+    "inspection_plan.returned": _case("Kế hoạch kiểm tra hằng năm được trả lại", "office"),
+    "inspection_plan.approved": _case(
+        "Kế hoạch kiểm tra hằng năm đã được phê duyệt", "office", "leader"
+    ),
+    # A unit's own inspection (Đ10.2b, Đ15.1): the Office follows it; the report goes to the
+    # People's Committee, the Chairman and the Office
+    "unit_inspection.opened": _case("Đơn vị tự kiểm tra việc thực hiện nhiệm vụ", "office"),
+    "unit_inspection.cancelled": _case("Đơn vị đã hủy cuộc tự kiểm tra", "office"),
+    "unit_inspection.finished": _case(
+        "Đơn vị đã kết thúc tự kiểm tra, lập báo cáo kết quả", "unit", "office"
+    ),
+    "unit_inspection.report_due": _case("Sắp hết hạn báo cáo kết quả tự kiểm tra", "unit"),
+    "unit_inspection.report_overdue": _case(
+        "Quá hạn báo cáo kết quả tự kiểm tra", "unit", "office"
+    ),
+    "unit_inspection.report_urged": _case("Đôn đốc báo cáo kết quả tự kiểm tra", "unit"),
+    "unit_inspection.reported": _case(
+        "Đơn vị báo cáo kết quả tự kiểm tra", "office", "leader", "inspected"
+    ),
     # Periodic reports (Đ18): every unit before its deadline, then the Office before its own
     "periodic_report.units_reminded": _case("Đề nghị gửi báo cáo định kỳ (Điều 18)", "units"),
     "periodic_report.office_reminded": _case("Nhắc tổng hợp báo cáo định kỳ (Điều 18)", "office"),

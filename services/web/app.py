@@ -71,7 +71,9 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         public,
         reports,
         tasks,
+        unit_inspections,
         unit_reports,
+        working_group,
     )
 
     for module in (
@@ -79,6 +81,8 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         documents,
         tasks,
         unit_reports,
+        unit_inspections,
+        working_group,
         inbox,
         public,
         dashboard,

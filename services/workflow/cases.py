@@ -107,6 +107,11 @@ class CaseKind:
     # What a body's schema cannot check alone: an action's body against the case as it stands
     # (case, action, body, today); raises ValidationFailed.
     check: Callable[[Mapping[str, Any], str, dict[str, Any], date], None] | None = None
+    # The same, for what needs the service's tables (e.g. the Working Group's members, Đ13):
+    # (conn, case, action, body, today); raises ValidationFailed.
+    check_stored: (
+        Callable[[Connection, Mapping[str, Any], str, dict[str, Any], date], None] | None
+    ) = None
     # What "open" or an action does outside the case, in the same transaction (e.g. a unit's
     # correction appended to the task's history): (service, uow, case after, body or data, actor).
     effects: Mapping[str, Effect] = field(default_factory=dict)
@@ -177,6 +182,8 @@ class CaseKind:
         check_units(uow.conn, self, action, payload)
         if self.check is not None:
             self.check(row, action, payload, today)
+        if self.check_stored is not None:
+            self.check_stored(uow.conn, row, action, payload, today)
 
     def project(self, step: Step, row: Mapping[str, Any], now: datetime) -> dict[str, Any]:
         """The row's columns from the diagram's data. A diagram that changes the data key

@@ -245,6 +245,9 @@ def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workfl
             conn.execute(text(f"DROP TABLE {files_table}"))
         # Nor what each task history entry gave the diagram (0011).
         conn.execute(text("ALTER TABLE task_history DROP COLUMN payload"))
+        # Nor the Working Group's decisions and members (0012).
+        for group_table in ("working_group_members", "working_group_decisions"):
+            conn.execute(text(f"DROP TABLE {group_table}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     migrate(database.engine, workflow.runtime.migrations)
     assert rows() == before

@@ -32,10 +32,12 @@ CROSSINGS = {
     "feedback": 0,
     "info_request": 9,
     "inspection": 4,
+    "inspection_plan": 0,
     "inspection_request": 0,
     "monthly_account": 0,
     "periodic_report": 0,
     "task_lifecycle": 39,
+    "unit_inspection": 0,
     "unit_report": 0,
 }
 SCREEN = (1920 * 2, 1080 * 2)

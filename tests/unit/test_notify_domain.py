@@ -154,3 +154,33 @@ def test_d10_1d_the_approved_month_account_reaches_the_office_and_the_leaders():
     assert _recipients("monthly_account.approved", account) == {domain.OFFICE_UNIT, "leader"}
     leaders = domain.messages_for("monthly_account.approved", account, lambda c: c)[-1]
     assert leaders.recipient == domain.LEADERS == domain.Recipient("role", "leader")
+
+
+UNIT_INSPECTION = {
+    "title": "Tự kiểm tra việc thực hiện nhiệm vụ quý IV",
+    "parties": {"unit": ["SO_TC"], "inspected": ["SO_TC"]},
+    "note": None,
+    "due_on": date(2026, 12, 15),
+}
+
+
+def test_a_units_inspection_reaches_the_office_its_reminders_the_unit_its_report_leaders_D15_1():
+    office = domain.OFFICE_UNIT
+    assert _recipients("unit_inspection.opened", UNIT_INSPECTION) == {office}
+    assert _recipients("unit_inspection.cancelled", UNIT_INSPECTION) == {office}
+    assert _recipients("unit_inspection.finished", UNIT_INSPECTION) == {"SO_TC", office}
+    assert _recipients("unit_inspection.report_due", UNIT_INSPECTION) == {"SO_TC"}
+    assert _recipients("unit_inspection.report_urged", UNIT_INSPECTION) == {"SO_TC"}
+    assert _recipients("unit_inspection.report_overdue", UNIT_INSPECTION) == {"SO_TC", office}
+    assert _recipients("unit_inspection.reported", UNIT_INSPECTION) == {office, "leader", "SO_TC"}
+    due = domain.messages_for("unit_inspection.report_due", UNIT_INSPECTION, lambda c: c)[0]
+    assert due.body == f"{UNIT_INSPECTION['title']}\nHạn: 15/12/2026."
+
+
+def test_the_annual_plan_goes_to_the_leaders_when_submitted_and_approved_D10_1a():
+    plan = {"title": "Kế hoạch kiểm tra năm 2027", "parties": {}}
+    office = domain.OFFICE_UNIT
+    assert _recipients("inspection_plan.drafted", plan) == {office}
+    assert _recipients("inspection_plan.submitted", plan) == {office, "leader"}
+    assert _recipients("inspection_plan.returned", plan) == {office}
+    assert _recipients("inspection_plan.approved", plan) == {office, "leader"}

@@ -28,9 +28,11 @@ CASE_PATHS = {
     "correction_request": "correction-requests",
     "inspection_request": "inspection-requests",
     "inspection": "inspections",
+    "inspection_plan": "inspection-plans",
     "monthly_account": "monthly-accounts",
     "periodic_report": "periodic-reports",
     "unit_report": "unit-reports",
+    "unit_inspection": "unit-inspections",
 }
 # The largest diagram a process owner may send to be checked or deployed (the web's own limit
 # on a request body is 10 MB; a diagram of this system is about 100 kB).

@@ -13,10 +13,12 @@ from services.workflow.kinds import (
     direction_requests,
     feedback,
     info_requests,
+    inspection_plans,
     inspection_requests,
     inspections,
     monthly_accounts,
     periodic_reports,
+    unit_inspections,
     unit_reports,
 )
 
@@ -27,9 +29,11 @@ def case_kinds() -> dict[str, CaseKind]:
         monthly_accounts.KIND,
         info_requests.KIND,
         inspections.KIND,
+        inspection_plans.KIND,
         inspection_requests.KIND,
         periodic_reports.KIND,
         unit_reports.KIND,
+        unit_inspections.KIND,
         correction_requests.KIND,
         direction_requests.KIND,
     ]

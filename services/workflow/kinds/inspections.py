@@ -19,6 +19,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 from sqlalchemy import Connection
 
+from services.workflow import case_store, working_group
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.units import unit_names
 from shared import dates
@@ -159,9 +160,19 @@ class PlanIn(_UnitsOnce):
         validate=validate.Length(max=500),
     )
     note = _text(required=False)
+    # Đ12.1: a regular inspection opened from an item of the approved annual plan
+    # (kinds/inspection_plans.py): the plan's case id and the item's number.
+    plan_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
+    plan_item = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1))
 
     @validates_schema
     def _plan(self, data: dict[str, Any], **_kwargs: Any) -> None:
+        if (data.get("plan_id") is None) != (data.get("plan_item") is None):
+            raise ValidationError("Nêu cả kế hoạch và số thứ tự mục trong kế hoạch.", "plan_item")
+        if data.get("plan_id") and data["form"] != "regular":
+            raise ValidationError(
+                "Cuộc kiểm tra theo kế hoạch là kiểm tra thường xuyên, định kỳ (Điều 12).", "form"
+            )
         if data["period_to"] < data["period_from"]:
             raise ValidationError("Thời gian kết thúc phải sau thời gian bắt đầu.", "period_to")
         if data["form"] == "ad_hoc" and not data.get("basis"):
@@ -279,6 +290,15 @@ def _opening(
     inspectors = list(body["inspectors"])
     if principal.has_role(INSPECTOR) and all(p["sub"] != principal.sub for p in inspectors):
         inspectors.append({"sub": principal.sub, "name": principal.name or principal.sub})
+    # Đ13: the inspectors it names are current members of the Working Group.
+    working_group.require_members(conn, inspectors, local_date(now))
+    planned = {}
+    if body.get("plan_id"):
+        item = plan_item(conn, body["plan_id"], body["plan_item"])
+        if item["unit"] not in units:
+            message = f"Mục {item['no']} của kế hoạch là kiểm tra đơn vị {item['unit']}."
+            raise ValidationFailed(message, {"units": [message]})
+        planned = {"plan_id": body["plan_id"], "plan_item": item["no"]}
     names = unit_names(conn, units)
     return [
         Opening(
@@ -296,10 +316,27 @@ def _opening(
                 "task_ids": body["task_ids"],
                 "note": body.get("note"),
                 "ended_on": None,
+                **planned,
             },
+            group_id=body.get("plan_id"),
             note=f"{FORMS[body['form']]}: {', '.join(names[code] for code in units)}",
         )
     ]
+
+
+def plan_item(conn: Connection, plan_id: str, number: int) -> dict[str, Any]:
+    """Đ12.1: the item of an approved annual plan an inspection is opened from (422 otherwise)."""
+    plan = case_store.CASES.get(conn, plan_id)
+    if plan is None or plan["kind"] != "inspection_plan":
+        raise _fail("plan_id", "Không tìm thấy kế hoạch kiểm tra.")
+    if plan["status"] != "approved":
+        raise _fail(
+            "plan_id", "Chỉ mở cuộc kiểm tra theo kế hoạch đã được phê duyệt (Điều 12, Điều 13)."
+        )
+    for item in plan["data"].get("items") or []:
+        if item.get("no") == number:
+            return dict(item)
+    raise _fail("plan_item", f"Kế hoạch không có mục số {number}.")
 
 
 def _fail(field: str, message: str) -> ValidationFailed:
@@ -334,6 +371,15 @@ def _check(case: Mapping[str, Any], action: str, body: dict[str, Any], today: da
             )
 
 
+def _check_stored(
+    conn: Connection, case: Mapping[str, Any], action: str, body: dict[str, Any], today: date
+) -> None:
+    """Đ13: the inspectors an approval, a revision or an assignment names are current members
+    of the Working Group."""
+    if body.get("inspectors"):
+        working_group.require_members(conn, body["inspectors"], today)
+
+
 KIND = CaseKind(
     kind="inspection",
     process_id="inspection",
@@ -359,5 +405,7 @@ KIND = CaseKind(
     notice_labels=NOTICE_LABELS,
     note_fields=("reason", "summary", "note"),
     check=_check,
+    check_stored=_check_stored,
+    query_filters=("group_id",),
     unit_fields={"open": ("units",), "revise": ("units",), "invite_unit": ("unit",)},
 )

@@ -15,7 +15,7 @@ from services.workflow.instances import migration, runner
 from services.workflow.instances import preview as deploy_preview
 from services.workflow.kinds.task import TASK, require_read, with_overdue
 from services.workflow.models import audit_model, model_listing, model_view
-from services.workflow.routes import attachments, diagrams, task_cases
+from services.workflow.routes import attachments, diagrams, task_cases, working_group
 from services.workflow.routes.cases import register_case_routes
 from services.workflow.views import task_view
 from shared.auth import (
@@ -303,5 +303,6 @@ def build_router(service: WorkflowService) -> ApiRouter:
     diagrams.register_routes(router, service)
     task_cases.register_routes(router, service)
     attachments.register_routes(router, service)
+    working_group.register_routes(router, service)
     register_case_routes(router, service)
     return router
