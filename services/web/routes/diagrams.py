@@ -29,6 +29,7 @@ CASE_PATHS = {
     "inspection_request": "inspection-requests",
     "inspection": "inspections",
     "monthly_account": "monthly-accounts",
+    "overdue_summary": "overdue-summaries",
     "periodic_report": "periodic-reports",
     "unit_report": "unit-reports",
 }

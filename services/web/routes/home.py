@@ -23,6 +23,7 @@ OFFICE_CASES = (
     ("info_request", "/info-requests", {"answered"}),
     ("correction_request", "/correction-requests", {"requested", "corrected", "explained"}),
     ("unit_report", "/unit-reports", {"submitted", "submitted_late"}),
+    ("overdue_summary", "/overdue-summaries", {"drafting"}),  # Đ16.4: measures to propose
 )
 
 

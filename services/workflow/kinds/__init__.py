@@ -16,6 +16,7 @@ from services.workflow.kinds import (
     inspection_requests,
     inspections,
     monthly_accounts,
+    overdue_summaries,
     periodic_reports,
     unit_reports,
 )
@@ -32,5 +33,6 @@ def case_kinds() -> dict[str, CaseKind]:
         unit_reports.KIND,
         correction_requests.KIND,
         direction_requests.KIND,
+        overdue_summaries.KIND,
     ]
     return {kind.kind: kind for kind in kinds}
