@@ -184,7 +184,8 @@ def on_report_published(data: dict[str, Any], unit_name: Callable[[str], str]) -
 
 def _case_parties(*roles: str) -> Callable[[dict[str, Any]], list[Recipient]]:
     """Recipients of a case event (inspection, feedback, …): `office`, `leader` (the Chairman
-    and Vice-Chairmen, who have no unit: their inbox by role, no e-mail), or the units the case
+    and Vice-Chairmen, who have no unit: their inbox by role, and the
+    leaders' mailboxes when LEADERS_EMAIL is set), or the units the case
     names under a role (its `parties`, e.g. "reporter")."""
 
     def recipients(data: dict[str, Any]) -> list[Recipient]:
