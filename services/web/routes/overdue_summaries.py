@@ -22,6 +22,10 @@ ACTIONS = {
     "send": ("measures", "Đã báo cáo lãnh đạo UBND tỉnh."),
     "give_direction": ("direction", "Đã gửi ý kiến chỉ đạo."),
 }
+MISSING = {
+    "measures": "Hãy nhập biện pháp kiến nghị.",
+    "direction": "Hãy nhập ý kiến chỉ đạo.",
+}
 
 
 def _staff_only() -> None:
@@ -59,14 +63,18 @@ def perform(case_id: str, action: str) -> Any:
     if action not in ACTIONS:
         abort(404)
     field, done = ACTIONS[action]
-    body = {field: request.form.get(field, "").strip() or None}
+    page = url_for("diagrams.case_detail", kind=KIND, case_id=case_id)
+    value = request.form.get(field, "").strip()
+    if not value:
+        flash(MISSING[field], "error")
+        return redirect(page, code=303)
     try:
-        context.api().post("workflow", f"{API}/{case_id}/actions/{action}", body)
+        context.api().post("workflow", f"{API}/{case_id}/actions/{action}", {field: value})
     except ApiError as exc:
         if exc.status not in (403, 409, 422):
             raise
         problems = [text for texts in exc.field_errors().values() for text in texts]
         flash(" ".join([exc.message, *problems]), "error")
-        return redirect(url_for("diagrams.case_detail", kind=KIND, case_id=case_id), code=303)
+        return redirect(page, code=303)
     flash(done, "success")
-    return redirect(url_for("diagrams.case_detail", kind=KIND, case_id=case_id), code=303)
+    return redirect(page, code=303)
