@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import email
 import json
+import threading
 from datetime import datetime, time
 from email.policy import default
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from services.workflow.scheduler import TimerScheduler
@@ -268,3 +270,27 @@ def test_the_leaders_inbox_and_mailbox_get_the_summary_and_the_units_the_directi
         assert "Kính gửi Lãnh đạo UBND tỉnh," in text and "Điều 16 khoản 4" in text
         assert "Sở Tài chính" in text and measures in text
         assert "quá hạn 6 ngày" in html and measures in html
+
+
+@pytest.mark.services
+def test_two_workers_side_by_side_on_postgresql_open_a_month_s_summary_once_D16_4(
+    make_workflow: Any,
+) -> None:
+    setup = workflowkit.Setup(database="postgresql", clock="adjustable", now=at(2026, 11, 2))
+    second = workflowkit.Setup(**{**setup.__dict__, "units": ()})  # the directory is shared
+    services = [make_workflow(setup), make_workflow(second)]  # one database
+    release(services[0], due_on="2026-11-20")
+    for service in services:
+        service.clock.set(at(2026, 12, 1))
+    start = threading.Barrier(len(services))
+
+    def round_of(service: Any) -> None:
+        start.wait()
+        TimerScheduler(service).run_round()
+
+    threads = [threading.Thread(target=round_of, args=(s,)) for s in services]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [c["group_id"] for c in summaries(services[1])] == ["overdue-2026-12"]
