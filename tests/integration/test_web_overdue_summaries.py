@@ -50,6 +50,7 @@ def test_the_office_sends_the_overdue_summary_and_a_leader_directs_from_its_page
     page = office.get(page_url).get_data(as_text=True)
     assert "Báo cáo tiến độ giải phóng mặt bằng" in page and "03/12/2026" in page
     assert 'data-action="send"' in page and 'data-action="give_direction"' not in page
+    assert f'href="{page_url}"' in office.get("/office").get_data(as_text=True)  # its queue
 
     empty = office.post(f"{page_url}/send", data={"csrf_token": token, "measures": ""})
     assert empty.status_code == 303
@@ -60,6 +61,7 @@ def test_the_office_sends_the_overdue_summary_and_a_leader_directs_from_its_page
     page = office.get(page_url).get_data(as_text=True)
     assert "Đã báo cáo lãnh đạo UBND tỉnh." in page and measures in page
     assert 'data-action="send"' not in page
+    assert f'href="{page_url}"' not in office.get("/office").get_data(as_text=True)
 
     unit = web.app().test_client()
     sign_in(unit, "unit_officer", "SO_YT")
