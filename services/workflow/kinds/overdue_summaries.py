@@ -171,7 +171,9 @@ def _on_demand(
     if not figures["total"]:
         raise Conflict("Không có nhiệm vụ quá hạn để báo cáo.")
     title = f"Báo cáo nhiệm vụ quá hạn ngày {today:%d/%m/%Y}"
-    return [_opening(title, figures, None, "Văn phòng lập báo cáo nhiệm vụ quá hạn (Điều 16 khoản 4)")]
+    return [
+        _opening(title, figures, None, "Văn phòng lập báo cáo nhiệm vụ quá hạn (Điều 16 khoản 4)")
+    ]
 
 
 def month_key(today: date) -> str:
