@@ -284,6 +284,10 @@ WORKING_GROUP_EVENT_TYPES: tuple[str, ...] = (  # Đ10.1đ, Đ14: the monthly ac
     "monthly_account.drafted",
     "monthly_account.approved",
 )
+OVERDUE_SUMMARY_EVENT_TYPES: tuple[str, ...] = (  # Đ16.4: overdue tasks reported to the leaders
+    "overdue_summary.sent",  # the Office sends the summary with its proposed measures
+    "overdue_summary.directed",  # a leader's direction, to the Office and the lead units
+)
 CASE_EVENT_TYPES = (
     *INSPECTION_EVENT_TYPES,
     *INSPECTION_PLAN_EVENT_TYPES,
@@ -293,6 +297,7 @@ CASE_EVENT_TYPES = (
     *UNIT_REPORT_EVENT_TYPES,
     *EXCHANGE_EVENT_TYPES,
     *WORKING_GROUP_EVENT_TYPES,
+    *OVERDUE_SUMMARY_EVENT_TYPES,
 )
 
 SCHEMAS: dict[str, Schema] = {

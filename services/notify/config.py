@@ -14,6 +14,7 @@
 | DELIVERY_POLL_SECONDS | 1 | how often the delivery worker looks for due deliveries |
 | DELIVERY_LEASE_SECONDS | 4 × timeout + 60 | lease of a claimed delivery (retry after a crash) |
 | WEBHOOK_ALLOW_LOOPBACK | on in development | take http loopback webhook URLs (tests only) |
+| LEADERS_EMAIL | (empty) | leaders' mailboxes, comma-separated: get the leaders' messages (Đ16.4) |
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class ChannelSettings:
     lease_seconds: float = 80.0
     webhook_loopback: bool = False
     smtp_ca_file: str = ""
+    # The leaders' mailboxes: messages to the leaders' role are e-mailed there too (Đ16.4).
+    leaders_email: tuple[str, ...] = ()
 
     @property
     def email_enabled(self) -> bool:
@@ -80,4 +83,15 @@ class ChannelSettings:
             lease_seconds=env_float(env, "DELIVERY_LEASE_SECONDS", timeout * 4 + 60),
             # Only the webhook URL rule: everything else stays as NHIEMVU_ENV says.
             webhook_loopback=env_bool(env, "WEBHOOK_ALLOW_LOOPBACK", development),
+            leaders_email=_addresses(env_str(env, "LEADERS_EMAIL", ""), "LEADERS_EMAIL"),
         )
+
+
+def _addresses(value: str, name: str) -> tuple[str, ...]:
+    """Comma-separated e-mail addresses, each once, in order; a malformed one stops the start."""
+    found = [part.strip() for part in value.split(",") if part.strip()]
+    for address in found:
+        local, _, domain = address.partition("@")
+        if not local or "." not in domain or any(c.isspace() for c in address):
+            raise ConfigError(f"{name}: '{address}' is not an e-mail address")
+    return tuple(dict.fromkeys(found))

@@ -184,7 +184,8 @@ def on_report_published(data: dict[str, Any], unit_name: Callable[[str], str]) -
 
 def _case_parties(*roles: str) -> Callable[[dict[str, Any]], list[Recipient]]:
     """Recipients of a case event (inspection, feedback, …): `office`, `leader` (the Chairman
-    and Vice-Chairmen, who have no unit: their inbox by role, no e-mail), or the units the case
+    and Vice-Chairmen, who have no unit: their inbox by role, and the
+    leaders' mailboxes when LEADERS_EMAIL is set), or the units the case
     names under a role (its `parties`, e.g. "reporter")."""
 
     def recipients(data: dict[str, Any]) -> list[Recipient]:
@@ -225,6 +226,45 @@ def _case_invited(title: str) -> Rule:
     def rule(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
         unit = (data.get("details") or {}).get("unit")
         return [m for m in everyone(data, unit_name) if m.recipient.id == unit]
+
+    return rule
+
+
+# The most overdue tasks one message lists; the rest are counted (the case lists them all).
+OVERDUE_LISTED = 100
+
+
+def _overdue_summary(title: str, *roles: str) -> Rule:
+    """Đ16.4: the Office's summary of overdue tasks (the event's `details`: the tasks, the counts
+    by assigning leader, the Office's measures), with the leader's direction when there is one."""
+    recipients = _case_parties(*roles)
+
+    def rule(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+        summary = data.get("details") or {}
+        tasks = summary.get("tasks") or []
+        lines = [data.get("title") or ""]
+        counts = "; ".join(
+            f"{row['label']}: {row['count']}" for row in summary.get("by_assigner") or ()
+        )
+        if "total" in summary:
+            lines.append(
+                f"Số nhiệm vụ quá hạn: {summary['total']}" + (f" ({counts})." if counts else ".")
+            )
+        for n, task in enumerate(tasks[:OVERDUE_LISTED], start=1):
+            lead = task.get("lead_unit_name") or unit_name(task.get("lead_unit") or "")
+            lines.append(
+                f"{n}. {task.get('document_number')}: {task.get('content')} — chủ trì: {lead}; "
+                f"hạn {_day(task.get('due_on'))}, quá hạn {task.get('days_overdue')} ngày; "
+                f"giao: {task.get('assigned_by_label') or ''}."
+            )
+        if len(tasks) > OVERDUE_LISTED:
+            lines.append(f"… và {len(tasks) - OVERDUE_LISTED} nhiệm vụ khác (xem trên Hệ thống).")
+        if summary.get("measures"):
+            lines.append(f"Biện pháp Văn phòng kiến nghị: {summary['measures']}")
+        if summary.get("direction"):
+            lines.append(f"Ý kiến chỉ đạo: {summary['direction']}")
+        body = "\n".join(line for line in lines if line)
+        return [Message(r, title, body) for r in recipients(data)]
 
     return rule
 
@@ -396,6 +436,13 @@ RULES: dict[str, Rule] = {
     ),
     "direction_request.resolved": _case(
         "Văn phòng đã xử lý khó khăn, vướng mắc", "reporter", "consulted"
+    ),
+    # The Office's summary of overdue tasks and its proposed measures (Đ16.4)
+    "overdue_summary.sent": _overdue_summary(
+        "Báo cáo nhiệm vụ quá hạn, kiến nghị biện pháp đôn đốc", "leader", "office"
+    ),
+    "overdue_summary.directed": _overdue_summary(
+        "Ý kiến chỉ đạo về nhiệm vụ quá hạn", "office", "responsible"
     ),
 }
 

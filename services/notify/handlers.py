@@ -18,6 +18,9 @@ from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES, Event, encode
 from shared.platform import UnitOfWork
 
 CHANNEL_INBOX = "inbox"
+# The leaders' e-mails: whose deliveries they are, and how they are addressed.
+LEADERS_OWNER = "role:leader"
+LEADERS_NAME = "Lãnh đạo UBND tỉnh"
 Handler = Callable[[UnitOfWork, Event], None]
 
 
@@ -52,7 +55,7 @@ def task_event_handler(channels: ChannelSettings | None) -> Handler:
         max_age = timedelta(hours=channels.max_age_hours)
         rows = _webhooks(uow, event, max_age)
         if channels.email_enabled:
-            rows += _emails(uow, event, messages, names, max_age)
+            rows += _emails(uow, event, messages, names, max_age, channels.leaders_email)
         outbound.add_deliveries(uow.conn, rows)
 
     return on_task_event
@@ -91,13 +94,15 @@ def _emails(
     messages: list[domain.Message],
     names: dict[str, str],
     max_age: timedelta,
+    leaders: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     """E-mail deliveries of an event's messages, one per address at most.
 
     A message to a unit goes to the unit's address (set by the Office), now or in the unit's
     digest as the unit chose; a message to a person goes to the address the person gave, as the
     person chose (immediate, digest or none). People of a unit who chose the digest also get
-    their unit's messages in their own daily digest.
+    their unit's messages in their own daily digest. A message to the leaders (their inbox by
+    role) goes at once to the leaders' mailboxes (LEADERS_EMAIL, Đ16.4).
     """
     units = {m.recipient.id for m in messages if m.recipient.kind == "unit"}
     subs = {m.recipient.id for m in messages if m.recipient.kind == "user"}
@@ -149,6 +154,9 @@ def _emails(
                     person["email"],
                     digest,
                 )
+        elif recipient == domain.LEADERS:
+            for address in leaders:
+                add(message, LEADERS_OWNER, LEADERS_NAME, address, False)
     for message in messages:  # copies for the units' people who follow them by digest
         if message.recipient.kind == "unit":
             for person in followers.get(message.recipient.id, ()):

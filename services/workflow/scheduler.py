@@ -39,7 +39,8 @@ from services.workflow import case_store, store
 from services.workflow.engine import DiagramError, ProcessError, StateError
 from services.workflow.instances import runner
 from services.workflow.instances.store import InstanceTable
-from services.workflow.kinds import periodic_reports
+from services.workflow.kinds import overdue_summaries, periodic_reports
+from shared.calendar import local_date
 from shared.loops import BackgroundLoop
 
 if TYPE_CHECKING:
@@ -69,6 +70,9 @@ class TimerScheduler(BackgroundLoop):
         # Within one process, a clock listener waits for the thread's batch instead of skipping
         # its locked rows, so that "fired everything due" holds when the listener returns.
         self._firing = threading.Lock()
+        # The month found with nothing overdue at its start: not asked again until the next one
+        # (what was due before a month's first day only shrinks as tasks are completed).
+        self._quiet_month: str | None = None
 
     def fire_due(self, limit: int | None = None) -> int:
         """Fire one batch of due task instances and one of due cases in one transaction, every
@@ -145,7 +149,16 @@ class TimerScheduler(BackgroundLoop):
 
     def run_round(self) -> None:
         periodic_reports.open_upcoming(self.service)  # the next Đ18 period's case, once
+        self.open_overdue_summary()
         self.catch_up()
+
+    def open_overdue_summary(self) -> None:
+        """This month's summary of overdue tasks for the leaders (Đ16.4), once a month."""
+        month = overdue_summaries.month_key(local_date(self.service.runtime.platform.clock.now()))
+        if month == self._quiet_month:
+            return
+        if overdue_summaries.open_monthly(self.service) is None:
+            self._quiet_month = month
 
 
 def _fire_time(due: datetime, row: dict[str, Any], now: datetime) -> datetime:

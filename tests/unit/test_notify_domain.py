@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from services.notify import domain, mailer
+from services.notify.config import ChannelSettings
+from shared.config import ConfigError
 
 
 def test_a_transfer_tells_the_new_lead_unit_and_the_former_one():
@@ -184,3 +188,65 @@ def test_the_annual_plan_goes_to_the_leaders_when_submitted_and_approved_D10_1a(
     assert _recipients("inspection_plan.submitted", plan) == {office, "leader"}
     assert _recipients("inspection_plan.returned", plan) == {office}
     assert _recipients("inspection_plan.approved", plan) == {office, "leader"}
+
+
+OVERDUE = {
+    "title": "Báo cáo nhiệm vụ quá hạn tháng 12/2026: 2 nhiệm vụ quá hạn",
+    "parties": {"responsible": ["SO_TC", "SO_XD"]},
+    "details": {
+        "total": 120,
+        "by_assigner": [
+            {"assigned_by": "ubnd_tinh", "label": "UBND tỉnh", "count": 0},
+            {"assigned_by": "chu_tich", "label": "Chủ tịch UBND tỉnh", "count": 120},
+        ],
+        "tasks": [
+            {
+                "document_number": f"{n}/UBND-KTTC",
+                "content": "Rà soát vốn",
+                "lead_unit": "SO_TC",
+                "due_on": "2026-11-20",
+                "days_overdue": 11,
+                "assigned_by_label": "Chủ tịch UBND tỉnh",
+            }
+            for n in range(1, 121)
+        ],
+        "measures": "Phê bình Sở Tài chính",
+    },
+}
+
+
+def test_d16_4_the_overdue_summary_reaches_the_leaders_and_the_office_and_the_direction_the_units():
+    assert _recipients("overdue_summary.sent", OVERDUE) == {"leader", domain.OFFICE_UNIT}
+    directed = {**OVERDUE, "details": {**OVERDUE["details"], "direction": "Hoàn thành ngay"}}
+    assert _recipients("overdue_summary.directed", directed) == {
+        domain.OFFICE_UNIT,
+        "SO_TC",
+        "SO_XD",
+    }
+    names = {"SO_TC": "Sở Tài chính"}
+    [leaders, _office] = domain.messages_for("overdue_summary.sent", OVERDUE, names.get)
+    assert leaders.recipient == domain.LEADERS
+    lines = leaders.body.splitlines()
+    assert lines[1] == "Số nhiệm vụ quá hạn: 120 (UBND tỉnh: 0; Chủ tịch UBND tỉnh: 120)."
+    assert lines[2] == (
+        "1. 1/UBND-KTTC: Rà soát vốn — chủ trì: Sở Tài chính; hạn 20/11/2026, quá hạn 11 ngày;"
+        " giao: Chủ tịch UBND tỉnh."
+    )
+    # A message lists the first hundred; the case lists them all.
+    assert lines[-2] == "… và 20 nhiệm vụ khác (xem trên Hệ thống)."
+    assert lines[-1] == "Biện pháp Văn phòng kiến nghị: Phê bình Sở Tài chính"
+    unit = domain.messages_for("overdue_summary.directed", directed, names.get)[-1]
+    assert unit.body.splitlines()[-1] == "Ý kiến chỉ đạo: Hoàn thành ngay"
+
+
+def test_d16_4_the_leaders_mailboxes_are_read_from_leaders_email():
+    assert ChannelSettings.from_env({}).leaders_email == ()
+    env = {
+        "LEADERS_EMAIL": " lanhdao@thanhhoa.gov.vn, chutich@thanhhoa.gov.vn,lanhdao@thanhhoa.gov.vn"
+    }
+    assert ChannelSettings.from_env(env).leaders_email == (
+        "lanhdao@thanhhoa.gov.vn",
+        "chutich@thanhhoa.gov.vn",
+    )
+    with pytest.raises(ConfigError, match="LEADERS_EMAIL"):
+        ChannelSettings.from_env({"LEADERS_EMAIL": "lanhdao"})

@@ -30,6 +30,7 @@ CASE_PATHS = {
     "inspection": "inspections",
     "inspection_plan": "inspection-plans",
     "monthly_account": "monthly-accounts",
+    "overdue_summary": "overdue-summaries",
     "periodic_report": "periodic-reports",
     "unit_report": "unit-reports",
     "unit_inspection": "unit-inspections",

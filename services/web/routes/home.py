@@ -24,6 +24,7 @@ OFFICE_CASES = (
     ("correction_request", "/correction-requests", {"requested", "corrected", "explained"}),
     ("unit_report", "/unit-reports", {"submitted", "submitted_late"}),
     ("inspection_plan", "/inspection-plans", {"draft", "returned"}),
+    ("overdue_summary", "/overdue-summaries", {"drafting"}),  # Đ16.4: measures to propose
 )
 
 

@@ -17,6 +17,7 @@ from services.workflow.kinds import (
     inspection_requests,
     inspections,
     monthly_accounts,
+    overdue_summaries,
     periodic_reports,
     unit_inspections,
     unit_reports,
@@ -36,5 +37,6 @@ def case_kinds() -> dict[str, CaseKind]:
         unit_inspections.KIND,
         correction_requests.KIND,
         direction_requests.KIND,
+        overdue_summaries.KIND,
     ]
     return {kind.kind: kind for kind in kinds}
