@@ -14,6 +14,8 @@
 | DELIVERY_POLL_SECONDS | 1 | how often the delivery worker looks for due deliveries |
 | DELIVERY_LEASE_SECONDS | 4 × timeout + 60 | lease of a claimed delivery (retry after a crash) |
 | WEBHOOK_ALLOW_LOOPBACK | on in development | take http loopback webhook URLs (tests only) |
+| QLVB_STATUS_URL | (empty: not sent) | the document system's endpoint for status messages (Đ3.2) |
+| QLVB_STATUS_SECRET | (required with the URL) | HMAC secret signing them, as agencies' webhooks |
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class ChannelSettings:
     lease_seconds: float = 80.0
     webhook_loopback: bool = False
     smtp_ca_file: str = ""
+    qlvb_status_url: str = ""
+    qlvb_status_secret: str = ""
 
     @property
     def email_enabled(self) -> bool:
@@ -62,6 +66,10 @@ class ChannelSettings:
         except ValueError as exc:
             raise ConfigError("DIGEST_TIME must look like 16:30") from exc
         timeout = env_float(env, "WEBHOOK_TIMEOUT_SECONDS", 5.0)
+        qlvb_url = env_str(env, "QLVB_STATUS_URL", "")
+        qlvb_secret = env.get("QLVB_STATUS_SECRET", "")
+        if qlvb_url and not qlvb_secret:
+            raise ConfigError("QLVB_STATUS_URL needs QLVB_STATUS_SECRET to sign status messages")
         return cls(
             development=development,
             smtp_host=env_str(env, "SMTP_HOST", ""),
@@ -80,4 +88,6 @@ class ChannelSettings:
             lease_seconds=env_float(env, "DELIVERY_LEASE_SECONDS", timeout * 4 + 60),
             # Only the webhook URL rule: everything else stays as NHIEMVU_ENV says.
             webhook_loopback=env_bool(env, "WEBHOOK_ALLOW_LOOPBACK", development),
+            qlvb_status_url=qlvb_url,
+            qlvb_status_secret=qlvb_secret,
         )
