@@ -24,6 +24,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
+from urllib.parse import urlsplit
 
 from shared.config import ConfigError, PlatformSettings, env_bool, env_float, env_int, env_str
 
@@ -70,6 +71,10 @@ class ChannelSettings:
         qlvb_secret = env.get("QLVB_STATUS_SECRET", "")
         if qlvb_url and not qlvb_secret:
             raise ConfigError("QLVB_STATUS_URL needs QLVB_STATUS_SECRET to sign status messages")
+        loopback = env_bool(env, "WEBHOOK_ALLOW_LOOPBACK", development)
+        scheme = urlsplit(qlvb_url).scheme
+        if qlvb_url and scheme not in ("https", *(("http",) if development or loopback else ())):
+            raise ConfigError("QLVB_STATUS_URL must be an https:// address")
         return cls(
             development=development,
             smtp_host=env_str(env, "SMTP_HOST", ""),
@@ -87,7 +92,7 @@ class ChannelSettings:
             poll_seconds=env_float(env, "DELIVERY_POLL_SECONDS", 1.0),
             lease_seconds=env_float(env, "DELIVERY_LEASE_SECONDS", timeout * 4 + 60),
             # Only the webhook URL rule: everything else stays as NHIEMVU_ENV says.
-            webhook_loopback=env_bool(env, "WEBHOOK_ALLOW_LOOPBACK", development),
+            webhook_loopback=loopback,
             qlvb_status_url=qlvb_url,
             qlvb_status_secret=qlvb_secret,
         )

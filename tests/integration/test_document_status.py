@@ -303,6 +303,17 @@ def test_without_an_endpoint_notify_keeps_no_delivery_D3_2(intake: Any, make_not
     assert listed.get_json()["items"] == []
 
 
-def test_an_endpoint_without_a_secret_is_refused_at_start() -> None:
+def test_an_endpoint_without_a_secret_or_over_plain_http_is_refused_at_start() -> None:
     with pytest.raises(ConfigError, match="QLVB_STATUS_SECRET"):
         ChannelSettings.from_env({"QLVB_STATUS_URL": "https://qlvb.example/status"})
+    production = {
+        "NHIEMVU_ENV": "production",
+        "NOTIFY_DATABASE_URL": "postgresql://nhiemvu@127.0.0.1/notify",
+        "BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+        "QLVB_STATUS_SECRET": STATUS_SECRET,
+    }
+    with pytest.raises(ConfigError, match="https"):
+        ChannelSettings.from_env({**production, "QLVB_STATUS_URL": "http://10.0.0.5/status"})
+    # The province's own network is where the document system lives: a private address is fine.
+    settings = ChannelSettings.from_env({**production, "QLVB_STATUS_URL": "https://10.0.0.5/s"})
+    assert settings.qlvb_status_url == "https://10.0.0.5/s"
