@@ -128,9 +128,7 @@ def receive_document(
         },
         subject=document_id,
     )
-    status_messages.record(
-        uow, sender, document, "received", status_messages.staff_of(principal.to_actor())
-    )
+    status_messages.record(uow, sender, document, "received", principal.to_actor())
     if body.get("release") and origin == "office":
         document = release_document(uow, principal, document_id, sender=sender)
     return Received(document, created=True)
@@ -184,11 +182,7 @@ def release_document(
     released = store.document_by_id(uow.conn, document_id)
     assert released is not None
     status_messages.record(
-        uow,
-        sender,
-        released,
-        "released",
-        status_messages.staff_of(principal.to_actor(), "Văn phòng UBND tỉnh"),
+        uow, sender, released, "released", principal.to_actor(), "Văn phòng UBND tỉnh"
     )
     return released
 

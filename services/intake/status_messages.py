@@ -40,17 +40,23 @@ def response_for_json(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# Who acted when the workflow's task.completed carries no actor.
+SYSTEM_ACTOR = {"sub": "system:intake", "name": "Hệ thống theo dõi nhiệm vụ", "role": None}
+
+
 def record(
     uow: UnitOfWork,
     sender: edxml.Sender,
     document: dict[str, Any],
     kind: str,
-    staff: dict[str, str | None],
+    actor: dict[str, Any] | None,
+    department: str | None = None,
     *,
     task: dict[str, Any] | None = None,
 ) -> dict[str, Any] | None:
-    """Write one status message about `document` and announce it; none for a document that
-    did not come from the document system."""
+    """Write one status message about `document` and announce it, with its audit record; none
+    for a document that did not come from the document system. `actor` and `department` are the
+    message's StaffInfo: who acted, in which unit."""
     response_for = document.get("response_for")
     if document["origin"] != "qlvb" or not response_for:
         return None
@@ -64,6 +70,8 @@ def record(
         content=(task["content"][:300] if task else ""),
     )
     code = edxml.STATUS_CODES[kind]
+    actor = actor or SYSTEM_ACTOR
+    staff = {"staff": actor.get("name") or actor.get("sub"), "department": department}
     body = edxml.status_message(response_for, sender, code, description, uow.now, staff)
     row = {
         "id": uuid.uuid4().hex,
@@ -76,6 +84,13 @@ def record(
         "created_at": uow.now,
     }
     store.add_status_message(uow.conn, row)
+    uow.audit(
+        actor,
+        "document.status_sent",
+        "document",
+        document["id"],
+        {"kind": kind, "status_code": code, "task_id": row["task_id"]},
+    )
     uow.emit(
         "document.status_changed",
         {
@@ -95,11 +110,6 @@ def record(
     return row
 
 
-def staff_of(actor: dict[str, Any] | None, department: str | None = None) -> dict[str, str | None]:
-    actor = actor or {}
-    return {"staff": actor.get("name") or actor.get("sub"), "department": department}
-
-
 def task_completed_handler(sender: edxml.Sender) -> Any:
     """Intake's handler of the workflow's `task.completed`: the task's status message, and the
     document's "hoàn thành" once every live task is completed."""
@@ -114,10 +124,10 @@ def task_completed_handler(sender: edxml.Sender) -> Any:
         assert document is not None
         actor = event.data.get("actor")
         unit = store.unit_by_code(uow.conn, task["lead_unit"])
-        staff = staff_of(actor, unit["name"] if unit else task["lead_unit"])
-        record(uow, sender, document, "task_completed", staff, task=task)
+        department = unit["name"] if unit else task["lead_unit"]
+        record(uow, sender, document, "task_completed", actor, department, task=task)
         live = [t for t in document["tasks"] if t["status"] != "withdrawn"]
         if live and all(t.get("completed_at") is not None for t in live):
-            record(uow, sender, document, "completed", staff_of(actor, None))
+            record(uow, sender, document, "completed", actor)
 
     return on_task_completed

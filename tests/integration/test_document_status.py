@@ -17,7 +17,7 @@ from lxml import etree
 from services.intake.consumer import create_consumer
 from services.notify.config import ChannelSettings
 from shared.config import ConfigError
-from tests.integration.intakekit import add_task, events, post, token
+from tests.integration.intakekit import add_task, audit_records, events, post, task_command, token
 from tests.integration.intakekit import document as json_document
 from tests.integration.notifykit import Receiver, auth, task_event
 
@@ -113,6 +113,23 @@ def test_the_document_system_is_told_of_receipt_release_each_task_and_completion
     announced = events(intake, event_type="document.status_changed")
     assert [e["data"]["edxml"] for e in announced] == [m["edxml"] for m in messages]
     assert {e["subject"] for e in announced} == {document["id"]}
+    sent = [
+        r for r in audit_records(intake, document["id"]) if r["action"] == "document.status_sent"
+    ]
+    assert [(r["changes"]["kind"], r["changes"]["status_code"]) for r in sent] == [
+        (m["kind"], m["status_code"]) for m in messages
+    ]
+
+
+def test_a_withdrawn_task_does_not_hold_the_document_open_D3_2(intake_consuming: Any) -> None:
+    intake = intake_consuming
+    document, (first, second) = tracked_document(intake)
+    withdrawn = task_command(intake, second, "withdraw", {"reason": "Trùng nhiệm vụ khác"})
+    assert withdrawn.status_code == 200, withdrawn.get_json()
+    complete(intake, first, document["id"])
+    messages = status_messages(intake, document["id"])
+    assert [m["kind"] for m in messages][-2:] == ["task_completed", "completed"]
+    assert "(1/1 nhiệm vụ)" in messages[-2]["description"]
 
 
 def test_the_edxml_status_matches_the_incoming_document_by_its_identifiers_D3_2(
