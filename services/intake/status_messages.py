@@ -116,10 +116,12 @@ def task_completed_handler(sender: edxml.Sender) -> Any:
 
     def on_task_completed(uow: UnitOfWork, event: Event) -> None:
         task_id = event.data["task_id"]
-        if not store.mark_task_completed(uow.conn, task_id, uow.now):
+        # The task's and its document's rows are held until commit: two workers completing the
+        # last two tasks of one document one after the other, so that one of them sees both.
+        task = store.task_by_id(uow.conn, task_id, lock=True)
+        if task is None or task["completed_at"] is not None:
             return  # unknown here, or already recorded
-        task = store.task_by_id(uow.conn, task_id)
-        assert task is not None
+        store.mark_task_completed(uow.conn, task_id, uow.now)
         document = store.document_by_id(uow.conn, task["document_id"])
         assert document is not None
         actor = event.data.get("actor")

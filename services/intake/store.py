@@ -384,6 +384,7 @@ def status_messages_of(conn: Connection, document_id: str) -> list[dict[str, Any
 
 def mark_task_completed(conn: Connection, task_id: str, at: Any) -> bool:
     """Record a task's completion once; false if it was already recorded (or is unknown)."""
+    # The caller holds the task's row (task_by_id(lock=True)); the condition keeps it once anyway.
     statement = (
         update(tasks)
         .where(tasks.c.id == task_id, tasks.c.completed_at.is_(None))

@@ -17,7 +17,15 @@ from lxml import etree
 from services.intake.consumer import create_consumer
 from services.notify.config import ChannelSettings
 from shared.config import ConfigError
-from tests.integration.intakekit import add_task, audit_records, events, post, task_command, token
+from tests.integration.intakekit import (
+    ON_BOTH_DATABASES,
+    add_task,
+    audit_records,
+    events,
+    post,
+    task_command,
+    token,
+)
 from tests.integration.intakekit import document as json_document
 from tests.integration.notifykit import Receiver, auth, task_event
 
@@ -85,6 +93,7 @@ def status_of(xml: str) -> Any:
     return status
 
 
+@ON_BOTH_DATABASES
 def test_the_document_system_is_told_of_receipt_release_each_task_and_completion_D3_2(
     intake_consuming: Any,
 ) -> None:
