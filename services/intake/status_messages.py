@@ -19,7 +19,8 @@ from shared.events import Event
 from shared.platform import UnitOfWork
 
 DESCRIPTIONS = {
-    "received": "Hệ thống theo dõi nhiệm vụ đã tiếp nhận văn bản {number} ({tasks} nhiệm vụ).",
+    # An EDXML document arrives without tasks: the Office enters them before release (Đ5.1a).
+    "received": "Hệ thống theo dõi nhiệm vụ đã tiếp nhận văn bản {number}{counted}.",
     "released": "Văn phòng UBND tỉnh đã chuyển theo dõi {tasks} nhiệm vụ của văn bản {number}.",
     "task_completed": (
         "Nhiệm vụ {position} của văn bản {number} đã hoàn thành ({done}/{tasks} nhiệm vụ): "
@@ -64,6 +65,7 @@ def record(
     done = sum(1 for t in live if t.get("completed_at") is not None)
     description = DESCRIPTIONS[kind].format(
         number=document["number"],
+        counted=f" ({len(live)} nhiệm vụ)" if live else "",
         tasks=len(live),
         done=done,
         position=(task["position"] + 1) if task else "",

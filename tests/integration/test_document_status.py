@@ -115,6 +115,9 @@ def test_the_document_system_is_told_of_receipt_release_each_task_and_completion
     assert [m["task_id"] for m in messages] == [None, None, first, second, None]
     assert "(1/2 nhiệm vụ)" in messages[2]["description"]
     assert "Rà soát phương án chữa cháy" in messages[2]["description"]
+    assert messages[0]["description"] == (
+        "Hệ thống theo dõi nhiệm vụ đã tiếp nhận văn bản 25/2026/CT-UBND."
+    )
     assert messages[4]["description"] == (
         "Tất cả 2 nhiệm vụ của văn bản 25/2026/CT-UBND đã hoàn thành."
     )
