@@ -19,6 +19,7 @@ import isodate
 from flask import Flask, request
 
 from services.intake import app as intake_app
+from services.intake import consumer as intake_consumer
 from services.intake.service import IntakeService
 from services.notify import app as notify_app
 from services.notify import consumer as notify_consumer
@@ -104,6 +105,7 @@ class EmbeddedSystem:
     def start(self) -> None:
         """Start consumers first (they declare queues), then the outbox relays."""
         self.consumers = [
+            intake_consumer.create_consumer(self.intake),  # task.completed (Đ3.2)
             workflow_consumer.create_consumer(self.workflow),
             notify_consumer.create_consumer(self.notify),
             reporting_consumer.create_consumer(self.reporting),

@@ -65,6 +65,34 @@ class DocumentReleased(_Data):
     signer_position = fields.String(load_default=None, allow_none=True)
 
 
+class ResponseFor(_Data):
+    """The identifiers of the document system's own message about a document (QCVN 102)."""
+
+    organ_id = fields.String(load_default=None, allow_none=True)
+    code = fields.String(load_default=None, allow_none=True)
+    promulgation_date = fields.String(load_default=None, allow_none=True)
+    document_id = fields.String(load_default=None, allow_none=True)
+
+
+class DocumentStatusChanged(_Data):
+    """Status back to the document system (Đ3.2): one QCVN 102 status message, rendered as
+    EDXML by intake (`edxml`), which notify delivers to the document system as it is."""
+
+    message_id = fields.String(required=True)
+    document_id = fields.String(required=True)
+    source_id = fields.String(required=True)
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(("received", "released", "task_completed", "completed")),
+    )
+    status_code = fields.String(required=True, validate=validate.Regexp(r"^\d{2}$"))
+    task_id = fields.String(load_default=None, allow_none=True)
+    description = fields.String(required=True)
+    response_for = fields.Nested(ResponseFor, required=True)
+    edxml = fields.String(required=True)
+    occurred_at = fields.AwareDateTime(required=True)
+
+
 class TaskReleased(_Data):
     task_id = fields.String(required=True)
     document_id = fields.String(required=True)
@@ -304,6 +332,7 @@ SCHEMAS: dict[str, Schema] = {
     "unit.updated": UnitUpdated(),
     "document.received": DocumentReceived(),
     "document.released": DocumentReleased(),
+    "document.status_changed": DocumentStatusChanged(),
     "task.released": TaskReleased(),
     "task.amended": TaskAmended(),
     "task.transferred": TaskTransferred(),

@@ -36,7 +36,8 @@ INFO_REQUEST_EVENT_TYPES = tuple(t for t in EXCHANGE_EVENT_TYPES if t.startswith
 # Which event types each service's queue receives. Every process declares the whole topology
 # before it publishes, so an event is never dropped because its consumer has not started yet.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "intake": (),
+    # Intake tells the document system when a task is completed (Đ3.2).
+    "intake": ("task.completed",),
     "workflow": (
         "unit.updated",
         "task.released",
@@ -50,6 +51,7 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         "task.transferred",
         "report.published",
         "document.task_reported",
+        "document.status_changed",  # delivered to the document system (Đ3.2)
         *CASE_EVENT_TYPES,
     ),
     "reporting": (

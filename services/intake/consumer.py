@@ -8,4 +8,4 @@ from shared.consumer import EventConsumer
 
 
 def create_consumer(service: IntakeService) -> EventConsumer:
-    return EventConsumer(service.runtime.platform, handlers.EVENT_HANDLERS)
+    return EventConsumer(service.runtime.platform, handlers.event_handlers(service.sender))

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from services.intake import domain, store, task_changes
+from services.intake import domain, edxml, status_messages, store, task_changes
 from shared import dates
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar, local_date
@@ -45,7 +45,11 @@ def receive_document(
     body: dict[str, Any],
     *,
     max_due_years: int = dates.DEFAULT_MAX_DUE_YEARS,
+    response_for: dict[str, Any] | None = None,
+    sender: edxml.Sender = edxml.DEFAULT_SENDER,
 ) -> Received:
+    """Receive a document; `response_for` is the EDXML message's identifiers, echoed in the
+    status messages the document system gets about it (Đ3.2)."""
     origin = "qlvb" if principal.has_role("qlvb") and not principal.is_office else "office"
     content_hash = _content_hash(body)
     source_id = body.get("source_id") or f"office:{uuid.uuid4().hex}"
@@ -81,7 +85,10 @@ def receive_document(
         ),
         "received_at": uow.now,
         "search_text": fold(f"{number} {body['summary']}"),
+        "response_for": None,
     }
+    if origin == "qlvb":
+        row["response_for"] = response_for or status_messages.response_for_json(row)
     task_rows = [
         {
             "id": uuid.uuid4().hex,
@@ -121,12 +128,19 @@ def receive_document(
         },
         subject=document_id,
     )
+    status_messages.record(uow, sender, document, "received", principal.to_actor())
     if body.get("release") and origin == "office":
-        document = release_document(uow, principal, document_id)
+        document = release_document(uow, principal, document_id, sender=sender)
     return Received(document, created=True)
 
 
-def release_document(uow: UnitOfWork, principal: Principal, document_id: str) -> dict[str, Any]:
+def release_document(
+    uow: UnitOfWork,
+    principal: Principal,
+    document_id: str,
+    *,
+    sender: edxml.Sender = edxml.DEFAULT_SENDER,
+) -> dict[str, Any]:
     """ "Chuyển theo dõi": assign the document's tasks; late if after the Đ6.1 deadline."""
     if not principal.is_office:
         raise Forbidden("Chỉ Văn phòng UBND tỉnh được chuyển văn bản sang theo dõi.")
@@ -167,6 +181,9 @@ def release_document(uow: UnitOfWork, principal: Principal, document_id: str) ->
     )
     released = store.document_by_id(uow.conn, document_id)
     assert released is not None
+    status_messages.record(
+        uow, sender, released, "released", principal.to_actor(), "Văn phòng UBND tỉnh"
+    )
     return released
 
 
@@ -221,5 +238,11 @@ def _content_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(nfc(canonical).encode("utf-8")).hexdigest()
 
 
-# Intake consumes no events yet: it is where tasks are born.
-EVENT_HANDLERS: dict[str, Any] = {}
+def event_handlers(sender: edxml.Sender = edxml.DEFAULT_SENDER) -> dict[str, Any]:
+    """Intake is where tasks are born; it hears only of their completion, to tell the document
+    system (Đ3.2)."""
+    return {"task.completed": status_messages.task_completed_handler(sender)}
+
+
+# The handler table with the default sender: its keys are what intake subscribes to.
+EVENT_HANDLERS = event_handlers()

@@ -323,3 +323,35 @@ class TaskReportPage(Schema):
     total = fields.Integer()
     limit = fields.Integer()
     offset = fields.Integer()
+
+
+# -- status back to the document system (Đ3.2) ----------------------------------------------------
+class ResponseForOut(Schema):
+    organ_id = fields.String(allow_none=True)
+    code = fields.String(allow_none=True)
+    promulgation_date = fields.String(allow_none=True)
+    document_id = fields.String(allow_none=True)
+
+
+class StatusMessageOut(Schema):
+    id = fields.String()
+    document_id = fields.String()
+    seq = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.String()
+    status_code = fields.String()
+    task_id = fields.String(allow_none=True)
+    description = fields.String()
+    edxml = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class StatusMessageList(Schema):
+    document_id = fields.String()
+    source_id = fields.String()
+    response_for = fields.Nested(ResponseForOut, allow_none=True)
+    items = fields.List(fields.Nested(StatusMessageOut))
+
+
+class StatusMessageQuery(Schema):
+    source_id = fields.String(required=True, validate=validate.Length(min=1, max=200))

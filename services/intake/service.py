@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from services.intake import edxml
 from shared.runtime import Runtime
 
 
@@ -12,6 +13,17 @@ class IntakeService:
     """The shared runtime: platform, token verifier, calendar and settings."""
 
     runtime: Runtime
+
+    @property
+    def sender(self) -> edxml.Sender:
+        """`From` of the status messages sent to the document system (Đ3.2): QLVB_ORGAN_ID is
+        this system's organ code on the exchange network, QLVB_ORGAN_NAME its name."""
+        env = self.runtime.env
+        default = edxml.DEFAULT_SENDER
+        return edxml.Sender(
+            organ_id=env.get("QLVB_ORGAN_ID", default.organ_id).strip(),
+            organ_name=env.get("QLVB_ORGAN_NAME", "").strip() or default.organ_name,
+        )
 
     def migrate(self) -> None:
         self.runtime.migrate()

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     func,
     insert,
     or_,
@@ -61,6 +62,9 @@ documents = Table(
     Column("released_at", UtcDateTime()),
     Column("released_late", Boolean),
     Column("search_text", Text, nullable=False),
+    # A document from the document system: its EDXML identifiers (organ_id, code,
+    # promulgation_date, document_id), echoed in each status message's ResponseFor (Đ3.2).
+    Column("response_for", JSON),
 )
 
 tasks = Table(
@@ -77,6 +81,9 @@ tasks = Table(
     # "active" or "withdrawn" (Đ5.2a); a withdrawn task stays for history.
     Column("status", String(20), nullable=False, server_default="active"),
     Column("updated_at", UtcDateTime()),
+    # When the workflow's task.completed arrived: the document is finished when all its live
+    # tasks have one (status back to the document system, Đ3.2).
+    Column("completed_at", UtcDateTime()),
 )
 
 # A document's files (Đ5.2a): EDXML attachments and uploads; the bytes are in the file store
@@ -114,6 +121,24 @@ task_reports = Table(
     Column("closed_at", UtcDateTime()),
     Column("closed_by", JSON),
     Column("closing_note", Text),
+)
+
+# What the document system is told about a document it sent (Đ2.2, Đ3.2), in order: each row
+# is one EDXML status message (QCVN 102 `Status`), also delivered by notify.
+status_messages = Table(
+    "status_messages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("document_id", String(32), ForeignKey("documents.id"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    # received | released | task_completed | completed
+    Column("kind", String(30), nullable=False),
+    Column("status_code", String(2), nullable=False),
+    Column("task_id", String(32)),
+    Column("description", Text, nullable=False),
+    Column("edxml", Text, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("document_id", "seq", name="ux_status_messages_document_seq"),
 )
 
 refusals = Table(
@@ -336,3 +361,33 @@ def active_tasks_involving(conn: Connection, code: str) -> list[dict[str, Any]]:
     )
     rows = conn.execute(query.order_by(tasks.c.document_id, tasks.c.position)).mappings()
     return [dict(row) for row in rows]
+
+
+# -- status back to the document system (Đ3.2) -------------------------------------------------
+def add_status_message(conn: Connection, row: dict[str, Any]) -> None:
+    last = conn.execute(
+        select(func.max(status_messages.c.seq)).where(
+            status_messages.c.document_id == row["document_id"]
+        )
+    ).scalar_one()
+    conn.execute(insert(status_messages), {**row, "seq": 1 if last is None else int(last) + 1})
+
+
+def status_messages_of(conn: Connection, document_id: str) -> list[dict[str, Any]]:
+    query = (
+        select(status_messages)
+        .where(status_messages.c.document_id == document_id)
+        .order_by(status_messages.c.seq)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+def mark_task_completed(conn: Connection, task_id: str, at: Any) -> bool:
+    """Record a task's completion once; false if it was already recorded (or is unknown)."""
+    # The caller holds the task's row (task_by_id(lock=True)); the condition keeps it once anyway.
+    statement = (
+        update(tasks)
+        .where(tasks.c.id == task_id, tasks.c.completed_at.is_(None))
+        .values(completed_at=at)
+    )
+    return conn.execute(statement).rowcount == 1

@@ -15,6 +15,8 @@
 | DELIVERY_LEASE_SECONDS | 4 × timeout + 60 | lease of a claimed delivery (retry after a crash) |
 | WEBHOOK_ALLOW_LOOPBACK | on in development | take http loopback webhook URLs (tests only) |
 | LEADERS_EMAIL | (empty) | leaders' mailboxes, comma-separated: get the leaders' messages (Đ16.4) |
+| QLVB_STATUS_URL | (empty: not sent) | the document system's endpoint for status messages (Đ3.2) |
+| QLVB_STATUS_SECRET | (required with the URL) | HMAC secret signing them, as agencies' webhooks |
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
+from urllib.parse import urlsplit
 
 from shared.config import ConfigError, PlatformSettings, env_bool, env_float, env_int, env_str
 
@@ -51,6 +54,8 @@ class ChannelSettings:
     smtp_ca_file: str = ""
     # The leaders' mailboxes: messages to the leaders' role are e-mailed there too (Đ16.4).
     leaders_email: tuple[str, ...] = ()
+    qlvb_status_url: str = ""
+    qlvb_status_secret: str = ""
 
     @property
     def email_enabled(self) -> bool:
@@ -65,6 +70,14 @@ class ChannelSettings:
         except ValueError as exc:
             raise ConfigError("DIGEST_TIME must look like 16:30") from exc
         timeout = env_float(env, "WEBHOOK_TIMEOUT_SECONDS", 5.0)
+        qlvb_url = env_str(env, "QLVB_STATUS_URL", "")
+        qlvb_secret = env.get("QLVB_STATUS_SECRET", "")
+        if qlvb_url and not qlvb_secret:
+            raise ConfigError("QLVB_STATUS_URL needs QLVB_STATUS_SECRET to sign status messages")
+        loopback = env_bool(env, "WEBHOOK_ALLOW_LOOPBACK", development)
+        scheme = urlsplit(qlvb_url).scheme
+        if qlvb_url and scheme not in ("https", *(("http",) if development or loopback else ())):
+            raise ConfigError("QLVB_STATUS_URL must be an https:// address")
         return cls(
             development=development,
             smtp_host=env_str(env, "SMTP_HOST", ""),
@@ -82,7 +95,9 @@ class ChannelSettings:
             poll_seconds=env_float(env, "DELIVERY_POLL_SECONDS", 1.0),
             lease_seconds=env_float(env, "DELIVERY_LEASE_SECONDS", timeout * 4 + 60),
             # Only the webhook URL rule: everything else stays as NHIEMVU_ENV says.
-            webhook_loopback=env_bool(env, "WEBHOOK_ALLOW_LOOPBACK", development),
+            webhook_loopback=loopback,
+            qlvb_status_url=qlvb_url,
+            qlvb_status_secret=qlvb_secret,
             leaders_email=_addresses(env_str(env, "LEADERS_EMAIL", ""), "LEADERS_EMAIL"),
         )
 

@@ -121,6 +121,8 @@ class DeliveryWorker(BackgroundLoop):
         try:
             if row["channel"] == outbound.WEBHOOK:
                 self._send_webhook(row, now)
+            elif row["channel"] == outbound.DOCUMENT_SYSTEM:
+                self._send_status(row, now)
             else:
                 mailer.send(self.channels, row["payload"])
         except (DeliveryError, urls.UnsafeUrl) as exc:
@@ -159,6 +161,24 @@ class DeliveryWorker(BackgroundLoop):
             subscription["secret"],
             int(now.timestamp()),
             self.channels.webhook_timeout,
+        )
+
+    def _send_status(self, row: dict[str, Any], now: datetime) -> None:
+        """A status message to the document system (Đ3.2): its EDXML, signed with its secret.
+        The operator set the endpoint (https, checked at start) and it may well be on the
+        province's own network: the rules for agencies' URLs (no private address) do not apply."""
+        url = self.channels.qlvb_status_url or row["target"]
+        secret = self.channels.qlvb_status_secret
+        if not url or not secret:
+            raise DeliveryError("Chưa cấu hình QLVB_STATUS_URL và QLVB_STATUS_SECRET.")
+        webhooks.post(
+            url,
+            row["payload"].encode("utf-8"),
+            secret,
+            int(now.timestamp()),
+            self.channels.webhook_timeout,
+            content_type=webhooks.EDXML_CONTENT_TYPE,
+            message_id=row["event_id"],
         )
 
     def _failed(self, row: dict[str, Any], now: datetime, error: str) -> None:

@@ -67,6 +67,29 @@ def report_event_handler(channels: ChannelSettings | None) -> Handler:
     return task_event_handler(channels)
 
 
+def status_event_handler(channels: ChannelSettings | None) -> Handler:
+    """`document.status_changed`: the EDXML status message intake wrote, to the document
+    system's endpoint when one is configured (Đ3.2); intake keeps the messages readable anyway."""
+
+    def on_status_changed(uow: UnitOfWork, event: Event) -> None:
+        if channels is None or not channels.qlvb_status_url:
+            return
+        row = outbound.new_delivery(
+            event_id=event.id,
+            recipient=outbound.DOCUMENT_SYSTEM,
+            channel=outbound.DOCUMENT_SYSTEM,
+            owner=outbound.DOCUMENT_SYSTEM,
+            target=channels.qlvb_status_url,
+            event_type=event.type,
+            payload=event.data["edxml"],
+            now=uow.now,
+            max_age=timedelta(hours=channels.max_age_hours),
+        )
+        outbound.add_deliveries(uow.conn, [row])
+
+    return on_status_changed
+
+
 def _webhooks(uow: UnitOfWork, event: Event, max_age: timedelta) -> list[dict[str, Any]]:
     if event.type not in domain.PUBLIC_EVENT_TYPES:
         return []
@@ -205,6 +228,7 @@ def event_handlers(channels: ChannelSettings | None) -> dict[str, Handler]:
         "task.transferred": on_task_event,
         "report.published": report_event_handler(channels),
         "document.task_reported": on_task_event,  # Đ5.2a: to the Office
+        "document.status_changed": status_event_handler(channels),  # Đ3.2: the document system
     }
 
 

@@ -34,6 +34,8 @@ from shared.db import UtcDateTime
 
 WEBHOOK = "webhook"
 EMAIL = "email"
+# Status messages to the document system (Đ3.2): EDXML bodies, signed like webhooks.
+DOCUMENT_SYSTEM = "qlvb"
 PENDING, DELIVERED, FAILED, HELD, DIGESTED = "pending", "delivered", "failed", "held", "digested"
 # How a unit or a person takes its e-mail: each message at once, one daily digest, or (a person
 # only) none at all.

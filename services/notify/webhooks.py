@@ -1,4 +1,5 @@
-"""One webhook attempt: the CloudEvent as body, signed, with bounded time and response size."""
+"""One webhook attempt: the CloudEvent as body (or, to the document system, an EDXML status
+message), signed, with bounded time and response size."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import requests
 
 SIGNATURE_HEADER = "X-Nhiemvu-Signature"
 CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
+EDXML_CONTENT_TYPE = "application/xml; charset=utf-8"
+MESSAGE_ID_HEADER = "X-Nhiemvu-Message-Id"
 MAX_RESPONSE_BYTES = 64 * 1024
 
 
@@ -22,12 +25,24 @@ def signature(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={digest}"
 
 
-def post(url: str, body: bytes, secret: str, timestamp: int, timeout: float) -> int:
+def post(
+    url: str,
+    body: bytes,
+    secret: str,
+    timestamp: int,
+    timeout: float,
+    *,
+    content_type: str = CONTENT_TYPE,
+    message_id: str | None = None,
+) -> int:
     headers = {
-        "Content-Type": CONTENT_TYPE,
+        "Content-Type": content_type,
         SIGNATURE_HEADER: signature(secret, body, timestamp),
         "User-Agent": "nhiemvu-notify/1",
     }
+    if message_id is not None:
+        # An XML body has no CloudEvent id: this lets the receiver tell a repeat from a new one.
+        headers[MESSAGE_ID_HEADER] = message_id
     try:
         # Redirects are not followed: the target of a redirect has not been checked.
         with requests.post(

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from tests.integration.webkit import WebSystem, running_system, sign_in
+from tests.integration.webkit import WebSystem, api_token, running_system, sign_in
 from tests.polling import wait_for
 
 SAMPLE = Path(__file__).parent.parent / "data" / "edxml" / "qcvn102_chi_thi.xml"
@@ -144,3 +146,30 @@ def test_the_task_list_filters_by_leader_and_period(office: tuple[Any, str]) -> 
     assert "0 nhiệm vụ." in before
     ignored = client.get("/tasks?assigned_from=not-a-date")
     assert ignored.status_code == 200
+
+
+def test_the_office_sees_what_the_document_system_was_told_D3_2(
+    office: tuple[Any, str], web: WebSystem
+) -> None:
+    client, _token = office
+    old_id = b"000.00.00.H56,2026/11/27,25/2026/CT-UBND"
+    body = SAMPLE.read_bytes().replace(old_id, f"web-status-{uuid.uuid4().hex}".encode())
+    answer = requests.post(
+        web.base_url + "/api/intake/documents",
+        data=body,
+        headers={
+            "Authorization": f"Bearer {api_token('qlvb', None)}",
+            "Content-Type": "application/xml",
+        },
+        timeout=30,
+    )
+    assert answer.status_code == 201, answer.text
+    page = client.get(f"/documents/{answer.json()['id']}").get_data(as_text=True)
+    section = page[page.index('id="h-statuses"') :][:1500]
+    assert "Trạng thái đã báo về Hệ thống quản lý văn bản" in section
+    assert "03" in section and "Đã tiếp nhận" in section
+
+    unit = web.app().test_client()
+    sign_in(unit, "unit_head", "SO_NV")
+    unit_page = unit.get(f"/documents/{answer.json()['id']}")
+    assert 'id="h-statuses"' not in unit_page.get_data(as_text=True)

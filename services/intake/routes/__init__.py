@@ -9,6 +9,7 @@ from flask import request
 from services.intake import domain, edxml, files, handlers, schemas, store
 from services.intake.routes import corrections as correction_routes
 from services.intake.routes import document_files as file_routes
+from services.intake.routes import status_messages as status_routes
 from services.intake.views import document_view
 from shared import dates
 from shared.auth import QLVB, Principal, authenticate_request, require_roles
@@ -68,9 +69,16 @@ def build_router(service: IntakeService) -> ApiRouter:
         body = document_in.load(raw) if is_edxml else json_body(document_in)
         # The EDXML message's attached files, checked before anything is stored (413, 422).
         attached = _edxml_files(service) if is_edxml else []
+        response_for = _edxml_response_for() if is_edxml else None
         with service.runtime.platform.unit_of_work() as uow:
             received = handlers.receive_document(
-                uow, service.runtime.calendar, caller, body, max_due_years=max_due_years
+                uow,
+                service.runtime.calendar,
+                caller,
+                body,
+                max_due_years=max_due_years,
+                response_for=response_for,
+                sender=service.sender,
             )
             if received.created:
                 actor = caller.to_actor()
@@ -135,7 +143,7 @@ def build_router(service: IntakeService) -> ApiRouter:
     def post_release(document_id: str) -> Any:
         caller = principal()
         with service.runtime.platform.unit_of_work() as uow:
-            document = handlers.release_document(uow, caller, document_id)
+            document = handlers.release_document(uow, caller, document_id, sender=service.sender)
         return document_view(document)
 
     @router.route(
@@ -176,6 +184,7 @@ def build_router(service: IntakeService) -> ApiRouter:
 
     correction_routes.install(router, service)
     file_routes.install(router, service)
+    status_routes.install(router, service)
     return router
 
 
@@ -201,6 +210,14 @@ def _edxml_files(service: IntakeService) -> list[edxml.EncodedAttachment]:
 def _source_id(raw: dict[str, Any]) -> str | None:
     value = raw.get("source_id")
     return value if isinstance(value, str) else None
+
+
+def _edxml_response_for() -> dict[str, Any]:
+    """The message's identifiers for the status messages about it (Đ3.2)."""
+    try:
+        return edxml.response_for(request.get_data(cache=True))
+    except edxml.EdxmlError as exc:
+        raise ValidationFailed("Thông điệp EDXML không hợp lệ.", {"edxml": [str(exc)]}) from exc
 
 
 def _edxml_body() -> dict[str, Any]:

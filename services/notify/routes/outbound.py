@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from shared.runtime import Runtime
 
 PREFIX = "/api/notify"
-AGENCY, OFFICE, OFFICE_LEAD = "agency", "office", "office_lead"
+AGENCY, OFFICE, OFFICE_LEAD, QLVB = "agency", "office", "office_lead", "qlvb"
 UNIT_ROLES = ("unit_officer", "unit_head")
 
 
@@ -235,12 +235,18 @@ def _preferences(conn: Any, caller: Principal) -> dict[str, Any]:
 
 
 def _delivery_scope(caller: Principal) -> str | None:
-    """None: every delivery (the Office); an agency sees its own webhooks only."""
+    """None: every delivery (the Office); an agency sees its own webhooks only, the document
+    system the status messages sent to it (Đ3.2)."""
     if caller.is_office:
         return None
     if caller.has_role(AGENCY):
         return owner_of(caller)
-    raise Forbidden("Chỉ Văn phòng UBND tỉnh hoặc cơ quan đăng ký nhận sự kiện được xem.")
+    if caller.has_role(QLVB):
+        return outbound.DOCUMENT_SYSTEM
+    raise Forbidden(
+        "Chỉ Văn phòng UBND tỉnh, cơ quan đăng ký nhận sự kiện hoặc hệ thống quản lý văn bản "
+        "được xem."
+    )
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:

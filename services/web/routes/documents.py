@@ -206,6 +206,10 @@ def _detail_page(
     document = api.get("intake", f"/documents/{document_id}")
     who = context.person()
     reports = api.get("intake", "/task-reports", document_id=document_id, limit=100)["items"]
+    # What the document system was told about its document (Đ3.2): the Office and leaders.
+    statuses: list[dict[str, Any]] = []
+    if who and (who.is_office or who.is_leader):
+        statuses = api.get("intake", f"/documents/{document_id}/status-messages")["items"]
     page = render_template(
         "document_detail.html",
         document=document,
@@ -215,6 +219,7 @@ def _detail_page(
         new_task=new_task or dict(EMPTY_TASK),
         message=message,
         reports=reports,
+        statuses=statuses,
         problems=PROBLEMS,
         report=report or {},
     )
