@@ -16,6 +16,7 @@ from services.workflow.kinds import (
     inspection_requests,
     inspections,
     monthly_accounts,
+    office_reports,
     periodic_reports,
     unit_reports,
 )
@@ -30,6 +31,7 @@ def case_kinds() -> dict[str, CaseKind]:
         inspection_requests.KIND,
         periodic_reports.KIND,
         unit_reports.KIND,
+        office_reports.KIND,
         correction_requests.KIND,
         direction_requests.KIND,
     ]
