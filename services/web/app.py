@@ -68,6 +68,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         documents,
         home,
         inbox,
+        office_reports,
         public,
         reports,
         tasks,
@@ -83,6 +84,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         public,
         dashboard,
         reports,
+        office_reports,
         diagrams,
     ):
         app.register_blueprint(module.bp)
