@@ -70,6 +70,8 @@ def test_the_office_writes_submits_the_lead_approves_and_the_office_publishes_D1
         assert heading in page
     assert 'id="table-units"' in page and 'id="table-leaders"' in page
     assert 'id="standing-summary"' in page and 'id="table-intake"' in page
+    queue = office.get("/office").get_data(as_text=True)  # the Office's work queue lists it
+    assert f'href="{url}"' in queue
     again = office.post(
         "/office-reports/open", data={"csrf_token": csrf_of(page), "period": period}
     )

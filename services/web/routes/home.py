@@ -23,6 +23,8 @@ OFFICE_CASES = (
     ("info_request", "/info-requests", {"answered"}),
     ("correction_request", "/correction-requests", {"requested", "corrected", "explained"}),
     ("unit_report", "/unit-reports", {"submitted", "submitted_late"}),
+    # The Office's evaluation (Đ16.2): to write, to approve (its leader), to publish.
+    ("office_report", "/office-reports", {"draft", "returned", "submitted", "approved"}),
 )
 
 
