@@ -25,7 +25,7 @@ SECTIONS = {
 
 
 @pytest.fixture()
-def reporting(reporting: Any) -> Iterator[Any]:
+def service(reporting: Any) -> Iterator[Any]:
     unit(reporting, "SO_TC", "Sở Tài chính")
     Task(reporting, "SO_TC", "2026-10-05", "2026-11-20").complete(at("2026-11-19"))
     Task(reporting, "SO_TC", "2026-10-05", "2026-11-20")
@@ -65,9 +65,13 @@ def case_event(
     send(service, f"office_report.{event}", data, at(day))
 
 
+@pytest.mark.parametrize(
+    "reporting", ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)], indirect=True
+)
 def test_the_published_evaluation_is_the_approved_version_on_the_public_page_D16_2(
-    reporting: Any,
+    service: Any,
 ) -> None:
+    reporting = service
     report = generate(reporting)
     assert report["evaluation"] is None
     # By assigning leader (Đ16.2's evaluation by leader): the stored report keeps the groups.
