@@ -131,6 +131,9 @@ def test_the_office_writes_submits_the_lead_approves_and_the_office_publishes_D1
     shown_publicly = wait_for(public_page, what="the published evaluation on the public page")
     assert SECTIONS["effectiveness"] in shown_publicly and "125/BC-VP" in shown_publicly
 
+    figures_page = office.get(public_path.replace("/cong-khai/bao-cao/", "/reports/"))
+    assert 'id="evaluation"' in figures_page.get_data(as_text=True)
+
     # The official document: title, sections, figures, signature block.
     download = office.get(f"{url}/document.docx")
     assert download.status_code == 200
