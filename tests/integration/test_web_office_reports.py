@@ -89,6 +89,9 @@ def test_the_office_writes_submits_the_lead_approves_and_the_office_publishes_D1
     shown = office.get(url).get_data(as_text=True)
     assert "Đã trình, chờ lãnh đạo Văn phòng duyệt" in shown
     assert "<textarea" not in shown, re.findall(r"<textarea[^>]*>", shown)
+    assert 'id="standing-summary"' in shown  # as kept with the report when it was submitted
+    kept = web.api("GET", f"/api/workflow{url}", *OFFICE).json()["data"]
+    assert kept["standing"]["totals"]["units"] > 0 and isinstance(kept["explained"], list)
     assert 'id="waiting-review"' in shown
 
     # The Office's staff cannot approve: the workflow refuses anyone but its leader.

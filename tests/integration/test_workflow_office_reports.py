@@ -124,3 +124,41 @@ def test_the_office_lead_approves_or_returns_then_the_office_publishes_D16_2(
         "office_report.approved",
         "office_report.published",
     ]
+
+
+def test_the_report_keeps_the_units_reporting_as_it_was_written_D18_1(workflow: Any) -> None:
+    at(workflow, 20)
+    case_id = opened_id(workflow)
+    standing = {
+        "totals": {"units": 2, "on_time": 1, "late": 0, "not_reported": 1, "pending": 0},
+        "units": [
+            {"unit": "SO_TC", "name": "Sở Tài chính", "standing": "on_time"},
+            {"unit": "SO_XD", "name": "Sở Xây dựng", "standing": "not_reported"},
+        ],
+    }
+    explained = [
+        {
+            "unit": "SO_TC",
+            "unit_name": "Sở Tài chính",
+            "task_id": "a" * 32,
+            "content": "Rà soát vốn",
+            "document_number": "12/UBND-KTTC",
+            "reasons": ["Đang thực hiện quá hạn"],
+            "text": "Chờ ý kiến Bộ Tài chính",
+        }
+    ]
+    body = {"report_id": REPORT_ID, **SECTIONS, "standing": standing, "explained": explained}
+    sent = act(workflow, case_id, "submit", OFFICE, **body)
+    assert sent.status_code == 200, sent.get_json()
+    data = sent.get_json()["data"]
+    assert data["standing"]["totals"]["not_reported"] == 1
+    assert data["explained"][0]["text"] == "Chờ ý kiến Bộ Tài chính"
+    wrong = {**standing, "units": [{"unit": "SO_TC", "standing": "sometimes"}]}
+    refused = act(workflow, opened_id_for(workflow, "2026-Q3"), "save", OFFICE, standing=wrong)
+    assert refused.status_code == 422 and "standing" in refused.get_json()["errors"]
+
+
+def opened_id_for(service: Any, period: str) -> str:
+    answer = open_report(service, period=period)
+    assert answer.status_code == 201, answer.get_json()
+    return str(answer.get_json()["items"][0]["id"])

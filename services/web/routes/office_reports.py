@@ -113,7 +113,8 @@ def save(case_id: str) -> Any:
     if action not in ("save", "submit", "refresh"):
         abort(404)
     api = context.api()
-    case = api.get("workflow", f"/office-reports/{case_id}")
+    assembled = _assemble(case_id)
+    case = assembled.case
     body: dict[str, Any] = {name: request.form.get(name, "").strip() for name, _ in SECTIONS}
     body["report_id"] = case["data"]["report_id"]
     if action == "refresh":
@@ -121,6 +122,7 @@ def save(case_id: str) -> Any:
         body["report_id"] = made["id"]
     if action == "submit":
         body = {name: value or None for name, value in body.items()}  # the API names what is empty
+    body.update(_snapshot(assembled))
     try:
         api.post("workflow", f"/office-reports/{case_id}/actions/{_api_action(action)}", body)
     except ApiError as exc:
@@ -136,6 +138,19 @@ def save(case_id: str) -> Any:
         "success",
     )
     return redirect(url_for(".report", case_id=case_id), code=303)
+
+
+def _snapshot(assembled: Assembled) -> dict[str, Any]:
+    """What the report presents of the units' reports as they stand now, kept with it."""
+    standing = assembled.standing or {}
+    rows = [
+        {"unit": row["unit"], "name": row.get("name"), "standing": row["standing"]}
+        for row in standing.get("units") or []
+    ]
+    totals = {key: value for key, value in (standing.get("totals") or {}).items()}
+    keys = ("unit", "unit_name", "task_id", "content", "document_number", "reasons", "text")
+    explained = [{key: item.get(key) for key in keys} for item in assembled.explained]
+    return {"standing": {"totals": totals, "units": rows}, "explained": explained}
 
 
 def _api_action(action: str) -> str:
@@ -205,9 +220,20 @@ def _number(case: Any) -> str | None:
 
 
 def _assemble(case_id: str) -> Assembled:
+    """The report as it presents itself: while the Office writes it, the units' reports as they
+    stand now; once submitted, as the case kept them."""
     api = context.api()
     case = api.get("workflow", f"/office-reports/{case_id}")
-    period = case["data"]["period"]
+    data = case["data"]
+    if case["status"] not in ("draft", "returned") and data.get("standing") is not None:
+        report = api.get("reporting", f"/reports/{data['report_id']}")
+        return Assembled(
+            case=case,
+            report=report,
+            standing=data["standing"],
+            explained=data.get("explained") or [],
+        )
+    period = data["period"]
     found = gather(
         {
             "report": partial(api.get, "reporting", f"/reports/{case['data']['report_id']}"),

@@ -64,6 +64,7 @@ SECTIONS = ("progress", "quality", "effectiveness", "difficulties", "proposals")
 _REPORT_ID = validate.Regexp(r"^[0-9a-f]{32}$", error="Mã báo cáo số liệu không hợp lệ.")
 _LOCK_KEY = 1816  # PostgreSQL advisory lock: one opening of a period's report at a time
 _TEXT = 50000
+_MANY = validate.Length(max=5000)  # units, explanations: a province has a few hundred units
 
 
 def _section(required: bool) -> fields.String:
@@ -78,8 +79,60 @@ class OfficeReportOpenIn(UnitReportOpenIn):
     report_id = fields.String(required=True, validate=_REPORT_ID)
 
 
+def _count() -> fields.Integer:
+    return fields.Integer(load_default=0, validate=validate.Range(min=0, max=1_000_000))
+
+
+def _short(maximum: int) -> fields.String:
+    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=maximum))
+
+
+class StandingTotals(Schema):
+    units = _count()
+    on_time = _count()
+    late = _count()
+    not_reported = _count()
+    pending = _count()
+    accepted = _count()
+
+
+class StandingRow(Schema):
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    name = _short(300)
+    standing = fields.String(
+        required=True, validate=validate.OneOf(("on_time", "late", "not_reported", "pending"))
+    )
+
+
+class Standing(Schema):
+    """Which units reported on time, late or not (Đ18.1), as reporting counted them when the
+    Office wrote the report."""
+
+    totals = fields.Nested(StandingTotals, required=True)
+    units = fields.List(fields.Nested(StandingRow), load_default=list, validate=_MANY)
+
+
+class Explained(Schema):
+    """A unit's explanation of one of its Đ17.4 tasks, from its submitted periodic report."""
+
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    unit_name = _short(300)
+    task_id = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    content = _short(5000)
+    document_number = _short(200)
+    reasons = fields.List(
+        fields.String(validate=validate.Length(max=300)),
+        load_default=list,
+        validate=validate.Length(max=10),
+    )
+    text = _short(10000)
+
+
 class OfficeReportDraftIn(Schema):
-    """The Office's assessment as it drafts it; every section may still be empty."""
+    """The Office's assessment as it drafts it; every section may still be empty. `standing`
+    and `explained` keep what the report presents of the units' reports as they stood when it
+    was written (the page sends them with each save), so that the report submitted, approved
+    and published does not change when a unit's report does later."""
 
     report_id = fields.String(validate=_REPORT_ID)  # left out: the case keeps its report
     progress = _section(False)
@@ -87,9 +140,11 @@ class OfficeReportDraftIn(Schema):
     effectiveness = _section(False)
     difficulties = _section(False)
     proposals = _section(False)
+    standing = fields.Nested(Standing, load_default=None, allow_none=True)
+    explained = fields.List(fields.Nested(Explained), load_default=None, validate=_MANY)
 
 
-class OfficeReportSubmitIn(Schema):
+class OfficeReportSubmitIn(OfficeReportDraftIn):
     """The report as submitted to the Office's leader: every section written (Đ8.1a, Đ16.4),
     and the stored figures it presents."""
 
