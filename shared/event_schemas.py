@@ -250,6 +250,7 @@ OFFICE_REPORT_EVENT_TYPES: tuple[str, ...] = (  # Đ8.1a, Đ16.2, Đ18.2: the Of
     "office_report.returned",  # the leader returns it for correction, with a reason
     "office_report.approved",  # the leader approves it
     "office_report.published",  # the Office publishes the approved report (Đ16.2)
+    "office_report.overdue",  # Đ18.2's day has passed and the report was not submitted
 )
 EXCHANGE_EVENT_TYPES: tuple[str, ...] = (  # Đ7.1, Đ8.1c, Đ8.1d, Đ9.2, Đ17.1
     "info_request.opened",  # the Office asks a unit for information (Đ8.1d, Đ9.2)

@@ -317,6 +317,7 @@ RULES: dict[str, Rule] = {
     "office_report.published": _case(
         "Báo cáo đánh giá tình hình thực hiện nhiệm vụ đã được công bố", "office", "leader"
     ),
+    "office_report.overdue": _case("Quá hạn trình báo cáo đánh giá (Điều 18 khoản 2)", "office"),
     # Ad-hoc information requests (Đ8.1d, Đ9.2, Đ16.5)
     "info_request.opened": _case("Văn phòng đề nghị cung cấp thông tin", "asked"),
     "info_request.answered": _case("Đơn vị đã trả lời đề nghị cung cấp thông tin", "office"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from services.workflow.scheduler import TimerScheduler
 from shared.calendar import TZ
 from tests.integration import workflowkit
 from tests.integration.workflowkit import LEAD, OFFICE, auth, outbox_types
@@ -162,3 +163,29 @@ def opened_id_for(service: Any, period: str) -> str:
     answer = open_report(service, period=period)
     assert answer.status_code == 201, answer.get_json()
     return str(answer.get_json()["items"][0]["id"])
+
+
+def test_the_office_is_told_once_when_its_report_is_not_submitted_by_the_24th_D18_2(
+    workflow: Any,
+) -> None:
+    at(workflow, 20)
+    late = opened_id(workflow)
+    past = opened_id_for(workflow, "2026-Q3")  # its day, 24 September, long past
+    scheduler = TimerScheduler(workflow)
+
+    def notices(case_id: str, day: int) -> list[str]:
+        at(workflow, day)
+        scheduler.catch_up()
+        history = workflow.client.get(f"{BASE}/{case_id}", headers=OFFICE).get_json()["history"]
+        return [h["action"] for h in history]
+
+    assert notices(late, 24) == ["open"]  # the 24th is still on time ("trước ngày 25")
+    assert act(workflow, late, "save", OFFICE, progress="Nháp").status_code == 200
+    assert notices(late, 25) == ["open", "save", "overdue"]
+    assert act(workflow, late, "save", OFFICE, progress="Nháp 2").status_code == 200
+    assert notices(late, 28) == ["open", "save", "overdue", "save"]  # told once
+    history = workflow.client.get(f"{BASE}/{late}", headers=OFFICE).get_json()["history"]
+    assert history[2]["action_label"] == "Báo Văn phòng: quá hạn trình báo cáo đánh giá"
+    assert outbox_types(workflow).count("office_report.overdue") == 2  # and Q3's, past already
+    history = workflow.client.get(f"{BASE}/{past}", headers=OFFICE).get_json()["history"]
+    assert [h["action"] for h in history] == ["open", "overdue"]

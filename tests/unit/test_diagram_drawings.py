@@ -34,7 +34,7 @@ CROSSINGS = {
     "inspection": 4,
     "inspection_request": 0,
     "monthly_account": 0,
-    "office_report": 0,
+    "office_report": 1,
     "periodic_report": 0,
     "task_lifecycle": 39,
     "unit_report": 0,

@@ -125,6 +125,7 @@ def test_d16_2_the_offices_evaluation_goes_to_its_leader_then_to_the_leaders_onc
     assert _recipients("office_report.returned", OFFICE_REPORT) == {office}
     assert _recipients("office_report.approved", OFFICE_REPORT) == {office, "leader"}
     assert _recipients("office_report.published", OFFICE_REPORT) == {office, "leader"}
+    assert _recipients("office_report.overdue", OFFICE_REPORT) == {office}  # Đ18.2
     returned = domain.messages_for("office_report.returned", OFFICE_REPORT, lambda c: c)[0]
     assert returned.title == "Lãnh đạo Văn phòng trả lại báo cáo đánh giá"
     assert returned.body == f"{OFFICE_REPORT['title']}\nNội dung: Bổ sung đánh giá chất lượng"

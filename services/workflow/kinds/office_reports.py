@@ -236,6 +236,7 @@ KIND = CaseKind(
     open_schema=OfficeReportOpenIn,
     may_open=_may_open,
     opening=_opening,
+    notice_labels={"overdue": "Báo Văn phòng: quá hạn trình báo cáo đánh giá"},
     query_filters=("group_id",),
     note_fields=("reason", "note", "number"),
 )
