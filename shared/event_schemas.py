@@ -288,6 +288,13 @@ UNIT_REPORT_EVENT_TYPES: tuple[str, ...] = (  # Đ18.1, Đ17.4: a unit's report 
     "unit_report.accepted",  # the Office accepted it
     "unit_report.overdue",  # the period's last day has passed and the unit has not sent it
 )
+OFFICE_REPORT_EVENT_TYPES: tuple[str, ...] = (  # Đ8.1a, Đ16.2, Đ18.2: the Office's evaluation
+    "office_report.submitted",  # the Office's staff submit it to the Office's leader
+    "office_report.returned",  # the leader returns it for correction, with a reason
+    "office_report.approved",  # the leader approves it
+    "office_report.published",  # the Office publishes the approved report (Đ16.2)
+    "office_report.overdue",  # Đ18.2's day has passed and the report was not submitted
+)
 EXCHANGE_EVENT_TYPES: tuple[str, ...] = (  # Đ7.1, Đ8.1c, Đ8.1d, Đ9.2, Đ17.1
     "info_request.opened",  # the Office asks a unit for information (Đ8.1d, Đ9.2)
     "info_request.answered",
@@ -323,6 +330,7 @@ CASE_EVENT_TYPES = (
     *FEEDBACK_EVENT_TYPES,
     *PERIODIC_REPORT_EVENT_TYPES,
     *UNIT_REPORT_EVENT_TYPES,
+    *OFFICE_REPORT_EVENT_TYPES,
     *EXCHANGE_EVENT_TYPES,
     *WORKING_GROUP_EVENT_TYPES,
     *OVERDUE_SUMMARY_EVENT_TYPES,

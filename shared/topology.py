@@ -21,7 +21,10 @@ from dataclasses import dataclass
 
 from kombu.entity import Exchange, Queue, binding
 
-from shared.event_schemas import EXCHANGE_EVENT_TYPES, UNIT_REPORT_EVENT_TYPES
+from shared.event_schemas import (
+    EXCHANGE_EVENT_TYPES,
+    UNIT_REPORT_EVENT_TYPES,
+)
 from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES
 
 QUORUM = {"x-queue-type": "quorum"}
@@ -60,6 +63,9 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         *TASK_EVENT_TYPES,
         *INFO_REQUEST_EVENT_TYPES,
         *UNIT_REPORT_EVENT_TYPES,  # which units reported, late or not at all (Đ18.1)
+        # The Office's evaluation: each submission's text, and its publication (Đ16.2)
+        "office_report.submitted",
+        "office_report.published",
     ),
 }
 

@@ -346,6 +346,18 @@ RULES: dict[str, Rule] = {
     "monthly_account.approved": _case(
         "Báo cáo tháng của Tổ công tác đã được duyệt", "office", "leader"
     ),
+    # The Office's evaluation report (Đ8.1a, Đ16.2, Đ18.2)
+    "office_report.submitted": _case(
+        "Báo cáo đánh giá của Văn phòng trình lãnh đạo Văn phòng duyệt", "office"
+    ),
+    "office_report.returned": _case("Lãnh đạo Văn phòng trả lại báo cáo đánh giá", "office"),
+    "office_report.approved": _case(
+        "Báo cáo đánh giá tình hình thực hiện nhiệm vụ đã được duyệt", "office", "leader"
+    ),
+    "office_report.published": _case(
+        "Báo cáo đánh giá tình hình thực hiện nhiệm vụ đã được công bố", "office", "leader"
+    ),
+    "office_report.overdue": _case("Quá hạn trình báo cáo đánh giá (Điều 18 khoản 2)", "office"),
     # Ad-hoc information requests (Đ8.1d, Đ9.2, Đ16.5)
     "info_request.opened": _case("Văn phòng đề nghị cung cấp thông tin", "asked"),
     "info_request.answered": _case("Đơn vị đã trả lời đề nghị cung cấp thông tin", "office"),

@@ -6,12 +6,13 @@ transaction as its inbox entry and its effect; `rebuild` replays that log throug
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import insert, update
 
-from services.reporting import store
+from services.reporting import reports, store
 from shared.calendar import local_date
 from shared.event_schemas import UNIT_REPORT_EVENT_TYPES
 from shared.events import TASK_EVENT_TYPES, Event, encode
@@ -211,6 +212,49 @@ def on_unit_report_event(uow: UnitOfWork, event: Event) -> None:
     store.upsert(uow.conn, store.unit_report_facts, "case_id", row)
 
 
+# The Office's assessment sections (services/workflow/kinds/office_reports.py), in order.
+EVALUATION_SECTIONS = ("progress", "quality", "effectiveness", "difficulties", "proposals")
+
+
+def on_office_report_submitted(uow: UnitOfWork, event: Event) -> None:
+    """Đ16.2, Đ18.2: the Office submitted its evaluation to its leader; keep this submission's
+    text (a later one, after a return, replaces it). Approval and publication change nothing in
+    it, so the last submission is the version the leader approved."""
+    data = event.data
+    details = data.get("details") or {}
+    row = {
+        "case_id": data["case_id"],
+        "period": (data["group_id"] or "").removeprefix("d18-"),
+        "report_id": details.get("report_id") or "",
+        "sections": json.dumps(
+            {name: details.get(name) for name in EVALUATION_SECTIONS}, ensure_ascii=False
+        ),
+        "submitted_at": data["occurred_at"],
+    }
+    store.upsert(uow.conn, store.office_evaluations, "case_id", row)
+
+
+def on_office_report_published(uow: UnitOfWork, event: Event) -> None:
+    """Đ16.2: the approved evaluation is published: it goes with its stored report on the public
+    page, and the report is published if it was not yet."""
+    data = event.data
+    found = store.office_evaluation(uow.conn, data["case_id"])
+    if found is None or found["published_at"] is not None:
+        return  # published once; a replay changes nothing
+    actor = data.get("actor") or {}
+    number = (data.get("details") or {}).get("number")
+    uow.conn.execute(
+        update(store.office_evaluations)
+        .where(store.office_evaluations.c.case_id == data["case_id"])
+        .values(
+            published_at=data["occurred_at"],
+            published_by=actor.get("name") or actor.get("sub"),
+            number=number or None,
+        )
+    )
+    reports.publish_report(uow, actor or None, actor.get("sub") or "", found["report_id"])
+
+
 Handler = Callable[[UnitOfWork, Event], None]
 
 READ_MODEL_HANDLERS: dict[str, Handler] = {
@@ -219,6 +263,8 @@ READ_MODEL_HANDLERS: dict[str, Handler] = {
     **{event_type: on_task_event for event_type in TASK_EVENT_TYPES},
     **{event_type: on_info_request_event for event_type in INFO_REQUEST_EVENT_TYPES},
     **{event_type: on_unit_report_event for event_type in UNIT_REPORT_EVENT_TYPES},
+    "office_report.submitted": on_office_report_submitted,
+    "office_report.published": on_office_report_published,
 }
 
 

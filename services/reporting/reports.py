@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select, update
 
 from services.reporting import config, domain, figures, office, queries
-from services.reporting.store import reports
+from services.reporting.store import office_evaluations, reports
 from shared.auth import Principal
 from shared.errors import NotFound
 from shared.platform import UnitOfWork
@@ -57,6 +57,8 @@ def store_report(
     body = {
         "totals": computed["totals"],
         "units": computed["units"],
+        # By assigning leader: the UBND, the Chairman, each Vice-Chairman (Đ16.2's evaluation).
+        "leaders": figures.stats(uow.conn, scope, "leader")["groups"],
         "explanations": _explanations(uow.conn, scope),
         "office": _office(uow.conn, service, scope),
     }
@@ -123,19 +125,25 @@ def _office(conn: Connection, service: ReportingService, scope: queries.Scope) -
 
 def publish(uow: UnitOfWork, caller: Principal, report_id: str) -> dict[str, Any]:
     """Make a report public once, with one `report.published` event; publishing again is a no-op."""
+    return publish_report(uow, caller.to_actor(), caller.sub, report_id)
+
+
+def publish_report(
+    uow: UnitOfWork, actor: dict[str, Any] | None, author: str, report_id: str
+) -> dict[str, Any]:
+    """Publish once, by a person (the route) or because the Office published its approved
+    evaluation of the report (`office_report.published`, Đ16.2)."""
     report = load(uow.conn, report_id)
     if report["published"]:
         return report
     uow.conn.execute(
         update(reports)
         .where(reports.c.id == report_id)
-        .values(published_at=uow.now, published_by=caller.sub)
+        .values(published_at=uow.now, published_by=author)
     )
     report = load(uow.conn, report_id)
     uow.emit("report.published", _public_fields(report), subject=report_id)
-    uow.audit(
-        caller.to_actor(), "report.published", "report", report_id, {"period": report["period"]}
-    )
+    uow.audit(actor, "report.published", "report", report_id, {"period": report["period"]})
     return report
 
 
@@ -146,7 +154,30 @@ def load(conn: Connection, report_id: str, *, published_only: bool = False) -> d
     row = conn.execute(query).mappings().first()
     if row is None:
         raise NotFound("Không tìm thấy báo cáo.")
-    return _shape(row, with_figures=True)
+    return {**_shape(row, with_figures=True), "evaluation": evaluation_of(conn, report_id)}
+
+
+def evaluation_of(conn: Connection, report_id: str) -> dict[str, Any] | None:
+    """The Office's evaluation of the report as published (Đ16.2): the version its leader
+    approved; None while none is published."""
+    e = office_evaluations.c
+    row = (
+        conn.execute(
+            select(office_evaluations)
+            .where(e.report_id == report_id, e.published_at.is_not(None))
+            .order_by(e.published_at.desc())
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return {
+        "period": row["period"],
+        "number": row["number"],
+        "published_at": row["published_at"],
+        "sections": json.loads(row["sections"]),
+    }
 
 
 def listing(
@@ -167,7 +198,11 @@ def listing(
 def public_view(report: dict[str, Any]) -> dict[str, Any]:
     """What the public routes answer: the published figures and the units in Đ21 order, ranked
     from those same stored figures (nothing the report does not itself contain)."""
-    return {**_public_fields(report), **ranking_of(report)}
+    return {
+        **_public_fields(report),
+        **ranking_of(report),
+        "evaluation": report.get("evaluation"),
+    }
 
 
 def ranking_of(report: dict[str, Any]) -> dict[str, Any]:

@@ -280,6 +280,26 @@ class ReportIn(Schema):
         raise ValidationError("Kỳ báo cáo phải là chuỗi (2026-Q4) hoặc {from, to}.", "period")
 
 
+class EvaluationSections(Schema):
+    """The Office's assessment (Đ8.1a), difficulties and proposals (Đ16.4)."""
+
+    progress = fields.String(allow_none=True)
+    quality = fields.String(allow_none=True)
+    effectiveness = fields.String(allow_none=True)
+    difficulties = fields.String(allow_none=True)
+    proposals = fields.String(allow_none=True)
+
+
+class Evaluation(Schema):
+    """The Office's evaluation of the report as its leader approved and the Office published it
+    (Đ16.2, Đ18.2)."""
+
+    period = fields.String()
+    number = fields.String(allow_none=True)
+    published_at = fields.AwareDateTime()
+    sections = fields.Nested(EvaluationSections)
+
+
 class ReportOut(Schema):
     id = fields.String()
     period = fields.String()
@@ -298,6 +318,9 @@ class ReportOut(Schema):
     # Not in the public view (Đ16.2 publishes the results): what the Office's report adds.
     explanations = fields.List(fields.Nested(TaskRow))  # Đ17.4
     office = fields.Nested(OfficeFigures)
+    leaders = fields.List(fields.Nested(GroupCounts))  # by assigning leader
+    # Published with the report (Đ16.2): the Office's approved evaluation, if any.
+    evaluation = fields.Nested(Evaluation, allow_none=True)
 
 
 class ReportPage(Schema):

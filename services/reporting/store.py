@@ -173,6 +173,23 @@ unit_report_facts = Table(
 )
 Index("ix_unit_report_facts_period", unit_report_facts.c.period, unit_report_facts.c.unit)
 
+# The Office's evaluation report of a period (Đ8.1a, Đ16.2, Đ18.2), from office_report.* events:
+# the assessment sections of its last submission to the Office's leader, the stored report whose
+# figures it presents, and, once the approved report is published, when, by whom, its number.
+office_evaluations = Table(
+    "office_evaluations",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("period", String(10), nullable=False),
+    Column("report_id", String(32), nullable=False),
+    Column("sections", Text, nullable=False),  # JSON: progress, quality, effectiveness, …
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("published_at", UtcDateTime()),
+    Column("published_by", String(200)),
+    Column("number", String(60)),
+)
+Index("ix_office_evaluations_report", office_evaluations.c.report_id)
+
 # The tables the event handlers fill: what a rebuild empties and refills (not reports, not
 # the event log, not the inbox).
 READ_MODEL = (
@@ -182,6 +199,7 @@ READ_MODEL = (
     info_request_facts,
     submissions,
     unit_report_facts,
+    office_evaluations,
 )
 
 
@@ -209,6 +227,12 @@ def info_request_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:
 def unit_report_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:
     facts = unit_report_facts
     row = conn.execute(select(facts).where(facts.c.case_id == case_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def office_evaluation(conn: Connection, case_id: str) -> dict[str, Any] | None:
+    table = office_evaluations
+    row = conn.execute(select(table).where(table.c.case_id == case_id)).mappings().first()
     return dict(row) if row else None
 
 

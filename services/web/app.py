@@ -68,6 +68,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         documents,
         home,
         inbox,
+        office_reports,
         overdue_summaries,
         public,
         reports,
@@ -89,6 +90,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         public,
         dashboard,
         reports,
+        office_reports,
         diagrams,
     ):
         app.register_blueprint(module.bp)

@@ -1,16 +1,22 @@
-"""A unit's periodic report (Đ18.1, Đ17.4) as an official document (DOCX), in the layout of
-Nghị định 30/2020/NĐ-CP (its Phụ lục I): A4, Times New Roman; the issuing body under its
-governing body, the number and symbol left for the unit's clerk, the Quốc hiệu and Tiêu ngữ, the
-place and date, the title "BÁO CÁO" with its summary, the body, "Nơi nhận" and the signature block.
+"""Reports as official documents (DOCX), in the layout of Nghị định 30/2020/NĐ-CP (its Phụ lục
+I): A4, Times New Roman; the issuing body (under its governing body, if any), the number and
+symbol (left for the clerk until one is given), the Quốc hiệu and Tiêu ngữ, the place and date,
+the title "BÁO CÁO" with its summary, the body, "Nơi nhận" and the signature block.
 
-Built from the report as the workflow keeps it (the case's data: figures, sections,
-explanations) and the unit's name; the web serves it (`/reports/<case_id>/document.docx`).
+`official_document` lays out any report from a `Letterhead`, its summary, a function writing its
+body (with `part`, `text`, `table`) and a `Signature`. Two reports use it:
+
+- a unit's periodic report (Đ18.1, Đ17.4), `unit_report_docx`, from the case's data (figures,
+  sections, explanations); the web serves it at `/unit-reports/<case_id>/document.docx`;
+- the Office's evaluation report (Đ8.1a, Đ16.2, Đ18.2), `office_report_docx`
+  (services/web/office_report_document.py), at `/office-reports/<case_id>/document.docx`.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -39,19 +45,61 @@ FIGURE_ROWS = (
 )
 
 
+@dataclass(frozen=True)
+class Letterhead:
+    """Ô số 1–4 of the layout: who issues the document, its number and symbol, where and when."""
+
+    issuer: str  # "SỞ TÀI CHÍNH", "VĂN PHÒNG UBND TỈNH THANH HÓA"
+    number: str  # "Số:      /BC-" while the clerk has not numbered it
+    on: date
+    governing_body: str | None = GOVERNING_BODY  # above the issuer; None when it has none
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Ô số 7 and 9: "Nơi nhận" and the signer's block (authority, title, name)."""
+
+    recipients: tuple[str, ...]
+    titles: tuple[str, ...]  # ("KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG") or one line
+    note: str = "(Ký, ghi rõ họ tên, đóng dấu)"
+    name: str | None = None
+
+
+def official_document(
+    letterhead: Letterhead,
+    summary: str,
+    body: Callable[[Any], None],
+    signature: Signature,
+    *,
+    addressees: Sequence[str] = (),
+) -> bytes:
+    """A report in the layout: the letterhead, "BÁO CÁO" and `summary`, "Kính gửi" the
+    `addressees` if any, what `body(document)` writes, and the signature block."""
+    document = Document()
+    _page(document)
+    _letterhead(document, letterhead)
+    _title(document, summary)
+    if addressees:
+        _line(document, "Kính gửi: " + "; ".join(addressees) + ".", size=14)
+    body(document)
+    _signature(document, signature)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 def unit_report_docx(case: Mapping[str, Any], unit_name: str, on: date) -> bytes:
     """The report of `case` (a unit_report case as the workflow API answers it) by `unit_name`,
     dated `on` (the day it was sent, or today for a draft)."""
     data = case.get("data") or {}
-    document = Document()
-    _page(document)
-    _heading(document, unit_name, on)
-    _title(document, str(data.get("period_label") or ""))
-    _body(document, data)
-    _signature(document)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return official_document(
+        Letterhead(issuer=unit_name.upper(), number="Số:      /BC-", on=on),
+        SUBJECT.format(period=str(data.get("period_label") or "")),
+        lambda document: _body(document, data),
+        Signature(
+            recipients=("- Văn phòng UBND tỉnh;", "- Lưu: VT."), titles=("THỦ TRƯỞNG CƠ QUAN",)
+        ),
+    )
 
 
 def _page(document: Any) -> None:
@@ -86,15 +134,19 @@ def _line(
     return paragraph
 
 
-def _heading(document: Any, unit_name: str, on: date) -> None:
+def _letterhead(document: Any, head: Letterhead) -> None:
     """Ô số 1–4 of the layout: the bodies, the number, Quốc hiệu and Tiêu ngữ, place and date."""
     table = document.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = table.rows[0].cells
     _widths(left, right, Mm(70), Mm(95))
-    _line(left, GOVERNING_BODY, size=13, first=True)
-    _line(left, unit_name.upper(), bold=True, size=13)
-    _line(left, "Số:      /BC-", size=13)
+    if head.governing_body:
+        _line(left, head.governing_body, size=13, first=True)
+        _line(left, head.issuer, bold=True, size=13)
+    else:
+        _line(left, head.issuer, bold=True, size=13, first=True)
+    _line(left, head.number, size=13)
+    on = head.on
     _line(right, NATIONAL_TITLE, bold=True, size=13, first=True)
     _line(right, MOTTO, bold=True, size=14, underline=True)
     _line(right, "")
@@ -106,10 +158,10 @@ def _heading(document: Any, unit_name: str, on: date) -> None:
     )
 
 
-def _title(document: Any, period_label: str) -> None:
+def _title(document: Any, summary: str) -> None:
     first = _line(document, "BÁO CÁO", bold=True, size=14)
     first.paragraph_format.space_before = Pt(18)
-    _line(document, SUBJECT.format(period=period_label), bold=True, size=14)
+    _line(document, summary, bold=True, size=14)
     _line(document, "_" * 12, size=14)
 
 
@@ -123,6 +175,40 @@ def _body(document: Any, data: Mapping[str, Any]) -> None:
     _explanations(document, data.get("explanations") or [])
     _part(document, "IV. ĐỀ XUẤT, KIẾN NGHỊ")
     _text(document, data.get("proposals"))
+
+
+def part(document: Any, heading: str) -> None:
+    """A heading of the body ("I. KẾT QUẢ …", "1. Theo đơn vị")."""
+    _part(document, heading)
+
+
+def text(document: Any, value: Any) -> None:
+    """Narrative text, a justified paragraph per line."""
+    _text(document, value)
+
+
+def table(
+    document: Any, headings: Sequence[str], rows: Sequence[Sequence[Any]], *, size: int = 12
+) -> Any:
+    """A bordered table: bold headings, then one row per item (numbers as written)."""
+    found = document.add_table(rows=1, cols=len(headings))
+    found.style = "Table Grid"
+    for cell, heading in zip(found.rows[0].cells, headings, strict=True):
+        _line(cell, heading, bold=True, size=size, first=True)
+    for row in rows:
+        for cell, value in zip(found.add_row().cells, row, strict=True):
+            _line(cell, str(value), size=size, align=WD_ALIGN_PARAGRAPH.LEFT, first=True)
+    return found
+
+
+def number(value: Any) -> str:
+    """1234 as "1.234", the Vietnamese way."""
+    return _number(value)
+
+
+def percent(rate: Any) -> str:
+    """0.9929 as "99,3%"; "—" when there is no rate."""
+    return _percent(rate)
 
 
 def _part(document: Any, heading: str) -> None:
@@ -173,7 +259,7 @@ def _explanations(document: Any, explanations: list[Mapping[str, Any]]) -> None:
             _line(cell, str(text), size=12, align=WD_ALIGN_PARAGRAPH.LEFT, first=True)
 
 
-def _signature(document: Any) -> None:
+def _signature(document: Any, signature: Signature) -> None:
     """Ô số 9a–9b: "Nơi nhận" on the left, the signer's block on the right."""
     document.add_paragraph()
     table = document.add_table(rows=1, cols=2)
@@ -188,10 +274,15 @@ def _signature(document: Any) -> None:
         align=WD_ALIGN_PARAGRAPH.LEFT,
         first=True,
     )
-    for line in ("- Văn phòng UBND tỉnh;", "- Lưu: VT."):
+    for line in signature.recipients:
         _line(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
-    _line(right, "THỦ TRƯỞNG CƠ QUAN", bold=True, size=14, first=True)
-    _line(right, "(Ký, ghi rõ họ tên, đóng dấu)", italic=True, size=13)
+    for index, title in enumerate(signature.titles):
+        _line(right, title, bold=True, size=14, first=index == 0)
+    _line(right, signature.note, italic=True, size=13)
+    if signature.name:
+        _line(right, "")
+        _line(right, "")
+        _line(right, signature.name, bold=True, size=14)
 
 
 def _widths(left: _Cell, right: _Cell, left_width: Any, right_width: Any) -> None:

@@ -293,3 +293,49 @@ def test_d18_1_a_unit_sends_its_periodic_report_and_the_office_returns_then_acce
         "reporting to learn the acceptance",
     )
     assert (accepted["standing"], accepted["returns"]) == ("on_time", 1)
+
+
+def test_d16_2_the_offices_evaluation_is_approved_by_its_leader_then_published(
+    system: Client,
+) -> None:
+    office = system.token("office", "VP_UBND")
+    lead = system.token("office_lead", "VP_UBND")
+    leader = system.token("leader", None)
+
+    def periods() -> list[dict]:
+        answer = system.call("GET", "/api/workflow/periodic-reports", office)
+        return list(answer.json()["items"]) if answer.status_code == 200 else []
+
+    found = system.wait_for(periods, "the scheduler to open the upcoming period")
+    period = max(found, key=lambda p: p["data"]["units_due_on"])["data"]["period"]
+    stored = system.call("POST", "/api/reporting/reports", office, json={"period": period})
+    assert stored.status_code == 201, stored.text
+    report_id = stored.json()["id"]
+    body = {"period": period, "report_id": report_id}
+    opened = system.call("POST", "/api/workflow/office-reports", office, json=body)
+    assert opened.status_code == 201, opened.text
+    base = f"/api/workflow/office-reports/{opened.json()['items'][0]['id']}/actions"
+    sections = {
+        "report_id": report_id,
+        "progress": "Tiến độ bảo đảm",
+        "quality": "Chất lượng đạt yêu cầu",
+        "effectiveness": "Hiệu quả so với yêu cầu chỉ đạo",
+        "difficulties": "Cập nhật chậm",
+        "proposals": "Nhắc nhở đơn vị chậm",
+    }
+    assert _post(system, f"{base}/submit", office, sections)["status"] == "submitted"
+    refused = system.call("POST", f"{base}/approve", office, json={})
+    assert refused.status_code == 403, refused.text  # only the Office's leader approves
+    assert _post(system, f"{base}/approve", lead, {})["status"] == "approved"
+    system.wait_for(
+        lambda: "office_report.approved" in inbox_types(system, leader), "the leaders to be told"
+    )
+    assert _post(system, f"{base}/publish", office, {"number": "7/BC-VP"})["status"] == "published"
+
+    def public() -> dict | None:
+        answer = system.call("GET", f"/api/reporting/public/reports/{report_id}", None)
+        return answer.json() if answer.status_code == 200 and answer.json()["evaluation"] else None
+
+    shown = system.wait_for(public, "reporting to publish the approved evaluation")
+    assert shown["evaluation"]["sections"]["effectiveness"] == "Hiệu quả so với yêu cầu chỉ đạo"
+    assert shown["evaluation"]["number"] == "7/BC-VP"

@@ -35,6 +35,7 @@ CROSSINGS = {
     "inspection_plan": 0,
     "inspection_request": 0,
     "monthly_account": 0,
+    "office_report": 1,
     "overdue_summary": 0,
     "periodic_report": 0,
     "task_lifecycle": 39,

@@ -115,6 +115,26 @@ def test_d18_1_a_unit_s_report_reaches_the_office_and_its_return_or_acceptance_t
     assert returned.body == f"{UNIT_REPORT['title']}\nNội dung: Bổ sung số liệu giải ngân"
 
 
+OFFICE_REPORT = {
+    "title": "Báo cáo đánh giá tình hình thực hiện nhiệm vụ quý IV năm 2026",
+    "parties": {},
+    "note": "Bổ sung đánh giá chất lượng",
+    "due_on": None,
+}
+
+
+def test_d16_2_the_offices_evaluation_goes_to_its_leader_then_to_the_leaders_once_approved():
+    office = domain.OFFICE_UNIT
+    assert _recipients("office_report.submitted", OFFICE_REPORT) == {office}
+    assert _recipients("office_report.returned", OFFICE_REPORT) == {office}
+    assert _recipients("office_report.approved", OFFICE_REPORT) == {office, "leader"}
+    assert _recipients("office_report.published", OFFICE_REPORT) == {office, "leader"}
+    assert _recipients("office_report.overdue", OFFICE_REPORT) == {office}  # Đ18.2
+    returned = domain.messages_for("office_report.returned", OFFICE_REPORT, lambda c: c)[0]
+    assert returned.title == "Lãnh đạo Văn phòng trả lại báo cáo đánh giá"
+    assert returned.body == f"{OFFICE_REPORT['title']}\nNội dung: Bổ sung đánh giá chất lượng"
+
+
 CORRECTION = {
     "title": "Điều chỉnh thông tin báo cáo — 12/UBND: Báo cáo",
     "parties": {"unit": ["SO_TC"]},

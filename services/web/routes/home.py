@@ -25,6 +25,8 @@ OFFICE_CASES = (
     ("unit_report", "/unit-reports", {"submitted", "submitted_late"}),
     ("inspection_plan", "/inspection-plans", {"draft", "returned"}),
     ("overdue_summary", "/overdue-summaries", {"drafting"}),  # Đ16.4: measures to propose
+    # The Office's evaluation (Đ16.2): to write, to approve (its leader), to publish.
+    ("office_report", "/office-reports", {"draft", "returned", "submitted", "approved"}),
 )
 
 

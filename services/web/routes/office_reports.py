@@ -1,0 +1,282 @@
+"""The Office's evaluation report (Đ8.1a, Đ16.2, Đ18.2): the list of the periods' reports, one
+report assembled for its period — the stored figures by unit and by assigning leader, the
+overdue and undated tasks, which units reported, the units' explanations, the Office's own
+figures — with the Office's assessment sections to write, submit to the Office's leader, approve
+or return (office_lead), publish (Đ16.2), and its DOCX in the layout of Nghị định 30/2020.
+
+The report is a workflow case (`/api/workflow/office-reports`) naming the stored report of its
+figures (`/api/reporting/reports/<id>`); publishing it is the case's last step, after which
+reporting shows the approved version on the public page. The API decides who may do what; the
+pages leave out the buttons a person could not use (the case's `actions`)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import partial
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+
+from services.web import context
+from services.web.api_client import ApiError, gather
+from services.web.office_report_document import (
+    ASSESSMENT,
+    Assembled,
+    office_report_docx,
+    overdue,
+    undated,
+    unit_explanations,
+)
+
+bp = Blueprint("office_reports", __name__)
+PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-H1)?$")
+SECTIONS = (
+    *((key, heading[3:]) for key, heading in ASSESSMENT),
+    ("difficulties", "Khó khăn, vướng mắc"),
+    ("proposals", "Đề xuất, kiến nghị"),
+)
+REVIEWS = {"approve": "Duyệt báo cáo", "return": "Trả lại để chỉnh sửa"}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_UNITS = 500
+
+
+def _reader() -> None:
+    who = context.person()
+    assert who is not None
+    if not (who.is_office or who.is_leader):
+        abort(403, description="Báo cáo đánh giá dành cho lãnh đạo và Văn phòng UBND tỉnh.")
+
+
+@bp.get("/office-reports")
+@context.signed_in
+def report_list() -> Any:
+    _reader()
+    api = context.api()
+    found = gather(
+        {
+            "periods": partial(api.get, "workflow", "/periodic-reports", limit=24),
+            "mine": partial(api.get, "workflow", "/office-reports", limit=100),
+        }
+    )
+    reports = {c["data"].get("period"): c for c in found["mine"]["items"]}
+    periods = sorted(
+        found["periods"]["items"], key=lambda c: c["data"].get("units_due_on", ""), reverse=True
+    )
+    return render_template("office_report_list.html", periods=periods, reports=reports)
+
+
+@bp.post("/office-reports/open")
+@context.office_only
+def open_report() -> Any:
+    """Open the period's evaluation on its newest stored report, generating one if none."""
+    period = request.form.get("period", "")
+    if not PERIOD.match(period):
+        abort(404)
+    api = context.api()
+    try:
+        opened = api.post(
+            "workflow", "/office-reports", {"period": period, "report_id": _stored(period)}
+        )
+    except ApiError as exc:
+        if exc.status == 409 and exc.body.get("case_id"):
+            return redirect(url_for(".report", case_id=exc.body["case_id"]), code=303)
+        if exc.status != 422:
+            raise
+        flash("Không lập được báo cáo đánh giá: " + exc.message, "error")
+        return redirect(url_for(".report_list"), code=303)
+    return redirect(url_for(".report", case_id=opened["items"][0]["id"]), code=303)
+
+
+def _stored(period: str) -> str:
+    """The newest stored report of the period's figures, or a new one made now (Đ18)."""
+    api = context.api()
+    listed = api.get("reporting", "/reports", limit=100)
+    for item in listed["items"]:
+        if item["period"] == period:
+            return str(item["id"])
+    return str(api.post("reporting", "/reports", {"period": period})["id"])
+
+
+@bp.get("/office-reports/<case_id>")
+@context.signed_in
+def report(case_id: str) -> Any:
+    _reader()
+    return _render(case_id)
+
+
+@bp.post("/office-reports/<case_id>")
+@context.office_only
+def save(case_id: str) -> Any:
+    """Save or submit the assessment; `refresh` first stores the period's figures anew."""
+    action = request.form.get("action", "")
+    if action not in ("save", "submit", "refresh"):
+        abort(404)
+    api = context.api()
+    assembled = _assemble(case_id)
+    case = assembled.case
+    body: dict[str, Any] = {name: request.form.get(name, "").strip() for name, _ in SECTIONS}
+    body["report_id"] = case["data"]["report_id"]
+    if action == "refresh":
+        made = api.post("reporting", "/reports", {"period": case["data"]["period"]})
+        body["report_id"] = made["id"]
+    if action == "submit":
+        body = {name: value or None for name, value in body.items()}  # the API names what is empty
+    body.update(_snapshot(assembled))
+    try:
+        api.post("workflow", f"/office-reports/{case_id}/actions/{_api_action(action)}", body)
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return _render(case_id, errors=exc.field_errors(), values=body, message=exc.message)
+    flash(
+        {
+            "save": "Đã lưu dự thảo báo cáo.",
+            "submit": "Đã trình lãnh đạo Văn phòng duyệt.",
+            "refresh": "Đã cập nhật số liệu của kỳ.",
+        }[action],
+        "success",
+    )
+    return redirect(url_for(".report", case_id=case_id), code=303)
+
+
+def _snapshot(assembled: Assembled) -> dict[str, Any]:
+    """What the report presents of the units' reports as they stand now, kept with it."""
+    standing = assembled.standing or {}
+    rows = [
+        {"unit": row["unit"], "name": row.get("name"), "standing": row["standing"]}
+        for row in standing.get("units") or []
+    ]
+    totals = {key: value for key, value in (standing.get("totals") or {}).items()}
+    keys = ("unit", "unit_name", "task_id", "content", "document_number", "reasons", "text")
+    explained = [{key: item.get(key) for key in keys} for item in assembled.explained]
+    return {"standing": {"totals": totals, "units": rows}, "explained": explained}
+
+
+def _api_action(action: str) -> str:
+    return "save" if action == "refresh" else action
+
+
+@bp.post("/office-reports/<case_id>/review/<action>")
+@context.office_only
+def review(case_id: str, action: str) -> Any:
+    """The Office's leader approves the report or returns it with a reason (the API refuses
+    anyone else)."""
+    if action not in REVIEWS:
+        abort(404)
+    reason = request.form.get("reason", "").strip()
+    if action == "return" and not reason:
+        errors = {"reason": ["Cần nêu lý do trả lại, nội dung cần chỉnh sửa."]}
+        return _render(case_id, errors=errors, message="Chưa nêu lý do trả lại.")
+    body = {"reason": reason} if action == "return" else {}
+    try:
+        context.api().post("workflow", f"/office-reports/{case_id}/actions/{action}", body)
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return _render(case_id, errors=exc.field_errors(), message=exc.message)
+    flash(f"Đã thực hiện: {REVIEWS[action]}.", "success")
+    return redirect(url_for(".report", case_id=case_id), code=303)
+
+
+@bp.post("/office-reports/<case_id>/publish")
+@context.office_only
+def publish(case_id: str) -> Any:
+    body = {"number": request.form.get("number", "").strip() or None}
+    try:
+        context.api().post("workflow", f"/office-reports/{case_id}/actions/publish", body)
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        return _render(case_id, errors=exc.field_errors(), message=exc.message)
+    flash("Đã công bố báo cáo đánh giá trên trang công khai (Điều 16 khoản 2).", "success")
+    return redirect(url_for(".report", case_id=case_id), code=303)
+
+
+@bp.get("/office-reports/<case_id>/document.docx")
+@context.signed_in
+def document(case_id: str) -> Any:
+    """The report as an official document, dated the day its leader approved it (today for a
+    draft), with the number the Office gave it when publishing."""
+    _reader()
+    assembled = _assemble(case_id)
+    data = assembled.case["data"]
+    approved = data.get("approved_on")
+    on = date.fromisoformat(approved) if approved else context.today()
+    body = office_report_docx(assembled, on, number_symbol=_number(assembled.case))
+    filename = f"bao-cao-danh-gia-{data.get('period', 'ky')}.docx"
+    return Response(
+        body,
+        mimetype=DOCX,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _number(case: Any) -> str | None:
+    """The number and symbol the Office gave the report when publishing it (the body of an
+    action becomes the case's data)."""
+    found = (case.get("data") or {}).get("number")
+    return str(found) if found else None
+
+
+def _assemble(case_id: str) -> Assembled:
+    """The report as it presents itself: while the Office writes it, the units' reports as they
+    stand now; once submitted, as the case kept them."""
+    api = context.api()
+    case = api.get("workflow", f"/office-reports/{case_id}")
+    data = case["data"]
+    if case["status"] not in ("draft", "returned") and data.get("standing") is not None:
+        report = api.get("reporting", f"/reports/{data['report_id']}")
+        return Assembled(
+            case=case,
+            report=report,
+            standing=data["standing"],
+            explained=data.get("explained") or [],
+        )
+    period = data["period"]
+    found = gather(
+        {
+            "report": partial(api.get, "reporting", f"/reports/{case['data']['report_id']}"),
+            "standing": partial(api.get, "reporting", "/unit-reports", period=period),
+            "units": partial(
+                api.get, "workflow", "/unit-reports", group_id=f"d18-{period}", limit=MAX_UNITS
+            ),
+        }
+    )
+    explained = unit_explanations(found["units"]["items"], context.unit_names())
+    return Assembled(
+        case=case, report=found["report"], standing=found["standing"], explained=explained
+    )
+
+
+def _render(
+    case_id: str,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    values: dict[str, Any] | None = None,
+    message: str | None = None,
+) -> Any:
+    assembled = _assemble(case_id)
+    case, report = assembled.case, assembled.report
+    values = values or {}
+    sections = [
+        (name, label, values.get(name, case["data"].get(name)) or "") for name, label in SECTIONS
+    ]
+    page = render_template(
+        "office_report.html",
+        case=case,
+        report=report,
+        standing=assembled.standing,
+        explained=assembled.explained,
+        overdue=overdue(report),
+        undated=undated(report),
+        sections=sections,
+        editable="save" in case["actions"],
+        reviews={a: REVIEWS[a] for a in case["actions"] if a in REVIEWS},
+        publishable="publish" in case["actions"],
+        number=_number(case),
+        history=list(reversed(case.get("history", []))),
+        errors=errors or {},
+        message=message,
+    )
+    return page, (422 if errors else 200)
