@@ -20,6 +20,7 @@ from services.web import context, labels
 from services.web.api_client import ApiError, ApiUnauthorized, ApiUnavailable, submit
 from services.web.config import WebSettings
 from services.web.directory import UnitDirectory
+from services.web.navigation import nav_groups
 from services.web.session import CSRF_FIELD, check_csrf, csrf_token, session_expired, sign_out
 from services.web.tokens import check_token_settings
 
@@ -59,6 +60,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         labels=app.extensions["web_labels"], CSRF_FIELD=CSRF_FIELD, csrf_token=csrf_token
     )
     app.jinja_env.filters.update(labels.FILTERS)
+    app.jinja_env.globals.update(nav_groups=nav_groups)
     _install_guards(app)
     _install_errors(app)
     _install_sign_in(app, settings)

@@ -69,6 +69,13 @@ def test_office_and_units_carry_two_tasks_through_the_web(web_system: str, page:
     # The Office: its work queue, then a new document with two tasks, released at once.
     sign_in(page, base, "office", "VP_UBND")
     visit(page, "01-office-home")
+    # The header groups the reports and inspections in menus that open without a script.
+    menu = page.locator(".site-nav .nav-menu", has_text="Báo cáo")
+    assert menu.get_by_role("link", name="Báo cáo định kỳ của đơn vị").is_hidden()
+    menu.locator("summary").click()
+    assert menu.get_by_role("link", name="Báo cáo định kỳ của đơn vị").is_visible()
+    shot(page, "01-office-nav-menu", full_page=False)
+    menu.locator("summary").click()
     page.get_by_role("link", name="Nhập văn bản mới").first.click()
     visit(page, "02-document-new")
     page.get_by_label("Số, ký hiệu").fill(number)
