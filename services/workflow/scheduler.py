@@ -20,10 +20,18 @@ branch (the next urging, `today()`) counts from that time. A timer that falls du
 the same jump is fired at its own time too (a 20-working-day jump urges twice). The outbox rows
 are written at the real time.
 
-The thread polls every second and is woken at once by `wake()`. Development clock moves are
-handled synchronously instead: `on_clock_change` (an AdjustableClock listener) fires everything
-that became due before it returns, so `POST /api/admin/clock` answers only after the due timers
-have fired and their events are in the outbox.
+The thread sleeps until the earliest due time that it knows of, so that a timer fires within a
+few milliseconds of falling due rather than at the next poll: after each round it reads the
+first due time past the round's `now` from the `next_timer_at` indexes (one index lookup per
+table, whatever the number waiting), and a change written in this process that sets an earlier
+due time wakes it at once (instances/store.py, `DUE_TIMES`). Changes written by other processes
+(the web processes, another worker) are seen by the next round, hence a bounded sleep: at most
+`poll_seconds` (1 s). A row still due after a round (another worker holds it, or a failed timer
+was put off) waits for that bound too, so the thread never spins. `wake()` starts a round at
+once. Development clock moves are handled synchronously instead: `on_clock_change` (an
+AdjustableClock listener) fires everything that became due before it returns, so
+`POST /api/admin/clock` answers only after the due timers have fired and their events are in the
+outbox.
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from typing import TYPE_CHECKING, Any
 from services.workflow import case_store, store
 from services.workflow.engine import DiagramError, ProcessError, StateError
 from services.workflow.instances import runner
-from services.workflow.instances.store import InstanceTable
+from services.workflow.instances.store import DUE_TIMES, InstanceTable
 from services.workflow.kinds import periodic_reports
 from shared.loops import BackgroundLoop
 
@@ -69,6 +77,33 @@ class TimerScheduler(BackgroundLoop):
         # Within one process, a clock listener waits for the thread's batch instead of skipping
         # its locked rows, so that "fired everything due" holds when the listener returns.
         self._firing = threading.Lock()
+        # The earliest due time known: from the indexes after a round, or told since by a
+        # change made in this process.
+        self._due_lock = threading.Lock()
+        self._next_due: datetime | None = None
+        DUE_TIMES.listen(self.due_changed)
+
+    @property
+    def next_due(self) -> datetime | None:
+        """When the thread means to run its next round, if a timer is known to wait."""
+        return self._next_due
+
+    def due_changed(self, when: datetime) -> None:
+        """A due time written in this process: wake the thread if it is earlier than the one
+        it sleeps until."""
+        with self._due_lock:
+            if self._next_due is not None and when >= self._next_due:
+                return
+            self._next_due = when
+        self.wake()
+
+    def wait_seconds(self) -> float:
+        """Until the earliest known due time by the platform's clock, at most `poll_seconds`."""
+        due = self._next_due
+        if due is None:
+            return self.poll_seconds
+        left = (due - self.service.runtime.platform.clock.now()).total_seconds()
+        return min(max(left, 0.0), self.poll_seconds)
 
     def fire_due(self, limit: int | None = None) -> int:
         """Fire one batch of due task instances and one of due cases in one transaction, every
@@ -144,8 +179,20 @@ class TimerScheduler(BackgroundLoop):
         self.wake()
 
     def run_round(self) -> None:
+        platform = self.service.runtime.platform
+        began = platform.clock.now()
+        with self._due_lock:
+            # A time told before this round is due by now: this round fires it if committed.
+            if self._next_due is not None and self._next_due <= began:
+                self._next_due = None
         periodic_reports.open_upcoming(self.service)  # the next Đ18 period's case, once
         self.catch_up()
+        with platform.database.read() as conn:
+            found = [table.next_due_after(conn, began) for table in _TABLES]
+        earliest = min((when for when in found if when is not None), default=None)
+        with self._due_lock:
+            if earliest is not None and (self._next_due is None or earliest < self._next_due):
+                self._next_due = earliest
 
 
 def _fire_time(due: datetime, row: dict[str, Any], now: datetime) -> datetime:
