@@ -11,6 +11,16 @@ this call, whether the instance completed). `load` reads a stored state into a S
 for the one call that advances it, so reading what an instance offers and then performing one
 of those actions loads the state once.
 
+Given the instance's key, the engine also keeps the workflow of its latest Step in a bounded
+cache (`cache_size` instances, least recently used out), keyed by the instance and checked
+against the stored state: a load whose state is the very string that the cached workflow was
+serialized to (or read from) skips deserializing; any other state (another process advanced the
+instance, or the transaction that stored it rolled back) is read afresh. A workflow is advanced
+only by the one call that took it out of the cache, so threads never share one being changed.
+
+What a Step reports (data, offers, the announcing tasks that ran) is read in one walk over the
+task tree, in Spiff's depth-first order.
+
 Timers read the clock given to the Engine (timers.py). SpiffWorkflow never fires a timer by
 itself: the host stores `Step.next_due` in an indexed column, and calls `fire_due` once that
 time has come.
@@ -25,7 +35,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Collection, Iterator, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Collection, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,7 +57,6 @@ from services.workflow.engine.expressions import (
 )
 from services.workflow.engine.parse import Parsed, declared_actions, parse_diagram
 from services.workflow.engine.state import SpeclessWorkflowConverter, StateError
-from services.workflow.engine.state import announced_tasks as _announced
 from services.workflow.engine.state import jsonable as _jsonable
 from services.workflow.engine.timers import due_times, rearm
 from shared.clock import Clock, PinnableClock, SystemClock
@@ -110,6 +121,12 @@ class Step:
     _workflow: list[BpmnWorkflow] = field(
         default_factory=list, compare=False, repr=False, hash=False
     )
+    # The instance's key when its workflow is cached (Engine.load's `key`), and the ids of the
+    # announcing tasks that had run by this Step (what the next call's notices are new against).
+    key: str | None = field(default=None, compare=False)
+    _announced: frozenset[Any] = field(default=frozenset(), compare=False, repr=False)
+    # The user task offering each action, in `_workflow` as this Step found it.
+    _offering: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def status(self) -> str | None:
@@ -131,6 +148,7 @@ class Engine:
         functions: Mapping[str, Callable[..., Any]] | None = None,
         clock: Clock | None = None,
         notices: Collection[str] | None = None,
+        cache_size: int = 512,
     ) -> None:
         given = clock or SystemClock()
         self.clock = given if isinstance(given, PinnableClock) else PinnableClock(given)
@@ -141,6 +159,8 @@ class Engine:
         self._converter = SpeclessWorkflowConverter(BpmnWorkflow, self._registry)
         self._serializer = BpmnWorkflowSerializer(self._registry)
         self._parsed: dict[tuple[str, int, bytes], Parsed] = {}
+        self._cache = _WorkflowCache(cache_size)
+        self._declared: dict[int, tuple[Any, list[tuple[str, str]]]] = {}
         # Spiff logs every task state change at INFO (~10 lines per instance started), which
         # costs a third of the engine's rate under an INFO root logger; opt in by setting a level.
         spiff_logger = logging.getLogger("spiff")
@@ -158,29 +178,32 @@ class Engine:
         parsed = self._spec_of(model)
         return parsed.actions, parsed.notices
 
-    def start(self, model: ProcessModel, data: Mapping[str, Any]) -> Step:
-        """A new instance, run until it waits; its notices are those announced on the way."""
+    def start(self, model: ProcessModel, data: Mapping[str, Any], key: str | None = None) -> Step:
+        """A new instance, run until it waits; its notices are those announced on the way.
+        `key`: the instance's, to keep its workflow in the cache (see the module's docstring)."""
         parsed = self._spec_of(model)
         workflow = BpmnWorkflow(
             parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
         )
         workflow.task_tree.data = _payload_data(data, self._reserved)
         _guarded(lambda: _advance(workflow))
-        return self._step(model, workflow, frozenset())
+        return self._step(model, workflow, frozenset(), key=key)
 
-    def load(self, model: ProcessModel, state: str) -> Step:
-        """A stored instance as it stands (no notices): what it offers, its data, its timers."""
-        workflow = self._load(model, state)
-        return self._step(model, workflow, None, state=state)
+    def load(self, model: ProcessModel, state: str, key: str | None = None) -> Step:
+        """A stored instance as it stands (no notices): what it offers, its data, its timers.
+        `key`: the instance's, to reuse its cached workflow when `state` is the one it has."""
+        cached = None if key is None else self._cache.take(key, state, self._spec_of(model).spec)
+        workflow = cached if cached is not None else self._load(model, state)
+        return self._step(model, workflow, None, state=state, key=key)
 
     def perform(self, step: Step, action: str, payload: Mapping[str, Any]) -> Step:
         data = {**_payload_data(payload, self._reserved), "action": action}
-        workflow, before = self._take(step)
-        task = _task_offering(workflow, action)
+        workflow, before, offering = self._take(step)
+        task = _task_offering(offering, action)
         task.data.update(data)
         _guarded(task.run)
         _guarded(lambda: _advance(workflow))
-        return self._step(step.model, workflow, before)
+        return self._step(step.model, workflow, before, key=step.key)
 
     def update(self, step: Step, changes: Mapping[str, Any]) -> Step:
         """Correct the data of a running instance from outside (e.g. a new lead unit or due
@@ -191,10 +214,10 @@ class Engine:
         later is reminded again); the diagram's gateways decide whether an announcement that
         went out before goes out again."""
         data = _payload_data(changes, self._reserved)
-        workflow, before = self._take(step)
+        workflow, before, _offering = self._take(step)
         reentered = [
             task
-            for task, _pairs in _user_tasks(workflow)
+            for task, _pairs in self._walk(step.model, workflow).user_tasks
             if isinstance(task.parent.task_spec, BoundaryEventSplit)
         ]
         for task in workflow.get_tasks():
@@ -206,7 +229,7 @@ class Engine:
         for task in reentered:
             workflow.reset_from_task_id(task.id, data=dict(task.data))
         _guarded(lambda: _advance(workflow))
-        return self._step(step.model, workflow, before)
+        return self._step(step.model, workflow, before, key=step.key)
 
     def migrate(self, state: str, source: ProcessModel, target: ProcessModel) -> Step:
         """A stored instance of `source` moved onto `target`, another version of its process: every
@@ -240,9 +263,9 @@ class Engine:
 
     def fire_due(self, step: Step) -> Step:
         """Fire the timers that are due by the engine's clock and run what follows them."""
-        workflow, before = self._take(step)
+        workflow, before, _offering = self._take(step)
         _guarded(lambda: _advance(workflow))
-        return self._step(step.model, workflow, before)
+        return self._step(step.model, workflow, before, key=step.key)
 
     def _spec_of(self, model: ProcessModel) -> Parsed:
         if model._parsed is not None:
@@ -254,13 +277,33 @@ class Engine:
             )
         return self._parsed[key]
 
-    def _take(self, step: Step) -> tuple[BpmnWorkflow, frozenset[Any]]:
-        """The workflow to advance (the Step's own, once; else loaded again from its state) and
-        the announcing tasks that had run before it."""
-        workflow = step._workflow.pop() if step._workflow else self._load(step.model, step.state)
-        announcing = self._spec_of(step.model).announcing
-        before = frozenset(_announced(workflow, announcing)) if announcing else frozenset()
-        return workflow, before
+    def _take(self, step: Step) -> tuple[BpmnWorkflow, frozenset[Any], Mapping[str, Any]]:
+        """The workflow to advance, the announcing tasks that had run before it and the user
+        task offering each action: the Step's own workflow, once, if no other call took it out
+        of the cache since; else its state loaded again."""
+        workflow = step._workflow.pop() if step._workflow else None
+        if (
+            workflow is not None
+            and step.key is not None
+            and not self._cache.release(step.key, workflow, step.state)
+        ):
+            workflow = None  # another call advances it: start again from this Step's state
+        if workflow is not None:
+            return workflow, step._announced, step._offering
+        workflow = self._load(step.model, step.state)
+        walked = self._walk(step.model, workflow)
+        return workflow, frozenset(walked.announced), walked.offering
+
+    def _walk(self, model: ProcessModel, workflow: BpmnWorkflow) -> _Walked:
+        return _walk(workflow, self._spec_of(model).announcing, self._actions_of)
+
+    def _actions_of(self, task_spec: Any) -> list[tuple[str, str]]:
+        """A user task's (action, role) pairs, read once per task spec."""
+        known = self._declared.get(id(task_spec))
+        if known is None or known[0] is not task_spec:
+            known = (task_spec, declared_actions(task_spec))
+            self._declared[id(task_spec)] = known
+        return known[1]
 
     def _step(
         self,
@@ -268,48 +311,43 @@ class Engine:
         workflow: BpmnWorkflow,
         before: frozenset[Any] | None,
         state: str | None = None,
+        key: str | None = None,
     ) -> Step:
         """The Step of a workflow; `before`: announcing tasks that ran before this call (None:
-        a state only read, which announces nothing)."""
-        completed = bool(workflow.is_completed())
+        a state only read, which announces nothing); `key`: cache the workflow under it."""
+        walked = self._walk(model, workflow)
+        if not walked.unfinished:
+            workflow.completed = True  # as Spiff's is_completed() records it
+        completed = bool(workflow.completed)
         if completed:
             current = dict(workflow.data)
         else:
             current = {}
-            for task in workflow.get_tasks(state=_OPEN):
+            for task in walked.open:
                 current.update(task.data)
         data: dict[str, Any] = json.loads(json.dumps(current, default=_jsonable))
         offers = tuple(
             Offer(action, role, task.task_spec.bpmn_id)
-            for task, pairs in _user_tasks(workflow)
+            for task, pairs in walked.user_tasks
             for action, role in pairs
         )
         timers = iter(list(workflow.event_manager.tasks.values()))
+        stored = self._serializer.serialize_json(workflow) if state is None else state
+        announced = frozenset(walked.announced)
+        if key is not None:
+            self._cache.put(key, stored, workflow)
         return Step(
             model=model,
-            state=self._serializer.serialize_json(workflow) if state is None else state,
+            state=stored,
             data=data,
             offers=offers,
             next_due=min(due_times(timers), default=None),
-            notices=() if before is None else self._notices_since(model, workflow, before),
+            notices=() if before is None else _notices_since(walked.announced, before),
             completed=completed,
             _workflow=[workflow],
-        )
-
-    def _notices_since(
-        self, model: ProcessModel, workflow: BpmnWorkflow, before: frozenset[Any]
-    ) -> tuple[str, ...]:
-        announcing = self._spec_of(model).announcing
-        if not announcing:
-            return ()
-        ran = [
-            task
-            for task_id, task in _announced(workflow, announcing).items()
-            if task_id not in before
-        ]
-        ran.sort(key=lambda task: task.last_state_change)
-        return tuple(
-            task.data["notice"] for task in ran if isinstance(task.data.get("notice"), str)
+            key=key,
+            _announced=announced,
+            _offering=walked.offering,
         )
 
     def _load(self, model: ProcessModel, state: str) -> BpmnWorkflow:
@@ -330,19 +368,100 @@ class Engine:
         )
 
 
-def _user_tasks(workflow: BpmnWorkflow) -> Iterator[tuple[Any, list[tuple[str, str]]]]:
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-        yield task, declared_actions(task.task_spec)
+@dataclass
+class _Walked:
+    """What one walk over a workflow's task tree found, in Spiff's depth-first order."""
+
+    open: list[Any] = field(default_factory=list)  # READY, WAITING or STARTED tasks
+    user_tasks: list[tuple[Any, list[tuple[str, str]]]] = field(default_factory=list)
+    offering: dict[str, Any] = field(default_factory=dict)  # action -> its (first) user task
+    announced: dict[Any, Any] = field(default_factory=dict)  # completed announcing tasks by id
+    unfinished: bool = False  # a task is not finished (Spiff's is_completed() is false)
 
 
-def _task_offering(workflow: BpmnWorkflow, action: str) -> Any:
-    offered: list[str] = []
-    for task, pairs in _user_tasks(workflow):
-        actions = [name for name, _role in pairs]
-        if action in actions:
-            return task
-        offered.extend(actions)
-    raise ActionNotOffered(action, offered)
+def _walk(
+    workflow: BpmnWorkflow,
+    announcing: frozenset[str],
+    actions_of: Callable[[Any], list[tuple[str, str]]],
+) -> _Walked:
+    """One pre-order walk of the whole tree, as Spiff's unfiltered get_tasks() visits it: what
+    the filtered walks (open tasks, ready user tasks) would find comes in the same order, since
+    Spiff's filters only skip the children of predicted tasks, which are predicted too. The
+    announcing tasks are looked for everywhere (a filtered walk does not descend below a
+    waiting task, and a cycle timer stays waiting above the branches it fired)."""
+    found = _Walked()
+    tasks = workflow.tasks
+    pending = [workflow.task_tree]
+    while pending:
+        task = pending.pop()
+        state = task.state
+        if state & _OPEN:
+            found.open.append(task)
+            if state == TaskState.READY and task.task_spec.manual:
+                pairs = actions_of(task.task_spec)
+                found.user_tasks.append((task, pairs))
+                for action, _role in pairs:
+                    found.offering.setdefault(action, task)
+        if state & TaskState.NOT_FINISHED_MASK:
+            found.unfinished = True
+        elif state == TaskState.COMPLETED and task.task_spec.name in announcing:
+            found.announced[task.id] = task
+        children = task._children
+        if children:
+            pending.extend(tasks[child] for child in reversed(children))
+    return found
+
+
+def _notices_since(announced: Mapping[Any, Any], before: frozenset[Any]) -> tuple[str, ...]:
+    """The notices of the announcing tasks that ran since `before`, in the order they ran."""
+    ran = [task for task_id, task in announced.items() if task_id not in before]
+    ran.sort(key=lambda task: task.last_state_change)
+    return tuple(task.data["notice"] for task in ran if isinstance(task.data.get("notice"), str))
+
+
+def _task_offering(offering: Mapping[str, Any], action: str) -> Any:
+    if action in offering:
+        return offering[action]
+    raise ActionNotOffered(action, list(offering))
+
+
+class _WorkflowCache:
+    """The workflows of the latest Steps, by instance key, with the state each was read from
+    or serialized to; least recently used out beyond `size`. An entry is taken out to be used:
+    by `take` (a load whose state matches) or `release` (a Step's own workflow, to advance it),
+    so no two calls ever hold the same workflow while one changes it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[str, BpmnWorkflow]] = OrderedDict()
+
+    def take(self, key: str, state: str, spec: Any) -> BpmnWorkflow | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[1].spec is not spec or entry[0] != state:
+                return None
+            del self._entries[key]
+            return entry[1]
+
+    def release(self, key: str, workflow: BpmnWorkflow, state: str) -> bool:
+        """Take out `workflow` if it is still as `state` left it (not advanced since by a call
+        that held the same Step's workflow and put it back)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[1] is not workflow or entry[0] != state:
+                return False
+            del self._entries[key]
+            return True
+
+    def put(self, key: str, state: str, workflow: BpmnWorkflow) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (state, workflow)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 def _payload_data(payload: Mapping[str, Any], reserved: frozenset[str]) -> dict[str, Any]:
@@ -360,9 +479,23 @@ def _advance(workflow: BpmnWorkflow) -> None:
     workflow.refresh_timers()
     for _round in range(_MAX_ROUNDS):
         workflow.do_engine_steps()
-        if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
+        if not _ready_automatic(workflow):
             return
     raise ProcessError(f"quy trình vẫn còn bước sẵn sàng sau {_MAX_ROUNDS} vòng")
+
+
+def _ready_automatic(workflow: BpmnWorkflow) -> bool:
+    """Whether a task that is not a user task is ready to run (a walk that stops at the first)."""
+    tasks = workflow.tasks
+    pending = [workflow.task_tree]
+    while pending:
+        task = pending.pop()
+        if task.state == TaskState.READY and not task.task_spec.manual:
+            return True
+        children = task._children
+        if children:
+            pending.extend(tasks[child] for child in children)
+    return False
 
 
 def _guarded(step: Callable[[], Any]) -> None:

@@ -1,5 +1,4 @@
-"""The engine's storage helpers: a spec-less serialization of workflows, and what a state
-announced.
+"""The engine's storage helpers: a spec-less serialization of workflows.
 
 Private to the engine package (services/workflow/engine/core.py).
 """
@@ -12,7 +11,6 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.expressions import RestrictedScriptEngine
 
@@ -53,16 +51,6 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
-
-
-def announced_tasks(workflow: BpmnWorkflow, announcing: frozenset[str]) -> dict[Any, Any]:
-    """Completed announcing tasks by id. Unfiltered get_tasks: with a state filter Spiff does not
-    descend below a waiting task, and a cycle timer stays waiting above the branches it fired."""
-    return {
-        task.id: task
-        for task in workflow.get_tasks()
-        if task.state == TaskState.COMPLETED and task.task_spec.name in announcing
-    }
 
 
 def jsonable(value: Any) -> Any:

@@ -133,7 +133,7 @@ def start(
     publish `event_type` and what the diagram announced. `audit_action`: the audit's name for
     it when not "<kind>.<action>"; `later`: the rows join the batch's multi-row inserts (a
     consumer's batch of releases)."""
-    step = service.engine.start(model, data)
+    step = service.engine.start(model, data, key=_cache_key(kind.table, row[kind.table.key]))
     now = uow.now
     stored = {
         **row,
@@ -271,8 +271,16 @@ def snapshot(
 
 
 def load(service: WorkflowService, conn: Connection, row: Mapping[str, Any]) -> Step:
+    """The instance's Step; the engine reuses its cached workflow when the row's state is the
+    one that workflow has (a read and then an action, or back-to-back actions, in this
+    process), else reads the state."""
     model = service.models.get(conn, row["process_id"], row["process_version"])
-    return service.engine.load(model, row["state"])
+    table = service.kind_of(row).table
+    return service.engine.load(model, row["state"], key=_cache_key(table, row[table.key]))
+
+
+def _cache_key(table: InstanceTable, key: str) -> str:
+    return f"{table.table.name}:{key}"
 
 
 def _save(
