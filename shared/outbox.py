@@ -17,7 +17,7 @@ from kombu.entity import Exchange
 from kombu.messaging import Producer
 from sqlalchemy import Table, select, update
 
-from shared.bus import Bus, publish_event
+from shared.bus import Bus, confirmed_together, publish_event
 from shared.clock import Clock
 from shared.db import Database, is_postgres
 from shared.loops import BackgroundLoop
@@ -90,8 +90,10 @@ class OutboxRelay(BackgroundLoop):
                 return 0
             producer = self._ensure_producer()
             exchange = self.exchange or self.bus.topology.exchange()
-            for row in rows:
-                publish_event(producer, exchange, row.event_type, row.body, row.event_id)
+            # The batch is confirmed by the broker as a whole before it is marked published.
+            with confirmed_together(producer):
+                for row in rows:
+                    publish_event(producer, exchange, row.event_type, row.body, row.event_id)
             published_at: datetime = self.clock.now()
             conn.execute(
                 update(self.outbox)
