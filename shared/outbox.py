@@ -53,10 +53,25 @@ class OutboxRelay(BackgroundLoop):
         self._connection: Connection | None = None
         self._producer: Producer | None = None
         self._lock = threading.Lock()
+        self._warmed = False
 
     def run_round(self) -> None:
+        if not self._warmed:
+            self._warm_up()
         while self.publish_pending() == self.batch_size and not self.stopping:
             pass
+
+    def _warm_up(self) -> None:
+        """Connect and declare at the first round rather than at the first event, so that the
+        first event (a timer's, say) is not late by a connection's set-up; a broker that is not
+        there yet is left to that first publish."""
+        self._warmed = True
+        try:
+            with self._lock:
+                self._ensure_producer()
+        except Exception:
+            log.info("the relay will connect to the broker at its first event", exc_info=True)
+            self._drop_connection()
 
     def after_failure(self) -> None:
         self._drop_connection()

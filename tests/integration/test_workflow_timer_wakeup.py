@@ -7,7 +7,7 @@ round, read against the harness's FixedClock; nothing here asserts on wall-clock
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -16,7 +16,7 @@ from services.workflow.case_store import cases
 from services.workflow.scheduler import RETRY_AFTER, TimerScheduler
 from services.workflow.store import task_instances
 from tests.integration import workflowkit
-from tests.integration.timerkit import CALENDAR, DUE, at, events, release
+from tests.integration.timerkit import CALENDAR, DUE, at, events, release, task
 from tests.polling import wait_for
 
 REMINDER = at(CALENDAR.add_working_days(DUE, -3), 8)  # Đ16.4: 3 working days before, at 08:00
@@ -128,3 +128,51 @@ def test_the_thread_fires_a_timer_at_its_due_time_without_a_poll_or_a_clock_list
         )
     finally:
         scheduler.stop()
+
+
+class HoldingScheduler(TimerScheduler):
+    """Fires ahead; its wait for the due time, inside the batch's transaction, moves the test's
+    clock there instead, after noting what another connection sees at that moment."""
+
+    def __init__(self, workflow: Any, seen: list[Any], **options: Any) -> None:
+        super().__init__(workflow, **options)
+        self.workflow = workflow
+        self.seen = seen
+
+    def hold_until(self, when: Any) -> None:
+        self.seen.append((when, events(self.workflow)))
+        self.workflow.clock.advance(when - self.workflow.clock.now())
+
+
+def test_a_timer_fired_ahead_is_committed_only_at_its_due_time_and_as_of_it_D16_4(
+    workflow: Any,
+) -> None:
+    task_id = release(workflow, DUE)
+    seen: list[Any] = []
+    scheduler = HoldingScheduler(workflow, seen, poll_seconds=FAR, ahead_seconds=300)
+    scheduler.run_round()
+    # It wakes five minutes early, the time it fires ahead.
+    assert scheduler.wait_seconds() == (REMINDER - workflow.clock.now()).total_seconds() - 300
+
+    workflow.clock.advance(REMINDER - timedelta(minutes=5) - workflow.clock.now())
+    scheduler.run_round()
+
+    # While it waited for the due time, the transaction was not committed: nothing was seen.
+    assert seen == [(REMINDER, ["task.assigned"])]
+    assert workflow.clock.now() == REMINDER
+    assert events(workflow) == ["task.assigned", "task.due_soon"]
+    history = task(workflow, task_id)["history"]
+    last = history[-1]
+    assert (last["action"], datetime.fromisoformat(last["at"])) == ("due_soon", REMINDER)
+
+
+def test_nothing_due_within_the_time_ahead_is_neither_fired_nor_waited_for(workflow: Any) -> None:
+    release(workflow, DUE)
+    seen: list[Any] = []
+    scheduler = HoldingScheduler(workflow, seen, poll_seconds=FAR, ahead_seconds=300)
+    workflow.clock.advance(REMINDER - timedelta(minutes=5, seconds=1) - workflow.clock.now())
+
+    scheduler.run_round()
+
+    assert seen == []
+    assert events(workflow) == ["task.assigned"]
