@@ -122,6 +122,15 @@ class Cluster:
         return os.open(self.log_dir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
 
 
+def default_workers(service: str) -> int:
+    """Worker processes of a service: the workflow's, competing consumers of its queue, one
+    per core up to two (`WORKFLOW_WORKERS` overrides); the others one."""
+    if service != "workflow":
+        return 1
+    given = os.environ.get("WORKFLOW_WORKERS", "").strip()
+    return int(given) if given else max(1, min(2, os.cpu_count() or 1))
+
+
 def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
@@ -157,7 +166,10 @@ def main() -> int:
     env = default_env()
     ensure_databases(env)
     cluster = Cluster(
-        env, {s: base_port + i for i, s in enumerate(SERVICES)}, ROOT / "var" / "logs"
+        env,
+        {s: base_port + i for i, s in enumerate(SERVICES)},
+        ROOT / "var" / "logs",
+        workers={"workflow": default_workers("workflow")},
     )
     cluster.migrate()
     cluster.start()
