@@ -173,3 +173,45 @@ def test_one_walk_finds_what_spiffs_filtered_walks_find_in_the_same_order(
         list(walked.announced),
         walked.unfinished,
     )
+
+
+SUBPROCESS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
+  <bpmn:process id="p" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:subProcess id="inner">
+      <bpmn:startEvent id="inner_start"/>
+      <bpmn:scriptTask id="inner_script">
+        <bpmn:script>status = "inner"</bpmn:script>
+      </bpmn:scriptTask>
+      <bpmn:userTask id="inner_ask">
+        <bpmn:extensionElements><spiffworkflow:properties>
+          <spiffworkflow:property name="actions" value="go"/>
+          <spiffworkflow:property name="role" value="unit"/>
+        </spiffworkflow:properties></bpmn:extensionElements>
+      </bpmn:userTask>
+      <bpmn:endEvent id="inner_end"/>
+      <bpmn:sequenceFlow id="i1" sourceRef="inner_start" targetRef="inner_script"/>
+      <bpmn:sequenceFlow id="i2" sourceRef="inner_script" targetRef="inner_ask"/>
+      <bpmn:sequenceFlow id="i3" sourceRef="inner_ask" targetRef="inner_end"/>
+    </bpmn:subProcess>
+    <bpmn:scriptTask id="after"><bpmn:script>status = "done"</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="inner"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="inner" targetRef="after"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="after" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def test_a_user_task_inside_a_subprocess_is_offered_and_performed() -> None:
+    engine = Engine()
+    model = engine.parse(SUBPROCESS, "p", 1)
+
+    started = engine.start(model, {}, key="s1")
+    assert [(o.action, o.task_name) for o in started.offers] == [("go", "inner_ask")]
+    assert (started.status, started.completed) == ("inner", False)
+
+    done = engine.perform(engine.load(model, started.state, key="s1"), "go", {})
+    assert (done.status, done.completed, done.offers) == ("done", True, ())

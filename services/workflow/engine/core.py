@@ -389,6 +389,8 @@ def _walk(
     Spiff's filters only skip the children of predicted tasks, which are predicted too. The
     announcing tasks are looked for everywhere (a filtered walk does not descend below a
     waiting task, and a cycle timer stays waiting above the branches it fired)."""
+    if workflow.subprocesses:
+        return _walk_with_spiff(workflow, announcing, actions_of)
     found = _Walked()
     tasks = workflow.tasks
     pending = [workflow.task_tree]
@@ -409,6 +411,26 @@ def _walk(
         children = task._children
         if children:
             pending.extend(tasks[child] for child in reversed(children))
+    return found
+
+
+def _walk_with_spiff(
+    workflow: BpmnWorkflow,
+    announcing: frozenset[str],
+    actions_of: Callable[[Any], list[tuple[str, str]]],
+) -> _Walked:
+    """What `_walk` finds, through Spiff's own walks: for a workflow with subprocesses, which
+    Spiff's iterator descends into."""
+    found = _Walked(open=workflow.get_tasks(state=_OPEN))
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        pairs = actions_of(task.task_spec)
+        found.user_tasks.append((task, pairs))
+        for action, _role in pairs:
+            found.offering.setdefault(action, task)
+    for task in workflow.get_tasks():
+        if task.state == TaskState.COMPLETED and task.task_spec.name in announcing:
+            found.announced[task.id] = task
+    found.unfinished = not workflow.is_completed()
     return found
 
 
@@ -486,6 +508,9 @@ def _advance(workflow: BpmnWorkflow) -> None:
 
 def _ready_automatic(workflow: BpmnWorkflow) -> bool:
     """Whether a task that is not a user task is ready to run (a walk that stops at the first)."""
+    if workflow.subprocesses:
+        ready = workflow.get_tasks(state=TaskState.READY)
+        return any(not task.task_spec.manual for task in ready)
     tasks = workflow.tasks
     pending = [workflow.task_tree]
     while pending:
