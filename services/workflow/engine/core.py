@@ -37,7 +37,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -157,6 +157,9 @@ class Engine:
         self._notices = None if notices is None else frozenset(notices)
         self._registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
         self._converter = SpeclessWorkflowConverter(BpmnWorkflow, self._registry)
+        # Instances are _Workflows, serialized as the BpmnWorkflows they are to Spiff.
+        self._converter.workflow_class = _Workflow
+        self._registry.typenames[_Workflow] = self._registry.typenames[BpmnWorkflow]
         self._serializer = BpmnWorkflowSerializer(self._registry)
         self._parsed: dict[tuple[str, int, bytes], Parsed] = {}
         self._cache = _WorkflowCache(cache_size)
@@ -182,7 +185,7 @@ class Engine:
         """A new instance, run until it waits; its notices are those announced on the way.
         `key`: the instance's, to keep its workflow in the cache (see the module's docstring)."""
         parsed = self._spec_of(model)
-        workflow = BpmnWorkflow(
+        workflow = _Workflow(
             parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
         )
         workflow.task_tree.data = _payload_data(data, self._reserved)
@@ -366,6 +369,48 @@ class Engine:
         return self._converter.from_dict(
             dct, parsed.spec, parsed.subprocess_specs, self._script_engine
         )
+
+
+class _Workflow(BpmnWorkflow):  # type: ignore[misc]
+    """Spiff's workflow, whose task walks by state (what its engine steps, task completions and
+    predictions use, and our reads) go through `_tasks_by_state` while it has no subprocess."""
+
+    def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Any:
+        if self.subprocesses or not kwargs.keys() <= {"state", "manual"}:
+            return super().get_tasks_iterator(first_task, **kwargs)
+        return _tasks_by_state(
+            self.tasks,
+            first_task or self.task_tree,
+            kwargs.get("state", TaskState.ANY_MASK),
+            kwargs.get("manual"),
+        )
+
+    def update_waiting_tasks(self) -> None:
+        for task in self.get_tasks_iterator(state=TaskState.WAITING):
+            task.task_spec._update(task)
+
+
+def _tasks_by_state(
+    tasks: Mapping[Any, Any], first: Any, state: int, manual: bool | None
+) -> Iterator[Any]:
+    """Spiff's TaskIterator for a state (and `manual`) filter, without its bookkeeping: the same
+    tasks in the same depth-first order, lazily (a task's children are read when it is
+    reached), and the same pruning (below a task whose state is under the filter's least state
+    nothing is looked at)."""
+    if state & TaskState.PREDICTED_MASK:
+        least = TaskState.MAYBE
+    elif state & TaskState.DEFINITE_MASK:
+        least = TaskState.FUTURE
+    else:
+        least = TaskState.COMPLETED
+    pending = [first]
+    while pending:
+        task = pending.pop()
+        children = task._children
+        if children and task._state >= least:
+            pending.extend(tasks[child] for child in reversed(children))
+        if task._state & state and (manual is None or task.task_spec.manual == manual):
+            yield task
 
 
 @dataclass

@@ -21,7 +21,10 @@ class StateError(ValueError):
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its spec, which is two thirds of Spiff's default output and
-    most of its load time; the spec is supplied again on load from the ProcessModel."""
+    most of its load time; the spec is supplied again on load from the ProcessModel.
+    `workflow_class`: what a state is read into (a BpmnWorkflow)."""
+
+    workflow_class: type[BpmnWorkflow] = BpmnWorkflow
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
@@ -42,7 +45,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
                 f"state of process {dct.get('process_id')!r} does not belong to "
                 f"model {getattr(spec, 'name', None)!r}"
             )
-        workflow = self.target_class(
+        workflow = self.workflow_class(
             spec, subprocess_specs, script_engine=script_engine, deserializing=True
         )
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
