@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from SpiffWorkflow.bpmn.util.task import BpmnTaskIterator
 from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.deadlines import deadline_functions
@@ -117,6 +118,16 @@ def test_a_cached_workflow_of_another_version_is_not_reused() -> None:
     assert engine.loads == 1 and step.model is other
 
 
+MASKS = (
+    TaskState.READY,
+    TaskState.WAITING,
+    TaskState.READY | TaskState.WAITING | TaskState.STARTED,
+    TaskState.COMPLETED,
+    TaskState.FINISHED_MASK,
+    TaskState.NOT_FINISHED_MASK,
+    TaskState.PREDICTED_MASK,
+    TaskState.ANY_MASK,
+)
 PAYLOADS = {
     "return": {"reason": "missing"},
     "request_extension": {"new_due_on": "2026-12-30", "reason": "Chờ số liệu"},
@@ -166,6 +177,14 @@ def test_one_walk_finds_what_spiffs_filtered_walks_find_in_the_same_order(
     announcing = model._parsed.announcing if model._parsed else frozenset()
 
     walked = _walk(workflow, announcing, declared_actions)
+
+    # Spiff's own walks (engine steps, completions, predictions) through the plain walk find
+    # the same tasks in the same order as Spiff's iterator.
+    for mask in MASKS:
+        for manual in (None, True, False):
+            spiff = BpmnTaskIterator(workflow.task_tree, state=mask, manual=manual)
+            ours = workflow.get_tasks_iterator(state=mask, manual=manual)
+            assert [t.id for t in ours] == [t.id for t in spiff], (mask, manual)
 
     assert _spiff_view(workflow, announcing) == (
         [t.id for t in walked.open],
