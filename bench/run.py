@@ -174,8 +174,8 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
         workers={"workflow": args.workflow_workers},
     )
     cluster.migrate()
-    cluster.start()
     try:
+        cluster.start()  # inside: a cluster that never became ready is stopped too
         sampler = _RssSampler(cluster)
         sampler.start()
         began = time.monotonic()

@@ -48,6 +48,12 @@ class Cluster:
 
     def start_web(self, service: str) -> None:
         env = {**self.env, "PORT": str(self.ports[service])}
+        if service == "workflow" and "GUNICORN_WORKERS" not in env:
+            # Its actions run the engine (CPU, under one interpreter lock per process): a
+            # process per core, up to two, each with half the threads.
+            processes = max(1, min(2, os.cpu_count() or 1))
+            env["GUNICORN_WORKERS"] = str(processes)
+            env.setdefault("GUNICORN_THREADS", str(max(2, 8 // processes)))
         self._spawn(
             f"{service}-web",
             [_bin("gunicorn"), "-c", str(GUNICORN_CONF), f"services.{service}.app:create_app()"],
