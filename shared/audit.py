@@ -175,18 +175,8 @@ def append_audit_many(
     if not records:
         return []
     if conn.dialect.name == "postgresql":
-        # The head row, read and locked at once until the caller's transaction ends: the next
-        # writer waits here and then reads our head (FOR UPDATE reads the row as committed
-        # after the wait). Before the first record there is no row to lock: an advisory lock
-        # orders the writers that create it.
-        locked = select(head.c.seq, head.c.hash).where(head.c.id == HEAD_ID).with_for_update()
-        found = conn.execute(locked).first()
-        if found is None:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(table)})
-            # Created meanwhile by the writer we waited for: lock it like the others.
-            found = conn.execute(locked).first()
-        if found is not None:
-            return _chain(conn, table, head, records, (int(found.seq), str(found.hash)))
+        # Held until the caller's transaction ends, so the next writer reads our head.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(table)})
         return _chain(conn, table, head, records)
     # SQLite has neither advisory nor row locks. The no-op UPDATE takes the database write lock
     # before the head is read and keeps it until the caller commits, which orders writers on
@@ -213,28 +203,16 @@ def _fields(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _chain(
-    conn: Connection,
-    table: Table,
-    head: Table,
-    records: list[dict[str, Any]],
-    read: tuple[int, str] | None = None,
-) -> list[str]:
-    """Chain `records` after the head (`read`: as the caller read it under its lock), insert
-    them and move the head; on PostgreSQL both in one statement."""
-    seq, prev_hash = read if read is not None else _read_head(conn, head)
+def _chain(conn: Connection, table: Table, head: Table, records: list[dict[str, Any]]) -> list[str]:
+    seq, prev_hash = _read_head(conn, head)
     chained = []
     for fields in records:
         seq += 1
         record = {**fields, "seq": seq, "prev_hash": prev_hash}
         record["hash"] = prev_hash = record_hash(record)
         chained.append(record)
-    move = update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash)
-    if conn.dialect.name == "postgresql":
-        conn.execute(move.add_cte(insert(table).values(chained).cte("appended")))
-    else:
-        conn.execute(insert(table), chained)
-        conn.execute(move)
+    conn.execute(insert(table), chained)
+    conn.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash))
     return [str(record["hash"]) for record in chained]
 
 
