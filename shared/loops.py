@@ -2,7 +2,8 @@
 and the delivery worker.
 
 A round does all the work that is due. Between rounds the thread sleeps until it is woken (after a
-commit, a clock move) or its poll interval passes. A failing round is retried after a back-off
+commit, a clock move) or its poll interval passes (or a shorter wait that the loop knows of:
+`wait_seconds`). A failing round is retried after a back-off
 that doubles from 0.5 s up to 2 s, which a wake-up does not cut short: a broker or database that
 is down is tried every two seconds, not once per commit, and the loop resumes within two seconds
 of its coming back. The first failure of a spell is logged with its traceback, then one line
@@ -37,6 +38,11 @@ class BackgroundLoop:
 
     def after_failure(self) -> None:
         """Let go of whatever a failed round may have left broken (a connection, say)."""
+
+    def wait_seconds(self) -> float:
+        """How long to sleep after a round unless woken: the poll interval, unless a loop knows
+        when its next work falls due (the timer scheduler)."""
+        return self.poll_seconds
 
     @property
     def stopping(self) -> bool:
@@ -94,5 +100,5 @@ class BackgroundLoop:
                 )
                 failing_since, failures = None, 0
             backoff = first_backoff
-            self._wake.wait(self.poll_seconds)
+            self._wake.wait(self.wait_seconds())
             self._wake.clear()

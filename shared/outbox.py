@@ -17,7 +17,7 @@ from kombu.entity import Exchange
 from kombu.messaging import Producer
 from sqlalchemy import Table, select, update
 
-from shared.bus import Bus, publish_event
+from shared.bus import Bus, confirmed_together, publish_event
 from shared.clock import Clock
 from shared.db import Database, is_postgres
 from shared.loops import BackgroundLoop
@@ -53,10 +53,25 @@ class OutboxRelay(BackgroundLoop):
         self._connection: Connection | None = None
         self._producer: Producer | None = None
         self._lock = threading.Lock()
+        self._warmed = False
 
     def run_round(self) -> None:
+        if not self._warmed:
+            self._warm_up()
         while self.publish_pending() == self.batch_size and not self.stopping:
             pass
+
+    def _warm_up(self) -> None:
+        """Connect and declare at the first round rather than at the first event, so that the
+        first event (a timer's, say) is not late by a connection's set-up; a broker that is not
+        there yet is left to that first publish."""
+        self._warmed = True
+        try:
+            with self._lock:
+                self._ensure_producer()
+        except Exception:
+            log.info("the relay will connect to the broker at its first event", exc_info=True)
+            self._drop_connection()
 
     def after_failure(self) -> None:
         self._drop_connection()
@@ -90,8 +105,10 @@ class OutboxRelay(BackgroundLoop):
                 return 0
             producer = self._ensure_producer()
             exchange = self.exchange or self.bus.topology.exchange()
-            for row in rows:
-                publish_event(producer, exchange, row.event_type, row.body, row.event_id)
+            # The batch is confirmed by the broker as a whole before it is marked published.
+            with confirmed_together(producer):
+                for row in rows:
+                    publish_event(producer, exchange, row.event_type, row.body, row.event_id)
             published_at: datetime = self.clock.now()
             conn.execute(
                 update(self.outbox)

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from services.workflow import handlers
-from services.workflow.scheduler import TimerScheduler
+from services.workflow.scheduler import AHEAD_SECONDS, TimerScheduler
 from shared.consumer import EventConsumer
+from shared.db import is_postgres
 
 if TYPE_CHECKING:
     from services.workflow.app import WorkflowService
@@ -18,4 +19,7 @@ def create_consumer(service: WorkflowService) -> EventConsumer:
 
 
 def create_scheduler(service: WorkflowService) -> TimerScheduler:
-    return TimerScheduler(service)
+    # Firing ahead holds row locks until the due time: on PostgreSQL, where they are per row;
+    # SQLite's lock is the whole database's.
+    engine = service.runtime.platform.database.engine
+    return TimerScheduler(service, ahead_seconds=AHEAD_SECONDS if is_postgres(engine) else 0.0)

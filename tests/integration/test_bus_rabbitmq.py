@@ -16,7 +16,7 @@ import pytest
 from shared.bus import Bus
 from shared.consumer import ATTEMPT_HEADER, REASON_HEADER
 from tests.conftest import rabbitmqctl_json
-from tests.integration.buskit import TinyService, unit_event
+from tests.integration.buskit import TinyService, unit_data, unit_event
 
 pytestmark = pytest.mark.services
 
@@ -214,3 +214,34 @@ def test_publishing_connections_survive_an_idle_spell_longer_than_the_heartbeat(
     assert service.attempts["sau-khi-nghi"] == 2
     failures = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
     assert failures == []
+
+
+def test_the_relay_has_a_batch_confirmed_as_a_whole_and_marks_it_published_after(
+    make_service, monkeypatch
+):
+    """A batch's messages are sent without waiting for each one's confirm (a wait per message
+    costs a quorum queue's write to disk each), then the relay waits for the broker's confirms
+    of them all before it marks the rows published."""
+    import amqp.channel
+
+    waited_one_by_one: list[Any] = []
+    real = amqp.channel.Channel.basic_publish_confirm
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        waited_one_by_one.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(amqp.channel.Channel, "basic_publish_confirm", counting)
+    service = make_service(relay=False)
+    codes = [f"don-vi-{n}" for n in range(50)]
+    with service.platform.unit_of_work() as uow:
+        for code in codes:
+            uow.emit("unit.updated", unit_data(code), subject=code)
+
+    assert service.platform.relay.publish_pending() == 50
+
+    assert waited_one_by_one == []
+    assert all(row.published_at is not None for row in service.outbox_rows())
+    for code in codes:
+        service.wait_applied(code)
+    assert all(service.applied_count(code) == 1 for code in codes)

@@ -11,6 +11,16 @@ this call, whether the instance completed). `load` reads a stored state into a S
 for the one call that advances it, so reading what an instance offers and then performing one
 of those actions loads the state once.
 
+Given the instance's key, the engine also keeps the workflow of its latest Step in a bounded
+cache (`cache_size` instances, least recently used out), keyed by the instance and checked
+against the stored state: a load whose state is the very string that the cached workflow was
+serialized to (or read from) skips deserializing; any other state (another process advanced the
+instance, or the transaction that stored it rolled back) is read afresh. A workflow is advanced
+only by the one call that took it out of the cache, so threads never share one being changed.
+
+What a Step reports (data, offers, the announcing tasks that ran) is read in one walk over the
+task tree, in Spiff's depth-first order.
+
 Timers read the clock given to the Engine (timers.py). SpiffWorkflow never fires a timer by
 itself: the host stores `Step.next_due` in an indexed column, and calls `fire_due` once that
 time has come.
@@ -26,6 +36,8 @@ from __future__ import annotations
 import ast
 import json
 import logging
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -54,7 +66,6 @@ from services.workflow.engine.parse import (
     parse_diagram,
 )
 from services.workflow.engine.state import SpeclessWorkflowConverter, StateError
-from services.workflow.engine.state import announced_tasks as _announced
 from services.workflow.engine.state import jsonable as _jsonable
 from services.workflow.engine.timers import due_times, rearm
 from shared.clock import Clock, PinnableClock, SystemClock
@@ -139,6 +150,12 @@ class Step:
     _workflow: list[BpmnWorkflow] = field(
         default_factory=list, compare=False, repr=False, hash=False
     )
+    # The instance's key when its workflow is cached (Engine.load's `key`), and the ids of the
+    # announcing tasks that had run by this Step (what the next call's notices are new against).
+    key: str | None = field(default=None, compare=False)
+    _announced: frozenset[Any] = field(default=frozenset(), compare=False, repr=False)
+    # The user task offering each action, in `_workflow` as this Step found it.
+    _offering: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def status(self) -> str | None:
@@ -161,6 +178,7 @@ class Engine:
         functions: Mapping[str, Callable[..., Any]] | None = None,
         clock: Clock | None = None,
         notices: Collection[str] | None = None,
+        cache_size: int = 512,
     ) -> None:
         given = clock or SystemClock()
         self.clock = given if isinstance(given, PinnableClock) else PinnableClock(given)
@@ -169,8 +187,13 @@ class Engine:
         self._notices = None if notices is None else frozenset(notices)
         self._registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
         self._converter = SpeclessWorkflowConverter(BpmnWorkflow, self._registry)
+        # Instances are _Workflows, serialized as the BpmnWorkflows they are to Spiff.
+        self._converter.workflow_class = _Workflow
+        self._registry.typenames[_Workflow] = self._registry.typenames[BpmnWorkflow]
         self._serializer = BpmnWorkflowSerializer(self._registry)
         self._parsed: dict[tuple[str, int, bytes], Parsed] = {}
+        self._cache = _WorkflowCache(cache_size)
+        self._declared: dict[int, tuple[Any, list[tuple[str, str]], dict[str, str]]] = {}
         # Spiff logs every task state change at INFO (~10 lines per instance started), which
         # costs a third of the engine's rate under an INFO root logger; opt in by setting a level.
         spiff_logger = logging.getLogger("spiff")
@@ -200,29 +223,32 @@ class Engine:
         """The (action, role) pairs of the cases a diagram's steps offer to open."""
         return self._spec_of(model).openings
 
-    def start(self, model: ProcessModel, data: Mapping[str, Any]) -> Step:
-        """A new instance, run until it waits; its notices are those announced on the way."""
+    def start(self, model: ProcessModel, data: Mapping[str, Any], key: str | None = None) -> Step:
+        """A new instance, run until it waits; its notices are those announced on the way.
+        `key`: the instance's, to keep its workflow in the cache (see the module's docstring)."""
         parsed = self._spec_of(model)
-        workflow = BpmnWorkflow(
+        workflow = _Workflow(
             parsed.spec, parsed.subprocess_specs, script_engine=self._script_engine
         )
         workflow.task_tree.data = _payload_data(data, self._reserved)
         _guarded(lambda: _advance(workflow))
-        return self._step(model, workflow, frozenset())
+        return self._step(model, workflow, frozenset(), key=key)
 
-    def load(self, model: ProcessModel, state: str) -> Step:
-        """A stored instance as it stands (no notices): what it offers, its data, its timers."""
-        workflow = self._load(model, state)
-        return self._step(model, workflow, None, state=state)
+    def load(self, model: ProcessModel, state: str, key: str | None = None) -> Step:
+        """A stored instance as it stands (no notices): what it offers, its data, its timers.
+        `key`: the instance's, to reuse its cached workflow when `state` is the one it has."""
+        cached = None if key is None else self._cache.take(key, state, self._spec_of(model).spec)
+        workflow = cached if cached is not None else self._load(model, state)
+        return self._step(model, workflow, None, state=state, key=key)
 
     def perform(self, step: Step, action: str, payload: Mapping[str, Any]) -> Step:
         data = {**_payload_data(payload, self._reserved), "action": action}
-        workflow, before = self._take(step)
-        task = _task_offering(workflow, action)
+        workflow, before, offering = self._take(step)
+        task = _task_offering(offering, action)
         task.data.update(data)
         _guarded(task.run)
         _guarded(lambda: _advance(workflow))
-        return self._step(step.model, workflow, before)
+        return self._step(step.model, workflow, before, key=step.key)
 
     def update(self, step: Step, changes: Mapping[str, Any]) -> Step:
         """Correct the data of a running instance from outside (e.g. a new lead unit or due
@@ -233,10 +259,10 @@ class Engine:
         later is reminded again); the diagram's gateways decide whether an announcement that
         went out before goes out again."""
         data = _payload_data(changes, self._reserved)
-        workflow, before = self._take(step)
+        workflow, before, _offering = self._take(step)
         reentered = [
             task
-            for task, _pairs in _user_tasks(workflow)
+            for task, _pairs in self._walk(step.model, workflow).user_tasks
             if isinstance(task.parent.task_spec, BoundaryEventSplit)
         ]
         for task in _with_data(workflow, data):
@@ -244,17 +270,17 @@ class Engine:
         for task in reentered:
             workflow.reset_from_task_id(task.id, data=dict(task.data))
         _guarded(lambda: _advance(workflow))
-        return self._step(step.model, workflow, before)
+        return self._step(step.model, workflow, before, key=step.key)
 
     def annotate(self, step: Step, changes: Mapping[str, Any]) -> Step:
         """Note a fact from outside in a running instance's data (e.g. that a case opened about
         it is open), for its conditions to read; nothing runs, no timer moves."""
         data = _payload_data(changes, self._reserved)
-        workflow, _before = self._take(step)
+        workflow, _before, _offering = self._take(step)
         _with_data(workflow, data)
         if workflow.is_completed():
             workflow.data.update(data)
-        return self._step(step.model, workflow, None)
+        return self._step(step.model, workflow, None, key=step.key)
 
     def migrate(self, state: str, source: ProcessModel, target: ProcessModel) -> Step:
         """A stored instance of `source` moved onto `target`, another version of its process: every
@@ -324,9 +350,9 @@ class Engine:
 
     def fire_due(self, step: Step) -> Step:
         """Fire the timers that are due by the engine's clock and run what follows them."""
-        workflow, before = self._take(step)
+        workflow, before, _offering = self._take(step)
         _guarded(lambda: _advance(workflow))
-        return self._step(step.model, workflow, before)
+        return self._step(step.model, workflow, before, key=step.key)
 
     def _spec_of(self, model: ProcessModel) -> Parsed:
         if model._parsed is not None:
@@ -338,13 +364,44 @@ class Engine:
             )
         return self._parsed[key]
 
-    def _take(self, step: Step) -> tuple[BpmnWorkflow, frozenset[Any]]:
-        """The workflow to advance (the Step's own, once; else loaded again from its state) and
-        the announcing tasks that had run before it."""
-        workflow = step._workflow.pop() if step._workflow else self._load(step.model, step.state)
-        announcing = self._spec_of(step.model).announcing
-        before = frozenset(_announced(workflow, announcing)) if announcing else frozenset()
-        return workflow, before
+    def _take(self, step: Step) -> tuple[BpmnWorkflow, frozenset[Any], Mapping[str, Any]]:
+        """The workflow to advance, the announcing tasks that had run before it and the user
+        task offering each action: the Step's own workflow, once, if no other call took it out
+        of the cache since; else its state loaded again."""
+        workflow = step._workflow.pop() if step._workflow else None
+        if (
+            workflow is not None
+            and step.key is not None
+            and not self._cache.release(step.key, workflow, step.state)
+        ):
+            workflow = None  # another call advances it: start again from this Step's state
+        if workflow is not None:
+            return workflow, step._announced, step._offering
+        workflow = self._load(step.model, step.state)
+        walked = self._walk(step.model, workflow)
+        return workflow, frozenset(walked.announced), walked.offering
+
+    def _walk(self, model: ProcessModel, workflow: BpmnWorkflow) -> _Walked:
+        return _walk(workflow, self._spec_of(model).announcing, self._actions_of)
+
+    def _actions_of(self, task: Any) -> list[tuple[str, str]]:
+        """The (action, role) pairs a waiting user task offers now: those it declares (read once
+        per task spec) whose `when.<action>` condition, if any, holds for its data."""
+        task_spec = task.task_spec
+        known = self._declared.get(id(task_spec))
+        if known is None or known[0] is not task_spec:
+            known = (task_spec, declared_actions(task_spec), openings_and_conditions(task_spec)[1])
+            self._declared[id(task_spec)] = known
+        _spec, pairs, conditions = known
+        if not conditions:
+            return pairs
+        environment = self._script_engine.environment
+        return [
+            (action, role)
+            for action, role in pairs
+            if action not in conditions
+            or _holds(environment, conditions[action], task.data, task_spec)
+        ]
 
     def _step(
         self,
@@ -352,48 +409,58 @@ class Engine:
         workflow: BpmnWorkflow,
         before: frozenset[Any] | None,
         state: str | None = None,
+        key: str | None = None,
     ) -> Step:
         """The Step of a workflow; `before`: announcing tasks that ran before this call (None:
-        a state only read, which announces nothing)."""
-        completed = bool(workflow.is_completed())
+        a state only read, which announces nothing); `key`: cache the workflow under it."""
+        walked = self._walk(model, workflow)
+        if not walked.unfinished:
+            workflow.completed = True  # as Spiff's is_completed() records it
+        completed = bool(workflow.completed)
         if completed:
             current = dict(workflow.data)
         else:
             current = {}
-            for task in workflow.get_tasks(state=_OPEN):
+            for task in walked.open:
                 current.update(task.data)
         data: dict[str, Any] = json.loads(json.dumps(current, default=_jsonable))
         offers = tuple(
             Offer(action, role, task.task_spec.bpmn_id)
-            for task, pairs in _user_tasks(workflow)
+            for task, pairs in walked.user_tasks
             for action, role in pairs
-        ) + tuple(self._openings(model, workflow, completed))
+        ) + tuple(self._openings(model, walked, workflow))
         timers = iter(list(workflow.event_manager.tasks.values()))
+        stored = self._serializer.serialize_json(workflow) if state is None else state
+        announced = frozenset(walked.announced)
+        if key is not None:
+            self._cache.put(key, stored, workflow)
         return Step(
             model=model,
-            state=self._serializer.serialize_json(workflow) if state is None else state,
+            state=stored,
             data=data,
             offers=offers,
             next_due=min(due_times(timers), default=None),
-            notices=() if before is None else self._notices_since(model, workflow, before),
+            notices=() if before is None else _notices_since(walked.announced, before),
             completed=completed,
             _workflow=[workflow],
+            key=key,
+            _announced=announced,
+            _offering=walked.offering,
         )
 
     def _openings(
-        self, model: ProcessModel, workflow: BpmnWorkflow, completed: bool
+        self, model: ProcessModel, walked: _Walked, workflow: BpmnWorkflow
     ) -> Iterator[Offer]:
         """The cases the steps where the instance waits (or the end event where it ended) offer
         to open, under their `when.<action>` conditions."""
         if not self._spec_of(model).openings:
             return
-        if completed:
-            # the end event it ended at (end events of timer branches declare none)
+        if walked.unfinished:
+            resting = [task for task, _pairs in walked.user_tasks]
+        else:  # the end event it ended at (end events of timer branches declare none)
             resting = [
                 t for t in workflow.get_tasks(state=TaskState.COMPLETED) if not t.task_spec.manual
             ]
-        else:
-            resting = list(workflow.get_tasks(state=TaskState.READY, manual=True))
         environment = self._script_engine.environment
         for task in resting:
             pairs, conditions = openings_and_conditions(task.task_spec)
@@ -401,22 +468,6 @@ class Engine:
                 condition = conditions.get(action)
                 if condition is None or _holds(environment, condition, task.data, task.task_spec):
                     yield Offer(action, role, task.task_spec.bpmn_id, opens=True)
-
-    def _notices_since(
-        self, model: ProcessModel, workflow: BpmnWorkflow, before: frozenset[Any]
-    ) -> tuple[str, ...]:
-        announcing = self._spec_of(model).announcing
-        if not announcing:
-            return ()
-        ran = [
-            task
-            for task_id, task in _announced(workflow, announcing).items()
-            if task_id not in before
-        ]
-        ran.sort(key=lambda task: task.last_state_change)
-        return tuple(
-            task.data["notice"] for task in ran if isinstance(task.data.get("notice"), str)
-        )
 
     def _load(self, model: ProcessModel, state: str) -> BpmnWorkflow:
         parsed = self._spec_of(model)
@@ -436,21 +487,112 @@ class Engine:
         )
 
 
-def _user_tasks(workflow: BpmnWorkflow) -> Iterator[tuple[Any, list[tuple[str, str]]]]:
-    """The user tasks waiting now, each with the (action, role) pairs it offers now: those it
-    declares whose `when.<action>` condition, if any, holds for its data."""
+class _Workflow(BpmnWorkflow):  # type: ignore[misc]
+    """Spiff's workflow, whose task walks by state (what its engine steps, task completions and
+    predictions use, and our reads) go through `_tasks_by_state` while it has no subprocess."""
+
+    def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Any:
+        if self.subprocesses or not kwargs.keys() <= {"state", "manual"}:
+            return super().get_tasks_iterator(first_task, **kwargs)
+        return _tasks_by_state(
+            self.tasks,
+            first_task or self.task_tree,
+            kwargs.get("state", TaskState.ANY_MASK),
+            kwargs.get("manual"),
+        )
+
+    def update_waiting_tasks(self) -> None:
+        for task in self.get_tasks_iterator(state=TaskState.WAITING):
+            task.task_spec._update(task)
+
+
+def _tasks_by_state(
+    tasks: Mapping[Any, Any], first: Any, state: int, manual: bool | None
+) -> Iterator[Any]:
+    """Spiff's TaskIterator for a state (and `manual`) filter, without its bookkeeping: the same
+    tasks in the same depth-first order, lazily (a task's children are read when it is
+    reached), and the same pruning (below a task whose state is under the filter's least state
+    nothing is looked at)."""
+    if state & TaskState.PREDICTED_MASK:
+        least = TaskState.MAYBE
+    elif state & TaskState.DEFINITE_MASK:
+        least = TaskState.FUTURE
+    else:
+        least = TaskState.COMPLETED
+    pending = [first]
+    while pending:
+        task = pending.pop()
+        children = task._children
+        if children and task._state >= least:
+            pending.extend(tasks[child] for child in reversed(children))
+        if task._state & state and (manual is None or task.task_spec.manual == manual):
+            yield task
+
+
+@dataclass
+class _Walked:
+    """What one walk over a workflow's task tree found, in Spiff's depth-first order."""
+
+    open: list[Any] = field(default_factory=list)  # READY, WAITING or STARTED tasks
+    user_tasks: list[tuple[Any, list[tuple[str, str]]]] = field(default_factory=list)
+    offering: dict[str, Any] = field(default_factory=dict)  # action -> its (first) user task
+    announced: dict[Any, Any] = field(default_factory=dict)  # completed announcing tasks by id
+    unfinished: bool = False  # a task is not finished (Spiff's is_completed() is false)
+
+
+def _walk(
+    workflow: BpmnWorkflow,
+    announcing: frozenset[str],
+    actions_of: Callable[[Any], list[tuple[str, str]]],
+) -> _Walked:
+    """One pre-order walk of the whole tree, as Spiff's unfiltered get_tasks() visits it: what
+    the filtered walks (open tasks, ready user tasks) would find comes in the same order, since
+    Spiff's filters only skip the children of predicted tasks, which are predicted too. The
+    announcing tasks are looked for everywhere (a filtered walk does not descend below a
+    waiting task, and a cycle timer stays waiting above the branches it fired)."""
+    if workflow.subprocesses:
+        return _walk_with_spiff(workflow, announcing, actions_of)
+    found = _Walked()
+    tasks = workflow.tasks
+    pending = [workflow.task_tree]
+    while pending:
+        task = pending.pop()
+        state = task.state
+        if state & _OPEN:
+            found.open.append(task)
+            if state == TaskState.READY and task.task_spec.manual:
+                pairs = actions_of(task)
+                found.user_tasks.append((task, pairs))
+                for action, _role in pairs:
+                    found.offering.setdefault(action, task)
+        if state & TaskState.NOT_FINISHED_MASK:
+            found.unfinished = True
+        elif state == TaskState.COMPLETED and task.task_spec.name in announcing:
+            found.announced[task.id] = task
+        children = task._children
+        if children:
+            pending.extend(tasks[child] for child in reversed(children))
+    return found
+
+
+def _walk_with_spiff(
+    workflow: BpmnWorkflow,
+    announcing: frozenset[str],
+    actions_of: Callable[[Any], list[tuple[str, str]]],
+) -> _Walked:
+    """What `_walk` finds, through Spiff's own walks: for a workflow with subprocesses, which
+    Spiff's iterator descends into."""
+    found = _Walked(open=workflow.get_tasks(state=_OPEN))
     for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-        pairs = declared_actions(task.task_spec)
-        conditions = openings_and_conditions(task.task_spec)[1] if _has_conditions(task) else {}
-        if conditions:
-            environment = workflow.script_engine.environment
-            pairs = [
-                (action, role)
-                for action, role in pairs
-                if action not in conditions
-                or _holds(environment, conditions[action], task.data, task.task_spec)
-            ]
-        yield task, pairs
+        pairs = actions_of(task)
+        found.user_tasks.append((task, pairs))
+        for action, _role in pairs:
+            found.offering.setdefault(action, task)
+    for task in workflow.get_tasks():
+        if task.state == TaskState.COMPLETED and task.task_spec.name in announcing:
+            found.announced[task.id] = task
+    found.unfinished = not workflow.is_completed()
+    return found
 
 
 def _holds(environment: Any, condition: str, data: Mapping[str, Any], spec: Any) -> bool:
@@ -463,11 +605,6 @@ def _holds(environment: Any, condition: str, data: Mapping[str, Any], spec: Any)
     except Exception:  # a condition that fails offers nothing rather than failing a read
         logger.exception("condition when.* of %s failed: %s", spec.bpmn_id, condition)
         return False
-
-
-def _has_conditions(task: Any) -> bool:
-    properties = getattr(task.task_spec, "extensions", {}).get("properties", {})
-    return any(key.startswith("when.") for key in properties)
 
 
 def _with_data(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> list[Any]:
@@ -489,14 +626,56 @@ def _names_in(expression: str) -> set[str]:
     return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
 
 
-def _task_offering(workflow: BpmnWorkflow, action: str) -> Any:
-    offered: list[str] = []
-    for task, pairs in _user_tasks(workflow):
-        actions = [name for name, _role in pairs]
-        if action in actions:
-            return task
-        offered.extend(actions)
-    raise ActionNotOffered(action, offered)
+def _notices_since(announced: Mapping[Any, Any], before: frozenset[Any]) -> tuple[str, ...]:
+    """The notices of the announcing tasks that ran since `before`, in the order they ran."""
+    ran = [task for task_id, task in announced.items() if task_id not in before]
+    ran.sort(key=lambda task: task.last_state_change)
+    return tuple(task.data["notice"] for task in ran if isinstance(task.data.get("notice"), str))
+
+
+def _task_offering(offering: Mapping[str, Any], action: str) -> Any:
+    if action in offering:
+        return offering[action]
+    raise ActionNotOffered(action, list(offering))
+
+
+class _WorkflowCache:
+    """The workflows of the latest Steps, by instance key, with the state each was read from
+    or serialized to; least recently used out beyond `size`. An entry is taken out to be used:
+    by `take` (a load whose state matches) or `release` (a Step's own workflow, to advance it),
+    so no two calls ever hold the same workflow while one changes it."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[str, BpmnWorkflow]] = OrderedDict()
+
+    def take(self, key: str, state: str, spec: Any) -> BpmnWorkflow | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[1].spec is not spec or entry[0] != state:
+                return None
+            del self._entries[key]
+            return entry[1]
+
+    def release(self, key: str, workflow: BpmnWorkflow, state: str) -> bool:
+        """Take out `workflow` if it is still as `state` left it (not advanced since by a call
+        that held the same Step's workflow and put it back)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or entry[1] is not workflow or entry[0] != state:
+                return False
+            del self._entries[key]
+            return True
+
+    def put(self, key: str, state: str, workflow: BpmnWorkflow) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (state, workflow)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
 
 
 def _payload_data(payload: Mapping[str, Any], reserved: frozenset[str]) -> dict[str, Any]:
@@ -514,9 +693,26 @@ def _advance(workflow: BpmnWorkflow) -> None:
     workflow.refresh_timers()
     for _round in range(_MAX_ROUNDS):
         workflow.do_engine_steps()
-        if not any(not t.task_spec.manual for t in workflow.get_tasks(state=TaskState.READY)):
+        if not _ready_automatic(workflow):
             return
     raise ProcessError(f"quy trình vẫn còn bước sẵn sàng sau {_MAX_ROUNDS} vòng")
+
+
+def _ready_automatic(workflow: BpmnWorkflow) -> bool:
+    """Whether a task that is not a user task is ready to run (a walk that stops at the first)."""
+    if workflow.subprocesses:
+        ready = workflow.get_tasks(state=TaskState.READY)
+        return any(not task.task_spec.manual for task in ready)
+    tasks = workflow.tasks
+    pending = [workflow.task_tree]
+    while pending:
+        task = pending.pop()
+        if task.state == TaskState.READY and not task.task_spec.manual:
+            return True
+        children = task._children
+        if children:
+            pending.extend(tasks[child] for child in children)
+    return False
 
 
 def _guarded(step: Callable[[], Any]) -> None:

@@ -1,5 +1,4 @@
-"""The engine's storage helpers: a spec-less serialization of workflows, and what a state
-announced.
+"""The engine's storage helpers: a spec-less serialization of workflows.
 
 Private to the engine package (services/workflow/engine/core.py).
 """
@@ -12,7 +11,6 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.expressions import RestrictedScriptEngine
 
@@ -23,7 +21,10 @@ class StateError(ValueError):
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Serializes a workflow without its spec, which is two thirds of Spiff's default output and
-    most of its load time; the spec is supplied again on load from the ProcessModel."""
+    most of its load time; the spec is supplied again on load from the ProcessModel.
+    `workflow_class`: what a state is read into (a BpmnWorkflow)."""
+
+    workflow_class: type[BpmnWorkflow] = BpmnWorkflow
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
@@ -44,7 +45,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
                 f"state of process {dct.get('process_id')!r} does not belong to "
                 f"model {getattr(spec, 'name', None)!r}"
             )
-        workflow = self.target_class(
+        workflow = self.workflow_class(
             spec, subprocess_specs, script_engine=script_engine, deserializing=True
         )
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
@@ -53,16 +54,6 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
-
-
-def announced_tasks(workflow: BpmnWorkflow, announcing: frozenset[str]) -> dict[Any, Any]:
-    """Completed announcing tasks by id. Unfiltered get_tasks: with a state filter Spiff does not
-    descend below a waiting task, and a cycle timer stays waiting above the branches it fired."""
-    return {
-        task.id: task
-        for task in workflow.get_tasks()
-        if task.state == TaskState.COMPLETED and task.task_spec.name in announcing
-    }
 
 
 def jsonable(value: Any) -> Any:

@@ -140,7 +140,7 @@ def start(
     publish `event_type` and what the diagram announced. `audit_action`: the audit's name for
     it when not "<kind>.<action>"; `later`: the rows join the batch's multi-row inserts (a
     consumer's batch of releases)."""
-    step = service.engine.start(model, data)
+    step = service.engine.start(model, data, key=_cache_key(kind.table, row[kind.table.key]))
     now = uow.now
     stored = {
         **row,
@@ -205,9 +205,11 @@ def fire_timers(service: WorkflowService, uow: UnitOfWork, kind: Kind, row: dict
     """Fire an instance's due timers (the caller holds its row lock); returns the notices sent."""
     step = service.engine.fire_due(load(service, uow.conn, row))
     after = _save(uow, kind, row, step)
-    _announce(uow, kind, after, step.notices, row["status"])
+    # The history is not read back while the scheduler's batch runs: its rows go in with the
+    # batch's other instances', one statement when the unit of work flushes.
+    _announce(uow, kind, after, step.notices, row["status"], later=True)
     if after["status"] != row["status"] and not step.notices:
-        _record(uow, kind, after, "timer", row["status"], None, None, None)
+        _record(uow, kind, after, "timer", row["status"], None, None, None, later=True)
     return len(step.notices)
 
 
@@ -299,8 +301,16 @@ def snapshot(
 
 
 def load(service: WorkflowService, conn: Connection, row: Mapping[str, Any]) -> Step:
+    """The instance's Step; the engine reuses its cached workflow when the row's state is the
+    one that workflow has (a read and then an action, or back-to-back actions, in this
+    process), else reads the state."""
     model = service.models.get(conn, row["process_id"], row["process_version"])
-    return service.engine.load(model, row["state"])
+    table = service.kind_of(row).table
+    return service.engine.load(model, row["state"], key=_cache_key(table, row[table.key]))
+
+
+def _cache_key(table: InstanceTable, key: str) -> str:
+    return f"{table.table.name}:{key}"
 
 
 def _save(
@@ -352,9 +362,10 @@ def _record(
     details: dict[str, Any] | None,
     *,
     audit: dict[str, Any] | None = None,
+    later: bool = False,
 ) -> None:
-    kind.table.add_history(
-        uow.conn, _history(kind, row, uow.now, action, status_from, actor, note, details)
+    _add_history(
+        uow, kind, _history(kind, row, uow.now, action, status_from, actor, note, details), later
     )
     uow.audit(
         actor,
@@ -369,16 +380,29 @@ def _audit(status_from: str | None, row: Mapping[str, Any], note: str | None) ->
     return {"status": [status_from, row["status"]], "note": note}
 
 
+def _add_history(uow: UnitOfWork, kind: Kind, entry: dict[str, Any], later: bool) -> None:
+    """Append a history entry now, or (`later`) with the unit of work's other rows."""
+    if later:
+        uow.insert_later(kind.table.history_table, entry)
+    else:
+        kind.table.add_history(uow.conn, entry)
+
+
 def _announce(
-    uow: UnitOfWork, kind: Kind, row: dict[str, Any], notices: tuple[str, ...], status_from: str
+    uow: UnitOfWork,
+    kind: Kind,
+    row: dict[str, Any],
+    notices: tuple[str, ...],
+    status_from: str,
+    *,
+    later: bool = False,
 ) -> None:
     """Publish the events a diagram announced (e.g. a timer's `task.due_soon`), each recorded
     in the history and the audit."""
     for notice in notices:
         action = kind.notice_action(notice)
-        kind.table.add_history(
-            uow.conn, _history(kind, row, uow.now, action, status_from, None, None, None)
-        )
+        entry = _history(kind, row, uow.now, action, status_from, None, None, None)
+        _add_history(uow, kind, entry, later)
         details = {"status": [status_from, row["status"]]}
         uow.audit(None, notice, kind.name, row[kind.table.key], details)
         _emit(uow, kind, notice, row, action, None, None, None)

@@ -6,16 +6,21 @@ services/workflow/case_store.py); an `InstanceTable` names them and does the sam
 add a row with its history and side rows, read it (locked for the transaction on PostgreSQL),
 save a new revision (optimistic: a stale revision raises), append and read history, find due
 timers and put a timer off.
+
+Every due time written here is told to `DUE_TIMES`, so that this process's timer scheduler wakes
+at once when a change makes a timer due earlier than the one it sleeps until (scheduler.py).
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 
 from shared.db import is_postgres
 from shared.platform import UnitOfWork
@@ -23,6 +28,34 @@ from shared.platform import UnitOfWork
 
 class StaleInstance(Exception):
     """Another worker advanced the instance first."""
+
+
+class DueTimes:
+    """The due times this process writes, told to those listening (its timer schedulers, held
+    weakly so that a scheduler dropped is dropped here too). A time is told when its row is
+    written, before the commit: a listener wakes at it and reads what is committed by then."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: list[weakref.WeakMethod[Callable[[datetime], None]]] = []
+
+    def listen(self, listener: Callable[[datetime], None]) -> None:
+        """`listener`: a bound method, kept as long as its object lives."""
+        with self._lock:
+            self._listeners.append(weakref.WeakMethod(listener))
+
+    def tell(self, when: datetime | None) -> None:
+        if when is None:
+            return
+        with self._lock:
+            self._listeners = [ref for ref in self._listeners if ref() is not None]
+            alive = [ref() for ref in self._listeners]
+        for listener in alive:
+            if listener is not None:
+                listener(when)
+
+
+DUE_TIMES = DueTimes()
 
 
 # The rows of side tables that a new instance's row implies, e.g. the units a task involves.
@@ -44,6 +77,7 @@ class InstanceTable:
     ) -> None:
         """Insert a new instance with its side rows and first history entry; `later`: with the
         batch's other rows when the unit of work flushes (UnitOfWork.insert_later)."""
+        DUE_TIMES.tell(row.get("next_timer_at"))
         rows = [(self.table, [row]), *self.side_rows(row), (self.history_table, [history])]
         for table, items in rows:
             if not items:
@@ -71,6 +105,7 @@ class InstanceTable:
         )
         if result.rowcount != 1:
             raise StaleInstance(key)
+        DUE_TIMES.tell(values.get("next_timer_at"))
         self.sync(conn, key, values)
 
     def add_history(self, conn: Connection, row: dict[str, Any]) -> None:
@@ -98,7 +133,16 @@ class InstanceTable:
             query = query.with_for_update(skip_locked=True)
         return query
 
+    def next_due_after(self, conn: Connection, after: datetime) -> datetime | None:
+        """The earliest due time later than `after`: the first entry of the index past it."""
+        column = self.table.c.next_timer_at
+        found: datetime | None = conn.execute(
+            select(func.min(column)).where(column > after)
+        ).scalar_one()
+        return found
+
     def postpone(self, conn: Connection, key: str, until: datetime) -> None:
         conn.execute(
             update(self.table).where(self.table.c[self.key] == key).values(next_timer_at=until)
         )
+        DUE_TIMES.tell(until)

@@ -1,0 +1,84 @@
+"""CPU per action on the real path, in one process on PostgreSQL: accept then report_progress on
+released tasks through the workflow's Flask app (`time.process_time`), and the shares of a
+cProfile of the same: the engine's perform and load, SQL statements, commits.
+
+Run from the repository root (PostgreSQL on 127.0.0.1): ``python -m bench.action_path``.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import pstats
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from tests.integration import workflowkit as wk
+
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+TASKS = 150
+
+
+def main() -> None:
+    name = f"nv_bench_path_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        service = wk.build(
+            wk.Setup(database="postgresql"),
+            Path(tempfile.mkdtemp()),
+            "bench-path",
+            lambda: f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+        )
+        try:
+            print(_measure(service))
+        finally:
+            service.runtime.platform.stop()
+    finally:
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _measure(service: Any) -> str:
+    task_ids = [wk.release(service) for _ in range(2 * TASKS)]
+
+    def act(chunk: list[str]) -> None:
+        for task_id in chunk:
+            assert wk.act(service, task_id, "accept", wk.LEAD).status_code == 200
+            done = wk.act(service, task_id, "report_progress", wk.LEAD, note="50%")
+            assert done.status_code == 200
+
+    began_cpu, began = time.process_time(), time.perf_counter()
+    act(task_ids[:TASKS])
+    cpu = (time.process_time() - began_cpu) / (2 * TASKS) * 1000
+    wall = (time.perf_counter() - began) / (2 * TASKS) * 1000
+    profile = cProfile.Profile()
+    profile.enable()
+    act(task_ids[TASKS:])
+    profile.disable()
+    stats: Any = pstats.Stats(profile)
+
+    def share(matches: Callable[[tuple[str, int, str]], bool]) -> str:
+        cumulative = sum(row[3] for key, row in stats.stats.items() if matches(key))
+        return f"{cumulative / stats.total_tt:.0%}"
+
+    def engine(name: str) -> Callable[[tuple[str, int, str]], bool]:
+        return lambda key: key[0].endswith("engine/core.py") and key[2] == name
+
+    def sqlalchemy(name: str) -> Callable[[tuple[str, int, str]], bool]:
+        return lambda key: key[0].endswith("sqlalchemy/engine/base.py") and key[2] == name
+
+    return (
+        f"CPU {cpu:.2f} ms per action (wall {wall:.2f} ms); profile: engine perform "
+        f"{share(engine('perform'))}, engine load {share(engine('load'))}, SQL "
+        f"{share(sqlalchemy('execute'))}, commit {share(sqlalchemy('_commit_impl'))}"
+    )
+
+
+if __name__ == "__main__":
+    main()
