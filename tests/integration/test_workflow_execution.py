@@ -94,7 +94,14 @@ def test_a_pending_extension_offers_progress_but_not_the_result_D5_2c(workflow: 
     assert refused.status_code == 409 and refused.get_json()["actions"] == ["report_progress"]
     assert act(workflow, task_id, "report_progress", LEAD).get_json()["extension_pending"] is True
     office = view(workflow, task_id, OFFICE)["actions"]
-    assert office == ["decide_extension", "urge", "withdraw", "request_correction"]  # Đ7.1
+    # Đ7.1 (a correction) and Đ8.1c (direction) are cases the Office may open meanwhile.
+    assert office == [
+        "decide_extension",
+        "urge",
+        "withdraw",
+        "request_correction",
+        "ask_direction",
+    ]
     assert outbox_types(workflow)[-2:] == ["task.extension_requested", "task.progress_reported"]
 
 
@@ -105,7 +112,7 @@ def test_an_approved_extension_moves_the_due_date_and_its_timers_D5_2c(workflow:
     decided = act(workflow, task_id, "decide_extension", OFFICE, approve=True, note="Đồng ý")
     task = decided.get_json()
     assert (task["due_on"], task["extension_pending"]) == ("2027-01-15", False)
-    assert task["actions"] == ["urge", "withdraw"]  # what the Office may do now
+    assert task["actions"] == ["urge", "withdraw", "ask_direction"]  # what the Office may do now
     assert "submit_result" in view(workflow, task_id, LEAD)["actions"]
     assert _next_timer(workflow, task_id) > before  # the reminder follows the new date
     listed = workflow.client.get("/api/workflow/tasks", headers=OFFICE).get_json()["items"]
