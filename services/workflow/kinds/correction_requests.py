@@ -25,6 +25,7 @@ from sqlalchemy import Connection
 from services.workflow import store
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.exchanges import TaskOpener, readable_task, record_on_task
+from services.workflow.kinds.bodies import text as _text
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
 from shared.calendar import local_date
 from shared.errors import ValidationFailed
@@ -61,12 +62,6 @@ EVENTS = {
 SELF_CORRECTED = "correction_request.self_corrected"
 
 NOTICE_LABELS = {"overdue": "Báo quá hạn điều chỉnh"}
-
-
-def _text(required: bool = True) -> fields.String:
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=10000))
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10000))
 
 
 def _entry_id() -> fields.Integer:

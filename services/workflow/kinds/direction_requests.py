@@ -20,6 +20,7 @@ from sqlalchemy import Connection
 
 from services.workflow.cases import CaseKind, Effect, Opening
 from services.workflow.exchanges import TaskOpener, readable_task, record_on_task
+from services.workflow.kinds.bodies import text as _text
 from services.workflow.units import unit_name
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
 from shared.calendar import local_date
@@ -66,12 +67,6 @@ EVENTS = {
 # What the task's diagram knows of its difficulty reports: true from a report until the Office
 # resolves it or a leader directs (bpmn/task_lifecycle.bpmn, `when.report_difficulty`).
 DIFFICULTY_OPEN = "difficulty_open"
-
-
-def _text(required: bool = True) -> fields.String:
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=10000))
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10000))
 
 
 class TaskDifficultyIn(Schema):

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from services.workflow import store
 from services.workflow.cases import CaseKind, Opening
+from services.workflow.kinds.bodies import text as _text
 from services.workflow.units import unit_name
 from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
 from shared.calendar import local_date
@@ -52,12 +53,6 @@ NOTICE_LABELS = {
     "due_soon": "Nhắc Văn phòng: sắp hết hạn xử lý",
     "overdue": "Báo Văn phòng: quá hạn xử lý",
 }
-
-
-def _text(required: bool = True) -> fields.String:
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=10000))
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10000))
 
 
 class FeedbackIn(Schema):

@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 
 from services.workflow import store
 from services.workflow.cases import CaseKind, Opening
+from services.workflow.kinds.bodies import text as _text
 from shared import dates
 from shared.auth import Principal
 from shared.calendar import local_date
@@ -58,12 +59,6 @@ NOTICE_LABELS = {
 }
 
 _UNIT = validate.Length(min=1, max=40)
-
-
-def _text(required: bool = True, maximum: int = 10000) -> fields.String:
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=maximum))
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=maximum))
 
 
 class InfoRequestIn(Schema):

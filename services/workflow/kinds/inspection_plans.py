@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, post_load, validate
 from sqlalchemy import Connection
 
 from services.workflow.cases import CaseKind, Opening
+from services.workflow.kinds.bodies import UNIT_CODE as _UNIT_CODE
 from services.workflow.kinds.inspections import SCOPES
 from services.workflow.units import require_units
 from shared.auth import Principal
@@ -41,10 +42,6 @@ EVENTS = {
     "approve": "inspection_plan.approved",
     "return_plan": "inspection_plan.returned",
 }
-
-_UNIT_CODE = validate.Regexp(
-    r"^[A-Z0-9_]{1,40}$", error="Mã đơn vị gồm chữ in hoa không dấu, chữ số và dấu _."
-)
 
 
 class PlanItemIn(Schema):

@@ -21,6 +21,8 @@ from sqlalchemy import Connection
 
 from services.workflow import case_store, working_group
 from services.workflow.cases import CaseKind, Opening
+from services.workflow.kinds.bodies import UNIT_CODE as _UNIT_CODE
+from services.workflow.kinds.bodies import text as _text
 from services.workflow.units import unit_names
 from shared import dates
 from shared.auth import INSPECTOR, Principal
@@ -84,18 +86,6 @@ NOTICE_LABELS = {
     "report_urged": "Đôn đốc báo cáo kết quả kiểm tra",
 }
 
-_UNIT_CODE = validate.Regexp(
-    r"^[A-Z0-9_]{1,40}$", error="Mã đơn vị gồm chữ in hoa không dấu, chữ số và dấu _."
-)
-
-
-def _text(required: bool = True, max_length: int = 10000) -> fields.String:
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
-    return fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=max_length)
-    )
-
 
 def _units(required: bool = True) -> fields.List[Any]:
     one = fields.String(validate=_UNIT_CODE)
@@ -145,7 +135,7 @@ class PlanIn(_UnitsOnce):
     form = fields.String(
         required=True, validate=validate.OneOf(sorted(FORMS)), metadata={"enum_labels": FORMS}
     )
-    title = _text(max_length=500)
+    title = _text(maximum=500)
     units = _units()
     # The Working Group members who carry it out (Đ13); an inspector who drafts it is one.
     inspectors = _inspectors(default=list)

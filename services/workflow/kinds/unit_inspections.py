@@ -24,6 +24,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import Connection
 
 from services.workflow.cases import CaseKind, Opening
+from services.workflow.kinds.bodies import UNIT_CODE as _UNIT_CODE
+from services.workflow.kinds.bodies import text as _text
 from services.workflow.kinds.inspections import (
     FORMS,
     SCOPES,
@@ -62,18 +64,6 @@ NOTICE_LABELS = {
     "report_urged": "Đôn đốc đơn vị báo cáo kết quả kiểm tra",
 }
 
-_UNIT_CODE = validate.Regexp(
-    r"^[A-Z0-9_]{1,40}$", error="Mã đơn vị gồm chữ in hoa không dấu, chữ số và dấu _."
-)
-
-
-def _text(required: bool = True, max_length: int = 10000) -> fields.String:
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=max_length))
-    return fields.String(
-        load_default=None, allow_none=True, validate=validate.Length(max=max_length)
-    )
-
 
 class UnitInspectionIn(Schema):
     """Đ10.2b, Đ11, Đ12: the unit's inspection of itself — its form, what and which period."""
@@ -81,7 +71,7 @@ class UnitInspectionIn(Schema):
     form = fields.String(
         required=True, validate=validate.OneOf(sorted(FORMS)), metadata={"enum_labels": FORMS}
     )
-    title = _text(max_length=500)
+    title = _text(maximum=500)
     # The units inspected: the unit itself (its subordinate units once units form a hierarchy).
     units = fields.List(
         fields.String(validate=_UNIT_CODE),

@@ -36,6 +36,7 @@ from services.workflow.case_store import case_units
 from services.workflow.case_store import cases as cases_table
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.kinds import periodic_reports
+from services.workflow.kinds.bodies import text as body_text
 from services.workflow.kinds.periodic_reports import Period
 from services.workflow.units import unit_name
 from shared import dates
@@ -81,9 +82,7 @@ _TEXT = 20000
 
 
 def _text(required: bool = False, maximum: int = _TEXT) -> fields.String:
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=maximum))
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=maximum))
+    return body_text(required, maximum)  # a report's sections are optional until it is submitted
 
 
 def _count() -> fields.Integer:
