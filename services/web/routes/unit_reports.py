@@ -2,8 +2,8 @@
 (figures prefilled from reporting, narrative sections, one explanation per Đ17.4 task; save,
 submit), and the Office's list of the units' reports for a period, with accept and return.
 
-The report is a workflow case (`/api/workflow/unit-reports`); the figures and the Đ17.4 list come
-from reporting (`/stats`, `/explanations`) and are sent with each save, so the report keeps
+The report is a workflow case (`/api/workflow/unit-reports`); its figures and its Đ17.4 list,
+read from reporting's `/stats` and `/explanations`, are sent with each save, so the report keeps
 what the unit reported; which units reported, late or not at all, is reporting's
 (`/unit-reports`)."""
 
