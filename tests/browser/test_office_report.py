@@ -79,3 +79,28 @@ def test_the_office_publishes_its_approved_evaluation_for_everyone_to_read_D16_2
         axe_check(visitor, "office-report-public")
     finally:
         visitor.close()
+
+
+def test_the_units_reports_and_the_overdue_summaries_read_well_D18_1_D16_4(
+    page: Any, web_system: str
+) -> None:
+    """The pages of units' periodic reports and of the Office's overdue summaries, looked at."""
+    sign_in(page, web_system, "unit_officer", "SO_TC")
+    page.goto(f"{web_system}/unit-reports")
+    page.get_by_role("heading", name="Báo cáo định kỳ", level=1).wait_for()
+    opening = page.get_by_role("button", name="Lập báo cáo")
+    if opening.count():
+        with page.expect_navigation():
+            opening.first.click()
+        page.locator("form").first.wait_for()
+    shot(page, "unit-report-form")
+    axe_check(page, "unit-report-form")
+
+    sign_in(page, web_system, "office", "VP_UBND")
+    page.goto(f"{web_system}/unit-reports")
+    shot(page, "unit-reports-office")
+    axe_check(page, "unit-reports-office")
+    page.goto(f"{web_system}/overdue-summaries")
+    page.get_by_role("heading", level=1).wait_for()
+    shot(page, "overdue-summaries")
+    axe_check(page, "overdue-summaries")
