@@ -62,9 +62,12 @@ def open_report() -> Any:
         abort(404)
     api = context.api()
     due_on = request.form.get("due_on", "").strip()
+    if not due_on:  # asked before the year's figures are stored for a report not opened
+        flash("Không lập được báo cáo năm: cần nhập hạn trình báo cáo.", "error")
+        return redirect(url_for(".report_list"), code=303)
     try:
         stored = api.post("reporting", "/annual", {"year": int(year)})
-        body = {"year": int(year), "report_id": stored["id"], "due_on": due_on or None}
+        body = {"year": int(year), "report_id": stored["id"], "due_on": due_on}
         opened = api.post("workflow", "/annual-reports", body)
     except ApiError as exc:
         if exc.status == 409 and exc.body.get("case_id"):
