@@ -295,6 +295,13 @@ OFFICE_REPORT_EVENT_TYPES: tuple[str, ...] = (  # Đ8.1a, Đ16.2, Đ18.2: the Of
     "office_report.published",  # the Office publishes the approved report (Đ16.2)
     "office_report.overdue",  # Đ18.2's day has passed and the report was not submitted
 )
+ANNUAL_REPORT_EVENT_TYPES: tuple[str, ...] = (  # Đ20.1: the Office's annual report
+    "annual_report.submitted",  # the Office's staff submit it to the Office's leader
+    "annual_report.returned",  # the leader returns it for correction, with a reason
+    "annual_report.approved",  # the leader approves it
+    "annual_report.published",  # the Office publishes the approved report (Đ16.2)
+    "annual_report.overdue",  # the day the Office set has passed and it was not submitted
+)
 EXCHANGE_EVENT_TYPES: tuple[str, ...] = (  # Đ7.1, Đ8.1c, Đ8.1d, Đ9.2, Đ17.1
     "info_request.opened",  # the Office asks a unit for information (Đ8.1d, Đ9.2)
     "info_request.answered",
@@ -331,6 +338,7 @@ CASE_EVENT_TYPES = (
     *PERIODIC_REPORT_EVENT_TYPES,
     *UNIT_REPORT_EVENT_TYPES,
     *OFFICE_REPORT_EVENT_TYPES,
+    *ANNUAL_REPORT_EVENT_TYPES,
     *EXCHANGE_EVENT_TYPES,
     *WORKING_GROUP_EVENT_TYPES,
     *OVERDUE_SUMMARY_EVENT_TYPES,

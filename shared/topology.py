@@ -23,6 +23,10 @@ from kombu.entity import Exchange, Queue, binding
 
 from shared.event_schemas import (
     EXCHANGE_EVENT_TYPES,
+    FEEDBACK_EVENT_TYPES,
+    INSPECTION_EVENT_TYPES,
+    INSPECTION_PLAN_EVENT_TYPES,
+    UNIT_INSPECTION_EVENT_TYPES,
     UNIT_REPORT_EVENT_TYPES,
 )
 from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES
@@ -35,6 +39,33 @@ DELIVERY_LIMIT = 20
 
 # Reporting counts ad-hoc information requests in each unit's figures (Đ8.1d, Đ9.2).
 INFO_REQUEST_EVENT_TYPES = tuple(t for t in EXCHANGE_EVENT_TYPES if t.startswith("info_request."))
+
+# Reporting keeps facts of inspections (the Working Group's and units' own) and feedback for the
+# Office's annual report (Đ20.1): the steps that change what it counts, not the reminders.
+INSPECTION_FACT_TYPES = tuple(
+    t
+    for t in (*INSPECTION_EVENT_TYPES, *UNIT_INSPECTION_EVENT_TYPES)
+    if t.split(".", 1)[1]
+    in (
+        "plan_submitted",
+        "plan_approved",
+        "opened",
+        "finished",
+        "reported",
+        "presented",
+        "cancelled",
+    )
+)
+FEEDBACK_FACT_TYPES = tuple(
+    t for t in FEEDBACK_EVENT_TYPES if not t.endswith(("due_soon", "overdue"))
+)
+ANNUAL_REPORT_FACT_TYPES = (
+    *INSPECTION_FACT_TYPES,
+    *INSPECTION_PLAN_EVENT_TYPES,
+    *FEEDBACK_FACT_TYPES,
+    "annual_report.submitted",
+    "annual_report.published",
+)
 
 # Which event types each service's queue receives. Every process declares the whole topology
 # before it publishes, so an event is never dropped because its consumer has not started yet.
@@ -66,6 +97,9 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
         # The Office's evaluation: each submission's text, and its publication (Đ16.2)
         "office_report.submitted",
         "office_report.published",
+        # The Office's annual report on this regulation (Đ20.1): inspections and their
+        # conclusions, the year's inspection plans, feedback handled, and the report itself
+        *ANNUAL_REPORT_FACT_TYPES,
     ),
 }
 

@@ -125,6 +125,18 @@ CASE_RULES: dict[str, Rule] = {
         "Báo cáo đánh giá tình hình thực hiện nhiệm vụ đã được công bố", "office", "leader"
     ),
     "office_report.overdue": _case("Quá hạn trình báo cáo đánh giá (Điều 18 khoản 2)", "office"),
+    # The Office's annual report on this regulation (Đ20.1)
+    "annual_report.submitted": _case(
+        "Báo cáo năm về thực hiện Quy chế trình lãnh đạo Văn phòng duyệt", "office"
+    ),
+    "annual_report.returned": _case("Lãnh đạo Văn phòng trả lại báo cáo năm", "office"),
+    "annual_report.approved": _case(
+        "Báo cáo năm về kết quả triển khai thực hiện Quy chế đã được duyệt", "office", "leader"
+    ),
+    "annual_report.published": _case(
+        "Báo cáo năm về kết quả triển khai thực hiện Quy chế đã được công bố", "office", "leader"
+    ),
+    "annual_report.overdue": _case("Quá hạn trình báo cáo năm (Điều 20 khoản 1)", "office"),
     # Ad-hoc information requests (Đ8.1d, Đ9.2, Đ16.5)
     "info_request.opened": _case("Văn phòng đề nghị cung cấp thông tin", "asked"),
     "info_request.answered": _case("Đơn vị đã trả lời đề nghị cung cấp thông tin", "office"),

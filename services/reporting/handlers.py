@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import insert, update
 
-from services.reporting import reports, store
+from services.reporting import annual_facts, reports, store
 from shared.calendar import local_date
 from shared.event_schemas import UNIT_REPORT_EVENT_TYPES
 from shared.events import TASK_EVENT_TYPES, Event, encode
@@ -265,6 +265,7 @@ READ_MODEL_HANDLERS: dict[str, Handler] = {
     **{event_type: on_unit_report_event for event_type in UNIT_REPORT_EVENT_TYPES},
     "office_report.submitted": on_office_report_submitted,
     "office_report.published": on_office_report_published,
+    **annual_facts.HANDLERS,  # inspections, plans, feedback, the annual report (Đ20.1)
 }
 
 

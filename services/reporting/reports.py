@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select, update
 
 from services.reporting import config, domain, figures, office, queries
-from services.reporting.store import office_evaluations, reports
+from services.reporting.store import annual_evaluations, office_evaluations, reports
 from shared.auth import Principal
 from shared.errors import NotFound
 from shared.platform import UnitOfWork
@@ -49,8 +50,11 @@ def store_report(
     start: date,
     end: date,
     schedule_key: str | None = None,
+    extra: Callable[[Connection, queries.Scope], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """Compute the period's figures at `uow.now` and keep them; audited as `report.generated`."""
+    """Compute the period's figures at `uow.now` and keep them; audited as `report.generated`.
+    `extra` adds what a kind of report presents beside them (the annual report's inspections
+    and feedback, annual.py)."""
     scope = figures.scope_for({"from_": start, "to": end}, uow.now, None)
     computed = figures.stats(uow.conn, scope, "unit")
     report_id = uuid.uuid4().hex
@@ -60,7 +64,8 @@ def store_report(
         # By assigning leader: the UBND, the Chairman, each Vice-Chairman (Đ16.2's evaluation).
         "leaders": figures.stats(uow.conn, scope, "leader")["groups"],
         "explanations": _explanations(uow.conn, scope),
-        "office": _office(uow.conn, service, scope),
+        "office": office_figures(uow.conn, service, scope),
+        **(json.loads(json.dumps(extra(uow.conn, scope), default=_iso)) if extra else {}),
     }
     uow.conn.execute(
         reports.insert().values(
@@ -105,7 +110,9 @@ def _explanations(conn: Connection, scope: queries.Scope) -> list[dict[str, Any]
     return explained
 
 
-def _office(conn: Connection, service: ReportingService, scope: queries.Scope) -> dict[str, Any]:
+def office_figures(
+    conn: Connection, service: ReportingService, scope: queries.Scope
+) -> dict[str, Any]:
     """The Office's own figures for the period: intake compliance by month (Đ6.1) and how long
     units' results waited for its confirmation (Đ16)."""
     months = []
@@ -154,7 +161,11 @@ def load(conn: Connection, report_id: str, *, published_only: bool = False) -> d
     row = conn.execute(query).mappings().first()
     if row is None:
         raise NotFound("Không tìm thấy báo cáo.")
-    return {**_shape(row, with_figures=True), "evaluation": evaluation_of(conn, report_id)}
+    return {
+        **_shape(row, with_figures=True),
+        "evaluation": evaluation_of(conn, report_id),
+        "annual": annual_of(conn, report_id),
+    }
 
 
 def evaluation_of(conn: Connection, report_id: str) -> dict[str, Any] | None:
@@ -174,6 +185,29 @@ def evaluation_of(conn: Connection, report_id: str) -> dict[str, Any] | None:
         return None
     return {
         "period": row["period"],
+        "number": row["number"],
+        "published_at": row["published_at"],
+        "sections": json.loads(row["sections"]),
+    }
+
+
+def annual_of(conn: Connection, report_id: str) -> dict[str, Any] | None:
+    """The Office's annual report on this regulation (Đ20.1) that presents these figures, as
+    its leader approved and the Office published it; None while none is published."""
+    a = annual_evaluations.c
+    row = (
+        conn.execute(
+            select(annual_evaluations)
+            .where(a.report_id == report_id, a.published_at.is_not(None))
+            .order_by(a.published_at.desc())
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        return None
+    return {
+        "year": row["year"],
         "number": row["number"],
         "published_at": row["published_at"],
         "sections": json.loads(row["sections"]),
@@ -202,6 +236,16 @@ def public_view(report: dict[str, Any]) -> dict[str, Any]:
         **_public_fields(report),
         **ranking_of(report),
         "evaluation": report.get("evaluation"),
+        # The annual report (Đ20.1) publishes its inspections and feedback with the figures.
+        **(
+            {
+                "annual": report["annual"],
+                "inspections": report.get("inspections"),
+                "feedback": report.get("feedback"),
+            }
+            if report.get("annual")
+            else {}
+        ),
     }
 
 

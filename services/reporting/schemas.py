@@ -300,6 +300,97 @@ class Evaluation(Schema):
     sections = fields.Nested(EvaluationSections)
 
 
+class AnnualSections(Schema):
+    """The Office's written sections of its annual report (Đ20.1)."""
+
+    assessment = fields.String(allow_none=True)
+    training = fields.String(allow_none=True)
+    difficulties = fields.String(allow_none=True)
+    proposals = fields.String(allow_none=True)
+
+
+class Annual(Schema):
+    """The Office's annual report as its leader approved and the Office published it (Đ20.1)."""
+
+    year = fields.Integer()
+    number = fields.String(allow_none=True)
+    published_at = fields.AwareDateTime()
+    sections = fields.Nested(AnnualSections)
+
+
+class Conclusion(Schema):
+    unit = fields.String()
+    name = fields.String(allow_none=True)
+    result = fields.String()  # done, not_done, done_wrongly (Đ15.3b)
+    result_label = fields.String(allow_none=True)
+
+
+class InspectionRow(Schema):
+    case_id = fields.String()
+    kind = fields.String()  # inspection (the Working Group's), unit_inspection (Đ10.2b)
+    kind_label = fields.String()
+    form = fields.String(allow_none=True)  # regular, ad_hoc (Đ12)
+    form_label = fields.String(allow_none=True)
+    units = fields.List(fields.String())
+    unit_names = fields.List(fields.String())
+    ended_on = fields.Date()
+    reported_on = fields.Date(allow_none=True)
+    presented_on = fields.Date(allow_none=True)
+    conclusions = fields.List(fields.Nested(Conclusion))
+
+
+class InspectionTotals(Schema):
+    held = fields.Integer()
+    working_group = fields.Integer()
+    unit_own = fields.Integer()
+    regular = fields.Integer()
+    ad_hoc = fields.Integer()
+    reported = fields.Integer()
+    presented = fields.Integer()
+    running = fields.Integer()
+    units_inspected = fields.Integer()
+    planned = fields.Integer()
+
+
+class InspectionFigures(Schema):
+    """The year's inspections held, their reports' results per unit (Đ15.3) and the plan."""
+
+    totals = fields.Nested(InspectionTotals)
+    results = fields.Dict(keys=fields.String(), values=fields.Integer())
+    result_labels = fields.Dict(keys=fields.String(), values=fields.String())
+    items = fields.List(fields.Nested(InspectionRow))
+
+
+class FeedbackFigures(Schema):
+    """Feedback on other units received in the year and how the Office handled it (Đ16.6)."""
+
+    received = fields.Integer()
+    handled = fields.Integer()
+    handled_late = fields.Integer()
+    outstanding = fields.Integer()
+    outcomes = fields.Dict(keys=fields.String(), values=fields.Integer())
+    outcome_labels = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class AnnualIn(Schema):
+    year = fields.Integer(required=True, validate=dates.supported_year())
+
+
+class AnnualOut(Schema):
+    """The year's figures of the annual report on this regulation (Đ20.1)."""
+
+    year = fields.Integer()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    as_of = fields.AwareDateTime()
+    totals = fields.Nested(CategoryCounts)
+    units = fields.List(fields.Nested(UnitCounts))
+    leaders = fields.List(fields.Nested(GroupCounts))
+    office = fields.Nested(OfficeFigures)
+    inspections = fields.Nested(InspectionFigures)
+    feedback = fields.Nested(FeedbackFigures)
+
+
 class ReportOut(Schema):
     id = fields.String()
     period = fields.String()
@@ -321,6 +412,10 @@ class ReportOut(Schema):
     leaders = fields.List(fields.Nested(GroupCounts))  # by assigning leader
     # Published with the report (Đ16.2): the Office's approved evaluation, if any.
     evaluation = fields.Nested(Evaluation, allow_none=True)
+    # A year's figures kept for the annual report (Đ20.1), and that report once published.
+    inspections = fields.Nested(InspectionFigures, allow_none=True)
+    feedback = fields.Nested(FeedbackFigures, allow_none=True)
+    annual = fields.Nested(Annual, allow_none=True)
 
 
 class ReportPage(Schema):

@@ -190,6 +190,76 @@ office_evaluations = Table(
 )
 Index("ix_office_evaluations_report", office_evaluations.c.report_id)
 
+# The Office's annual report on this regulation (Đ20.1) reads these beside the tasks' facts.
+# One row per inspection (Đ10–Đ15: the Working Group's, `inspection`, or a unit's own,
+# `unit_inspection`), from their events: the units inspected, when it ended and was reported,
+# and each inspected unit's result (`conclusions`, JSON [{unit, result}], Đ15.3).
+inspection_facts = Table(
+    "inspection_facts",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("form", String(20)),  # regular, ad_hoc (Đ12)
+    Column("units", Text, nullable=False),  # JSON: the inspected units' codes
+    Column("status", String(20), nullable=False),
+    Column("opened_on", Date, nullable=False),
+    Column("ended_on", Date),
+    Column("reported_on", Date),
+    Column("presented_on", Date),  # at the People's Committee's meeting (Đ10.1đ)
+    Column("cancelled", Boolean, nullable=False),
+    Column("conclusions", Text),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_inspection_facts_ended", inspection_facts.c.ended_on)
+
+# One row per annual inspection plan (Đ10.1a): its year, how many inspections it plans, whether
+# the leader approved it.
+inspection_plan_facts = Table(
+    "inspection_plan_facts",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("items", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("approved_on", Date),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# One row per feedback on another unit (Đ16.6, Đ17.2, Đ17.3): when the Office received it, its
+# due date for handling it, and when and how it handled it (urged the unit, a leader's direction,
+# dismissed).
+feedback_facts = Table(
+    "feedback_facts",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("about_unit", String(40), nullable=False),
+    Column("problem", String(40)),
+    Column("status", String(20), nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("due_on", Date),
+    Column("handled_on", Date),
+    Column("outcome", String(20)),  # urged, directed, dismissed
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_feedback_facts_received", feedback_facts.c.received_on)
+
+# The Office's annual report (Đ20.1), from annual_report.* events: the written sections of its
+# last submission to the Office's leader, the stored report of the year's figures it presents,
+# and its publication.
+annual_evaluations = Table(
+    "annual_evaluations",
+    metadata,
+    Column("case_id", String(32), primary_key=True),
+    Column("year", Integer, nullable=False),
+    Column("report_id", String(32), nullable=False),
+    Column("sections", Text, nullable=False),  # JSON: assessment, training, difficulties, …
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("published_at", UtcDateTime()),
+    Column("published_by", String(200)),
+    Column("number", String(60)),
+)
+Index("ix_annual_evaluations_report", annual_evaluations.c.report_id)
+
 # The tables the event handlers fill: what a rebuild empties and refills (not reports, not
 # the event log, not the inbox).
 READ_MODEL = (
@@ -200,6 +270,10 @@ READ_MODEL = (
     submissions,
     unit_report_facts,
     office_evaluations,
+    inspection_facts,
+    inspection_plan_facts,
+    feedback_facts,
+    annual_evaluations,
 )
 
 
@@ -232,6 +306,12 @@ def unit_report_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:
 
 def office_evaluation(conn: Connection, case_id: str) -> dict[str, Any] | None:
     table = office_evaluations
+    row = conn.execute(select(table).where(table.c.case_id == case_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def row_of(conn: Connection, table: Table, case_id: str) -> dict[str, Any] | None:
+    """One case's row of a table keyed by `case_id`."""
     row = conn.execute(select(table).where(table.c.case_id == case_id)).mappings().first()
     return dict(row) if row else None
 

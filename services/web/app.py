@@ -65,6 +65,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     _install_errors(app)
     _install_sign_in(app, settings)
     from services.web.routes import (
+        annual_reports,
         dashboard,
         diagrams,
         documents,
@@ -93,6 +94,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         dashboard,
         reports,
         office_reports,
+        annual_reports,
         diagrams,
     ):
         app.register_blueprint(module.bp)

@@ -19,6 +19,7 @@ def nav_groups(person: Any) -> list[tuple[str, list[Link]]]:
         reports += [
             (url_for("reports.report_list"), "Báo cáo số liệu (Điều 18)"),
             (url_for("office_reports.report_list"), "Báo cáo đánh giá của Văn phòng"),
+            (url_for("annual_reports.report_list"), "Báo cáo năm về thực hiện Quy chế"),
             (url_for("overdue_summaries.summary_list"), "Nhiệm vụ quá hạn"),
         ]
         checks += [

@@ -339,3 +339,67 @@ def test_d16_2_the_offices_evaluation_is_approved_by_its_leader_then_published(
     shown = system.wait_for(public, "reporting to publish the approved evaluation")
     assert shown["evaluation"]["sections"]["effectiveness"] == "Hiệu quả so với yêu cầu chỉ đạo"
     assert shown["evaluation"]["number"] == "7/BC-VP"
+
+
+def test_d20_1_the_annual_report_counts_feedback_handled_and_is_published_once_approved(
+    system: Client,
+) -> None:
+    office = system.token("office", "VP_UBND")
+    lead = system.token("office_lead", "VP_UBND")
+    leader = system.token("leader", None)
+    reporter = system.token("unit_officer", "SO_XD")
+    year = local_date(datetime.now(UTC)).year
+
+    def handled() -> int:
+        answer = system.call("GET", f"/api/reporting/annual?year={year}", office)
+        assert answer.status_code == 200, answer.text
+        return int(answer.json()["feedback"]["handled"])
+
+    before = handled()
+    task_id = released_task(system, office)
+    body = {
+        "task_id": task_id,
+        "about_unit": "SO_TC",
+        "problem": "late",
+        "description": "Chưa gửi báo cáo đúng hạn",
+    }
+    case = _post(system, "/api/workflow/feedback", reporter, body)["items"][0]
+    urge = {"note": "Đề nghị Sở Tài chính gửi báo cáo"}
+    _post(system, f"/api/workflow/feedback/{case['id']}/actions/urge_unit", office, urge)
+    # The feedback's events reach reporting's read model (Đ16.6): the year counts it handled.
+    system.wait_for(lambda: handled() > before, "reporting to count the feedback handled")
+
+    stored = _post(system, "/api/reporting/annual", office, {"year": year})
+    assert stored["feedback"]["handled"] > before
+    opened = system.call(
+        "POST",
+        "/api/workflow/annual-reports",
+        office,
+        json={"year": year, "report_id": stored["id"], "due_on": f"{year + 1}-01-15"},
+    )
+    assert opened.status_code == 201, opened.text
+    base = f"/api/workflow/annual-reports/{opened.json()['items'][0]['id']}/actions"
+    sections = {
+        "report_id": stored["id"],
+        "assessment": "Các đơn vị thực hiện nghiêm Quy chế",
+        "training": "Hai lớp tập huấn",
+        "difficulties": "Một số xã cập nhật chậm",
+        "proposals": "Biểu dương đơn vị tiêu biểu",
+    }
+    assert _post(system, f"{base}/submit", office, sections)["status"] == "submitted"
+    refused = system.call("POST", f"{base}/approve", office, json={})
+    assert refused.status_code == 403, refused.text  # only the Office's leader approves
+    assert _post(system, f"{base}/approve", lead, {})["status"] == "approved"
+    system.wait_for(
+        lambda: "annual_report.approved" in inbox_types(system, leader), "the leaders to be told"
+    )
+    assert _post(system, f"{base}/publish", office, {"number": "3/BC-VP"})["status"] == "published"
+
+    def public() -> dict | None:
+        answer = system.call("GET", f"/api/reporting/public/reports/{stored['id']}", None)
+        return answer.json() if answer.status_code == 200 and answer.json().get("annual") else None
+
+    shown = system.wait_for(public, "reporting to publish the approved annual report")
+    assert shown["annual"]["sections"]["training"] == "Hai lớp tập huấn"
+    assert shown["annual"]["number"] == "3/BC-VP"
+    assert shown["feedback"]["handled"] == stored["feedback"]["handled"]

@@ -270,3 +270,23 @@ def test_d16_4_the_leaders_mailboxes_are_read_from_leaders_email():
     )
     with pytest.raises(ConfigError, match="LEADERS_EMAIL"):
         ChannelSettings.from_env({"LEADERS_EMAIL": "lanhdao"})
+
+
+ANNUAL_REPORT = {
+    "title": "Báo cáo kết quả triển khai thực hiện Quy chế năm 2026 (trình trước ngày 15/01/2027)",
+    "parties": {},
+    "note": "Bổ sung số lớp tập huấn",
+    "due_on": None,
+}
+
+
+def test_d20_1_the_annual_report_goes_to_the_offices_leader_then_to_the_leaders_once_approved():
+    office = domain.OFFICE_UNIT
+    assert _recipients("annual_report.submitted", ANNUAL_REPORT) == {office}
+    assert _recipients("annual_report.returned", ANNUAL_REPORT) == {office}
+    assert _recipients("annual_report.approved", ANNUAL_REPORT) == {office, "leader"}
+    assert _recipients("annual_report.published", ANNUAL_REPORT) == {office, "leader"}
+    assert _recipients("annual_report.overdue", ANNUAL_REPORT) == {office}
+    returned = domain.messages_for("annual_report.returned", ANNUAL_REPORT, lambda c: c)[0]
+    assert returned.title == "Lãnh đạo Văn phòng trả lại báo cáo năm"
+    assert returned.body == f"{ANNUAL_REPORT['title']}\nNội dung: Bổ sung số lớp tập huấn"

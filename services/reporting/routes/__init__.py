@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from services.reporting import (
+    annual,
     config,
     domain,
     figures,
@@ -13,6 +14,7 @@ from services.reporting import (
     queries,
     schemas,
 )
+from services.reporting import reports as stored_reports
 from services.reporting.routes import info_requests as info_request_routes
 from services.reporting.routes import reports as report_routes
 from shared.auth import (
@@ -24,7 +26,7 @@ from shared.auth import (
     unit_scope,
 )
 from shared.errors import Forbidden
-from shared.http import ApiRouter, page, query_args
+from shared.http import ApiRouter, json_body, page, query_args
 
 if TYPE_CHECKING:
     from services.reporting.service import ReportingService
@@ -44,6 +46,7 @@ def build_router(service: ReportingService) -> ApiRouter:
     ranking_query = schemas.RankingQuery()
     explanation_query = schemas.ExplanationQuery()
     year_query = schemas.YearQuery()
+    annual_query = schemas.AnnualIn()
     period_query = schemas.PeriodQuery()
     intake_documents_query = schemas.IntakeDocumentsQuery()
     wait_days = config.confirmation_wait_days(service.runtime.env)
@@ -206,6 +209,46 @@ def build_router(service: ReportingService) -> ApiRouter:
         period_scope = figures.scope_for(args, platform.clock.now(), None)
         with platform.database.read() as conn:
             return office.confirmation_lag(conn, period_scope, service.runtime.calendar, wait_days)
+
+    @router.route(
+        f"{PREFIX}/annual",
+        query=schemas.AnnualIn,
+        response=schemas.AnnualOut,
+        summary="The year's figures for the Office's annual report on this regulation (Đ20.1): "
+        "tasks by unit and assigning leader, the Office's intake and confirmation, inspections "
+        "and their conclusions, feedback handled",
+    )
+    def get_annual() -> Any:
+        require_roles(principal(), *OFFICE_ROLES, LEADER)
+        args = query_args(annual_query)
+        with platform.database.read() as conn:
+            return annual.assemble(conn, service, args["year"], platform.clock.now())
+
+    @router.route(
+        f"{PREFIX}/annual",
+        "POST",
+        request=schemas.AnnualIn,
+        response=schemas.ReportOut,
+        status=201,
+        summary="Keep the year's figures as a stored report (period <year>) for the annual "
+        "report to present and publish (Đ20.1)",
+    )
+    def post_annual() -> Any:
+        caller = principal()
+        require_roles(caller, *OFFICE_ROLES)
+        year = json_body(annual_query)["year"]
+        scope = annual.year_scope(year, platform.clock.now())
+        with platform.unit_of_work() as uow:
+            return stored_reports.store_report(
+                uow,
+                service,
+                caller.to_actor(),
+                caller.sub,
+                str(year),
+                scope.start,
+                scope.end,
+                extra=annual.extra,
+            )
 
     report_routes.add_routes(router, service, principal)
     info_request_routes.add_routes(router, service, principal, _unit_for)

@@ -22,6 +22,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 BPMN_MIMETYPE = "application/xml"
 # The kinds of case and the API path of each (services/workflow/kinds/).
 CASE_PATHS = {
+    "annual_report": "annual-reports",
     "feedback": "feedback",
     "direction_request": "direction-requests",
     "info_request": "info-requests",

@@ -27,6 +27,8 @@ OFFICE_CASES = (
     ("overdue_summary", "/overdue-summaries", {"drafting"}),  # Đ16.4: measures to propose
     # The Office's evaluation (Đ16.2): to write, to approve (its leader), to publish.
     ("office_report", "/office-reports", {"draft", "returned", "submitted", "approved"}),
+    # The Office's annual report on this regulation (Đ20.1), the same steps.
+    ("annual_report", "/annual-reports", {"draft", "returned", "submitted", "approved"}),
 )
 
 
