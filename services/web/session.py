@@ -19,6 +19,7 @@ from flask import abort, current_app, request, session
 
 from shared.auth import (
     LEADER,
+    OFFICE_LEAD,
     OFFICE_ROLES,
     PROCESS_OWNER,
     ROLE_LABELS,
@@ -45,6 +46,10 @@ class Person:
     @property
     def is_office(self) -> bool:
         return any(r in OFFICE_ROLES for r in self.roles)
+
+    @property
+    def is_office_lead(self) -> bool:
+        return OFFICE_LEAD in self.roles
 
     @property
     def is_unit(self) -> bool:

@@ -163,7 +163,7 @@ def test_a_unit_head_sees_the_units_own_dashboard(
 def test_the_office_generates_and_publishes_the_years_report(
     page: Any, browser: Any, web_system: str, figures: dict[str, str]
 ) -> None:
-    sign_in(page, web_system, "office", "VP_UBND")
+    sign_in(page, web_system, "office_lead", "VP_UBND")  # its leader publishes (Đ16.2)
     page.goto(f"{web_system}/reports")
     visit(page, "56-reports")
     page.select_option("#f-period", figures["year"])

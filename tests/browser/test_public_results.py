@@ -71,9 +71,9 @@ def completed_task(base: str, unit: str) -> None:
 
 @pytest.fixture(scope="module")
 def published(web_system: str) -> dict[str, Any]:
-    """The Office generates this year's report and publishes it (POST …/publish)."""
+    """The Office's leader generates this year's report and publishes it (POST …/publish)."""
     completed_task(web_system, "SO_YT")
-    headers = {"Authorization": f"Bearer {api_token('office', 'VP_UBND', name=PUBLISHER)}"}
+    headers = {"Authorization": f"Bearer {api_token('office_lead', 'VP_UBND', name=PUBLISHER)}"}
     base = f"{web_system}/api/reporting/reports"
     made = requests.post(base, json={"period": "2026"}, headers=headers, timeout=30)
     assert made.status_code == 201, made.text

@@ -187,7 +187,7 @@ def received(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any
             return answer.get_json() if answer.status_code == 201 else None
 
         made = wait_for(report, timeout=30, what="a report")
-        here.call("POST", f"/api/reporting/reports/{made['id']}/publish", "office", "VP_UBND")
+        here.call("POST", f"/api/reporting/reports/{made['id']}/publish", "office_lead", "VP_UBND")
 
         def settled() -> bool:
             types = {json.loads(body)["type"] for _headers, body in receiver.received}

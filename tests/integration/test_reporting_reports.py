@@ -97,15 +97,17 @@ def test_publishing_makes_a_report_public_and_announces_it_D16_2(reporting: Any)
     report = generate(reporting)
     public = reporting.client.get("/api/reporting/public/reports")
     assert public.status_code == 200 and public.get_json()["items"] == []
-    assert (
-        post(
-            reporting, f"/api/reporting/reports/{report['id']}/publish", role="unit_head"
-        ).status_code
-        == 403
-    )
-    published = post(reporting, f"/api/reporting/reports/{report['id']}/publish")
+    publish = f"/api/reporting/reports/{report['id']}/publish"
+    assert post(reporting, publish, role="unit_head").status_code == 403
+    # The Office's staff prepare; its leader approves by publishing (or approves the Office's
+    # evaluation report, whose publication publishes the figures).
+    refused = post(reporting, publish, role="office")
+    assert refused.status_code == 403
+    assert "Lãnh đạo Văn phòng" in refused.get_json()["detail"]
+    assert reporting.client.get("/api/reporting/public/reports").get_json()["items"] == []
+    published = post(reporting, publish, role="office_lead")
     assert published.status_code == 200 and published.get_json()["published"] is True
-    again = post(reporting, f"/api/reporting/reports/{report['id']}/publish")
+    again = post(reporting, publish, role="office_lead")
     assert again.status_code == 200
     listed = reporting.client.get("/api/reporting/public/reports").get_json()
     assert [item["id"] for item in listed["items"]] == [report["id"]]

@@ -279,7 +279,7 @@ def test_the_d18_report_keeps_the_explanations_and_the_offices_figures_D18(thirt
     assert ["Cả kỳ", 10, 3, 7, 1.5, 3] in office
     assert ["tháng 10 năm 2026", 5, 5, 0, 1, None] in office  # the Office's intake (Đ6.1)
     published = service.client.post(
-        f"/api/reporting/reports/{report['id']}/publish", headers=headers()
+        f"/api/reporting/reports/{report['id']}/publish", headers=headers("office_lead")
     )
     assert published.status_code == 200
     shown = service.client.get(f"/api/reporting/public/reports/{report['id']}").get_json()

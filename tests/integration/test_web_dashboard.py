@@ -22,6 +22,7 @@ from tests.polling import wait_for
 
 OFFICE = ("office", "VP_UBND")
 LEADER = ("leader", "VP_UBND")
+OFFICE_LEAD = ("office_lead", "VP_UBND")
 HEAD_TC = ("unit_head", "SO_TC")
 HEAD_XD = ("unit_head", "SO_XD")
 DONE = f"Hoàn thành báo cáo quyết toán {uuid.uuid4().hex[:6]}"
@@ -249,13 +250,20 @@ def test_the_office_generates_downloads_and_publishes_a_report_D18_D16_2(
     assert f"Báo cáo kết quả thực hiện nhiệm vụ năm {year}" in detail
     assert "Quy tắc xếp hạng:" in detail and "Sở Tài chính" in detail
     assert "Nhiệm vụ phải giải trình (Điều 17 khoản 4)" in detail
-    assert "Công bố kết quả" in detail
+    # The Office's staff prepare the report; its leader publishes it.
+    assert "Công bố kết quả (Điều 16 khoản 2)" not in detail
+    assert "Lãnh đạo Văn phòng duyệt và công bố" in detail
+    assert client.post(f"/reports/{report_id}/publish", data={"csrf_token": token}).status_code == (
+        403
+    )
     xlsx = client.get(f"/reports/{report_id}.xlsx")
     assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
     assert "attachment" in xlsx.headers["Content-Disposition"]
     workbook = load_workbook(BytesIO(xlsx.data))
     assert workbook.sheetnames
     assert report_id in text(client.get("/reports"))
+    token = sign_in(client, *OFFICE_LEAD)
+    assert "Công bố kết quả (Điều 16 khoản 2)" in text(client.get(detail_path))
     published = client.post(f"/reports/{report_id}/publish", data={"csrf_token": token})
     assert published.status_code == 302
     after = text(client.get(detail_path))

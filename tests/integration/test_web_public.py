@@ -30,7 +30,7 @@ def office_headers() -> dict[str, str]:
         mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
     )
     token = mint_token(
-        settings, sub="vanphong.congbo", name=PUBLISHER, unit="VP_UBND", roles=["office"]
+        settings, sub="vanphong.congbo", name=PUBLISHER, unit="VP_UBND", roles=["office_lead"]
     )
     return {"Authorization": f"Bearer {token}"}
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Response
 
 from services.reporting import reports, schemas, xlsx
-from shared.auth import LEADER, OFFICE_ROLES, Principal, require_roles
+from shared.auth import LEADER, OFFICE_LEAD, OFFICE_ROLES, Principal, require_roles
 from shared.http import ApiRouter, json_body, query_args
 
 if TYPE_CHECKING:
@@ -81,11 +81,13 @@ def add_routes(
         f"{PREFIX}/reports/<report_id>/publish",
         "POST",
         response=schemas.ReportOut,
-        summary="Publish a report's results to the public (Đ16.2)",
+        summary="Publish a report's results to the public (Đ16.2): the Office's leader, whose "
+        "publishing is the approval (the Office's staff publish through its evaluation report, "
+        "which the leader approves)",
     )
     def publish_report(report_id: str) -> Any:
         caller = principal()
-        require_roles(caller, *OFFICE_ROLES)
+        require_roles(caller, OFFICE_LEAD)
         with platform.unit_of_work() as uow:
             return reports.publish(uow, caller, report_id)
 

@@ -106,6 +106,7 @@ def report_xlsx(report_id: str) -> Any:
 @bp.post("/reports/<report_id>/publish")
 @context.office_only
 def publish(report_id: str) -> Any:
+    """Đ16.2: the Office's leader publishes (the API refuses its staff)."""
     report = context.api().post("reporting", f"/reports/{report_id}/publish")
     flash(
         "Đã công bố kết quả báo cáo trên trang công khai (Điều 16 khoản 2).",
