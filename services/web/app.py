@@ -67,6 +67,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     from services.web.routes import (
         dashboard,
         diagrams,
+        document_templates,
         documents,
         home,
         inbox,
@@ -94,6 +95,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         reports,
         office_reports,
         diagrams,
+        document_templates,
     ):
         app.register_blueprint(module.bp)
     return app
