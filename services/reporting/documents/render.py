@@ -29,9 +29,10 @@ def render(template: bytes, context: Mapping[str, Any]) -> bytes:
         out = io.BytesIO()
         document.save(out)
     except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        where = f" (dòng {line} của nội dung mẫu)" if line else ""
-        raise _broken(f"Lỗi cú pháp hoặc giá trị trong mẫu{where}: {exc}") from exc
+        raise _broken(
+            "Lỗi cú pháp hoặc tên trường trong các trường {{ … }}, {% … %} của mẫu; hãy giữ "
+            f"nguyên các trường như trong mẫu đang dùng (chi tiết kỹ thuật: {exc})."
+        ) from exc
     except (zipfile.BadZipFile, KeyError, ValueError, XMLSyntaxError) as exc:
         raise _broken(f"Tệp không phải văn bản Word (DOCX) đọc được: {exc}") from exc
     return out.getvalue()

@@ -97,8 +97,9 @@ def upload(kind: str) -> Any:
     except ApiError as exc:
         if exc.status not in (413, 422):
             raise
-        errors = {f"file-{kind}": [*exc.field_errors().get("file", [])] or [exc.message]}
-        return _page(errors, exc.message)
+        message = exc.detail or exc.title
+        errors = {f"file-{kind}": [*exc.field_errors().get("file", [])] or [message]}
+        return _page(errors, message)
     flash(f"Đã áp dụng mẫu mới (phiên bản {found['version']}) cho {found['label']}.", "success")
     return redirect(url_for(".template_list"), code=303)
 
