@@ -148,3 +148,16 @@ def test_a_pdf_without_libreoffice_answers_503_in_vietnamese_and_docx_still_work
     assert answer.status_code == 503
     assert "LibreOffice" in answer.get_json()["detail"]
     assert _docx_of(_render(reporting))[0] == "BÁO CÁO"
+
+
+@pytest.mark.parametrize(
+    "data", [{"case": "not a case"}, {"case": {"data": {"figures": [1]}}}, {"on": "hôm qua"}]
+)
+def test_data_of_the_wrong_shape_is_refused_not_a_crash(reporting: Any, data: Any) -> None:
+    answer = reporting.client.post(
+        f"{API}/documents/unit_report.docx", json={"data": data}, headers=headers()
+    )
+    assert answer.status_code == 422
+    assert (
+        answer.get_json()["detail"] == "Dữ liệu của văn bản không đúng dạng của loại văn bản này."
+    )

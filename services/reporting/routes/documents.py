@@ -14,6 +14,7 @@ from services.reporting.documents import pdf, registry, versions
 from services.reporting.documents.render import render
 from shared.auth import OFFICE_ROLES, Principal, require_roles
 from shared.calendar import local_date
+from shared.errors import ValidationFailed
 from shared.files import DOCX, PDF
 from shared.http import (
     UPLOAD_TYPES,
@@ -48,8 +49,15 @@ def add_routes(
         data = json_body(document_in)["data"]
         with platform.database.read() as conn:
             template = versions.template(conn, files, kind)
-        body = render(template, found.context(data, local_date(platform.clock.now())))
-        name = found.filename(data)
+        try:
+            context = found.context(data, local_date(platform.clock.now()))
+            name = found.filename(data)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+            raise ValidationFailed(
+                "Dữ liệu của văn bản không đúng dạng của loại văn bản này.",
+                {"data": [f"Không đọc được dữ liệu ({type(exc).__name__})."]},
+            ) from exc
+        body = render(template, context)
         if as_pdf:
             return attachment(
                 pdf.to_pdf(body, program=pdf.soffice(service.runtime.env)), f"{name}.pdf", PDF
