@@ -102,3 +102,74 @@ def test_the_working_groups_monthly_account_as_an_official_document_D10_1d(
     assert re.search(r"giao tháng \d+ năm \d{4}$", paragraphs[1])
     assert "I. SỐ LIỆU TRONG THÁNG" in paragraphs
     assert any(p.startswith("1. Đôn đốc:") for p in paragraphs)
+
+
+def test_the_offices_inspection_report_as_an_official_document_D15_3(web: WebSystem) -> None:
+    base = "/api/workflow/inspections"
+    opened = web.api(
+        "POST",
+        base,
+        *OFFICE,
+        json={
+            "form": "regular",
+            "title": "Kiểm tra việc thực hiện nhiệm vụ tháng 11/2026",
+            "units": ["SO_TC", "SO_XD"],
+            "scope": ["implementation", "system_updates"],
+            "period_from": "2026-11-01",
+            "period_to": "2026-11-30",
+        },
+    )
+    assert opened.status_code == 201, opened.text
+    case_id = opened.json()["items"][0]["id"]
+
+    def act(action: str, who: tuple[str, str], **body: Any) -> None:
+        answer = web.api("POST", f"{base}/{case_id}/actions/{action}", *who, json=body)
+        assert answer.status_code == 200, answer.text
+
+    act("approve", ("office_lead", "VP_UBND"))
+    client = web.app().test_client()
+    sign_in(client, *OFFICE)
+    url = f"/cases/inspection/{case_id}/document"
+    assert f'href="{url}.docx"' not in client.get(f"/cases/inspection/{case_id}").get_data(
+        as_text=True
+    )  # no report yet, no document
+    assert client.get(f"{url}.docx").status_code == 404
+    act("finish", OFFICE)
+    shortcoming = {
+        "nature": "Chậm triển khai",
+        "level": "Nghiêm trọng",
+        "cause": "Chưa phân công cán bộ theo dõi",
+        "responsibility": "Thủ trưởng đơn vị",
+    }
+    act(
+        "submit_report",
+        ("office_lead", "VP_UBND"),
+        summary="Tổ công tác đã kiểm tra 2 đơn vị.",
+        conclusions=[
+            {
+                "unit": "SO_TC",
+                "assessment": "Triển khai kịp thời",
+                "result": "done",
+                "conclusion": "Hoàn thành nhiệm vụ được giao",
+            },
+            {
+                "unit": "SO_XD",
+                "assessment": "Cập nhật chậm",
+                "result": "not_done",
+                "conclusion": "Còn 2 nhiệm vụ chưa thực hiện",
+                "recommendations": "Phân công cán bộ theo dõi",
+                **shortcoming,
+            },
+        ],
+    )
+    page = client.get(f"/cases/inspection/{case_id}").get_data(as_text=True)
+    assert f'href="{url}.docx"' in page and f'href="{url}.pdf"' in page
+    download = client.get(f"{url}.docx")
+    paragraphs = _paragraphs(download)
+    document = Document(io.BytesIO(download.data))
+    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "VĂN PHÒNG UBND TỈNH THANH HÓA" in cells and "TỔ TRƯỞNG TỔ CÔNG TÁC" in cells
+    assert "Kết quả kiểm tra: Kiểm tra việc thực hiện nhiệm vụ tháng 11/2026" in paragraphs
+    assert "Chưa thực hiện nhiệm vụ được giao" in cells  # Đ15.3b, per unit
+    assert "- Trách nhiệm: Thủ trưởng đơn vị" in paragraphs
+    assert "c) Kiến nghị: Phân công cán bộ theo dõi" in paragraphs  # Đ15.3c
