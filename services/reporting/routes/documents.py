@@ -8,13 +8,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Response
+from sqlalchemy.exc import IntegrityError
 
 from services.reporting import schemas
 from services.reporting.documents import pdf, registry, versions
 from services.reporting.documents.render import render
 from shared.auth import OFFICE_ROLES, Principal, require_roles
 from shared.calendar import local_date
-from shared.errors import ValidationFailed
+from shared.errors import Conflict, ValidationFailed
 from shared.files import DOCX, PDF
 from shared.http import (
     UPLOAD_TYPES,
@@ -130,8 +131,11 @@ def add_routes(
         caller = office()
         registry.kind_of(kind)
         upload = uploaded_content(files)
-        with platform.unit_of_work() as uow:
-            return versions.upload(uow, files, caller, kind, upload), 201
+        try:
+            with platform.unit_of_work() as uow:
+                return versions.upload(uow, files, caller, kind, upload), 201
+        except IntegrityError as exc:
+            raise _changed_meanwhile() from exc
 
     @router.route(
         f"{PREFIX}/document-templates/<kind>/reset",
@@ -141,5 +145,13 @@ def add_routes(
     )
     def reset_document_template(kind: str) -> Any:
         caller = office()
-        with platform.unit_of_work() as uow:
-            return versions.reset(uow, caller, kind)
+        try:
+            with platform.unit_of_work() as uow:
+                return versions.reset(uow, caller, kind)
+        except IntegrityError as exc:
+            raise _changed_meanwhile() from exc
+
+
+def _changed_meanwhile() -> Conflict:
+    """Two changes of one kind's template at once: the second took the same version number."""
+    return Conflict("Mẫu văn bản vừa được người khác thay đổi; hãy tải lại trang và thử lại.")

@@ -95,7 +95,7 @@ def upload(kind: str) -> Any:
             "reporting", f"/document-templates/{kind}", part.filename, part.read(), part.mimetype
         )
     except ApiError as exc:
-        if exc.status not in (413, 422):
+        if exc.status not in (409, 413, 422):
             raise
         message = exc.detail or exc.title
         errors = {f"file-{kind}": [*exc.field_errors().get("file", [])] or [message]}
