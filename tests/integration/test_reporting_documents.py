@@ -69,6 +69,11 @@ def test_a_unit_renders_its_own_report_as_a_document_D18_1(reporting: Any) -> No
     assert "bao-cao-2026-Q4-SO_TC.docx" in answer.headers["Content-Disposition"]
 
 
+@pytest.mark.parametrize(
+    "reporting",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)],
+    indirect=True,
+)
 def test_the_office_uploads_a_template_and_documents_follow_it_then_resets_it_D18_1(
     reporting: Any,
 ) -> None:
