@@ -40,6 +40,12 @@ class Conflict(DomainError):
     title = "Xung đột trạng thái"
 
 
+class Unavailable(DomainError):
+    """503: a part of the system the request needs is not installed or not running."""
+
+    title = "Dịch vụ tạm thời không sẵn sàng"
+
+
 class ValidationFailed(DomainError):
     """Invalid fields; `errors` maps field names to lists of messages."""
 

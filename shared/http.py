@@ -45,6 +45,7 @@ STATUS_OF: dict[type[errors.DomainError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.Unavailable: 503,
 }
 
 View = Callable[..., Any]
@@ -273,6 +274,12 @@ _UPLOAD_OVERHEAD = 64 * 1024
 def uploaded_file(store: FileStore) -> StoredFile:
     """Keep the file of an upload: `multipart/form-data` with the part `file`, or JSON
     `{"name", "content_base64"}`; 413 above the store's limit, 422 for a type it refuses."""
+    return store.put(*uploaded_content(store))
+
+
+def uploaded_content(store: FileStore) -> tuple[bytes, str, str]:
+    """The bytes, name and form field of an upload (as `uploaded_file` takes it), not yet kept:
+    for a route that checks more than the store does before keeping it."""
     mimetype = require_content_type(UPLOAD_TYPES)
     limit = store.max_bytes + _UPLOAD_OVERHEAD
     if mimetype == "application/json":
@@ -287,13 +294,13 @@ def uploaded_file(store: FileStore) -> StoredFile:
                 "Thiếu tệp.", {"file": ["Gửi tệp trong phần 'file' của biểu mẫu."]}
             )
         data = part.stream.read(store.max_bytes + 1)
-        return store.put(data, part.filename or "")
+        return data, part.filename or "", "file"
     body = request_json()
     if not isinstance(body, dict):
         raise errors.ValidationFailed(
             "Nội dung phải là một đối tượng JSON.", {"_schema": ["Cần một đối tượng JSON."]}
         )
-    return store.put(_base64_content(body), _upload_name(body), "content_base64")
+    return _base64_content(body), _upload_name(body), "content_base64"
 
 
 def upload_limit(store: FileStore) -> int:
@@ -324,7 +331,12 @@ def _base64_content(body: Mapping[str, Any]) -> bytes:
 
 def download(store: FileStore, sha256: str, name: str, media_type: str) -> Response:
     """A kept file as a download: never shown inline, never sniffed into another type."""
-    response = Response(store.read(sha256), mimetype=media_type)
+    return attachment(store.read(sha256), name, media_type)
+
+
+def attachment(body: bytes, name: str, media_type: str) -> Response:
+    """`body` as a download named `name` (`download`'s headers, for bytes made on request)."""
+    response = Response(body, mimetype=media_type)
     fallback = name.encode("ascii", "replace").decode("ascii").replace('"', "_").replace("?", "_")
     response.headers["Content-Disposition"] = (
         f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"

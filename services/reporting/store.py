@@ -260,6 +260,21 @@ annual_evaluations = Table(
 )
 Index("ix_annual_evaluations_report", annual_evaluations.c.report_id)
 
+# The official documents' templates the Office uploaded (services/reporting/documents/): one row
+# per version of a kind's template, the newest in force; its bytes in the file store (sha256),
+# none for a reset to the template shipped with the system.
+document_templates = Table(
+    "document_templates",
+    metadata,
+    Column("kind", String(40), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("sha256", String(64)),
+    Column("name", String(200)),
+    Column("size", Integer),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
 # The tables the event handlers fill: what a rebuild empties and refills (not reports, not
 # the event log, not the inbox).
 READ_MODEL = (

@@ -94,6 +94,12 @@ class ApiClient:
         """A file the service serves, as its raw answer (ApiError on a refusal)."""
         return self._request("GET", service, path, accept="*/*")
 
+    def post_for_file(self, service: str, path: str, body: Any) -> tuple[bytes, str | None]:
+        """A file the API makes from a JSON body (an official document): its bytes and its
+        Content-Disposition."""
+        answer = self._request("POST", service, path, accept="*/*", json=body)
+        return answer.content, answer.headers.get("Content-Disposition")
+
     def patch(self, service: str, path: str, body: Any) -> Any:
         return self._call("PATCH", service, path, json=body)
 

@@ -68,6 +68,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         annual_reports,
         dashboard,
         diagrams,
+        document_templates,
         documents,
         home,
         inbox,
@@ -96,6 +97,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         office_reports,
         annual_reports,
         diagrams,
+        document_templates,
     ):
         app.register_blueprint(module.bp)
     return app

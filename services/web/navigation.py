@@ -26,6 +26,8 @@ def nav_groups(person: Any) -> list[tuple[str, list[Link]]]:
             (url_for("working_group.group"), "Tổ công tác"),
             (url_for("working_group.plans"), "Kế hoạch kiểm tra"),
         ]
+    if office:
+        reports.append((url_for("document_templates.template_list"), "Mẫu văn bản"))
     if office or unit:
         reports.append(
             (

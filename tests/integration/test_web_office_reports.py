@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from docx import Document
 
+from services.reporting.documents.pdf import soffice
 from tests.integration.webkit import WebSystem, csrf_of, running_system, sign_in
 from tests.polling import wait_for
 
@@ -140,6 +141,11 @@ def test_the_office_writes_submits_the_lead_approves_and_the_office_publishes_D1
     # The official document: title, sections, figures, signature block.
     download = office.get(f"{url}/document.docx")
     assert download.status_code == 200
+    as_pdf = office.get(f"{url}/document.pdf")
+    if soffice() is None:  # the DOCX still works; the PDF says why not
+        assert as_pdf.status_code == 503 and "LibreOffice" in as_pdf.get_data(as_text=True)
+    else:
+        assert as_pdf.status_code == 200 and as_pdf.data.startswith(b"%PDF-")
     assert download.mimetype.endswith("wordprocessingml.document")
     document = Document(io.BytesIO(download.data))
     paragraphs = [p.text for p in document.paragraphs]

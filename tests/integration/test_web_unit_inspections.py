@@ -3,12 +3,14 @@ head's form, the inspection's page with its end and report, the unit's list and 
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from docx import Document
 
 from tests.integration.webkit import WebSystem, running_system, sign_in
 
@@ -95,13 +97,28 @@ def test_a_unit_head_opens_ends_and_reports_an_inspection_on_the_web_D10_2b_D15_
         },
     )
     assert sent.status_code == 303
-    assert "Đã báo cáo kết quả kiểm tra" in client.get(page_url).get_data(as_text=True)
+    reported = client.get(page_url).get_data(as_text=True)
+    assert "Đã báo cáo kết quả kiểm tra" in reported
+    # The report as an official document issued by the unit (Đ15.1, Đ15.3).
+    document_url = f"/cases/unit_inspection/{case_id.group(1)}/document"
+    assert f'href="{document_url}.docx"' in reported and f'href="{document_url}.pdf"' in reported
+    download = client.get(f"{document_url}.docx")
+    assert download.status_code == 200, download.get_data(as_text=True)[:2000]
+    document = Document(io.BytesIO(download.data))
+    paragraphs = [p.text for p in document.paragraphs]
+    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
+    assert "SỞ TÀI CHÍNH" in cells and "THỦ TRƯỞNG CƠ QUAN" in cells and "Nơi nhận:" in cells
+    assert "Kết quả kiểm tra: Tự kiểm tra quý IV" in paragraphs
+    assert "b) Kết luận: Đã thực hiện đúng nhiệm vụ được giao. Hoàn thành nhiệm vụ được giao" in (
+        paragraphs
+    )
 
     office, _ = _client(web, OFFICE)
     office_list = office.get("/unit-inspections").get_data(as_text=True)
     assert "Tự kiểm tra quý IV" in office_list and "Mở cuộc tự kiểm tra" not in office_list
     assert office.get(page_url).status_code == 200
-    assert office.get(f"/cases/unit_inspection/{case_id.group(1)}").status_code == 200
+    case_page = office.get(f"/cases/unit_inspection/{case_id.group(1)}").get_data(as_text=True)
+    assert f'href="{document_url}.docx"' in case_page
 
     other, _ = _client(web, OTHER)
     assert "Tự kiểm tra quý IV" not in other.get("/unit-inspections").get_data(as_text=True)

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from docx import Document
 
+from services.reporting.documents.pdf import soffice
 from shared.calendar import TZ
 from tests.integration.webkit import WebSystem, csrf_of, running_system, sign_in
 from tests.polling import wait_for
@@ -141,6 +142,11 @@ def test_a_unit_fills_its_report_with_prefilled_figures_and_explains_each_listed
     assert f'href="{url}/document.docx"' in shown
     download = client.get(f"{url}/document.docx")
     assert download.status_code == 200
+    as_pdf = client.get(f"{url}/document.pdf")
+    if soffice() is None:  # the DOCX still works; the PDF says why not
+        assert as_pdf.status_code == 503 and "LibreOffice" in as_pdf.get_data(as_text=True)
+    else:
+        assert as_pdf.status_code == 200 and as_pdf.data.startswith(b"%PDF-")
     assert download.mimetype.endswith("wordprocessingml.document")
     document = Document(io.BytesIO(download.data))
     cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)

@@ -101,7 +101,9 @@ def test_the_cases_a_task_offers_to_open_agree_with_their_openers_labels_and_kin
             assert service.engine.openings(model) == frozenset(), other.name
 
 
-@pytest.mark.parametrize("kind", sorted(KINDS.values(), key=lambda k: k.kind), ids=lambda kind: kind.kind)
+@pytest.mark.parametrize(
+    "kind", sorted(KINDS.values(), key=lambda k: k.kind), ids=lambda kind: kind.kind
+)
 def test_each_case_diagram_declares_what_its_kind_labels_schemas_events_and_notify_know(
     tmp_path: Path, kind: CaseKind
 ) -> None:

@@ -15,6 +15,7 @@ from services.reporting import (
     schemas,
 )
 from services.reporting import reports as stored_reports
+from services.reporting.routes import documents as document_routes
 from services.reporting.routes import info_requests as info_request_routes
 from services.reporting.routes import reports as report_routes
 from shared.auth import (
@@ -252,6 +253,7 @@ def build_router(service: ReportingService) -> ApiRouter:
 
     report_routes.add_routes(router, service, principal)
     info_request_routes.add_routes(router, service, principal, _unit_for)
+    document_routes.add_routes(router, service, principal)
     return router
 
 

@@ -16,6 +16,7 @@ from services.web import context
 from services.web.api_client import ApiClient, ApiError, gather
 from services.web.app import CSP
 from services.web.diagram_diff import compare, elements
+from services.web.routes.document_templates import has_document
 
 bp = Blueprint("diagrams", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -137,6 +138,7 @@ def case_detail(kind: str, case_id: str) -> Any:
         history=list(reversed(case.get("history", []))),
         diagram=found["diagram"],
         diagram_src=url_for("diagrams.case_bpmn", kind=kind, case_id=case_id),
+        has_document=has_document(kind, case),
     )
 
 

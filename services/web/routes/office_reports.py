@@ -2,7 +2,8 @@
 report assembled for its period — the stored figures by unit and by assigning leader, the
 overdue and undated tasks, which units reported, the units' explanations, the Office's own
 figures — with the Office's assessment sections to write, submit to the Office's leader, approve
-or return (office_lead), publish (Đ16.2), and its DOCX in the layout of Nghị định 30/2020.
+or return (office_lead), publish (Đ16.2), and its DOCX and PDF in the layout of Nghị định 30/2020
+(services/web/official_documents.py).
 
 The report is a workflow case (`/api/workflow/office-reports`) naming the stored report of its
 figures (`/api/reporting/reports/<id>`); publishing it is the case's last step, after which
@@ -16,14 +17,13 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from services.web import context
+from services.web import context, official_documents
 from services.web.api_client import ApiError, gather
-from services.web.office_report_document import (
+from services.web.office_report_parts import (
     ASSESSMENT,
     Assembled,
-    office_report_docx,
     overdue,
     undated,
     unit_explanations,
@@ -37,7 +37,6 @@ SECTIONS = (
     ("proposals", "Đề xuất, kiến nghị"),
 )
 REVIEWS = {"approve": "Duyệt báo cáo", "return": "Trả lại để chỉnh sửa"}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_UNITS = 500
 
 
@@ -193,23 +192,26 @@ def publish(case_id: str) -> Any:
     return redirect(url_for(".report", case_id=case_id), code=303)
 
 
-@bp.get("/office-reports/<case_id>/document.docx")
+@bp.get("/office-reports/<case_id>/document.<fmt>")
 @context.signed_in
-def document(case_id: str) -> Any:
-    """The report as an official document, dated the day its leader approved it (today for a
-    draft), with the number the Office gave it when publishing."""
+def document(case_id: str, fmt: str) -> Any:
+    """The report as an official document (DOCX or PDF), dated the day its leader approved it
+    (today for a draft), with the number the Office gave it when publishing."""
     _reader()
     assembled = _assemble(case_id)
-    data = assembled.case["data"]
-    approved = data.get("approved_on")
+    approved = assembled.case["data"].get("approved_on")
     on = date.fromisoformat(approved) if approved else context.today()
-    body = office_report_docx(assembled, on, number_symbol=_number(assembled.case))
-    filename = f"bao-cao-danh-gia-{data.get('period', 'ky')}.docx"
-    return Response(
-        body,
-        mimetype=DOCX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    data = {
+        "case": assembled.case,
+        "report": assembled.report,
+        "standing": assembled.standing,
+        "explained": list(assembled.explained),
+        "overdue": overdue(assembled.report),
+        "undated": undated(assembled.report),
+        "on": on.isoformat(),
+        "number": _number(assembled.case),
+    }
+    return official_documents.download("office_report", fmt, data)
 
 
 def _number(case: Any) -> str | None:

@@ -14,11 +14,10 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from services.web import context
+from services.web import context, official_documents
 from services.web.api_client import ApiError, gather
-from services.web.report_document import unit_report_docx
 
 bp = Blueprint("unit_reports", __name__)
 PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-H1)?$")
@@ -124,23 +123,18 @@ def save(case_id: str) -> Any:
     return redirect(url_for("unit_reports.report", case_id=case_id), code=303)
 
 
-@bp.get("/unit-reports/<case_id>/document.docx")
+@bp.get("/unit-reports/<case_id>/document.<fmt>")
 @context.signed_in
-def document(case_id: str) -> Any:
-    """The report as an official document (Nghị định 30/2020's layout), dated the day it was
-    sent, or today for a draft."""
+def document(case_id: str, fmt: str) -> Any:
+    """The report as an official document (DOCX or PDF, Nghị định 30/2020's layout), dated the
+    day it was sent, or today for a draft."""
     case = context.api().get("workflow", f"/unit-reports/{case_id}")
     unit = case["parties"]["reporter"][0]
     sent_on = case["data"].get("first_submitted_on")
     on = date.fromisoformat(sent_on) if sent_on else context.today()
     name = context.unit_names().get(unit, unit)
-    body = unit_report_docx(case, name, on)
-    filename = f"bao-cao-{case['data'].get('period', 'dinh-ky')}-{unit}.docx"
-    return Response(
-        body,
-        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    data = {"case": case, "unit_name": name, "on": on.isoformat()}
+    return official_documents.download("unit_report", fmt, data)
 
 
 @bp.post("/unit-reports/<case_id>/review/<action>")

@@ -1,0 +1,32 @@
+"""Reports as official documents (DOCX and PDF in the layout of Nghị định 30/2020): the page of a
+report assembles what its document presents from the APIs it reads and asks reporting to render
+it from the kind's template in force (`POST /api/reporting/documents/<kind>.<format>`; the
+kinds and their data: services/reporting/documents/). The web keeps no layout of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, abort
+
+from services.web import context
+
+FORMATS = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "pdf": "application/pdf",
+}
+
+
+def download(kind: str, fmt: str, data: Mapping[str, Any]) -> Response:
+    """The document of `kind` presenting `data`, as a download in `fmt` (docx or pdf). Reporting
+    answers 503 in Vietnamese for a PDF when LibreOffice is not installed (the error page)."""
+    if fmt not in FORMATS:
+        abort(404)
+    body, disposition = context.api().post_for_file(
+        "reporting", f"/documents/{kind}.{fmt}", {"data": data}
+    )
+    response = Response(body, mimetype=FORMATS[fmt])
+    response.headers["Content-Disposition"] = disposition or f'attachment; filename="{kind}.{fmt}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
