@@ -323,6 +323,13 @@ OVERDUE_SUMMARY_EVENT_TYPES: tuple[str, ...] = (  # Đ16.4: overdue tasks report
     "overdue_summary.sent",  # the Office sends the summary with its proposed measures
     "overdue_summary.directed",  # a leader's direction, to the Office and the lead units
 )
+COMMENDATION_EVENT_TYPES: tuple[str, ...] = (  # Đ21: commendation and discipline proposals
+    "commendation.sent",  # the Office sends its lists to Sở Nội vụ for opinion (Đ21.4)
+    "commendation.answered",  # Sở Nội vụ gives its opinion
+    "commendation.decided",  # the Office records the result for each candidate (Đ21.1, Đ21.3)
+    "commendation.due_soon",  # Sở Nội vụ's opinion is due soon
+    "commendation.overdue",  # Sở Nội vụ's opinion is overdue
+)
 CASE_EVENT_TYPES = (
     *INSPECTION_EVENT_TYPES,
     *INSPECTION_PLAN_EVENT_TYPES,
@@ -334,6 +341,7 @@ CASE_EVENT_TYPES = (
     *EXCHANGE_EVENT_TYPES,
     *WORKING_GROUP_EVENT_TYPES,
     *OVERDUE_SUMMARY_EVENT_TYPES,
+    *COMMENDATION_EVENT_TYPES,
 )
 
 SCHEMAS: dict[str, Schema] = {

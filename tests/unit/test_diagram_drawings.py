@@ -27,6 +27,7 @@ DIAGRAMS = sorted((Path(__file__).parents[2] / "bpmn").glob("*.bpmn"))
 # the comment: correction_request 1, direction_request 12, feedback 3, info_request 56,
 # inspection 7, inspection_request 1, monthly_account 0, periodic_report 0, task_lifecycle 112).
 CROSSINGS = {
+    "commendation": 0,
     "correction_request": 0,
     "direction_request": 4,  # + the Office's own request for direction (Đ8.1c)
     "feedback": 0,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from services.workflow.cases import CaseKind
 from services.workflow.kinds import (
+    commendations,
     correction_requests,
     direction_requests,
     feedback,
@@ -40,5 +41,6 @@ def case_kinds() -> dict[str, CaseKind]:
         correction_requests.KIND,
         direction_requests.KIND,
         overdue_summaries.KIND,
+        commendations.KIND,
     ]
     return {kind.kind: kind for kind in kinds}
