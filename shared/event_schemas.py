@@ -108,6 +108,11 @@ class TaskReleased(_Data):
     released_at = fields.AwareDateTime(required=True)
 
 
+class Officer(_Data):
+    sub = fields.String(required=True)
+    name = fields.String(load_default=None, allow_none=True)
+
+
 class TaskChanged(_Data):
     """Every task.* event from the workflow carries the task's state after the change."""
 
@@ -128,6 +133,9 @@ class TaskChanged(_Data):
     # When the unit submitted its latest result; a confirmed task counts as completed then
     # (Đ5.2b). Absent from older events: reporting then takes task.result_submitted's time.
     submitted_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    # The officer responsible inside the lead unit (Đ21), named by its head; None while the
+    # unit is. Absent from older events: reporting keeps what it knew.
+    officer = fields.Nested(Officer, load_default=None, allow_none=True)
 
 
 class _OfficeCorrection(_Data):
@@ -234,6 +242,7 @@ TASK_EVENT_TYPES = (
     "task.contribution_added",  # a coordinating unit's opinion to the lead unit (Đ8.2b)
     "task.update_requested",  # an undated task's periodic update request (Đ6.2b)
     "task.progress_due",  # no progress posted for a while on a dated task (Đ6.2a)
+    "task.officer_assigned",  # the lead unit's head names the officer responsible (Đ21)
 )
 
 # Case events by kind (services/workflow/cases.py); each kind's diagram and API own its list.
