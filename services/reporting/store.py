@@ -49,6 +49,10 @@ task_facts = Table(
     Column("submitted_on", Date),
     Column("confirmed_at", UtcDateTime()),
     Column("content", Text),
+    # Đ21: the officer responsible inside the lead unit, as the task's events last named them
+    # (migration 0010); NULL while the unit is.
+    Column("officer_sub", String(200)),
+    Column("officer_name", String(300)),
 )
 Index("ix_task_facts_assigned", task_facts.c.assigned_on, task_facts.c.lead_unit)
 # A period's statistics read only these columns: PostgreSQL answers them from the index alone.
