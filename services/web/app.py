@@ -65,6 +65,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     _install_errors(app)
     _install_sign_in(app, settings)
     from services.web.routes import (
+        commendations,
         dashboard,
         diagrams,
         documents,
@@ -88,6 +89,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         unit_inspections,
         working_group,
         overdue_summaries,
+        commendations,
         inbox,
         public,
         dashboard,

@@ -20,11 +20,14 @@ def nav_groups(person: Any) -> list[tuple[str, list[Link]]]:
             (url_for("reports.report_list"), "Báo cáo số liệu (Điều 18)"),
             (url_for("office_reports.report_list"), "Báo cáo đánh giá của Văn phòng"),
             (url_for("overdue_summaries.summary_list"), "Nhiệm vụ quá hạn"),
+            (url_for("commendations.proposal_list"), "Khen thưởng, kỷ luật"),
         ]
         checks += [
             (url_for("working_group.group"), "Tổ công tác"),
             (url_for("working_group.plans"), "Kế hoạch kiểm tra"),
         ]
+    if unit and not office and person.unit == "SO_NV":  # Sở Nội vụ gives its opinion (Đ21.4)
+        reports.append((url_for("commendations.proposal_list"), "Khen thưởng, kỷ luật"))
     if office or unit:
         reports.append(
             (

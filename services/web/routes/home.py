@@ -27,6 +27,8 @@ OFFICE_CASES = (
     ("overdue_summary", "/overdue-summaries", {"drafting"}),  # Đ16.4: measures to propose
     # The Office's evaluation (Đ16.2): to write, to approve (its leader), to publish.
     ("office_report", "/office-reports", {"draft", "returned", "submitted", "approved"}),
+    # Đ21: proposals to draft and send, results to record once Sở Nội vụ answered.
+    ("commendation", "/commendations", {"draft", "answered"}),
 )
 
 
