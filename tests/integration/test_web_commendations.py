@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.test_web_pages import released_task
 from tests.integration.webkit import WebSystem, running_system, sign_in
 
 OFFICE = ("office", "VP_UBND")
@@ -72,3 +73,24 @@ def test_the_office_proposes_so_noi_vu_answers_and_the_result_is_recorded_D21_4(
     page = office.get(page_url).get_data(as_text=True)
     assert "Đã ghi nhận kết quả khen thưởng, kỷ luật." in page
     assert "Đã có kết quả khen thưởng, kỷ luật" in page and "125/QĐ-UBND" in page
+
+
+def test_the_unit_head_names_the_officer_responsible_on_the_task_page_D21_2(
+    web: WebSystem,
+) -> None:
+    task_id = released_task(web, "Rà soát hồ sơ đất đai tồn đọng")
+    head = web.app().test_client()
+    token = sign_in(head, "unit_head", "SO_TC")
+    page = head.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "Đơn vị chủ trì (chưa phân công cán bộ)" in page
+    assert 'data-action="assign_officer"' in page
+    officer = {"officer_name": "Lê Văn Cường", "officer_sub": "cuong@SO_TC"}
+    named = head.post(
+        f"/tasks/{task_id}/actions/assign_officer", data={"csrf_token": token, **officer}
+    )
+    assert named.status_code == 303, named.get_data(as_text=True)[:3000]
+    officer_client = web.app().test_client()
+    sign_in(officer_client, "unit_officer", "SO_TC")
+    page = officer_client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert "Lê Văn Cường" in page
+    assert 'data-action="assign_officer"' not in page  # only the unit's head names one
