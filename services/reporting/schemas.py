@@ -63,7 +63,9 @@ class StatsQuery(PeriodQuery):
     assigned_by = fields.String(load_default=None, validate=validate.OneOf(LEADERS))
     # The document's signer: with assigned_by=pho_chu_tich, one Vice-Chairman's tasks.
     signer = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
-    by = fields.String(load_default="unit", validate=validate.OneOf(("unit", "document", "leader")))
+    by = fields.String(
+        load_default="unit", validate=validate.OneOf(("unit", "document", "leader", "officer"))
+    )
 
 
 class Page(Schema):

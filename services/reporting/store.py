@@ -270,6 +270,19 @@ def unit_names(conn: Connection, codes: list[str]) -> dict[str, str]:
     return {row.code: row.name for row in rows}
 
 
+def officer_names(conn: Connection, subs: list[str]) -> dict[str, str]:
+    """Đ21: the name each officer was last named with on a task (any of them, if several)."""
+    if not subs:
+        return {}
+    t = task_facts.c
+    query = (
+        select(t.officer_sub, func.max(t.officer_name).label("name"))
+        .where(t.officer_sub.in_(subs))
+        .group_by(t.officer_sub)
+    )
+    return {row.officer_sub: row.name or row.officer_sub for row in conn.execute(query)}
+
+
 def document_numbers(conn: Connection, ids: list[str]) -> dict[str, str]:
     if not ids:
         return {}

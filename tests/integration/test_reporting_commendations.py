@@ -115,3 +115,20 @@ def test_an_event_without_the_officer_keeps_the_one_named_D21_2(reporting: Any) 
     for due in ("2026-11-10", "2026-11-20"):
         on_time(reporting, "SO_TC", due, **officer)
     assert items(reporting)["officer:SO_TC:an@SO_TC"]["figures"]["completed_on_time"] == 3
+
+
+def test_the_figures_count_each_officers_tasks_D21_2(seeded: Any) -> None:
+    answer = get(seeded, "/api/reporting/stats?period=2026-Q4&by=officer")
+    groups = {g["key"]: g for g in answer["groups"]}
+    assert set(groups) == {"an@SO_TC", "binh@SO_XD"}  # tasks without an officer count for none
+    assert groups["an@SO_TC"]["name"] == "Nguyễn Văn An"
+    assert groups["an@SO_TC"]["completed_on_time"] == 3
+    assert (
+        groups["binh@SO_XD"]["completed_late"],
+        groups["binh@SO_XD"]["in_progress_overdue"],
+    ) == (
+        1,
+        1,
+    )
+    own = get(seeded, "/api/reporting/stats?period=2026-Q4&by=officer", "unit_officer", "SO_TC")
+    assert [g["key"] for g in own["groups"]] == ["an@SO_TC"]  # a unit reads its own officers
