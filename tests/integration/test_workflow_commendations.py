@@ -8,7 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
+from services.workflow import store
 from services.workflow.scheduler import TimerScheduler
+from shared.audit import audit_table
 from shared.calendar import TZ
 from tests.integration import workflowkit
 from tests.integration.workflowkit import LEAD, OFFICE, auth, outbox_types
@@ -135,6 +139,11 @@ def test_so_noi_vu_gives_its_opinion_then_the_office_records_each_result_D21_4(
         "commendation.answered",
         "commendation.decided",
     ]
+    table = audit_table(store.metadata)
+    query = select(table.c.action).where(table.c.entity_id == case_id).order_by(table.c.seq)
+    with workflow.runtime.platform.database.read() as conn:
+        audited = [row.action for row in conn.execute(query)]
+    assert audited[-3:] == ["commendation.send", "commendation.answer", "commendation.decide"]
 
 
 def test_so_noi_vu_is_reminded_then_told_overdue_within_10_working_days_D21_4(
