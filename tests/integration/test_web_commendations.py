@@ -45,6 +45,12 @@ def test_the_office_proposes_so_noi_vu_answers_and_the_result_is_recorded_D21_4(
     page = office.get(page_url).get_data(as_text=True)
     assert "Đã thêm đối tượng vào danh sách." in page and reason in page
     assert "Sở Tài chính" in page and "Văn phòng thêm" in page
+    other = {**added, "unit": "SO_XD", "reason": "Đề xuất thử"}
+    assert office.post(f"{page_url}/add", data=other).status_code == 303
+    removal = {"csrf_token": token, "key": "unit:SO_XD", "row": "1", "reason-1": "Nhầm đơn vị"}
+    assert office.post(f"{page_url}/remove", data=removal).status_code == 303
+    page = office.get(page_url).get_data(as_text=True)
+    assert "Đã bỏ đối tượng khỏi danh sách." in page and "Đề xuất thử" not in page
     assert office.post(f"{page_url}/send", data={"csrf_token": token}).status_code == 303
     assert "Đã gửi Sở Nội vụ xin ý kiến." in office.get(page_url).get_data(as_text=True)
 

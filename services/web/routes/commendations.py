@@ -89,7 +89,8 @@ def _editable(candidate: dict[str, Any]) -> dict[str, Any]:
 def remove(case_id: str) -> Any:
     """Đ21: a candidate taken off the lists, with the Office's reason."""
     data = _case(case_id)["data"]
-    key, reason = request.form.get("key", ""), request.form.get("reason", "").strip()
+    key = request.form.get("key", "")
+    reason = request.form.get(f"reason-{request.form.get('row', '')}", "").strip()
     if not reason:
         flash("Hãy nêu lý do bỏ đối tượng khỏi danh sách.", "error")
         return redirect(_page(case_id), code=303)
