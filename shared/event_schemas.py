@@ -108,6 +108,11 @@ class TaskReleased(_Data):
     released_at = fields.AwareDateTime(required=True)
 
 
+class Officer(_Data):
+    sub = fields.String(required=True)
+    name = fields.String(load_default=None, allow_none=True)
+
+
 class TaskChanged(_Data):
     """Every task.* event from the workflow carries the task's state after the change."""
 
@@ -128,6 +133,9 @@ class TaskChanged(_Data):
     # When the unit submitted its latest result; a confirmed task counts as completed then
     # (Đ5.2b). Absent from older events: reporting then takes task.result_submitted's time.
     submitted_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    # The officer responsible inside the lead unit (Đ21), named by its head; None while the
+    # unit is. Absent from older events: reporting keeps what it knew.
+    officer = fields.Nested(Officer, load_default=None, allow_none=True)
 
 
 class _OfficeCorrection(_Data):
@@ -234,6 +242,7 @@ TASK_EVENT_TYPES = (
     "task.contribution_added",  # a coordinating unit's opinion to the lead unit (Đ8.2b)
     "task.update_requested",  # an undated task's periodic update request (Đ6.2b)
     "task.progress_due",  # no progress posted for a while on a dated task (Đ6.2a)
+    "task.officer_assigned",  # the lead unit's head names the officer responsible (Đ21)
 )
 
 # Case events by kind (services/workflow/cases.py); each kind's diagram and API own its list.
@@ -330,6 +339,13 @@ OVERDUE_SUMMARY_EVENT_TYPES: tuple[str, ...] = (  # Đ16.4: overdue tasks report
     "overdue_summary.sent",  # the Office sends the summary with its proposed measures
     "overdue_summary.directed",  # a leader's direction, to the Office and the lead units
 )
+COMMENDATION_EVENT_TYPES: tuple[str, ...] = (  # Đ21: commendation and discipline proposals
+    "commendation.sent",  # the Office sends its lists to Sở Nội vụ for opinion (Đ21.4)
+    "commendation.answered",  # Sở Nội vụ gives its opinion
+    "commendation.decided",  # the Office records the result for each candidate (Đ21.1, Đ21.3)
+    "commendation.due_soon",  # Sở Nội vụ's opinion is due soon
+    "commendation.overdue",  # Sở Nội vụ's opinion is overdue
+)
 CASE_EVENT_TYPES = (
     *INSPECTION_EVENT_TYPES,
     *INSPECTION_PLAN_EVENT_TYPES,
@@ -342,6 +358,7 @@ CASE_EVENT_TYPES = (
     *EXCHANGE_EVENT_TYPES,
     *WORKING_GROUP_EVENT_TYPES,
     *OVERDUE_SUMMARY_EVENT_TYPES,
+    *COMMENDATION_EVENT_TYPES,
 )
 
 SCHEMAS: dict[str, Schema] = {

@@ -137,6 +137,22 @@ CASE_RULES: dict[str, Rule] = {
         "Báo cáo năm về kết quả triển khai thực hiện Quy chế đã được công bố", "office", "leader"
     ),
     "annual_report.overdue": _case("Quá hạn trình báo cáo năm (Điều 20 khoản 1)", "office"),
+    # Commendation and discipline proposals (Đ21)
+    "commendation.sent": _case(
+        "Văn phòng đề nghị cho ý kiến về đề xuất khen thưởng, kỷ luật", "consulted"
+    ),
+    "commendation.answered": _case(
+        "Sở Nội vụ đã cho ý kiến về đề xuất khen thưởng, kỷ luật", "office"
+    ),
+    "commendation.decided": _case(
+        "Kết quả khen thưởng, kỷ luật trong thực hiện Quy chế", "office", "consulted", "leader"
+    ),
+    "commendation.due_soon": _case(
+        "Đề xuất khen thưởng, kỷ luật sắp đến hạn cho ý kiến", "consulted"
+    ),
+    "commendation.overdue": _case(
+        "Đề xuất khen thưởng, kỷ luật đã quá hạn cho ý kiến", "consulted", "office"
+    ),
     # Ad-hoc information requests (Đ8.1d, Đ9.2, Đ16.5)
     "info_request.opened": _case("Văn phòng đề nghị cung cấp thông tin", "asked"),
     "info_request.answered": _case("Đơn vị đã trả lời đề nghị cung cấp thông tin", "office"),

@@ -61,6 +61,22 @@ def on_assigned(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[M
     return lead + coordinating
 
 
+def on_officer_assigned(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+    """Đ21: the officer the lead unit's head named is told, in their own inbox."""
+    officer = data.get("officer") or {}
+    if not officer.get("sub"):
+        return []
+    body = (
+        f"{_summary(data)}\n{_due(data)} Đơn vị chủ trì: {unit_name(data['lead_unit'])}; "
+        f"cán bộ chịu trách nhiệm: {officer.get('name') or officer['sub']}."
+    )
+    return [
+        Message(
+            Recipient("user", officer["sub"]), "Bạn được phân công chịu trách nhiệm nhiệm vụ", body
+        )
+    ]
+
+
 def _to(recipients: Callable[[dict[str, Any]], list[Recipient]], title: str) -> Rule:
     def rule(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
         body = f"{_summary(data)}\nĐơn vị chủ trì: {unit_name(data['lead_unit'])}."
@@ -212,6 +228,7 @@ RULES: dict[str, Rule] = {
     "task.extension_decided": _deadline("Đã có quyết định về đề nghị gia hạn"),
     "task.urged": _deadline("Văn phòng đôn đốc thực hiện nhiệm vụ"),
     "task.contribution_added": _to(_lead, "Đơn vị phối hợp gửi ý kiến"),  # Đ8.2b
+    "task.officer_assigned": on_officer_assigned,  # Đ21
     "task.update_requested": _deadline("Đề nghị cập nhật tình hình thực hiện nhiệm vụ"),  # Đ6.2b
     "task.progress_due": _deadline("Đề nghị cập nhật tiến độ thực hiện nhiệm vụ"),  # Đ6.2a
     "task.transferred": on_transferred,

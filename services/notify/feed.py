@@ -11,7 +11,8 @@ id (also the AMQP message id): subscribers that must not see a repeat drop ids t
 What leaves the province: the CloudEvents attributes `specversion, id, source, type, time,
 subject, datacontenttype, data`. `correlationid` is internal tracing and is dropped, and so are
 the acting person's account id and name (`data.actor.sub`, `data.actor.name`): an agency learns
-which unit and role acted, never who. Webhook bodies are built by the same `public_envelope`
+which unit and role acted, never who; nor which officer answers for a task inside its unit
+(`data.officer`, Đ21). Webhook bodies are built by the same `public_envelope`
 (handlers.py).
 """
 
@@ -55,6 +56,7 @@ def public_envelope(raw: dict[str, Any]) -> dict[str, Any]:
     actor = data.get("actor")
     if isinstance(actor, dict):
         data["actor"] = {k: v for k, v in actor.items() if k not in PERSONAL_ACTOR_FIELDS}
+    data.pop("officer", None)  # a person, like the actor's sub and name
     envelope["data"] = data
     return envelope
 

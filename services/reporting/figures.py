@@ -71,6 +71,8 @@ def _names(conn: Connection, by: str, keys: list[str]) -> dict[str, str]:
         return store.unit_names(conn, keys)
     if by == "document":
         return store.document_numbers(conn, keys)
+    if by == "officer":
+        return store.officer_names(conn, keys)
     return {}  # by leader, each row names itself (leader_group)
 
 

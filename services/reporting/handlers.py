@@ -156,7 +156,19 @@ def _fact(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None
         "rework_count": reworks,
         "withdrawn_at": data["occurred_at"] if data["status"] == "withdrawn" else None,
         "updated_at": data["occurred_at"],
+        **_officer(data, existing),
     }
+
+
+def _officer(data: dict[str, Any], existing: dict[str, Any] | None) -> dict[str, Any]:
+    """Đ21: the officer the event names; events without one (older ones, or before the unit's
+    head named one) keep what was known."""
+    officer = data.get("officer")
+    if officer:
+        return {"officer_sub": officer["sub"], "officer_name": officer.get("name")}
+    if existing:
+        return {"officer_sub": existing["officer_sub"], "officer_name": existing["officer_name"]}
+    return {"officer_sub": None, "officer_name": None}
 
 
 def on_info_request_event(uow: UnitOfWork, event: Event) -> None:

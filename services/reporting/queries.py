@@ -35,6 +35,8 @@ GROUPS: dict[str, tuple[ColumnElement[Any], ...]] = {
     "unit": (t.lead_unit.label("key"),),
     "document": (t.document_id.label("key"),),
     "leader": (LEADER.label("leader"), SIGNER.label("signer_name")),
+    # Đ21: the officer responsible inside the lead unit; tasks without one count for none.
+    "officer": (t.officer_sub.label("key"),),
 }
 
 
@@ -110,7 +112,7 @@ def category_counts(conn: Connection, scope: Scope, by: str = "unit") -> list[di
             *keys,
             *[func.sum(case((c, 1), else_=0)).label(name) for name, c in conditions.items()],
         )
-        .where(*scope.conditions())
+        .where(*scope.conditions(), *([t.officer_sub.is_not(None)] if by == "officer" else []))
         .group_by(*keys)
         .order_by(*keys)
     )

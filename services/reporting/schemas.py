@@ -63,7 +63,9 @@ class StatsQuery(PeriodQuery):
     assigned_by = fields.String(load_default=None, validate=validate.OneOf(LEADERS))
     # The document's signer: with assigned_by=pho_chu_tich, one Vice-Chairman's tasks.
     signer = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
-    by = fields.String(load_default="unit", validate=validate.OneOf(("unit", "document", "leader")))
+    by = fields.String(
+        load_default="unit", validate=validate.OneOf(("unit", "document", "leader", "officer"))
+    )
 
 
 class Page(Schema):
@@ -180,6 +182,35 @@ class RankingOut(Schema):
     as_of = fields.AwareDateTime()
     rule = fields.String()
     items = fields.List(fields.Nested(RankingRow))
+
+
+class CandidateFigures(Schema):
+    completed_on_time = fields.Integer()
+    completed_late = fields.Integer()
+    in_progress_overdue = fields.Integer()
+    reworked = fields.Integer()  # tasks sent back for rework at least twice (Đ17.4)
+
+
+class Candidate(Schema):
+    """A unit or officer the Đ21 rule proposes; the workflow's commendation case takes it as is."""
+
+    key = fields.String()
+    subject = fields.String(validate=validate.OneOf(("unit", "officer")))
+    unit = fields.String()
+    name = fields.String()
+    sub = fields.String(allow_none=True)
+    proposal = fields.String(validate=validate.OneOf(("commend", "review")))
+    reason = fields.String()
+    figures = fields.Nested(CandidateFigures)
+
+
+class CandidatesOut(Schema):
+    period = fields.String(allow_none=True)
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    as_of = fields.AwareDateTime()
+    rule = fields.String()
+    items = fields.List(fields.Nested(Candidate))
 
 
 class MonthCompliance(Schema):

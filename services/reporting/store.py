@@ -49,6 +49,10 @@ task_facts = Table(
     Column("submitted_on", Date),
     Column("confirmed_at", UtcDateTime()),
     Column("content", Text),
+    # Đ21: the officer responsible inside the lead unit, as the task's events last named them
+    # (migration 0012); NULL while the unit is.
+    Column("officer_sub", String(200)),
+    Column("officer_name", String(300)),
 )
 Index("ix_task_facts_assigned", task_facts.c.assigned_on, task_facts.c.lead_unit)
 # A period's statistics read only these columns: PostgreSQL answers them from the index alone.
@@ -359,6 +363,19 @@ def unit_names(conn: Connection, codes: list[str]) -> dict[str, str]:
         return {}
     rows = conn.execute(select(units.c.code, units.c.name).where(units.c.code.in_(codes)))
     return {row.code: row.name for row in rows}
+
+
+def officer_names(conn: Connection, subs: list[str]) -> dict[str, str]:
+    """Đ21: the name each officer was last named with on a task (any of them, if several)."""
+    if not subs:
+        return {}
+    t = task_facts.c
+    query = (
+        select(t.officer_sub, func.max(t.officer_name).label("name"))
+        .where(t.officer_sub.in_(subs))
+        .group_by(t.officer_sub)
+    )
+    return {row.officer_sub: row.name or row.officer_sub for row in conn.execute(query)}
 
 
 def document_numbers(conn: Connection, ids: list[str]) -> dict[str, str]:

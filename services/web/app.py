@@ -66,6 +66,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
     _install_sign_in(app, settings)
     from services.web.routes import (
         annual_reports,
+        commendations,
         dashboard,
         diagrams,
         document_templates,
@@ -90,6 +91,7 @@ def create_app(env: Mapping[str, str] | None = None) -> Flask:
         unit_inspections,
         working_group,
         overdue_summaries,
+        commendations,
         inbox,
         public,
         dashboard,

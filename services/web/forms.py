@@ -54,6 +54,12 @@ ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
         NOTE,
     ),
     "urge": (Field("note", "Nội dung đôn đốc"),),
+    # Đ21: the lead unit's head names the officer responsible inside the unit.
+    "assign_officer": (
+        Field("officer_name", "Họ và tên cán bộ chịu trách nhiệm", "text", True),
+        Field("officer_sub", "Tài khoản đăng nhập của cán bộ", "text", True),
+        NOTE,
+    ),
     # The Office's withdrawal goes through intake (Đ5.2a), which records it on the document and
     # the diagram follows; intake needs a reason.
     "withdraw": (Field("reason", "Lý do thu hồi", "textarea", True),),

@@ -21,6 +21,7 @@ def nav_groups(person: Any) -> list[tuple[str, list[Link]]]:
             (url_for("office_reports.report_list"), "Báo cáo đánh giá của Văn phòng"),
             (url_for("annual_reports.report_list"), "Báo cáo năm về thực hiện Quy chế"),
             (url_for("overdue_summaries.summary_list"), "Nhiệm vụ quá hạn"),
+            (url_for("commendations.proposal_list"), "Khen thưởng, kỷ luật"),
         ]
         checks += [
             (url_for("working_group.group"), "Tổ công tác"),
@@ -28,6 +29,8 @@ def nav_groups(person: Any) -> list[tuple[str, list[Link]]]:
         ]
     if office:
         reports.append((url_for("document_templates.template_list"), "Mẫu văn bản"))
+    if unit and not office and person.unit == "SO_NV":  # Sở Nội vụ gives its opinion (Đ21.4)
+        reports.append((url_for("commendations.proposal_list"), "Khen thưởng, kỷ luật"))
     if office or unit:
         reports.append(
             (

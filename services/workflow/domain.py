@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "decide_extension": "Quyết định gia hạn",
     "urge": "Đôn đốc",
     "withdraw": "Thu hồi",
+    "assign_officer": "Phân công cán bộ chịu trách nhiệm",
 }
 
 RETURN_REASONS = {
@@ -77,6 +78,7 @@ ACTION_EVENTS = {
     "decide_extension": "task.extension_decided",
     "urge": "task.urged",
     "contribute": "task.contribution_added",  # Đ8.2b: a coordinating unit's opinion
+    "assign_officer": "task.officer_assigned",  # Đ21: the officer responsible in the lead unit
 }
 
 
@@ -91,6 +93,8 @@ def may_act_as(
         return is_unit_staff and principal.unit == lead_unit
     if role == "coordinating":
         return is_unit_staff and principal.unit in set(coordinating)
+    if role == "unit_head":  # the lead unit's head (Đ21: who answers for the task inside it)
+        return principal.has_role(UNIT_HEAD) and principal.unit == lead_unit
     return False
 
 
@@ -188,6 +192,8 @@ def history_note(action: str, payload: dict[str, Any]) -> str | None:
     new_due_on = payload.get("new_due_on")
     if new_due_on:
         parts.append(f"Hạn mới: {getattr(new_due_on, 'isoformat', lambda: new_due_on)()}")
+    if payload.get("officer_name"):
+        parts.append(f"Cán bộ chịu trách nhiệm: {payload['officer_name']}")
     if payload.get("note"):
         parts.append(str(payload["note"]))
     return "\n".join(parts) or None
@@ -204,4 +210,7 @@ def projection(data: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
         "extension_pending": bool(data.get("extension_pending", False)),
         # Đ6.2a: the diagram's progress reminder went out and no progress was posted since.
         "progress_due": bool(data.get("progress_due", False)),
+        # Đ21: the officer the lead unit's head named; none keeps the unit responsible.
+        "officer_sub": data.get("officer_sub", task.get("officer_sub")),
+        "officer_name": data.get("officer_name", task.get("officer_name")),
     }

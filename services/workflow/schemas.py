@@ -94,6 +94,15 @@ class WithdrawIn(Schema):
     note = _note()
 
 
+class AssignOfficerIn(Schema):
+    """Đ21: the officer of the lead unit who answers for the task, by the account they sign in
+    with and their name."""
+
+    officer_sub = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    officer_name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    note = _note()
+
+
 ACTION_SCHEMAS: dict[str, type[Schema]] = {
     **{action: ActionIn for action in ACTION_LABELS},
     **{action: AttachingActionIn for action in ("report_progress", "submit_result", "contribute")},
@@ -102,6 +111,7 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
     "decide_extension": DecideExtensionIn,
     "request_rework": RequestReworkIn,
     "withdraw": WithdrawIn,
+    "assign_officer": AssignOfficerIn,
 }
 
 
@@ -149,6 +159,11 @@ class TaskCaseOut(Schema):
     waiting_days = fields.Integer()
 
 
+class OfficerOut(Schema):
+    sub = fields.String()
+    name = fields.String(allow_none=True)
+
+
 class TaskOut(Schema):
     id = fields.String()
     document_id = fields.String()
@@ -169,6 +184,8 @@ class TaskOut(Schema):
     submitted_at = fields.AwareDateTime(allow_none=True)
     # While the result waits for the Office: working days since it was submitted.
     awaiting_confirmation_days = fields.Integer(allow_none=True)
+    # Đ21: the officer responsible inside the lead unit; None: the unit is.
+    officer = fields.Nested(OfficerOut, allow_none=True)
     actions = fields.List(
         fields.String(validate=validate.OneOf(sorted({*ACTION_LABELS, *OPENER_LABELS})))
     )

@@ -89,6 +89,9 @@ task_instances = Table(
     # The unit's latest submission of a result (Đ5.2b): what decides whether it was late.
     Column("submitted_at", UtcDateTime()),
     Column("submitted_on", Date),
+    # Đ21: the officer responsible inside the lead unit, named by its head (migration 0013).
+    Column("officer_sub", String(200)),
+    Column("officer_name", String(300)),
 )
 # The task list's order, newest first (migration 0008).
 Index("ix_task_instances_created_at", task_instances.c.created_at, task_instances.c.task_id)

@@ -33,6 +33,12 @@ def task_view(
         # The unit's latest submission and, while it waits, the Office's delay in working days.
         "submitted_at": task.get("submitted_at"),
         "awaiting_confirmation_days": task.get("awaiting_confirmation_days"),
+        # Đ21: the officer responsible inside the lead unit; None keeps the unit responsible.
+        "officer": (
+            {"sub": task["officer_sub"], "name": task.get("officer_name")}
+            if task.get("officer_sub")
+            else None
+        ),
     }
     if actions is not None:
         view["actions"] = actions

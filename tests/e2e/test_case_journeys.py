@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shared.auth import mint_token
 from shared.calendar import local_date
 from tests.e2e.conftest import Client
 from tests.e2e.journeykit import a_document
@@ -403,3 +404,39 @@ def test_d20_1_the_annual_report_counts_feedback_handled_and_is_published_once_a
     assert shown["annual"]["sections"]["training"] == "Hai lớp tập huấn"
     assert shown["annual"]["number"] == "3/BC-VP"
     assert shown["feedback"]["handled"] == stored["feedback"]["handled"]
+
+
+def test_d21_the_officer_named_is_told_and_so_noi_vu_answers_the_offices_proposals(
+    system: Client,
+) -> None:
+    office = system.token("office", "VP_UBND")
+    head = system.token("unit_head", "SO_TC")
+    officer_sub = f"officer.SO_TC.{datetime.now(UTC).timestamp():.0f}"
+    officer = mint_token(
+        system.settings, sub=officer_sub, name="Nguyễn Văn An", unit="SO_TC", roles=["unit_officer"]
+    )
+    task_id = released_task(system, office)
+    named = {"officer_sub": officer_sub, "officer_name": "Nguyễn Văn An"}
+    _post(system, f"/api/workflow/tasks/{task_id}/actions/assign_officer", head, named)
+    system.wait_for(
+        lambda: "task.officer_assigned" in inbox_types(system, officer), "the officer to be told"
+    )
+
+    year = str(local_date(datetime.now(UTC)).year)
+    found = system.call("GET", f"/api/reporting/commendation-candidates?period={year}", office)
+    assert found.status_code == 200, found.text
+    body = {"period": year, "candidates": found.json()["items"]}
+    case = _post(system, "/api/workflow/commendations", office, body)["items"][0]
+    base = f"/api/workflow/commendations/{case['id']}/actions"
+    assert _post(system, f"{base}/send", office, {})["status"] == "consulting"
+    home_affairs = system.token("unit_officer", "SO_NV")
+    system.wait_for(
+        lambda: "commendation.sent" in inbox_types(system, home_affairs), "Sở Nội vụ to be asked"
+    )
+    answered = _post(system, f"{base}/answer", home_affairs, {"opinion": "Thống nhất"})
+    assert answered["status"] == "answered"
+    results = [{"key": c["key"], "result": "none"} for c in case["data"]["candidates"]]
+    assert _post(system, f"{base}/decide", office, {"results": results})["status"] == "decided"
+    system.wait_for(
+        lambda: "commendation.decided" in inbox_types(system, office), "the Office to be told"
+    )

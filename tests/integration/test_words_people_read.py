@@ -152,6 +152,8 @@ def _task_data(event_type: str) -> Iterator[dict[str, Any]]:
             "note": "Đề nghị khẩn trương hoàn thành",
             "actor": {"sub": "o@vp", "name": "Nguyễn Văn A", "role": "office", "unit": OFFICE_CODE},
             "occurred_at": NOW.isoformat(),
+            # Đ21: the officer the lead unit's head named, on half the tasks.
+            "officer": {"sub": "an@lead", "name": "Nguyễn Văn An"} if n % 2 == 0 else None,
         }
 
 

@@ -229,7 +229,9 @@ def test_a_task_that_took_an_action_the_candidate_no_longer_offers_diverges_ther
     [item] = body["diverging"]["items"]
     assert (item["task_id"], item["action"]) == (quarter["returned"], "return")
     assert datetime.fromisoformat(item["at"]) == at(date(2026, 12, 2), 9)
-    assert item["reason"] == "Không có thao tác này lúc đó; có: accept, urge, withdraw"
+    assert (
+        item["reason"] == "Không có thao tác này lúc đó; có: accept, assign_officer, urge, withdraw"
+    )
 
 
 def test_history_kept_before_payloads_is_replayed_from_its_notes_and_counted_apart(

@@ -248,6 +248,9 @@ def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workfl
         # Nor the Working Group's decisions and members (0012).
         for group_table in ("working_group_members", "working_group_decisions"):
             conn.execute(text(f"DROP TABLE {group_table}"))
+        # Nor the officer responsible inside the lead unit (0013).
+        for officer_column in ("officer_sub", "officer_name"):
+            conn.execute(text(f"ALTER TABLE task_instances DROP COLUMN {officer_column}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     migrate(database.engine, workflow.runtime.migrations)
     assert rows() == before

@@ -28,6 +28,7 @@ DIAGRAMS = sorted((Path(__file__).parents[2] / "bpmn").glob("*.bpmn"))
 # inspection 7, inspection_request 1, monthly_account 0, periodic_report 0, task_lifecycle 112).
 CROSSINGS = {
     "annual_report": 1,
+    "commendation": 0,
     "correction_request": 0,
     "direction_request": 4,  # + the Office's own request for direction (Đ8.1c)
     "feedback": 0,

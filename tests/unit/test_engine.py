@@ -107,6 +107,7 @@ def test_a_started_task_is_assigned_and_offers_accept_and_return_to_the_unit(eng
         Offer("return", "unit", "work"),
         Offer("urge", "office", "work"),
         Offer("withdraw", "office", "work"),
+        Offer("assign_officer", "unit_head", "work"),  # Đ21: any time the task is at the unit
     ]
     assert step.data == {"task_id": "T-1", **UNDATED, "status": "assigned"}
     assert not step.completed
@@ -128,6 +129,7 @@ def test_accepting_puts_the_task_in_progress_and_offers_submit_result(engine, mo
         Offer("contribute", "coordinating", "work"),
         Offer("urge", "office", "work"),
         Offer("withdraw", "office", "work"),
+        Offer("assign_officer", "unit_head", "work"),  # Đ21: any time the task is at the unit
     ]
 
 
@@ -170,7 +172,7 @@ def test_a_returned_task_waits_for_the_office_and_is_assigned_again(engine, mode
 
     resent = engine.perform(returned, "resolve_return", {})
     assert resent.status == "assigned"
-    assert _actions(resent) == ["accept", "return", "urge", "withdraw"]
+    assert _actions(resent) == ["accept", "return", "urge", "withdraw", "assign_officer"]
 
 
 def test_an_action_not_offered_is_refused_with_the_offered_actions(engine, model):
@@ -180,7 +182,7 @@ def test_an_action_not_offered_is_refused_with_the_offered_actions(engine, model
         engine.perform(step, "confirm", {})
 
     assert refused.value.action == "confirm"
-    assert refused.value.offered == ["accept", "return", "urge", "withdraw"]
+    assert refused.value.offered == ["accept", "return", "urge", "withdraw", "assign_officer"]
 
 
 def test_state_round_trips_through_json_text_and_a_fresh_engine(engine, model):

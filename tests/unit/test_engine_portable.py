@@ -236,6 +236,7 @@ def test_the_element_templates_have_the_camunda_7_shape():
         "actions.office": "camunda:property",
         "actions.office_lead": "camunda:property",
         "actions.coordinating": "camunda:property",
+        "actions.unit_head": "camunda:property",
     }
     notice = templates["Thông báo sự kiện của Nhiệm vụ"]
     assert notice["appliesTo"] == ["bpmn:ScriptTask"]

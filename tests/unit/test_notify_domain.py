@@ -135,6 +135,26 @@ def test_d16_2_the_offices_evaluation_goes_to_its_leader_then_to_the_leaders_onc
     assert returned.body == f"{OFFICE_REPORT['title']}\nNội dung: Bổ sung đánh giá chất lượng"
 
 
+COMMENDATION = {
+    "title": "Đề xuất khen thưởng, kỷ luật trong thực hiện Quy chế năm 2026",
+    "parties": {"consulted": ["SO_NV"]},
+    "note": "Thống nhất danh sách",
+    "due_on": date(2026, 12, 15),
+}
+
+
+def test_d21_4_the_offices_proposals_go_to_so_noi_vu_and_its_opinion_back_to_the_office():
+    office = domain.OFFICE_UNIT
+    assert _recipients("commendation.sent", COMMENDATION) == {"SO_NV"}
+    assert _recipients("commendation.answered", COMMENDATION) == {office}
+    assert _recipients("commendation.decided", COMMENDATION) == {office, "SO_NV", "leader"}
+    assert _recipients("commendation.due_soon", COMMENDATION) == {"SO_NV"}
+    assert _recipients("commendation.overdue", COMMENDATION) == {"SO_NV", office}
+    sent = domain.messages_for("commendation.sent", COMMENDATION, lambda c: c)[0]
+    assert sent.title == "Văn phòng đề nghị cho ý kiến về đề xuất khen thưởng, kỷ luật"
+    assert sent.body == f"{COMMENDATION['title']}\nNội dung: Thống nhất danh sách\nHạn: 15/12/2026."
+
+
 CORRECTION = {
     "title": "Điều chỉnh thông tin báo cáo — 12/UBND: Báo cáo",
     "parties": {"unit": ["SO_TC"]},

@@ -67,6 +67,15 @@ def test_a_public_event_names_the_acting_unit_and_role_but_not_the_person():
     assert ENVELOPE["data"]["actor"]["sub"] == "u-42"  # the consumed event is left alone
 
 
+def test_a_public_event_does_not_name_the_officer_responsible_in_the_unit_D21():
+    officer = {"sub": "an@SO_TC", "name": "Nguyễn Văn An"}
+    raw = {**ENVELOPE, "data": {**ENVELOPE["data"], "officer": officer}}
+    public = public_envelope(raw)
+    assert "officer" not in public["data"]
+    assert public["data"]["task_id"] == "t1"
+    assert raw["data"]["officer"] == officer  # the consumed event is left alone
+
+
 def test_a_public_event_without_subject_or_actor_is_passed_on_as_it_is():
     raw = {k: v for k, v in ENVELOPE.items() if k not in ("subject", "correlationid")}
     raw = {**raw, "data": {"task_id": "t1", "actor": None}}

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.reporting import (
     annual,
+    commendations,
     config,
     domain,
     figures,
@@ -145,6 +146,29 @@ def build_router(service: ReportingService) -> ApiRouter:
             "to": period_scope.end,
             "as_of": period_scope.as_of,
             "rule": RANKING_RULE,
+            "items": items,
+        }
+
+    @router.route(
+        f"{PREFIX}/commendation-candidates",
+        query=schemas.RankingQuery,
+        response=schemas.CandidatesOut,
+        summary="Units and officers proposed for commendation or for review by the written rule "
+        "(Đ21; docs/counting.md)",
+    )
+    def get_commendation_candidates() -> Any:
+        caller = principal()
+        require_roles(caller, *OFFICE_ROLES, LEADER)
+        args = query_args(ranking_query)
+        period_scope = scope(args, caller)
+        with platform.database.read() as conn:
+            items = commendations.candidates(conn, period_scope)
+        return {
+            "period": args.get("period"),
+            "from": period_scope.start,
+            "to": period_scope.end,
+            "as_of": period_scope.as_of,
+            "rule": commendations.RULE,
             "items": items,
         }
 

@@ -33,6 +33,7 @@ CASE_PATHS = {
     "inspection_plan": "inspection-plans",
     "monthly_account": "monthly-accounts",
     "overdue_summary": "overdue-summaries",
+    "commendation": "commendations",
     "periodic_report": "periodic-reports",
     "unit_report": "unit-reports",
     "unit_inspection": "unit-inspections",

@@ -29,6 +29,8 @@ OFFICE_CASES = (
     ("office_report", "/office-reports", {"draft", "returned", "submitted", "approved"}),
     # The Office's annual report on this regulation (Đ20.1), the same steps.
     ("annual_report", "/annual-reports", {"draft", "returned", "submitted", "approved"}),
+    # Đ21: proposals to draft and send, results to record once Sở Nội vụ answered.
+    ("commendation", "/commendations", {"draft", "answered"}),
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from services.workflow.cases import CaseKind
 from services.workflow.kinds import (
     annual_reports,
+    commendations,
     correction_requests,
     direction_requests,
     feedback,
@@ -42,5 +43,6 @@ def case_kinds() -> dict[str, CaseKind]:
         direction_requests.KIND,
         overdue_summaries.KIND,
         annual_reports.KIND,
+        commendations.KIND,
     ]
     return {kind.kind: kind for kind in kinds}

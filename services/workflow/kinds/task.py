@@ -140,6 +140,7 @@ class TaskKind:
             "actor": actor,
             "occurred_at": now,
             "submitted_at": row.get("submitted_at"),
+            "officer": _officer(row),
         }
 
     def effect(
@@ -165,6 +166,13 @@ class TaskKind:
     ) -> tuple[dict[str, Any], list[str]]:
         shown = with_overdue(row, today, service.runtime.calendar)
         return shown, offered(principal, shown, history, step)
+
+
+def _officer(row: Mapping[str, Any]) -> dict[str, str] | None:
+    """Đ21: the officer responsible inside the lead unit, or None (the unit is)."""
+    if not row.get("officer_sub"):
+        return None
+    return {"sub": row["officer_sub"], "name": row.get("officer_name") or row["officer_sub"]}
 
 
 TASK = TaskKind()

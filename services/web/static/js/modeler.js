@@ -198,7 +198,8 @@
       var list = el("div", { "class": "prop-rows" });
       rows.forEach(function (row, i) { list.appendChild(propertyRow(i, row)); });
       var names = el("datalist", { id: "nv-prop-names" },
-        ["actions", "role", "actions.office", "actions.coordinating", "actions.office_lead"].map(
+        ["actions", "role", "actions.office", "actions.coordinating", "actions.office_lead",
+          "actions.unit_head"].map(
           function (n) { return el("option", { value: n }); }));
       var add = el("button", { type: "button", "class": "secondary", text: "Thêm dòng" });
       var apply = el("button", { type: "button", "class": "primary", id: "nv-props-apply", text: "Áp dụng" });
