@@ -247,7 +247,7 @@ def document_file(intake: Any, document_id: str, who: dict[str, str]) -> str:
     return str(answer.get_json()["url"])
 
 
-# -- cases and process models (Đ9, Đ11, Đ13; docs/adding-a-process.md, Lanes and roles) --------
+# -- cases and process models (Đ9, Đ11, Đ13; docs/adding-a-process.md, 2. Lanes and roles) --------
 # An information request to SO_TC (Đ9.2): who reads it and who answers it; the process models:
 # every signed-in caller lists them (the diagrams are the rules every task page shows), only a
 # process owner checks a diagram before deploying it.
