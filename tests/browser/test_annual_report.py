@@ -65,6 +65,11 @@ def test_the_office_writes_and_publishes_its_annual_report_for_everyone_to_read_
     with page.expect_navigation():
         page.get_by_role("button", name="Công bố trên trang công khai").click()
     assert page.locator("#report-number").inner_text() == "15/BC-VP"
+    with page.expect_download() as got:  # the official document, from reporting's registry
+        page.locator("#document-docx").click()
+    assert got.value.suggested_filename == f"bao-cao-thuc-hien-quy-che-{year}.docx"
+    pdf_link = page.locator("#document-pdf").get_attribute("href") or ""
+    assert pdf_link.endswith(f"/annual-reports/{case_id}/document.pdf")
     shot(page, "annual-report-published")
     axe_check(page, "annual-report-published")
     public = page.locator("#public-link").get_attribute("href")

@@ -117,7 +117,12 @@ def _pdf_text(kind: str, tmp_path: Path) -> str:
         pytest.param(
             "annual_report",
             "Kết quả triển khai thực hiện Quy chế",
-            ("Tổng số nhiệm vụ 5.261", "Tỷ lệ hoàn thành đúng hạn 97,6%"),
+            (
+                "giao 5.261 nhiệm vụ; tỷ lệ hoàn thành đúng hạn 96,9%",
+                "Sở Tài chính 2.810 70 120 20 40 12 3.072 96,9%",
+                "Tổng cộng 4.810 120 210 35 64 22 5.261 96,9%",
+                "(Điều 15 khoản 3): 1 đã thực hiện đúng nhiệm vụ được giao",
+            ),
             "CHÁNH VĂN PHÒNG",
             id="D20_1",
         ),

@@ -2,8 +2,8 @@
 system: the Office opens the year's report by the date it sets, reads it assembled (tasks by
 unit and by assigning leader, its own figures, inspections and their conclusions, feedback),
 writes its sections and submits them; only the Office's leader approves or returns it; the
-Office publishes it, the public page shows the approved text, and the DOCX is in the layout of
-Nghị định 30/2020."""
+Office publishes it, the public page shows the approved text, and its DOCX and PDF (reporting's
+`annual_report` document) are in the layout of Nghị định 30/2020."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from services.reporting.documents.pdf import soffice
 from shared.calendar import TZ
 from tests.integration.webkit import WebSystem, csrf_of, running_system, sign_in
 from tests.polling import wait_for
@@ -116,17 +117,31 @@ def test_the_office_writes_the_annual_report_its_leader_approves_it_is_published
     assert SECTIONS["training"] in shown_publicly and "15/BC-VP" in shown_publicly
     assert 'id="annual-inspections"' in shown_publicly
 
+    # The official document (reporting's annual_report kind): DOCX and PDF.
+    assert 'href="' + url + '/document.docx"' in done and 'href="' + url + '/document.pdf"' in done
     download = office.get(f"{url}/document.docx")
     assert download.status_code == 200
+    assert download.mimetype.endswith("wordprocessingml.document")
+    assert "bao-cao-thuc-hien-quy-che-" + str(year) in download.headers["Content-Disposition"]
+    as_pdf = office.get(f"{url}/document.pdf")
+    if soffice() is None:  # the DOCX still works; the PDF says why not
+        assert as_pdf.status_code == 503 and "LibreOffice" in as_pdf.get_data(as_text=True)
+    else:
+        assert as_pdf.status_code == 200 and as_pdf.data.startswith(b"%PDF-")
     document = Document(io.BytesIO(download.data))
     paragraphs = [p.text for p in document.paragraphs]
     cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
     assert "VĂN PHÒNG UBND TỈNH THANH HÓA" in cells and "Số: 15/BC-VP" in cells
     assert "Nơi nhận:" in cells and "CHÁNH VĂN PHÒNG" in cells and "Tổng cộng" in cells
+    approved = datetime.now(TZ).date()  # the day its leader approved it, above
+    assert f"Thanh Hóa, ngày {approved:%d} tháng {approved:%m} năm {approved:%Y}" in cells
     assert any(p.startswith("Kết quả triển khai thực hiện Quy chế") for p in paragraphs)
+    assert any(p.endswith(f"giao năm {year}") for p in paragraphs)
     assert "II. CÔNG TÁC KIỂM TRA (Điều 10 đến Điều 15)" in paragraphs
+    assert "III. TIẾP NHẬN, XỬ LÝ PHẢN HỒI (Điều 16 khoản 6, Điều 17)" in paragraphs
     for value in SECTIONS.values():
         assert value in paragraphs
+    assert office.get(f"{url}/document.xlsx").status_code == 404
 
 
 def test_leaders_read_the_annual_reports_and_units_do_not_D20_1(web: WebSystem) -> None:

@@ -195,27 +195,95 @@ def test_the_working_groups_monthly_account_D10_1d() -> None:
     assert signer == ["TỔ TRƯỞNG", "(Ký, ghi rõ họ tên, đóng dấu)", "Nguyễn Văn A"]
 
 
-def test_the_annual_report_on_the_regulation_D20_1() -> None:
+def test_the_annual_report_renders_in_the_layout_of_decree_30_2020_D20_1() -> None:
     paragraphs, tables, left, signer = _layout(_docx("annual_report"))
     assert left == ["VĂN PHÒNG UBND TỈNH THANH HÓA", "Số:      /BC-VP"]
+    assert tables[0][0][1].splitlines()[-1] == "Thanh Hóa, ngày 15 tháng 01 năm 2027"
+    assert paragraphs[1].startswith("Kết quả triển khai thực hiện Quy chế")
     assert paragraphs[1].endswith("giao năm 2026")
-    assert ["Tổng số nhiệm vụ", "5.261"] in tables[1]
-    assert ["Tỷ lệ hoàn thành đúng hạn", "97,6%"] in tables[1]
-    assert any("1.420 văn bản, 1.391 đúng hạn (98,0%)" in p for p in paragraphs)  # Đ6.1
-    assert any("trung vị 1,5 ngày làm việc" in p for p in paragraphs)
-    assert tables[2][1][1:] == [
-        "Kiểm tra việc thực hiện nhiệm vụ quý IV năm 2026",
-        "Sở Tài chính; Xã A",
-        "Sở Tài chính hoàn thành; Xã A còn 3 nhiệm vụ chưa thực hiện.",
+    assert "Kính gửi: Ủy ban nhân dân tỉnh; Chủ tịch Ủy ban nhân dân tỉnh." in paragraphs
+    assert "- Sở Nội vụ;" in tables[-1][0][0].splitlines()
+    assert signer == ["CHÁNH VĂN PHÒNG", "(Ký, ghi rõ họ tên, đóng dấu)"]
+    data = {**KINDS["annual_report"].sample, "number": "15/BC-VP"}
+    _, _, numbered, _ = _layout(_docx("annual_report", data))
+    assert numbered[-1] == "Số: 15/BC-VP"
+
+
+def test_the_annual_report_counts_the_years_tasks_by_unit_and_by_assigning_leader_D20_1() -> None:
+    paragraphs, tables, _, _ = _layout(_docx("annual_report"))
+    part = paragraphs.index("I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ UBND TỈNH, CHỦ TỊCH UBND TỈNH GIAO")
+    assert paragraphs[part + 1] == (
+        "Năm 2026, Ủy ban nhân dân tỉnh, Chủ tịch Ủy ban nhân dân tỉnh giao 5.261 nhiệm vụ; tỷ "
+        "lệ hoàn thành đúng hạn 96,9%."
+    )
+    by_unit = next(t for t in tables if t[0][0] == "Đơn vị")
+    assert by_unit[1] == ["Sở Tài chính", "2.810", "70", "120", "20", "40", "12", "3.072", "96,9%"]
+    assert by_unit[-1][0] == "Tổng cộng" and by_unit[-1][-2:] == ["5.261", "96,9%"]
+    by_leader = next(t for t in tables if t[0][0] == "Người giao")
+    assert [row[0] for row in by_leader[1:]] == [
+        "UBND tỉnh",
+        "Chủ tịch UBND tỉnh",
+        "Phó Chủ tịch UBND tỉnh Trần Thị B",
+        "Tổng cộng",
     ]
-    assert "Tiếp nhận 57 phản ánh, kiến nghị; đã xử lý 55." in paragraphs
-    assert signer[0] == "CHÁNH VĂN PHÒNG"
+
+
+def test_the_annual_report_gives_the_offices_intake_and_confirmation_D20_1_D6_1() -> None:
+    paragraphs, _, _, _ = _layout(_docx("annual_report"))
+    assert "3. Công tác theo dõi, đôn đốc của Văn phòng" in paragraphs
+    assert any("1.420 văn bản, 1.391 đúng hạn (98,0%)" in p for p in paragraphs)  # Đ6.1
+    assert any(
+        "4.870 kết quả đã xử lý (4.702 xác nhận, 168 trả lại); thời gian chờ trung vị 1,5 ngày" in p
+        for p in paragraphs
+    )
+
+
+def test_the_annual_report_counts_the_years_inspections_and_their_conclusions_D20_1() -> None:
+    paragraphs, tables, _, _ = _layout(_docx("annual_report"))
+    assert "II. CÔNG TÁC KIỂM TRA (Điều 10 đến Điều 15)" in paragraphs
+    assert any(
+        p.startswith("Kế hoạch kiểm tra năm được phê duyệt: 3 cuộc. Đã kết thúc 2")
+        for p in paragraphs
+    )
+    assert any(
+        "1 đã thực hiện đúng nhiệm vụ được giao, 1 chưa thực hiện, 0 thực hiện không đúng" in p
+        for p in paragraphs
+    )  # Đ15.3b
+    held = next(t for t in tables if t[0][:2] == ["TT", "Đơn vị được kiểm tra"])
+    assert held[1] == [
+        "1",
+        "Sở Tài chính, Xã A",
+        "Tổ công tác kiểm tra — Thường xuyên, định kỳ theo kế hoạch",
+        "10/06/2026",
+        "Sở Tài chính: Đã thực hiện đúng nhiệm vụ được giao; Xã A: Chưa thực hiện nhiệm vụ "
+        "được giao",
+    ]
+    assert held[2][-1] == "Chưa có báo cáo kết quả"
+
+
+def test_the_annual_report_carries_the_feedback_handled_and_the_offices_sections_D20_1() -> None:
+    paragraphs, _, _, _ = _layout(_docx("annual_report"))
+    assert "III. TIẾP NHẬN, XỬ LÝ PHẢN HỒI (Điều 16 khoản 6, Điều 17)" in paragraphs
+    assert any(
+        p.startswith("Văn phòng tiếp nhận 57 phản hồi của các đơn vị; đã xử lý 55")
+        and "1 xử lý quá hạn; còn 2" in p
+        for p in paragraphs
+    )
+    headings = [p for p in paragraphs if p[:3] in ("IV.", "V. ", "VI.", "VII")]
+    assert [h.split(".")[0] for h in headings] == ["IV", "V", "VI", "VII"]
+    sections = KINDS["annual_report"].sample["case"]["data"]
+    for key in ("training", "difficulties", "proposals"):
+        assert sections[key] in paragraphs
+    for line in sections["assessment"].splitlines():  # a paragraph per line
+        assert line in paragraphs
 
 
 def test_an_annual_report_with_nothing_yet_still_renders_D20_1() -> None:
-    paragraphs, _, _, _ = _layout(_docx("annual_report", {"year": 2027}))
+    paragraphs, tables, _, _ = _layout(_docx("annual_report", {"case": {"data": {"year": 2027}}}))
     assert paragraphs[1].endswith("giao năm 2027")
-    assert "Tiếp nhận 0 phản ánh, kiến nghị; đã xử lý 0." in paragraphs
+    assert any(p.startswith("Văn phòng tiếp nhận 0 phản hồi") for p in paragraphs)
+    assert next(t for t in tables if t[0][0] == "Đơn vị")[1][0] == "Tổng cộng"
+    assert not any(t[0][:2] == ["TT", "Đơn vị được kiểm tra"] for t in tables)
 
 
 def test_values_are_written_as_text_not_as_the_documents_markup() -> None:

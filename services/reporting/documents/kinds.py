@@ -117,6 +117,38 @@ def figures(counts: Mapping[str, Any]) -> list[dict[str, str]]:
     return found
 
 
+def counts(rows: Sequence[Mapping[str, Any]], totals: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Rows of figures (by unit, by assigning leader) in the national categories, then their
+    total and on-time rate, and a last row "Tổng cộng" of `totals`: `{name, counts}`."""
+
+    def line(name: str, row: Mapping[str, Any]) -> dict[str, Any]:
+        found = [number(row.get(key)) for key, _ in FIGURE_ROWS]
+        found += [number(row.get("total")), percent(row.get("on_time_rate"))]
+        return {"name": name, "counts": found}
+
+    return [*(line(str(row.get("name") or ""), row) for row in rows), line("Tổng cộng", totals)]
+
+
+def office_work(office: Mapping[str, Any]) -> list[str]:
+    """The Office's own figures of a stored report (`office`: its intake of documents, Đ6.1, and
+    how long units' results waited for its confirmation) as paragraphs."""
+    intake = office.get("intake") or []
+    released = sum(int(m.get("released") or 0) for m in intake)
+    on_time = sum(int(m.get("on_time") or 0) for m in intake)
+    rate = on_time / released if released else None
+    lag = office.get("confirmation_lag") or {}
+    lag_totals = lag.get("totals") or {}
+    return [
+        f"Chuyển văn bản giao nhiệm vụ vào Hệ thống (Điều 6 khoản 1): {number(released)} văn "
+        f"bản, {number(on_time)} đúng hạn ({percent(rate)}).",
+        f"Xác nhận kết quả của đơn vị: {number(lag_totals.get('decided'))} kết quả đã xử lý "
+        f"({number(lag_totals.get('confirmed'))} xác nhận, {number(lag_totals.get('rework'))} "
+        f"trả lại); thời gian chờ trung vị {decimal(lag_totals.get('median_days'))} ngày làm "
+        f"việc; {number(len(lag.get('waiting') or []))} kết quả chờ quá "
+        f"{lag.get('wait_days') or '—'} ngày làm việc.",
+    ]
+
+
 def task_line(item: Mapping[str, Any]) -> str:
     """A task as "12/UBND-KTTC: Rà soát …" (its document's number, then its content)."""
     return f"{item.get('document_number') or ''}: {item.get('content') or ''}".strip(": ")

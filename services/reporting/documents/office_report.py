@@ -21,11 +21,12 @@ from services.reporting.documents.kinds import (
     TO_THE_COMMITTEE,
     Context,
     DocumentKind,
+    counts,
     day,
-    decimal,
     head,
     lines,
     number,
+    office_work,
     percent,
     task_line,
     vn_date,
@@ -41,14 +42,6 @@ RECIPIENTS = (
     "- Các sở, ban, ngành, UBND các xã, phường;",
     "- Cổng Thông tin điện tử tỉnh;",
     "- Lưu: VT.",
-)
-CATEGORIES = (
-    "completed_on_time",
-    "completed_late",
-    "in_progress_on_time",
-    "in_progress_overdue",
-    "undated_completed",
-    "undated_in_progress",
 )
 STANDING_LABELS = {
     "on_time": "Đúng hạn",
@@ -78,8 +71,8 @@ def context(data: Mapping[str, Any], today: date) -> Context:
         ),
         "total": number(totals.get("total")),
         "on_time_rate": percent(totals.get("on_time_rate")),
-        "by_unit": _counts(report.get("units") or [], totals),
-        "by_leader": _counts(report.get("leaders") or [], totals),
+        "by_unit": counts(report.get("units") or [], totals),
+        "by_leader": counts(report.get("leaders") or [], totals),
         "overdue": _tasks(data.get("overdue") or []),
         "undated": _tasks(data.get("undated") or []),
         "undated_completed": number(totals.get("undated_completed")),
@@ -103,21 +96,12 @@ def context(data: Mapping[str, Any], today: date) -> Context:
             }
             for index, item in enumerate(data.get("explained") or [], start=1)
         ],
-        "office": _office(report.get("office") or {}),
+        "office": office_work(report.get("office") or {}),
         **{
             key: lines(sections.get(key))
             for key in ("progress", "quality", "effectiveness", "difficulties", "proposals")
         },
     }
-
-
-def _counts(rows: Sequence[Mapping[str, Any]], totals: Mapping[str, Any]) -> list[Any]:
-    def line(name: str, row: Mapping[str, Any]) -> dict[str, Any]:
-        counts = [number(row.get(key)) for key in CATEGORIES]
-        counts += [number(row.get("total")), percent(row.get("on_time_rate"))]
-        return {"name": name, "counts": counts}
-
-    return [*(line(str(row.get("name") or ""), row) for row in rows), line("Tổng cộng", totals)]
 
 
 def _tasks(tasks: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -141,24 +125,6 @@ def _standing(standing: Mapping[str, Any] | None) -> list[str]:
         f"gửi đúng hạn, {number(totals.get('late'))} gửi chậm hạn, "
         f"{number(totals.get('not_reported'))} không gửi báo cáo (hạn gửi trước ngày 20, "
         f"Điều 18 khoản 1)."
-    ]
-
-
-def _office(office: Mapping[str, Any]) -> list[str]:
-    intake = office.get("intake") or []
-    released = sum(int(m.get("released") or 0) for m in intake)
-    on_time = sum(int(m.get("on_time") or 0) for m in intake)
-    rate = on_time / released if released else None
-    lag = office.get("confirmation_lag") or {}
-    lag_totals = lag.get("totals") or {}
-    return [
-        f"Chuyển văn bản giao nhiệm vụ vào Hệ thống (Điều 6 khoản 1): {number(released)} văn "
-        f"bản, {number(on_time)} đúng hạn ({percent(rate)}).",
-        f"Xác nhận kết quả của đơn vị: {number(lag_totals.get('decided'))} kết quả đã xử lý "
-        f"({number(lag_totals.get('confirmed'))} xác nhận, {number(lag_totals.get('rework'))} "
-        f"trả lại); thời gian chờ trung vị {decimal(lag_totals.get('median_days'))} ngày làm "
-        f"việc; {number(len(lag.get('waiting') or []))} kết quả chờ quá "
-        f"{lag.get('wait_days') or '—'} ngày làm việc.",
     ]
 
 

@@ -228,6 +228,12 @@ COUNT_CELLS = ("row.name", *(f"row.counts[{i}]" for i in range(8)))
 TASK_CELLS = ("row.index", "row.task", "row.lead_unit", "row.due")
 
 
+def counts_table(document: Any, first: str, name: str) -> None:
+    """A table of the context's rows `name` (kinds.counts: by unit, by assigning leader) in the
+    national categories, their total and on-time rate."""
+    rows(document, (first, *COUNT_HEADINGS), name, COUNT_CELLS, size=10, widths=(37,))
+
+
 def _office_report(document: Any) -> None:
     heading(document, "I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ")
     paragraph(
@@ -236,9 +242,9 @@ def _office_report(document: Any) -> None:
         "vụ; tỷ lệ hoàn thành đúng hạn {{ on_time_rate }} (số liệu tính đến hết kỳ).",
     )
     heading(document, "1. Theo cơ quan, đơn vị, địa phương chủ trì")
-    rows(document, ("Đơn vị", *COUNT_HEADINGS), "by_unit", COUNT_CELLS, size=10, widths=(37,))
+    counts_table(document, "Đơn vị", "by_unit")
     heading(document, "2. Theo người giao nhiệm vụ")
-    rows(document, ("Người giao", *COUNT_HEADINGS), "by_leader", COUNT_CELLS, size=10, widths=(37,))
+    counts_table(document, "Người giao", "by_leader")
     heading(document, "3. Nhiệm vụ quá hạn")
 
     def tasks(name: str) -> None:
@@ -359,36 +365,41 @@ def _monthly_account(document: Any) -> None:
 
 
 def _annual_report(document: Any) -> None:
-    heading(document, "I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ TRONG NĂM")
-    rows(
+    heading(document, "I. KẾT QUẢ THỰC HIỆN NHIỆM VỤ UBND TỈNH, CHỦ TỊCH UBND TỈNH GIAO")
+    paragraph(
         document,
-        ("Nhiệm vụ", "Số lượng"),
-        "figures",
-        ("row.label", "row.value"),
-        size=13,
-        widths=(115,),
+        "Năm {{ year }}, Ủy ban nhân dân tỉnh, Chủ tịch Ủy ban nhân dân tỉnh giao {{ total }} "
+        "nhiệm vụ; tỷ lệ hoàn thành đúng hạn {{ on_time_rate }}.",
     )
-    heading(document, "II. VIỆC CẬP NHẬT, XÁC NHẬN NHIỆM VỤ CỦA VĂN PHÒNG")
-    paragraphs(document, "compliance")
-    heading(document, "III. CÔNG TÁC KIỂM TRA")
+    heading(document, "1. Theo cơ quan, đơn vị, địa phương chủ trì")
+    counts_table(document, "Đơn vị", "by_unit")
+    heading(document, "2. Theo người giao nhiệm vụ")
+    counts_table(document, "Người giao", "by_leader")
+    heading(document, "3. Công tác theo dõi, đôn đốc của Văn phòng")
+    paragraphs(document, "office")
+    heading(document, "II. CÔNG TÁC KIỂM TRA (Điều 10 đến Điều 15)")
     paragraphs(document, "inspections_text")
     when(
         document,
         "inspections",
         lambda: rows(
             document,
-            ("TT", "Cuộc kiểm tra", "Đơn vị được kiểm tra", "Kết luận"),
+            ("TT", "Đơn vị được kiểm tra", "Hình thức", "Kết thúc", "Kết luận"),
             "inspections",
-            ("row.index", "row.title", "row.units", "row.conclusion"),
+            ("row.index", "row.units", "row.kind", "row.ended", "row.conclusion"),
             size=11,
-            widths=(12, 55, 40),
+            widths=(12, 40, 30, 23),
         ),
     )
-    heading(document, "IV. TIẾP NHẬN, XỬ LÝ PHẢN ÁNH, KIẾN NGHỊ")
+    heading(document, "III. TIẾP NHẬN, XỬ LÝ PHẢN HỒI (Điều 16 khoản 6, Điều 17)")
     paragraphs(document, "feedback")
-    heading(document, "V. ĐÁNH GIÁ CHUNG")
+    heading(document, "IV. ĐÁNH GIÁ KẾT QUẢ TRIỂN KHAI THỰC HIỆN QUY CHẾ")
     paragraphs(document, "assessment")
-    heading(document, "VI. ĐỀ XUẤT, KIẾN NGHỊ")
+    heading(document, "V. HƯỚNG DẪN VẬN HÀNH HỆ THỐNG, ĐÀO TẠO, TẬP HUẤN")
+    paragraphs(document, "training")
+    heading(document, "VI. KHÓ KHĂN, VƯỚNG MẮC")
+    paragraphs(document, "difficulties")
+    heading(document, "VII. ĐỀ XUẤT, KIẾN NGHỊ")
     paragraphs(document, "proposals")
 
 

@@ -2,7 +2,8 @@
 year's report assembled from its stored figures — tasks by unit and by assigning leader, the
 Office's intake and confirmation, inspections held and their conclusions, feedback handled —
 with the Office's written sections to save and submit to its leader, approve or return
-(office_lead), publish, its diagram, and its DOCX in the layout of Nghị định 30/2020.
+(office_lead), publish, its diagram, and its DOCX and PDF in the layout of Nghị định 30/2020
+(services/web/official_documents.py).
 
 The report is a workflow case (`/api/workflow/annual-reports`) naming the stored report of the
 year's figures (`POST /api/reporting/annual`); publishing it is the case's last step, after
@@ -11,16 +12,16 @@ the pages leave out the buttons a person could not use (the case's `actions`).""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from services.web import context
-from services.web.annual_report_document import annual_report_docx
+from services.web import context, official_documents
 from services.web.api_client import ApiError, gather
 from services.web.routes.diagrams import instance_diagram
+from shared.calendar import local_date
 
 bp = Blueprint("annual_reports", __name__)
 SECTIONS = (
@@ -30,7 +31,6 @@ SECTIONS = (
     ("proposals", "Đề xuất, kiến nghị"),
 )
 REVIEWS = {"approve": "Duyệt báo cáo", "return": "Trả lại để chỉnh sửa"}
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 YEARS_LISTED = 5
 
 
@@ -155,32 +155,33 @@ def publish(case_id: str) -> Any:
     return redirect(url_for(".report", case_id=case_id), code=303)
 
 
-@bp.get("/annual-reports/<case_id>/document.docx")
+@bp.get("/annual-reports/<case_id>/document.<fmt>")
 @context.signed_in
-def document(case_id: str) -> Any:
-    """The report as an official document, dated the day its leader approved it (today for a
-    draft), with the number the Office gave it when publishing."""
+def document(case_id: str, fmt: str) -> Any:
+    """The report as an official document (DOCX or PDF), dated the day its leader approved it
+    (today for a draft), with the number the Office gave it when publishing."""
     _reader()
     api = context.api()
     case = api.get("workflow", f"/annual-reports/{case_id}")
-    data = case["data"]
-    figures = api.get("reporting", f"/reports/{data['report_id']}")
-    approved = data.get("approved_on")
-    body = annual_report_docx(
-        {
-            "year": data.get("year"),
-            "on": date.fromisoformat(approved) if approved else context.today(),
-            "number": data.get("number"),
-            "figures": figures,
-            "sections": {name: data.get(name) for name, _ in SECTIONS},
-        }
-    )
-    filename = f"bao-cao-nam-{data.get('year', '')}.docx"
-    return Response(
-        body,
-        mimetype=DOCX,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    number = case["data"].get("number")
+    data = {
+        "case": case,
+        "report": api.get("reporting", f"/reports/{case['data']['report_id']}"),
+        "on": (_approved_on(case) or context.today()).isoformat(),
+        "number": str(number) if number else None,
+    }
+    return official_documents.download("annual_report", fmt, data)
+
+
+def _approved_on(case: Any) -> date | None:
+    """The day the Office's leader approved the report (its history's `approve`, in the
+    province's time), or None while it is not approved."""
+    approvals = [
+        datetime.fromisoformat(h["at"])
+        for h in case.get("history") or []
+        if h.get("action") == "approve"
+    ]
+    return local_date(max(approvals)) if approvals else None
 
 
 def _render(
