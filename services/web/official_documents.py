@@ -6,16 +6,29 @@ kinds and their data: services/reporting/documents/). The web keeps no layout of
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 
 from flask import Response, abort
 
 from services.web import context
+from shared.calendar import local_date
 
 FORMATS = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pdf": "application/pdf",
 }
+
+
+def dated(case: Mapping[str, Any]) -> date:
+    """The day a report's document bears: the day the Office's leader approved it (its history's
+    last `approve`, in the province's time), today while it is not approved."""
+    approvals = [
+        datetime.fromisoformat(entry["at"])
+        for entry in case.get("history") or []
+        if entry.get("action") == "approve"
+    ]
+    return local_date(max(approvals)) if approvals else context.today()
 
 
 def download(kind: str, fmt: str, data: Mapping[str, Any]) -> Response:

@@ -12,7 +12,6 @@ the pages leave out the buttons a person could not use (the case's `actions`).""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -21,7 +20,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from services.web import context, official_documents
 from services.web.api_client import ApiError, gather
 from services.web.routes.diagrams import instance_diagram
-from shared.calendar import local_date
 
 bp = Blueprint("annual_reports", __name__)
 SECTIONS = (
@@ -167,21 +165,10 @@ def document(case_id: str, fmt: str) -> Any:
     data = {
         "case": case,
         "report": api.get("reporting", f"/reports/{case['data']['report_id']}"),
-        "on": (_approved_on(case) or context.today()).isoformat(),
+        "on": official_documents.dated(case).isoformat(),
         "number": str(number) if number else None,
     }
     return official_documents.download("annual_report", fmt, data)
-
-
-def _approved_on(case: Any) -> date | None:
-    """The day the Office's leader approved the report (its history's `approve`, in the
-    province's time), or None while it is not approved."""
-    approvals = [
-        datetime.fromisoformat(h["at"])
-        for h in case.get("history") or []
-        if h.get("action") == "approve"
-    ]
-    return local_date(max(approvals)) if approvals else None
 
 
 def _render(

@@ -13,7 +13,6 @@ pages leave out the buttons a person could not use (the case's `actions`)."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from functools import partial
 from typing import Any
 
@@ -199,8 +198,6 @@ def document(case_id: str, fmt: str) -> Any:
     (today for a draft), with the number the Office gave it when publishing."""
     _reader()
     assembled = _assemble(case_id)
-    approved = assembled.case["data"].get("approved_on")
-    on = date.fromisoformat(approved) if approved else context.today()
     data = {
         "case": assembled.case,
         "report": assembled.report,
@@ -208,7 +205,7 @@ def document(case_id: str, fmt: str) -> Any:
         "explained": list(assembled.explained),
         "overdue": overdue(assembled.report),
         "undated": undated(assembled.report),
-        "on": on.isoformat(),
+        "on": official_documents.dated(assembled.case).isoformat(),
         "number": _number(assembled.case),
     }
     return official_documents.download("office_report", fmt, data)
