@@ -21,7 +21,8 @@ from shared.platform import UnitOfWork
 from shared.text import nfc
 
 TASK_STATUSES = {"active": "Đang theo dõi", "withdrawn": "Đã thu hồi"}
-AMENDABLE = ("content", "due_on", "cadence", "coordinating_units")
+# Đ8.2a: the Office also sets or changes a task's sector after intake.
+AMENDABLE = ("content", "due_on", "cadence", "coordinating_units", "sector")
 
 
 def require_office(principal: Principal) -> None:
@@ -71,6 +72,7 @@ def add_task(
             "coordinating_units": list(body["coordinating_units"]),
             "due_on": body["due_on"],
             "cadence": body["cadence"],
+            "sector": body.get("sector"),
             "status": "active",
             "updated_at": uow.now,
         },

@@ -99,6 +99,7 @@ def receive_document(
             "coordinating_units": list(task["coordinating_units"]),
             "due_on": task["due_on"],
             "cadence": task["cadence"],
+            "sector": task.get("sector"),
         }
         for position, task in enumerate(body["tasks"])
     ]

@@ -45,5 +45,6 @@ def task_view(task: dict[str, Any]) -> dict[str, Any]:
         "due_on": task["due_on"],
         "cadence": task["cadence"],
         "cadence_label": domain.CADENCES.get(task["cadence"] or ""),
+        "sector": task.get("sector"),
         "status": task["status"],
     }

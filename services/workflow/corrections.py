@@ -77,6 +77,8 @@ def on_task_amended(service: WorkflowService, uow: UnitOfWork, event: Event) -> 
     }
     if data.get("lead_unit"):
         columns["lead_unit"] = diagram["lead_unit"] = data["lead_unit"]
+    if "sector" in data["changes"]:  # Đ8.2a; events from before sectors never change it
+        columns["sector"] = data["sector"]
     note = ", ".join(sorted(data["changes"])) or None
     _apply(service, uow, task, columns, diagram, "amend", data["actor"], note)
 

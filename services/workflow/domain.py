@@ -6,12 +6,12 @@ questions a diagram cannot: who a role means for a given task, and how to read d
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from shared import dates
-from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
+from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal, require_unit_access
 
 STATUS_LABELS = {
     "assigned": "Đã giao, chờ tiếp nhận",
@@ -37,6 +37,9 @@ ACTION_LABELS = {
     "decide_extension": "Quyết định gia hạn",
     "urge": "Đôn đốc",
     "withdraw": "Thu hồi",
+    "urge_in_sector": "Đôn đốc (sở quản lý ngành, lĩnh vực)",
+    "hand_on": "Giao đơn vị cấp dưới thực hiện",
+    "report_handed_progress": "Đơn vị cấp dưới báo cáo tiến độ",
 }
 
 RETURN_REASONS = {
@@ -77,21 +80,46 @@ ACTION_EVENTS = {
     "decide_extension": "task.extension_decided",
     "urge": "task.urged",
     "contribute": "task.contribution_added",  # Đ8.2b: a coordinating unit's opinion
+    "urge_in_sector": "task.urged",  # Đ8.2a: the department managing the task's sector
+    "hand_on": "task.handed_on",  # Đ8.2c: to a unit under the lead unit
+    # Đ8.2c: the unit it was handed on to reports to the lead unit, as a contribution does.
+    "report_handed_progress": "task.contribution_added",
 }
 
 
-def may_act_as(
-    principal: Principal, role: str, lead_unit: str, coordinating: Iterable[str]
-) -> bool:
-    """Whether the caller fills a diagram lane's role for this task."""
+def may_act_as(principal: Principal, role: str, task: Mapping[str, Any]) -> bool:
+    """Whether the caller fills a diagram lane's role for this task: `unit` (its lead unit),
+    `coordinating`, `office`, `parent` (the lead unit's staff when units stand under it, Đ8.2c),
+    `sector` (staff of a department managing the task's sector, Đ8.2a) or `subordinate` (staff
+    of a unit the task was handed on to, Đ8.2c)."""
     if role == "office":
         return principal.is_office
     is_unit_staff = principal.has_role(UNIT_OFFICER, UNIT_HEAD)
     if role == "unit":
-        return is_unit_staff and principal.unit == lead_unit
+        return is_unit_staff and principal.unit == task["lead_unit"]
     if role == "coordinating":
-        return is_unit_staff and principal.unit in set(coordinating)
+        return is_unit_staff and principal.unit in set(task["coordinating_units"])
+    if role == "parent":
+        return (
+            is_unit_staff and principal.unit == task["lead_unit"] and bool(principal.subordinates)
+        )
+    if role == "sector":
+        sector = task.get("sector")
+        return is_unit_staff and sector is not None and sector in principal.sectors
+    if role == "subordinate":
+        return is_unit_staff and principal.unit in set(task.get("handed_units") or ())
     return False
+
+
+def require_task_read(principal: Principal, task: Mapping[str, Any]) -> None:
+    """403 unless the caller reads this task (docs/contracts.md, Roles and scoping)."""
+    require_unit_access(
+        principal,
+        task["lead_unit"],
+        task["coordinating_units"],
+        sector=task.get("sector"),
+        handed_units=task.get("handed_units") or (),
+    )
 
 
 def is_overdue(

@@ -11,6 +11,7 @@ from shared import dates
 
 class TaskQuery(Schema):
     unit = fields.String(load_default=None, validate=validate.Length(max=40))
+    sector = fields.String(load_default=None, validate=validate.Length(max=40))  # Đ8.2a
     status = fields.String(load_default=None, validate=validate.OneOf(sorted(STATUS_LABELS)))
     overdue = fields.Boolean(load_default=None, allow_none=True)
     # Đ6.2a: tasks whose unit was reminded to post progress and has not yet.
@@ -94,6 +95,13 @@ class WithdrawIn(Schema):
     note = _note()
 
 
+class HandOnIn(Schema):
+    """Đ8.2c: the lead unit hands the task on to a unit under it, keeping the responsibility."""
+
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    note = _note()
+
+
 ACTION_SCHEMAS: dict[str, type[Schema]] = {
     **{action: ActionIn for action in ACTION_LABELS},
     **{action: AttachingActionIn for action in ("report_progress", "submit_result", "contribute")},
@@ -102,6 +110,7 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
     "decide_extension": DecideExtensionIn,
     "request_rework": RequestReworkIn,
     "withdraw": WithdrawIn,
+    "hand_on": HandOnIn,
 }
 
 
@@ -157,6 +166,8 @@ class TaskOut(Schema):
     content = fields.String()
     lead_unit = fields.String()
     coordinating_units = fields.List(fields.String())
+    sector = fields.String(allow_none=True)  # lĩnh vực (Đ8.2a)
+    handed_units = fields.List(fields.String())  # units under the lead unit it was handed on to
     assigned_on = fields.Date()
     due_on = fields.Date(allow_none=True)
     cadence = fields.String(allow_none=True)

@@ -248,6 +248,15 @@ def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workfl
         # Nor the Working Group's decisions and members (0012).
         for group_table in ("working_group_members", "working_group_decisions"):
             conn.execute(text(f"DROP TABLE {group_table}"))
+        # Nor units' parents and sectors, tasks' sectors and hand-ons (0013).
+        conn.execute(text("DROP INDEX ix_task_instances_sector"))
+        for table_name, column in (
+            ("units", "parent"),
+            ("units", "sectors"),
+            ("task_instances", "sector"),
+            ("task_instances", "handed_units"),
+        ):
+            conn.execute(text(f"ALTER TABLE {table_name} DROP COLUMN {column}"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     migrate(database.engine, workflow.runtime.migrations)
     assert rows() == before

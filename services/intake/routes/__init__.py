@@ -10,6 +10,7 @@ from services.intake import domain, edxml, files, handlers, schemas, store
 from services.intake.routes import corrections as correction_routes
 from services.intake.routes import document_files as file_routes
 from services.intake.routes import status_messages as status_routes
+from services.intake.sectors import SECTORS
 from services.intake.views import document_view
 from shared import dates
 from shared.auth import QLVB, Principal, authenticate_request, require_roles
@@ -170,7 +171,7 @@ def build_router(service: IntakeService) -> ApiRouter:
         f"{PREFIX}/vocabulary",
         response=schemas.VocabularyOut,
         summary="The Vietnamese labels of the codes this API takes and answers (document types, "
-        "assigners, urgencies, cadences, document statuses)",
+        "assigners, urgencies, cadences, document statuses, sectors)",
     )
     def get_vocabulary() -> Any:
         principal()
@@ -180,6 +181,7 @@ def build_router(service: IntakeService) -> ApiRouter:
             "urgencies": domain.URGENCIES,
             "cadences": domain.CADENCES,
             "document_statuses": domain.DOCUMENT_STATUSES,
+            "sectors": SECTORS,
         }
 
     correction_routes.install(router, service)
