@@ -31,6 +31,8 @@ def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
             "name": data["name"],
             "kind": data["kind"],
             "active": data["active"],
+            "parent": data.get("parent"),
+            "sectors": list(data.get("sectors") or ()),
         },
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Connection,
@@ -76,6 +77,10 @@ units = Table(
     Column("name", String(300), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("active", Boolean, nullable=False),
+    # The unit it belongs to and the sectors it manages (shared/scoping.py; Đ7.2a, Đ8.2a,
+    # Đ8.2c): who reads whose figures. Migration 0010.
+    Column("parent", String(40)),
+    Column("sectors", JSON),
 )
 
 # A generated periodic report (Đ18): its figures frozen as JSON, public once published (Đ16.2).

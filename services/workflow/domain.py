@@ -208,6 +208,8 @@ def engine_payload(payload: dict[str, Any]) -> dict[str, Any]:
 def history_note(action: str, payload: dict[str, Any]) -> str | None:
     """What the task's history keeps of an action's body."""
     parts = []
+    if action == "hand_on":  # Đ8.2c: which unit, in the history and the audit record
+        parts.append(f"Giao đơn vị cấp dưới: {payload['unit']}")
     reason = payload.get("reason")
     if reason:
         parts.append(RETURN_REASONS.get(reason, reason) if action == "return" else reason)

@@ -12,6 +12,7 @@ from services.reporting import (
     office,
     queries,
     schemas,
+    store,
 )
 from services.reporting.routes import info_requests as info_request_routes
 from services.reporting.routes import reports as report_routes
@@ -25,6 +26,7 @@ from shared.auth import (
 )
 from shared.errors import Forbidden
 from shared.http import ApiRouter, page, query_args
+from shared.scoping import UnitDirectory
 
 if TYPE_CHECKING:
     from services.reporting.service import ReportingService
@@ -35,7 +37,9 @@ RANKING_RULE = domain.RANKING_RULE
 
 def build_router(service: ReportingService) -> ApiRouter:
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        # A head reads the figures of the units under theirs (Đ7.2a, Đ8.2c).
+        caller = authenticate_request(service.runtime.verifier)
+        return UnitDirectory(platform.database, store.units).resolve(caller)
 
     router = ApiRouter("reporting", subject_of=lambda: principal().sub)
     platform = service.runtime.platform

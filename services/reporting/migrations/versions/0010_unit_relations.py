@@ -1,0 +1,28 @@
+"""Each unit's parent and the sectors it manages, from `unit.updated` (Đ7.2a, Đ8.2a, Đ8.2c):
+who reads whose figures (shared/scoping.py).
+
+Revision ID: 0010
+Revises: 0009
+
+Units heard of before have no parent and no sector, as in intake (its migration 0008).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("units") as batch:
+        batch.add_column(sa.Column("parent", sa.String(40)))
+        batch.add_column(sa.Column("sectors", sa.JSON()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("units") as batch:
+        batch.drop_column("sectors")
+        batch.drop_column("parent")
