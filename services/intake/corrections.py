@@ -31,12 +31,15 @@ def require_office(principal: Principal) -> None:
 
 
 def read_task(conn: Any, principal: Principal, task_id: str) -> dict[str, Any]:
-    """The task for a reader: the Office, leaders, the document system, and its own units."""
+    """The task for a reader: the Office, leaders, the document system, its own units, the units
+    above them and the departments managing its sector (Đ7.2a, Đ8.2a)."""
     task = store.task_by_id(conn, task_id)
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
     if not principal.has_role(QLVB, LEADER):
-        require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+        require_unit_access(
+            principal, task["lead_unit"], task["coordinating_units"], sector=task.get("sector")
+        )
     return task
 
 

@@ -13,7 +13,7 @@ from services.intake.routes import status_messages as status_routes
 from services.intake.sectors import SECTORS
 from services.intake.views import document_view
 from shared import dates
-from shared.auth import QLVB, Principal, authenticate_request, require_roles
+from shared.auth import QLVB, Principal, require_roles
 from shared.errors import NotFound, ValidationFailed
 from shared.http import ApiRouter, json_body, page, query_args, require_content_type
 from shared.json_input import check_text
@@ -28,7 +28,7 @@ CLASSIFIED = ("mat", "toi_mat", "tuyet_mat")
 
 def build_router(service: IntakeService) -> ApiRouter:
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        return service.caller()
 
     router = ApiRouter("intake", subject_of=lambda: principal().sub)
     document_in = schemas.DocumentIn()
