@@ -155,6 +155,26 @@ def test_the_authorisation_matrix_of_sectors_and_subordinate_units_D8_2a_D7_2a_D
     assert listed(workflow, COMMUNE) == {tasks["sector"]}
     assert listed(workflow, OFFICE, sector="y_te") == {tasks["other_sector"]}
 
+    # A case naming a sub-unit is the head's to read too (Đ7.2a), not a sibling's.
+    asked = workflow.client.post(
+        "/api/workflow/info-requests",
+        json={
+            "subject": "topic",
+            "topic": "Giải ngân vốn đầu tư công",
+            "question": "Báo cáo tiến độ",
+            "units": ["CC_TC"],
+            "due_on": "2026-12-10",
+        },
+        headers=OFFICE,
+    )
+    assert asked.status_code == 201, asked.get_json()
+    case_id = asked.get_json()["items"][0]["id"]
+    case_path = f"/api/workflow/info-requests/{case_id}"
+    assert workflow.client.get(case_path, headers=PARENT_HEAD).status_code == 200
+    assert workflow.client.get(case_path, headers=SIBLING_HEAD).status_code == 403
+    cases = workflow.client.get("/api/workflow/info-requests", headers=PARENT_HEAD).get_json()
+    assert [item["id"] for item in cases["items"]] == [case_id]
+
 
 @ON_BOTH_DATABASES
 def test_a_department_urges_a_communes_task_in_its_sector_and_the_commune_is_told_D8_2a(

@@ -160,10 +160,11 @@ def case_view(
 
 
 def scope(principal: Principal) -> frozenset[str] | None:
-    """The units whose cases the caller may list; None: all."""
+    """The units whose cases the caller may list (their own and those under it, Đ7.2a, Đ8.2c);
+    None: all."""
     if principal.is_office or principal.has_role(LEADER, INSPECTOR):
         return None
-    return frozenset({principal.unit}) if principal.unit else frozenset()
+    return frozenset({principal.unit}) | principal.subordinates if principal.unit else frozenset()
 
 
 def register_case_routes(router: ApiRouter, service: WorkflowService) -> None:
