@@ -158,6 +158,7 @@ def _fact(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None
         "rework_count": reworks,
         "withdrawn_at": data["occurred_at"] if data["status"] == "withdrawn" else None,
         "updated_at": data["occurred_at"],
+        "sector": data.get("sector"),  # Đ8.2a
     }
 
 

@@ -50,6 +50,9 @@ task_facts = Table(
     Column("submitted_on", Date),
     Column("confirmed_at", UtcDateTime()),
     Column("content", Text),
+    # The task's sector (Đ8.2a): a department's figures of the sectors it manages. Migration
+    # 0010; NULL on tasks whose events carried none.
+    Column("sector", String(40)),
 )
 Index("ix_task_facts_assigned", task_facts.c.assigned_on, task_facts.c.lead_unit)
 # A period's statistics read only these columns: PostgreSQL answers them from the index alone.

@@ -269,6 +269,45 @@ def test_a_head_reads_the_figures_of_the_units_under_it_and_a_sibling_does_not_D
     assert reporting.client.get(upward, headers=headers("unit_officer", "CC_TC")).status_code == 403
 
 
+@pytest.mark.parametrize(
+    "reporting", ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)], indirect=True
+)
+def test_a_department_reads_the_figures_and_task_list_of_its_sectors_only_D8_2a(
+    reporting: Any,
+) -> None:
+    for code in ("XA_A", "XA_B", "SO_YT"):
+        reporting_unit(reporting, code, code)
+    department = {"code": "SO_NNMT", "name": "SO_NNMT", "kind": "department", "active": True}
+    reporting.deliver("unit.updated", {**department, "sectors": ["nong_nghiep"]}, NOW)
+    farming = Task(reporting, "XA_A", "2026-11-02", "2026-11-20").send(
+        "task.accepted", "in_progress", NOW, sector="nong_nghiep"
+    )
+    Task(reporting, "XA_B", "2026-11-02", "2026-11-20").send(
+        "task.accepted", "in_progress", NOW, sector="y_te"
+    )
+    period = "from=2026-11-01&to=2026-11-30"
+    head = headers("unit_head", "SO_NNMT")
+
+    mine = reporting.client.get(f"/api/reporting/stats?{period}&sector=nong_nghiep", headers=head)
+    listed = reporting.client.get(
+        f"/api/reporting/stats/tasks?{period}&sector=nong_nghiep", headers=head
+    )
+    other = reporting.client.get(f"/api/reporting/stats?{period}&sector=y_te", headers=head)
+    commune = reporting.client.get(
+        f"/api/reporting/stats?{period}&sector=y_te&unit=XA_B", headers=head
+    )
+
+    assert mine.status_code == 200, mine.get_json()
+    assert [(u["unit"], u["total"]) for u in mine.get_json()["units"]] == [("XA_A", 1)]
+    assert listed.status_code == 200, listed.get_json()
+    assert [item["task_id"] for item in listed.get_json()["items"]] == [farming.id]
+    # Another sector is not the department's: only its own unit's figures, none of them.
+    assert other.status_code == 200 and other.get_json()["totals"]["total"] == 0
+    assert commune.status_code == 403
+    everything = reporting.client.get(f"/api/reporting/stats?{period}", headers=head).get_json()
+    assert everything["totals"]["total"] == 0
+
+
 def last_event(service: Any, event_type: str) -> dict[str, Any]:
     """The data of the newest event of this type in the outbox."""
     outbox = service.runtime.platform.tables.outbox

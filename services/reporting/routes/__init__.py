@@ -22,6 +22,7 @@ from shared.auth import (
     Principal,
     authenticate_request,
     require_roles,
+    sector_scope,
     unit_scope,
 )
 from shared.errors import Forbidden
@@ -53,6 +54,9 @@ def build_router(service: ReportingService) -> ApiRouter:
     wait_days = config.confirmation_wait_days(service.runtime.env)
 
     def scope(args: dict[str, Any], caller: Principal) -> queries.Scope:
+        if args.get("sector") and args["sector"] in sector_scope(caller):
+            # Đ8.2a: a department reads the figures of every unit in a sector it manages.
+            return figures.scope_for(args, platform.clock.now(), args.get("unit"))
         unit = _unit_for(caller, args.get("unit"))
         return figures.scope_for(args, platform.clock.now(), unit)
 
