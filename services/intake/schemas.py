@@ -93,6 +93,7 @@ class TaskOut(Schema):
     cadence = fields.String(allow_none=True)
     cadence_label = fields.String(allow_none=True)
     sector = fields.String(allow_none=True)  # Đ8.2a
+    sector_label = fields.String(allow_none=True)
     status = fields.String()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.intake import domain
+from services.intake.sectors import SECTORS
 
 
 def document_view(document: dict[str, Any]) -> dict[str, Any]:
@@ -46,5 +47,6 @@ def task_view(task: dict[str, Any]) -> dict[str, Any]:
         "cadence": task["cadence"],
         "cadence_label": domain.CADENCES.get(task["cadence"] or ""),
         "sector": task.get("sector"),
+        "sector_label": SECTORS.get(task.get("sector") or ""),
         "status": task["status"],
     }

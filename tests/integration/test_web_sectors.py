@@ -96,6 +96,7 @@ def test_a_department_head_follows_and_urges_the_tasks_of_its_sector_D8_2a(
     assert 'id="sector-figures"' in page and commune_name in figures  # the commune by name
     detail = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "Đôn đốc (sở quản lý ngành, lĩnh vực)" in detail
+    assert 'id="task-sector">Nông nghiệp' in detail
     urged = client.post(
         f"/tasks/{task_id}/actions/urge_in_sector",
         data={"csrf_token": token, "note": "Đề nghị báo cáo kết quả tiêm phòng"},
