@@ -155,6 +155,14 @@ def test_the_authorisation_matrix_of_sectors_and_subordinate_units_D8_2a_D7_2a_D
     assert listed(workflow, COMMUNE) == {tasks["sector"]}
     assert listed(workflow, OFFICE, sector="y_te") == {tasks["other_sector"]}
 
+    # The dashboard: the head's own unit unless they name one under it (Đ7.2a).
+    board = "/api/workflow/dashboard"
+    own = workflow.client.get(board, headers=PARENT_HEAD)
+    sub = workflow.client.get(board, headers=PARENT_HEAD, query_string={"unit": "CC_TC"})
+    sibling = workflow.client.get(board, headers=SIBLING_HEAD, query_string={"unit": "CC_TC"})
+    assert (own.status_code, sub.status_code, sibling.status_code) == (200, 200, 403)
+    assert own.get_json()["unit"] == "SO_TC" and sub.get_json()["unit"] == "CC_TC"
+
     # A case naming a sub-unit is the head's to read too (Đ7.2a), not a sibling's.
     asked = workflow.client.post(
         "/api/workflow/info-requests",
