@@ -75,6 +75,8 @@ class DocumentIn(Schema):
         load_default=None, allow_none=True, validate=validate.OneOf(SECRECY_VALUES)
     )
     summary = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    # Đ8.2a: the document's sector, which each of its tasks takes unless it names its own.
+    sector = _sector()
     release = fields.Boolean(load_default=False)
     attachments = fields.List(
         fields.String(validate=validate.Length(max=500)),

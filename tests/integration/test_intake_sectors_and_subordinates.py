@@ -87,6 +87,17 @@ def test_a_task_carries_its_sector_from_intake_and_the_office_changes_it_D8_2a(
     wrong = patch_task(intake, task["id"], {"sector": "khong_co"})
     assert wrong.status_code == 422
 
+    # A task naming no sector takes the document's.
+    both = released_document(
+        intake,
+        sector="y_te",
+        tasks=[
+            task_body(lead_unit=COMMUNE, coordinating_units=[]),
+            task_body(lead_unit=COMMUNE, coordinating_units=[], sector="nong_nghiep"),
+        ],
+    )
+    assert [t["sector"] for t in both["tasks"]] == ["y_te", "nong_nghiep"]
+
 
 @ON_BOTH_DATABASES
 def test_a_department_and_a_head_read_the_documents_of_tasks_they_reach_D8_2a_D7_2a(
