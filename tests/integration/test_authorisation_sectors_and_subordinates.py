@@ -251,6 +251,29 @@ def test_a_lead_unit_hands_a_task_on_to_a_unit_under_it_and_stays_the_lead_D8_2c
     assert done.status_code == 200 and done.get_json()["status"] == "submitted"
 
 
+@ON_BOTH_DATABASES
+def test_a_transfer_ends_the_hand_on_of_the_old_lead_unit_D8_2c(workflow: Any) -> None:
+    directory(workflow)
+    task_id = accepted(workflow, "SO_TC")
+    assert act(workflow, task_id, "hand_on", PARENT_HEAD, unit="CC_TC").status_code == 200
+    transfer = {
+        "task_id": task_id,
+        "document_id": "d" * 32,
+        "from_unit": "SO_TC",
+        "to_unit": "SO_XD",
+        "reason": "Đúng chức năng",
+        "transferred_at": workflow.clock.now().isoformat(),
+        "actor": {"sub": "office@VP_UBND", "name": "Văn phòng", "unit": "VP_UBND"},
+    }
+    assert workflow.deliver("task.transferred", transfer, source="/intake") == "applied"
+
+    assert workflow.client.get(f"{TASKS}/{task_id}", headers=SUB_OFFICER).status_code == 403
+    assert workflow.client.get(f"{TASKS}/{task_id}", headers=PARENT_HEAD).status_code == 403
+    assert task_id not in listed(workflow, SUB_OFFICER)
+    shown = workflow.client.get(f"{TASKS}/{task_id}", headers=SIBLING_HEAD).get_json()
+    assert (shown["lead_unit"], shown["handed_units"]) == ("SO_XD", [])
+
+
 @pytest.mark.parametrize(
     "reporting", ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)], indirect=True
 )
