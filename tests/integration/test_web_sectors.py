@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.webkit import WebSystem, running_system, sign_in
+from tests.integration.webkit import WebSystem, csrf_of, running_system, sign_in
 from tests.polling import wait_for
 
 OFFICE = ("office", "VP_UBND")
@@ -112,3 +112,41 @@ def test_a_department_managing_no_sector_is_told_so_D8_2a(web: WebSystem, task_i
     sign_in(client, "unit_head", "SO_YT")
     page = client.get("/sectors").get_data(as_text=True)
     assert 'id="no-sectors"' in page and CONTENT not in page
+
+
+def test_the_office_enters_a_documents_sector_and_its_tasks_take_it_D8_2a(
+    web: WebSystem,
+) -> None:
+    client = web.app().test_client()
+    sign_in(client, *OFFICE)
+    form = client.get("/documents/new").get_data(as_text=True)
+    assert 'name="sector"' in form and "Nông nghiệp và phát triển nông thôn" in form
+    content = f"Rà soát diện tích lúa bị ngập {uuid.uuid4().hex[:6]}"
+    answer = client.post(
+        "/documents/new",
+        data={
+            "csrf_token": csrf_of(form),
+            "number": f"{uuid.uuid4().int % 9000 + 100}/UBND-NN",
+            "type": "cong_van",
+            "assigned_by": "ubnd_tinh",
+            "signer-name": "Lê Văn C",
+            "signer-position": "Chủ tịch",
+            "issued_on": "2026-12-01",
+            "urgency": "thuong",
+            "sector": "nong_nghiep",
+            "summary": "Về khắc phục hậu quả mưa lũ",
+            "idempotency_key": uuid.uuid4().hex,
+            "tasks-0-content": content,
+            "tasks-0-lead_unit": COMMUNE[1],
+            "tasks-0-schedule": "due",
+            "tasks-0-due_on": "2027-01-31",
+            "op": "save",
+        },
+    )
+    assert answer.status_code in (302, 303), answer.get_data(as_text=True)[:2000]
+    found = call(web, "GET", "/api/intake/documents?q=khac phuc hau qua mua lu&limit=50", OFFICE)[
+        "items"
+    ]
+    (document,) = [d for d in found if d["summary"] == "Về khắc phục hậu quả mưa lũ"]
+    detail = call(web, "GET", f"/api/intake/documents/{document['id']}", OFFICE)
+    assert [t["sector"] for t in detail["tasks"] if t["content"] == content] == ["nong_nghiep"]
