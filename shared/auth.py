@@ -80,6 +80,11 @@ class Principal:
     name: str
     unit: str | None
     roles: frozenset[str]
+    # What the unit directory adds to the token (shared/scoping.py; docs/contracts.md, Roles and
+    # scoping): the units under the caller's unit, transitively (Đ7.2a, Đ8.2c), and the sectors
+    # it manages (Đ8.2a). Empty until a service resolves them; never read from the token.
+    subordinates: frozenset[str] = frozenset()
+    sectors: frozenset[str] = frozenset()
 
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -334,10 +339,13 @@ def require_unit_access(
     coordinating_units: Iterable[str] = (),
     *,
     write: bool = False,
+    sector: str | None = None,
+    handed_units: Iterable[str] = (),
 ) -> None:
     """Refuse access to another unit's task (docs/contracts.md, Roles and scoping). `write` means
     acting as the lead unit; a coordinating unit's contribution is not a write, so it is checked
-    with `write=False`."""
+    with `write=False`. Reading also reaches a unit the task was handed on to (Đ8.2c), the units
+    above any unit of the task (Đ7.2a, Đ8.2c) and a department managing its sector (Đ8.2a)."""
     if principal.is_office:
         return
     own = principal.unit if principal.has_role(*UNIT_ROLES) else None
@@ -345,18 +353,49 @@ def require_unit_access(
         return
     if not write and principal.has_role(LEADER):
         return
+    if not write and reaches(principal, lead_unit, coordinating_units, sector, handed_units):
+        return
     if write:
         raise Forbidden("Chỉ đơn vị chủ trì hoặc Văn phòng UBND tỉnh được cập nhật nhiệm vụ này.")
     raise Forbidden("Bạn không có quyền xem nhiệm vụ của đơn vị khác.")
 
 
+def reaches(
+    principal: Principal,
+    lead_unit: str,
+    coordinating_units: Iterable[str],
+    sector: str | None,
+    handed_units: Iterable[str],
+) -> bool:
+    """Whether a unit's staff read a task beyond leading or coordinating it: handed on to their
+    unit (Đ8.2c), led, coordinated or handed on to a unit under theirs (Đ7.2a, Đ8.2c), or in a
+    sector their unit manages (Đ8.2a)."""
+    if principal.unit is None or not principal.has_role(*UNIT_ROLES):
+        return False
+    handed = set(handed_units)
+    if principal.unit in handed:
+        return True
+    involved = {lead_unit, *coordinating_units, *handed}
+    if not principal.subordinates.isdisjoint(involved):
+        return True
+    return sector is not None and sector in principal.sectors
+
+
 def unit_scope(principal: Principal) -> frozenset[str] | None:
-    """Units whose tasks the caller may list (None: every unit). A task is visible when its lead
-    unit or any coordinating unit is in the set; an empty set shows nothing."""
+    """Units whose tasks the caller may list (None: every unit): their own and those under it
+    (Đ7.2a, Đ8.2c). A task is visible when its lead unit, a coordinating unit or a unit it was
+    handed on to is in the set; an empty set shows nothing."""
     if principal.is_office or principal.has_role(LEADER):
         return None
     if principal.has_role(*UNIT_ROLES) and principal.unit is not None:
-        return frozenset({principal.unit})
+        return frozenset({principal.unit}) | principal.subordinates
+    return frozenset()
+
+
+def sector_scope(principal: Principal) -> frozenset[str]:
+    """Sectors whose tasks the caller also lists (Đ8.2a): those their unit manages."""
+    if principal.has_role(*UNIT_ROLES) and principal.unit is not None:
+        return principal.sectors
     return frozenset()
 
 

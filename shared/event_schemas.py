@@ -37,6 +37,10 @@ class UnitUpdated(_Data):
     )
     active = fields.Boolean(required=True)
     successor = fields.String(load_default=None, allow_none=True)
+    # The unit it belongs to (Đ7.2a, Đ8.2c) and the sectors it manages (Đ8.2a); absent from
+    # events before the directory had them: no parent, no sector.
+    parent = fields.String(load_default=None, allow_none=True)
+    sectors = fields.List(fields.String(), load_default=list)
 
 
 class DocumentReceived(_Data):
@@ -106,6 +110,7 @@ class TaskReleased(_Data):
     due_on = fields.Date(required=True, allow_none=True)
     cadence = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CADENCES))
     released_at = fields.AwareDateTime(required=True)
+    sector = fields.String(load_default=None, allow_none=True)  # lĩnh vực (Đ8.2a)
 
 
 class Officer(_Data):
@@ -136,6 +141,10 @@ class TaskChanged(_Data):
     # The officer responsible inside the lead unit (Đ21), named by its head; None while the
     # unit is. Absent from older events: reporting keeps what it knew.
     officer = fields.Nested(Officer, load_default=None, allow_none=True)
+    # The task's sector (Đ8.2a) and the units under the lead unit it was handed on to, in the
+    # order they were (Đ8.2c); absent from older events.
+    sector = fields.String(load_default=None, allow_none=True)
+    handed_units = fields.List(fields.String(), load_default=list)
 
 
 class _OfficeCorrection(_Data):
@@ -156,6 +165,7 @@ class TaskAmended(_OfficeCorrection):
     cadence = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(CADENCES))
     coordinating_units = fields.List(fields.String(), load_default=list)
     amended_at = fields.AwareDateTime(required=True)
+    sector = fields.String(load_default=None, allow_none=True)  # Đ8.2a
 
 
 class TaskTransferred(_OfficeCorrection):
@@ -243,6 +253,7 @@ TASK_EVENT_TYPES = (
     "task.update_requested",  # an undated task's periodic update request (Đ6.2b)
     "task.progress_due",  # no progress posted for a while on a dated task (Đ6.2a)
     "task.officer_assigned",  # the lead unit's head names the officer responsible (Đ21)
+    "task.handed_on",  # the lead unit hands the task on to a unit under it (Đ8.2c)
 )
 
 # Case events by kind (services/workflow/cases.py); each kind's diagram and API own its list.

@@ -21,7 +21,8 @@ from shared.platform import UnitOfWork
 from shared.text import nfc
 
 TASK_STATUSES = {"active": "Đang theo dõi", "withdrawn": "Đã thu hồi"}
-AMENDABLE = ("content", "due_on", "cadence", "coordinating_units")
+# Đ8.2a: the Office also sets or changes a task's sector after intake.
+AMENDABLE = ("content", "due_on", "cadence", "coordinating_units", "sector")
 
 
 def require_office(principal: Principal) -> None:
@@ -30,12 +31,15 @@ def require_office(principal: Principal) -> None:
 
 
 def read_task(conn: Any, principal: Principal, task_id: str) -> dict[str, Any]:
-    """The task for a reader: the Office, leaders, the document system, and its own units."""
+    """The task for a reader: the Office, leaders, the document system, its own units, the units
+    above them and the departments managing its sector (Đ7.2a, Đ8.2a)."""
     task = store.task_by_id(conn, task_id)
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
     if not principal.has_role(QLVB, LEADER):
-        require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+        require_unit_access(
+            principal, task["lead_unit"], task["coordinating_units"], sector=task.get("sector")
+        )
     return task
 
 
@@ -71,6 +75,7 @@ def add_task(
             "coordinating_units": list(body["coordinating_units"]),
             "due_on": body["due_on"],
             "cadence": body["cadence"],
+            "sector": body.get("sector"),
             "status": "active",
             "updated_at": uow.now,
         },

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from services.intake import store
-from shared.auth import LEADER, OFFICE_LEAD, QLVB, UNIT_ROLES, Principal
+from shared.auth import LEADER, OFFICE_LEAD, QLVB, UNIT_ROLES, Principal, reaches
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.files import StoredFile
 from shared.platform import UnitOfWork
@@ -44,12 +44,19 @@ def units_with_tasks(document: dict[str, Any]) -> set[str]:
 def may_read(principal: Principal, document: dict[str, Any]) -> bool:
     """The Office, leaders and the document system read every document; a unit's staff read a
     released one (its tasks are theirs from the release, Đ5.1a) on which their unit leads or
-    coordinates a task that is not withdrawn."""
+    coordinates a task that is not withdrawn, or which such a task gives a unit under theirs
+    (Đ7.2a, Đ8.2c) or a sector their unit manages (Đ8.2a)."""
     if principal.has_role(*READ_ALL_ROLES):
         return True
     unit = unit_of(principal)
-    return (
-        unit is not None and document["status"] == "released" and unit in units_with_tasks(document)
+    if unit is None or document["status"] != "released":
+        return False
+    if unit in units_with_tasks(document):
+        return True
+    live = [t for t in document.get("tasks", []) if t.get("status", "active") != "withdrawn"]
+    return any(
+        reaches(principal, t["lead_unit"], t["coordinating_units"], t.get("sector"), ())
+        for t in live
     )
 
 

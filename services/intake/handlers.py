@@ -99,6 +99,8 @@ def receive_document(
             "coordinating_units": list(task["coordinating_units"]),
             "due_on": task["due_on"],
             "cadence": task["cadence"],
+            # Đ8.2a: the task's own sector, else the document's.
+            "sector": task.get("sector") or body.get("sector"),
         }
         for position, task in enumerate(body["tasks"])
     ]

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from services.intake.domain import ASSIGNERS, CADENCES, DOCUMENT_TYPES, UNIT_KINDS, URGENCIES
+from services.intake.sectors import SECTORS
 from shared import dates
 
 SECRECY_VALUES = ("mat", "toi_mat", "tuyet_mat")
@@ -15,6 +16,23 @@ SECRECY_VALUES = ("mat", "toi_mat", "tuyet_mat")
 class Signer(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     position = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+def _sector() -> fields.String:
+    """A sector code of data/sectors.json (Đ8.2a)."""
+    return fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(sorted(SECTORS))
+    )
+
+
+def _sectors() -> fields.List[Any]:
+    return fields.List(
+        fields.String(validate=validate.OneOf(sorted(SECTORS))), validate=validate.Length(max=50)
+    )
+
+
+def _unit_code() -> fields.String:
+    return fields.String(allow_none=True, validate=validate.Length(min=1, max=40))
 
 
 class TaskIn(Schema):
@@ -29,6 +47,7 @@ class TaskIn(Schema):
     cadence = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(sorted(CADENCES))
     )
+    sector = _sector()
 
     @validates_schema
     def _deadline_or_cadence(self, data: dict[str, Any], **_: object) -> None:
@@ -56,6 +75,8 @@ class DocumentIn(Schema):
         load_default=None, allow_none=True, validate=validate.OneOf(SECRECY_VALUES)
     )
     summary = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    # Đ8.2a: the document's sector, which each of its tasks takes unless it names its own.
+    sector = _sector()
     release = fields.Boolean(load_default=False)
     attachments = fields.List(
         fields.String(validate=validate.Length(max=500)),
@@ -73,6 +94,8 @@ class TaskOut(Schema):
     due_on = fields.Date(allow_none=True)
     cadence = fields.String(allow_none=True)
     cadence_label = fields.String(allow_none=True)
+    sector = fields.String(allow_none=True)  # Đ8.2a
+    sector_label = fields.String(allow_none=True)
     status = fields.String()
 
 
@@ -161,6 +184,8 @@ class UnitOut(Schema):
     name = fields.String()
     kind = fields.String()
     active = fields.Boolean()
+    parent = fields.String(allow_none=True)  # the unit it belongs to (Đ7.2a, Đ8.2c)
+    sectors = fields.List(fields.String())  # the sectors it manages (Đ8.2a)
 
 
 class UnitPage(Schema):
@@ -185,6 +210,7 @@ class TaskAmendIn(Schema):
     coordinating_units = fields.List(
         fields.String(validate=validate.Length(min=1, max=40)), validate=validate.Length(max=200)
     )
+    sector = fields.String(allow_none=True, validate=validate.OneOf(sorted(SECTORS)))  # Đ8.2a
 
     @pre_load
     def _lead_unit_is_a_transfer(self, data: object, **_: object) -> object:
@@ -232,16 +258,22 @@ class UnitIn(Schema):
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=300))
     kind = fields.String(required=True, validate=validate.OneOf(UNIT_KINDS))
+    parent = _unit_code()
+    sectors = _sectors()
 
 
 class UnitPatchIn(Schema):
     name = fields.String(validate=validate.Length(min=1, max=300))
     active = fields.Boolean()
+    parent = _unit_code()  # null: a unit of its own (Đ7.2a, Đ8.2c)
+    sectors = _sectors()  # Đ8.2a
 
     @validates_schema
     def _something_to_change(self, data: dict[str, Any], **_: object) -> None:
         if not data:
-            raise ValidationError("Cần đổi tên hoặc trạng thái hoạt động của đơn vị.")
+            raise ValidationError(
+                "Cần đổi tên, trạng thái hoạt động, đơn vị cấp trên hoặc lĩnh vực của đơn vị."
+            )
 
 
 class UnitMergeIn(Schema):
@@ -270,6 +302,7 @@ class VocabularyOut(Schema):
     urgencies = _labels()
     cadences = _labels()
     document_statuses = _labels()
+    sectors = _labels()  # Đ8.2a
 
 
 # -- a unit's report of a missing or wrong task (Đ5.2a) -------------------------------------------

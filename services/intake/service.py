@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.intake import edxml
+from services.intake import edxml, store
+from shared.auth import Principal, authenticate_request
 from shared.runtime import Runtime
+from shared.scoping import UnitDirectory
 
 
 @dataclass
@@ -24,6 +26,12 @@ class IntakeService:
             organ_id=env.get("QLVB_ORGAN_ID", default.organ_id).strip(),
             organ_name=env.get("QLVB_ORGAN_NAME", "").strip() or default.organ_name,
         )
+
+    def caller(self) -> Principal:
+        """The current request's caller, with the units under their unit and the sectors it
+        manages from intake's own units (shared/scoping.py)."""
+        principal = authenticate_request(self.runtime.verifier)
+        return UnitDirectory(self.runtime.platform.database, store.units).resolve(principal)
 
     def migrate(self) -> None:
         self.runtime.migrate()

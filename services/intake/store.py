@@ -40,6 +40,9 @@ units = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("successor", String(40)),
     Column("search_text", String(600), nullable=False),
+    # The unit it belongs to (Đ7.2a, Đ8.2c) and the sectors it manages (Đ8.2a); migration 0008.
+    Column("parent", String(40)),
+    Column("sectors", JSON),
 )
 
 documents = Table(
@@ -78,6 +81,7 @@ tasks = Table(
     Column("coordinating_units", JSON, nullable=False),
     Column("due_on", Date),
     Column("cadence", String(20)),
+    Column("sector", String(40)),  # lĩnh vực (Đ8.2a), a code of data/sectors.json; migration 0008
     # "active" or "withdrawn" (Đ5.2a); a withdrawn task stays for history.
     Column("status", String(20), nullable=False, server_default="active"),
     Column("updated_at", UtcDateTime()),
@@ -236,7 +240,9 @@ def list_units(
     limit: int,
     offset: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    query = select(units.c.code, units.c.name, units.c.kind, units.c.active)
+    query = select(
+        units.c.code, units.c.name, units.c.kind, units.c.active, units.c.parent, units.c.sectors
+    )
     if kind:
         query = query.where(units.c.kind == kind)
     if active is not None:
@@ -247,7 +253,7 @@ def list_units(
         )
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = conn.execute(query.order_by(units.c.kind, units.c.code).limit(limit).offset(offset))
-    return [dict(row._mapping) for row in rows], total
+    return [{**row._mapping, "sectors": row.sectors or []} for row in rows], total
 
 
 def _with_tasks(conn: Connection, document: dict[str, Any]) -> dict[str, Any]:
@@ -343,6 +349,11 @@ def unit_by_code(conn: Connection, code: str, *, lock: bool = False) -> dict[str
     query = select(units).where(units.c.code == code)
     row = conn.execute(query.with_for_update() if lock else query).mappings().first()
     return dict(row) if row else None
+
+
+def unit_parents(conn: Connection) -> dict[str, str | None]:
+    """Each unit's parent (Đ7.2a, Đ8.2c)."""
+    return {row.code: row.parent for row in conn.execute(select(units.c.code, units.c.parent))}
 
 
 def insert_unit(conn: Connection, row: dict[str, Any]) -> None:

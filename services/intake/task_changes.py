@@ -31,6 +31,7 @@ def apply_amendment(
                 "cadence": amended["cadence"],
                 "coordinating_units": amended["coordinating_units"],
                 "amended_at": uow.now,
+                "sector": amended.get("sector"),
                 "actor": actor,
             },
             subject=amended["id"],
@@ -83,6 +84,7 @@ def release_payload(document: dict[str, Any], task: dict[str, Any], at: Any) -> 
         "due_on": task["due_on"],
         "cadence": task["cadence"],
         "released_at": at,
+        "sector": task.get("sector"),
     }
 
 

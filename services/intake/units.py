@@ -1,5 +1,6 @@
-"""Unit management by the Office (docs/architecture.md, Units): add, rename, deactivate, and merge
-into a successor.
+"""Unit management by the Office (docs/architecture.md, Units): add, rename, deactivate, merge
+into a successor, place under a parent unit (Đ7.2a, Đ8.2c) and record the sectors it manages
+(Đ8.2a).
 
 Units are never deleted: tasks, reports and the audit trail keep naming the old codes. A merge
 (547 communes became 166 in 2025) deactivates the unit, records its successor and moves its open
@@ -15,13 +16,17 @@ from services.intake.corrections import require_office
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.platform import UnitOfWork
+from shared.scoping import ancestors, sector_codes
 from shared.text import fold, nfc
 
-UNIT_FIELDS = ("code", "name", "kind", "active", "successor")
+UNIT_FIELDS = ("code", "name", "kind", "active", "successor", "parent", "sectors")
 
 
 def unit_view(unit: dict[str, Any]) -> dict[str, Any]:
-    return {field: unit[field] for field in UNIT_FIELDS}
+    return {
+        **{field: unit[field] for field in UNIT_FIELDS if field != "sectors"},
+        "sectors": sorted(sector_codes(unit["sectors"])),
+    }
 
 
 def add_unit(uow: UnitOfWork, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
@@ -30,7 +35,17 @@ def add_unit(uow: UnitOfWork, principal: Principal, body: dict[str, Any]) -> dic
     if store.unit_by_code(uow.conn, code) is not None:
         raise Conflict(f"Đã có đơn vị mã {code}.", code=code)
     name = nfc(body["name"].strip())
-    unit = {"code": code, "name": name, "kind": body["kind"], "active": True, "successor": None}
+    parent = body.get("parent")
+    _check_parent(uow, code, parent)
+    unit = {
+        "code": code,
+        "name": name,
+        "kind": body["kind"],
+        "active": True,
+        "successor": None,
+        "parent": parent,
+        "sectors": sorted(set(body.get("sectors") or ())),
+    }
     store.insert_unit(uow.conn, {**unit, "search_text": fold(f"{code} {name}")})
     uow.audit(principal.to_actor(), "unit.created", "unit", code, unit)
     _publish(uow, unit)
@@ -40,9 +55,10 @@ def add_unit(uow: UnitOfWork, principal: Principal, body: dict[str, Any]) -> dic
 def change_unit(
     uow: UnitOfWork, principal: Principal, code: str, body: dict[str, Any]
 ) -> dict[str, Any]:
-    """Rename or (de)activate. Deactivating moves no task: a merge is what hands work over."""
+    """Rename, (de)activate, place under a parent unit or record the sectors it manages.
+    Deactivating moves no task: a merge is what hands work over."""
     require_office(principal)
-    unit = _unit(uow, code)
+    unit = unit_view(_unit(uow, code))
     if body.get("active") and unit["successor"]:
         raise Conflict(
             f"Đơn vị đã sáp nhập vào {unit['successor']}, không thể hoạt động trở lại.", code=code
@@ -52,15 +68,20 @@ def change_unit(
         after["name"] = nfc(body["name"].strip())
     if "active" in body:
         after["active"] = body["active"]
-    changes = {f: [unit[f], after[f]] for f in ("name", "active") if unit[f] != after[f]}
+    if "parent" in body:
+        _check_parent(uow, code, body["parent"])
+        after["parent"] = body["parent"]
+    if "sectors" in body:
+        after["sectors"] = sorted(set(body["sectors"] or ()))
+    fields = ("name", "active", "parent", "sectors")
+    changes = {f: [unit[f], after[f]] for f in fields if unit[f] != after[f]}
     if not changes:
-        return unit_view(unit)
+        return unit
     store.update_unit(
         uow.conn,
         code,
         {
-            "name": after["name"],
-            "active": after["active"],
+            **{f: after[f] for f in fields},
             "search_text": fold(f"{code} {after['name']}"),
         },
     )
@@ -129,6 +150,21 @@ def _rewritten(units: list[str], old: str, new: str, lead: str) -> list[str]:
     """`units` with `old` replaced by `new`, once, and never the lead unit itself."""
     replaced = [new if unit == old else unit for unit in units]
     return [unit for unit in dict.fromkeys(replaced) if unit != lead]
+
+
+def _check_parent(uow: UnitOfWork, code: str, parent: str | None) -> None:
+    """422 unless `parent` is None or an active unit that is neither the unit nor under it
+    (Đ7.2a, Đ8.2c: a department's sub-units, a commune's offices)."""
+    if parent is None:
+        return
+    found = store.unit_by_code(uow.conn, parent)
+    if found is None or not found["active"]:
+        problem = f"Không có đơn vị đang hoạt động mã {parent}."
+    elif parent == code or code in ancestors(parent, store.unit_parents(uow.conn)):
+        problem = "Đơn vị cấp trên không thể là chính đơn vị hoặc một đơn vị cấp dưới của nó."
+    else:
+        return
+    raise ValidationFailed("Đơn vị cấp trên không hợp lệ.", {"parent": [problem]})
 
 
 def _unit(uow: UnitOfWork, code: str) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.intake import domain
+from services.intake.sectors import SECTORS
 
 
 def document_view(document: dict[str, Any]) -> dict[str, Any]:
@@ -45,5 +46,7 @@ def task_view(task: dict[str, Any]) -> dict[str, Any]:
         "due_on": task["due_on"],
         "cadence": task["cadence"],
         "cadence_label": domain.CADENCES.get(task["cadence"] or ""),
+        "sector": task.get("sector"),
+        "sector_label": SECTORS.get(task.get("sector") or ""),
         "status": task["status"],
     }

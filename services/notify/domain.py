@@ -97,6 +97,44 @@ def _deadline(title: str) -> Rule:
     return rule
 
 
+def on_urged(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+    """Đ8.1, Đ16.4: the Office's urging or the diagram's; Đ8.2a: the department managing the
+    task's sector, named with its message."""
+    if data.get("action") != "urge_in_sector":
+        return _deadline("Văn phòng đôn đốc thực hiện nhiệm vụ")(data, unit_name)
+    actor = data.get("actor") or {}
+    by = unit_name(actor["unit"]) if actor.get("unit") else "Sở quản lý ngành, lĩnh vực"
+    body = f"{_summary(data)}\n{_due(data)} Đơn vị chủ trì: {unit_name(data['lead_unit'])}."
+    if data.get("note"):
+        body += f"\nÝ kiến: {data['note']}"
+    title = f"{by} đôn đốc thực hiện nhiệm vụ thuộc ngành, lĩnh vực quản lý"
+    return [Message(r, title, body) for r in _lead(data)]
+
+
+def on_contribution(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+    """To the lead unit: a coordinating unit's opinion (Đ8.2b) or the progress of a unit it
+    handed the task on to (Đ8.2c)."""
+    if data.get("action") == "report_handed_progress":
+        return _to(_lead, "Đơn vị cấp dưới báo cáo tiến độ")(data, unit_name)
+    return _to(_lead, "Đơn vị phối hợp gửi ý kiến")(data, unit_name)
+
+
+def on_handed_on(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
+    """Đ8.2c: the unit the lead unit handed the task on to (the newest of `handed_units`) is
+    told; the lead unit stays responsible."""
+    handed = data.get("handed_units") or []
+    if not handed:
+        return []
+    body = (
+        f"{_summary(data)}\n{_due(data)} Đơn vị chủ trì: {unit_name(data['lead_unit'])}, "
+        "chịu trách nhiệm về kết quả."
+    )
+    if data.get("note"):
+        body += f"\nÝ kiến: {data['note']}"
+    title = "Đơn vị cấp trên giao thực hiện nhiệm vụ"
+    return [Message(Recipient("unit", handed[-1]), title, body)]
+
+
 def on_transferred(data: dict[str, Any], unit_name: Callable[[str], str]) -> list[Message]:
     """A transfer (Đ5.2a) tells the new lead unit it now leads, and the old one that it is off."""
     body = "\n".join(part for part in (_summary(data), f"Lý do: {data['reason']}") if part)
@@ -175,6 +213,9 @@ def units_named(data: dict[str, Any]) -> set[str]:
     """Unit codes an event's messages may name, so their names can be looked up at once."""
     keys = ("lead_unit", "from_unit", "to_unit", "unit")
     named = {data[k] for k in keys if data.get(k)} | set(data.get("coordinating_units") or ())
+    actor = data.get("actor")
+    if isinstance(actor, dict) and actor.get("unit"):
+        named.add(actor["unit"])  # the department urging in its sector (Đ8.2a)
     reported = data.get("units")  # a report's rows
     rows: list[Any] = reported if isinstance(reported, list) else []
     return named | {row["unit"] for row in rows if isinstance(row, dict) and row.get("unit")}
@@ -226,8 +267,9 @@ RULES: dict[str, Rule] = {
     "task.overdue": _deadline("Nhiệm vụ đã quá hạn"),
     "task.extension_requested": _to(_office, "Đơn vị đề nghị gia hạn nhiệm vụ"),
     "task.extension_decided": _deadline("Đã có quyết định về đề nghị gia hạn"),
-    "task.urged": _deadline("Văn phòng đôn đốc thực hiện nhiệm vụ"),
-    "task.contribution_added": _to(_lead, "Đơn vị phối hợp gửi ý kiến"),  # Đ8.2b
+    "task.urged": on_urged,  # Đ8.1, Đ8.2a, Đ16.4
+    "task.handed_on": on_handed_on,  # Đ8.2c
+    "task.contribution_added": on_contribution,  # Đ8.2b, Đ8.2c
     "task.officer_assigned": on_officer_assigned,  # Đ21
     "task.update_requested": _deadline("Đề nghị cập nhật tình hình thực hiện nhiệm vụ"),  # Đ6.2b
     "task.progress_due": _deadline("Đề nghị cập nhật tiến độ thực hiện nhiệm vụ"),  # Đ6.2a

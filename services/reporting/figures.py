@@ -22,6 +22,7 @@ def scope_for(args: dict[str, Any], now: datetime, unit: str | None) -> queries.
         document=args.get("document"),
         assigned_by=args.get("assigned_by"),
         signer=args.get("signer"),
+        sector=args.get("sector"),
     )
 
 

@@ -31,6 +31,8 @@ def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
             "name": data["name"],
             "kind": data["kind"],
             "active": data["active"],
+            "parent": data.get("parent"),
+            "sectors": list(data.get("sectors") or ()),
         },
     )
 
@@ -157,6 +159,7 @@ def _fact(event_type: str, data: dict[str, Any], existing: dict[str, Any] | None
         "withdrawn_at": data["occurred_at"] if data["status"] == "withdrawn" else None,
         "updated_at": data["occurred_at"],
         **_officer(data, existing),
+        "sector": data.get("sector"),  # Đ8.2a
     }
 
 

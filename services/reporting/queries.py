@@ -52,6 +52,7 @@ class Scope:
     document: str | None = None
     assigned_by: str | None = None
     signer: str | None = None
+    sector: str | None = None  # Đ8.2a
 
     def conditions(self) -> list[ColumnElement[bool]]:
         found = [
@@ -63,6 +64,8 @@ class Scope:
         ]
         if self.unit:
             found.append(t.lead_unit == self.unit)
+        if self.sector:
+            found.append(t.sector == self.sector)
         if self.document:
             found.append(t.document_id == self.document)
         if self.assigned_by:

@@ -63,6 +63,8 @@ class StatsQuery(PeriodQuery):
     assigned_by = fields.String(load_default=None, validate=validate.OneOf(LEADERS))
     # The document's signer: with assigned_by=pho_chu_tich, one Vice-Chairman's tasks.
     signer = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    # Đ8.2a: one sector's tasks; a department reads every unit's in the sectors it manages.
+    sector = fields.String(load_default=None, validate=validate.Length(min=1, max=40))
     by = fields.String(
         load_default="unit", validate=validate.OneOf(("unit", "document", "leader", "officer"))
     )

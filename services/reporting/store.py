@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Column,
     Connection,
@@ -53,6 +54,9 @@ task_facts = Table(
     # (migration 0012); NULL while the unit is.
     Column("officer_sub", String(200)),
     Column("officer_name", String(300)),
+    # The task's sector (Đ8.2a): a department's figures of the sectors it manages. Migration
+    # 0013; NULL on tasks whose events carried none.
+    Column("sector", String(40)),
 )
 Index("ix_task_facts_assigned", task_facts.c.assigned_on, task_facts.c.lead_unit)
 # A period's statistics read only these columns: PostgreSQL answers them from the index alone.
@@ -80,6 +84,10 @@ units = Table(
     Column("name", String(300), nullable=False),
     Column("kind", String(20), nullable=False),
     Column("active", Boolean, nullable=False),
+    # The unit it belongs to and the sectors it manages (shared/scoping.py; Đ7.2a, Đ8.2a,
+    # Đ8.2c): who reads whose figures. Migration 0013.
+    Column("parent", String(40)),
+    Column("sectors", JSON),
 )
 
 # A generated periodic report (Đ18): its figures frozen as JSON, public once published (Đ16.2).

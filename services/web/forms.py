@@ -60,6 +60,16 @@ ACTION_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("officer_sub", "Tài khoản đăng nhập của cán bộ", "text", True),
         NOTE,
     ),
+    # Đ8.2a: the department managing the task's sector urges it.
+    "urge_in_sector": (Field("note", "Nội dung đôn đốc"),),
+    # Đ8.2c: the lead unit hands the task on to a unit under it; that unit reports to it.
+    "hand_on": (
+        Field("unit", "Mã đơn vị cấp dưới được giao", required=True),
+        Field("note", "Nội dung giao"),
+    ),
+    "report_handed_progress": (
+        Field("note", "Tiến độ thực hiện phần việc được giao", required=True),
+    ),
     # The Office's withdrawal goes through intake (Đ5.2a), which records it on the document and
     # the diagram follows; intake needs a reason.
     "withdraw": (Field("reason", "Lý do thu hồi", "textarea", True),),

@@ -22,6 +22,7 @@ VOCABULARY = {
     "ASSIGNER_LABELS": ("intake", "assigners"),
     "URGENCY_LABELS": ("intake", "urgencies"),
     "CADENCE_LABELS": ("intake", "cadences"),
+    "SECTOR_LABELS": ("intake", "sectors"),  # Đ8.2a
     "DOCUMENT_STATUS_LABELS": ("intake", "document_statuses"),
     "TASK_STATUS_LABELS": ("workflow", "task_statuses"),
     "TASK_ACTION_LABELS": ("workflow", "task_actions"),

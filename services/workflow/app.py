@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from services.workflow import store
+from services.workflow import store, units
 from services.workflow.case_dates import case_date_functions
 from services.workflow.cases import CaseKind
 from services.workflow.config import BPMN_DIR, bpmn_dir
@@ -20,10 +20,12 @@ from services.workflow.kinds import case_kinds
 from services.workflow.kinds.task import TASK
 from services.workflow.models import ModelRegistry
 from services.workflow.routes import build_router
+from shared.auth import Principal, authenticate_request
 from shared.bus import Bus
 from shared.clock import Clock, PinnableClock
 from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES
 from shared.runtime import Runtime, build_runtime
+from shared.scoping import UnitDirectory
 from shared.service_app import build_service_app
 
 SERVICE = "workflow"
@@ -42,6 +44,12 @@ class WorkflowService:
         """The kind an instance's row belongs to: a case's `kind`, else a task."""
         kind = row.get("kind")
         return self.kinds[kind] if isinstance(kind, str) and "case_id" in row else TASK
+
+    def caller(self) -> Principal:
+        """The current request's caller, with the units under their unit and the sectors it
+        manages from this service's directory (shared/scoping.py)."""
+        principal = authenticate_request(self.runtime.verifier)
+        return UnitDirectory(self.runtime.platform.database, units.units).resolve(principal)
 
     def migrate(self) -> None:
         """Apply migrations, then deploy the diagrams of `bpmn/` whose content is new: shipped

@@ -298,11 +298,18 @@ def check_units(conn: Connection, kind: CaseKind, action: str, body: Mapping[str
 
 
 def may_read(principal: Principal, case: Mapping[str, Any]) -> bool:
-    """The Office, leaders and inspectors read every case; units read the cases naming them."""
+    """The Office, leaders and inspectors read every case; units read the cases naming them or a
+    unit under theirs (Đ7.2a, Đ8.2c), as their lists show them (`unit_scope`)."""
     if principal.is_office or principal.has_role(LEADER, INSPECTOR):
         return True
     named = set(case["units"])
-    return principal.unit is not None and (principal.unit in named or EVERY_UNIT in named)
+    if principal.unit is None:
+        return False
+    return (
+        principal.unit in named
+        or EVERY_UNIT in named
+        or not principal.subordinates.isdisjoint(named)
+    )
 
 
 def open_cases(

@@ -58,7 +58,9 @@ def on_task_transferred(service: WorkflowService, uow: UnitOfWork, event: Event)
     changes = {"lead_unit": data["to_unit"], "coordinating_units": coordinating}
     names = unit_names(uow.conn, [data["from_unit"], data["to_unit"]])
     note = f"{names[data['from_unit']]} → {names[data['to_unit']]}: {data['reason']}"
-    _apply(service, uow, task, changes, changes, "transfer", data["actor"], note)
+    # Đ8.2c: the units the old lead unit handed it on to were under that unit, not the new one.
+    columns = {**changes, "handed_units": []}
+    _apply(service, uow, task, columns, changes, "transfer", data["actor"], note)
 
 
 def on_task_amended(service: WorkflowService, uow: UnitOfWork, event: Event) -> None:
@@ -77,6 +79,8 @@ def on_task_amended(service: WorkflowService, uow: UnitOfWork, event: Event) -> 
     }
     if data.get("lead_unit"):
         columns["lead_unit"] = diagram["lead_unit"] = data["lead_unit"]
+    if "sector" in data["changes"]:  # Đ8.2a; events from before sectors never change it
+        columns["sector"] = data["sector"]
     note = ", ".join(sorted(data["changes"])) or None
     _apply(service, uow, task, columns, diagram, "amend", data["actor"], note)
 

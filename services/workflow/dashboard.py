@@ -56,13 +56,14 @@ class DashboardOut(Schema):
 
 
 def unit_for(principal: Principal, requested: str | None) -> str | None:
-    """Unit staff see their own unit only; the Office and leaders see any unit, or all."""
+    """Unit staff see their own unit, or one under it (Đ7.2a, Đ8.2c); the Office and leaders
+    see any unit, or all."""
     scope = unit_scope(principal)
     if scope is None:
         return requested
     if not scope or (requested is not None and requested not in scope):
         raise Forbidden("Bạn chỉ xem được tổng hợp của đơn vị mình.")
-    return next(iter(scope))
+    return requested or principal.unit
 
 
 def _empty() -> dict[str, Any]:

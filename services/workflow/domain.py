@@ -6,12 +6,12 @@ questions a diagram cannot: who a role means for a given task, and how to read d
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from shared import dates
-from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal
+from shared.auth import UNIT_HEAD, UNIT_OFFICER, Principal, require_unit_access
 
 STATUS_LABELS = {
     "assigned": "Đã giao, chờ tiếp nhận",
@@ -38,6 +38,9 @@ ACTION_LABELS = {
     "urge": "Đôn đốc",
     "withdraw": "Thu hồi",
     "assign_officer": "Phân công cán bộ chịu trách nhiệm",
+    "urge_in_sector": "Đôn đốc (sở quản lý ngành, lĩnh vực)",
+    "hand_on": "Giao đơn vị cấp dưới thực hiện",
+    "report_handed_progress": "Đơn vị cấp dưới báo cáo tiến độ",
 }
 
 RETURN_REASONS = {
@@ -79,23 +82,48 @@ ACTION_EVENTS = {
     "urge": "task.urged",
     "contribute": "task.contribution_added",  # Đ8.2b: a coordinating unit's opinion
     "assign_officer": "task.officer_assigned",  # Đ21: the officer responsible in the lead unit
+    "urge_in_sector": "task.urged",  # Đ8.2a: the department managing the task's sector
+    "hand_on": "task.handed_on",  # Đ8.2c: to a unit under the lead unit
+    # Đ8.2c: the unit it was handed on to reports to the lead unit, as a contribution does.
+    "report_handed_progress": "task.contribution_added",
 }
 
 
-def may_act_as(
-    principal: Principal, role: str, lead_unit: str, coordinating: Iterable[str]
-) -> bool:
-    """Whether the caller fills a diagram lane's role for this task."""
+def may_act_as(principal: Principal, role: str, task: Mapping[str, Any]) -> bool:
+    """Whether the caller fills a diagram lane's role for this task: `unit` (its lead unit),
+    `coordinating`, `office`, `parent` (the lead unit's staff when units stand under it, Đ8.2c),
+    `sector` (staff of a department managing the task's sector, Đ8.2a), `subordinate` (staff
+    of a unit the task was handed on to, Đ8.2c) or `unit_head` (the lead unit's head, Đ21)."""
     if role == "office":
         return principal.is_office
     is_unit_staff = principal.has_role(UNIT_OFFICER, UNIT_HEAD)
     if role == "unit":
-        return is_unit_staff and principal.unit == lead_unit
+        return is_unit_staff and principal.unit == task["lead_unit"]
     if role == "coordinating":
-        return is_unit_staff and principal.unit in set(coordinating)
+        return is_unit_staff and principal.unit in set(task["coordinating_units"])
+    if role == "parent":
+        return (
+            is_unit_staff and principal.unit == task["lead_unit"] and bool(principal.subordinates)
+        )
+    if role == "sector":
+        sector = task.get("sector")
+        return is_unit_staff and sector is not None and sector in principal.sectors
+    if role == "subordinate":
+        return is_unit_staff and principal.unit in set(task.get("handed_units") or ())
     if role == "unit_head":  # the lead unit's head (Đ21: who answers for the task inside it)
-        return principal.has_role(UNIT_HEAD) and principal.unit == lead_unit
+        return principal.has_role(UNIT_HEAD) and principal.unit == task["lead_unit"]
     return False
+
+
+def require_task_read(principal: Principal, task: Mapping[str, Any]) -> None:
+    """403 unless the caller reads this task (docs/contracts.md, Roles and scoping)."""
+    require_unit_access(
+        principal,
+        task["lead_unit"],
+        task["coordinating_units"],
+        sector=task.get("sector"),
+        handed_units=task.get("handed_units") or (),
+    )
 
 
 def is_overdue(
@@ -184,6 +212,8 @@ def engine_payload(payload: dict[str, Any]) -> dict[str, Any]:
 def history_note(action: str, payload: dict[str, Any]) -> str | None:
     """What the task's history keeps of an action's body."""
     parts = []
+    if action == "hand_on":  # Đ8.2c: which unit, in the history and the audit record
+        parts.append(f"Giao đơn vị cấp dưới: {payload['unit']}")
     reason = payload.get("reason")
     if reason:
         parts.append(RETURN_REASONS.get(reason, reason) if action == "return" else reason)

@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema
 from sqlalchemy import Connection
 
-from services.workflow import store
+from services.workflow import domain, store
 from services.workflow.domain import CLOSED
 from services.workflow.instances import runner
-from shared.auth import Principal, require_unit_access
+from shared.auth import Principal
 from shared.errors import NotFound
 from shared.platform import UnitOfWork
 
@@ -70,7 +70,7 @@ def readable_task(
     task = store.TASKS.get(conn, task_id, for_update=for_update)
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
-    require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+    domain.require_task_read(principal, task)
     return task
 
 

@@ -11,6 +11,7 @@ from shared import dates
 
 class TaskQuery(Schema):
     unit = fields.String(load_default=None, validate=validate.Length(max=40))
+    sector = fields.String(load_default=None, validate=validate.Length(max=40))  # Đ8.2a
     status = fields.String(load_default=None, validate=validate.OneOf(sorted(STATUS_LABELS)))
     overdue = fields.Boolean(load_default=None, allow_none=True)
     # Đ6.2a: tasks whose unit was reminded to post progress and has not yet.
@@ -100,6 +101,12 @@ class AssignOfficerIn(Schema):
 
     officer_sub = fields.String(required=True, validate=validate.Length(min=1, max=200))
     officer_name = fields.String(required=True, validate=validate.Length(min=1, max=300))
+
+
+class HandOnIn(Schema):
+    """Đ8.2c: the lead unit hands the task on to a unit under it, keeping the responsibility."""
+
+    unit = fields.String(required=True, validate=validate.Length(min=1, max=40))
     note = _note()
 
 
@@ -112,6 +119,7 @@ ACTION_SCHEMAS: dict[str, type[Schema]] = {
     "request_rework": RequestReworkIn,
     "withdraw": WithdrawIn,
     "assign_officer": AssignOfficerIn,
+    "hand_on": HandOnIn,
 }
 
 
@@ -172,6 +180,8 @@ class TaskOut(Schema):
     content = fields.String()
     lead_unit = fields.String()
     coordinating_units = fields.List(fields.String())
+    sector = fields.String(allow_none=True)  # lĩnh vực (Đ8.2a)
+    handed_units = fields.List(fields.String())  # units under the lead unit it was handed on to
     assigned_on = fields.Date()
     due_on = fields.Date(allow_none=True)
     cadence = fields.String(allow_none=True)

@@ -92,6 +92,10 @@ task_instances = Table(
     # Đ21: the officer responsible inside the lead unit, named by its head (migration 0013).
     Column("officer_sub", String(200)),
     Column("officer_name", String(300)),
+    # The task's sector (Đ8.2a) and the units under its lead unit it was handed on to, in order
+    # (Đ8.2c); migration 0014. NULL on tasks from before: no sector, handed on to none.
+    Column("sector", String(40), index=True),
+    Column("handed_units", JSON),
 )
 # The task list's order, newest first (migration 0008).
 Index("ix_task_instances_created_at", task_instances.c.created_at, task_instances.c.task_id)
@@ -108,7 +112,7 @@ task_units = Table(
     Column("role", String(20), nullable=False),
 )
 Index("ix_task_units_unit", task_units.c.unit, task_units.c.task_id)
-LEAD, COORDINATING = "lead", "coordinating"
+LEAD, COORDINATING, HANDED = "lead", "coordinating", "handed"
 
 task_history = Table(
     "task_history",
@@ -231,29 +235,54 @@ def set_active_model(conn: Connection, process_id: str, version: int, now: Any, 
     )
 
 
-def task_unit_rows(task_id: str, lead: str, coordinating: Any) -> list[dict[str, Any]]:
-    """The `task_units` rows of a task: its lead unit and each coordinating unit once."""
-    roles = {code: COORDINATING for code in coordinating or ()} | {lead: LEAD}
+def task_unit_rows(
+    task_id: str, lead: str, coordinating: Any, handed: Any = None
+) -> list[dict[str, Any]]:
+    """The `task_units` rows of a task: its lead unit, each coordinating unit and each unit it
+    was handed on to (Đ8.2c) once."""
+    roles = (
+        {code: HANDED for code in handed or ()}
+        | {code: COORDINATING for code in coordinating or ()}
+        | {lead: LEAD}
+    )
     return [{"task_id": task_id, "unit": code, "role": role} for code, role in roles.items()]
 
 
 def _task_units(row: dict[str, Any]) -> list[tuple[Table, list[dict[str, Any]]]]:
     return [
-        (task_units, task_unit_rows(row["task_id"], row["lead_unit"], row["coordinating_units"]))
+        (
+            task_units,
+            task_unit_rows(
+                row["task_id"],
+                row["lead_unit"],
+                row["coordinating_units"],
+                row.get("handed_units"),
+            ),
+        )
     ]
 
 
 def _sync_task_units(conn: Connection, task_id: str, values: dict[str, Any]) -> None:
-    """A transfer or an amendment (Đ5.2a) changes the units a task involves."""
-    if "lead_unit" not in values and "coordinating_units" not in values:
+    """A transfer or an amendment (Đ5.2a), or a hand-on (Đ8.2c), changes the units a task
+    involves."""
+    if not {"lead_unit", "coordinating_units", "handed_units"} & set(values):
         return
+    t = task_instances.c
     row = conn.execute(
-        select(task_instances.c.lead_unit, task_instances.c.coordinating_units).where(
-            task_instances.c.task_id == task_id
-        )
+        select(t.lead_unit, t.coordinating_units, t.handed_units).where(t.task_id == task_id)
     ).one()
     conn.execute(delete(task_units).where(task_units.c.task_id == task_id))
-    conn.execute(insert(task_units), task_unit_rows(task_id, row.lead_unit, row.coordinating_units))
+    conn.execute(
+        insert(task_units),
+        task_unit_rows(task_id, row.lead_unit, row.coordinating_units, row.handed_units),
+    )
+
+
+def set_handed_units(conn: Connection, task_id: str, handed: list[str]) -> None:
+    """The units a task was handed on to (Đ8.2c), and its `task_units` rows with them."""
+    values = {"handed_units": handed}
+    conn.execute(update(task_instances).where(task_instances.c.task_id == task_id).values(values))
+    _sync_task_units(conn, task_id, values)
 
 
 TASKS = InstanceTable(task_instances, "task_id", task_history, _task_units, _sync_task_units)
@@ -288,16 +317,23 @@ def list_instances(
     order: str | None = None,
     led_by: Any = None,
     assigned: tuple[str | None, Any, Any] = (None, None, None),
+    sectors: frozenset[str] = frozenset(),
+    sector: str | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """Tasks, scoped to those `units` take part in (None: all) and, with `led_by` (a query of
-    unit codes), also to those these units lead (an inspector's inspected units, Đ11)."""
+    unit codes), also to those these units lead (an inspector's inspected units, Đ11), and to
+    those in `sectors` (a department's, Đ8.2a); `sector` filters by one sector."""
     columns = [c for c in task_instances.c if c.name != "state"]
     query = select(*columns)
     if units is not None:
         scope = involving(units)
-        query = query.where(
-            or_(scope, task_instances.c.lead_unit.in_(led_by)) if led_by is not None else scope
-        )
+        if led_by is not None:
+            scope = or_(scope, task_instances.c.lead_unit.in_(led_by))
+        if sectors:
+            scope = or_(scope, task_instances.c.sector.in_(sorted(sectors)))
+        query = query.where(scope)
+    if sector:
+        query = query.where(task_instances.c.sector == sector)
     if unit:
         query = query.where(involving(frozenset({unit})))
     if status:

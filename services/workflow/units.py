@@ -4,14 +4,15 @@ Texts people read name units, not codes (the Working Group's monthly account, Đ
 of cases about a unit). Intake owns the units; this table only keeps each code's current name
 and whether it is active. A code not (yet) in it is shown as the code; a unit a person names in
 a request (the units an inspection or an information request concerns) must be an active unit of
-the directory (`require_units`).
+the directory (`require_units`). Each unit's parent and sectors scope what its people read
+(shared/scoping.py; Đ7.2a, Đ8.2a, Đ8.2c).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Boolean, Column, Connection, String, Table, select
+from sqlalchemy import JSON, Boolean, Column, Connection, String, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,19 +28,31 @@ units = Table(
     Column("code", String(40), primary_key=True),
     Column("name", String(300), nullable=False),
     Column("active", Boolean, nullable=False),
+    Column("parent", String(40)),  # migration 0014
+    Column("sectors", JSON),
 )
 
 
 def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
-    """A unit added, renamed, deactivated or merged: keep its current name."""
-    row = {"code": event.data["code"], "name": event.data["name"], "active": event.data["active"]}
+    """A unit added, renamed, deactivated, merged or placed: keep its current name, its parent
+    and its sectors."""
+    data = event.data
+    row = {
+        "code": data["code"],
+        "name": data["name"],
+        "active": data["active"],
+        "parent": data.get("parent"),
+        "sectors": list(data.get("sectors") or ()),
+    }
     insert = pg_insert if is_postgres(uow.conn) else sqlite_insert
     statement = insert(units).values(**row)
-    uow.conn.execute(
-        statement.on_conflict_do_update(
-            index_elements=[units.c.code], set_={"name": row["name"], "active": row["active"]}
-        )
-    )
+    changed = {key: value for key, value in row.items() if key != "code"}
+    uow.conn.execute(statement.on_conflict_do_update(index_elements=[units.c.code], set_=changed))
+
+
+def parents(conn: Connection) -> dict[str, str | None]:
+    """Each unit's parent (Đ7.2a, Đ8.2c)."""
+    return {row.code: row.parent for row in conn.execute(select(units.c.code, units.c.parent))}
 
 
 def unit_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:

@@ -21,6 +21,8 @@ def task_view(
         "content": task["content"],
         "lead_unit": task["lead_unit"],
         "coordinating_units": task["coordinating_units"],
+        "sector": task.get("sector"),
+        "handed_units": list(task.get("handed_units") or ()),
         "assigned_on": task["assigned_on"],
         "due_on": task["due_on"],
         "cadence": task["cadence"],

@@ -138,6 +138,7 @@ def test_the_office_amends_a_released_task_and_publishes_the_changes_D5_2a(intak
         "coordinating_units": ["SO_TC"],
         "amended_at": amended["time"],
         "actor": OFFICE_ACTOR,
+        "sector": None,  # Đ8.2a: the task was given none
     }
     (record,) = audit_records(intake, task_id)
     assert record["action"] == "task.amended"

@@ -43,10 +43,12 @@ def test_the_office_adds_a_unit_and_publishes_it(intake: Any) -> None:
     answer = intake.test_client.post("/api/intake/units", json=body, headers=token())
 
     assert answer.status_code == 201
-    assert answer.get_json() == {**body, "active": True, "successor": None}
+    # A new unit stands alone and manages no sector until the Office says so (Đ7.2a, Đ8.2a).
+    shown = {**body, "active": True, "successor": None, "parent": None, "sectors": []}
+    assert answer.get_json() == shown
     (published,) = events(intake, before)
     assert published["type"] == "unit.updated" and published["subject"] == "BQL_DA"
-    assert published["data"] == {**body, "active": True, "successor": None}
+    assert published["data"] == shown
     (record,) = audit_records(intake, "BQL_DA")
     assert (record["action"], record["actor_sub"]) == ("unit.created", OFFICE_ACTOR["sub"])
     assert search_units(intake, "quan ly du an dau tu") == ["BQL_DA"]
@@ -137,6 +139,8 @@ def test_merging_a_unit_moves_its_open_tasks_to_the_successor(intake: Any) -> No
         "kind": "ward",
         "active": False,
         "successor": SUCCESSOR,
+        "parent": None,
+        "sectors": [],
     }
     assert set(result["transferred_tasks"]) == {t_led, t_both, t_received}
     assert set(result["amended_tasks"]) == {t_both, t_coord, t_coord_both}

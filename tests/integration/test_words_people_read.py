@@ -143,6 +143,7 @@ def _task_data(event_type: str) -> Iterator[dict[str, Any]]:
             "status": status,
             "lead_unit": LEAD,
             "coordinating_units": [COORDINATING, COMMUNE],
+            "handed_units": [OTHER],  # a unit under the lead unit (Đ8.2c)
             "due_on": "2026-12-20" if n % 2 == 0 else None,
             "overdue": n % 3 == 0,
             "assigned_on": "2026-12-01",

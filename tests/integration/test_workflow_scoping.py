@@ -248,6 +248,15 @@ def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workfl
         # Nor the Working Group's decisions and members (0012).
         for group_table in ("working_group_members", "working_group_decisions"):
             conn.execute(text(f"DROP TABLE {group_table}"))
+        # Nor units' parents and sectors, tasks' sectors and hand-ons (0014).
+        conn.execute(text("DROP INDEX ix_task_instances_sector"))
+        for table_name, column in (
+            ("units", "parent"),
+            ("units", "sectors"),
+            ("task_instances", "sector"),
+            ("task_instances", "handed_units"),
+        ):
+            conn.execute(text(f"ALTER TABLE {table_name} DROP COLUMN {column}"))
         # Nor the officer responsible inside the lead unit (0013).
         for officer_column in ("officer_sub", "officer_name"):
             conn.execute(text(f"ALTER TABLE task_instances DROP COLUMN {officer_column}"))

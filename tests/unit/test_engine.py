@@ -129,6 +129,11 @@ def test_accepting_puts_the_task_in_progress_and_offers_submit_result(engine, mo
         Offer("contribute", "coordinating", "work"),
         Offer("urge", "office", "work"),
         Offer("withdraw", "office", "work"),
+        # Đ8.2c: the lead unit hands the task on to a unit under it, which reports to it;
+        # Đ8.2a: the department managing the task's sector urges it.
+        Offer("hand_on", "parent", "work"),
+        Offer("urge_in_sector", "sector", "work"),
+        Offer("report_handed_progress", "subordinate", "work"),
         Offer("assign_officer", "unit_head", "work"),  # Đ21: any time the task is at the unit
     ]
 

@@ -10,9 +10,10 @@ from services.intake import domain, edxml, files, handlers, schemas, store
 from services.intake.routes import corrections as correction_routes
 from services.intake.routes import document_files as file_routes
 from services.intake.routes import status_messages as status_routes
+from services.intake.sectors import SECTORS
 from services.intake.views import document_view
 from shared import dates
-from shared.auth import QLVB, Principal, authenticate_request, require_roles
+from shared.auth import QLVB, Principal, require_roles
 from shared.errors import NotFound, ValidationFailed
 from shared.http import ApiRouter, json_body, page, query_args, require_content_type
 from shared.json_input import check_text
@@ -27,7 +28,7 @@ CLASSIFIED = ("mat", "toi_mat", "tuyet_mat")
 
 def build_router(service: IntakeService) -> ApiRouter:
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        return service.caller()
 
     router = ApiRouter("intake", subject_of=lambda: principal().sub)
     document_in = schemas.DocumentIn()
@@ -170,7 +171,7 @@ def build_router(service: IntakeService) -> ApiRouter:
         f"{PREFIX}/vocabulary",
         response=schemas.VocabularyOut,
         summary="The Vietnamese labels of the codes this API takes and answers (document types, "
-        "assigners, urgencies, cadences, document statuses)",
+        "assigners, urgencies, cadences, document statuses, sectors)",
     )
     def get_vocabulary() -> Any:
         principal()
@@ -180,6 +181,7 @@ def build_router(service: IntakeService) -> ApiRouter:
             "urgencies": domain.URGENCIES,
             "cadences": domain.CADENCES,
             "document_statuses": domain.DOCUMENT_STATUSES,
+            "sectors": SECTORS,
         }
 
     correction_routes.install(router, service)

@@ -10,7 +10,7 @@ from services.intake.domain import ASSIGNERS, DOCUMENT_TYPES
 from services.intake.routes.document_files import file_url
 from services.intake.views import task_view
 from shared import dates
-from shared.auth import Principal, authenticate_request
+from shared.auth import Principal
 from shared.http import ApiRouter, json_body
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def task_detail_view(task: dict[str, Any]) -> dict[str, Any]:
 
 def install(router: ApiRouter, service: IntakeService) -> None:
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        return service.caller()
 
     task_add_in = schemas.TaskAddIn()
     task_amend_in = schemas.TaskAmendIn()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 
 from services.intake import files, schemas, store
-from shared.auth import LEADER, OFFICE_LEAD, QLVB, Principal, authenticate_request, require_roles
+from shared.auth import LEADER, OFFICE_LEAD, QLVB, Principal, require_roles
 from shared.errors import NotFound
 from shared.http import (
     UPLOAD_TYPES,
@@ -32,7 +32,7 @@ def file_url(document_id: str, file_id: str) -> str:
 
 def install(router: ApiRouter, service: IntakeService) -> None:
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        return service.caller()
 
     platform = service.runtime.platform
     report_in = schemas.TaskReportIn()

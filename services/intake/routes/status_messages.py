@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from services.intake import schemas, store
-from shared.auth import LEADER, OFFICE_LEAD, QLVB, Principal, authenticate_request, require_roles
+from shared.auth import LEADER, OFFICE_LEAD, QLVB, Principal, require_roles
 from shared.errors import NotFound
 from shared.http import ApiRouter, query_args
 
@@ -25,7 +25,7 @@ KIND_LABELS = {
 
 def install(router: ApiRouter, service: IntakeService) -> None:
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        return service.caller()
 
     platform = service.runtime.platform
     by_source = schemas.StatusMessageQuery()

@@ -14,6 +14,7 @@ from services.reporting import (
     office,
     queries,
     schemas,
+    store,
 )
 from services.reporting import reports as stored_reports
 from services.reporting.routes import documents as document_routes
@@ -25,10 +26,12 @@ from shared.auth import (
     Principal,
     authenticate_request,
     require_roles,
+    sector_scope,
     unit_scope,
 )
 from shared.errors import Forbidden
 from shared.http import ApiRouter, json_body, page, query_args
+from shared.scoping import UnitDirectory
 
 if TYPE_CHECKING:
     from services.reporting.service import ReportingService
@@ -39,7 +42,9 @@ RANKING_RULE = domain.RANKING_RULE
 
 def build_router(service: ReportingService) -> ApiRouter:
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        # A head reads the figures of the units under theirs (Đ7.2a, Đ8.2c).
+        caller = authenticate_request(service.runtime.verifier)
+        return UnitDirectory(platform.database, store.units).resolve(caller)
 
     router = ApiRouter("reporting", subject_of=lambda: principal().sub)
     platform = service.runtime.platform
@@ -54,6 +59,9 @@ def build_router(service: ReportingService) -> ApiRouter:
     wait_days = config.confirmation_wait_days(service.runtime.env)
 
     def scope(args: dict[str, Any], caller: Principal) -> queries.Scope:
+        if args.get("sector") and args["sector"] in sector_scope(caller):
+            # Đ8.2a: a department reads the figures of every unit in a sector it manages.
+            return figures.scope_for(args, platform.clock.now(), args.get("unit"))
         unit = _unit_for(caller, args.get("unit"))
         return figures.scope_for(args, platform.clock.now(), unit)
 

@@ -116,6 +116,7 @@ _DOCUMENT_FIELDS = (
     "signer-position",
     "issued_on",
     "urgency",
+    "sector",
     "summary",
     "idempotency_key",
 )
@@ -165,6 +166,8 @@ def _document_body(values: dict[str, Any], tasks: list[dict[str, Any]], release:
     }
     if values["source_id"]:
         body["source_id"] = values["source_id"]
+    if values.get("sector"):  # Đ8.2a: the document's tasks take its sector
+        body["sector"] = values["sector"]
     return body
 
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection
 
-from services.workflow import case_store, domain, store
+from services.workflow import case_store, domain, store, units
 from services.workflow.engine import Step
 from services.workflow.exchanges import OPENER_LABELS, TaskOpener
 from services.workflow.instances import runner
@@ -20,11 +20,12 @@ from services.workflow.instances.store import InstanceTable
 from services.workflow.kinds import correction_requests, direction_requests
 from services.workflow.models import TASK_PROCESS
 from shared import dates
-from shared.auth import INSPECTOR, Principal, require_unit_access
+from shared.auth import INSPECTOR, Principal
 from shared.calendar import local_date
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import Event
 from shared.platform import UnitOfWork
+from shared.scoping import descendants
 from shared.text import fold
 
 if TYPE_CHECKING:
@@ -49,10 +50,10 @@ class TaskKind:
     def require_access(
         self, conn: Connection, principal: Principal, row: Mapping[str, Any]
     ) -> None:
-        require_unit_access(principal, row["lead_unit"], row["coordinating_units"])
+        domain.require_task_read(principal, row)
 
     def may_act(self, principal: Principal, role: str, row: Mapping[str, Any]) -> bool:
-        return domain.may_act_as(principal, role, row["lead_unit"], row["coordinating_units"])
+        return domain.may_act_as(principal, role, row)
 
     def refused(
         self, action: str, mine: list[str], row: Mapping[str, Any], other: bool
@@ -78,7 +79,13 @@ class TaskKind:
         payload: dict[str, Any],
     ) -> None:
         """What an action's schema cannot check alone: a new due date against the current one
-        (Đ5.2c)."""
+        (Đ5.2c); the unit a task is handed on to against the units under the lead unit
+        (Đ8.2c)."""
+        if action == "hand_on":
+            problem = hand_on_problem(uow.conn, row, payload["unit"])
+            if problem:
+                raise ValidationFailed("Không giao được cho đơn vị này.", {"unit": [problem]})
+            return
         if action not in domain.EXTENSION_ACTIONS:
             return
         problem = domain.extension_problem(
@@ -141,6 +148,8 @@ class TaskKind:
             "occurred_at": now,
             "submitted_at": row.get("submitted_at"),
             "officer": _officer(row),
+            "sector": row.get("sector"),
+            "handed_units": list(row.get("handed_units") or ()),
         }
 
     def effect(
@@ -152,7 +161,13 @@ class TaskKind:
         body: dict[str, Any],
         actor: Any,
     ) -> None:
-        return None
+        """A hand-on (Đ8.2c) adds the unit to the task's `handed_units` (and `task_units`), in
+        `row` too, which the event and the answer then read."""
+        if action != "hand_on":
+            return
+        handed = [*(row.get("handed_units") or ()), body["unit"]]
+        store.set_handed_units(uow.conn, row["task_id"], handed)
+        row["handed_units"] = handed
 
     def present(
         self,
@@ -250,6 +265,8 @@ def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) ->
         "search_text": fold(f"{data['document_number']} {data['content']}"),
         "lead_unit": data["lead_unit"],
         "coordinating_units": list(data["coordinating_units"]),
+        "sector": data.get("sector"),
+        "handed_units": [],
         "due_on": data["due_on"],
         "cadence": data["cadence"],
         "assigned_on": local_date(data["released_at"]),
@@ -280,11 +297,25 @@ def with_overdue(task: dict[str, Any], today: date, calendar: Any) -> dict[str, 
     }
 
 
+def hand_on_problem(conn: Connection, task: Mapping[str, Any], unit: str) -> str | None:
+    """Why the task cannot be handed on to `unit` (Đ8.2c): it must be an active unit under the
+    lead unit, not one the task already involves. None when it can."""
+    if unit not in descendants(task["lead_unit"], units.parents(conn)):
+        return f"Đơn vị {unit} không phải đơn vị cấp dưới của đơn vị chủ trì."
+    if units.unknown_units(conn, [unit]):
+        return f"Đơn vị {unit} không còn hoạt động."
+    if unit in set(task.get("handed_units") or ()) or unit in set(task["coordinating_units"]):
+        return f"Nhiệm vụ đã giao cho đơn vị {unit}."
+    return None
+
+
 def require_read(principal: Principal, task: dict[str, Any], conn: Connection) -> None:
-    """The task's units, the Office and leaders read it; so does an inspector while a running
-    inspection naming them inspects its lead unit (Đ11, Đ13)."""
+    """The task's units, the Office and leaders read it, and so do the units above its units,
+    those it was handed on to and the departments managing its sector (Đ7.2a, Đ8.2a, Đ8.2c);
+    so does an inspector while a running inspection naming them inspects its lead unit (Đ11,
+    Đ13)."""
     try:
-        require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+        domain.require_task_read(principal, task)
     except Forbidden:
         if not (
             principal.has_role(INSPECTOR)

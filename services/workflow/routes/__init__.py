@@ -22,8 +22,8 @@ from shared.auth import (
     INSPECTOR,
     PROCESS_OWNER,
     Principal,
-    authenticate_request,
     require_roles,
+    sector_scope,
     unit_scope,
 )
 from shared.calendar import local_date
@@ -41,7 +41,7 @@ BPMN_TYPES = ("application/xml", "text/xml", "application/bpmn+xml")
 
 def build_router(service: WorkflowService) -> ApiRouter:
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        return service.caller()
 
     router = ApiRouter("workflow", subject_of=lambda: principal().sub)
     task_query = schemas.TaskQuery()
@@ -51,8 +51,8 @@ def build_router(service: WorkflowService) -> ApiRouter:
         f"{PREFIX}/tasks",
         query=schemas.TaskQuery,
         response=schemas.TaskPage,
-        summary="Tasks the caller may see, filtered by unit, status, overdue, progress_due, "
-        "extension_pending, assigning leader and assignment period, q",
+        summary="Tasks the caller may see, filtered by unit, sector, status, overdue, "
+        "progress_due, extension_pending, assigning leader and assignment period, q",
     )
     def get_tasks() -> Any:
         caller = principal()
@@ -62,6 +62,9 @@ def build_router(service: WorkflowService) -> ApiRouter:
             items, total = store.list_instances(
                 conn,
                 units=unit_scope(caller),
+                # Đ8.2a: a department also lists the tasks of the sectors it manages.
+                sectors=sector_scope(caller),
+                sector=args["sector"],
                 # Đ11, Đ13: an inspector also lists the tasks of the units a running inspection
                 # naming them inspects.
                 led_by=case_store.inspected_by(caller.sub) if caller.has_role(INSPECTOR) else None,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.workflow import schemas, task_files
 from services.workflow.kinds.task import TASK, require_read
-from shared.auth import Principal, authenticate_request
+from shared.auth import Principal
 from shared.http import UPLOAD_TYPES, ApiRouter, download, upload_limit, uploaded_file
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ PREFIX = "/api/workflow"
 
 def register_routes(router: ApiRouter, service: WorkflowService) -> None:
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        return service.caller()
 
     platform = service.runtime.platform
 

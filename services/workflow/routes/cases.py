@@ -20,7 +20,7 @@ from services.workflow.instances import runner
 from services.workflow.instances.runner import Snapshot
 from services.workflow.kinds.task import require_opening
 from services.workflow.schemas import TaskFileOut, TaskFileUploadIn
-from shared.auth import INSPECTOR, LEADER, Principal, authenticate_request
+from shared.auth import INSPECTOR, LEADER, Principal
 from shared.calendar import local_date
 from shared.errors import Forbidden, NotFound
 from shared.http import (
@@ -160,10 +160,11 @@ def case_view(
 
 
 def scope(principal: Principal) -> frozenset[str] | None:
-    """The units whose cases the caller may list; None: all."""
+    """The units whose cases the caller may list (their own and those under it, Đ7.2a, Đ8.2c);
+    None: all."""
     if principal.is_office or principal.has_role(LEADER, INSPECTOR):
         return None
-    return frozenset({principal.unit}) if principal.unit else frozenset()
+    return frozenset({principal.unit}) | principal.subordinates if principal.unit else frozenset()
 
 
 def register_case_routes(router: ApiRouter, service: WorkflowService) -> None:
@@ -178,7 +179,7 @@ def _register(router: ApiRouter, service: WorkflowService, kind: CaseKind) -> No
     query_schema = schemas["query"]()
 
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        return service.caller()
 
     def today() -> Any:
         return local_date(platform.clock.now())
@@ -290,7 +291,7 @@ def _action_view(service: WorkflowService, kind: CaseKind, action: str, schema: 
     platform = service.runtime.platform
 
     def view(case_id: str) -> Any:
-        caller = authenticate_request(service.runtime.verifier)
+        caller = service.caller()
         payload = json_body(schema) if request.get_data() else schema.load({})
         sent = _uploaded_ids(payload)
         with platform.unit_of_work() as uow:
@@ -318,7 +319,7 @@ def _register_files(router: ApiRouter, service: WorkflowService, kind: CaseKind)
     base = f"{PREFIX}/{kind.path}/<case_id>/files"
 
     def post_file(case_id: str) -> Any:
-        caller = authenticate_request(service.runtime.verifier)
+        caller = service.caller()
         with platform.database.read() as conn:
             _readable(conn, kind, caller, case_id)
         stored = uploaded_file(service.runtime.files)
@@ -340,7 +341,7 @@ def _register_files(router: ApiRouter, service: WorkflowService, kind: CaseKind)
     )(_named(post_file, f"post_file_{kind.kind}"))
 
     def get_file(case_id: str, file_id: str) -> Any:
-        caller = authenticate_request(service.runtime.verifier)
+        caller = service.caller()
         with platform.database.read() as conn:
             _readable(conn, kind, caller, case_id)
             row = task_files.file_for_reader(conn, caller, case_id, file_id, task_files.CASE_FILES)

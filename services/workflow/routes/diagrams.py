@@ -21,7 +21,7 @@ from services.workflow.instances import runner
 from services.workflow.kinds.task import TASK, require_read
 from services.workflow.models import model_listing, refusal
 from services.workflow.schemas import DiagramRefusal, ProcessModelListed
-from shared.auth import PROCESS_OWNER, Principal, authenticate_request, require_roles
+from shared.auth import PROCESS_OWNER, Principal, require_roles
 from shared.errors import NotFound, ValidationFailed
 from shared.http import ApiRouter, query_args, require_content_type
 from shared.openapi import refuses_with
@@ -95,7 +95,7 @@ def register_routes(router: ApiRouter, service: WorkflowService) -> None:
     platform = service.runtime.platform
 
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        return service.caller()
 
     diagram_query = InstanceDiagramQuery()
 

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from sqlalchemy import Connection
 
-from services.workflow import case_store, cases, schemas
+from services.workflow import case_store, cases, domain, schemas
 from services.workflow.exchanges import OPENER_LABELS, TaskOpener
 from services.workflow.instances import runner
 from services.workflow.kinds.task import OPENERS, TASK, require_opening
 from services.workflow.views import task_view
-from shared.auth import Principal, authenticate_request, require_unit_access
+from shared.auth import Principal
 from shared.calendar import local_date
 from shared.http import ApiRouter, json_body
 
@@ -86,7 +86,7 @@ def _view(service: WorkflowService, opener: TaskOpener) -> Any:
     kind = service.kinds[opener.kind]
 
     def view(task_id: str) -> Any:
-        caller = authenticate_request(service.runtime.verifier)
+        caller = service.caller()
         payload = json_body(schema) if request.get_data() else schema.load({})
         with platform.unit_of_work() as uow:
             today = local_date(uow.now)
@@ -105,5 +105,5 @@ def _view(service: WorkflowService, opener: TaskOpener) -> Any:
 
 def _task(conn: Connection, principal: Principal, task_id: str) -> dict[str, Any]:
     task = TASK.find(conn, task_id, for_update=True)
-    require_unit_access(principal, task["lead_unit"], task["coordinating_units"])
+    domain.require_task_read(principal, task)
     return task

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from services.workflow import working_group
-from shared.auth import Principal, authenticate_request
+from shared.auth import Principal
 from shared.calendar import local_date
 from shared.http import ApiRouter, json_body
 
@@ -17,7 +17,7 @@ PREFIX = "/api/workflow/working-group"
 
 def register_routes(router: ApiRouter, service: WorkflowService) -> None:
     def principal() -> Principal:
-        return authenticate_request(service.runtime.verifier)
+        return service.caller()
 
     platform = service.runtime.platform
     decision_in, member_in, end_in = (

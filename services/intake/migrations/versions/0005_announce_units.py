@@ -16,7 +16,6 @@ from alembic import op
 from sqlalchemy import MetaData, func, insert, select
 
 from services.intake.store import units
-from services.intake.units import unit_view
 from shared.events import encode, make_event
 from shared.tables import add_platform_tables
 
@@ -37,11 +36,11 @@ def upgrade() -> None:
     if not published:
         return
     now = datetime.now(UTC)
-    rows = [dict(row) for row in conn.execute(select(units)).mappings()]
+    # The columns of this revision (later ones add more: migration 0008).
+    columns = ("code", "name", "kind", "active", "successor")
+    rows = [dict(row) for row in conn.execute(select(*(units.c[c] for c in columns))).mappings()]
     events = [
-        make_event(
-            "unit.updated", unit_view(row), source="/nhiemvu/intake", time=now, subject=row["code"]
-        )
+        make_event("unit.updated", row, source="/nhiemvu/intake", time=now, subject=row["code"])
         for row in rows
     ]
     if events:
