@@ -24,8 +24,12 @@ run: $(STAMP)
 run-distributed: $(STAMP)
 	$(BIN)/python -m services.distributed
 
+# Two processes share the tests, each taking whole modules (a module's running system is started
+# once); TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
