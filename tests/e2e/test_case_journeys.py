@@ -3,6 +3,7 @@ announced through notify, the same way on SQLite + in-process bus as on PostgreS
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -440,3 +441,73 @@ def test_d21_the_officer_named_is_told_and_so_noi_vu_answers_the_offices_proposa
     system.wait_for(
         lambda: "commendation.decided" in inbox_types(system, office), "the Office to be told"
     )
+
+
+def test_d8_2a_d8_2c_a_department_urges_a_commune_in_its_sector_which_hands_the_task_on(
+    system: Client,
+) -> None:
+    """Through the running system: the Office records a department's sector and places an office
+    under a commune (intake), the services learn it from `unit.updated`; a task of the commune in
+    that sector is read and urged by the department (Đ8.2a), handed on by the commune to its
+    office, which reads it and reports its progress but cannot submit the result (Đ8.2c); the
+    department reads the sector's figures in reporting."""
+    office = system.token("office", "VP_UBND")
+    suffix = uuid.uuid4().hex[:6].upper()
+    department, commune, sub_unit = f"SO_E{suffix}", f"XA_E{suffix}", f"VP_XA_E{suffix}"
+    units = (
+        {"code": department, "name": f"Sở thử {suffix}", "kind": "department"},
+        {"code": commune, "name": f"Xã thử {suffix}", "kind": "commune"},
+        {"code": sub_unit, "name": f"Văn phòng xã {suffix}", "kind": "other", "parent": commune},
+    )
+    for unit in units:
+        _post(system, "/api/intake/units", office, unit)
+    patched = system.call(
+        "PATCH", f"/api/intake/units/{department}", office, json={"sectors": ["nong_nghiep"]}
+    )
+    assert patched.status_code == 200, patched.text
+    document = a_document(lead_unit=commune)
+    document["tasks"][0] |= {"coordinating_units": [], "sector": "nong_nghiep"}
+    created = _post(system, "/api/intake/documents", office, document)
+    task_id = created["tasks"][0]["id"]
+    task = f"/api/workflow/tasks/{task_id}"
+    head = system.token("unit_head", department)
+    stranger = system.token("unit_head", "SO_YT")
+    lead = system.token("unit_head", commune)
+    handed = system.token("unit_officer", sub_unit)
+    system.wait_for(
+        lambda: system.call("GET", task, head).status_code == 200,
+        "the workflow to place the task in the department's sector",
+    )
+    assert system.call("GET", task, stranger).status_code == 403
+    assert system.call("GET", task, handed).status_code == 403  # not handed on yet
+    _post(system, f"{task}/actions/accept", lead, {})
+    urged = _post(system, f"{task}/actions/urge_in_sector", head, {"note": "Đề nghị đẩy nhanh"})
+    assert urged["status"] == "in_progress"
+    system.wait_for(lambda: "task.urged" in inbox_types(system, lead), "the commune to be urged")
+
+    _post(system, f"{task}/actions/hand_on", lead, {"unit": sub_unit, "note": "Giao văn phòng"})
+    system.wait_for(
+        lambda: "task.handed_on" in inbox_types(system, handed), "the office to be told"
+    )
+    assert system.call("GET", task, handed).status_code == 200
+    progress = {"note": "Đã rà soát 12 hộ chăn nuôi"}
+    _post(system, f"{task}/actions/report_handed_progress", handed, progress)
+    refused = system.call("POST", f"{task}/actions/submit_result", handed, json={"note": "Xong"})
+    assert refused.status_code == 403, refused.text  # the lead unit keeps the result
+    system.wait_for(
+        lambda: "task.contribution_added" in inbox_types(system, lead),
+        "the commune to read its office's progress",
+    )
+
+    year = local_date(datetime.now(UTC)).year
+
+    def sector_units() -> list[str]:
+        query = f"/api/reporting/stats?period={year}&sector=nong_nghiep"
+        answer = system.call("GET", query, head)
+        assert answer.status_code == 200, answer.text
+        return [row["unit"] for row in answer.json()["units"]]
+
+    system.wait_for(lambda: commune in sector_units(), "reporting to count the sector's task")
+    # Another sector is not the department's: only its own unit's figures, none here.
+    outside = system.call("GET", f"/api/reporting/stats?period={year}&sector=y_te", head)
+    assert outside.status_code == 200 and outside.json()["units"] == [], outside.text
