@@ -126,13 +126,18 @@ def prune(workflow: BpmnWorkflow) -> int:
         found = task.find_ancestor(split) if split else None
         if found is not None:
             anchors.add(found.id)
-    top = _lowest_common_ancestor(tasks, anchors)
-    needed: set[Any] = set()  # unfinished tasks and their ancestors, below `top`
+    needed: set[Any] = set()  # unfinished tasks and their ancestors (so every anchor)
     for task in live:
         task_id = task.id
         while task_id is not None and task_id not in needed:
             needed.add(task_id)
-            task_id = None if task_id == top else tasks[task_id]._parent
+            task_id = tasks[task_id]._parent
+    top = root.id  # the lowest task above every anchor
+    while top not in anchors:
+        below = [child for child in tasks[top]._children if child in needed]
+        if len(below) != 1:
+            break
+        top = below[0]
     kept = {root.id}
     pending = [top]
     while pending:
@@ -166,23 +171,6 @@ def prune(workflow: BpmnWorkflow) -> int:
         workflow.last_task = None
     workflow.pruned = record
     return len(dropped)
-
-
-def _lowest_common_ancestor(tasks: dict[Any, Any], ids: set[Any]) -> Any:
-    """The deepest task whose subtree holds every task of `ids`."""
-    first, *others = ids
-    path = [first]  # `first` and its ancestors, from it up to the root
-    while tasks[path[-1]]._parent is not None:
-        path.append(tasks[path[-1]]._parent)
-    lowest = 0
-    for task_id in others:
-        seen = set()
-        while task_id is not None:
-            seen.add(task_id)
-            task_id = tasks[task_id]._parent
-        while path[lowest] not in seen:
-            lowest += 1
-    return path[lowest]
 
 
 def jsonable(value: Any) -> Any:
