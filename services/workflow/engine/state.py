@@ -105,12 +105,12 @@ def prune(workflow: BpmnWorkflow) -> int:
 
     Kept: the root; the lowest task above every unfinished task, their parents and the splits
     their boundary joins look up (Spiff reads nothing higher: a task inherits its parent's
-    data, a boundary join finds its split, a gateway's join compares tasks below it), linked
-    under the root; below it, every unfinished task and its ancestors, and every child of a
-    task that has an unfinished child (an update re-arms the boundary events beside a waiting
-    user task, those that fired included). Dropped: everything else, all finished. What people
-    and migrations read of the dropped tasks (the steps passed and when first, the steps
-    reached) is kept in `workflow.pruned` by spec name. A finished workflow, or one with
+    data, a boundary join finds its split, a parallel join weighs the branches still under
+    way), linked under the root; below it, every unfinished task and its ancestors, and every
+    child of a task that has an unfinished child (an update re-arms the boundary events beside
+    a waiting user task, those that fired included). Dropped: everything else, all finished.
+    What people and migrations read of the dropped tasks (the steps passed and when first, the
+    steps reached) is kept in `workflow.pruned` by spec name. A finished workflow, or one with
     subprocesses, is left whole."""
     if workflow.subprocesses:
         return 0
