@@ -105,15 +105,42 @@ def task_views(
         offset=offset,
         **filters,
     )
+    return _views(service, conn, items, today), total
+
+
+def _views(
+    service: WorkflowService, conn: Connection, items: list[dict[str, Any]], today: Any
+) -> list[dict[str, Any]]:
     # Đ5.2a: a returned task's reason, so that the Office's queue needs no second read.
     returned = [t["task_id"] for t in items if t["status"] == "returned"]
     reasons = store.latest_notes(conn, returned, "return")
     calendar = service.runtime.calendar
-    views = [
+    return [
         {**task_view(with_overdue(t, today, calendar)), "return_reason": reasons.get(t["task_id"])}
         for t in items
     ]
-    return views, total
+
+
+def task_queues(
+    service: WorkflowService,
+    conn: Connection,
+    caller: Principal,
+    today: Any,
+    queues: dict[str, dict[str, Any]],
+    limit: int,
+) -> dict[str, dict[str, Any]]:
+    """Each queue (name -> its filters) as task_views would answer it: the totals of all of
+    them in one statement, then each one's first page."""
+    units = unit_scope(caller)
+    led_by = case_store.inspected_by(caller.sub) if caller.has_role(INSPECTOR) else None
+    totals = store.count_instances(conn, queues, units=units, today=today, led_by=led_by)
+    found = {}
+    for name, filters in queues.items():
+        items = store.page_instances(
+            conn, units=units, led_by=led_by, today=today, limit=limit, **filters
+        )
+        found[name] = {"total": totals[name], "items": _views(service, conn, items, today)}
+    return found
 
 
 def caller_queues(
@@ -123,7 +150,10 @@ def caller_queues(
     if caller.is_office:
         return OFFICE_TASKS, OFFICE_CASES
     if caller.unit and caller.has_role(*UNIT_ROLES):
-        return {name: {**f, "unit": caller.unit} for name, f in UNIT_TASKS.items()}, {}
+        if caller.has_role(INSPECTOR):  # who also reads the units they inspect (Đ11)
+            return {name: {**f, "unit": caller.unit} for name, f in UNIT_TASKS.items()}, {}
+        # The unit's own tasks: those it leads or coordinates, which is all its staff may read.
+        return UNIT_TASKS, {}
     return {}, {}
 
 
@@ -143,14 +173,11 @@ def register_routes(router: ApiRouter, service: WorkflowService) -> None:
     def get_queues() -> Any:
         caller = authenticate_request(service.runtime.verifier)
         limit = query_args(query)["limit"]
-        task_queues, case_queues = caller_queues(caller)
+        queues_of_tasks, case_queues = caller_queues(caller)
         today = local_date(platform.clock.now())
         wanted = {k: s for k, s in case_queues.items() if k in service.kinds}
         with platform.database.read() as conn:
-            tasks = {}
-            for name, filters in task_queues.items():
-                items, total = task_views(service, conn, caller, today, limit=limit, **filters)
-                tasks[name] = {"total": total, "items": items}
+            tasks = task_queues(service, conn, caller, today, queues_of_tasks, limit)
             found, totals = case_store.queued_cases(conn, wanted, units=scope(caller), limit=limit)
         cases = [
             {
