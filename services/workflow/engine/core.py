@@ -34,6 +34,7 @@ task `notice = "task.due_soon"`, end event.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import logging
 import threading
@@ -648,12 +649,15 @@ def _with_data(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> list[Any]:
     return opened
 
 
-def _names_in(expression: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def _names_in(expression: str) -> frozenset[str]:
+    """The names an expression reads, parsed once per expression (a diagram's conditions are
+    checked at every read of an instance)."""
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError:
-        return set()
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        return frozenset()
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 def _notices_since(announced: Mapping[Any, Any], before: frozenset[Any]) -> tuple[str, ...]:
