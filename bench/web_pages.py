@@ -72,6 +72,10 @@ API_CALLS = [
     ("office_api", "intake_documents", "/api/intake/documents?limit=50"),
     ("unit_api", "workflow_tasks_unit", f"/api/workflow/tasks?unit={UNIT}&limit=50"),
     ("unit_api", "notify_unread", "/api/notify/inbox?unread=true&limit=1"),
+    # The home pages' queues, one call per service (GET /api/…/queues).
+    ("office_api", "workflow_queues", "/api/workflow/queues?limit=50"),
+    ("office_api", "intake_queues", "/api/intake/queues?limit=50"),
+    ("unit_api", "workflow_queues_unit", "/api/workflow/queues?limit=50"),
 ]
 PERSONAS = {"office": ("office", "VP_UBND"), "unit": ("unit_officer", UNIT)}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import (
@@ -14,10 +15,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     delete,
     false,
     func,
     insert,
+    or_,
     select,
     tuple_,
 )
@@ -205,6 +208,45 @@ def list_cases(
         query.order_by(cases.c.created_at.desc(), cases.c.case_id).limit(limit).offset(offset)
     ).mappings()
     return [dict(row) for row in rows], total
+
+
+def queued_cases(
+    conn: Connection,
+    wanted: Mapping[str, Collection[str]],
+    *,
+    units: frozenset[str] | None,
+    limit: int,
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The open cases of each kind of `wanted` in one of its statuses (kind -> statuses), newest
+    first, at most `limit` of each kind, and how many there are of each kind: two statements
+    for every kind together."""
+    if not wanted:
+        return [], {}
+    awaiting = or_(
+        *(
+            and_(cases.c.kind == kind, cases.c.status.in_(sorted(statuses)))
+            for kind, statuses in wanted.items()
+        )
+    )
+    conditions = [awaiting, cases.c.closed_at.is_(None)]
+    if units is not None:
+        conditions.append(involving(units))
+    totals = conn.execute(
+        select(cases.c.kind, func.count()).where(*conditions).group_by(cases.c.kind)
+    ).all()
+    rank = (
+        func.row_number()
+        .over(partition_by=cases.c.kind, order_by=(cases.c.created_at.desc(), cases.c.case_id))
+        .label("rank")
+    )
+    columns = [c for c in cases.c if c.name != "state"]
+    ranked = select(*columns, rank).where(*conditions).subquery()
+    rows = conn.execute(
+        select(*(ranked.c[c.name] for c in columns))
+        .where(ranked.c.rank <= limit)
+        .order_by(ranked.c.created_at.desc(), ranked.c.case_id)
+    ).mappings()
+    return [dict(row) for row in rows], {kind: count for kind, count in totals}
 
 
 def involving(units: frozenset[str]) -> Any:

@@ -382,3 +382,34 @@ def test_a_unit_given_no_task_reports_it_by_the_documents_number_D5_2a(intake: A
     assert refused.status_code == 422 and "document_number" in refused.get_json()["errors"]
     office = intake.test_client.post("/api/intake/task-reports", json=body, headers=token())
     assert office.status_code == 403
+
+
+@ON_BOTH_DATABASES
+def test_the_office_s_intake_queues_are_its_two_lists_in_one_answer_D6_1_D5_2a(
+    intake: Any,
+) -> None:
+    received = [post_document(intake) for _ in range(3)]
+    released = post_document(intake, release=True)
+    reported = intake.test_client.post(
+        f"/api/intake/documents/{released['id']}/task-reports",
+        json={"problem": "missing", "reason": "Văn bản giao Sở Tài chính thẩm định kinh phí."},
+        headers=OTHER_UNIT,
+    )
+    assert reported.status_code == 201
+
+    def get(path: str) -> Any:
+        answer = intake.test_client.get(path, headers=token())
+        assert answer.status_code == 200, answer.get_json()
+        return answer.get_json()
+
+    queues = get("/api/intake/queues?limit=2")
+
+    documents = get("/api/intake/documents?status=received&tasks=count&limit=2")
+    assert queues["documents"] == {"total": 3, "items": documents["items"]}
+    assert {d["id"] for d in documents["items"]} <= {d["id"] for d in received}
+    reports = get("/api/intake/task-reports?status=open&limit=2")
+    assert queues["task_reports"] == {"total": 1, "items": reports["items"]}
+    assert queues["task_reports"]["items"][0]["id"] == reported.get_json()["id"]
+    # The Office's queues: a unit's staff and leaders read their own lists instead.
+    for who in (OTHER_UNIT, token("leader", None)):
+        assert intake.test_client.get("/api/intake/queues", headers=who).status_code == 403

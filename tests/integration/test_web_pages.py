@@ -316,6 +316,23 @@ def test_pages_tell_their_server_time(client: Any) -> None:
     assert re.fullmatch(r'app;dur=\d+\.\d, api;desc="\d+ calls, \d+\.\d ms"', timing)
 
 
+def test_the_home_pages_read_their_queues_in_one_call_per_service(client: Any) -> None:
+    """The Office's home: intake's and workflow's queues (it made 14 calls, one per queue); a
+    unit's: workflow's (it made 5). Each page also asks notify for the header's unread count."""
+
+    def calls(path: str) -> int:
+        timing = client.get(path).headers["Server-Timing"]
+        found = re.search(r'api;desc="(\d+) calls?', timing)
+        assert found is not None, timing
+        return int(found.group(1))
+
+    sign_in(client, *OFFICE)
+    calls("/office")  # the unit directory is read once, then cached
+    assert calls("/office") == 3
+    sign_in(client, *UNIT_A)
+    assert calls("/unit") == 2
+
+
 def test_another_units_task_is_refused_with_the_apis_words(client: Any, web: WebSystem) -> None:
     task_id = released_task(web, "Nhiệm vụ của Sở Tài chính")
     sign_in(client, *UNIT_B)

@@ -9,6 +9,7 @@ from flask import request
 from services.intake import domain, edxml, files, handlers, schemas, store
 from services.intake.routes import corrections as correction_routes
 from services.intake.routes import document_files as file_routes
+from services.intake.routes import queues as queue_routes
 from services.intake.routes import status_messages as status_routes
 from services.intake.sectors import SECTORS
 from services.intake.views import document_view
@@ -187,6 +188,7 @@ def build_router(service: IntakeService) -> ApiRouter:
     correction_routes.install(router, service)
     file_routes.install(router, service)
     status_routes.install(router, service)
+    queue_routes.install(router, service)
     return router
 
 

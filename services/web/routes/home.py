@@ -10,28 +10,12 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, url_for
 
 from services.web import context
-from services.web.api_client import ApiClient, ApiError, gather
+from services.web.api_client import gather
 from shared.calendar import WorkingCalendar
 
 bp = Blueprint("home", __name__)
 QUEUE_SIZE = 50
 DUE_SOON_DAYS = 7
-# Cases whose next step is the Office's, by the status that means so.
-OFFICE_CASES = (
-    ("feedback", "/feedback", {"received"}),
-    ("direction_request", "/direction-requests", {"reported", "consulting"}),
-    ("info_request", "/info-requests", {"answered"}),
-    ("correction_request", "/correction-requests", {"requested", "corrected", "explained"}),
-    ("unit_report", "/unit-reports", {"submitted", "submitted_late"}),
-    ("inspection_plan", "/inspection-plans", {"draft", "returned"}),
-    ("overdue_summary", "/overdue-summaries", {"drafting"}),  # Đ16.4: measures to propose
-    # The Office's evaluation (Đ16.2): to write, to approve (its leader), to publish.
-    ("office_report", "/office-reports", {"draft", "returned", "submitted", "approved"}),
-    # The Office's annual report on this regulation (Đ20.1), the same steps.
-    ("annual_report", "/annual-reports", {"draft", "returned", "submitted", "approved"}),
-    # Đ21: proposals to draft and send, results to record once Sở Nội vụ answered.
-    ("commendation", "/commendations", {"draft", "answered"}),
-)
 
 
 @functools.cache
@@ -59,43 +43,33 @@ def index() -> Any:
 @context.office_only
 def office() -> Any:
     api = context.api()
-    queue = gather(
+    # One call per service answers every queue of the page (intake's and workflow's).
+    found = gather(
         {
             "today": context.today_getter(),
-            "documents": partial(_received_documents, api),
-            "returned": partial(_returned, api),
-            "submitted": partial(_tasks, api, status="submitted", order="submitted"),
-            "extensions": partial(_tasks, api, extension_pending="true"),
-            "cases": partial(_office_cases, api),
-            "task_reports": partial(_task_reports, api),
+            "intake": partial(api.get, "intake", "/queues", limit=QUEUE_SIZE),
+            "workflow": partial(api.get, "workflow", "/queues", limit=QUEUE_SIZE),
             "units": partial(context.directory().names, api),
         }
     )
-    today = queue["today"]
+    today, tasks = found["today"], found["workflow"]["tasks"]
+    queue = {
+        "documents": found["intake"]["documents"]["items"],
+        "returned": _returned(tasks["returned"]["items"]),
+        "submitted": tasks["submitted"]["items"],
+        "extensions": tasks["extensions"]["items"],
+        "cases": _office_cases(found["workflow"]["cases"]),
+        "task_reports": found["intake"]["task_reports"]["items"],
+    }
     for doc in queue["documents"]:
         deadline = doc.get("intake_deadline")
         doc["late"] = bool(deadline and date.fromisoformat(deadline) < today)
     _waiting_days(queue["submitted"], today)
-    return render_template("office_home.html", queue=queue, today=today, units=queue["units"])
+    return render_template("office_home.html", queue=queue, today=today, units=found["units"])
 
 
-def _received_documents(api: ApiClient) -> list[dict[str, Any]]:
-    received = api.get("intake", "/documents", status="received", limit=QUEUE_SIZE, tasks="count")
-    return list(received["items"])
-
-
-def _task_reports(api: ApiClient) -> list[dict[str, Any]]:
-    """Units' reports of a missing or wrong task (Đ5.2a) that the Office has not closed."""
-    return list(api.get("intake", "/task-reports", status="open", limit=QUEUE_SIZE)["items"])
-
-
-def _tasks(api: ApiClient, **filters: Any) -> list[dict[str, Any]]:
-    return list(api.get("workflow", "/tasks", limit=QUEUE_SIZE, **filters)["items"])
-
-
-def _returned(api: ApiClient) -> list[dict[str, Any]]:
+def _returned(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Tasks units returned, each with its reason (Đ5.2a), which the list carries."""
-    tasks = _tasks(api, status="returned")
     for task in tasks:
         task["reason"] = task.get("return_reason")
     return tasks
@@ -109,20 +83,9 @@ def _waiting_days(tasks: list[dict[str, Any]], today: date) -> None:
             task["waiting_days"] = calendar().working_days_between(date.fromisoformat(since), today)
 
 
-def _office_cases(api: ApiClient) -> list[dict[str, Any]]:
-    def open_cases(path: str) -> list[dict[str, Any]]:
-        try:
-            return list(api.get("workflow", path, open="true", limit=QUEUE_SIZE)["items"])
-        except ApiError:
-            return []  # a kind this person may not list is not their queue
-
-    found = gather({kind: partial(open_cases, path) for kind, path, _ in OFFICE_CASES})
-    cases = [
-        {**c, "kind": kind}
-        for kind, _path, statuses in OFFICE_CASES
-        for c in found[kind]
-        if c["status"] in statuses
-    ]
+def _office_cases(queues: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The open cases whose next step is the Office's, oldest first."""
+    cases = [{**c, "kind": q["kind"]} for q in queues for c in q["items"]]
     return sorted(cases, key=lambda c: c.get("created_at") or "")
 
 
@@ -134,17 +97,15 @@ def unit() -> Any:
     if not who.is_unit:
         abort(403, description="Trang này dành cho cán bộ đơn vị.")
     api = context.api()
-    own = {"unit": who.unit}
     found = gather(
         {
             "today": context.today_getter(),
-            "assigned": partial(_tasks, api, status="assigned", **own),
-            "rework": partial(_tasks, api, status="rework", **own),
-            "overdue": partial(_tasks, api, overdue="true", **own),
-            "in_progress": partial(_tasks, api, status="in_progress", **own),
+            "workflow": partial(api.get, "workflow", "/queues", limit=QUEUE_SIZE),
             "units": partial(context.directory().names, api),
         }
     )
+    # The unit's own tasks by where they stand, in one call (GET /api/workflow/queues).
+    found.update({name: q["items"] for name, q in found["workflow"]["tasks"].items()})
     today, in_progress = found["today"], found["in_progress"]
     soon = today + timedelta(days=DUE_SOON_DAYS)
     sections = {

@@ -34,6 +34,7 @@ task `notice = "task.due_soon"`, end event.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import logging
 import threading
@@ -52,6 +53,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.expressions import (
@@ -65,7 +67,14 @@ from services.workflow.engine.parse import (
     openings_and_conditions,
     parse_diagram,
 )
-from services.workflow.engine.state import SpeclessWorkflowConverter, StateError
+from services.workflow.engine.state import (
+    PRUNED,
+    CompactTaskConverter,
+    SpeclessWorkflowConverter,
+    StateError,
+    prune,
+    pruned_of,
+)
 from services.workflow.engine.state import jsonable as _jsonable
 from services.workflow.engine.timers import due_times, rearm
 from shared.clock import Clock, PinnableClock, SystemClock
@@ -171,7 +180,9 @@ class Step:
 class Engine:
     """`functions`: what diagram expressions may call besides safe builtins; `clock`: what timers
     read (give the functions the same PinnableClock, so that `today()` follows `at`);
-    `notices`: the event types a diagram may announce (None: any; checked at deploy)."""
+    `notices`: the event types a diagram may announce (None: any; checked at deploy);
+    `compact`: store states pruned of the finished tasks nothing reads (engine/state.py, `prune`),
+    so that they stay the size of where the instance stands."""
 
     def __init__(
         self,
@@ -179,13 +190,16 @@ class Engine:
         clock: Clock | None = None,
         notices: Collection[str] | None = None,
         cache_size: int = 512,
+        compact: bool = True,
     ) -> None:
         given = clock or SystemClock()
         self.clock = given if isinstance(given, PinnableClock) else PinnableClock(given)
         self._script_engine = RestrictedScriptEngine(dict(functions or {}), self.clock)
         self._reserved = self._script_engine.environment.callables
         self._notices = None if notices is None else frozenset(notices)
-        self._registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+        self._registry = BpmnWorkflowSerializer.configure(
+            {**SPIFF_CONFIG, Task: CompactTaskConverter}
+        )
         self._converter = SpeclessWorkflowConverter(BpmnWorkflow, self._registry)
         # Instances are _Workflows, serialized as the BpmnWorkflows they are to Spiff.
         self._converter.workflow_class = _Workflow
@@ -193,6 +207,7 @@ class Engine:
         self._serializer = BpmnWorkflowSerializer(self._registry)
         self._parsed: dict[tuple[str, int, bytes], Parsed] = {}
         self._cache = _WorkflowCache(cache_size)
+        self._compact = compact
         self._declared: dict[int, tuple[Any, list[tuple[str, str]], dict[str, str]]] = {}
         # Spiff logs every task state change at INFO (~10 lines per instance started), which
         # costs a third of the engine's rate under an INFO root logger; opt in by setting a level.
@@ -290,9 +305,12 @@ class Engine:
         known = set(self._spec_of(target).spec.task_specs)
         reached: dict[str, int] = {}  # spec name -> the states of its tasks, together
         try:
-            for task in json.loads(state)["tasks"].values():
+            stored = json.loads(state)
+            for task in stored["tasks"].values():
                 name = task["task_spec"]
                 reached[name] = reached.get(name, 0) | int(task["state"])
+            for name, (states, _first) in stored.get(PRUNED, {}).items():
+                reached[name] = reached.get(name, 0) | int(states)
         except (TypeError, ValueError, KeyError, AttributeError) as exc:
             raise StateError(f"state is not a workflow serialization: {exc}") from None
         missing = [name for name in sorted(reached) if name not in known]
@@ -316,7 +334,14 @@ class Engine:
         workflow = step._workflow[0] if step._workflow else self._load(step.model, step.state)
         current: dict[str, Position] = {}
         armed: dict[str, Position] = {}
-        done: list[Any] = []
+        specs = workflow.spec.task_specs
+        # (when, order, spec) of each step done: the first completion of each spec pruned from
+        # the state (engine/state.py, `prune`), then every completed task still in it.
+        done: list[tuple[float, int, Any]] = [
+            (first, 0, specs[name])
+            for name, (_states, first) in pruned_of(workflow).items()
+            if first is not None and name in specs
+        ]
         for task in workflow.get_tasks():
             spec = task.task_spec
             bpmn_id = getattr(spec, "bpmn_id", None)
@@ -324,16 +349,17 @@ class Engine:
                 continue
             position = Position(bpmn_id, getattr(spec, "bpmn_name", None))
             if task.state & TaskState.COMPLETED:
-                done.append(task)
+                done.append((task.last_state_change, len(done), spec))
             elif task.state & _OPEN:
                 if isinstance(spec, SubWorkflowTask):
                     continue  # a sub-process (an event sub-process too) waits in its steps
                 waits_beside = isinstance(spec, (BoundaryEvent, StartEvent))
                 (armed if waits_beside else current).setdefault(bpmn_id, position)
-        done.sort(key=lambda task: task.last_state_change)
+        done.sort(key=lambda when: when[:2])
         passed: dict[str, Position] = {}
-        for task in done:
-            spec = task.task_spec
+        for _when, _order, spec in done:
+            if not getattr(spec, "bpmn_id", None):
+                continue
             passed.setdefault(
                 spec.bpmn_id, Position(spec.bpmn_id, getattr(spec, "bpmn_name", None))
             )
@@ -430,7 +456,12 @@ class Engine:
             for action, role in pairs
         ) + tuple(self._openings(model, walked, workflow))
         timers = iter(list(workflow.event_manager.tasks.values()))
-        stored = self._serializer.serialize_json(workflow) if state is None else state
+        if state is None:
+            if self._compact:
+                prune(workflow)
+            stored = self._serializer.serialize_json(workflow)
+        else:
+            stored = state
         announced = frozenset(walked.announced)
         if key is not None:
             self._cache.put(key, stored, workflow)
@@ -618,12 +649,15 @@ def _with_data(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> list[Any]:
     return opened
 
 
-def _names_in(expression: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def _names_in(expression: str) -> frozenset[str]:
+    """The names an expression reads, parsed once per expression (a diagram's conditions are
+    checked at every read of an instance)."""
     try:
         tree = ast.parse(expression.strip(), mode="eval")
     except SyntaxError:
-        return set()
-    return {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        return frozenset()
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
 
 
 def _notices_since(announced: Mapping[Any, Any], before: frozenset[Any]) -> tuple[str, ...]:

@@ -9,8 +9,13 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnWorkflowConverter,
+    TaskConverter,
+    WorkflowConverter,
+)
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.expressions import RestrictedScriptEngine
 
@@ -29,6 +34,8 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["process_id"] = workflow.spec.name
+        if pruned_of(workflow):
+            dct[PRUNED] = pruned_of(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
@@ -48,12 +55,122 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
         workflow = self.workflow_class(
             spec, subprocess_specs, script_engine=script_engine, deserializing=True
         )
+        workflow.pruned = dct.pop(PRUNED, {})
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+
+class CompactTaskConverter(TaskConverter):
+    """Spiff's task serialization, without the list of deleted keys that a task with no data
+    (a predicted one: most of a waiting instance's tasks) would otherwise carry: it is stored
+    as its own empty data, which Spiff's loader reads as such."""
+
+    def to_dict(self, task: Any) -> dict[str, Any]:
+        if task.data or task.parent is None:
+            dct: dict[str, Any] = super().to_dict(task)
+            return dct
+        return {
+            "id": str(task.id),
+            "parent": str(task._parent),
+            "children": [str(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task.state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": self.registry.convert(task.internal_data),
+            "data": {},
+            "delta": {},
+        }
+
+
+# What a state keeps of the tasks pruned from it: spec name -> [the states of its pruned tasks
+# together, when the first of them completed (None: none completed)].
+PRUNED = "pruned"
+
+
+def pruned_of(workflow: BpmnWorkflow) -> dict[str, list[Any]]:
+    """The record of the tasks pruned from `workflow` (see `prune`)."""
+    pruned: dict[str, list[Any]] = getattr(workflow, "pruned", None) or {}
+    return pruned
+
+
+def prune(workflow: BpmnWorkflow) -> int:
+    """Drop the finished tasks a waiting workflow no longer needs, so that its state stays the
+    size of where it stands instead of growing with every step taken (a task's lifecycle loops
+    through its one working step at each action). Returns how many tasks were dropped.
+
+    Kept: the root; the lowest task above every unfinished task, their parents and the splits
+    their boundary joins look up (Spiff reads nothing higher: a task inherits its parent's
+    data, a boundary join finds its split, a parallel join weighs the branches still under
+    way), linked under the root; below it, every unfinished task and its ancestors, and every
+    child of a task that has an unfinished child (an update re-arms the boundary events beside
+    a waiting user task, those that fired included). Dropped: everything else, all finished.
+    What people and migrations read of the dropped tasks (the steps passed and when first, the
+    steps reached) is kept in `workflow.pruned` by spec name. A finished workflow, or one with
+    subprocesses, is left whole."""
+    if workflow.subprocesses:
+        return 0
+    tasks = workflow.tasks
+    root = workflow.task_tree
+    live = [task for task in tasks.values() if task._state & TaskState.NOT_FINISHED_MASK]
+    if not live:
+        return 0
+    anchors = {task.id for task in live}
+    anchors.update(task._parent for task in live if task._parent is not None)
+    for task in live:
+        split = getattr(task.task_spec, "split_task", None)
+        found = task.find_ancestor(split) if split else None
+        if found is not None:
+            anchors.add(found.id)
+    needed: set[Any] = set()  # unfinished tasks and their ancestors (so every anchor)
+    for task in live:
+        task_id = task.id
+        while task_id is not None and task_id not in needed:
+            needed.add(task_id)
+            task_id = tasks[task_id]._parent
+    top = root.id  # the lowest task above every anchor
+    while top not in anchors:
+        below = [child for child in tasks[top]._children if child in needed]
+        if len(below) != 1:
+            break
+        top = below[0]
+    kept = {root.id}
+    pending = [top]
+    while pending:
+        task_id = pending.pop()
+        kept.add(task_id)
+        children = tasks[task_id]._children
+        if any(tasks[child]._state & TaskState.NOT_FINISHED_MASK for child in children):
+            pending.extend(children)
+        else:
+            pending.extend(child for child in children if child in needed)
+    dropped = [task for task_id, task in tasks.items() if task_id not in kept]
+    if not dropped:
+        return 0
+    record = dict(pruned_of(workflow))
+    for task in dropped:
+        name = task.task_spec.name
+        states, first = record.get(name, (0, None))
+        if task._state & TaskState.COMPLETED:
+            changed = task.last_state_change
+            first = changed if first is None else min(first, changed)
+        record[name] = [states | task._state, first]
+        del tasks[task.id]
+        workflow.event_manager.remove_task(task)
+    for task in tasks.values():
+        if any(child not in tasks for child in task._children):
+            task._children = [child for child in task._children if child in tasks]
+    if top != root.id:
+        root._children = [top]
+        tasks[top]._parent = root.id
+    if workflow.last_task is not None and workflow.last_task.id not in tasks:
+        workflow.last_task = None
+    workflow.pruned = record
+    return len(dropped)
 
 
 def jsonable(value: Any) -> Any:

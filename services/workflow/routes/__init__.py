@@ -8,23 +8,20 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from marshmallow import Schema
 
-from services.workflow import case_store, dashboard, schemas, store, task_files
+from services.workflow import dashboard, schemas, task_files
 from services.workflow.domain import ACTION_LABELS, RETURN_REASONS, STATUS_LABELS
 from services.workflow.exchanges import OPENER_LABELS
 from services.workflow.instances import migration, runner
 from services.workflow.instances import preview as deploy_preview
-from services.workflow.kinds.task import TASK, require_read, with_overdue
+from services.workflow.kinds.task import TASK, require_read
 from services.workflow.models import audit_model, model_listing, model_view
-from services.workflow.routes import attachments, diagrams, task_cases, working_group
+from services.workflow.routes import attachments, diagrams, queues, task_cases, working_group
 from services.workflow.routes.cases import register_case_routes
 from services.workflow.views import task_view
 from shared.auth import (
-    INSPECTOR,
     PROCESS_OWNER,
     Principal,
     require_roles,
-    sector_scope,
-    unit_scope,
 )
 from shared.calendar import local_date
 from shared.errors import NotFound, ValidationFailed
@@ -59,15 +56,12 @@ def build_router(service: WorkflowService) -> ApiRouter:
         args = query_args(task_query)
         today = local_date(platform.clock.now())
         with platform.database.read() as conn:
-            items, total = store.list_instances(
+            views, total = queues.task_views(
+                service,
                 conn,
-                units=unit_scope(caller),
-                # Đ8.2a: a department also lists the tasks of the sectors it manages.
-                sectors=sector_scope(caller),
+                caller,
+                today,
                 sector=args["sector"],
-                # Đ11, Đ13: an inspector also lists the tasks of the units a running inspection
-                # naming them inspects.
-                led_by=case_store.inspected_by(caller.sub) if caller.has_role(INSPECTOR) else None,
                 unit=args["unit"],
                 status=args["status"],
                 overdue=args["overdue"],
@@ -75,22 +69,10 @@ def build_router(service: WorkflowService) -> ApiRouter:
                 extension_pending=args["extension_pending"],
                 assigned=(args["assigned_by"], args["assigned_from"], args["assigned_to"]),
                 order=args["order"],
-                today=today,
                 q=fold(args["q"]) if args["q"] else None,
                 limit=args["limit"],
                 offset=args["offset"],
             )
-            # Đ5.2a: a returned task's reason, so that the Office's queue needs no second read.
-            returned = [t["task_id"] for t in items if t["status"] == "returned"]
-            reasons = store.latest_notes(conn, returned, "return")
-        calendar = service.runtime.calendar
-        views = [
-            {
-                **task_view(with_overdue(t, today, calendar)),
-                "return_reason": reasons.get(t["task_id"]),
-            }
-            for t in items
-        ]
         return page(views, total, args)
 
     @router.route(
@@ -307,5 +289,6 @@ def build_router(service: WorkflowService) -> ApiRouter:
     task_cases.register_routes(router, service)
     attachments.register_routes(router, service)
     working_group.register_routes(router, service)
+    queues.register_routes(router, service)
     register_case_routes(router, service)
     return router
