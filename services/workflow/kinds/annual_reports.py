@@ -19,6 +19,9 @@ The diagram (bpmn/annual_report.bpmn) is draft → submitted → approved (or re
 published. Reporting keeps the sections of each submission (`annual_report.submitted`) and, on
 `annual_report.published`, attaches the last one — the version the leader approved — to its
 stored report and publishes it: the public page shows the approved text, never a draft.
+
+What it shares with the evaluation report (Đ16.2) — statuses, actions, events, the approve,
+return and publish schemas, one case per group — is reviewed_reports.py.
 """
 
 from __future__ import annotations

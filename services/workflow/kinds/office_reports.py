@@ -16,6 +16,9 @@ published. Reporting keeps the sections of each submission (`office_report.submi
 `office_report.published`, attaches the last one — the version the leader approved, since
 nothing changes them between approval and publication — to its stored report and publishes it:
 the public page shows the approved text, never a draft.
+
+What it shares with the annual report (Đ20.1) — statuses, actions, events, the approve, return and
+publish schemas, one case per group — is reviewed_reports.py.
 """
 
 from __future__ import annotations
