@@ -5,8 +5,9 @@ routes/annual_reports.py).
 Both are workflow cases with the same review: the Office saves its sections, refreshes the stored
 figures they present or submits them to the Office's leader, who approves them or returns them
 with a reason; the Office then publishes the approved report with its number. Each blueprint
-keeps its own routes (`.report_list`, `.report`, `.save`, `.review`, `.publish`, `.document`)
-and what differs — its figures, its period or year — and calls these for the rest; the pages'
+keeps its own routes for what differs (`.report_list`, `.report`, `.save`, `.document`: its
+figures, its period or year), calls these for the rest and gets its `.review` and `.publish`
+routes from `review_routes`; the pages'
 forms are the macros of templates/partials/reviewed_report.html.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from services.web import context
 from services.web.api_client import ApiError
@@ -83,6 +84,26 @@ def save(
         return render(case_id, errors=exc.field_errors(), values=body, message=exc.message)
     flash({**_SAVED, "refresh": refreshed}[action], "success")
     return redirect(url_for(".report", case_id=case_id), code=303)
+
+
+def review_routes(bp: Blueprint, path: str, render: Render, published: str) -> None:
+    """The blueprint's `POST /<path>/<case_id>/review/<action>` (`.review`: the leader approves
+    or returns) and `POST /<path>/<case_id>/publish` (`.publish`, flashing `published`), for the
+    Office's staff and leader (the API decides which of them may)."""
+
+    def review_view(case_id: str, action: str) -> Any:
+        return review(path, case_id, action, render)
+
+    def publish_view(case_id: str) -> Any:
+        return publish(path, case_id, published, render)
+
+    rule = f"/{path}/<case_id>"
+    bp.add_url_rule(
+        f"{rule}/review/<action>", "review", context.office_only(review_view), methods=["POST"]
+    )
+    bp.add_url_rule(
+        f"{rule}/publish", "publish", context.office_only(publish_view), methods=["POST"]
+    )
 
 
 def review(path: str, case_id: str, action: str, render: Render) -> Any:

@@ -91,23 +91,6 @@ def save(case_id: str) -> Any:
     )
 
 
-@bp.post("/annual-reports/<case_id>/review/<action>")
-@context.office_only
-def review(case_id: str, action: str) -> Any:
-    return reviewed_reports.review("annual-reports", case_id, action, _render)
-
-
-@bp.post("/annual-reports/<case_id>/publish")
-@context.office_only
-def publish(case_id: str) -> Any:
-    return reviewed_reports.publish(
-        "annual-reports",
-        case_id,
-        "Đã công bố báo cáo năm trên trang công khai (Điều 20 khoản 1).",
-        _render,
-    )
-
-
 @bp.get("/annual-reports/<case_id>/document.<fmt>")
 @context.signed_in
 def document(case_id: str, fmt: str) -> Any:
@@ -152,3 +135,11 @@ def _render(
         message=message,
     )
     return page, (422 if errors else 200)
+
+
+reviewed_reports.review_routes(
+    bp,
+    "annual-reports",
+    _render,
+    "Đã công bố báo cáo năm trên trang công khai (Điều 20 khoản 1).",
+)

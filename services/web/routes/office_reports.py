@@ -130,23 +130,6 @@ def _snapshot(assembled: Assembled) -> dict[str, Any]:
     return {"standing": {"totals": totals, "units": rows}, "explained": explained}
 
 
-@bp.post("/office-reports/<case_id>/review/<action>")
-@context.office_only
-def review(case_id: str, action: str) -> Any:
-    return reviewed_reports.review("office-reports", case_id, action, _render)
-
-
-@bp.post("/office-reports/<case_id>/publish")
-@context.office_only
-def publish(case_id: str) -> Any:
-    return reviewed_reports.publish(
-        "office-reports",
-        case_id,
-        "Đã công bố báo cáo đánh giá trên trang công khai (Điều 16 khoản 2).",
-        _render,
-    )
-
-
 @bp.get("/office-reports/<case_id>/document.<fmt>")
 @context.signed_in
 def document(case_id: str, fmt: str) -> Any:
@@ -219,3 +202,11 @@ def _render(
         message=message,
     )
     return page, (422 if errors else 200)
+
+
+reviewed_reports.review_routes(
+    bp,
+    "office-reports",
+    _render,
+    "Đã công bố báo cáo đánh giá trên trang công khai (Điều 16 khoản 2).",
+)
