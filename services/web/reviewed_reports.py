@@ -22,6 +22,8 @@ from services.web import context
 from services.web.api_client import ApiError
 
 REVIEWS = {"approve": "Duyệt báo cáo", "return": "Trả lại để chỉnh sửa"}
+# The sections both reports end with, after the Office's assessment: difficulties, proposals.
+CLOSING_SECTIONS = (("difficulties", "Khó khăn, vướng mắc"), ("proposals", "Đề xuất, kiến nghị"))
 _SAVED = {"save": "Đã lưu dự thảo báo cáo.", "submit": "Đã trình lãnh đạo Văn phòng duyệt."}
 
 # The kind's page, again with what went wrong: (case_id, errors=, values=, message=).

@@ -25,8 +25,7 @@ bp = Blueprint("annual_reports", __name__)
 SECTIONS = (
     ("assessment", "Đánh giá kết quả triển khai thực hiện Quy chế"),
     ("training", "Hướng dẫn vận hành Hệ thống, đào tạo, tập huấn"),
-    ("difficulties", "Khó khăn, vướng mắc"),
-    ("proposals", "Đề xuất, kiến nghị"),
+    *reviewed_reports.CLOSING_SECTIONS,
 )
 YEARS_LISTED = 5
 

@@ -33,8 +33,7 @@ bp = Blueprint("office_reports", __name__)
 PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-H1)?$")
 SECTIONS = (
     *((key, heading[3:]) for key, heading in ASSESSMENT),
-    ("difficulties", "Khó khăn, vướng mắc"),
-    ("proposals", "Đề xuất, kiến nghị"),
+    *reviewed_reports.CLOSING_SECTIONS,
 )
 MAX_UNITS = 500
 
