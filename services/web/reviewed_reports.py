@@ -5,9 +5,9 @@ routes/annual_reports.py).
 Both are workflow cases with the same review: the Office saves its sections, refreshes the stored
 figures they present or submits them to the Office's leader, who approves them or returns them
 with a reason; the Office then publishes the approved report with its number. Each blueprint
-keeps its own routes for what differs (`.report_list`, `.report`, `.save`, `.document`: its
-figures, its period or year), calls these for the rest and gets its `.review` and `.publish`
-routes from `review_routes`; the pages'
+keeps its own routes for what differs (`.report_list`, `.open_report`, `.save`, `.document`:
+its figures, its period or year), calls these for the rest and gets its `.report`, `.review`
+and `.publish` routes from `case_routes`; the pages'
 forms are the macros of templates/partials/reviewed_report.html.
 """
 
@@ -88,10 +88,15 @@ def save(
     return redirect(url_for(".report", case_id=case_id), code=303)
 
 
-def review_routes(bp: Blueprint, path: str, render: Render, published: str) -> None:
-    """The blueprint's `POST /<path>/<case_id>/review/<action>` (`.review`: the leader approves
-    or returns) and `POST /<path>/<case_id>/publish` (`.publish`, flashing `published`), for the
-    Office's staff and leader (the API decides which of them may)."""
+def case_routes(bp: Blueprint, path: str, *, render: Render, refused: str, published: str) -> None:
+    """The blueprint's `GET /<path>/<case_id>` (`.report`: the page, for the leaders and the
+    Office, else 403 with `refused`), `POST /<path>/<case_id>/review/<action>` (`.review`: the
+    leader approves or returns) and `POST /<path>/<case_id>/publish` (`.publish`, flashing
+    `published`), these two for the Office's staff and leader (the API decides which may)."""
+
+    def report_view(case_id: str) -> Any:
+        reader(refused)
+        return render(case_id)
 
     def review_view(case_id: str, action: str) -> Any:
         return review(path, case_id, action, render)
@@ -100,6 +105,7 @@ def review_routes(bp: Blueprint, path: str, render: Render, published: str) -> N
         return publish(path, case_id, published, render)
 
     rule = f"/{path}/<case_id>"
+    bp.add_url_rule(rule, "report", context.signed_in(report_view), methods=["GET"])
     bp.add_url_rule(
         f"{rule}/review/<action>", "review", context.office_only(review_view), methods=["POST"]
     )

@@ -22,6 +22,7 @@ from services.web.api_client import gather
 from services.web.routes.diagrams import instance_diagram
 
 bp = Blueprint("annual_reports", __name__)
+_REFUSED = "Báo cáo năm dành cho lãnh đạo và Văn phòng UBND tỉnh."
 SECTIONS = (
     ("assessment", "Đánh giá kết quả triển khai thực hiện Quy chế"),
     ("training", "Hướng dẫn vận hành Hệ thống, đào tạo, tập huấn"),
@@ -31,7 +32,7 @@ YEARS_LISTED = 5
 
 
 def _reader() -> None:
-    reviewed_reports.reader("Báo cáo năm dành cho lãnh đạo và Văn phòng UBND tỉnh.")
+    reviewed_reports.reader(_REFUSED)
 
 
 @bp.get("/annual-reports")
@@ -65,13 +66,6 @@ def open_report() -> Any:
         return api.post("workflow", "/annual-reports", body)
 
     return reviewed_reports.opened(open_case, "Không lập được báo cáo năm: ")
-
-
-@bp.get("/annual-reports/<case_id>")
-@context.signed_in
-def report(case_id: str) -> Any:
-    _reader()
-    return _render(case_id)
 
 
 @bp.post("/annual-reports/<case_id>")
@@ -136,9 +130,10 @@ def _render(
     return page, (422 if errors else 200)
 
 
-reviewed_reports.review_routes(
+reviewed_reports.case_routes(
     bp,
     "annual-reports",
-    _render,
-    "Đã công bố báo cáo năm trên trang công khai (Điều 20 khoản 1).",
+    render=_render,
+    refused=_REFUSED,
+    published="Đã công bố báo cáo năm trên trang công khai (Điều 20 khoản 1).",
 )

@@ -30,6 +30,7 @@ from services.web.office_report_parts import (
 )
 
 bp = Blueprint("office_reports", __name__)
+_REFUSED = "Báo cáo đánh giá dành cho lãnh đạo và Văn phòng UBND tỉnh."
 PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-H1)?$")
 SECTIONS = (
     *((key, heading[3:]) for key, heading in ASSESSMENT),
@@ -39,7 +40,7 @@ MAX_UNITS = 500
 
 
 def _reader() -> None:
-    reviewed_reports.reader("Báo cáo đánh giá dành cho lãnh đạo và Văn phòng UBND tỉnh.")
+    reviewed_reports.reader(_REFUSED)
 
 
 @bp.get("/office-reports")
@@ -83,13 +84,6 @@ def _stored(period: str) -> str:
         if item["period"] == period:
             return str(item["id"])
     return str(api.post("reporting", "/reports", {"period": period})["id"])
-
-
-@bp.get("/office-reports/<case_id>")
-@context.signed_in
-def report(case_id: str) -> Any:
-    _reader()
-    return _render(case_id)
 
 
 @bp.post("/office-reports/<case_id>")
@@ -203,9 +197,10 @@ def _render(
     return page, (422 if errors else 200)
 
 
-reviewed_reports.review_routes(
+reviewed_reports.case_routes(
     bp,
     "office-reports",
-    _render,
-    "Đã công bố báo cáo đánh giá trên trang công khai (Điều 16 khoản 2).",
+    render=_render,
+    refused=_REFUSED,
+    published="Đã công bố báo cáo đánh giá trên trang công khai (Điều 16 khoản 2).",
 )
