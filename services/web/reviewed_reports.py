@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from services.web import context
 from services.web.api_client import ApiError
@@ -149,6 +149,29 @@ def number(case: Mapping[str, Any]) -> str | None:
     action becomes the case's data)."""
     found = (case.get("data") or {}).get("number")
     return str(found) if found else None
+
+
+def render_page(
+    template: str,
+    case: Mapping[str, Any],
+    sections: tuple[tuple[str, str], ...],
+    *,
+    values: Mapping[str, Any] | None,
+    errors: dict[str, list[str]] | None,
+    message: str | None,
+    **shown: Any,
+) -> tuple[str, int]:
+    """The report's page: what the kind shows (`shown`: its figures), its forms (`page`), and
+    what went wrong (422) if anything did."""
+    html = render_template(
+        template,
+        case=case,
+        **shown,
+        **page(case, sections, values),
+        errors=errors or {},
+        message=message,
+    )
+    return html, (422 if errors else 200)
 
 
 def page(

@@ -31,14 +31,10 @@ SECTIONS = (
 YEARS_LISTED = 5
 
 
-def _reader() -> None:
-    reviewed_reports.reader(_REFUSED)
-
-
 @bp.get("/annual-reports")
 @context.signed_in
 def report_list() -> Any:
-    _reader()
+    reviewed_reports.reader(_REFUSED)
     found = context.api().get("workflow", "/annual-reports", limit=100)
     reports = {c["data"].get("year"): c for c in found["items"]}
     this_year = context.today().year
@@ -89,7 +85,7 @@ def save(case_id: str) -> Any:
 def document(case_id: str, fmt: str) -> Any:
     """The report as an official document (DOCX or PDF), dated the day its leader approved it
     (today for a draft), with the number the Office gave it when publishing."""
-    _reader()
+    reviewed_reports.reader(_REFUSED)
     api = context.api()
     case = api.get("workflow", f"/annual-reports/{case_id}")
     data = {
@@ -117,17 +113,17 @@ def _render(
             "diagram": partial(instance_diagram, api, path),
         }
     )
-    page = render_template(
+    return reviewed_reports.render_page(
         "annual_report.html",
-        case=case,
+        case,
+        SECTIONS,
+        values=values,
+        errors=errors,
+        message=message,
         report=found["report"],
-        **reviewed_reports.page(case, SECTIONS, values),
         diagram=found["diagram"],
         diagram_src=url_for("diagrams.case_bpmn", kind="annual_report", case_id=case_id),
-        errors=errors or {},
-        message=message,
     )
-    return page, (422 if errors else 200)
 
 
 reviewed_reports.case_routes(

@@ -39,14 +39,10 @@ SECTIONS = (
 MAX_UNITS = 500
 
 
-def _reader() -> None:
-    reviewed_reports.reader(_REFUSED)
-
-
 @bp.get("/office-reports")
 @context.signed_in
 def report_list() -> Any:
-    _reader()
+    reviewed_reports.reader(_REFUSED)
     api = context.api()
     found = gather(
         {
@@ -128,7 +124,7 @@ def _snapshot(assembled: Assembled) -> dict[str, Any]:
 def document(case_id: str, fmt: str) -> Any:
     """The report as an official document (DOCX or PDF), dated the day its leader approved it
     (today for a draft), with the number the Office gave it when publishing."""
-    _reader()
+    reviewed_reports.reader(_REFUSED)
     assembled = _assemble(case_id)
     data = {
         "case": assembled.case,
@@ -182,19 +178,19 @@ def _render(
 ) -> Any:
     assembled = _assemble(case_id)
     case, report = assembled.case, assembled.report
-    page = render_template(
+    return reviewed_reports.render_page(
         "office_report.html",
-        case=case,
+        case,
+        SECTIONS,
+        values=values,
+        errors=errors,
+        message=message,
         report=report,
         standing=assembled.standing,
         explained=assembled.explained,
         overdue=overdue(report),
         undated=undated(report),
-        **reviewed_reports.page(case, SECTIONS, values),
-        errors=errors or {},
-        message=message,
     )
-    return page, (422 if errors else 200)
 
 
 reviewed_reports.case_routes(
