@@ -9,9 +9,7 @@ import json
 from datetime import date
 from typing import Any
 
-from sqlalchemy import update
-
-from services.reporting import reports, store
+from services.reporting import evaluations, store
 from shared.calendar import local_date
 from shared.event_schemas import INSPECTION_PLAN_EVENT_TYPES
 from shared.events import Event
@@ -150,38 +148,17 @@ def on_annual_report_submitted(uow: UnitOfWork, event: Event) -> None:
     sections (a later one, after a return, replaces it), so the last is what the leader
     approved."""
     data = event.data
-    details = data.get("details") or {}
-    existing = store.row_of(uow.conn, store.annual_evaluations, data["case_id"])
-    row = {
-        "case_id": data["case_id"],
-        "year": int((data["group_id"] or "0").removeprefix("d20-")),
-        "report_id": details.get("report_id") or (existing or {}).get("report_id") or "",
-        "sections": json.dumps(
-            {name: details.get(name) for name in ANNUAL_SECTIONS}, ensure_ascii=False
-        ),
-        "submitted_at": data["occurred_at"],
-    }
+    row = evaluations.submission(event, ANNUAL_SECTIONS)
+    row["year"] = int((data["group_id"] or "0").removeprefix("d20-"))
+    if not row["report_id"]:  # a submission without one keeps the report it had
+        existing = store.row_of(uow.conn, store.annual_evaluations, data["case_id"])
+        row["report_id"] = (existing or {}).get("report_id") or ""
     store.upsert(uow.conn, store.annual_evaluations, "case_id", row)
 
 
 def on_annual_report_published(uow: UnitOfWork, event: Event) -> None:
     """Đ20.1, Đ16.2: the approved annual report is published with its stored figures."""
-    data = event.data
-    found = store.row_of(uow.conn, store.annual_evaluations, data["case_id"])
-    if found is None or found["published_at"] is not None:
-        return  # published once; a replay changes nothing
-    actor = data.get("actor") or {}
-    number = (data.get("details") or {}).get("number")
-    uow.conn.execute(
-        update(store.annual_evaluations)
-        .where(store.annual_evaluations.c.case_id == data["case_id"])
-        .values(
-            published_at=data["occurred_at"],
-            published_by=actor.get("name") or actor.get("sub"),
-            number=number or None,
-        )
-    )
-    reports.publish_report(uow, actor or None, actor.get("sub") or "", found["report_id"])
+    evaluations.publish(uow, event, store.annual_evaluations)
 
 
 HANDLERS = {

@@ -6,13 +6,12 @@ transaction as its inbox entry and its effect; `rebuild` replays that log throug
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import insert, update
 
-from services.reporting import annual_facts, reports, store
+from services.reporting import annual_facts, evaluations, store
 from shared.calendar import local_date
 from shared.event_schemas import UNIT_REPORT_EVENT_TYPES
 from shared.events import TASK_EVENT_TYPES, Event, encode
@@ -235,39 +234,15 @@ def on_office_report_submitted(uow: UnitOfWork, event: Event) -> None:
     """Đ16.2, Đ18.2: the Office submitted its evaluation to its leader; keep this submission's
     text (a later one, after a return, replaces it). Approval and publication change nothing in
     it, so the last submission is the version the leader approved."""
-    data = event.data
-    details = data.get("details") or {}
-    row = {
-        "case_id": data["case_id"],
-        "period": (data["group_id"] or "").removeprefix("d18-"),
-        "report_id": details.get("report_id") or "",
-        "sections": json.dumps(
-            {name: details.get(name) for name in EVALUATION_SECTIONS}, ensure_ascii=False
-        ),
-        "submitted_at": data["occurred_at"],
-    }
+    row = evaluations.submission(event, EVALUATION_SECTIONS)
+    row["period"] = (event.data["group_id"] or "").removeprefix("d18-")
     store.upsert(uow.conn, store.office_evaluations, "case_id", row)
 
 
 def on_office_report_published(uow: UnitOfWork, event: Event) -> None:
     """Đ16.2: the approved evaluation is published: it goes with its stored report on the public
     page, and the report is published if it was not yet."""
-    data = event.data
-    found = store.office_evaluation(uow.conn, data["case_id"])
-    if found is None or found["published_at"] is not None:
-        return  # published once; a replay changes nothing
-    actor = data.get("actor") or {}
-    number = (data.get("details") or {}).get("number")
-    uow.conn.execute(
-        update(store.office_evaluations)
-        .where(store.office_evaluations.c.case_id == data["case_id"])
-        .values(
-            published_at=data["occurred_at"],
-            published_by=actor.get("name") or actor.get("sub"),
-            number=number or None,
-        )
-    )
-    reports.publish_report(uow, actor or None, actor.get("sub") or "", found["report_id"])
+    evaluations.publish(uow, event, store.office_evaluations)
 
 
 Handler = Callable[[UnitOfWork, Event], None]

@@ -331,12 +331,6 @@ def unit_report_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def office_evaluation(conn: Connection, case_id: str) -> dict[str, Any] | None:
-    table = office_evaluations
-    row = conn.execute(select(table).where(table.c.case_id == case_id)).mappings().first()
-    return dict(row) if row else None
-
-
 def row_of(conn: Connection, table: Table, case_id: str) -> dict[str, Any] | None:
     """One case's row of a table keyed by `case_id`."""
     row = conn.execute(select(table).where(table.c.case_id == case_id)).mappings().first()

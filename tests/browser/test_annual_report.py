@@ -9,11 +9,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import requests
-
 from shared.calendar import TZ
-from tests.browser.conftest import api_token, axe_check, shot, sign_in
-from tests.polling import wait_for
+from tests.browser.conftest import axe_check, shot, sign_in
+from tests.browser.reviewed import call, publish, read_publicly
 
 SECTIONS = {
     "assessment": "Các đơn vị cập nhật đầy đủ, tỷ lệ hoàn thành đúng hạn tăng.",
@@ -21,13 +19,6 @@ SECTIONS = {
     "difficulties": "Một số xã chưa bố trí cán bộ theo dõi, đôn đốc.",
     "proposals": "Đề nghị biểu dương các đơn vị thực hiện tốt Quy chế.",
 }
-
-
-def call(base: str, method: str, path: str, role: str, body: Any = None) -> Any:
-    headers = {"Authorization": f"Bearer {api_token(role, 'VP_UBND')}"}
-    answer = requests.request(method, base + path, json=body, headers=headers, timeout=30)
-    assert answer.status_code < 300, answer.text
-    return answer.json()
 
 
 def test_the_office_writes_and_publishes_its_annual_report_for_everyone_to_read_D20_1(
@@ -60,11 +51,7 @@ def test_the_office_writes_and_publishes_its_annual_report_for_everyone_to_read_
         {},
     )
     page.reload()
-    assert "Lãnh đạo Văn phòng đã duyệt, chờ công bố" in page.locator("#report-status").inner_text()
-    page.fill("[name=number]", "15/BC-VP")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Công bố trên trang công khai").click()
-    assert page.locator("#report-number").inner_text() == "15/BC-VP"
+    publish(page, "15/BC-VP")
     with page.expect_download() as got:  # the official document, from reporting's registry
         page.locator("#document-docx").click()
     assert got.value.suggested_filename == f"bao-cao-thuc-hien-quy-che-{year}.docx"
@@ -73,17 +60,6 @@ def test_the_office_writes_and_publishes_its_annual_report_for_everyone_to_read_
     shot(page, "annual-report-published")
     axe_check(page, "annual-report-published")
     public = page.locator("#public-link").get_attribute("href")
-
-    visitor = page.context.browser.new_page()
-    try:
-
-        def published() -> bool:
-            visitor.goto(f"{web_system}{public}")
-            return visitor.locator("#annual").count() == 1
-
-        wait_for(published, what="the annual report on the public page")
-        assert SECTIONS["training"] in visitor.locator("#annual").inner_text()
-        shot(visitor, "annual-report-public")
-        axe_check(visitor, "annual-report-public")
-    finally:
-        visitor.close()
+    read_publicly(
+        page, f"{web_system}{public}", "annual", SECTIONS["training"], "annual-report-public"
+    )

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
-from tests.browser.conftest import api_token, axe_check, shot, sign_in
+from tests.browser.conftest import axe_check, shot, sign_in
+from tests.browser.reviewed import call, publish, read_publicly
 from tests.polling import wait_for
 
 SECTIONS = {
@@ -19,13 +18,6 @@ SECTIONS = {
     "difficulties": "Một số đơn vị cập nhật tiến độ chậm.",
     "proposals": "Đề nghị Chủ tịch UBND tỉnh nhắc nhở các đơn vị chậm báo cáo.",
 }
-
-
-def call(base: str, method: str, path: str, role: str, body: Any = None) -> Any:
-    headers = {"Authorization": f"Bearer {api_token(role, 'VP_UBND')}"}
-    answer = requests.request(method, base + path, json=body, headers=headers, timeout=30)
-    assert answer.status_code < 300, answer.text
-    return answer.json()
 
 
 def approved_report(base: str) -> tuple[str, str]:
@@ -60,25 +52,10 @@ def test_the_office_publishes_its_approved_evaluation_for_everyone_to_read_D16_2
     assert page.locator("#table-units").is_visible() and page.locator("#table-leaders").is_visible()
     shot(page, "office-report-approved")
     axe_check(page, "office-report-approved")
-    page.fill("[name=number]", "125/BC-VP")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Công bố trên trang công khai").click()
-    assert page.locator("#report-number").inner_text() == "125/BC-VP"
+    publish(page, "125/BC-VP")
     shot(page, "office-report-published")
-
-    visitor = page.context.browser.new_page()
-    try:
-
-        def published() -> bool:
-            visitor.goto(f"{web_system}/cong-khai/bao-cao/{report_id}")
-            return visitor.locator("#evaluation").count() == 1
-
-        wait_for(published, what="the evaluation on the public page")
-        assert SECTIONS["effectiveness"] in visitor.locator("#evaluation").inner_text()
-        shot(visitor, "office-report-public")
-        axe_check(visitor, "office-report-public")
-    finally:
-        visitor.close()
+    public = f"{web_system}/cong-khai/bao-cao/{report_id}"
+    read_publicly(page, public, "evaluation", SECTIONS["effectiveness"], "office-report-public")
 
 
 def test_the_units_reports_and_the_overdue_summaries_read_well_D18_1_D16_4(

@@ -6,21 +6,17 @@ it, the public page shows the approved text, and the DOCX is in the layout of Ng
 
 from __future__ import annotations
 
-import io
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from docx import Document
 
-from services.reporting.documents.pdf import soffice
+from tests.integration import reviewkit
+from tests.integration.reviewkit import WEB_OFFICE as OFFICE
 from tests.integration.webkit import WebSystem, csrf_of, running_system, sign_in
 from tests.polling import wait_for
 
-OFFICE = ("office", "VP_UBND")
-OFFICE_LEAD = ("office_lead", "VP_UBND")
 SECTIONS = {
     "progress": "Tiến độ: phần lớn nhiệm vụ hoàn thành đúng hạn.",
     "quality": "Chất lượng: đạt yêu cầu chỉ đạo.",
@@ -79,84 +75,25 @@ def test_the_office_writes_submits_the_lead_approves_and_the_office_publishes_D1
     assert again.headers["Location"] == url  # one report per period
 
     token = csrf_of(page)
-    blank = office.post(url, data={"csrf_token": token, "action": "submit", "progress": "x"})
-    assert blank.status_code == 422
-    assert re.search(r'id="f-quality"[^>]*aria-invalid="true"', blank.get_data(as_text=True))
-    saved = office.post(url, data={"csrf_token": token, "action": "save", **SECTIONS})
-    assert saved.status_code == 303
-    assert SECTIONS["quality"] in office.get(url).get_data(as_text=True)
-    sent = office.post(url, data={"csrf_token": token, "action": "submit", **SECTIONS})
-    assert sent.status_code == 303
-    shown = office.get(url).get_data(as_text=True)
-    assert "Đã trình, chờ lãnh đạo Văn phòng duyệt" in shown
-    assert "<textarea" not in shown, re.findall(r"<textarea[^>]*>", shown)
+    shown = reviewkit.write_and_submit(office, url, token, SECTIONS, missing="quality")
     assert 'id="standing-summary"' in shown  # as kept with the report when it was submitted
     kept = web.api("GET", f"/api/workflow{url}", *OFFICE).json()["data"]
     assert kept["standing"]["totals"]["units"] > 0 and isinstance(kept["explained"], list)
-    assert 'id="waiting-review"' in shown
 
-    # The Office's staff cannot approve: the workflow refuses anyone but its leader.
-    refused = office.post(f"{url}/review/approve", data={"csrf_token": token})
-    assert refused.status_code == 403
-    assert "Đã trình, chờ lãnh đạo" in office.get(url).get_data(as_text=True)
-
-    lead = web.app().test_client()
-    lead_token = sign_in(lead, *OFFICE_LEAD)
-    review = lead.get(url).get_data(as_text=True)
-    assert "Duyệt báo cáo" in review and "Trả lại để chỉnh sửa" in review
-    blank_reason = lead.post(f"{url}/review/return", data={"csrf_token": lead_token})
-    assert blank_reason.status_code == 422
-    reason = "Bổ sung đánh giá chất lượng"
-    returned = lead.post(f"{url}/review/return", data={"csrf_token": lead_token, "reason": reason})
-    assert returned.status_code == 303
-    back = office.get(url).get_data(as_text=True)
-    assert "Lãnh đạo Văn phòng trả lại để chỉnh sửa" in back and reason in back
-    office.post(url, data={"csrf_token": token, "action": "submit", **SECTIONS})
-    approved = lead.post(f"{url}/review/approve", data={"csrf_token": lead_token})
-    assert approved.status_code == 303
-    ready = office.get(url).get_data(as_text=True)
-    assert "Lãnh đạo Văn phòng đã duyệt, chờ công bố" in ready
-    assert "Công bố trên trang công khai" in ready
-
-    published = office.post(f"{url}/publish", data={"csrf_token": token, "number": "125/BC-VP"})
-    assert published.status_code == 303
-    done = office.get(url).get_data(as_text=True)
-    assert "Đã công bố" in done and 'id="report-number">125/BC-VP<' in done
-    public_url = re.search(r'id="public-link" href="([^"]+)"|href="([^"]+)" id="public-link"', done)
-    assert public_url
-    public_path = public_url.group(1) or public_url.group(2)
-    anyone = web.app().test_client()
-
-    def public_page() -> str:
-        answer = anyone.get(public_path)
-        text = answer.get_data(as_text=True)
-        return text if answer.status_code == 200 and 'id="evaluation"' in text else ""
-
-    shown_publicly = wait_for(public_page, what="the published evaluation on the public page")
-    assert SECTIONS["effectiveness"] in shown_publicly and "125/BC-VP" in shown_publicly
+    reviewkit.web_review(web, office, url, token, SECTIONS, "Bổ sung đánh giá chất lượng")
+    _, public_path, shown_publicly = reviewkit.web_publish(
+        web, office, url, token, "125/BC-VP", "evaluation"
+    )
+    assert SECTIONS["effectiveness"] in shown_publicly
 
     figures_page = office.get(public_path.replace("/cong-khai/bao-cao/", "/reports/"))
     assert 'id="evaluation"' in figures_page.get_data(as_text=True)
 
     # The official document: title, sections, figures, signature block.
-    download = office.get(f"{url}/document.docx")
-    assert download.status_code == 200
-    as_pdf = office.get(f"{url}/document.pdf")
-    if soffice() is None:  # the DOCX still works; the PDF says why not
-        assert as_pdf.status_code == 503 and "LibreOffice" in as_pdf.get_data(as_text=True)
-    else:
-        assert as_pdf.status_code == 200 and as_pdf.data.startswith(b"%PDF-")
-    assert download.mimetype.endswith("wordprocessingml.document")
-    document = Document(io.BytesIO(download.data))
-    paragraphs = [p.text for p in document.paragraphs]
-    cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
-    assert "VĂN PHÒNG UBND TỈNH THANH HÓA" in cells and "Số: 125/BC-VP" in cells
-    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells and "Nơi nhận:" in cells
-    assert "CHÁNH VĂN PHÒNG" in cells and "Tổng cộng" in cells
+    _, paragraphs, cells = reviewkit.official_document(office, url, "125/BC-VP", SECTIONS)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells
     assert "BÁO CÁO" in paragraphs
     assert any(p.startswith("Đánh giá tình hình thực hiện nhiệm vụ") for p in paragraphs)
-    for value in SECTIONS.values():
-        assert value in paragraphs
     assert "IV. ĐÁNH GIÁ" in paragraphs and "VI. ĐỀ XUẤT, KIẾN NGHỊ" in paragraphs
 
 

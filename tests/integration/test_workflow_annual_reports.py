@@ -9,14 +9,13 @@ from typing import Any
 
 from services.workflow.scheduler import TimerScheduler
 from shared.calendar import TZ
-from tests.integration import workflowkit
-from tests.integration.workflowkit import LEAD, OFFICE, auth, outbox_types
+from tests.integration import reviewkit, workflowkit
+from tests.integration.reviewkit import LEADER
+from tests.integration.workflowkit import LEAD, OFFICE, outbox_types
 
 pytestmark = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
 
 BASE = "/api/workflow/annual-reports"
-OFFICE_LEAD = auth("office_lead", "VP_UBND")
-LEADER = auth("leader", None)
 REPORT_ID = "e" * 32
 SECTIONS = {
     "assessment": "Các đơn vị cập nhật đầy đủ, tỷ lệ đúng hạn tăng.",
@@ -38,13 +37,11 @@ def open_report(
 
 
 def act(service: Any, case_id: str, action: str, who: dict[str, str], **body: Any) -> Any:
-    return service.client.post(f"{BASE}/{case_id}/actions/{action}", json=body, headers=who)
+    return reviewkit.act(service, BASE, case_id, action, who, **body)
 
 
 def opened_id(service: Any, **kwargs: Any) -> str:
-    answer = open_report(service, **kwargs)
-    assert answer.status_code == 201, answer.get_json()
-    return str(answer.get_json()["items"][0]["id"])
+    return reviewkit.opened_id(open_report(service, **kwargs))
 
 
 def test_the_office_opens_the_years_report_once_due_by_the_date_it_sets_D20_1(
@@ -97,34 +94,17 @@ def test_the_offices_leader_approves_or_returns_then_the_office_publishes_D20_1(
 ) -> None:
     at(workflow, 20)
     case_id = opened_id(workflow)
-    submitted = act(workflow, case_id, "submit", OFFICE, report_id=REPORT_ID, **SECTIONS)
-    assert submitted.status_code == 200, submitted.get_json()
-    assert submitted.get_json()["status"] == "submitted"
-    # Only the Office's leader decides; the staff cannot approve their own report.
-    assert act(workflow, case_id, "approve", OFFICE).status_code == 403
-    assert act(workflow, case_id, "approve", LEADER).status_code == 403
-    assert act(workflow, case_id, "publish", OFFICE).status_code == 409
-    returned = act(workflow, case_id, "return", OFFICE_LEAD, reason="Bổ sung số lớp tập huấn")
-    assert returned.status_code == 200, returned.get_json()
-    assert returned.get_json()["status"] == "returned"
-    assert returned.get_json()["actions"] == ["save", "submit"]
-    again = act(workflow, case_id, "submit", OFFICE, report_id=REPORT_ID, **SECTIONS)
-    assert again.get_json()["status"] == "submitted"
-    approved = act(workflow, case_id, "approve", OFFICE_LEAD)
-    assert approved.status_code == 200, approved.get_json()
-    assert (approved.get_json()["status"], approved.get_json()["due_on"]) == ("approved", None)
-    assert act(workflow, case_id, "save", OFFICE, training="sửa sau duyệt").status_code == 409
-    published = act(workflow, case_id, "publish", OFFICE, number="15/BC-VP")
-    assert published.status_code == 200, published.get_json()
-    assert published.get_json()["status"] == "published"
-    types = [t for t in outbox_types(workflow) if t.startswith("annual_report.")]
-    assert types == [
-        "annual_report.submitted",
-        "annual_report.returned",
-        "annual_report.submitted",
-        "annual_report.approved",
-        "annual_report.published",
-    ]
+    reviewkit.review_and_publish(
+        workflow,
+        BASE,
+        case_id,
+        kind="annual_report",
+        report_id=REPORT_ID,
+        sections=SECTIONS,
+        reason="Bổ sung số lớp tập huấn",
+        number="15/BC-VP",
+    )
+    assert act(workflow, case_id, "save", OFFICE, training="sau công bố").status_code == 409
 
 
 def test_the_office_is_told_once_when_its_report_is_not_submitted_by_its_date_D20_1(

@@ -9,14 +9,13 @@ from typing import Any
 
 from services.workflow.scheduler import TimerScheduler
 from shared.calendar import TZ
-from tests.integration import workflowkit
-from tests.integration.workflowkit import LEAD, OFFICE, auth, outbox_types
+from tests.integration import reviewkit, workflowkit
+from tests.integration.reviewkit import LEADER
+from tests.integration.workflowkit import LEAD, OFFICE, outbox_types
 
 pytestmark = workflowkit.using(workflowkit.ADJUSTABLE, "adjustable-clock")
 
 BASE = "/api/workflow/office-reports"
-OFFICE_LEAD = auth("office_lead", "VP_UBND")
-LEADER = auth("leader", None)
 REPORT_ID = "f" * 32
 SECTIONS = {
     "progress": "Tiến độ: 80% nhiệm vụ hoàn thành đúng hạn.",
@@ -37,13 +36,11 @@ def open_report(service: Any, who: dict[str, str] = OFFICE, period: str = "2026-
 
 
 def act(service: Any, case_id: str, action: str, who: dict[str, str], **body: Any) -> Any:
-    return service.client.post(f"{BASE}/{case_id}/actions/{action}", json=body, headers=who)
+    return reviewkit.act(service, BASE, case_id, action, who, **body)
 
 
-def opened_id(service: Any) -> str:
-    answer = open_report(service)
-    assert answer.status_code == 201, answer.get_json()
-    return str(answer.get_json()["items"][0]["id"])
+def opened_id(service: Any, period: str = "2026-Q4") -> str:
+    return reviewkit.opened_id(open_report(service, period=period))
 
 
 def test_the_office_opens_a_periods_evaluation_once_due_before_the_25th_D18_2(
@@ -98,33 +95,17 @@ def test_the_office_lead_approves_or_returns_then_the_office_publishes_D16_2(
 ) -> None:
     at(workflow, 20)
     case_id = opened_id(workflow)
-    submitted = act(workflow, case_id, "submit", OFFICE, report_id=REPORT_ID, **SECTIONS)
-    assert submitted.status_code == 200, submitted.get_json()
-    assert submitted.get_json()["status"] == "submitted"
-    # Only the Office's leader decides; the staff cannot approve their own report.
-    assert act(workflow, case_id, "approve", OFFICE).status_code == 403
-    assert act(workflow, case_id, "publish", OFFICE).status_code == 409
-    returned = act(workflow, case_id, "return", OFFICE_LEAD, reason="Bổ sung đánh giá chất lượng")
-    assert returned.status_code == 200, returned.get_json()
-    assert returned.get_json()["status"] == "returned"
-    assert returned.get_json()["actions"] == ["save", "submit"]
-    again = act(workflow, case_id, "submit", OFFICE, report_id=REPORT_ID, **SECTIONS)
-    assert again.get_json()["status"] == "submitted"
-    approved = act(workflow, case_id, "approve", OFFICE_LEAD)
-    assert approved.status_code == 200, approved.get_json()
-    assert (approved.get_json()["status"], approved.get_json()["due_on"]) == ("approved", None)
-    assert act(workflow, case_id, "save", OFFICE, progress="sửa sau duyệt").status_code == 409
-    published = act(workflow, case_id, "publish", OFFICE, number="125/BC-VP")
-    assert published.status_code == 200, published.get_json()
-    assert published.get_json()["status"] == "published"
-    types = [t for t in outbox_types(workflow) if t.startswith("office_report.")]
-    assert types == [
-        "office_report.submitted",
-        "office_report.returned",
-        "office_report.submitted",
-        "office_report.approved",
-        "office_report.published",
-    ]
+    reviewkit.review_and_publish(
+        workflow,
+        BASE,
+        case_id,
+        kind="office_report",
+        report_id=REPORT_ID,
+        sections=SECTIONS,
+        reason="Bổ sung đánh giá chất lượng",
+        number="125/BC-VP",
+    )
+    assert act(workflow, case_id, "save", OFFICE, progress="sau công bố").status_code == 409
 
 
 def test_the_report_keeps_the_units_reporting_as_it_was_written_D18_1(workflow: Any) -> None:
@@ -155,14 +136,8 @@ def test_the_report_keeps_the_units_reporting_as_it_was_written_D18_1(workflow: 
     assert data["standing"]["totals"]["not_reported"] == 1
     assert data["explained"][0]["text"] == "Chờ ý kiến Bộ Tài chính"
     wrong = {**standing, "units": [{"unit": "SO_TC", "standing": "sometimes"}]}
-    refused = act(workflow, opened_id_for(workflow, "2026-Q3"), "save", OFFICE, standing=wrong)
+    refused = act(workflow, opened_id(workflow, "2026-Q3"), "save", OFFICE, standing=wrong)
     assert refused.status_code == 422 and "standing" in refused.get_json()["errors"]
-
-
-def opened_id_for(service: Any, period: str) -> str:
-    answer = open_report(service, period=period)
-    assert answer.status_code == 201, answer.get_json()
-    return str(answer.get_json()["items"][0]["id"])
 
 
 def test_the_office_is_told_once_when_its_report_is_not_submitted_by_the_24th_D18_2(
@@ -170,7 +145,7 @@ def test_the_office_is_told_once_when_its_report_is_not_submitted_by_the_24th_D1
 ) -> None:
     at(workflow, 20)
     late = opened_id(workflow)
-    past = opened_id_for(workflow, "2026-Q3")  # its day, 24 September, long past
+    past = opened_id(workflow, "2026-Q3")  # its day, 24 September, long past
     scheduler = TimerScheduler(workflow)
 
     def notices(case_id: str, day: int) -> list[str]:

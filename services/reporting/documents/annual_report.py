@@ -19,17 +19,11 @@ from datetime import date
 from typing import Any
 
 from services.reporting.documents.kinds import (
-    OFFICE,
-    TO_THE_COMMITTEE,
     Context,
     DocumentKind,
-    counts,
-    day,
-    head,
     lines,
     number,
-    office_work,
-    percent,
+    reviewed_report,
     vn_date,
 )
 
@@ -51,27 +45,11 @@ SECTIONS = ("assessment", "training", "difficulties", "proposals")
 def context(data: Mapping[str, Any], today: date) -> Context:
     sections = (data.get("case") or {}).get("data") or {}
     report = data.get("report") or {}
-    totals = report.get("totals") or {}
     year = sections.get("year") or report.get("year") or report.get("period") or today.year
     inspections = report.get("inspections") or {}
     return {
-        **head(
-            issuer=OFFICE,
-            symbol="BC-VP",
-            number=data.get("number"),
-            on=day(data, "on", today),
-            governing_body=None,
-            summary=SUMMARY.format(year=year),
-            addressees=TO_THE_COMMITTEE,
-            recipients=RECIPIENTS,
-            signer_titles=("CHÁNH VĂN PHÒNG",),
-        ),
+        **reviewed_report(data, today, summary=SUMMARY.format(year=year), recipients=RECIPIENTS),
         "year": str(year),
-        "total": number(totals.get("total")),
-        "on_time_rate": percent(totals.get("on_time_rate")),
-        "by_unit": counts(report.get("units") or [], totals),
-        "by_leader": counts(report.get("leaders") or [], totals),
-        "office": office_work(report.get("office") or {}),
         "inspections_text": _inspections_text(inspections),
         "inspections": [
             {

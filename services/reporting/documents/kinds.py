@@ -72,6 +72,35 @@ def head(
     }
 
 
+def reviewed_report(
+    data: Mapping[str, Any], today: date, *, summary: str, recipients: Sequence[str]
+) -> Context:
+    """What the Office's reviewed reports to the People's Committee and its Chairman share (the
+    evaluation of a period, Đ16.2; the annual report, Đ20.1): issued by the Office with the
+    number it gave, dated the day its leader approved it, signed by its Chief; the stored
+    report's figures by unit and by assigning leader, and the Office's own work."""
+    report = data.get("report") or {}
+    totals = report.get("totals") or {}
+    return {
+        **head(
+            issuer=OFFICE,
+            symbol="BC-VP",
+            number=data.get("number"),
+            on=day(data, "on", today),
+            governing_body=None,
+            summary=summary,
+            addressees=TO_THE_COMMITTEE,
+            recipients=recipients,
+            signer_titles=("CHÁNH VĂN PHÒNG",),
+        ),
+        "total": number(totals.get("total")),
+        "on_time_rate": percent(totals.get("on_time_rate")),
+        "by_unit": counts(report.get("units") or [], totals),
+        "by_leader": counts(report.get("leaders") or [], totals),
+        "office": office_work(report.get("office") or {}),
+    }
+
+
 def day(data: Mapping[str, Any], key: str, today: date) -> date:
     """The date `data[key]` (ISO), or `today` when it has none."""
     found = data.get(key)

@@ -17,17 +17,11 @@ from datetime import date
 from typing import Any
 
 from services.reporting.documents.kinds import (
-    OFFICE,
-    TO_THE_COMMITTEE,
     Context,
     DocumentKind,
-    counts,
-    day,
-    head,
     lines,
     number,
-    office_work,
-    percent,
+    reviewed_report,
     task_line,
     vn_date,
 )
@@ -58,21 +52,9 @@ def context(data: Mapping[str, Any], today: date) -> Context:
     totals = report.get("totals") or {}
     period = str(sections.get("period_label") or report.get("period") or "")
     return {
-        **head(
-            issuer=OFFICE,
-            symbol="BC-VP",
-            number=data.get("number"),
-            on=day(data, "on", today),
-            governing_body=None,
-            summary=SUMMARY.format(period=period),
-            addressees=TO_THE_COMMITTEE,
-            recipients=RECIPIENTS,
-            signer_titles=("CHÁNH VĂN PHÒNG",),
+        **reviewed_report(
+            data, today, summary=SUMMARY.format(period=period), recipients=RECIPIENTS
         ),
-        "total": number(totals.get("total")),
-        "on_time_rate": percent(totals.get("on_time_rate")),
-        "by_unit": counts(report.get("units") or [], totals),
-        "by_leader": counts(report.get("leaders") or [], totals),
         "overdue": _tasks(data.get("overdue") or []),
         "undated": _tasks(data.get("undated") or []),
         "undated_completed": number(totals.get("undated_completed")),
@@ -96,7 +78,6 @@ def context(data: Mapping[str, Any], today: date) -> Context:
             }
             for index, item in enumerate(data.get("explained") or [], start=1)
         ],
-        "office": office_work(report.get("office") or {}),
         **{
             key: lines(sections.get(key))
             for key in ("progress", "quality", "effectiveness", "difficulties", "proposals")

@@ -17,32 +17,24 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from services.web import context, official_documents
-from services.web.api_client import ApiError, gather
+from services.web import context, official_documents, reviewed_reports
+from services.web.api_client import gather
 from services.web.routes.diagrams import instance_diagram
 
 bp = Blueprint("annual_reports", __name__)
+_REFUSED = "Báo cáo năm dành cho lãnh đạo và Văn phòng UBND tỉnh."
 SECTIONS = (
     ("assessment", "Đánh giá kết quả triển khai thực hiện Quy chế"),
     ("training", "Hướng dẫn vận hành Hệ thống, đào tạo, tập huấn"),
-    ("difficulties", "Khó khăn, vướng mắc"),
-    ("proposals", "Đề xuất, kiến nghị"),
+    *reviewed_reports.CLOSING_SECTIONS,
 )
-REVIEWS = {"approve": "Duyệt báo cáo", "return": "Trả lại để chỉnh sửa"}
 YEARS_LISTED = 5
-
-
-def _reader() -> None:
-    who = context.person()
-    assert who is not None
-    if not (who.is_office or who.is_leader):
-        abort(403, description="Báo cáo năm dành cho lãnh đạo và Văn phòng UBND tỉnh.")
 
 
 @bp.get("/annual-reports")
 @context.signed_in
 def report_list() -> Any:
-    _reader()
+    reviewed_reports.reader(_REFUSED)
     found = context.api().get("workflow", "/annual-reports", limit=100)
     reports = {c["data"].get("year"): c for c in found["items"]}
     this_year = context.today().year
@@ -63,94 +55,29 @@ def open_report() -> Any:
     if not due_on:  # asked before the year's figures are stored for a report not opened
         flash("Không lập được báo cáo năm: cần nhập hạn trình báo cáo.", "error")
         return redirect(url_for(".report_list"), code=303)
-    try:
+
+    def open_case() -> Any:
         stored = api.post("reporting", "/annual", {"year": int(year)})
         body = {"year": int(year), "report_id": stored["id"], "due_on": due_on}
-        opened = api.post("workflow", "/annual-reports", body)
-    except ApiError as exc:
-        if exc.status == 409 and exc.body.get("case_id"):
-            return redirect(url_for(".report", case_id=exc.body["case_id"]), code=303)
-        if exc.status != 422:
-            raise
-        flash("Không lập được báo cáo năm: " + exc.message, "error")
-        return redirect(url_for(".report_list"), code=303)
-    return redirect(url_for(".report", case_id=opened["items"][0]["id"]), code=303)
+        return api.post("workflow", "/annual-reports", body)
 
-
-@bp.get("/annual-reports/<case_id>")
-@context.signed_in
-def report(case_id: str) -> Any:
-    _reader()
-    return _render(case_id)
+    return reviewed_reports.opened(open_case, "Không lập được báo cáo năm: ")
 
 
 @bp.post("/annual-reports/<case_id>")
 @context.office_only
 def save(case_id: str) -> Any:
     """Save or submit the sections; `refresh` first stores the year's figures anew."""
-    action = request.form.get("action", "")
-    if action not in ("save", "submit", "refresh"):
-        abort(404)
     api = context.api()
-    case = api.get("workflow", f"/annual-reports/{case_id}")
-    body: dict[str, Any] = {name: request.form.get(name, "").strip() for name, _ in SECTIONS}
-    body["report_id"] = case["data"]["report_id"]
-    if action == "refresh":
-        body["report_id"] = api.post("reporting", "/annual", {"year": case["data"]["year"]})["id"]
-    if action == "submit":
-        body = {name: value or None for name, value in body.items()}  # the API names what is empty
-    api_action = "save" if action == "refresh" else action
-    try:
-        api.post("workflow", f"/annual-reports/{case_id}/actions/{api_action}", body)
-    except ApiError as exc:
-        if exc.status not in (409, 422):
-            raise
-        return _render(case_id, errors=exc.field_errors(), values=body, message=exc.message)
-    flash(
-        {
-            "save": "Đã lưu dự thảo báo cáo.",
-            "submit": "Đã trình lãnh đạo Văn phòng duyệt.",
-            "refresh": "Đã cập nhật số liệu của năm.",
-        }[action],
-        "success",
+    return reviewed_reports.save(
+        "annual-reports",
+        case_id,
+        sections=SECTIONS,
+        load=lambda: (api.get("workflow", f"/annual-reports/{case_id}"), {}),
+        refresh=lambda case: api.post("reporting", "/annual", {"year": case["data"]["year"]})["id"],
+        refreshed="Đã cập nhật số liệu của năm.",
+        render=_render,
     )
-    return redirect(url_for(".report", case_id=case_id), code=303)
-
-
-@bp.post("/annual-reports/<case_id>/review/<action>")
-@context.office_only
-def review(case_id: str, action: str) -> Any:
-    """The Office's leader approves the report or returns it with a reason (the API refuses
-    anyone else)."""
-    if action not in REVIEWS:
-        abort(404)
-    reason = request.form.get("reason", "").strip()
-    if action == "return" and not reason:
-        errors = {"reason": ["Cần nêu lý do trả lại, nội dung cần chỉnh sửa."]}
-        return _render(case_id, errors=errors, message="Chưa nêu lý do trả lại.")
-    body = {"reason": reason} if action == "return" else {}
-    try:
-        context.api().post("workflow", f"/annual-reports/{case_id}/actions/{action}", body)
-    except ApiError as exc:
-        if exc.status not in (409, 422):
-            raise
-        return _render(case_id, errors=exc.field_errors(), message=exc.message)
-    flash(f"Đã thực hiện: {REVIEWS[action]}.", "success")
-    return redirect(url_for(".report", case_id=case_id), code=303)
-
-
-@bp.post("/annual-reports/<case_id>/publish")
-@context.office_only
-def publish(case_id: str) -> Any:
-    body = {"number": request.form.get("number", "").strip() or None}
-    try:
-        context.api().post("workflow", f"/annual-reports/{case_id}/actions/publish", body)
-    except ApiError as exc:
-        if exc.status not in (409, 422):
-            raise
-        return _render(case_id, errors=exc.field_errors(), message=exc.message)
-    flash("Đã công bố báo cáo năm trên trang công khai (Điều 20 khoản 1).", "success")
-    return redirect(url_for(".report", case_id=case_id), code=303)
 
 
 @bp.get("/annual-reports/<case_id>/document.<fmt>")
@@ -158,15 +85,14 @@ def publish(case_id: str) -> Any:
 def document(case_id: str, fmt: str) -> Any:
     """The report as an official document (DOCX or PDF), dated the day its leader approved it
     (today for a draft), with the number the Office gave it when publishing."""
-    _reader()
+    reviewed_reports.reader(_REFUSED)
     api = context.api()
     case = api.get("workflow", f"/annual-reports/{case_id}")
-    number = case["data"].get("number")
     data = {
         "case": case,
         "report": api.get("reporting", f"/reports/{case['data']['report_id']}"),
         "on": official_documents.dated(case).isoformat(),
-        "number": str(number) if number else None,
+        "number": reviewed_reports.number(case),
     }
     return official_documents.download("annual_report", fmt, data)
 
@@ -187,23 +113,23 @@ def _render(
             "diagram": partial(instance_diagram, api, path),
         }
     )
-    values = values or {}
-    sections = [
-        (name, label, values.get(name, case["data"].get(name)) or "") for name, label in SECTIONS
-    ]
-    page = render_template(
+    return reviewed_reports.render_page(
         "annual_report.html",
-        case=case,
+        case,
+        SECTIONS,
+        values=values,
+        errors=errors,
+        message=message,
         report=found["report"],
-        sections=sections,
-        editable="save" in case["actions"],
-        reviews={a: REVIEWS[a] for a in case["actions"] if a in REVIEWS},
-        publishable="publish" in case["actions"],
-        number=case["data"].get("number"),
-        history=list(reversed(case.get("history", []))),
         diagram=found["diagram"],
         diagram_src=url_for("diagrams.case_bpmn", kind="annual_report", case_id=case_id),
-        errors=errors or {},
-        message=message,
     )
-    return page, (422 if errors else 200)
+
+
+reviewed_reports.case_routes(
+    bp,
+    "annual-reports",
+    render=_render,
+    refused=_REFUSED,
+    published="Đã công bố báo cáo năm trên trang công khai (Điều 20 khoản 1).",
+)

@@ -13,13 +13,14 @@ pages leave out the buttons a person could not use (the case's `actions`)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request
 
-from services.web import context, official_documents
-from services.web.api_client import ApiError, gather
+from services.web import context, official_documents, reviewed_reports
+from services.web.api_client import gather
 from services.web.office_report_parts import (
     ASSESSMENT,
     Assembled,
@@ -29,27 +30,19 @@ from services.web.office_report_parts import (
 )
 
 bp = Blueprint("office_reports", __name__)
+_REFUSED = "Báo cáo đánh giá dành cho lãnh đạo và Văn phòng UBND tỉnh."
 PERIOD = re.compile(r"^\d{4}(-Q[1-4]|-H1)?$")
 SECTIONS = (
     *((key, heading[3:]) for key, heading in ASSESSMENT),
-    ("difficulties", "Khó khăn, vướng mắc"),
-    ("proposals", "Đề xuất, kiến nghị"),
+    *reviewed_reports.CLOSING_SECTIONS,
 )
-REVIEWS = {"approve": "Duyệt báo cáo", "return": "Trả lại để chỉnh sửa"}
 MAX_UNITS = 500
-
-
-def _reader() -> None:
-    who = context.person()
-    assert who is not None
-    if not (who.is_office or who.is_leader):
-        abort(403, description="Báo cáo đánh giá dành cho lãnh đạo và Văn phòng UBND tỉnh.")
 
 
 @bp.get("/office-reports")
 @context.signed_in
 def report_list() -> Any:
-    _reader()
+    reviewed_reports.reader(_REFUSED)
     api = context.api()
     found = gather(
         {
@@ -71,19 +64,12 @@ def open_report() -> Any:
     period = request.form.get("period", "")
     if not PERIOD.match(period):
         abort(404)
-    api = context.api()
-    try:
-        opened = api.post(
+    return reviewed_reports.opened(
+        lambda: context.api().post(
             "workflow", "/office-reports", {"period": period, "report_id": _stored(period)}
-        )
-    except ApiError as exc:
-        if exc.status == 409 and exc.body.get("case_id"):
-            return redirect(url_for(".report", case_id=exc.body["case_id"]), code=303)
-        if exc.status != 422:
-            raise
-        flash("Không lập được báo cáo đánh giá: " + exc.message, "error")
-        return redirect(url_for(".report_list"), code=303)
-    return redirect(url_for(".report", case_id=opened["items"][0]["id"]), code=303)
+        ),
+        "Không lập được báo cáo đánh giá: ",
+    )
 
 
 def _stored(period: str) -> str:
@@ -96,46 +82,28 @@ def _stored(period: str) -> str:
     return str(api.post("reporting", "/reports", {"period": period})["id"])
 
 
-@bp.get("/office-reports/<case_id>")
-@context.signed_in
-def report(case_id: str) -> Any:
-    _reader()
-    return _render(case_id)
-
-
 @bp.post("/office-reports/<case_id>")
 @context.office_only
 def save(case_id: str) -> Any:
     """Save or submit the assessment; `refresh` first stores the period's figures anew."""
-    action = request.form.get("action", "")
-    if action not in ("save", "submit", "refresh"):
-        abort(404)
-    api = context.api()
-    assembled = _assemble(case_id)
-    case = assembled.case
-    body: dict[str, Any] = {name: request.form.get(name, "").strip() for name, _ in SECTIONS}
-    body["report_id"] = case["data"]["report_id"]
-    if action == "refresh":
-        made = api.post("reporting", "/reports", {"period": case["data"]["period"]})
-        body["report_id"] = made["id"]
-    if action == "submit":
-        body = {name: value or None for name, value in body.items()}  # the API names what is empty
-    body.update(_snapshot(assembled))
-    try:
-        api.post("workflow", f"/office-reports/{case_id}/actions/{_api_action(action)}", body)
-    except ApiError as exc:
-        if exc.status not in (409, 422):
-            raise
-        return _render(case_id, errors=exc.field_errors(), values=body, message=exc.message)
-    flash(
-        {
-            "save": "Đã lưu dự thảo báo cáo.",
-            "submit": "Đã trình lãnh đạo Văn phòng duyệt.",
-            "refresh": "Đã cập nhật số liệu của kỳ.",
-        }[action],
-        "success",
+
+    def load() -> tuple[Mapping[str, Any], dict[str, Any]]:
+        assembled = _assemble(case_id)
+        return assembled.case, _snapshot(assembled)
+
+    def refresh(case: Any) -> str:
+        made = context.api().post("reporting", "/reports", {"period": case["data"]["period"]})
+        return str(made["id"])
+
+    return reviewed_reports.save(
+        "office-reports",
+        case_id,
+        sections=SECTIONS,
+        load=load,
+        refresh=refresh,
+        refreshed="Đã cập nhật số liệu của kỳ.",
+        render=_render,
     )
-    return redirect(url_for(".report", case_id=case_id), code=303)
 
 
 def _snapshot(assembled: Assembled) -> dict[str, Any]:
@@ -151,52 +119,12 @@ def _snapshot(assembled: Assembled) -> dict[str, Any]:
     return {"standing": {"totals": totals, "units": rows}, "explained": explained}
 
 
-def _api_action(action: str) -> str:
-    return "save" if action == "refresh" else action
-
-
-@bp.post("/office-reports/<case_id>/review/<action>")
-@context.office_only
-def review(case_id: str, action: str) -> Any:
-    """The Office's leader approves the report or returns it with a reason (the API refuses
-    anyone else)."""
-    if action not in REVIEWS:
-        abort(404)
-    reason = request.form.get("reason", "").strip()
-    if action == "return" and not reason:
-        errors = {"reason": ["Cần nêu lý do trả lại, nội dung cần chỉnh sửa."]}
-        return _render(case_id, errors=errors, message="Chưa nêu lý do trả lại.")
-    body = {"reason": reason} if action == "return" else {}
-    try:
-        context.api().post("workflow", f"/office-reports/{case_id}/actions/{action}", body)
-    except ApiError as exc:
-        if exc.status not in (409, 422):
-            raise
-        return _render(case_id, errors=exc.field_errors(), message=exc.message)
-    flash(f"Đã thực hiện: {REVIEWS[action]}.", "success")
-    return redirect(url_for(".report", case_id=case_id), code=303)
-
-
-@bp.post("/office-reports/<case_id>/publish")
-@context.office_only
-def publish(case_id: str) -> Any:
-    body = {"number": request.form.get("number", "").strip() or None}
-    try:
-        context.api().post("workflow", f"/office-reports/{case_id}/actions/publish", body)
-    except ApiError as exc:
-        if exc.status not in (409, 422):
-            raise
-        return _render(case_id, errors=exc.field_errors(), message=exc.message)
-    flash("Đã công bố báo cáo đánh giá trên trang công khai (Điều 16 khoản 2).", "success")
-    return redirect(url_for(".report", case_id=case_id), code=303)
-
-
 @bp.get("/office-reports/<case_id>/document.<fmt>")
 @context.signed_in
 def document(case_id: str, fmt: str) -> Any:
     """The report as an official document (DOCX or PDF), dated the day its leader approved it
     (today for a draft), with the number the Office gave it when publishing."""
-    _reader()
+    reviewed_reports.reader(_REFUSED)
     assembled = _assemble(case_id)
     data = {
         "case": assembled.case,
@@ -206,16 +134,9 @@ def document(case_id: str, fmt: str) -> Any:
         "overdue": overdue(assembled.report),
         "undated": undated(assembled.report),
         "on": official_documents.dated(assembled.case).isoformat(),
-        "number": _number(assembled.case),
+        "number": reviewed_reports.number(assembled.case),
     }
     return official_documents.download("office_report", fmt, data)
-
-
-def _number(case: Any) -> str | None:
-    """The number and symbol the Office gave the report when publishing it (the body of an
-    action becomes the case's data)."""
-    found = (case.get("data") or {}).get("number")
-    return str(found) if found else None
 
 
 def _assemble(case_id: str) -> Assembled:
@@ -257,25 +178,25 @@ def _render(
 ) -> Any:
     assembled = _assemble(case_id)
     case, report = assembled.case, assembled.report
-    values = values or {}
-    sections = [
-        (name, label, values.get(name, case["data"].get(name)) or "") for name, label in SECTIONS
-    ]
-    page = render_template(
+    return reviewed_reports.render_page(
         "office_report.html",
-        case=case,
+        case,
+        SECTIONS,
+        values=values,
+        errors=errors,
+        message=message,
         report=report,
         standing=assembled.standing,
         explained=assembled.explained,
         overdue=overdue(report),
         undated=undated(report),
-        sections=sections,
-        editable="save" in case["actions"],
-        reviews={a: REVIEWS[a] for a in case["actions"] if a in REVIEWS},
-        publishable="publish" in case["actions"],
-        number=_number(case),
-        history=list(reversed(case.get("history", []))),
-        errors=errors or {},
-        message=message,
     )
-    return page, (422 if errors else 200)
+
+
+reviewed_reports.case_routes(
+    bp,
+    "office-reports",
+    render=_render,
+    refused=_REFUSED,
+    published="Đã công bố báo cáo đánh giá trên trang công khai (Điều 16 khoản 2).",
+)

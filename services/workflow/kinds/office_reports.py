@@ -16,6 +16,9 @@ published. Reporting keeps the sections of each submission (`office_report.submi
 `office_report.published`, attaches the last one — the version the leader approved, since
 nothing changes them between approval and publication — to its stored report and publishes it:
 the public page shows the approved text, never a draft.
+
+What it shares with the annual report (Đ20.1) — statuses, actions, events, the approve, return and
+publish schemas, one case per group — is reviewed_reports.py.
 """
 
 from __future__ import annotations
@@ -24,59 +27,27 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection
 
-from services.workflow.case_store import cases as cases_table
-from services.workflow.cases import CaseKind, Opening
-from services.workflow.kinds import periodic_reports
+from services.workflow.cases import Opening
+from services.workflow.kinds import periodic_reports, reviewed_reports
+from services.workflow.kinds.reviewed_reports import REPORT_ID
 from services.workflow.kinds.unit_reports import UnitReportOpenIn, period_of
-from shared.auth import OFFICE_ROLES, Principal
+from shared.auth import Principal
 from shared.calendar import local_date
-from shared.db import is_postgres
-from shared.errors import Conflict, ValidationFailed
-
-STATUSES = {
-    "draft": "Văn phòng đang viết báo cáo",
-    "submitted": "Đã trình, chờ lãnh đạo Văn phòng duyệt",
-    "returned": "Lãnh đạo Văn phòng trả lại để chỉnh sửa",
-    "approved": "Lãnh đạo Văn phòng đã duyệt, chờ công bố",
-    "published": "Đã công bố",
-}
-
-ACTIONS = {
-    "save": "Lưu dự thảo báo cáo",
-    "submit": "Trình lãnh đạo Văn phòng duyệt",
-    "approve": "Duyệt báo cáo",
-    "return": "Trả lại để chỉnh sửa",
-    "publish": "Công bố báo cáo",
-}
-
-EVENTS = {
-    "submit": "office_report.submitted",
-    "approve": "office_report.approved",
-    "return": "office_report.returned",
-    "publish": "office_report.published",
-}
+from shared.errors import ValidationFailed
 
 # The Office's assessment (Đ8.1a: progress, quality, effectiveness against the leaders'
 # direction), the difficulties (Đ8.1b) and its proposals (Đ16.4), in the report's order.
 SECTIONS = ("progress", "quality", "effectiveness", "difficulties", "proposals")
-_REPORT_ID = validate.Regexp(r"^[0-9a-f]{32}$", error="Mã báo cáo số liệu không hợp lệ.")
 _LOCK_KEY = 1816  # PostgreSQL advisory lock: one opening of a period's report at a time
-_TEXT = 50000
 _MANY = validate.Length(max=5000)  # units, explanations: a province has a few hundred units
-
-
-def _section(required: bool) -> fields.String:
-    if required:
-        return fields.String(required=True, validate=validate.Length(min=1, max=_TEXT))
-    return fields.String(load_default=None, allow_none=True, validate=validate.Length(max=_TEXT))
 
 
 class OfficeReportOpenIn(UnitReportOpenIn):
     """Đ16.2, Đ18.2: the period, and the reporting service's stored report of its figures."""
 
-    report_id = fields.String(required=True, validate=_REPORT_ID)
+    report_id = fields.String(required=True, validate=REPORT_ID)
 
 
 def _count() -> fields.Integer:
@@ -128,57 +99,20 @@ class Explained(Schema):
     text = _short(10000)
 
 
-class OfficeReportDraftIn(Schema):
-    """The Office's assessment as it drafts it; every section may still be empty. `standing`
-    and `explained` keep what the report presents of the units' reports as they stood when it
-    was written (the page sends them with each save), so that the report submitted, approved
-    and published does not change when a unit's report does later."""
-
-    report_id = fields.String(validate=_REPORT_ID)  # left out: the case keeps its report
-    progress = _section(False)
-    quality = _section(False)
-    effectiveness = _section(False)
-    difficulties = _section(False)
-    proposals = _section(False)
-    standing = fields.Nested(Standing, load_default=None, allow_none=True)
-    explained = fields.List(fields.Nested(Explained), load_default=None, validate=_MANY)
-
-
-class OfficeReportSubmitIn(OfficeReportDraftIn):
-    """The report as submitted to the Office's leader: every section written (Đ8.1a, Đ16.4),
-    and the stored figures it presents."""
-
-    report_id = fields.String(required=True, validate=_REPORT_ID)
-    progress = _section(True)
-    quality = _section(True)
-    effectiveness = _section(True)
-    difficulties = _section(True)
-    proposals = _section(True)
-
-
-class OfficeReportReturnIn(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=10000))
-
-
-class OfficeReportApproveIn(Schema):
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=10000))
-
-
-class OfficeReportPublishIn(Schema):
-    """The number and symbol the clerk gave the report (Nghị định 30/2020), if any."""
-
-    number = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
-
-
-def _may_open(principal: Principal) -> bool:
-    return principal.has_role(*OFFICE_ROLES)
-
-
-def _existing(conn: Connection, group: str) -> str | None:
-    query = select(cases_table.c.case_id).where(
-        cases_table.c.kind == KIND.kind, cases_table.c.group_id == group
-    )
-    return conn.execute(query).scalar()
+OfficeReportDraftIn, OfficeReportSubmitIn = reviewed_reports.section_schemas(
+    "OfficeReport",
+    SECTIONS,
+    draft_doc="""The Office's assessment as it drafts it; every section may still be empty.
+    `standing` and `explained` keep what the report presents of the units' reports as they stood
+    when it was written (the page sends them with each save), so that the report submitted,
+    approved and published does not change when a unit's report does later.""",
+    submit_doc="""The report as submitted to the Office's leader: every section written (Đ8.1a,
+    Đ16.4), and the stored figures it presents.""",
+    extra={
+        "standing": fields.Nested(Standing, load_default=None, allow_none=True),
+        "explained": fields.List(fields.Nested(Explained), load_default=None, validate=_MANY),
+    },
+)
 
 
 def _opening(
@@ -194,12 +128,10 @@ def _opening(
         raise ValidationFailed(
             "Chưa đến kỳ báo cáo này.", {"period": ["Chưa đến kỳ báo cáo này (Điều 18)."]}
         )
-    if is_postgres(conn):
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
     group = periodic_reports.group_id(period)
-    found = _existing(conn, group)
-    if found is not None:
-        raise Conflict("Văn phòng đã lập báo cáo đánh giá cho kỳ này.", case_id=found, actions=[])
+    reviewed_reports.open_once(
+        conn, KIND.kind, group, _LOCK_KEY, "Văn phòng đã lập báo cáo đánh giá cho kỳ này."
+    )
     deadline = period.office_due_on + timedelta(days=1)
     return [
         Opening(
@@ -218,25 +150,14 @@ def _opening(
     ]
 
 
-KIND = CaseKind(
+KIND = reviewed_reports.case_kind(
     kind="office_report",
-    process_id="office_report",
     path="office-reports",
     label="Báo cáo đánh giá của Văn phòng",
-    statuses=STATUSES,
-    actions=ACTIONS,
-    action_schemas={
-        "save": OfficeReportDraftIn,
-        "submit": OfficeReportSubmitIn,
-        "approve": OfficeReportApproveIn,
-        "return": OfficeReportReturnIn,
-        "publish": OfficeReportPublishIn,
-    },
-    events=EVENTS,
+    prefix="OfficeReport",
+    draft=OfficeReportDraftIn,
+    submit=OfficeReportSubmitIn,
     open_schema=OfficeReportOpenIn,
-    may_open=_may_open,
     opening=_opening,
-    notice_labels={"overdue": "Báo Văn phòng: quá hạn trình báo cáo đánh giá"},
-    query_filters=("group_id",),
-    note_fields=("reason", "note", "number"),
+    overdue="Báo Văn phòng: quá hạn trình báo cáo đánh giá",
 )
