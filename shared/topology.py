@@ -70,8 +70,9 @@ ANNUAL_REPORT_FACT_TYPES = (
 # Which event types each service's queue receives. Every process declares the whole topology
 # before it publishes, so an event is never dropped because its consumer has not started yet.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    # Intake tells the document system when a task is completed (Đ3.2).
-    "intake": ("task.completed",),
+    # Intake tells the document system when a task is completed (Đ3.2), and keeps the units each
+    # task is handed on to (Đ8.2c; a transfer's task.corrected ends them): they read its document.
+    "intake": ("task.completed", "task.handed_on", "task.corrected"),
     "workflow": (
         "unit.updated",
         "task.released",

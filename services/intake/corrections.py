@@ -32,13 +32,18 @@ def require_office(principal: Principal) -> None:
 
 def read_task(conn: Any, principal: Principal, task_id: str) -> dict[str, Any]:
     """The task for a reader: the Office, leaders, the document system, its own units, the units
-    above them and the departments managing its sector (Đ7.2a, Đ8.2a)."""
+    it was handed on to, the units above them and the departments managing its sector (Đ7.2a,
+    Đ8.2a, Đ8.2c)."""
     task = store.task_by_id(conn, task_id)
     if task is None:
         raise NotFound("Không tìm thấy nhiệm vụ.", task_id=task_id)
     if not principal.has_role(QLVB, LEADER):
         require_unit_access(
-            principal, task["lead_unit"], task["coordinating_units"], sector=task.get("sector")
+            principal,
+            task["lead_unit"],
+            task["coordinating_units"],
+            sector=task.get("sector"),
+            handed_units=store.handed_units_of(conn, task_id),
         )
     return task
 

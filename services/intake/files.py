@@ -2,9 +2,9 @@
 
 The bytes are in the file store (shared/files.py); intake keeps each file's name, size, type and
 hash in `document_files`. The Office, the Working Group's leader, leaders and the document system
-read every document; a unit's staff read a released document on which their unit leads or
-coordinates a task that is not withdrawn (Đ5.2a: a unit checks its tasks against the assigning
-document).
+read every document; a unit's staff read a released document on which their unit leads,
+coordinates or was handed on (Đ8.2c) a task that is not withdrawn (Đ5.2a: a unit checks its tasks
+against the assigning document).
 """
 
 from __future__ import annotations
@@ -44,8 +44,9 @@ def units_with_tasks(document: dict[str, Any]) -> set[str]:
 def may_read(principal: Principal, document: dict[str, Any]) -> bool:
     """The Office, leaders and the document system read every document; a unit's staff read a
     released one (its tasks are theirs from the release, Đ5.1a) on which their unit leads or
-    coordinates a task that is not withdrawn, or which such a task gives a unit under theirs
-    (Đ7.2a, Đ8.2c) or a sector their unit manages (Đ8.2a)."""
+    coordinates a task that is not withdrawn, or which such a task is handed on to their unit or
+    gives a unit under theirs (Đ7.2a, Đ8.2c) or a sector their unit manages (Đ8.2a); the units a
+    task was handed on to are the workflow's latest (store.task_handed_units)."""
     if principal.has_role(*READ_ALL_ROLES):
         return True
     unit = unit_of(principal)
@@ -55,7 +56,13 @@ def may_read(principal: Principal, document: dict[str, Any]) -> bool:
         return True
     live = [t for t in document.get("tasks", []) if t.get("status", "active") != "withdrawn"]
     return any(
-        reaches(principal, t["lead_unit"], t["coordinating_units"], t.get("sector"), ())
+        reaches(
+            principal,
+            t["lead_unit"],
+            t["coordinating_units"],
+            t.get("sector"),
+            t.get("handed_units") or (),
+        )
         for t in live
     )
 

@@ -13,6 +13,7 @@ from shared import dates
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar, local_date
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.events import Event
 from shared.platform import UnitOfWork
 from shared.text import fold, nfc
 
@@ -240,10 +241,32 @@ def _content_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(nfc(canonical).encode("utf-8")).hexdigest()
 
 
+def on_task_handed_units(uow: UnitOfWork, event: Event) -> None:
+    """Keep the units the task was handed on to (Đ8.2c), as its latest event names them: they read
+    its document (Đ5.2a, files.may_read). `task.handed_on` adds one; a transfer's `task.corrected`
+    names none, the old lead unit's hand-ons ending with it. A redelivered event is the inbox's."""
+    task_id = event.data["task_id"]
+    if store.task_by_id(uow.conn, task_id, lock=True) is None:
+        return  # not a task of intake's
+    store.record_handed_units(
+        uow.conn, task_id, list(event.data["handed_units"]), event.data["occurred_at"]
+    )
+
+
 def event_handlers(sender: edxml.Sender = edxml.DEFAULT_SENDER) -> dict[str, Any]:
-    """Intake is where tasks are born; it hears only of their completion, to tell the document
-    system (Đ3.2)."""
-    return {"task.completed": status_messages.task_completed_handler(sender)}
+    """Intake is where tasks are born; it hears of their completion, to tell the document system
+    (Đ3.2), and of the units they are handed on to, who read their document (Đ5.2a, Đ8.2c)."""
+    completed = status_messages.task_completed_handler(sender)
+
+    def on_task_completed(uow: UnitOfWork, event: Event) -> None:
+        on_task_handed_units(uow, event)
+        completed(uow, event)
+
+    return {
+        "task.completed": on_task_completed,
+        "task.handed_on": on_task_handed_units,
+        "task.corrected": on_task_handed_units,
+    }
 
 
 # The handler table with the default sender: its keys are what intake subscribes to.

@@ -90,6 +90,18 @@ tasks = Table(
     Column("completed_at", UtcDateTime()),
 )
 
+# The units under a task's lead unit it was handed on to (Đ8.2c), as the workflow's latest task
+# event named them (`handed_units`): they read the task's document while the task is not
+# withdrawn (Đ5.2a). A transfer empties the list (task.corrected). Migration 0009.
+task_handed_units = Table(
+    "task_handed_units",
+    metadata,
+    Column("task_id", String(32), ForeignKey("tasks.id"), primary_key=True),
+    Column("handed_units", JSON, nullable=False),
+    # The event's `occurred_at`: an older event arriving late changes nothing.
+    Column("occurred_at", UtcDateTime(), nullable=False),
+)
+
 # A document's files (Đ5.2a): EDXML attachments and uploads; the bytes are in the file store
 # (shared/files.py), named by `sha256`.
 document_files = Table(
@@ -260,8 +272,44 @@ def _with_tasks(conn: Connection, document: dict[str, Any]) -> dict[str, Any]:
     rows = conn.execute(
         select(tasks).where(tasks.c.document_id == document["id"]).order_by(tasks.c.position)
     ).mappings()
-    document["tasks"] = [dict(row) for row in rows]
+    document["tasks"] = _with_handed_units(conn, [dict(row) for row in rows])
     return document
+
+
+def _with_handed_units(conn: Connection, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each task with the units it was handed on to (Đ8.2c), in one query."""
+    h = task_handed_units
+    handed: dict[str, list[str]] = {}
+    if found:
+        rows = conn.execute(
+            select(h.c.task_id, h.c.handed_units).where(h.c.task_id.in_([t["id"] for t in found]))
+        )
+        handed = {task_id: list(units or ()) for task_id, units in rows}
+    for task in found:
+        task["handed_units"] = handed.get(task["id"], [])
+    return found
+
+
+def handed_units_of(conn: Connection, task_id: str) -> list[str]:
+    """The units the task was handed on to (Đ8.2c), as intake last heard."""
+    h = task_handed_units
+    units = conn.execute(select(h.c.handed_units).where(h.c.task_id == task_id)).scalar()
+    return list(units or ())
+
+
+def record_handed_units(conn: Connection, task_id: str, handed: list[str], at: Any) -> bool:
+    """Keep the units a task was handed on to as of `at` (Đ8.2c); false when the task is unknown
+    here or what is kept is newer. The caller holds the task's row (task_by_id(lock=True))."""
+    h = task_handed_units
+    kept = conn.execute(select(h.c.occurred_at).where(h.c.task_id == task_id)).scalar()
+    if kept is None:
+        conn.execute(insert(h).values(task_id=task_id, handed_units=handed, occurred_at=at))
+        return True
+    if kept > at:
+        return False
+    statement = update(h).where(h.c.task_id == task_id).values(handed_units=handed, occurred_at=at)
+    conn.execute(statement)
+    return True
 
 
 def _with_all_tasks(conn: Connection, found: list[dict[str, Any]]) -> list[dict[str, Any]]:

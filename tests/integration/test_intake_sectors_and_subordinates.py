@@ -6,8 +6,11 @@ SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import base64
+from datetime import timedelta
 from typing import Any
 
+from services.intake.consumer import create_consumer
 from tests.integration.intakekit import (
     ON_BOTH_DATABASES,
     audit_records,
@@ -16,8 +19,10 @@ from tests.integration.intakekit import (
     patch_task,
     released_document,
     task_body,
+    task_command,
     token,
 )
+from tests.integration.notifykit import NOW, task_event
 
 COMMUNE = "14812"
 
@@ -124,3 +129,85 @@ def test_a_department_and_a_head_read_the_documents_of_tasks_they_reach_D8_2a_D7
     assert status(sub_unit, "SO_YT") == 200  # the head of the unit above (Đ7.2a)
     assert status(sub_unit, "SO_NNMT") == 403
     assert status(in_sector, "SO_YT") == 403
+
+
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+@ON_BOTH_DATABASES
+def test_a_unit_a_task_was_handed_on_to_reads_its_document_D5_2a_D8_2c(intake: Any) -> None:
+    intake.consumer = create_consumer(intake)
+    assert add_unit(intake, "XA_THON_1", parent=COMMUNE).status_code == 201
+    handed_reader = token("unit_officer", "XA_THON_1")
+
+    def released(content: str) -> tuple[dict[str, Any], str]:
+        document = released_document(
+            intake, tasks=[task_body(lead_unit=COMMUNE, coordinating_units=[], content=content)]
+        )
+        return document, document["tasks"][0]["id"]
+
+    def handed_on(document: dict[str, Any], task_id: str, units: list[str], **data: Any) -> bytes:
+        return task_event(
+            data.pop("event_type", "task.handed_on"),
+            "in_progress",
+            task_id=task_id,
+            document_id=document["id"],
+            lead_unit=COMMUNE,
+            coordinating_units=[],
+            handed_units=units,
+            **data,
+        )
+
+    def status(document: dict[str, Any], path: str = "") -> int:
+        url = f"/api/intake/documents/{document['id']}{path}"
+        return int(intake.test_client.get(url, headers=handed_reader).status_code)
+
+    # Before the workflow's task.handed_on, the unit is a stranger to the document; after it, the
+    # unit reads the document, its files and the task (Đ5.2a, Đ8.2c); once, however often it comes.
+    document, task_id = released("Kiểm tra hiện trạng rừng")
+    stored = intake.test_client.post(
+        f"/api/intake/documents/{document['id']}/files",
+        json={"name": "Chỉ thị.pdf", "content_base64": base64.b64encode(PDF).decode()},
+        headers=token(),
+    )
+    assert stored.status_code == 201, stored.get_json()
+    file_path = f"/files/{stored.get_json()['id']}"
+    assert (status(document), status(document, file_path)) == (403, 403)
+    event = handed_on(document, task_id, ["XA_THON_1"])
+    assert intake.consumer.process(event, {}) == "applied"
+    assert (status(document), status(document, file_path)) == (200, 200)
+    task = intake.test_client.get(f"/api/intake/tasks/{task_id}", headers=handed_reader)
+    assert task.status_code == 200, task.get_json()
+    assert intake.consumer.process(event, {}) == "duplicate"
+    assert status(document) == 200
+    other_unit = token("unit_officer", "SO_YT")
+    answer = intake.test_client.get(f"/api/intake/documents/{document['id']}", headers=other_unit)
+    assert answer.status_code == 403
+
+    # A transfer ends the old lead unit's hand-ons (its task.corrected names none); a hand-on
+    # event from before it, arriving late, does not bring them back.
+    moved, moved_id = released("Rà soát diện tích đất lúa")
+    assert intake.consumer.process(handed_on(moved, moved_id, ["XA_THON_1"]), {}) == "applied"
+    assert status(moved) == 200
+    transfer = {"lead_unit": "SO_TC", "reason": "Đúng chức năng"}
+    assert task_command(intake, moved_id, "transfer", transfer).status_code == 200
+    later = (NOW + timedelta(minutes=5)).isoformat()
+    corrected = handed_on(
+        moved, moved_id, [], event_type="task.corrected", action="transfer", occurred_at=later
+    )
+    assert intake.consumer.process(corrected, {}) == "applied"
+    assert status(moved) == 403
+    late = handed_on(moved, moved_id, ["XA_THON_1"], occurred_at=NOW.isoformat())
+    assert intake.consumer.process(late, {}) == "applied"
+    assert status(moved) == 403
+
+    # A withdrawn task opens its document to no one it was handed on to (Đ5.2a).
+    withdrawn, withdrawn_id = released("Tổng hợp số liệu cháy rừng")
+    assert intake.consumer.process(handed_on(withdrawn, withdrawn_id, ["XA_THON_1"]), {}) == (
+        "applied"
+    )
+    assert status(withdrawn) == 200
+    assert (
+        task_command(intake, withdrawn_id, "withdraw", {"reason": "Nhập thừa"}).status_code == 200
+    )
+    assert status(withdrawn) == 403
