@@ -449,8 +449,8 @@ def test_d8_2a_d8_2c_a_department_urges_a_commune_in_its_sector_which_hands_the_
     """Through the running system: the Office records a department's sector and places an office
     under a commune (intake), the services learn it from `unit.updated`; a task of the commune in
     that sector is read and urged by the department (Đ8.2a), handed on by the commune to its
-    office, which reads it and reports its progress but cannot submit the result (Đ8.2c); the
-    department reads the sector's figures in reporting."""
+    office, which reads it and its document (Đ5.2a) and reports its progress but cannot submit the
+    result (Đ8.2c); the department reads the sector's figures in reporting."""
     office = system.token("office", "VP_UBND")
     suffix = uuid.uuid4().hex[:6].upper()
     department, commune, sub_unit = f"SO_E{suffix}", f"XA_E{suffix}", f"VP_XA_E{suffix}"
@@ -480,6 +480,8 @@ def test_d8_2a_d8_2c_a_department_urges_a_commune_in_its_sector_which_hands_the_
     )
     assert system.call("GET", task, stranger).status_code == 403
     assert system.call("GET", task, handed).status_code == 403  # not handed on yet
+    own_document = f"/api/intake/documents/{created['id']}"
+    assert system.call("GET", own_document, handed).status_code == 403
     _post(system, f"{task}/actions/accept", lead, {})
     urged = _post(system, f"{task}/actions/urge_in_sector", head, {"note": "Đề nghị đẩy nhanh"})
     assert urged["status"] == "in_progress"
@@ -490,6 +492,12 @@ def test_d8_2a_d8_2c_a_department_urges_a_commune_in_its_sector_which_hands_the_
         lambda: "task.handed_on" in inbox_types(system, handed), "the office to be told"
     )
     assert system.call("GET", task, handed).status_code == 200
+    # Intake learns the hand-on from task.handed_on: the office checks the task against the
+    # assigning document (Đ5.2a).
+    system.wait_for(
+        lambda: system.call("GET", own_document, handed).status_code == 200,
+        "intake to open the document to the office it was handed on to",
+    )
     progress = {"note": "Đã rà soát 12 hộ chăn nuôi"}
     _post(system, f"{task}/actions/report_handed_progress", handed, progress)
     refused = system.call("POST", f"{task}/actions/submit_result", handed, json={"note": "Xong"})
