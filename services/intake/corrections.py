@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from services.intake import domain, store, task_changes
+from services.intake import domain, store, task_changes, unit_store
 from shared import dates
 from shared.auth import LEADER, QLVB, Principal, require_unit_access
 from shared.calendar import WorkingCalendar
@@ -208,7 +208,7 @@ def _open_task(uow: UnitOfWork, task_id: str) -> dict[str, Any]:
 
 def _unknown_units(uow: UnitOfWork, field: str, codes: Iterable[str]) -> dict[str, list[str]]:
     wanted = list(dict.fromkeys(codes))
-    known = store.known_units(uow.conn, wanted)
+    known = unit_store.known_units(uow.conn, wanted)
     unknown = [c for c in wanted if c not in known]
     if not unknown:
         return {}

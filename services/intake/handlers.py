@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from services.intake import domain, edxml, status_messages, store, task_changes
+from services.intake import domain, edxml, status_messages, store, task_changes, unit_store
 from shared import dates
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar, local_date
@@ -200,7 +200,7 @@ def _validated_number(body: dict[str, Any]) -> str:
 
 def _check_units(uow: UnitOfWork, tasks: list[dict[str, Any]]) -> None:
     codes = {t["lead_unit"] for t in tasks} | {c for t in tasks for c in t["coordinating_units"]}
-    unknown = codes - store.known_units(uow.conn, codes)
+    unknown = codes - unit_store.known_units(uow.conn, codes)
     if not unknown:
         return
     errors: dict[str, Any] = {}

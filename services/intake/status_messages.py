@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.intake import edxml, store
+from services.intake import edxml, store, unit_store
 from shared.events import Event
 from shared.platform import UnitOfWork
 
@@ -127,7 +127,7 @@ def task_completed_handler(sender: edxml.Sender) -> Any:
         document = store.document_by_id(uow.conn, task["document_id"])
         assert document is not None
         actor = event.data.get("actor")
-        unit = store.unit_by_code(uow.conn, task["lead_unit"])
+        unit = unit_store.unit_by_code(uow.conn, task["lead_unit"])
         department = unit["name"] if unit else task["lead_unit"]
         record(uow, sender, document, "task_completed", actor, department, task=task)
         live = [t for t in document["tasks"] if t["status"] != "withdrawn"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -233,41 +232,6 @@ def record_refusal(conn: Connection, source_id: str | None, at: Any, reason: str
     conn.execute(insert(refusals).values(source_id=source_id, refused_at=at, reason=reason))
 
 
-def known_units(conn: Connection, codes: Iterable[str]) -> set[str]:
-    wanted = set(codes)
-    if not wanted:
-        return set()
-    rows = conn.execute(
-        select(units.c.code).where(units.c.code.in_(wanted), units.c.active.is_(True))
-    )
-    return {row.code for row in rows}
-
-
-def list_units(
-    conn: Connection,
-    *,
-    kind: str | None,
-    q: str | None,
-    active: bool | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[dict[str, Any]], int]:
-    query = select(
-        units.c.code, units.c.name, units.c.kind, units.c.active, units.c.parent, units.c.sectors
-    )
-    if kind:
-        query = query.where(units.c.kind == kind)
-    if active is not None:
-        query = query.where(units.c.active.is_(active))
-    if q:
-        query = query.where(
-            or_(search.text_match(units.c.search_text, q), units.c.code == q.upper())
-        )
-    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = conn.execute(query.order_by(units.c.kind, units.c.code).limit(limit).offset(offset))
-    return [{**row._mapping, "sectors": row.sectors or []} for row in rows], total
-
-
 def _with_tasks(conn: Connection, document: dict[str, Any]) -> dict[str, Any]:
     rows = conn.execute(
         select(tasks).where(tasks.c.document_id == document["id"]).order_by(tasks.c.position)
@@ -391,25 +355,6 @@ def set_intake_deadline(conn: Connection, document_id: str, deadline: Any) -> No
     conn.execute(
         update(documents).where(documents.c.id == document_id).values(intake_deadline=deadline)
     )
-
-
-def unit_by_code(conn: Connection, code: str, *, lock: bool = False) -> dict[str, Any] | None:
-    query = select(units).where(units.c.code == code)
-    row = conn.execute(query.with_for_update() if lock else query).mappings().first()
-    return dict(row) if row else None
-
-
-def unit_parents(conn: Connection) -> dict[str, str | None]:
-    """Each unit's parent (Đ7.2a, Đ8.2c)."""
-    return {row.code: row.parent for row in conn.execute(select(units.c.code, units.c.parent))}
-
-
-def insert_unit(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(units), row)
-
-
-def update_unit(conn: Connection, code: str, values: dict[str, Any]) -> None:
-    conn.execute(update(units).where(units.c.code == code).values(**values))
 
 
 def active_tasks_involving(conn: Connection, code: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.intake import store, task_changes
+from services.intake import store, task_changes, unit_store
 from services.intake.corrections import require_office
 from shared.auth import Principal
 from shared.errors import Conflict, NotFound, ValidationFailed
@@ -32,7 +32,7 @@ def unit_view(unit: dict[str, Any]) -> dict[str, Any]:
 def add_unit(uow: UnitOfWork, principal: Principal, body: dict[str, Any]) -> dict[str, Any]:
     require_office(principal)
     code = body["code"]
-    if store.unit_by_code(uow.conn, code) is not None:
+    if unit_store.unit_by_code(uow.conn, code) is not None:
         raise Conflict(f"Đã có đơn vị mã {code}.", code=code)
     name = nfc(body["name"].strip())
     parent = body.get("parent")
@@ -46,7 +46,7 @@ def add_unit(uow: UnitOfWork, principal: Principal, body: dict[str, Any]) -> dic
         "parent": parent,
         "sectors": sorted(set(body.get("sectors") or ())),
     }
-    store.insert_unit(uow.conn, {**unit, "search_text": fold(f"{code} {name}")})
+    unit_store.insert_unit(uow.conn, {**unit, "search_text": fold(f"{code} {name}")})
     uow.audit(principal.to_actor(), "unit.created", "unit", code, unit)
     _publish(uow, unit)
     return unit
@@ -77,7 +77,7 @@ def change_unit(
     changes = {f: [unit[f], after[f]] for f in fields if unit[f] != after[f]}
     if not changes:
         return unit
-    store.update_unit(
+    unit_store.update_unit(
         uow.conn,
         code,
         {
@@ -108,13 +108,13 @@ def merge_unit(
         )
     if not unit["active"]:
         raise Conflict("Đơn vị đã ngừng hoạt động hoặc đã được sáp nhập.", code=code)
-    successor = store.unit_by_code(uow.conn, successor_code)
+    successor = unit_store.unit_by_code(uow.conn, successor_code)
     if successor is None or not successor["active"]:
         raise ValidationFailed(
             "Đơn vị kế thừa không hợp lệ.",
             {"successor": [f"Không có đơn vị đang hoạt động mã {successor_code}."]},
         )
-    store.update_unit(uow.conn, code, {"active": False, "successor": successor_code})
+    unit_store.update_unit(uow.conn, code, {"active": False, "successor": successor_code})
     actor = principal.to_actor()
     reason = f"Sáp nhập đơn vị {unit['name']} ({code}) vào {successor['name']} ({successor_code})."
     transferred: list[str] = []
@@ -157,10 +157,10 @@ def _check_parent(uow: UnitOfWork, code: str, parent: str | None) -> None:
     (Đ7.2a, Đ8.2c: a department's sub-units, a commune's offices)."""
     if parent is None:
         return
-    found = store.unit_by_code(uow.conn, parent)
+    found = unit_store.unit_by_code(uow.conn, parent)
     if found is None or not found["active"]:
         problem = f"Không có đơn vị đang hoạt động mã {parent}."
-    elif parent == code or code in ancestors(parent, store.unit_parents(uow.conn)):
+    elif parent == code or code in ancestors(parent, unit_store.unit_parents(uow.conn)):
         problem = "Đơn vị cấp trên không thể là chính đơn vị hoặc một đơn vị cấp dưới của nó."
     else:
         return
@@ -168,7 +168,7 @@ def _check_parent(uow: UnitOfWork, code: str, parent: str | None) -> None:
 
 
 def _unit(uow: UnitOfWork, code: str) -> dict[str, Any]:
-    unit = store.unit_by_code(uow.conn, code, lock=True)
+    unit = unit_store.unit_by_code(uow.conn, code, lock=True)
     if unit is None:
         raise NotFound("Không tìm thấy đơn vị.", code=code)
     return unit

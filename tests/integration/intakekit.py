@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from services.intake import store
+from services.intake import store, unit_store
 from services.intake.app import create_app, create_service
 from shared.auth import AuthSettings, mint_token
 from shared.calendar import TZ
@@ -150,7 +150,7 @@ def task_row(intake: Any, task_id: str) -> dict[str, Any]:
 
 def unit_row(intake: Any, code: str) -> dict[str, Any]:
     with intake.runtime.platform.database.read() as conn:
-        unit = store.unit_by_code(conn, code)
+        unit = unit_store.unit_by_code(conn, code)
     assert unit is not None
     return unit
 

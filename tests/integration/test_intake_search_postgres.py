@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
 
-from services.intake import store
+from services.intake import store, unit_store
 from services.intake.app import MIGRATIONS
 from shared.db import make_engine, migrate
 
@@ -106,7 +106,7 @@ def test_a_search_on_20000_documents_uses_the_trigram_index(engine: Engine) -> N
     assert sorted(item["source_id"] for item in items) == ["bulk-4242", "bulk-777"]
     assert _page_statement(engine, q="100%")[0] == []  # '%' is a character, not a wildcard
     with engine.connect() as conn:
-        found, total = store.list_units(
+        found, total = unit_store.list_units(
             conn, kind=None, q="hoa quy", active=None, limit=50, offset=0
         )
     assert "Xã Hoá Quỳ" in [unit["name"] for unit in found] and total == len(found)

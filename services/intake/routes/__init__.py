@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import request
 
-from services.intake import domain, edxml, files, handlers, schemas, store
+from services.intake import domain, edxml, files, handlers, schemas, store, unit_store
 from services.intake.routes import corrections as correction_routes
 from services.intake.routes import document_files as file_routes
 from services.intake.routes import queues as queue_routes
@@ -158,7 +158,7 @@ def build_router(service: IntakeService) -> ApiRouter:
         principal()
         args = query_args(unit_query)
         with service.runtime.platform.database.read() as conn:
-            items, total = store.list_units(
+            items, total = unit_store.list_units(
                 conn,
                 kind=args["kind"],
                 q=fold(args["q"]) if args["q"] else None,
