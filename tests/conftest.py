@@ -30,10 +30,15 @@ def require_services(what: str, probe: Callable[[], object]) -> None:
     try:
         probe()
     except Exception as exc:
-        message = f"{what} is unreachable: {type(exc).__name__}: {exc}"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{message} (REQUIRE_SERVICES=1)", pytrace=False)
-        pytest.skip(message)
+        skip_or_fail(f"{what} is unreachable: {type(exc).__name__}: {exc}")
+
+
+def skip_or_fail(message: str) -> None:
+    """Skip the test saying why, or fail it when REQUIRE_SERVICES=1 (CI: what the machine must
+    have is there)."""
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{message} (REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(message)
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ import pytest
 from services.reporting.documents import pdf
 from services.reporting.documents.registry import KINDS, shipped
 from services.reporting.documents.render import render
+from tests.conftest import skip_or_fail
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR") or ROOT / "var" / "artifacts") / "documents"
@@ -42,10 +43,7 @@ def _pdf_tools() -> str:
         if not found
     ]
     if missing:
-        message = "not installed: " + ", ".join(missing)
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{message} (REQUIRE_SERVICES=1)", pytrace=False)
-        pytest.skip(message)
+        skip_or_fail("not installed: " + ", ".join(missing))
     assert program is not None
     return program
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from sqlalchemy import select
 
 from services.reporting.documents import pdf
 from services.reporting.documents.registry import KINDS, shipped
+from tests.conftest import skip_or_fail
 from tests.integration.reportingkit import headers
 
 API = "/api/reporting"
@@ -136,10 +136,7 @@ def test_a_template_uploaded_as_json_base64_is_taken_too(reporting: Any) -> None
 
 def test_a_report_as_pdf_D18_1(reporting: Any) -> None:
     if pdf.soffice() is None:
-        message = "LibreOffice is not installed (libreoffice-writer-nogui)"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{message} (REQUIRE_SERVICES=1)", pytrace=False)
-        pytest.skip(message)
+        skip_or_fail("LibreOffice is not installed (libreoffice-writer-nogui)")
     answer = _render(reporting, fmt="pdf")
     assert answer.status_code == 200 and answer.data.startswith(b"%PDF-")
     assert answer.mimetype == "application/pdf"
