@@ -10,6 +10,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from services.demo import load_demo
+from services.demo import demo_documents, load_demo
 from services.embedded import build_system
 from services.web.app import create_app
 from shared.auth import AuthSettings, mint_token
+from tests.polling import wait_for
 
 SECRET = "web-test-secret-0123456789-0123456789-abcdef"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -79,11 +81,25 @@ def running_system(tmp_path: Path) -> Iterator[WebSystem]:
     server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    web = WebSystem(base, env, system)
+    wait_for(
+        lambda: _demo_tasks_assigned(web), timeout=30, what="the demo's tasks assigned in workflow"
+    )
     try:
-        yield WebSystem(base, env, system)
+        yield web
     finally:
         server.shutdown()
         system.stop()
+
+
+DEMO_TASKS = sum(len(document["tasks"]) for document in demo_documents(date.today()))
+
+
+def _demo_tasks_assigned(web: WebSystem) -> bool:
+    """Tests read the demo's tasks as the Office would find them: released, started, assigned.
+    load_demo only enters the documents; the tasks reach workflow through the bus."""
+    answer = web.api("GET", "/api/workflow/tasks?status=assigned", "office", "VP_UBND")
+    return answer.status_code == 200 and answer.json()["total"] >= DEMO_TASKS
 
 
 def csrf_of(html: str) -> str:
