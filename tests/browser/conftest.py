@@ -28,12 +28,14 @@ import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from services.demo import demo_documents
 from shared.auth import AuthSettings, mint_token
 from tests.polling import WaitTimeout, wait_for
 
@@ -43,6 +45,7 @@ AXE_JS = HERE / "vendor" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR") or ROOT / "var" / "artifacts")
 SCREENSHOTS = ARTIFACTS / "screenshots"
 AXE_RESULTS = ARTIFACTS / "axe"
+DEMO_TASKS = sum(len(document["tasks"]) for document in demo_documents(date.today()))
 SECRET = "browser-secret-0123456789-0123456789-abcdef"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
@@ -163,6 +166,13 @@ def web_system(chromium_path: str) -> Iterator[str]:
         except WaitTimeout as stopped:
             tail = log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
             pytest.fail(f"nhiemvu serve did not become ready on {base_url} ({stopped}):\n{tail}")
+        # Ready means serving; the demo's tasks reach workflow through the bus after that.
+        wait_for(
+            lambda: _demo_tasks_assigned(base_url),
+            60,
+            "the demo's tasks assigned in workflow",
+            interval=0.2,
+        )
         yield base_url
     finally:
         process.terminate()
@@ -173,6 +183,15 @@ def web_system(chromium_path: str) -> Iterator[str]:
             process.wait(10)
         log.close()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _demo_tasks_assigned(base_url: str) -> bool:
+    answer = requests.get(
+        f"{base_url}/api/workflow/tasks?status=assigned",
+        headers={"Authorization": f"Bearer {api_token('office', 'VP_UBND')}"},
+        timeout=5,
+    )
+    return answer.ok and answer.json()["total"] >= DEMO_TASKS
 
 
 def api_token(role: str, unit: str | None, *, name: str | None = None) -> str:
