@@ -29,6 +29,7 @@ from kombu.connection import Connection
 from kombu.entity import Queue, binding
 from kombu.messaging import Consumer
 
+from services.distributed import SERVICES
 from shared.auth import AuthSettings, mint_token
 from shared.topology import Topology
 
@@ -145,6 +146,11 @@ def measure_action_latency(
 
     def client(share: list[tuple[str, str]]) -> None:
         session = requests.Session()
+        if think_seconds:
+            # People who pause between actions do not all begin at the same instant: each client
+            # arrives at a random moment within one pause (a simultaneous first round of 50
+            # requests is a burst, which the back-to-back run measures).
+            time.sleep(random.uniform(0, think_seconds * 1.5))
         for task_id, unit in share:
             headers = {"Authorization": f"Bearer {tokens[unit]}"}
             for action, event_type in ACTIONS:
@@ -160,6 +166,7 @@ def measure_action_latency(
                 if think_seconds:
                     time.sleep(think_seconds * random.uniform(0.5, 1.5))
 
+    quiet_after = wait_until_quiet(broker_url)
     with BusWatch(broker_url, [t for _a, t in ACTIONS]) as watch:
         began = time.monotonic()
         with ThreadPoolExecutor(clients) as pool:
@@ -183,7 +190,32 @@ def measure_action_latency(
         "event_p99_ms": _ms(_pct(to_event, 99)),
         "answer_to_event_p50_ms": _ms(_pct(hop, 50)),
         "answer_to_event_p99_ms": _ms(_pct(hop, 99)),
+        "quiet_after_s": round(quiet_after, 1),
     }
+
+
+def wait_until_quiet(broker_url: str, timeout: float = 120) -> float:
+    """Until every service's queue is empty (three looks in a row, 0.2 s apart), so that a run
+    measures its own actions, not the previous run's events still being consumed; returns the
+    seconds waited."""
+    topology = Topology()
+    names = [topology.queue_name(service) for service in SERVICES]
+    began = time.monotonic()
+    empty_looks = 0
+    with Connection(broker_url, heartbeat=0) as conn:
+        channel = conn.channel()
+        while empty_looks < 3 and time.monotonic() - began < timeout:
+            waiting = 0
+            for name in names:
+                try:
+                    _name, messages, _consumers = channel.queue_declare(name, passive=True)
+                except Exception:  # not declared (a service without a queue): nothing waits there
+                    channel = conn.channel()
+                    messages = 0
+                waiting += messages
+            empty_looks = empty_looks + 1 if waiting == 0 else 0
+            time.sleep(0.2)
+    return time.monotonic() - began
 
 
 # -- timer lateness ------------------------------------------------------------------------------
