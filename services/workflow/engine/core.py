@@ -72,6 +72,7 @@ from services.workflow.engine.state import (
     CompactTaskConverter,
     SpeclessWorkflowConverter,
     StateError,
+    dump,
     prune,
     pruned_of,
 )
@@ -459,7 +460,7 @@ class Engine:
         if state is None:
             if self._compact:
                 prune(workflow)
-            stored = self._serializer.serialize_json(workflow)
+            stored = dump(self._serializer, workflow)
         else:
             stored = state
         announced = frozenset(walked.announced)
