@@ -4,6 +4,7 @@ and a state it wrote loads back into the same workflow."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -85,3 +86,19 @@ def test_the_direct_serializer_writes_spiff_s_string_at_every_step_of_a_task_s_l
     then(lambda s: engine.perform(s, "submit_result", {"note": "xong", "files": [1, 2]}))
     then(lambda s: engine.perform(s, "confirm", {}))
     assert step.completed and seen == 16
+
+
+def test_spiff_still_logs_each_state_change_with_its_extras_when_its_logger_is_enabled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The engine skips building Spiff's log records only while nobody reads them
+    (engine/quiet.py)."""
+    engine, model = _engine(FixedClock(NOW), compact=True)
+    with caplog.at_level(logging.INFO, logger="spiff.task"):
+        engine.start(model, workflow_data(TASK))
+    changes = [r for r in caplog.records if r.getMessage().startswith("State changed to")]
+    assert changes and {"task_spec", "task_id", "elapsed", "parent"} <= vars(changes[0]).keys()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spiff.task"):
+        engine.start(model, workflow_data(TASK))
+    assert not [r for r in caplog.records if r.name == "spiff.task"]

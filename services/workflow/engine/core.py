@@ -67,6 +67,7 @@ from services.workflow.engine.parse import (
     openings_and_conditions,
     parse_diagram,
 )
+from services.workflow.engine.quiet import install as _quiet_spiff_logging
 from services.workflow.engine.state import (
     PRUNED,
     CompactTaskConverter,
@@ -81,6 +82,7 @@ from services.workflow.engine.timers import due_times, rearm
 from shared.clock import Clock, PinnableClock, SystemClock
 
 logger = logging.getLogger(__name__)
+_quiet_spiff_logging()
 
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due

@@ -118,43 +118,47 @@ def prune(workflow: BpmnWorkflow) -> int:
     subprocesses, is left whole."""
     if workflow.subprocesses:
         return 0
+    # Sets of tasks, not of ids: a task hashes by identity in C, a UUID through Python.
     tasks = workflow.tasks
+    get = tasks.get
+    unfinished = TaskState.NOT_FINISHED_MASK
     root = workflow.task_tree
-    live = [task for task in tasks.values() if task._state & TaskState.NOT_FINISHED_MASK]
+    live = [task for task in tasks.values() if task._state & unfinished]
     if not live:
         return 0
-    anchors = {task.id for task in live}
-    anchors.update(task._parent for task in live if task._parent is not None)
+    anchors = set(live)
     for task in live:
+        parent = get(task._parent)
+        if parent is not None:
+            anchors.add(parent)
         split = getattr(task.task_spec, "split_task", None)
         found = task.find_ancestor(split) if split else None
         if found is not None:
-            anchors.add(found.id)
+            anchors.add(found)
     needed: set[Any] = set()  # unfinished tasks and their ancestors (so every anchor)
     for task in live:
-        task_id = task.id
-        while task_id is not None and task_id not in needed:
-            needed.add(task_id)
-            task_id = tasks[task_id]._parent
-    top = root.id  # the lowest task above every anchor
+        while task is not None and task not in needed:
+            needed.add(task)
+            task = get(task._parent)
+    top = root  # the lowest task above every anchor
     while top not in anchors:
-        below = [child for child in tasks[top]._children if child in needed]
+        below = [child for child in (tasks[c] for c in top._children) if child in needed]
         if len(below) != 1:
             break
         top = below[0]
-    kept = {root.id}
+    kept = {root}
     pending = [top]
     while pending:
-        task_id = pending.pop()
-        kept.add(task_id)
-        children = tasks[task_id]._children
-        if any(tasks[child]._state & TaskState.NOT_FINISHED_MASK for child in children):
+        task = pending.pop()
+        kept.add(task)
+        children = [tasks[child] for child in task._children]
+        if any(child._state & unfinished for child in children):
             pending.extend(children)
         else:
             pending.extend(child for child in children if child in needed)
-    dropped = [task for task_id, task in tasks.items() if task_id not in kept]
-    if not dropped:
+    if len(kept) == len(tasks):
         return 0
+    dropped = [task for task in tasks.values() if task not in kept]
     record = dict(pruned_of(workflow))
     for task in dropped:
         name = task.task_spec.name
@@ -168,9 +172,9 @@ def prune(workflow: BpmnWorkflow) -> int:
     for task in tasks.values():
         if any(child not in tasks for child in task._children):
             task._children = [child for child in task._children if child in tasks]
-    if top != root.id:
-        root._children = [top]
-        tasks[top]._parent = root.id
+    if top is not root:
+        root._children = [top.id]
+        top._parent = root.id
     if workflow.last_task is not None and workflow.last_task.id not in tasks:
         workflow.last_task = None
     workflow.pruned = record
