@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
+from uuid import UUID
 
 import pytest
 
@@ -36,8 +37,35 @@ def _engine(clock: FixedClock, compact: bool) -> tuple[Engine, ProcessModel]:
 def _same_as_spiff(engine: Engine, model: ProcessModel, step: Step) -> None:
     workflow = step._workflow[0]
     assert step.state == engine._serializer.serialize_json(workflow)
-    reloaded = engine.load(model, step.state)
-    assert engine._serializer.serialize_json(reloaded._workflow[0]) == step.state
+    direct = engine.load(model, step.state)._workflow[0]
+    assert engine._serializer.serialize_json(direct) == step.state
+    # The direct reader (SpeclessWorkflowConverter.tasks_from_dict) against Spiff's own.
+    converter = engine._converter
+    with mock.patch.object(
+        converter,
+        "tasks_from_dict",
+        lambda stored, workflow: converter.mapping_from_dict(stored, UUID, workflow=workflow),
+    ):
+        generic = engine.load(model, step.state)._workflow[0]
+    assert list(direct.tasks) == list(generic.tasks)
+    for task_id, task in direct.tasks.items():
+        other = generic.tasks[task_id]
+        assert (task.id, task._parent, task._children, task.task_spec, task.state) == (
+            other.id,
+            other._parent,
+            other._children,
+            other.task_spec,
+            other.state,
+        )
+        assert (task.data, task.internal_data, task.triggered, task.last_state_change) == (
+            other.data,
+            other.internal_data,
+            other.triggered,
+            other.last_state_change,
+        )
+        assert task.id is task_id and all(child in direct.tasks for child in task._children)
+    assert list(direct.event_manager.tasks) == list(generic.event_manager.tasks)
+    assert direct.task_tree.id == generic.task_tree.id and direct.data == generic.data
 
 
 def _advance_to_due(clock: FixedClock, step: Step) -> None:

@@ -17,8 +17,10 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     WorkflowConverter,
 )
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.expressions import RestrictedScriptEngine
@@ -60,12 +62,56 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
             spec, subprocess_specs, script_engine=script_engine, deserializing=True
         )
         workflow.pruned = dct.pop(PRUNED, {})
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.tasks = self.tasks_from_dict(dct["tasks"], workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+    def tasks_from_dict(self, stored: dict[str, Any], workflow: BpmnWorkflow) -> dict[UUID, Any]:
+        """The tasks as Spiff's `mapping_from_dict` and TaskConverter read them, read directly:
+        each id is parsed once and the task's id, its parent's and children's links and the
+        mapping's key are one UUID object (so Spiff's lookups match by identity), and empty
+        data is not walked. Any task of another type name takes the generic path."""
+        registry = self.registry
+        if registry.convert_from_dict.get("Task") is None or any(
+            task.get("typename") != "Task" for task in stored.values()
+        ):
+            return dict(self.mapping_from_dict(stored, UUID, workflow=workflow))
+        ids = {key: UUID(key) for key in stored}
+        specs = workflow.spec.task_specs
+        restore = registry.restore
+        events = workflow.top_workflow.event_manager
+        tasks: dict[UUID, Any] = {}
+        for key, dct in stored.items():
+            task_spec = specs.get(dct["task_spec"])
+            task_id = ids.get(dct["id"]) or UUID(dct["id"])
+            task = Task(workflow, task_spec, state=dct["state"], id=task_id)
+            parent = dct["parent"]
+            task._parent = None if parent is None else (ids.get(parent) or UUID(parent))
+            task._children = [ids.get(child) or UUID(child) for child in dct["children"]]
+            task.last_state_change = dct["last_state_change"]
+            task.triggered = dct["triggered"]
+            internal = dct["internal_data"]
+            task.internal_data = restore(internal) if internal else {}
+            if isinstance(task_spec, CatchingEvent) and task._state & TaskState.WAITING:
+                events.add_task(task)
+            delta = dct.get("delta")
+            above = None if task._parent is None else workflow.tasks.get(task._parent)
+            if delta and above is not None:
+                data = DeepMerge.merge({}, above.data)
+                updates = delta.get("updates", {})
+                if updates:
+                    data.update(restore(updates))
+                for name in delta.get("deletions", {}):
+                    if name in data:
+                        del data[name]
+            else:
+                data = restore(dct["data"]) if dct["data"] else {}
+            task.data = data
+            tasks[ids.get(key) or UUID(key)] = task
+        return tasks
 
 
 class CompactTaskConverter(TaskConverter):
