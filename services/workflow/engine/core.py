@@ -526,13 +526,14 @@ class _Workflow(BpmnWorkflow):  # type: ignore[misc]
     predictions use, and our reads) go through `_tasks_by_state` while it has no subprocess."""
 
     def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Any:
-        if self.subprocesses or not kwargs.keys() <= {"state", "manual"}:
+        if self.subprocesses or not kwargs.keys() <= {"state", "manual", "spec_name"}:
             return super().get_tasks_iterator(first_task, **kwargs)
         return _tasks_by_state(
             self.tasks,
             first_task or self.task_tree,
             kwargs.get("state", TaskState.ANY_MASK),
             kwargs.get("manual"),
+            kwargs.get("spec_name"),
         )
 
     def update_waiting_tasks(self) -> None:
@@ -541,12 +542,16 @@ class _Workflow(BpmnWorkflow):  # type: ignore[misc]
 
 
 def _tasks_by_state(
-    tasks: Mapping[Any, Any], first: Any, state: int, manual: bool | None
+    tasks: Mapping[Any, Any],
+    first: Any,
+    state: int,
+    manual: bool | None,
+    spec_name: str | None = None,
 ) -> Iterator[Any]:
-    """Spiff's TaskIterator for a state (and `manual`) filter, without its bookkeeping: the same
-    tasks in the same depth-first order, lazily (a task's children are read when it is
-    reached), and the same pruning (below a task whose state is under the filter's least state
-    nothing is looked at)."""
+    """Spiff's TaskIterator for a state (and `manual`, `spec_name`) filter, without its
+    bookkeeping: the same tasks in the same depth-first order, lazily (a task's children are
+    read when it is reached), and the same pruning (below a task whose state is under the
+    filter's least state nothing is looked at)."""
     if state & TaskState.PREDICTED_MASK:
         least = TaskState.MAYBE
     elif state & TaskState.DEFINITE_MASK:
@@ -559,7 +564,11 @@ def _tasks_by_state(
         children = task._children
         if children and task._state >= least:
             pending.extend(tasks[child] for child in reversed(children))
-        if task._state & state and (manual is None or task.task_spec.manual == manual):
+        if (
+            task._state & state
+            and (manual is None or task.task_spec.manual == manual)
+            and (spec_name is None or task.task_spec.name == spec_name)
+        ):
             yield task
 
 

@@ -267,7 +267,7 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
             "state": task._state,
             "task_spec": task.task_spec.name,
             "triggered": task.triggered,
-            "internal_data": _clean(task.internal_data),
+            "internal_data": _clean(task.internal_data) if task.internal_data else {},
             "data": stored,
             "delta": delta,
             "typename": "Task",
