@@ -185,6 +185,13 @@ def test_one_walk_finds_what_spiffs_filtered_walks_find_in_the_same_order(
             spiff = BpmnTaskIterator(workflow.task_tree, state=mask, manual=manual)
             ours = workflow.get_tasks_iterator(state=mask, manual=manual)
             assert [t.id for t in ours] == [t.id for t in spiff], (mask, manual)
+    # By spec name, from the root and from a task down (as a catching event looks for its
+    # other instances), for every spec the tree holds.
+    for name in {t.task_spec.name for t in workflow.tasks.values()}:
+        for first in (workflow.task_tree, *workflow.get_tasks(state=TaskState.READY)):
+            spiff = BpmnTaskIterator(first, spec_name=name)
+            ours = workflow.get_tasks_iterator(first, spec_name=name)
+            assert [t.id for t in ours] == [t.id for t in spiff], name
 
     assert _spiff_view(workflow, announcing) == (
         [t.id for t in walked.open],

@@ -67,11 +67,13 @@ from services.workflow.engine.parse import (
     openings_and_conditions,
     parse_diagram,
 )
+from services.workflow.engine.quiet import install as _quiet_spiff_logging
 from services.workflow.engine.state import (
     PRUNED,
     CompactTaskConverter,
     SpeclessWorkflowConverter,
     StateError,
+    dump,
     prune,
     pruned_of,
 )
@@ -80,6 +82,7 @@ from services.workflow.engine.timers import due_times, rearm
 from shared.clock import Clock, PinnableClock, SystemClock
 
 logger = logging.getLogger(__name__)
+_quiet_spiff_logging()
 
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due
@@ -459,7 +462,7 @@ class Engine:
         if state is None:
             if self._compact:
                 prune(workflow)
-            stored = self._serializer.serialize_json(workflow)
+            stored = dump(self._serializer, workflow)
         else:
             stored = state
         announced = frozenset(walked.announced)
@@ -523,13 +526,14 @@ class _Workflow(BpmnWorkflow):  # type: ignore[misc]
     predictions use, and our reads) go through `_tasks_by_state` while it has no subprocess."""
 
     def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Any:
-        if self.subprocesses or not kwargs.keys() <= {"state", "manual"}:
+        if self.subprocesses or not kwargs.keys() <= {"state", "manual", "spec_name"}:
             return super().get_tasks_iterator(first_task, **kwargs)
         return _tasks_by_state(
             self.tasks,
             first_task or self.task_tree,
             kwargs.get("state", TaskState.ANY_MASK),
             kwargs.get("manual"),
+            kwargs.get("spec_name"),
         )
 
     def update_waiting_tasks(self) -> None:
@@ -538,12 +542,16 @@ class _Workflow(BpmnWorkflow):  # type: ignore[misc]
 
 
 def _tasks_by_state(
-    tasks: Mapping[Any, Any], first: Any, state: int, manual: bool | None
+    tasks: Mapping[Any, Any],
+    first: Any,
+    state: int,
+    manual: bool | None,
+    spec_name: str | None = None,
 ) -> Iterator[Any]:
-    """Spiff's TaskIterator for a state (and `manual`) filter, without its bookkeeping: the same
-    tasks in the same depth-first order, lazily (a task's children are read when it is
-    reached), and the same pruning (below a task whose state is under the filter's least state
-    nothing is looked at)."""
+    """Spiff's TaskIterator for a state (and `manual`, `spec_name`) filter, without its
+    bookkeeping: the same tasks in the same depth-first order, lazily (a task's children are
+    read when it is reached), and the same pruning (below a task whose state is under the
+    filter's least state nothing is looked at)."""
     if state & TaskState.PREDICTED_MASK:
         least = TaskState.MAYBE
     elif state & TaskState.DEFINITE_MASK:
@@ -556,7 +564,11 @@ def _tasks_by_state(
         children = task._children
         if children and task._state >= least:
             pending.extend(tasks[child] for child in reversed(children))
-        if task._state & state and (manual is None or task.task_spec.manual == manual):
+        if (
+            task._state & state
+            and (manual is None or task.task_spec.manual == manual)
+            and (spec_name is None or task.task_spec.name == spec_name)
+        ):
             yield task
 
 

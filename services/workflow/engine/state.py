@@ -5,7 +5,9 @@ Private to the engine package (services/workflow/engine/core.py).
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
+from types import ModuleType
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +16,11 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     TaskConverter,
     WorkflowConverter,
 )
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.expressions import RestrictedScriptEngine
@@ -56,12 +62,56 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):
             spec, subprocess_specs, script_engine=script_engine, deserializing=True
         )
         workflow.pruned = dct.pop(PRUNED, {})
-        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.tasks = self.tasks_from_dict(dct["tasks"], workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+    def tasks_from_dict(self, stored: dict[str, Any], workflow: BpmnWorkflow) -> dict[UUID, Any]:
+        """The tasks as Spiff's `mapping_from_dict` and TaskConverter read them, read directly:
+        each id is parsed once and the task's id, its parent's and children's links and the
+        mapping's key are one UUID object (so Spiff's lookups match by identity), and empty
+        data is not walked. Any task of another type name takes the generic path."""
+        registry = self.registry
+        if registry.convert_from_dict.get("Task") is None or any(
+            task.get("typename") != "Task" for task in stored.values()
+        ):
+            return dict(self.mapping_from_dict(stored, UUID, workflow=workflow))
+        ids = {key: UUID(key) for key in stored}
+        specs = workflow.spec.task_specs
+        restore = registry.restore
+        events = workflow.top_workflow.event_manager
+        tasks: dict[UUID, Any] = {}
+        for key, dct in stored.items():
+            task_spec = specs.get(dct["task_spec"])
+            task_id = ids.get(dct["id"]) or UUID(dct["id"])
+            task = Task(workflow, task_spec, state=dct["state"], id=task_id)
+            parent = dct["parent"]
+            task._parent = None if parent is None else (ids.get(parent) or UUID(parent))
+            task._children = [ids.get(child) or UUID(child) for child in dct["children"]]
+            task.last_state_change = dct["last_state_change"]
+            task.triggered = dct["triggered"]
+            internal = dct["internal_data"]
+            task.internal_data = restore(internal) if internal else {}
+            if isinstance(task_spec, CatchingEvent) and task._state & TaskState.WAITING:
+                events.add_task(task)
+            delta = dct.get("delta")
+            above = None if task._parent is None else workflow.tasks.get(task._parent)
+            if delta and above is not None:
+                data = DeepMerge.merge({}, above.data)
+                updates = delta.get("updates", {})
+                if updates:
+                    data.update(restore(updates))
+                for name in delta.get("deletions", {}):
+                    if name in data:
+                        del data[name]
+            else:
+                data = restore(dct["data"]) if dct["data"] else {}
+            task.data = data
+            tasks[ids.get(key) or UUID(key)] = task
+        return tasks
 
 
 class CompactTaskConverter(TaskConverter):
@@ -114,43 +164,47 @@ def prune(workflow: BpmnWorkflow) -> int:
     subprocesses, is left whole."""
     if workflow.subprocesses:
         return 0
+    # Sets of tasks, not of ids: a task hashes by identity in C, a UUID through Python.
     tasks = workflow.tasks
+    get = tasks.get
+    unfinished = TaskState.NOT_FINISHED_MASK
     root = workflow.task_tree
-    live = [task for task in tasks.values() if task._state & TaskState.NOT_FINISHED_MASK]
+    live = [task for task in tasks.values() if task._state & unfinished]
     if not live:
         return 0
-    anchors = {task.id for task in live}
-    anchors.update(task._parent for task in live if task._parent is not None)
+    anchors = set(live)
     for task in live:
+        parent = get(task._parent)
+        if parent is not None:
+            anchors.add(parent)
         split = getattr(task.task_spec, "split_task", None)
         found = task.find_ancestor(split) if split else None
         if found is not None:
-            anchors.add(found.id)
+            anchors.add(found)
     needed: set[Any] = set()  # unfinished tasks and their ancestors (so every anchor)
     for task in live:
-        task_id = task.id
-        while task_id is not None and task_id not in needed:
-            needed.add(task_id)
-            task_id = tasks[task_id]._parent
-    top = root.id  # the lowest task above every anchor
+        while task is not None and task not in needed:
+            needed.add(task)
+            task = get(task._parent)
+    top = root  # the lowest task above every anchor
     while top not in anchors:
-        below = [child for child in tasks[top]._children if child in needed]
+        below = [child for child in (tasks[c] for c in top._children) if child in needed]
         if len(below) != 1:
             break
         top = below[0]
-    kept = {root.id}
+    kept = {root}
     pending = [top]
     while pending:
-        task_id = pending.pop()
-        kept.add(task_id)
-        children = tasks[task_id]._children
-        if any(tasks[child]._state & TaskState.NOT_FINISHED_MASK for child in children):
+        task = pending.pop()
+        kept.add(task)
+        children = [tasks[child] for child in task._children]
+        if any(child._state & unfinished for child in children):
             pending.extend(children)
         else:
             pending.extend(child for child in children if child in needed)
-    dropped = [task for task_id, task in tasks.items() if task_id not in kept]
-    if not dropped:
+    if len(kept) == len(tasks):
         return 0
+    dropped = [task for task in tasks.values() if task not in kept]
     record = dict(pruned_of(workflow))
     for task in dropped:
         name = task.task_spec.name
@@ -164,13 +218,89 @@ def prune(workflow: BpmnWorkflow) -> int:
     for task in tasks.values():
         if any(child not in tasks for child in task._children):
             task._children = [child for child in task._children if child in tasks]
-    if top != root.id:
-        root._children = [top]
-        tasks[top]._parent = root.id
+    if top is not root:
+        root._children = [top.id]
+        top._parent = root.id
     if workflow.last_task is not None and workflow.last_task.id not in tasks:
         workflow.last_task = None
     workflow.pruned = record
     return len(dropped)
+
+
+def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
+    """`serializer.serialize_json(workflow)`, the same string, built directly: the registry's
+    generic walk over every task (a fifth of starting an instance) is replaced by the dicts that
+    SpeclessWorkflowConverter and CompactTaskConverter make, in the same key order, encoded by
+    the same JSON encoder (which converts what task data holds, dates included). A workflow
+    with subprocesses or pending events, or a task of another class, takes the generic path.
+    tests/unit/test_engine_dump.py compares both over a task's whole life."""
+    registry = serializer.registry
+    typename = registry.typenames.get(type(workflow))
+    if workflow.subprocesses or workflow.bpmn_events or registry.typenames.get(Task) != "Task":
+        return str(serializer.serialize_json(workflow))
+    tasks = workflow.tasks
+    names = {task_id: str(task_id) for task_id in tasks}  # a UUID's str is dearer than a lookup
+    out: dict[str, Any] = {}
+    for task_id, task in tasks.items():
+        if type(task) is not Task:
+            return str(serializer.serialize_json(workflow))
+        parent_id = task._parent
+        parent = None if parent_id is None else tasks.get(parent_id)
+        data = task.data
+        if parent is None:
+            stored, delta = data, {}
+        elif data:
+            above = parent.data
+            stored = {}
+            delta = {
+                "updates": {k: data[k] for k in data if k not in above or data[k] != above[k]},
+                "deletions": [k for k in above if k not in data],
+            }
+        else:  # CompactTaskConverter: a task with no data stores none, and no deletions
+            stored, delta = {}, {}
+        key = names[task_id]
+        out[key] = {
+            "id": key,
+            "parent": None if parent is None else names[parent_id],
+            "children": [names.get(child) or str(child) for child in task._children],
+            "last_state_change": task.last_state_change,
+            "state": task._state,
+            "task_spec": task.task_spec.name,
+            "triggered": task.triggered,
+            "internal_data": _clean(task.internal_data) if task.internal_data else {},
+            "data": stored,
+            "delta": delta,
+            "typename": "Task",
+        }
+    last = workflow.last_task
+    dct: dict[str, Any] = {
+        "data": _clean(workflow.data),
+        "correlations": workflow.correlations,
+        "last_task": None if last is None else str(last.id),
+        "success": workflow.success,
+        "completed": workflow.completed,
+        "tasks": out,
+        "root": str(workflow.task_tree.id),
+        "process_id": workflow.spec.name,
+    }
+    if pruned_of(workflow):
+        dct[PRUNED] = pruned_of(workflow)
+    dct["subprocesses"] = {}
+    dct["bpmn_events"] = workflow.bpmn_events
+    dct["typename"] = typename
+    dct[serializer.VERSION_KEY] = serializer.VERSION
+    registry._encoder_mode = True  # as serialize_json: the encoder converts in that mode
+    try:
+        return json.dumps(dct, cls=serializer._encoder_cls)
+    finally:
+        registry._encoder_mode = False
+
+
+def _clean(data: Any) -> Any:
+    """The registry's `clean` in encoder mode: a dict without callables and modules."""
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if not callable(v) and not isinstance(v, ModuleType)}
+    return data
 
 
 def jsonable(value: Any) -> Any:

@@ -1,0 +1,132 @@
+"""The engine's direct serializer (engine/state.py, `dump`) writes, at every step of a task's
+life, the very string that Spiff's registry walk (`serialize_json`) writes for the same workflow,
+and a state it wrote loads back into the same workflow."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+from uuid import UUID
+
+import pytest
+
+from services.workflow.deadlines import deadline_functions
+from services.workflow.domain import workflow_data
+from services.workflow.engine import Engine, ProcessModel, Step
+from shared.calendar import TZ, WorkingCalendar
+from shared.clock import FixedClock
+
+LIFECYCLE = Path(__file__).resolve().parents[2] / "bpmn" / "task_lifecycle.bpmn"
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
+TASK = {"task_id": "t1", "lead_unit": "SO_TC", "due_on": date(2026, 12, 15), "cadence": None}
+
+
+def _engine(clock: FixedClock, compact: bool) -> tuple[Engine, ProcessModel]:
+    engine = Engine(
+        deadline_functions(WorkingCalendar.default(), clock),
+        clock=clock,
+        cache_size=0,
+        compact=compact,
+    )
+    return engine, engine.parse(LIFECYCLE.read_bytes(), "task_lifecycle", 1)
+
+
+def _same_as_spiff(engine: Engine, model: ProcessModel, step: Step) -> None:
+    workflow = step._workflow[0]
+    assert step.state == engine._serializer.serialize_json(workflow)
+    direct = engine.load(model, step.state)._workflow[0]
+    assert engine._serializer.serialize_json(direct) == step.state
+    # The direct reader (SpeclessWorkflowConverter.tasks_from_dict) against Spiff's own.
+    converter = engine._converter
+    with mock.patch.object(
+        converter,
+        "tasks_from_dict",
+        lambda stored, workflow: converter.mapping_from_dict(stored, UUID, workflow=workflow),
+    ):
+        generic = engine.load(model, step.state)._workflow[0]
+    assert list(direct.tasks) == list(generic.tasks)
+    for task_id, task in direct.tasks.items():
+        other = generic.tasks[task_id]
+        assert (task.id, task._parent, task._children, task.task_spec, task.state) == (
+            other.id,
+            other._parent,
+            other._children,
+            other.task_spec,
+            other.state,
+        )
+        assert (task.data, task.internal_data, task.triggered, task.last_state_change) == (
+            other.data,
+            other.internal_data,
+            other.triggered,
+            other.last_state_change,
+        )
+        assert task.id is task_id and all(child in direct.tasks for child in task._children)
+    assert list(direct.event_manager.tasks) == list(generic.event_manager.tasks)
+    assert direct.task_tree.id == generic.task_tree.id and direct.data == generic.data
+
+
+def _advance_to_due(clock: FixedClock, step: Step) -> None:
+    assert step.next_due is not None
+    if step.next_due > clock.now():
+        clock.advance(step.next_due - clock.now())
+
+
+@pytest.mark.parametrize("compact", [True, False])
+def test_the_direct_serializer_writes_spiff_s_string_at_every_step_of_a_task_s_life(
+    compact: bool,
+) -> None:
+    clock = FixedClock(NOW)
+    engine, model = _engine(clock, compact)
+    step = engine.start(model, workflow_data(TASK))
+    _same_as_spiff(engine, model, step)
+    seen = 1
+
+    def then(call: Any) -> None:
+        nonlocal step, seen
+        # The engine itself takes the direct path, never Spiff's walk.
+        with mock.patch.object(engine._serializer, "serialize_json") as walked:
+            step = call(engine.load(model, step.state))
+        assert not walked.called
+        _same_as_spiff(engine, model, step)
+        seen += 1
+
+    then(lambda s: engine.perform(s, "accept", {}))
+    then(lambda s: engine.perform(s, "report_progress", {"note": 'Đã xong 10% — "nháp"'}))
+    _advance_to_due(clock, step)
+    then(engine.fire_due)
+    then(
+        lambda s: engine.update(
+            s, {"due_on": (clock.now() + timedelta(days=30)).date().isoformat()}
+        )
+    )
+    then(lambda s: engine.annotate(s, {"case_open": True, "when": clock.now()}))
+    for _round in range(4):
+        _advance_to_due(clock, step)
+        then(engine.fire_due)
+    asked = (clock.now() + timedelta(days=60)).date().isoformat()
+    then(lambda s, asked=asked: engine.perform(s, "request_extension", {"new_due_on": asked}))
+    then(lambda s: engine.perform(s, "decide_extension", {"approve": True, "new_due_on": None}))
+    then(lambda s: engine.perform(s, "submit_result", {"note": "xong"}))
+    then(lambda s: engine.perform(s, "request_rework", {"note": "bổ sung"}))
+    then(lambda s: engine.perform(s, "submit_result", {"note": "xong", "files": [1, 2]}))
+    then(lambda s: engine.perform(s, "confirm", {}))
+    assert step.completed and seen == 16
+
+
+def test_spiff_still_logs_each_state_change_with_its_extras_when_its_logger_is_enabled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The engine skips building Spiff's log records only while nobody reads them
+    (engine/quiet.py)."""
+    engine, model = _engine(FixedClock(NOW), compact=True)
+    with caplog.at_level(logging.INFO, logger="spiff.task"):
+        engine.start(model, workflow_data(TASK))
+    changes = [r for r in caplog.records if r.getMessage().startswith("State changed to")]
+    assert changes and {"task_spec", "task_id", "elapsed", "parent"} <= vars(changes[0]).keys()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spiff.task"):
+        engine.start(model, workflow_data(TASK))
+    assert not [r for r in caplog.records if r.name == "spiff.task"]
