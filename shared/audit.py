@@ -39,6 +39,7 @@ from sqlalchemy.engine import Row
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 _VERIFY_BATCH = 1000
+_ONE_STATEMENT_ROWS = 100  # rows written with the head in one statement, at most
 _ACTOR_KEYS = ("sub", "role", "unit")
 
 _sqlite_locks: dict[str, threading.Lock] = {}
@@ -167,17 +168,24 @@ def append_audit(
 
 
 def append_audit_many(
-    conn: Connection, table: Table, head: Table, entries: Sequence[Mapping[str, Any]]
+    conn: Connection,
+    table: Table,
+    head: Table,
+    entries: Sequence[Mapping[str, Any]],
+    also: Sequence[tuple[Table, list[dict[str, Any]]]] = (),
 ) -> list[str]:
     """Append records (each with the keyword arguments of `append_audit`) in order, with one
-    lock and one head update; returns their hashes."""
+    lock and one head update; returns their hashes. `also`: other rows of the same transaction
+    (the outbox's), written with the records: in the same statement on PostgreSQL."""
     records = [_fields(entry) for entry in entries]
     if not records:
+        for other, rows in also:
+            conn.execute(insert(other), rows)
         return []
     if conn.dialect.name == "postgresql":
-        # Held until the caller's transaction ends, so the next writer reads our head.
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(table)})
-        return _chain(conn, table, head, records)
+        return _chain_postgres(conn, table, head, records, also)
+    for other, rows in also:
+        conn.execute(insert(other), rows)
     # SQLite has neither advisory nor row locks. The no-op UPDATE takes the database write lock
     # before the head is read and keeps it until the caller commits, which orders writers on
     # separate connections. Threads sharing one SQLite connection (StaticPool, :memory:) share
@@ -213,6 +221,48 @@ def _chain(conn: Connection, table: Table, head: Table, records: list[dict[str, 
         chained.append(record)
     conn.execute(insert(table), chained)
     conn.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash))
+    return [str(record["hash"]) for record in chained]
+
+
+def _chain_postgres(
+    conn: Connection,
+    table: Table,
+    head: Table,
+    records: list[dict[str, Any]],
+    also: Sequence[tuple[Table, list[dict[str, Any]]]],
+) -> list[str]:
+    """Two statements: the head read under its row lock, held until the caller's transaction
+    ends (a writer waiting on it then reads the head we wrote: READ COMMITTED re-reads a locked
+    row's newest version), then the records, the new head and `also` in one statement."""
+    locked = select(head.c.seq, head.c.hash).where(head.c.id == HEAD_ID).with_for_update()
+    row = conn.execute(locked).first()
+    if row is None:
+        # No head yet, so no row to lock: the advisory lock orders the writers that create it;
+        # a statement after the wait sees a head another writer committed meanwhile.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(table)})
+        row = conn.execute(locked).first()
+        if row is None:
+            conn.execute(insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS_HASH))
+    seq, prev_hash = (int(row.seq), str(row.hash)) if row is not None else (0, GENESIS_HASH)
+    chained = []
+    for fields in records:
+        seq += 1
+        record = {**fields, "seq": seq, "prev_hash": prev_hash}
+        record["hash"] = prev_hash = record_hash(record)
+        chained.append(record)
+    new_head = update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash)
+    if len(chained) + sum(len(rows) for _, rows in also) > _ONE_STATEMENT_ROWS:
+        # A large batch (a consumer's, the scheduler's): executemany's batches instead of one
+        # statement's parameters, which PostgreSQL caps at 65,535.
+        for target, rows in ((table, chained), *also):
+            conn.execute(insert(target), rows)
+        conn.execute(new_head)
+    else:
+        writes = [insert(table).values(chained).cte("audit_records")]
+        writes += [
+            insert(other).values(rows).cte(f"also_{n}") for n, (other, rows) in enumerate(also)
+        ]
+        conn.execute(new_head.add_cte(*writes, nest_here=False))
     return [str(record["hash"]) for record in chained]
 
 
@@ -296,8 +346,13 @@ class AuditLog:
             correlation_id=correlation_id,
         )
 
-    def append_many(self, conn: Connection, entries: Sequence[Mapping[str, Any]]) -> list[str]:
-        return append_audit_many(conn, self.table, self.head, entries)
+    def append_many(
+        self,
+        conn: Connection,
+        entries: Sequence[Mapping[str, Any]],
+        also: Sequence[tuple[Table, list[dict[str, Any]]]] = (),
+    ) -> list[str]:
+        return append_audit_many(conn, self.table, self.head, entries, also)
 
     def verify(self, conn: Connection) -> list[str]:
         return verify_audit(conn, self.table, self.head)

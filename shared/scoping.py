@@ -74,8 +74,11 @@ class UnitDirectory:
         self._database = database
         self._units = units
 
-    def resolve(self, principal: Principal) -> Principal:
+    def resolve(self, principal: Principal, conn: Connection | None = None) -> Principal:
+        """`conn`: the request's open transaction, read on instead of a connection of its own."""
         if principal.unit is None or not principal.has_role(*UNIT_ROLES):
             return principal
-        with self._database.read() as conn:
+        if conn is not None:
             return with_relations(conn, self._units, principal)
+        with self._database.read() as read:
+            return with_relations(read, self._units, principal)

@@ -158,6 +158,28 @@ def with_attachments(conn: Connection, history: Iterable[dict[str, Any]]) -> lis
     return entries
 
 
+def history(conn: Connection, task_id: str) -> list[dict[str, Any]]:
+    """A task's history entries, each with the files its action sent (`attachments`), in one
+    statement: what `store.TASKS.history` and `with_attachments` read in two."""
+    h, f = store.task_history, store.task_files
+    files = [column.label(f"file_{column.name}") for column in f.c]
+    query = (
+        select(h, *files)
+        .select_from(h.outerjoin(f, f.c.history_id == h.c.id))
+        .where(h.c.task_id == task_id)
+        .order_by(h.c.id, f.c.uploaded_at, f.c.id)
+    )
+    entries: dict[int, dict[str, Any]] = {}
+    for row in conn.execute(query).mappings():
+        entry = entries.get(row["id"])
+        if entry is None:
+            entry = entries[row["id"]] = {column.name: row[column.name] for column in h.c}
+            entry["attachments"] = []
+        if row["file_id"] is not None:
+            entry["attachments"].append(view({c.name: row[f"file_{c.name}"] for c in f.c}))
+    return list(entries.values())
+
+
 def file_for_reader(
     conn: Connection,
     principal: Principal,
