@@ -258,12 +258,62 @@ def _chain_postgres(
             conn.execute(insert(target), rows)
         conn.execute(new_head)
     else:
-        writes = [insert(table).values(chained).cte("audit_records")]
-        writes += [
-            insert(other).values(rows).cte(f"also_{n}") for n, (other, rows) in enumerate(also)
-        ]
-        conn.execute(new_head.add_cte(*writes, nest_here=False))
+        _write_together(conn, head, {"seq": seq, "hash": prev_hash}, [(table, chained), *also])
     return [str(record["hash"]) for record in chained]
+
+
+# The SQL of `_write_together`, by its shape (the tables, their columns and row counts): built
+# once, since SQLAlchemy compiles a multi-row VALUES afresh at every execution.
+_TOGETHER_SQL: dict[tuple[Any, ...], tuple[str, list[list[tuple[str, Any]]]]] = {}
+
+
+def _write_together(
+    conn: Connection,
+    head: Table,
+    new_head: dict[str, Any],
+    writes: Sequence[tuple[Table, list[dict[str, Any]]]],
+) -> None:
+    """The new head and every row of `writes` in one PostgreSQL statement: each table's rows a
+    data-modifying CTE (`WITH w0 AS (INSERT … VALUES (…), (…)) … UPDATE audit_head …`)."""
+    shape = (head.name, *((t.name, len(rows), tuple(rows[0])) for t, rows in writes))
+    built = _TOGETHER_SQL.get(shape)
+    if built is None:
+        built = _TOGETHER_SQL[shape] = _together_sql(conn.dialect, head, writes)
+    sql, binds = built
+    params: dict[str, Any] = {"head_seq": new_head["seq"], "head_hash": new_head["hash"]}
+    for index, (_, rows) in enumerate(writes):
+        for number, row in enumerate(rows):
+            for name, process in binds[index]:
+                value = row[name]
+                params[f"w{index}_{number}_{name}"] = process(value) if process else value
+    conn.exec_driver_sql(sql, params)
+
+
+def _together_sql(
+    dialect: Any, head: Table, writes: Sequence[tuple[Table, list[dict[str, Any]]]]
+) -> tuple[str, list[list[tuple[str, Any]]]]:
+    quote = dialect.identifier_preparer
+    ctes, binds = [], []
+    for index, (table, rows) in enumerate(writes):
+        names = list(rows[0])
+        binds.append(
+            [
+                (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+                for name in names
+            ]
+        )
+        values = ", ".join(
+            "(" + ", ".join(f"%(w{index}_{number}_{name})s" for name in names) + ")"
+            for number in range(len(rows))
+        )
+        columns = ", ".join(quote.quote(name) for name in names)
+        into = quote.format_table(table)
+        ctes.append(f"w{index} AS (INSERT INTO {into} ({columns}) VALUES {values})")
+    sql = (
+        f"WITH {', '.join(ctes)} UPDATE {quote.format_table(head)} "
+        f"SET seq = %(head_seq)s, hash = %(head_hash)s WHERE id = {HEAD_ID}"
+    )
+    return sql, binds
 
 
 def verify_audit(conn: Connection, table: Table, head: Table) -> list[str]:
