@@ -58,7 +58,8 @@ class WorkflowService:
     def resolve(self, principal: Principal, conn: Connection | None = None) -> Principal:
         """The caller with what the directory adds; read on `conn` when the request already
         holds a transaction (an action: no second connection)."""
-        return UnitDirectory(self.runtime.platform.database, units.units).resolve(principal, conn)
+        directory = UnitDirectory(self.runtime.platform.database, units.units, units.units_version)
+        return directory.resolve(principal, conn)
 
     def migrate(self) -> None:
         """Apply migrations, then deploy the diagrams of `bpmn/` whose content is new: shipped
