@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +27,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Select,
     String,
     Table,
     Text,
@@ -224,6 +226,12 @@ def _chain(conn: Connection, table: Table, head: Table, records: list[dict[str, 
     return [str(record["hash"]) for record in chained]
 
 
+@cache
+def _locked_head(head: Table) -> Select[Any]:
+    # Built once: SQLAlchemy reuses its compiled form without rebuilding the statement.
+    return select(head.c.seq, head.c.hash).where(head.c.id == HEAD_ID).with_for_update()
+
+
 def _chain_postgres(
     conn: Connection,
     table: Table,
@@ -234,7 +242,7 @@ def _chain_postgres(
     """Two statements: the head read under its row lock, held until the caller's transaction
     ends (a writer waiting on it then reads the head we wrote: READ COMMITTED re-reads a locked
     row's newest version), then the records, the new head and `also` in one statement."""
-    locked = select(head.c.seq, head.c.hash).where(head.c.id == HEAD_ID).with_for_update()
+    locked = _locked_head(head)
     row = conn.execute(locked).first()
     if row is None:
         # No head yet, so no row to lock: the advisory lock orders the writers that create it;

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Select, Table, select
 
 from shared.auth import UNIT_ROLES, Principal
 from shared.db import Database
@@ -90,6 +92,12 @@ class _Copy:
 _COPIES: WeakKeyDictionary[Database, _Copy] = WeakKeyDictionary()
 
 
+@cache
+def _version_query(version: Table) -> Select[Any]:
+    # Built once: SQLAlchemy reuses its compiled form without rebuilding the statement.
+    return select(version.c.version)
+
+
 class UnitDirectory:
     """One service's copy of the directory, read to resolve each request's caller.
 
@@ -117,7 +125,7 @@ class UnitDirectory:
         assert principal.unit is not None
         if self._version is None:
             return with_relations(conn, self._units, principal)
-        version = conn.execute(select(self._version.c.version)).scalar()
+        version = conn.execute(_version_query(self._version)).scalar()
         if version is None:  # tables made without the migration (no trigger): read each time
             return with_relations(conn, self._units, principal)
         copy = _COPIES.get(self._database)

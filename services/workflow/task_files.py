@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 
 from services.workflow import case_store, store
 from shared.auth import UNIT_ROLES, Principal
@@ -158,25 +158,36 @@ def with_attachments(conn: Connection, history: Iterable[dict[str, Any]]) -> lis
     return entries
 
 
+# Built once: SQLAlchemy then reuses its compiled form without rebuilding the statement.
+_HISTORY = (
+    select(
+        store.task_history,
+        *(column.label(f"file_{column.name}") for column in store.task_files.c),
+    )
+    .select_from(
+        store.task_history.outerjoin(
+            store.task_files, store.task_files.c.history_id == store.task_history.c.id
+        )
+    )
+    .where(store.task_history.c.task_id == bindparam("task_id"))
+    .order_by(store.task_history.c.id, store.task_files.c.uploaded_at, store.task_files.c.id)
+)
+
+
 def history(conn: Connection, task_id: str) -> list[dict[str, Any]]:
     """A task's history entries, each with the files its action sent (`attachments`), in one
     statement: what `store.TASKS.history` and `with_attachments` read in two."""
-    h, f = store.task_history, store.task_files
-    files = [column.label(f"file_{column.name}") for column in f.c]
-    query = (
-        select(h, *files)
-        .select_from(h.outerjoin(f, f.c.history_id == h.c.id))
-        .where(h.c.task_id == task_id)
-        .order_by(h.c.id, f.c.uploaded_at, f.c.id)
-    )
+    entry_names = [column.name for column in store.task_history.c]
+    file_names = [column.name for column in store.task_files.c]
+    count = len(entry_names)
     entries: dict[int, dict[str, Any]] = {}
-    for row in conn.execute(query).mappings():
-        entry = entries.get(row["id"])
+    for row in conn.execute(_HISTORY, {"task_id": task_id}):
+        entry = entries.get(row.id)
         if entry is None:
-            entry = entries[row["id"]] = {column.name: row[column.name] for column in h.c}
+            entry = entries[row.id] = dict(zip(entry_names, row[:count], strict=True))
             entry["attachments"] = []
-        if row["file_id"] is not None:
-            entry["attachments"].append(view({c.name: row[f"file_{c.name}"] for c in f.c}))
+        if row[count] is not None:  # the file's id: the entry sent files
+            entry["attachments"].append(view(dict(zip(file_names, row[count:], strict=True))))
     return list(entries.values())
 
 
