@@ -2,13 +2,15 @@
 released tasks through the workflow's Flask app (`time.process_time`), and the shares of a
 cProfile of the same: the engine's perform and load, SQL statements, commits.
 
-Run from the repository root (PostgreSQL on 127.0.0.1): ``python -m bench.action_path``.
+Run from the repository root (PostgreSQL on 127.0.0.1): ``python -m bench.action_path``; ``-v``
+lists the SQL statements of one accept and one report_progress.
 """
 
 from __future__ import annotations
 
 import cProfile
 import pstats
+import sys
 import tempfile
 import time
 import uuid
@@ -17,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from sqlalchemy import event
 
 from tests.integration import workflowkit as wk
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TASKS = 150
+VERBOSE = "-v" in sys.argv[1:]
 
 
 def main() -> None:
@@ -44,8 +48,38 @@ def main() -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _statements(service: Any, task_id: str) -> list[str]:
+    """The SQL statements of one accept and one report_progress, in order (the DBAPI's
+    executes, each a round trip; a pool checkout's ping is counted too)."""
+    seen: list[str] = []
+    engine = service.runtime.platform.database.engine
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split())[:110])
+
+    def ping(_conn: Any, _record: Any, _proxy: Any) -> None:
+        seen.append("(pool checkout)")
+
+    event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "checkout", ping)
+    try:
+        assert wk.act(service, task_id, "accept", wk.LEAD).status_code == 200
+        done = wk.act(service, task_id, "report_progress", wk.LEAD, note="50%")
+        assert done.status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "checkout", ping)
+    return seen
+
+
 def _measure(service: Any) -> str:
-    task_ids = [wk.release(service) for _ in range(2 * TASKS)]
+    task_ids = [wk.release(service) for _ in range(2 * TASKS + 2)]
+    # A first action reads what a process keeps (the unit directory); the count is the next one's.
+    assert wk.act(service, task_ids.pop(), "accept", wk.LEAD).status_code == 200
+    statements = _statements(service, task_ids.pop())
+    checkouts = statements.count("(pool checkout)")
+    if VERBOSE:
+        print("\n".join(statements))
 
     def act(chunk: list[str]) -> None:
         for task_id in chunk:
@@ -74,6 +108,8 @@ def _measure(service: Any) -> str:
         return lambda key: key[0].endswith("sqlalchemy/engine/base.py") and key[2] == name
 
     return (
+        f"SQL {(len(statements) - checkouts) / 2:.1f} statements and {checkouts / 2:.1f} "
+        "connection checkouts per action; "
         f"CPU {cpu:.2f} ms per action (wall {wall:.2f} ms); profile: engine perform "
         f"{share(engine('perform'))}, engine load {share(engine('load'))}, SQL "
         f"{share(sqlalchemy('execute'))}, commit {share(sqlalchemy('_commit_impl'))}"

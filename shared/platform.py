@@ -70,24 +70,22 @@ class UnitOfWork:
         transaction."""
         self.flush_inserts()
         pending = self.emitted[self._flushed :]
-        if pending:
-            self.conn.execute(
-                insert(self.tables.outbox),
-                [
-                    {
-                        "event_id": envelope["id"],
-                        "event_type": envelope["type"],
-                        "body": encode(envelope),
-                        "created_at": self.now,
-                    }
-                    for envelope in pending
-                ],
-            )
+        outbox = [
+            {
+                "event_id": envelope["id"],
+                "event_type": envelope["type"],
+                "body": encode(envelope),
+                "created_at": self.now,
+            }
+            for envelope in pending
+        ]
         self._flushed = len(self.emitted)
-        if self._audits:
-            # Appended last and all at once: the chain's lock is held only until commit.
-            self.audit_log.append_many(self.conn, self._audits)
-            self._audits = []
+        # Appended last and all at once: the chain's lock is held only until commit. The outbox
+        # rows go with the audit records (one statement on PostgreSQL, shared/audit.py).
+        audits, self._audits = self._audits, []
+        self.audit_log.append_many(
+            self.conn, audits, [(self.tables.outbox, outbox)] if outbox else []
+        )
 
     def audit(
         self,

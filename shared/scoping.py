@@ -11,9 +11,12 @@ shared/auth.py (`require_unit_access`, `unit_scope`, `sector_scope`) then stay p
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Select, Table, select
 
 from shared.auth import UNIT_ROLES, Principal
 from shared.db import Database
@@ -67,15 +70,74 @@ def with_relations(conn: Connection, units: Table, principal: Principal) -> Prin
     )
 
 
-class UnitDirectory:
-    """One service's copy of the directory, read to resolve each request's caller."""
+@dataclass
+class _Copy:
+    """The directory as read at one version: each unit's parent and sectors, and what each
+    unit's callers get from it (worked out once per unit)."""
 
-    def __init__(self, database: Database, units: Table) -> None:
+    version: int
+    parents: dict[str, str | None]
+    sectors: dict[str, frozenset[str]]
+    relations: dict[str, tuple[frozenset[str], frozenset[str]]] = field(default_factory=dict)
+
+    def of(self, unit: str) -> tuple[frozenset[str], frozenset[str]]:
+        found = self.relations.get(unit)
+        if found is None:
+            found = (descendants(unit, self.parents), self.sectors.get(unit, frozenset()))
+            self.relations[unit] = found
+        return found
+
+
+# Each database's copy in this process; a copy is replaced, never changed, so threads share it.
+_COPIES: WeakKeyDictionary[Database, _Copy] = WeakKeyDictionary()
+
+
+@cache
+def _version_query(version: Table) -> Select[Any]:
+    # Built once: SQLAlchemy reuses its compiled form without rebuilding the statement.
+    return select(version.c.version)
+
+
+class UnitDirectory:
+    """One service's copy of the directory, read to resolve each request's caller.
+
+    `version`: a one-row table that a trigger moves on at every change to `units` (the
+    workflow's migration 0015); with it the process keeps the directory it read and reads only
+    the version per request, again the whole directory when the version moved (another process
+    or this one applied a `unit.updated`). The version is read before the units, so a copy is
+    never older than the version it is kept under."""
+
+    def __init__(self, database: Database, units: Table, version: Table | None = None) -> None:
         self._database = database
         self._units = units
+        self._version = version
 
-    def resolve(self, principal: Principal) -> Principal:
+    def resolve(self, principal: Principal, conn: Connection | None = None) -> Principal:
+        """`conn`: the request's open transaction, read on instead of a connection of its own."""
         if principal.unit is None or not principal.has_role(*UNIT_ROLES):
             return principal
-        with self._database.read() as conn:
+        if conn is not None:
+            return self._resolve(conn, principal)
+        with self._database.read() as read:
+            return self._resolve(read, principal)
+
+    def _resolve(self, conn: Connection, principal: Principal) -> Principal:
+        assert principal.unit is not None
+        if self._version is None:
             return with_relations(conn, self._units, principal)
+        version = conn.execute(_version_query(self._version)).scalar()
+        if version is None:  # tables made without the migration (no trigger): read each time
+            return with_relations(conn, self._units, principal)
+        copy = _COPIES.get(self._database)
+        if copy is None or copy.version != version:
+            rows = conn.execute(
+                select(self._units.c.code, self._units.c.parent, self._units.c.sectors)
+            )
+            parents: dict[str, str | None] = {}
+            sectors: dict[str, frozenset[str]] = {}
+            for row in rows:
+                parents[row.code] = row.parent
+                sectors[row.code] = sector_codes(row.sectors)
+            copy = _COPIES[self._database] = _Copy(int(version), parents, sectors)
+        subordinates, managed = copy.of(principal.unit)
+        return replace(principal, subordinates=subordinates, sectors=managed)

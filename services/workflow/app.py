@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import Connection
 
 from services.workflow import store, units
 from services.workflow.case_dates import case_date_functions
@@ -48,8 +49,17 @@ class WorkflowService:
     def caller(self) -> Principal:
         """The current request's caller, with the units under their unit and the sectors it
         manages from this service's directory (shared/scoping.py)."""
-        principal = authenticate_request(self.runtime.verifier)
-        return UnitDirectory(self.runtime.platform.database, units.units).resolve(principal)
+        return self.resolve(self.authenticate())
+
+    def authenticate(self) -> Principal:
+        """The current request's caller as the token says (401 otherwise), not yet resolved."""
+        return authenticate_request(self.runtime.verifier)
+
+    def resolve(self, principal: Principal, conn: Connection | None = None) -> Principal:
+        """The caller with what the directory adds; read on `conn` when the request already
+        holds a transaction (an action: no second connection)."""
+        directory = UnitDirectory(self.runtime.platform.database, units.units, units.units_version)
+        return directory.resolve(principal, conn)
 
     def migrate(self) -> None:
         """Apply migrations, then deploy the diagrams of `bpmn/` whose content is new: shipped

@@ -12,7 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import JSON, Boolean, Column, Connection, String, Table, select
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Integer,
+    String,
+    Table,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -30,6 +40,16 @@ units = Table(
     Column("active", Boolean, nullable=False),
     Column("parent", String(40)),  # migration 0014
     Column("sectors", JSON),
+)
+
+
+# One row, moved on by a trigger at every change to `units` (migration 0015): the version a
+# process's copy of the directory was read at (shared/scoping.py).
+units_version = Table(
+    "units_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
 )
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text, update
 
+from services.workflow import units
 from services.workflow.case_store import case_people, case_units
 from services.workflow.store import task_units
+from shared.auth import UNIT_HEAD, Principal
 from shared.db import migrate
+from shared.scoping import UnitDirectory
 from tests.integration import workflowkit
 from tests.integration.workflowkit import LEAD, NOW, OFFICE, auth, release
 
@@ -232,6 +235,14 @@ def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workfl
     assert [len(named) for named in before] == [4, 3, 1]
     # As a deployment at revision 0006 was, with the same tasks and cases: then upgraded.
     with database.transaction() as conn:
+        # Nor the unit directory's version and its trigger (0015).
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("DROP TRIGGER units_version_bump ON units"))
+            conn.execute(text("DROP FUNCTION units_version_bump()"))
+        else:
+            for change in ("insert", "update", "delete"):
+                conn.execute(text(f"DROP TRIGGER units_version_{change}"))
+        conn.execute(text("DROP TABLE units_version"))
         for table in tables:
             table.drop(conn)
         # Nor had it the later revisions' index (0008).
@@ -263,3 +274,51 @@ def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workfl
         conn.execute(text("UPDATE alembic_version SET version_num = '0006'"))
     migrate(database.engine, workflow.runtime.migrations)
     assert rows() == before
+
+
+@ON_BOTH_DATABASES
+def test_the_directory_a_process_keeps_follows_every_change_to_the_units(workflow: Any) -> None:
+    """Callers are resolved from a copy of the directory kept by the process and checked against
+    the version a trigger moves on (migration 0015): a `unit.updated` applied, or any write to
+    the table, is seen by the next request; an unchanged directory costs one one-row read."""
+    database = workflow.runtime.platform.database
+    directory = UnitDirectory(database, units.units, units.units_version)
+    head = Principal(sub="head@SO_TC", name="Sở", unit="SO_TC", roles=frozenset({UNIT_HEAD}))
+    assert directory.resolve(head).subordinates == frozenset()
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        assert directory.resolve(head).subordinates == frozenset()
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    reads = [statement for statement in statements if statement != "BEGIN"]  # SQLite's own
+    assert len(reads) == 1 and "units_version" in reads[0]
+
+    deliver(
+        workflow,
+        "unit.updated",
+        code="SO_XD",
+        name="Sở XD",
+        kind="department",
+        active=True,
+        parent="SO_TC",
+    )
+    assert directory.resolve(head).subordinates == {"SO_XD"}
+    deliver(
+        workflow,
+        "unit.updated",
+        code="SO_TC",
+        name="Sở TC",
+        kind="department",
+        active=True,
+        sectors=["tc"],
+    )
+    assert directory.resolve(head).sectors == {"tc"}
+    # A write that is not an event's (a repair by hand) moves the version too.
+    with database.transaction() as conn:
+        conn.execute(update(units.units).where(units.units.c.code == "SO_XD").values(parent=None))
+    assert directory.resolve(head).subordinates == frozenset()

@@ -8,7 +8,7 @@ the diagram announced in the outbox, in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -113,6 +113,9 @@ class Kind(Protocol):
         this caller to open now (`Offer.opens`; a task's links to cases)."""
 
 
+HistoryReader = Callable[[Connection, str], list[dict[str, Any]]]
+
+
 @dataclass(frozen=True)
 class Snapshot:
     row: dict[str, Any]
@@ -175,8 +178,10 @@ def perform(
     key: str,
     action: str,
     payload: dict[str, Any],
+    read_history: HistoryReader | None = None,
 ) -> Snapshot:
-    """A person's action on an instance, when its diagram offers it to them now."""
+    """A person's action on an instance, when its diagram offers it to them now;
+    `read_history`: how the answer reads the history (the kind's table's by default)."""
     row = kind.find(uow.conn, key, for_update=True)
     kind.require_access(uow.conn, principal, row)
     step = load(service, uow.conn, row)
@@ -198,7 +203,8 @@ def perform(
     if event_type:
         _emit(uow, kind, event_type, after, action, actor, note, details)
     _announce(uow, kind, after, after_step.notices, after["status"])
-    return snapshot(service, uow.conn, principal, kind, after, local_date(uow.now), after_step)
+    today = local_date(uow.now)
+    return snapshot(service, uow.conn, principal, kind, after, today, after_step, read_history)
 
 
 def fire_timers(service: WorkflowService, uow: UnitOfWork, kind: Kind, row: dict[str, Any]) -> int:
@@ -289,13 +295,15 @@ def snapshot(
     row: dict[str, Any],
     today: date,
     step: Step | None = None,
+    read_history: HistoryReader | None = None,
 ) -> Snapshot:
-    """The instance as the caller reads it: its row, the actions offered to them, its history."""
+    """The instance as the caller reads it: its row, the actions offered to them, its history
+    (read by `read_history` when given: a task's with its files, task_files.history)."""
     step = step or load(service, conn, row)
     actions = [
         o.action for o in step.offers if not o.opens and kind.may_act(principal, o.role, row)
     ]
-    history = kind.table.history(conn, row[kind.table.key])
+    history = (read_history or kind.table.history)(conn, row[kind.table.key])
     shown, more = kind.present(service, conn, principal, row, history, today, step)
     return Snapshot(shown, actions + more, history)
 

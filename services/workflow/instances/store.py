@@ -18,9 +18,10 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, Select, Table, bindparam, func, insert, select, update
 
 from shared.db import is_postgres
 from shared.platform import UnitOfWork
@@ -89,20 +90,40 @@ class InstanceTable:
                 uow.conn.execute(insert(table), items)
 
     def get(self, conn: Connection, key: str, *, for_update: bool = False) -> dict[str, Any] | None:
-        query = select(self.table).where(self.table.c[self.key] == key)
-        if for_update and is_postgres(conn):
-            # One worker advances one instance at a time; others wait here
-            # (docs/architecture.md, Workflow instances).
-            query = query.with_for_update()
-        row = conn.execute(query).mappings().first()
+        # One worker advances one instance at a time; others wait on the row lock
+        # (docs/architecture.md, Workflow instances).
+        query = self._get_locked if for_update and is_postgres(conn) else self._get
+        row = conn.execute(query, {"key": key}).mappings().first()
         return dict(row) if row else None
 
+    @cached_property
+    def _saves(self) -> dict[tuple[str, ...], Any]:
+        return {}
+
+    @cached_property
+    def _get(self) -> Select[Any]:
+        # Built once per table: SQLAlchemy reuses its compiled form without rebuilding it.
+        return select(self.table).where(self.table.c[self.key] == bindparam("key"))
+
+    @cached_property
+    def _get_locked(self) -> Select[Any]:
+        return self._get.with_for_update()
+
     def save(self, conn: Connection, key: str, revision: int, values: dict[str, Any]) -> None:
-        result = conn.execute(
-            update(self.table)
-            .where(self.table.c[self.key] == key, self.table.c.revision == revision)
-            .values(revision=revision + 1, **values)
-        )
+        columns = tuple(values)
+        statement = self._saves.get(columns)
+        if statement is None:
+            # Built once per set of columns: SQLAlchemy reuses its compiled form.
+            statement = self._saves[columns] = (
+                update(self.table)
+                .where(
+                    self.table.c[self.key] == bindparam("_key"),
+                    self.table.c.revision == bindparam("_revision"),
+                )
+                .values(revision=bindparam("_next"), **{c: bindparam(c) for c in columns})
+            )
+        params = {**values, "_key": key, "_revision": revision, "_next": revision + 1}
+        result = conn.execute(statement, params)
         if result.rowcount != 1:
             raise StaleInstance(key)
         DUE_TIMES.tell(values.get("next_timer_at"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from flask import request
@@ -40,7 +39,8 @@ def build_router(service: WorkflowService) -> ApiRouter:
     def principal() -> Principal:
         return service.caller()
 
-    router = ApiRouter("workflow", subject_of=lambda: principal().sub)
+    # An idempotency key belongs to the token's subject: nothing to read from the directory.
+    router = ApiRouter("workflow", subject_of=lambda: service.authenticate().sub)
     task_query = schemas.TaskQuery()
     platform = service.runtime.platform
 
@@ -86,16 +86,19 @@ def build_router(service: WorkflowService) -> ApiRouter:
             task = TASK.find(conn, task_id)
             require_read(caller, task, conn)
             today = local_date(platform.clock.now())
-            snap = runner.snapshot(service, conn, caller, TASK, task, today)
-            snap = replace(snap, history=task_files.with_attachments(conn, snap.history))
+            snap = runner.snapshot(
+                service, conn, caller, TASK, task, today, None, task_files.history
+            )
             return task_cases.detail(service, conn, caller, snap, today)
 
     def perform(task_id: str, action: str, schema: Schema) -> Any:
-        caller = principal()
+        token = service.authenticate()  # 401 before the body's 422
         payload = json_body(schema) if request.get_data() else schema.load({})
         # Files the action sends (Đ6.2a) are not the diagram's data: they join its history entry.
         sent = payload.pop("attachments", None) or []
         with platform.unit_of_work() as uow:
+            # The caller's units are read in the action's own transaction: one connection.
+            caller = service.resolve(token, uow.conn)
             if sent:
                 TASK.require_access(uow.conn, caller, TASK.find(uow.conn, task_id))
             if sent and action not in task_files.ATTACHING_ACTIONS:
@@ -103,6 +106,12 @@ def build_router(service: WorkflowService) -> ApiRouter:
                     "Thao tác này không kèm tệp.", {"attachments": ["Thao tác này không nhận tệp."]}
                 )
             files = task_files.pending(uow.conn, caller, task_id, sent)
+            if not files:
+                # The answer's history with its files in one read (task_files.history).
+                snap = runner.perform(
+                    service, uow, caller, TASK, task_id, action, payload, task_files.history
+                )
+                return task_view(snap.row, snap.actions, snap.history)
             snap = runner.perform(service, uow, caller, TASK, task_id, action, payload)
             task_files.attach(uow, task_id, files)
             history = task_files.with_attachments(uow.conn, snap.history)
