@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,8 @@ import psutil
 import psycopg
 import requests
 
+from bench.cpu import CpuMeter, per_task_ms
+from bench.cpu import report as report_cpu
 from bench.intake import measure_intake
 from bench.notify import measure_notify
 from bench.reporting import measure_reporting
@@ -166,7 +169,7 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
     import os
 
     full_env = {**os.environ, **env}
-    ports = {s: 18101 + i for i, s in enumerate(SERVICES)}
+    ports = dict(zip(SERVICES, _free_ports(len(SERVICES)), strict=True))
     cluster = Cluster(
         full_env,
         ports,
@@ -178,12 +181,16 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
         cluster.start()  # inside: a cluster that never became ready is stopped too
         sampler = _RssSampler(cluster)
         sampler.start()
+        meter = CpuMeter(cluster.processes, _database_names(env), PG_ADMIN)
+        cpu_before = meter.snapshot()
         began = time.monotonic()
         _post_documents(cluster, args)
         posted = time.monotonic()
         expected = args.documents * args.tasks
         _wait_until_done(env, expected)
         elapsed = time.monotonic() - began
+        cpu = per_task_ms(cpu_before, meter.snapshot(), expected)
+        report_cpu(cpu)
         latencies, stages = _latencies(env)
         actions = measure_action_latency(
             cluster.url("workflow"),
@@ -223,7 +230,26 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
         "latency_p99_ms": round(_percentile(latencies, 99) * 1000, 1),
         "stage_p50_ms": {k: round(_percentile(v, 50) * 1000, 1) for k, v in stages.items()},
         "rss_peak_mb": {k: round(v / 2**20, 1) for k, v in sorted(sampler.peaks.items())},
+        "release_cpu_ms_per_task": cpu,
     }
+
+
+def _database_names(env: dict[str, str]) -> dict[str, str]:
+    return {s: env[f"{s.upper()}_DATABASE_URL"].rsplit("/", 1)[1] for s in SERVICES}
+
+
+def _free_ports(count: int) -> list[int]:
+    """Ports nothing listens on now, so that two runs at once on one machine do not meet: with
+    fixed ports the second run's web processes cannot bind and its requests reach the first
+    run's cluster."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("0.0.0.0", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def _plain(url: str) -> str:
