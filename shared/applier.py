@@ -193,7 +193,7 @@ class EventApplier:
                     # Emits and audit records of a run would carry no one event's correlation
                     # id: batched handlers are those that neither emit nor audit.
                     handler.apply_many(uow, run)
-                    for event in run:
+                    for event in run if log.isEnabledFor(logging.INFO) else ():
                         with correlation(event.correlation_id):
                             _log_applied(event)
                 else:
