@@ -5,7 +5,9 @@ JSON line.
 2. The distributed profile (gunicorn web + worker per service, RabbitMQ, PostgreSQL) under a
    burst of released tasks: tasks/s from the first POST until every task is assigned, has its
    inbox item and is counted; per-task latency (release → all three done), p50 and p99, and
-   where the time goes per stage; the peak RSS of every process.
+   where the time goes per stage; the peak RSS of every process; the CPU each process spent
+   per released task over the burst (bench/cpu.py: the cluster's processes, their PostgreSQL
+   backends, and the PostgreSQL and RabbitMQ servers as a whole), `release_cpu_ms_per_task`.
 3. Intake alone (bench/intake.py): documents accepted per second through POST, p50/p99, and the
    rate of `nhiemvu import`.
 4. Notify (bench/notify.py): events → inbox items/s, webhook deliveries/s, inbox query p50/p99.
