@@ -5,7 +5,9 @@ JSON line.
 2. The distributed profile (gunicorn web + worker per service, RabbitMQ, PostgreSQL) under a
    burst of released tasks: tasks/s from the first POST until every task is assigned, has its
    inbox item and is counted; per-task latency (release → all three done), p50 and p99, and
-   where the time goes per stage; the peak RSS of every process.
+   where the time goes per stage; the peak RSS of every process; the CPU each process spent
+   per released task over the burst (bench/cpu.py: the cluster's processes, their PostgreSQL
+   backends, and the PostgreSQL and RabbitMQ servers as a whole), `release_cpu_ms_per_task`.
 3. Intake alone (bench/intake.py): documents accepted per second through POST, p50/p99, and the
    rate of `nhiemvu import`.
 4. Notify (bench/notify.py): events → inbox items/s, webhook deliveries/s, inbox query p50/p99.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +39,8 @@ import psutil
 import psycopg
 import requests
 
+from bench.cpu import CpuMeter, per_task_ms
+from bench.cpu import report as report_cpu
 from bench.intake import measure_intake
 from bench.notify import measure_notify
 from bench.reporting import measure_reporting
@@ -166,7 +171,7 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
     import os
 
     full_env = {**os.environ, **env}
-    ports = {s: 18101 + i for i, s in enumerate(SERVICES)}
+    ports = dict(zip(SERVICES, _free_ports(len(SERVICES)), strict=True))
     cluster = Cluster(
         full_env,
         ports,
@@ -178,12 +183,16 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
         cluster.start()  # inside: a cluster that never became ready is stopped too
         sampler = _RssSampler(cluster)
         sampler.start()
+        meter = CpuMeter(cluster.processes, _database_names(env), PG_ADMIN)
+        cpu_before = meter.snapshot()
         began = time.monotonic()
         _post_documents(cluster, args)
         posted = time.monotonic()
         expected = args.documents * args.tasks
         _wait_until_done(env, expected)
         elapsed = time.monotonic() - began
+        cpu = per_task_ms(cpu_before, meter.snapshot(), expected)
+        report_cpu(cpu)
         latencies, stages = _latencies(env)
         actions = measure_action_latency(
             cluster.url("workflow"),
@@ -223,7 +232,26 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
         "latency_p99_ms": round(_percentile(latencies, 99) * 1000, 1),
         "stage_p50_ms": {k: round(_percentile(v, 50) * 1000, 1) for k, v in stages.items()},
         "rss_peak_mb": {k: round(v / 2**20, 1) for k, v in sorted(sampler.peaks.items())},
+        "release_cpu_ms_per_task": cpu,
     }
+
+
+def _database_names(env: dict[str, str]) -> dict[str, str]:
+    return {s: env[f"{s.upper()}_DATABASE_URL"].rsplit("/", 1)[1] for s in SERVICES}
+
+
+def _free_ports(count: int) -> list[int]:
+    """Ports nothing listens on now, so that two runs at once on one machine do not meet: with
+    fixed ports the second run's web processes cannot bind and its requests reach the first
+    run's cluster."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("0.0.0.0", 0))
+        return [sock.getsockname()[1] for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def _plain(url: str) -> str:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from services.intake import domain, edxml, status_messages, store, task_changes, unit_store
@@ -133,7 +134,7 @@ def receive_document(
     )
     status_messages.record(uow, sender, document, "received", principal.to_actor())
     if body.get("release") and origin == "office":
-        document = release_document(uow, principal, document_id, sender=sender)
+        document = release_document(uow, principal, document_id, sender=sender, read=document)
     return Received(document, created=True)
 
 
@@ -143,11 +144,14 @@ def release_document(
     document_id: str,
     *,
     sender: edxml.Sender = edxml.DEFAULT_SENDER,
+    read: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """ "Chuyển theo dõi": assign the document's tasks; late if after the Đ6.1 deadline."""
+    """ "Chuyển theo dõi": assign the document's tasks; late if after the Đ6.1 deadline.
+    `read` is the document as this transaction just read it (received and released in one
+    request), which spares reading it again."""
     if not principal.is_office:
         raise Forbidden("Chỉ Văn phòng UBND tỉnh được chuyển văn bản sang theo dõi.")
-    document = store.document_by_id(uow.conn, document_id)
+    document = read if read is not None else store.document_by_id(uow.conn, document_id)
     if document is None:
         raise NotFound("Không tìm thấy văn bản.", document_id=document_id)
     if document["status"] == "released":
@@ -170,7 +174,7 @@ def release_document(
             "document_id": document_id,
             "number": document["number"],
             "issued_on": document["issued_on"],
-            "released_at": uow.now,
+            "released_at": uow.now.astimezone(UTC),
             "intake_deadline": document["intake_deadline"],
             "released_late": late,
             "task_ids": [task["id"] for task in live],
@@ -182,8 +186,13 @@ def release_document(
     uow.audit(
         principal.to_actor(), "document.released", "document", document_id, {"released_late": late}
     )
-    released = store.document_by_id(uow.conn, document_id)
-    assert released is not None
+    # What mark_released changed, as reading the row back would give it (UTC).
+    released = {
+        **document,
+        "status": "released",
+        "released_at": uow.now.astimezone(UTC),
+        "released_late": late,
+    }
     status_messages.record(
         uow, sender, released, "released", principal.to_actor(), "Văn phòng UBND tỉnh"
     )

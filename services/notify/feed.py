@@ -61,18 +61,22 @@ def public_envelope(raw: dict[str, Any]) -> dict[str, Any]:
     return envelope
 
 
-def record(conn: Connection, event: Event, now: datetime) -> None:
-    """Queue a public event for the feed; a second call for the same event id adds nothing."""
-    if event.type not in PUBLIC_FEED_EVENT_TYPES:
-        return
-    row = {
-        "event_id": event.id,
-        "event_type": event.type,
-        "body": encode(public_envelope(event.raw)),
-        "created_at": now,
-        "published_at": None,
-    }
-    conn.execute(_insert(conn)(public_feed).values(**row).on_conflict_do_nothing())
+def record(conn: Connection, events: list[Event], now: datetime) -> None:
+    """Queue the public events among `events` for the feed, in order, one statement; an event
+    id already recorded adds nothing."""
+    rows = [
+        {
+            "event_id": event.id,
+            "event_type": event.type,
+            "body": encode(public_envelope(event.raw)),
+            "created_at": now,
+            "published_at": None,
+        }
+        for event in events
+        if event.type in PUBLIC_FEED_EVENT_TYPES
+    ]
+    if rows:
+        conn.execute(_insert(conn)(public_feed).on_conflict_do_nothing(), rows)
 
 
 def feed_relay(database: Database, bus: Bus, clock: Clock) -> OutboxRelay:

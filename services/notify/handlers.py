@@ -10,10 +10,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from services.notify import domain, feed, mailer, outbound, store
 from services.notify.config import ChannelSettings
+from shared.applier import BatchedHandler, batched
 from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES, Event, encode
 from shared.platform import UnitOfWork
 
@@ -37,31 +39,50 @@ def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
     )
 
 
-def task_event_handler(channels: ChannelSettings | None) -> Handler:
-    def on_task_event(uow: UnitOfWork, event: Event) -> None:
-        names = store.unit_names(uow.conn, domain.units_named(event.data))
-        for row in event.data.get("units") or ():  # a report names its units: a fallback
-            if isinstance(row, dict) and row.get("unit") and row.get("name"):
-                names.setdefault(row["unit"], row["name"])
-        messages = domain.messages_for(event.type, event.data, lambda c: names.get(c, c))
-        if any(m.recipient == domain.EVERY_UNIT for m in messages):
-            active = store.active_units(uow.conn)  # Đ18.1: a periodic report's reminder
-            names |= active
-            messages = domain.for_every_unit(messages, active)
-        store.add_items(uow.conn, [_row(event, message, uow.now) for message in messages])
+def task_event_handler(channels: ChannelSettings | None) -> BatchedHandler:
+    def on_task_events(uow: UnitOfWork, events: list[Event]) -> None:
+        """A run of events in order: the unit names (and the subscriptions) read once for the
+        run, and its inbox items, feed rows and deliveries written a statement each."""
+        named = [domain.units_named(event.data) for event in events]
+        known = store.unit_names(uow.conn, set().union(*named))
+        active: dict[str, str] | None = None
+        planned: list[tuple[Event, list[domain.Message], dict[str, str]]] = []
+        items: list[dict[str, Any]] = []
+        for event, codes in zip(events, named, strict=True):
+            # Each event's messages see the names of the units it names, as read alone would.
+            names = {code: known[code] for code in codes if code in known}
+            for row in event.data.get("units") or ():  # a report names its units: a fallback
+                if isinstance(row, dict) and row.get("unit") and row.get("name"):
+                    names.setdefault(row["unit"], row["name"])
+            messages = domain.messages_for(event.type, event.data, partial(_name, names))
+            if any(m.recipient == domain.EVERY_UNIT for m in messages):
+                if active is None:
+                    active = store.active_units(uow.conn)  # Đ18.1: a periodic report's reminder
+                names |= active
+                messages = domain.for_every_unit(messages, active)
+            items += [_row(event, message, uow.now) for message in messages]
+            planned.append((event, messages, names))
+        store.add_items(uow.conn, items)
         if channels is None:
             return
-        feed.record(uow.conn, event, uow.now)
+        feed.record(uow.conn, events, uow.now)
         max_age = timedelta(hours=channels.max_age_hours)
-        rows = _webhooks(uow, event, max_age)
-        if channels.email_enabled:
-            rows += _emails(uow, event, messages, names, max_age, channels.leaders_email)
+        subscriptions = (
+            outbound.list_subscriptions(uow.conn, None)
+            if any(event.type in domain.PUBLIC_EVENT_TYPES for event in events)
+            else []
+        )
+        rows: list[dict[str, Any]] = []
+        for event, messages, names in planned:
+            rows += _webhooks(uow, event, max_age, subscriptions)
+            if channels.email_enabled:
+                rows += _emails(uow, event, messages, names, max_age, channels.leaders_email)
         outbound.add_deliveries(uow.conn, rows)
 
-    return on_task_event
+    return batched(on_task_events)
 
 
-def report_event_handler(channels: ChannelSettings | None) -> Handler:
+def report_event_handler(channels: ChannelSettings | None) -> BatchedHandler:
     # Published figures are for everyone: they go out on the public feed, and the rules table
     # tells the Office and every unit the report counts (inbox and e-mail), as for a task event.
     return task_event_handler(channels)
@@ -90,7 +111,9 @@ def status_event_handler(channels: ChannelSettings | None) -> Handler:
     return on_status_changed
 
 
-def _webhooks(uow: UnitOfWork, event: Event, max_age: timedelta) -> list[dict[str, Any]]:
+def _webhooks(
+    uow: UnitOfWork, event: Event, max_age: timedelta, subscriptions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     if event.type not in domain.PUBLIC_EVENT_TYPES:
         return []
     # The same privacy as the public feed: no correlation id, no acting person's id or name.
@@ -107,7 +130,7 @@ def _webhooks(uow: UnitOfWork, event: Event, max_age: timedelta) -> list[dict[st
             now=uow.now,
             max_age=max_age,
         )
-        for subscription in outbound.subscribers_of(uow.conn, event.type)
+        for subscription in outbound.subscribed_to(subscriptions, event.type)
     ]
 
 
@@ -202,6 +225,10 @@ def email_context(event: Event, message: domain.Message, addressee: str) -> dict
         "task_id": event.data.get("task_id"),
         "event_type": event.type,
     }
+
+
+def _name(names: dict[str, str], code: str) -> str:
+    return names.get(code, code)
 
 
 def _row(event: Event, message: domain.Message, now: Any) -> dict[str, Any]:

@@ -137,9 +137,9 @@ def delete_subscription(conn: Connection, owner: str, sub_id: str) -> int:
     return conn.execute(statement).rowcount
 
 
-def subscribers_of(conn: Connection, event_type: str) -> list[dict[str, Any]]:
+def subscribed_to(subscriptions: list[dict[str, Any]], event_type: str) -> list[dict[str, Any]]:
     # Subscriptions are few (one or two per agency): filtering in Python keeps the schema portable.
-    return [s for s in list_subscriptions(conn, None) if event_type in s["event_types"]]
+    return [s for s in subscriptions if event_type in s["event_types"]]
 
 
 def _subscription(row: Any) -> dict[str, Any]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 
 from services.reporting import annual_facts, evaluations, store
+from shared.applier import BatchedHandler, batched
 from shared.calendar import local_date
 from shared.event_schemas import UNIT_REPORT_EVENT_TYPES
 from shared.events import TASK_EVENT_TYPES, Event, encode
@@ -56,22 +57,36 @@ def on_document_released(uow: UnitOfWork, event: Event) -> None:
     )
 
 
-def on_task_event(uow: UnitOfWork, event: Event) -> None:
-    data = event.data
-    _record_submission(uow, event.type, data)
-    existing = store.fact(uow.conn, data["task_id"])
-    if existing is not None and existing["updated_at"] > data["occurred_at"]:
-        _apply_late_arrival(uow, event.type, data, existing)
-        return
-    store.upsert(uow.conn, store.task_facts, "task_id", _fact(event.type, data, existing))
+def on_task_events(uow: UnitOfWork, events: list[Event]) -> None:
+    """Task events in order: the facts they touch read in one statement, changed in memory one
+    event after the other as one event at a time would change them, and written in one."""
+    current = store.facts(uow.conn, sorted({event.data["task_id"] for event in events}))
+    changed: dict[str, dict[str, Any]] = {}
+    for event in events:
+        data = event.data
+        _record_submission(uow, event.type, data)
+        existing = current.get(data["task_id"])
+        if existing is not None and existing["updated_at"] > data["occurred_at"]:
+            values = _late_arrival(event.type, data, existing)
+            if not values:
+                continue
+            row = {**existing, **values}
+        else:
+            row = _fact(event.type, data, existing)
+        current[data["task_id"]] = changed[data["task_id"]] = row
+    # Every row has every column (`_fact`'s, or one read back): one statement writes them all.
+    store.upsert_many(uow.conn, store.task_facts, "task_id", list(changed.values()))
 
 
-def _apply_late_arrival(
-    uow: UnitOfWork, event_type: str, data: dict[str, Any], existing: dict[str, Any]
-) -> None:
+on_task_event = batched(on_task_events)
+
+
+def _late_arrival(
+    event_type: str, data: dict[str, Any], existing: dict[str, Any]
+) -> dict[str, Any]:
     """An older event arriving late must not undo a newer state, but what it reports still
     happened: a rework counts (those counts only ever grow), and a submission older events
-    did not carry becomes the completion of a task already confirmed."""
+    did not carry becomes the completion of a task already confirmed. The columns it changes."""
     values: dict[str, Any] = {}
     if event_type == "task.rework_requested":
         values = {
@@ -86,12 +101,7 @@ def _apply_late_arrival(
                 existing["confirmed_at"] is None or at <= existing["confirmed_at"]
             ):
                 values.update(completed_at=at, completed_on=local_date(at))
-    if values:
-        uow.conn.execute(
-            update(store.task_facts)
-            .where(store.task_facts.c.task_id == data["task_id"])
-            .values(**values)
-        )
+    return values
 
 
 def _record_submission(uow: UnitOfWork, event_type: str, data: dict[str, Any]) -> None:
@@ -259,31 +269,46 @@ READ_MODEL_HANDLERS: dict[str, Handler] = {
 }
 
 
-def append_to_log(uow: UnitOfWork, event: Event) -> None:
-    """Keep the event as received; a rebuild replays the log in this (arrival) order."""
+def append_to_log(uow: UnitOfWork, events: list[Event]) -> None:
+    """Keep the events as received; a rebuild replays the log in this (arrival) order."""
     uow.conn.execute(
-        insert(store.event_log).values(
-            event_id=event.id,
-            event_type=event.type,
-            event_time=event.time,
-            body=encode(event.raw),
-            received_at=uow.now,
-        )
+        insert(store.event_log),
+        [
+            {
+                "event_id": event.id,
+                "event_type": event.type,
+                "event_time": event.time,
+                "body": encode(event.raw),
+                "received_at": uow.now,
+            }
+            for event in events
+        ],
     )
 
 
 def logged(handlers: Mapping[str, Handler]) -> dict[str, Handler]:
-    """The same handlers, each first appending its event to the log (one transaction)."""
+    """The same handlers, each first appending its events to the log (one transaction). A run
+    of events of one handler is logged in one statement, then applied (`batched`)."""
+    wrapped: dict[int, BatchedHandler] = {}
 
-    def wrap(handler: Handler) -> Handler:
-        def apply_and_log(uow: UnitOfWork, event: Event) -> None:
+    def wrap(handler: Handler) -> BatchedHandler:
+        many = handler.apply_many if isinstance(handler, BatchedHandler) else None
+
+        def apply_and_log(uow: UnitOfWork, events: list[Event]) -> None:
             # The log first: on PostgreSQL its lock is the gate a rebuild closes (see rebuild).
-            append_to_log(uow, event)
-            handler(uow, event)
+            append_to_log(uow, events)
+            if many is not None:
+                many(uow, events)
+            else:
+                for event in events:
+                    handler(uow, event)
 
-        return apply_and_log
+        return batched(apply_and_log)
 
-    return {event_type: wrap(handler) for event_type, handler in handlers.items()}
+    for handler in handlers.values():
+        if id(handler) not in wrapped:
+            wrapped[id(handler)] = wrap(handler)
+    return {event_type: wrapped[id(handler)] for event_type, handler in handlers.items()}
 
 
 EVENT_HANDLERS = logged(READ_MODEL_HANDLERS)

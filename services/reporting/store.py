@@ -308,15 +308,42 @@ def _insert(conn: Connection) -> Any:
     return pg_insert if is_postgres(conn) else sqlite_insert
 
 
+# Upsert statements by dialect, table, key and columns: building one (its `excluded` alias
+# copies every column of the table) cost more than executing it.
+_UPSERTS: dict[tuple[str, str, str, tuple[str, ...]], Any] = {}
+
+
+def _upsert(conn: Connection, table: Table, key: str, columns: tuple[str, ...]) -> Any:
+    cache_key = (conn.dialect.name, table.name, key, columns)
+    statement = _UPSERTS.get(cache_key)
+    if statement is None:
+        base = _insert(conn)(table)
+        updates = {name: base.excluded[name] for name in columns if name != key}
+        statement = base.on_conflict_do_update(index_elements=[table.c[key]], set_=updates)
+        _UPSERTS[cache_key] = statement
+    return statement
+
+
 def upsert(conn: Connection, table: Table, key: str, row: dict[str, Any]) -> None:
-    statement = _insert(conn)(table).values(**row)
-    updates = {name: statement.excluded[name] for name in row if name != key}
-    conn.execute(statement.on_conflict_do_update(index_elements=[table.c[key]], set_=updates))
+    conn.execute(_upsert(conn, table, key, tuple(row)), row)
+
+
+def upsert_many(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
+    """Upsert rows with the same columns, one statement (distinct keys: a key twice in one
+    statement is refused by PostgreSQL)."""
+    if rows:
+        conn.execute(_upsert(conn, table, key, tuple(rows[0])), rows)
 
 
 def fact(conn: Connection, task_id: str) -> dict[str, Any] | None:
     row = conn.execute(select(task_facts).where(task_facts.c.task_id == task_id)).mappings().first()
     return dict(row) if row else None
+
+
+def facts(conn: Connection, task_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The facts of these tasks that exist, by task id."""
+    query = select(task_facts).where(task_facts.c.task_id.in_(task_ids))
+    return {row["task_id"]: dict(row) for row in conn.execute(query).mappings()}
 
 
 def info_request_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event as sa_event
 
-from shared.applier import Delivery, InfrastructureError
+from shared.applier import Delivery, InfrastructureError, _runs, batched
+from shared.clock import SystemClock
 from shared.db import make_engine
-from shared.events import encode
+from shared.events import Event, encode, parse_event
 from tests.integration.buskit import TinyService, unit_event
 
 
@@ -90,3 +91,64 @@ def test_a_lost_database_uses_up_no_retry_and_asks_for_redelivery(tiny: Any) -> 
     with pytest.raises(InfrastructureError):
         tiny.consumer.applier.apply_one(deliveries("c")[0].body, {})
     assert tiny.settler.retried == [] and tiny.settler.dead == []
+
+
+@pytest.fixture()
+def batched_tiny(tmp_path: Path, bus_namespace: str) -> Any:
+    """The tiny service with its handler batched: it records each run it is given."""
+    runs: list[list[str]] = []
+    holder: dict[str, TinyService] = {}
+
+    def apply_many(uow: Any, events: list[Any]) -> None:
+        runs.append([event.data["code"] for event in events])
+        for event in events:
+            holder["service"].handle(uow, event)
+
+    service = TinyService(
+        {"DATA_DIR": str(tmp_path), "BUS_NAMESPACE": bus_namespace, "BUS_RETRY_DELAYS": "1"},
+        handlers={"unit.updated": batched(apply_many)},
+    )
+    holder["service"] = service
+    service.settler = RecordingSettler()
+    service.consumer.applier.settler = service.settler
+    service.runs = runs
+    yield service
+    service.platform.stop()
+
+
+def test_a_batched_handler_gets_the_batch_as_one_run_in_one_transaction(batched_tiny: Any) -> None:
+    commits = count_commits(batched_tiny)
+    codes = [f"don-vi-{n}" for n in range(20)]
+    batch = deliveries(*codes)
+    assert batched_tiny.consumer.applier.apply_batch(batch) == ["applied"] * 20
+    assert batched_tiny.runs == [codes]
+    assert commits[0] == 1
+    assert all(batched_tiny.applied_count(code) == 1 for code in codes)
+    # Delivered again: the inbox stops every one of them, the handler sees nothing.
+    assert batched_tiny.consumer.applier.apply_batch(batch) == ["duplicate"] * 20
+    assert batched_tiny.runs == [codes]
+
+
+def test_a_failing_event_in_a_batched_run_is_retried_alone(batched_tiny: Any) -> None:
+    batched_tiny.fail_times["hong"] = 1_000
+    outcomes = batched_tiny.consumer.applier.apply_batch(deliveries("a", "hong", "b"))
+    assert outcomes == ["applied", "retried", "applied"]
+    # The run rolled back, then each event was applied alone (a run of one).
+    assert batched_tiny.runs == [["a", "hong", "b"], ["a"], ["hong"], ["b"]]
+    assert [batched_tiny.applied_count(code) for code in ("a", "hong", "b")] == [1, 0, 1]
+    assert len(batched_tiny.settler.retried) == 1
+
+
+def test_runs_split_where_the_handler_changes(tiny: Any) -> None:
+    plain = tiny.handle
+    many = batched(lambda uow, events: None)
+    handlers = {"unit.updated": many, "task.assigned": plain, "task.accepted": many}
+    events = [
+        parse_event(encode(unit_event("a"))),
+        parse_event(encode(unit_event("b"))),
+        *(
+            Event("x", t, "/t", SystemClock().now(), None, None, {}, {})
+            for t in ("task.assigned", "task.assigned", "task.accepted", "unit.updated")
+        ),
+    ]
+    assert [len(run) for run in _runs(events, handlers)] == [2, 1, 1, 2]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from shared.bus import Bus
-from shared.consumer import ATTEMPT_HEADER, REASON_HEADER
+from shared.consumer import ATTEMPT_HEADER, REASON_HEADER, EventConsumer
 from tests.conftest import rabbitmqctl_json
 from tests.integration.buskit import TinyService, unit_data, unit_event
 
@@ -159,6 +159,52 @@ def test_a_malformed_message_is_dead_lettered_and_the_consumer_goes_on(make_serv
     [dead] = service.wait_dead_letters(1)
     assert dead.body == b"\x00 not a cloudevent"
     assert dead.headers[REASON_HEADER].startswith("malformed: body is not JSON")
+
+
+def test_a_batch_is_acked_as_a_whole_and_nothing_comes_back_after_a_restart(make_service):
+    # One `basic.ack` with `multiple` settles a batch; a dead letter inside it is acked alone.
+    service = make_service(relay=False, CONSUMER_PREFETCH="64")
+    service.consumer.stop()  # the messages wait in the queue, to be delivered back to back
+    codes = [f"don-vi-{n}" for n in range(60)]
+    service.publish(*(unit_event(code) for code in codes[:30]))
+    service.publish_to_queue(b"\x00 not a cloudevent")
+    service.publish(*(unit_event(code) for code in codes[30:]))
+    fresh_consumer(service)
+    batches: list[int] = []
+    apply_batch = service.consumer.applier.apply_batch
+
+    def recording(deliveries: Any) -> list[str]:
+        batches.append(len(deliveries))
+        return apply_batch(deliveries)
+
+    service.consumer.applier.apply_batch = recording  # type: ignore[method-assign]
+    service.start(relay=False)
+    for code in codes:
+        service.wait_applied(code)
+    assert len(service.wait_dead_letters(1)) == 1
+    assert max(batches) > 1  # batches, not one message at a time
+
+    # A consumer that stops gives back what it left unacknowledged: the next one would get it.
+    service.consumer.stop()
+    fresh_consumer(service)
+    redelivered: list[Any] = []
+    apply_again = service.consumer.applier.apply_batch
+
+    def recording_again(deliveries: Any) -> list[str]:
+        redelivered.extend(deliveries)
+        return apply_again(deliveries)
+
+    service.consumer.applier.apply_batch = recording_again  # type: ignore[method-assign]
+    service.start(relay=False)
+    service.publish(unit_event("sau-do"))
+    service.wait_applied("sau-do")
+    assert [json.loads(d.body)["data"]["code"] for d in redelivered] == ["sau-do"]
+    assert all(service.attempts[code] == 1 for code in codes)
+
+
+def fresh_consumer(service: TinyService) -> None:
+    """A new consumer in place of a stopped one (a stopped consumer does not start again)."""
+    service.consumer = EventConsumer(service.platform, service.consumer.handlers)
 
 
 def test_a_burst_of_failing_events_is_processed_one_message_at_a_time(make_service):

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.integration.intakekit import document, post, token
+from tests.integration.intakekit import ON_BOTH_DATABASES, document, post, token
 
 
 def test_a_classified_document_is_refused_and_nothing_of_it_is_stored_D5_2d(
@@ -130,6 +130,19 @@ def test_a_document_from_the_document_system_lands_as_received(intake: Any) -> N
     assert answer.status_code == 201
     assert answer.get_json()["status"] == "received"
     assert answer.get_json()["intake_deadline"] == "2026-11-30"
+
+
+@ON_BOTH_DATABASES
+def test_received_and_released_in_one_request_the_answer_is_the_document_as_stored(
+    intake: Any,
+) -> None:
+    answer = post(intake.test_client, document(release=True))
+    assert answer.status_code == 201
+    created = answer.get_json()
+    assert created["status"] == "released" and created["released_at"]
+    stored = intake.test_client.get(f"/api/intake/documents/{created['id']}", headers=token())
+    assert stored.status_code == 200
+    assert created == stored.get_json()
 
 
 def test_releasing_publishes_its_tasks_and_flags_a_late_release_D6_1b(intake: Any) -> None:
