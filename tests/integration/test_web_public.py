@@ -80,8 +80,11 @@ def reports(web: WebSystem) -> dict[str, Any]:
     answer = web.api("POST", "/api/intake/documents", "office", "VP_UBND", json=body)
     assert answer.status_code == 201, answer.text
     wait_for(
-        lambda: reporting(web, "GET", "/stats?period=2026")["totals"]["undated_in_progress"] >= 1,
-        what="the task in reporting's figures",
+        lambda: any(
+            row["content"] == SECRET_TASK
+            for row in reporting(web, "GET", "/explanations?period=2026&limit=100")["items"]
+        ),
+        what="the task on reporting's Đ17.4 list",
     )
     published = reporting(web, "POST", "/reports", {"period": "2026"})
     reporting(web, "POST", f"/reports/{published['id']}/publish")
