@@ -273,6 +273,10 @@ def _worker(args: argparse.Namespace) -> int:
         delivery.start()
     monitor = WorkerMonitor(platform, consumer)
     monitor.start()
+    # A service may settle its process once built (the workflow's collector thresholds).
+    tune_process = getattr(entrypoint, "tune_process", None)
+    if tune_process is not None:
+        tune_process()
     log.info("worker %s started", args.service)
     stop.wait()
     monitor.stop()

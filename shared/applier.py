@@ -191,7 +191,8 @@ class EventApplier:
                 handler = self.handlers[first.type]
                 if len(run) > 1 and isinstance(handler, BatchedHandler):
                     # Emits and audit records of a run would carry no one event's correlation
-                    # id: batched handlers are those that neither emit nor audit.
+                    # id: a batched handler that emits or audits runs each event under its own
+                    # (services/workflow/kinds/task.py, on_tasks_released).
                     handler.apply_many(uow, run)
                     for event in run if log.isEnabledFor(logging.INFO) else ():
                         with correlation(event.correlation_id):

@@ -7,6 +7,7 @@ table, who may act, its projection (status, due date, the unit's submission), it
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import nullcontext
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ from shared.auth import INSPECTOR, Principal
 from shared.calendar import local_date
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import Event
+from shared.logs import correlation
 from shared.platform import UnitOfWork
 from shared.scoping import descendants
 from shared.text import fold
@@ -248,15 +250,39 @@ def require_opening(
     )
 
 
-def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) -> None:
-    """Start the task's lifecycle instance and announce the assignment.
+def on_tasks_released(service: WorkflowService, uow: UnitOfWork, events: list[Event]) -> None:
+    """Start each released task's lifecycle instance and announce its assignment; a run of a
+    consumer's batch at once (`shared.applier.batched`), in its one transaction.
 
-    The instance and its first history row are inserted with the batch's others (see
-    `UnitOfWork.insert_later`). A release delivered twice is stopped by the inbox; a second
-    release of one task under another event id by the instance's primary key, which fails the
-    transaction: no second instance, history row or event."""
-    data = event.data
-    task = {
+    The process model is read once for the run. The instances, their side rows and first history
+    rows are inserted with the batch's others, a statement per table, and the audit records and
+    `task.assigned` events a statement at commit (`UnitOfWork.insert_later`, `flush`); nothing
+    written is read back. Each event's audit record and event carry its own correlation id.
+    A release delivered twice is stopped by the inbox; a second release of one task under
+    another event id by the instance's primary key, which fails the transaction (the applier
+    then applies the batch's events one by one): no second instance, history row or event."""
+    model = service.models.active(uow.conn, TASK_PROCESS)
+    alone = len(events) == 1  # the applier runs a lone event under its correlation id already
+    for event in events:
+        with nullcontext() if alone else correlation(event.correlation_id):
+            task = _released(event.data)
+            runner.start(
+                service,
+                uow,
+                TASK,
+                model,
+                task,
+                domain.workflow_data(task),
+                action="assign",
+                event_type="task.assigned",
+                audit_action="task.assigned",
+                later=True,
+            )
+
+
+def _released(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fixed columns of a released task's row, from the event's body."""
+    return {
         "task_id": data["task_id"],
         "document_id": data["document_id"],
         "document_number": data["document_number"],
@@ -272,19 +298,6 @@ def on_task_released(service: WorkflowService, uow: UnitOfWork, event: Event) ->
         "assigned_on": local_date(data["released_at"]),
         "extension_pending": False,
     }
-    model = service.models.active(uow.conn, TASK_PROCESS)
-    runner.start(
-        service,
-        uow,
-        TASK,
-        model,
-        task,
-        domain.workflow_data(task),
-        action="assign",
-        event_type="task.assigned",
-        audit_action="task.assigned",
-        later=True,
-    )
 
 
 def with_overdue(task: dict[str, Any], today: date, calendar: Any) -> dict[str, Any]:

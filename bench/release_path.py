@@ -1,0 +1,120 @@
+"""CPU per released task in the workflow's consumer, in one process on PostgreSQL: batches of
+`task.released` through the consumer's applier (inbox, start, history, audit, outbox, commit),
+as the workflow worker applies them (`time.process_time`), and a cProfile of the same.
+
+Run from the repository root (PostgreSQL on 127.0.0.1): ``python -m bench.release_path``
+(``--rounds N``, ``--batch N``, ``--profile``; ``--tuned``: with the worker's collector settings,
+services/workflow/consumer.py `tune_process`). Also prints the CPU the cyclic collector took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import pstats
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from services.workflow.consumer import tune_process
+from shared.applier import Delivery
+from shared.events import encode, make_event
+from tests.integration import workflowkit as wk
+
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def release_body(index: int) -> bytes:
+    data = {
+        "task_id": uuid.uuid4().hex,
+        "document_id": f"{index // 5:032x}",
+        "document_number": f"{index}/UBND-KTTC",
+        "document_type": "cong_van",
+        "assigned_by": "chu_tich",
+        "issued_on": "2026-11-30",
+        "content": f"Rà soát vốn đầu tư công số {index}",
+        "lead_unit": "SO_TC",
+        "coordinating_units": ["SO_XD"],
+        "due_on": "2026-12-20",
+        "cadence": None,
+        "released_at": wk.NOW.isoformat(),
+    }
+    return encode(make_event("task.released", data, source="/bench", time=wk.NOW)).encode()
+
+
+def measure(service: Any, rounds: int, batch: int, profile: bool, tuned: bool) -> None:
+    applier = service.consumer.applier
+    if tuned:
+        tune_process()
+    collecting = [0.0, 0.0]
+
+    def collector(phase: str, _info: dict[str, Any]) -> None:
+        if phase == "start":
+            collecting[1] = time.process_time()
+        else:
+            collecting[0] += time.process_time() - collecting[1]
+
+    # Warm up: the first batch reads the process model and the unit directory.
+    assert set(applier.apply_batch([Delivery(release_body(i), {}) for i in range(batch)])) == {
+        "applied"
+    }
+    per_task: list[float] = []
+    gc.callbacks.append(collector)
+    profiler = cProfile.Profile() if profile else None
+    for _ in range(rounds):
+        chunk = [Delivery(release_body(i), {}) for i in range(batch)]
+        if profiler:
+            profiler.enable()
+        started = time.process_time()
+        outcomes = applier.apply_batch(chunk)
+        spent = time.process_time() - started
+        if profiler:
+            profiler.disable()
+        assert set(outcomes) == {"applied"}, outcomes
+        per_task.append(spent * 1000 / batch)
+    gc.callbacks.remove(collector)
+    per_task.sort()
+    print(
+        f"CPU per released task (ms), {rounds} batches of {batch}{' (tuned)' if tuned else ''}: "
+        f"min {per_task[0]:.3f}, median {per_task[len(per_task) // 2]:.3f}; "
+        f"the collector {collecting[0] * 1000 / (rounds * batch):.3f}"
+    )
+    if profiler:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--tuned", action="store_true")
+    args = parser.parse_args()
+    name = f"nv_bench_release_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        service = wk.build(
+            wk.Setup(database="postgresql"),
+            Path(tempfile.mkdtemp()),
+            "bench-release",
+            lambda: f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+        )
+        try:
+            measure(service, args.rounds, args.batch, args.profile, args.tuned)
+        finally:
+            service.runtime.platform.stop()
+    finally:
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
