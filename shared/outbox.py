@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime
+from typing import Any
 
 from kombu.connection import Connection
 from kombu.entity import Exchange
 from kombu.messaging import Producer
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 
 from shared.bus import Bus, confirmed_together, publish_event
 from shared.clock import Clock
@@ -54,6 +54,27 @@ class OutboxRelay(BackgroundLoop):
         self._producer: Producer | None = None
         self._lock = threading.Lock()
         self._warmed = False
+        # One statement takes a batch and marks it (built once: SQLAlchemy reuses its compiled
+        # form). The mark is committed only after the broker confirmed the batch, so a failed
+        # publish rolls it back; `published_at` is when the batch was taken.
+        self._statements = {
+            postgres: update(outbox)
+            .where(outbox.c.seq.in_(self._due(locked=postgres)))
+            .values(published_at=bindparam("now"))
+            .returning(outbox.c.seq, outbox.c.event_id, outbox.c.event_type, outbox.c.body)
+            for postgres in (False, True)
+        }
+
+    def _due(self, *, locked: bool) -> Any:
+        """The seqs of the oldest unpublished rows; on PostgreSQL those no other relay holds
+        (`FOR UPDATE SKIP LOCKED`), locked until the commit."""
+        due = (
+            select(self.outbox.c.seq)
+            .where(self.outbox.c.published_at.is_(None))
+            .order_by(self.outbox.c.seq)
+            .limit(self.batch_size)
+        )
+        return due.with_for_update(skip_locked=True) if locked else due
 
     def run_round(self) -> None:
         if not self._warmed:
@@ -86,35 +107,20 @@ class OutboxRelay(BackgroundLoop):
             return self._publish_batch()
 
     def _publish_batch(self) -> int:
-        query = (
-            select(
-                self.outbox.c.seq,
-                self.outbox.c.event_id,
-                self.outbox.c.event_type,
-                self.outbox.c.body,
-            )
-            .where(self.outbox.c.published_at.is_(None))
-            .order_by(self.outbox.c.seq)
-            .limit(self.batch_size)
-        )
         with self.database.engine.begin() as conn:
-            if is_postgres(conn):
-                query = query.with_for_update(skip_locked=True)
-            rows = conn.execute(query).all()
-            if not rows:
+            taken = conn.execute(
+                self._statements[is_postgres(conn)], {"now": self.clock.now()}
+            ).all()
+            if not taken:
                 return 0
+            # RETURNING gives no order: the batch goes out in the order it was written.
+            rows = sorted(taken, key=lambda row: row.seq)
             producer = self._ensure_producer()
             exchange = self.exchange or self.bus.topology.exchange()
-            # The batch is confirmed by the broker as a whole before it is marked published.
+            # The batch is confirmed by the broker as a whole before its mark is committed.
             with confirmed_together(producer):
                 for row in rows:
                     publish_event(producer, exchange, row.event_type, row.body, row.event_id)
-            published_at: datetime = self.clock.now()
-            conn.execute(
-                update(self.outbox)
-                .where(self.outbox.c.seq.in_([row.seq for row in rows]))
-                .values(published_at=published_at)
-            )
         EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
         return len(rows)
 

@@ -6,7 +6,8 @@ own tables, emit events into the outbox and append to the audit trail, all commi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,9 @@ class UnitOfWork:
     tables: PlatformTables
     audit_log: AuditLog
     emitted: list[dict[str, Any]] = field(default_factory=list)
+    # Told, before the commit, that this transaction writes outbox rows (ServicePlatform's
+    # `_outbox_written`): the relay is woken after a commit only then.
+    wrote_outbox: Callable[[], None] | None = None
     _flushed: int = 0
     _audits: list[dict[str, Any]] = field(default_factory=list)
     _inserts: dict[Table, list[dict[str, Any]]] = field(default_factory=dict)
@@ -83,6 +87,8 @@ class UnitOfWork:
         # Appended last and all at once: the chain's lock is held only until commit. The outbox
         # rows go with the audit records (one statement on PostgreSQL, shared/audit.py).
         audits, self._audits = self._audits, []
+        if outbox and self.wrote_outbox is not None:
+            self.wrote_outbox()
         self.audit_log.append_many(
             self.conn, audits, [(self.tables.outbox, outbox)] if outbox else []
         )
@@ -142,7 +148,22 @@ class ServicePlatform:
             poll_seconds=settings.relay_poll_seconds,
             service=settings.service,
         )
-        self.database.after_commit(self.relay.wake)
+        # Which threads' open transactions wrote outbox rows: the commit's hook runs in the
+        # thread that committed, and wakes the relay only if its transaction wrote some (a
+        # consumer's batch or a request that emitted nothing costs the relay no empty round).
+        # A transaction that failed after writing leaves the mark for the thread's next
+        # commit: one round too many, never one too few. Rows written otherwise (a migration,
+        # a seed) are found by the relay's poll.
+        self._outbox_written = threading.local()
+        self.database.after_commit(self._wake_relay)
+
+    def _mark_outbox_written(self) -> None:
+        self._outbox_written.pending = True
+
+    def _wake_relay(self) -> None:
+        if getattr(self._outbox_written, "pending", False):
+            self._outbox_written.pending = False
+            self.relay.wake()
 
     @property
     def source(self) -> str:
@@ -157,6 +178,7 @@ class ServicePlatform:
                 source=self.source,
                 tables=self.tables,
                 audit_log=self.audit_log,
+                wrote_outbox=self._mark_outbox_written,
             )
             yield uow
             uow.flush()

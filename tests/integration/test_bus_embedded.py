@@ -172,3 +172,32 @@ def test_the_relay_resumes_after_a_publishing_failure(make_service, monkeypatch)
         lambda: all(row.published_at is not None for row in service.outbox_rows()),
         what="the outbox row to be marked published",
     )
+
+
+def test_the_relay_is_woken_after_a_commit_that_wrote_outbox_rows_and_only_then(make_service):
+    service = make_service(start=False)
+    platform = service.platform
+    wakes: list[str] = []
+    platform.relay.wake = lambda *_: wakes.append("wake")  # type: ignore[method-assign]
+
+    with platform.unit_of_work() as uow:  # a transaction that emits nothing
+        uow.conn.execute(service.applied.insert().values(event_id="e0", code="none"))
+    assert wakes == []
+
+    service.emit("so-noi-vu")
+    assert wakes == ["wake"]
+
+    # Emitted inside a scope: the relay is woken when the scope commits, not before.
+    with platform.database.scope():
+        with platform.unit_of_work() as uow:
+            uow.emit("unit.updated", {**unit_event("so-ngoai-vu")["data"]}, subject="x")
+        assert wakes == ["wake"]
+    assert wakes == ["wake", "wake"]
+
+    # A rolled-back transaction wakes nothing now; at worst the thread's next commit wakes it
+    # once more than needed, never once less.
+    with pytest.raises(RuntimeError), platform.unit_of_work() as uow:
+        uow.emit("unit.updated", {**unit_event("so-y-te")["data"]}, subject="x")
+        raise RuntimeError("refused")
+    assert wakes == ["wake", "wake"]
+    assert len(service.outbox_rows()) == 2
