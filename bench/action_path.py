@@ -14,7 +14,8 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +32,25 @@ PROFILE = "-p" in sys.argv[1:]
 
 
 def main() -> None:
-    name = f"nv_bench_path_{uuid.uuid4().hex[:8]}"
+    with workflow_on_postgres("bench-path") as service:
+        print(_measure(service))
+
+
+@contextmanager
+def workflow_on_postgres(label: str) -> Iterator[Any]:
+    """A workflow service in this process on a fresh PostgreSQL database, dropped afterwards."""
+    name = f"nv_{label.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
         service = wk.build(
             wk.Setup(database="postgresql"),
             Path(tempfile.mkdtemp()),
-            "bench-path",
+            label,
             lambda: f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
         )
         try:
-            print(_measure(service))
+            yield service
         finally:
             service.runtime.platform.stop()
     finally:

@@ -13,14 +13,11 @@ import argparse
 import cProfile
 import gc
 import pstats
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
-import psycopg
-
+from bench.action_path import workflow_on_postgres
 from services.workflow.consumer import tune_process
 from shared.applier import Delivery
 from shared.events import encode, make_event
@@ -97,23 +94,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--tuned", action="store_true")
     args = parser.parse_args()
-    name = f"nv_bench_release_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        service = wk.build(
-            wk.Setup(database="postgresql"),
-            Path(tempfile.mkdtemp()),
-            "bench-release",
-            lambda: f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-        )
-        try:
-            measure(service, args.rounds, args.batch, args.profile, args.tuned)
-        finally:
-            service.runtime.platform.stop()
-    finally:
-        with psycopg.connect(ADMIN, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with workflow_on_postgres("bench-release") as service:
+        measure(service, args.rounds, args.batch, args.profile, args.tuned)
 
 
 if __name__ == "__main__":

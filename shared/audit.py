@@ -213,14 +213,22 @@ def _fields(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _chain(conn: Connection, table: Table, head: Table, records: list[dict[str, Any]]) -> list[str]:
-    seq, prev_hash = _read_head(conn, head)
+def _linked(
+    records: list[dict[str, Any]], seq: int, prev_hash: str
+) -> tuple[list[dict[str, Any]], int, str]:
+    """The records numbered and hashed after the head (seq, prev_hash); and the new head."""
     chained = []
     for fields in records:
         seq += 1
         record = {**fields, "seq": seq, "prev_hash": prev_hash}
         record["hash"] = prev_hash = record_hash(record)
         chained.append(record)
+    return chained, seq, prev_hash
+
+
+def _chain(conn: Connection, table: Table, head: Table, records: list[dict[str, Any]]) -> list[str]:
+    seq, prev_hash = _read_head(conn, head)
+    chained, seq, prev_hash = _linked(records, seq, prev_hash)
     conn.execute(insert(table), chained)
     conn.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash))
     return [str(record["hash"]) for record in chained]
@@ -252,12 +260,7 @@ def _chain_postgres(
         if row is None:
             conn.execute(insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS_HASH))
     seq, prev_hash = (int(row.seq), str(row.hash)) if row is not None else (0, GENESIS_HASH)
-    chained = []
-    for fields in records:
-        seq += 1
-        record = {**fields, "seq": seq, "prev_hash": prev_hash}
-        record["hash"] = prev_hash = record_hash(record)
-        chained.append(record)
+    chained, seq, prev_hash = _linked(records, seq, prev_hash)
     new_head = update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash)
     if len(chained) + sum(len(rows) for _, rows in also) > _ONE_STATEMENT_ROWS:
         # A large batch (a consumer's, the scheduler's): executemany's batches instead of one
