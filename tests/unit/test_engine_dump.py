@@ -5,33 +5,17 @@ and a state it wrote loads back into the same workflow."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 from unittest import mock
 from uuid import UUID
 
 import pytest
 
-from services.workflow.deadlines import deadline_functions
 from services.workflow.domain import workflow_data
 from services.workflow.engine import Engine, ProcessModel, Step
-from shared.calendar import TZ, WorkingCalendar
 from shared.clock import FixedClock
-
-LIFECYCLE = Path(__file__).resolve().parents[2] / "bpmn" / "task_lifecycle.bpmn"
-NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
-TASK = {"task_id": "t1", "lead_unit": "SO_TC", "due_on": date(2026, 12, 15), "cadence": None}
-
-
-def _engine(clock: FixedClock, compact: bool) -> tuple[Engine, ProcessModel]:
-    engine = Engine(
-        deadline_functions(WorkingCalendar.default(), clock),
-        clock=clock,
-        cache_size=0,
-        compact=compact,
-    )
-    return engine, engine.parse(LIFECYCLE.read_bytes(), "task_lifecycle", 1)
+from tests.unit.test_engine_compact import NOW, TASK, _engine
 
 
 def _same_as_spiff(engine: Engine, model: ProcessModel, step: Step) -> None:
