@@ -114,6 +114,25 @@ def test_a_department_managing_no_sector_is_told_so_D8_2a(web: WebSystem, task_i
     assert 'id="no-sectors"' in page and CONTENT not in page
 
 
+def test_changing_the_period_keeps_the_chosen_sector_D8_2a(web: WebSystem) -> None:
+    call(web, "PATCH", "/api/intake/units/SO_XD", OFFICE, {"sectors": ["xay_dung", "cong_thuong"]})
+    client = web.app().test_client()
+    sign_in(client, "unit_head", "SO_XD")
+    wait_for(
+        lambda: "Công Thương" in client.get("/sectors").get_data(as_text=True),
+        what="the department's sectors in the web's view",
+    )
+
+    page = client.get("/sectors?sector=cong_thuong&period=2026-Q1").get_data(as_text=True)
+
+    assert "Lĩnh vực quản lý: Công Thương" in page
+    picker = page[page.find('aria-label="Chọn kỳ"') :]
+    picker = picker[: picker.find("</form>")]
+    assert '<input type="hidden" name="sector" value="cong_thuong">' in picker
+    other = page[page.find('id="sector-tabs"') :]
+    assert "sector=xay_dung" in other[: other.find("</nav>")] and "period=2026-Q1" in other
+
+
 def test_the_office_enters_a_documents_sector_and_its_tasks_take_it_D8_2a(
     web: WebSystem,
 ) -> None:
