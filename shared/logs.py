@@ -44,7 +44,18 @@ class _CorrelationFilter(logging.Filter):
 
 
 class _JsonHandler(logging.StreamHandler[TextIO]):
-    """The one handler `configure_logging` installs on the root logger."""
+    """The one handler `configure_logging` installs on the root logger. It writes to the
+    process's standard error as it is when a record comes (as logging's last-resort handler
+    does), not the stream it was at install time: a stream replaced since (a test run's capture,
+    closed at the end of its test) would turn a later thread's record into a logging error."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass  # StreamHandler's __init__ and setStream assign it; the property decides
 
 
 def configure_logging(level: str | None = None) -> None:
@@ -52,7 +63,7 @@ def configure_logging(level: str | None = None) -> None:
     root = logging.getLogger()
     if any(isinstance(h, _JsonHandler) for h in root.handlers):
         return
-    handler = _JsonHandler(sys.stderr)
+    handler = _JsonHandler()
     handler.setFormatter(
         JsonFormatter(
             "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
