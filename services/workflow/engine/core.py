@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -74,6 +75,8 @@ from services.workflow.engine.state import (
     SpeclessWorkflowConverter,
     StateError,
     dump,
+    loads,
+    plain,
     prune,
     pruned_of,
 )
@@ -308,7 +311,7 @@ class Engine:
         known = set(self._spec_of(target).spec.task_specs)
         reached: dict[str, int] = {}  # spec name -> the states of its tasks, together
         try:
-            stored = json.loads(state)
+            stored = loads(state)
             for task in stored["tasks"].values():
                 name = task["task_spec"]
                 reached[name] = reached.get(name, 0) | int(task["state"])
@@ -452,7 +455,7 @@ class Engine:
             current = {}
             for task in walked.open:
                 current.update(task.data)
-        data: dict[str, Any] = json.loads(json.dumps(current, default=_jsonable))
+        data: dict[str, Any] = _copied(current)
         offers = tuple(
             Offer(action, role, task.task_spec.bpmn_id)
             for task, pairs in walked.user_tasks
@@ -506,7 +509,7 @@ class Engine:
     def _load(self, model: ProcessModel, state: str) -> BpmnWorkflow:
         parsed = self._spec_of(model)
         try:
-            dct = json.loads(state)
+            dct = loads(state)
             version = dct.pop(self._serializer.VERSION_KEY, None)
         except (TypeError, ValueError, AttributeError) as exc:
             raise StateError(f"state is not a workflow serialization: {exc}") from None
@@ -636,6 +639,19 @@ def _walk_with_spiff(
             found.announced[task.id] = task
     found.unfinished = not workflow.is_completed()
     return found
+
+
+def _copied(data: dict[str, Any]) -> dict[str, Any]:
+    """A JSON copy of the data (dates as ISO strings), by orjson when it writes it as json does
+    (state.py, `plain`)."""
+    if plain(data):
+        copied: dict[str, Any] = orjson.loads(orjson.dumps(data, default=_jsonable, option=_ORJSON))
+        return copied
+    copied = json.loads(json.dumps(data, default=_jsonable))
+    return copied
+
+
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def _holds(environment: Any, condition: str, data: Mapping[str, Any], spec: Any) -> bool:

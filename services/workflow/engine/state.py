@@ -6,11 +6,13 @@ Private to the engine package (services/workflow/engine/core.py).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     TaskConverter,
@@ -239,35 +241,49 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     if workflow.subprocesses or workflow.bpmn_events or registry.typenames.get(Task) != "Task":
         return str(serializer.serialize_json(workflow))
     tasks = workflow.tasks
-    names = {task_id: str(task_id) for task_id in tasks}  # a UUID's str is dearer than a lookup
+    # By the id() of each task's UUID, which its parent's and children's links share (Spiff's
+    # Task and tasks_from_dict both make them one object): a UUID hashes through Python, an
+    # int in C. A link to an equal UUID that is another object misses, and is looked up again.
+    names = {id(task_id): str(task_id) for task_id in tasks}  # a UUID's str is dearer still
+    by_id = {id(task_id): task for task_id, task in tasks.items()}
     out: dict[str, Any] = {}
+    # What orjson writes as json does (`plain`): the values task data holds are looked at.
+    written_plain = True
     for task_id, task in tasks.items():
         if type(task) is not Task:
             return str(serializer.serialize_json(workflow))
         parent_id = task._parent
-        parent = None if parent_id is None else tasks.get(parent_id)
+        if parent_id is None:
+            parent = None
+        else:
+            parent = by_id.get(id(parent_id))
+            if parent is None:
+                parent = tasks.get(parent_id)
         data = task.data
         if parent is None:
             stored, delta = data, {}
+            written_plain = written_plain and plain(data)
         elif data:
             above = parent.data
             stored = {}
-            delta = {
-                "updates": {k: data[k] for k in data if k not in above or data[k] != above[k]},
-                "deletions": [k for k in above if k not in data],
-            }
+            updates = {k: data[k] for k in data if k not in above or data[k] != above[k]}
+            delta = {"updates": updates, "deletions": [k for k in above if k not in data]}
+            written_plain = written_plain and plain(updates)
         else:  # CompactTaskConverter: a task with no data stores none, and no deletions
             stored, delta = {}, {}
-        key = names[task_id]
+        key = names.get(id(task_id)) or str(task_id)
+        internal = _clean(task.internal_data) if task.internal_data else {}
+        if internal:
+            written_plain = written_plain and plain(internal)
         out[key] = {
             "id": key,
-            "parent": None if parent is None else names[parent_id],
-            "children": [names.get(child) or str(child) for child in task._children],
+            "parent": None if parent is None else names.get(id(parent_id)) or str(parent_id),
+            "children": [names.get(id(child)) or str(child) for child in task._children],
             "last_state_change": task.last_state_change,
             "state": task._state,
             "task_spec": task.task_spec.name,
             "triggered": task.triggered,
-            "internal_data": _clean(task.internal_data) if task.internal_data else {},
+            "internal_data": internal,
             "data": stored,
             "delta": delta,
             "typename": "Task",
@@ -291,9 +307,66 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     dct[serializer.VERSION_KEY] = serializer.VERSION
     registry._encoder_mode = True  # as serialize_json: the encoder converts in that mode
     try:
+        if written_plain and plain([dct["data"], dct["correlations"], dct.get(PRUNED)]):
+            return orjson.dumps(dct, default=_spiff_default(serializer), option=_ORJSON).decode()
         return json.dumps(dct, cls=serializer._encoder_cls)
     finally:
         registry._encoder_mode = False
+
+
+def _spiff_default(serializer: BpmnWorkflowSerializer) -> Callable[[Any], Any]:
+    """The `default` of Spiff's JSON encoder (what it makes of datetimes and timedeltas), for
+    orjson."""
+    default: Callable[[Any], Any] = serializer._encoder_cls().default
+    return default
+
+
+def loads(state: str) -> Any:
+    """A stored state read. `dump` writes by orjson, compactly, only what orjson reads back as
+    json would (`plain`); a state with json's spaced separators (written by json: before the
+    engine wrote with orjson, or data that is not plain, whose integers beyond 64 bits orjson
+    would read as floats) is read by json, as before."""
+    if not isinstance(state, str):
+        return json.loads(state)
+    after = state.find('":') + 2
+    if after > 1 and state[after : after + 1] != " ":
+        try:
+            return orjson.loads(state)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(state)
+
+
+def plain(value: Any) -> bool:
+    """Whether orjson writes `value` as json.dumps does, up to spaces and escapes (both parse
+    back to the same value): str keys, ints within 64 bits, finite floats, str, bool, None,
+    lists, tuples and dicts of those (exact types), and the dates, datetimes and timedeltas that
+    both hand to `default`. Anything else (a UUID or an enum, which orjson writes itself; NaN,
+    which it writes as null) is written by json."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            kind = type(item)
+            if kind is not str and kind is not bool and item is not None and not plain(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(plain(item) for item in value)
+    if kind is int:
+        return bool(-_INT64 <= value < 2 * _INT64)
+    if kind is float:
+        return bool(value - value == 0.0)  # finite: inf - inf and nan - nan are nan
+    return kind in _DEFAULTED
+
+
+# orjson writes the dates, datetimes and dataclasses it meets through `default`, as json does.
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_INT64 = 2**63
+_DEFAULTED = frozenset({datetime, date, timedelta})
 
 
 def _clean(data: Any) -> Any:
