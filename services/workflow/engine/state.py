@@ -166,7 +166,8 @@ def prune(workflow: BpmnWorkflow) -> int:
     subprocesses, is left whole."""
     if workflow.subprocesses:
         return 0
-    # Sets of tasks, not of ids: a task hashes by identity in C, a UUID through Python.
+    # Sets of tasks, not of ids: a task hashes by identity in C, a UUID through Python. Each
+    # task's parent is looked up once (`above`), the ancestors' walks read that.
     tasks = workflow.tasks
     get = tasks.get
     unfinished = TaskState.NOT_FINISHED_MASK
@@ -174,23 +175,26 @@ def prune(workflow: BpmnWorkflow) -> int:
     live = [task for task in tasks.values() if task._state & unfinished]
     if not live:
         return 0
+    above = {task: get(task._parent) for task in tasks.values()}
     anchors = set(live)
     for task in live:
-        parent = get(task._parent)
+        parent = above[task]
         if parent is not None:
             anchors.add(parent)
         split = getattr(task.task_spec, "split_task", None)
-        found = task.find_ancestor(split) if split else None
-        if found is not None:
-            anchors.add(found)
+        if split:  # Spiff's task.find_ancestor(split), through `above`
+            while parent is not None and parent.task_spec.name != split:
+                parent = above[parent] if parent in above else get(parent._parent)
+            if parent is not None:
+                anchors.add(parent)
     needed: set[Any] = set()  # unfinished tasks and their ancestors (so every anchor)
     for task in live:
         while task is not None and task not in needed:
             needed.add(task)
-            task = get(task._parent)
+            task = above[task] if task in above else get(task._parent)
     top = root  # the lowest task above every anchor
     while top not in anchors:
-        below = [child for child in (tasks[c] for c in top._children) if child in needed]
+        below = [child for child in map(tasks.__getitem__, top._children) if child in needed]
         if len(below) != 1:
             break
         top = below[0]
@@ -199,9 +203,11 @@ def prune(workflow: BpmnWorkflow) -> int:
     while pending:
         task = pending.pop()
         kept.add(task)
-        children = [tasks[child] for child in task._children]
-        if any(child._state & unfinished for child in children):
-            pending.extend(children)
+        children = list(map(tasks.__getitem__, task._children))
+        for child in children:
+            if child._state & unfinished:
+                pending.extend(children)
+                break
         else:
             pending.extend(child for child in children if child in needed)
     if len(kept) == len(tasks):
@@ -217,8 +223,9 @@ def prune(workflow: BpmnWorkflow) -> int:
         record[name] = [states | task._state, first]
         del tasks[task.id]
         workflow.event_manager.remove_task(task)
+    present = tasks.__contains__
     for task in tasks.values():
-        if any(child not in tasks for child in task._children):
+        if not all(map(present, task._children)):
             task._children = [child for child in task._children if child in tasks]
     if top is not root:
         root._children = [top.id]
