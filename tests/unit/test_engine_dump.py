@@ -162,3 +162,23 @@ def test_data_orjson_would_write_otherwise_is_written_by_json_as_before(odd: Any
         return
     expected = json.loads(json.dumps(data, default=jsonable))
     assert json.dumps(_copied(data)) == json.dumps(expected)
+
+
+def test_spiff_s_new_tasks_get_version_4_uuids_as_uuid4_makes_them() -> None:
+    """engine/quiet.py builds the ids of the tasks Spiff creates directly: the same kind of
+    UUID as `uuid.uuid4()`, equal and hashed as one read from its string."""
+    from SpiffWorkflow import task as spiff_task
+
+    from services.workflow.engine.quiet import task_id
+
+    assert spiff_task.uuid4 is task_id
+    made = [task_id() for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    for one in made[:50]:
+        again = UUID(str(one))
+        assert type(one) is UUID and one.version == 4 and one.variant == again.variant
+        assert one == again and hash(one) == hash(again) and one.is_safe == again.is_safe
+        assert UUID(str(one), version=4) == one  # uuid4's bits: setting them again changes none
+    engine, model = _engine(FixedClock(NOW), compact=True)
+    workflow = engine.start(model, workflow_data(TASK))._workflow[0]
+    assert all(task_id.version == 4 for task_id in workflow.tasks)
