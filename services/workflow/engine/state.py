@@ -237,35 +237,27 @@ def prune(workflow: BpmnWorkflow) -> int:
 
 
 def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
-    """`serializer.serialize_json(workflow)`, the same string, built directly: the registry's
-    generic walk over every task (a fifth of starting an instance) is replaced by the dicts that
-    SpeclessWorkflowConverter and CompactTaskConverter make, in the same key order, encoded by
-    the same JSON encoder (which converts what task data holds, dates included). A workflow
-    with subprocesses or pending events, or a task of another class, takes the generic path.
+    """`serializer.serialize_json(workflow)`, built directly: the registry's generic walk over
+    every task (a fifth of starting an instance) is replaced by the dicts that
+    SpeclessWorkflowConverter and CompactTaskConverter make, in the same key order, written by
+    orjson, compactly, with Spiff's encoder's `default` (what it makes of datetimes); the task
+    ids are UUIDs, which orjson writes as their strings. Data that orjson would write otherwise
+    than json (`plain`), a workflow with subprocesses or pending events, or a task of another
+    class or id, take Spiff's path, whose string is the one the engine wrote before.
     tests/unit/test_engine_dump.py compares both over a task's whole life."""
     registry = serializer.registry
     typename = registry.typenames.get(type(workflow))
     if workflow.subprocesses or workflow.bpmn_events or registry.typenames.get(Task) != "Task":
         return str(serializer.serialize_json(workflow))
     tasks = workflow.tasks
-    # By the id() of each task's UUID, which its parent's and children's links share (Spiff's
-    # Task and tasks_from_dict both make them one object): a UUID hashes through Python, an
-    # int in C. A link to an equal UUID that is another object misses, and is looked up again.
-    names = {id(task_id): str(task_id) for task_id in tasks}  # a UUID's str is dearer still
-    by_id = {id(task_id): task for task_id, task in tasks.items()}
-    out: dict[str, Any] = {}
+    out: dict[UUID, Any] = {}
     # What orjson writes as json does (`plain`): the values task data holds are looked at.
     written_plain = True
     for task_id, task in tasks.items():
-        if type(task) is not Task:
+        if type(task) is not Task or type(task_id) is not UUID:
             return str(serializer.serialize_json(workflow))
         parent_id = task._parent
-        if parent_id is None:
-            parent = None
-        else:
-            parent = by_id.get(id(parent_id))
-            if parent is None:
-                parent = tasks.get(parent_id)
+        parent = None if parent_id is None else tasks.get(parent_id)
         data = task.data
         if parent is None:
             stored, delta = data, {}
@@ -278,14 +270,13 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
             written_plain = written_plain and plain(updates)
         else:  # CompactTaskConverter: a task with no data stores none, and no deletions
             stored, delta = {}, {}
-        key = names.get(id(task_id)) or str(task_id)
         internal = _clean(task.internal_data) if task.internal_data else {}
         if internal:
             written_plain = written_plain and plain(internal)
-        out[key] = {
-            "id": key,
-            "parent": None if parent is None else names.get(id(parent_id)) or str(parent_id),
-            "children": [names.get(id(child)) or str(child) for child in task._children],
+        out[task_id] = {
+            "id": task_id,
+            "parent": None if parent is None else parent_id,
+            "children": task._children,
             "last_state_change": task.last_state_change,
             "state": task._state,
             "task_spec": task.task_spec.name,
@@ -308,15 +299,15 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     }
     if pruned_of(workflow):
         dct[PRUNED] = pruned_of(workflow)
+    if not (written_plain and plain([dct["data"], dct["correlations"], dct.get(PRUNED)])):
+        return str(serializer.serialize_json(workflow))
     dct["subprocesses"] = {}
     dct["bpmn_events"] = workflow.bpmn_events
     dct["typename"] = typename
     dct[serializer.VERSION_KEY] = serializer.VERSION
     registry._encoder_mode = True  # as serialize_json: the encoder converts in that mode
     try:
-        if written_plain and plain([dct["data"], dct["correlations"], dct.get(PRUNED)]):
-            return orjson.dumps(dct, default=_spiff_default(serializer), option=_ORJSON).decode()
-        return json.dumps(dct, cls=serializer._encoder_cls)
+        return orjson.dumps(dct, default=_spiff_default(serializer), option=_WRITE).decode()
     finally:
         registry._encoder_mode = False
 
@@ -373,6 +364,8 @@ def plain(value: Any) -> bool:
 # orjson writes the dates, datetimes and dataclasses it meets through `default`, as json does.
 _ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _INT64 = 2**63
+# The tasks are keyed by their UUIDs, which orjson writes as str(UUID) does.
+_WRITE = _ORJSON | orjson.OPT_NON_STR_KEYS
 _DEFAULTED = frozenset({datetime, date, timedelta})
 
 
