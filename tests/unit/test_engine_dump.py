@@ -127,6 +127,13 @@ def test_spiff_still_logs_each_state_change_with_its_extras_when_its_logger_is_e
     assert not [r for r in caplog.records if r.name == "spiff.task"]
 
 
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _level in range(depth):
+        value = [value]
+    return value
+
+
 @pytest.mark.parametrize(
     "odd",
     [
@@ -134,13 +141,16 @@ def test_spiff_still_logs_each_state_change_with_its_extras_when_its_logger_is_e
         float("nan"),
         2**70,
         {1: "khóa số"},
+        "nửa cặp \ud800",
+        _nested(300),
         datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
     ],
-    ids=["uuid", "nan", "big-int", "int-key", "datetime"],
+    ids=["uuid", "nan", "big-int", "int-key", "lone-surrogate", "deep", "datetime"],
 )
 def test_data_orjson_would_write_otherwise_is_written_by_json_as_before(odd: Any) -> None:
     """orjson writes a UUID as a string (Spiff's encoder as a typed object), NaN as null, and
-    refuses integers beyond 64 bits and keys that are not strings: such data is written by
+    refuses integers beyond 64 bits, keys that are not strings, lone surrogates and nesting
+    deeper than 255: such data is written by
     Spiff's encoder, the very string as before; a datetime goes through Spiff's converter with
     either writer. A Step's data is copied as json copied it (dates as ISO strings)."""
     engine, model = _engine(FixedClock(NOW), compact=True)

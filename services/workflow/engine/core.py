@@ -655,9 +655,13 @@ def _walk_with_spiff(
 def _copied(data: dict[str, Any]) -> dict[str, Any]:
     """A JSON copy of the data (dates as ISO strings), by orjson when it writes it as json does
     (state.py, `plain`)."""
+    copied: dict[str, Any]
     if plain(data):
-        copied: dict[str, Any] = orjson.loads(orjson.dumps(data, default=_jsonable, option=_ORJSON))
-        return copied
+        try:
+            copied = orjson.loads(orjson.dumps(data, default=_jsonable, option=_ORJSON))
+            return copied
+        except orjson.JSONEncodeError:
+            pass  # a lone surrogate, deep nesting, or what json refuses as well
     copied = json.loads(json.dumps(data, default=_jsonable))
     return copied
 

@@ -308,8 +308,11 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     registry._encoder_mode = True  # as serialize_json: the encoder converts in that mode
     try:
         return orjson.dumps(dct, default=_spiff_default(serializer), option=_WRITE).decode()
+    except orjson.JSONEncodeError:
+        pass  # what orjson refuses and json writes (a lone surrogate, deep nesting) or refuses
     finally:
         registry._encoder_mode = False
+    return str(serializer.serialize_json(workflow))
 
 
 def _spiff_default(serializer: BpmnWorkflowSerializer) -> Callable[[Any], Any]:
@@ -340,7 +343,8 @@ def plain(value: Any) -> bool:
     back to the same value): str keys, ints within 64 bits, finite floats, str, bool, None,
     lists, tuples and dicts of those (exact types), and the dates, datetimes and timedeltas that
     both hand to `default`. Anything else (a UUID or an enum, which orjson writes itself; NaN,
-    which it writes as null) is written by json."""
+    which it writes as null) is written by json, as is what orjson refuses to write (a string
+    with a lone surrogate, nesting deeper than 255)."""
     kind = type(value)
     if kind is str or kind is bool or value is None:
         return True
