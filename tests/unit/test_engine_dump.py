@@ -1,28 +1,39 @@
 """The engine's direct serializer (engine/state.py, `dump`) writes, at every step of a task's
-life, the very string that Spiff's registry walk (`serialize_json`) writes for the same workflow,
-and a state it wrote loads back into the same workflow."""
+life, what Spiff's registry walk (`serialize_json`) writes for the same workflow: the same JSON
+value, written compactly by orjson (or the very same string, by json, when the data holds what
+orjson would write otherwise), and a state it wrote loads back into the same workflow, as does a
+state written before by Spiff's serializer."""
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest import mock
 from uuid import UUID
 
 import pytest
+from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.domain import workflow_data
 from services.workflow.engine import Engine, ProcessModel, Step
+from services.workflow.engine.core import _copied
+from services.workflow.engine.state import dump, jsonable
 from shared.clock import FixedClock
 from tests.unit.test_engine_compact import NOW, TASK, _engine
 
 
 def _same_as_spiff(engine: Engine, model: ProcessModel, step: Step) -> None:
     workflow = step._workflow[0]
-    assert step.state == engine._serializer.serialize_json(workflow)
+    spiff = engine._serializer.serialize_json(workflow)
+    assert json.loads(step.state) == json.loads(spiff)
+    assert ": " not in step.state[:20]  # written by orjson, compactly
     direct = engine.load(model, step.state)._workflow[0]
-    assert engine._serializer.serialize_json(direct) == step.state
+    assert json.loads(engine._serializer.serialize_json(direct)) == json.loads(step.state)
+    # A state written as Spiff writes it (and as the engine wrote states before) reads the same.
+    assert engine.load(model, spiff).data == step.data
+    assert engine._serializer.serialize_json(engine.load(model, spiff)._workflow[0]) == spiff
     # The direct reader (SpeclessWorkflowConverter.tasks_from_dict) against Spiff's own.
     converter = engine._converter
     with mock.patch.object(
@@ -114,3 +125,70 @@ def test_spiff_still_logs_each_state_change_with_its_extras_when_its_logger_is_e
     with caplog.at_level(logging.WARNING, logger="spiff.task"):
         engine.start(model, workflow_data(TASK))
     assert not [r for r in caplog.records if r.name == "spiff.task"]
+
+
+def _nested(depth: int) -> list[Any]:
+    value: list[Any] = []
+    for _level in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        UUID("12345678-1234-5678-1234-567812345678"),
+        float("nan"),
+        2**70,
+        {1: "khóa số"},
+        "nửa cặp \ud800",
+        _nested(300),
+        datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+    ],
+    ids=["uuid", "nan", "big-int", "int-key", "lone-surrogate", "deep", "datetime"],
+)
+def test_data_orjson_would_write_otherwise_is_written_by_json_as_before(odd: Any) -> None:
+    """orjson writes a UUID as a string (Spiff's encoder as a typed object), NaN as null, and
+    refuses integers beyond 64 bits, keys that are not strings, lone surrogates and nesting
+    deeper than 255: such data is written by
+    Spiff's encoder, the very string as before; a datetime goes through Spiff's converter with
+    either writer. A Step's data is copied as json copied it (dates as ISO strings)."""
+    engine, model = _engine(FixedClock(NOW), compact=True)
+    step = engine.start(model, workflow_data(TASK))
+    workflow = step._workflow[0]
+    for task in [workflow.task_tree, *workflow.get_tasks(state=TaskState.READY)]:
+        task.data["odd"] = odd
+    spiff = engine._serializer.serialize_json(workflow)
+    written = dump(engine._serializer, workflow)
+    if isinstance(odd, datetime):
+        assert ": " not in written[:20] and json.loads(written) == json.loads(spiff)
+    else:
+        assert written == spiff
+    assert engine._serializer.serialize_json(engine._load(model, written)) == spiff
+    data = {"due": odd, "on": date(2026, 1, 2), "list": [odd, None, 1.5]}
+    if isinstance(odd, UUID):
+        with pytest.raises(TypeError):
+            _copied(data)
+        return
+    expected = json.loads(json.dumps(data, default=jsonable))
+    assert json.dumps(_copied(data)) == json.dumps(expected)
+
+
+def test_spiff_s_new_tasks_get_version_4_uuids_as_uuid4_makes_them() -> None:
+    """engine/quiet.py builds the ids of the tasks Spiff creates directly: the same kind of
+    UUID as `uuid.uuid4()`, equal and hashed as one read from its string."""
+    from SpiffWorkflow import task as spiff_task
+
+    from services.workflow.engine.quiet import task_id
+
+    assert spiff_task.uuid4 is task_id
+    made = [task_id() for _ in range(2000)]
+    assert len(set(made)) == len(made)
+    for one in made[:50]:
+        again = UUID(str(one))
+        assert type(one) is UUID and one.version == 4 and one.variant == again.variant
+        assert one == again and hash(one) == hash(again) and one.is_safe == again.is_safe
+        assert UUID(str(one), version=4) == one  # uuid4's bits: setting them again changes none
+    engine, model = _engine(FixedClock(NOW), compact=True)
+    workflow = engine.start(model, workflow_data(TASK))._workflow[0]
+    assert all(task_id.version == 4 for task_id in workflow.tasks)

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
@@ -74,6 +75,8 @@ from services.workflow.engine.state import (
     SpeclessWorkflowConverter,
     StateError,
     dump,
+    loads,
+    plain,
     prune,
     pruned_of,
 )
@@ -308,7 +311,7 @@ class Engine:
         known = set(self._spec_of(target).spec.task_specs)
         reached: dict[str, int] = {}  # spec name -> the states of its tasks, together
         try:
-            stored = json.loads(state)
+            stored = loads(state)
             for task in stored["tasks"].values():
                 name = task["task_spec"]
                 reached[name] = reached.get(name, 0) | int(task["state"])
@@ -425,12 +428,23 @@ class Engine:
         if not conditions:
             return pairs
         environment = self._script_engine.environment
-        return [
-            (action, role)
-            for action, role in pairs
-            if action not in conditions
-            or _holds(environment, conditions[action], task.data, task_spec)
-        ]
+        # A condition shared by several actions (most read `status`) is evaluated once; one
+        # that fails is evaluated (and logged) again for each action, as it was.
+        held: dict[str, bool] = {}
+        offered = []
+        for action, role in pairs:
+            condition = conditions.get(action)
+            if condition is not None:
+                holds = held.get(condition)
+                if holds is None:
+                    holds = _evaluated(environment, condition, task.data, task_spec)
+                    if holds is None:
+                        continue
+                    held[condition] = holds
+                if not holds:
+                    continue
+            offered.append((action, role))
+        return offered
 
     def _step(
         self,
@@ -452,7 +466,7 @@ class Engine:
             current = {}
             for task in walked.open:
                 current.update(task.data)
-        data: dict[str, Any] = json.loads(json.dumps(current, default=_jsonable))
+        data: dict[str, Any] = _copied(current)
         offers = tuple(
             Offer(action, role, task.task_spec.bpmn_id)
             for task, pairs in walked.user_tasks
@@ -506,7 +520,7 @@ class Engine:
     def _load(self, model: ProcessModel, state: str) -> BpmnWorkflow:
         parsed = self._spec_of(model)
         try:
-            dct = json.loads(state)
+            dct = loads(state)
             version = dct.pop(self._serializer.VERSION_KEY, None)
         except (TypeError, ValueError, AttributeError) as exc:
             raise StateError(f"state is not a workflow serialization: {exc}") from None
@@ -638,16 +652,39 @@ def _walk_with_spiff(
     return found
 
 
+def _copied(data: dict[str, Any]) -> dict[str, Any]:
+    """A JSON copy of the data (dates as ISO strings), by orjson when it writes it as json does
+    (state.py, `plain`)."""
+    copied: dict[str, Any]
+    if plain(data):
+        try:
+            copied = orjson.loads(orjson.dumps(data, default=_jsonable, option=_ORJSON))
+            return copied
+        except orjson.JSONEncodeError:
+            pass  # a lone surrogate, deep nesting, or what json refuses as well
+    copied = json.loads(json.dumps(data, default=_jsonable))
+    return copied
+
+
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
 def _holds(environment: Any, condition: str, data: Mapping[str, Any], spec: Any) -> bool:
     """A `when.<action>` condition over a task's data; a name the data does not hold reads as
-    None (a fact not noted yet), the diagram's functions stay callable."""
+    None (a fact not noted yet), the diagram's functions stay callable. A condition that fails
+    does not hold."""
+    return bool(_evaluated(environment, condition, data, spec))
+
+
+def _evaluated(environment: Any, condition: str, data: Mapping[str, Any], spec: Any) -> bool | None:
+    """What `_holds` answers, or None (logged) when the condition failed."""
     missing = _names_in(condition) - environment.callables
     context = {name: None for name in missing} | dict(data)
     try:
         return bool(environment.evaluate(condition, context))
     except Exception:  # a condition that fails offers nothing rather than failing a read
         logger.exception("condition when.* of %s failed: %s", spec.bpmn_id, condition)
-        return False
+        return None
 
 
 def _with_data(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> list[Any]:
@@ -745,19 +782,24 @@ def _advance(workflow: BpmnWorkflow) -> None:
 
 
 def _ready_automatic(workflow: BpmnWorkflow) -> bool:
-    """Whether a task that is not a user task is ready to run (a walk that stops at the first)."""
+    """Whether a task that is not a user task is ready to run (a walk that stops at the first).
+    As Spiff's walk for READY tasks, it does not look below a predicted task (MAYBE, LIKELY),
+    whose children are predicted too."""
     if workflow.subprocesses:
         ready = workflow.get_tasks(state=TaskState.READY)
         return any(not task.task_spec.manual for task in ready)
     tasks = workflow.tasks
     pending = [workflow.task_tree]
+    ready = TaskState.READY
+    least = TaskState.FUTURE
     while pending:
         task = pending.pop()
-        if task.state == TaskState.READY and not task.task_spec.manual:
+        state = task._state
+        if state == ready and not task.task_spec.manual:
             return True
         children = task._children
-        if children:
-            pending.extend(tasks[child] for child in children)
+        if children and state >= least:
+            pending.extend(map(tasks.__getitem__, children))
     return False
 
 

@@ -6,11 +6,13 @@ Private to the engine package (services/workflow/engine/core.py).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from types import ModuleType
 from typing import Any
 from uuid import UUID
 
+import orjson
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     TaskConverter,
@@ -164,7 +166,8 @@ def prune(workflow: BpmnWorkflow) -> int:
     subprocesses, is left whole."""
     if workflow.subprocesses:
         return 0
-    # Sets of tasks, not of ids: a task hashes by identity in C, a UUID through Python.
+    # Sets of tasks, not of ids: a task hashes by identity in C, a UUID through Python. Each
+    # task's parent is looked up once (`above`), the ancestors' walks read that.
     tasks = workflow.tasks
     get = tasks.get
     unfinished = TaskState.NOT_FINISHED_MASK
@@ -172,23 +175,26 @@ def prune(workflow: BpmnWorkflow) -> int:
     live = [task for task in tasks.values() if task._state & unfinished]
     if not live:
         return 0
+    above = {task: get(task._parent) for task in tasks.values()}
     anchors = set(live)
     for task in live:
-        parent = get(task._parent)
+        parent = above[task]
         if parent is not None:
             anchors.add(parent)
         split = getattr(task.task_spec, "split_task", None)
-        found = task.find_ancestor(split) if split else None
-        if found is not None:
-            anchors.add(found)
+        if split:  # Spiff's task.find_ancestor(split), through `above`
+            while parent is not None and parent.task_spec.name != split:
+                parent = above[parent] if parent in above else get(parent._parent)
+            if parent is not None:
+                anchors.add(parent)
     needed: set[Any] = set()  # unfinished tasks and their ancestors (so every anchor)
     for task in live:
         while task is not None and task not in needed:
             needed.add(task)
-            task = get(task._parent)
+            task = above[task] if task in above else get(task._parent)
     top = root  # the lowest task above every anchor
     while top not in anchors:
-        below = [child for child in (tasks[c] for c in top._children) if child in needed]
+        below = [child for child in map(tasks.__getitem__, top._children) if child in needed]
         if len(below) != 1:
             break
         top = below[0]
@@ -197,9 +203,11 @@ def prune(workflow: BpmnWorkflow) -> int:
     while pending:
         task = pending.pop()
         kept.add(task)
-        children = [tasks[child] for child in task._children]
-        if any(child._state & unfinished for child in children):
-            pending.extend(children)
+        children = list(map(tasks.__getitem__, task._children))
+        for child in children:
+            if child._state & unfinished:
+                pending.extend(children)
+                break
         else:
             pending.extend(child for child in children if child in needed)
     if len(kept) == len(tasks):
@@ -215,8 +223,9 @@ def prune(workflow: BpmnWorkflow) -> int:
         record[name] = [states | task._state, first]
         del tasks[task.id]
         workflow.event_manager.remove_task(task)
+    present = tasks.__contains__
     for task in tasks.values():
-        if any(child not in tasks for child in task._children):
+        if not all(map(present, task._children)):
             task._children = [child for child in task._children if child in tasks]
     if top is not root:
         root._children = [top.id]
@@ -228,46 +237,51 @@ def prune(workflow: BpmnWorkflow) -> int:
 
 
 def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
-    """`serializer.serialize_json(workflow)`, the same string, built directly: the registry's
-    generic walk over every task (a fifth of starting an instance) is replaced by the dicts that
-    SpeclessWorkflowConverter and CompactTaskConverter make, in the same key order, encoded by
-    the same JSON encoder (which converts what task data holds, dates included). A workflow
-    with subprocesses or pending events, or a task of another class, takes the generic path.
+    """`serializer.serialize_json(workflow)`, built directly: the registry's generic walk over
+    every task (a fifth of starting an instance) is replaced by the dicts that
+    SpeclessWorkflowConverter and CompactTaskConverter make, in the same key order, written by
+    orjson, compactly, with Spiff's encoder's `default` (what it makes of datetimes); the task
+    ids are UUIDs, which orjson writes as their strings. Data that orjson would write otherwise
+    than json (`plain`), a workflow with subprocesses or pending events, or a task of another
+    class or id, take Spiff's path, whose string is the one the engine wrote before.
     tests/unit/test_engine_dump.py compares both over a task's whole life."""
     registry = serializer.registry
     typename = registry.typenames.get(type(workflow))
     if workflow.subprocesses or workflow.bpmn_events or registry.typenames.get(Task) != "Task":
         return str(serializer.serialize_json(workflow))
     tasks = workflow.tasks
-    names = {task_id: str(task_id) for task_id in tasks}  # a UUID's str is dearer than a lookup
-    out: dict[str, Any] = {}
+    out: dict[UUID, Any] = {}
+    # What orjson writes as json does (`plain`): the values task data holds are looked at.
+    written_plain = True
     for task_id, task in tasks.items():
-        if type(task) is not Task:
+        if type(task) is not Task or type(task_id) is not UUID:
             return str(serializer.serialize_json(workflow))
         parent_id = task._parent
         parent = None if parent_id is None else tasks.get(parent_id)
         data = task.data
         if parent is None:
             stored, delta = data, {}
+            written_plain = written_plain and plain(data)
         elif data:
             above = parent.data
             stored = {}
-            delta = {
-                "updates": {k: data[k] for k in data if k not in above or data[k] != above[k]},
-                "deletions": [k for k in above if k not in data],
-            }
+            updates = {k: data[k] for k in data if k not in above or data[k] != above[k]}
+            delta = {"updates": updates, "deletions": [k for k in above if k not in data]}
+            written_plain = written_plain and plain(updates)
         else:  # CompactTaskConverter: a task with no data stores none, and no deletions
             stored, delta = {}, {}
-        key = names[task_id]
-        out[key] = {
-            "id": key,
-            "parent": None if parent is None else names[parent_id],
-            "children": [names.get(child) or str(child) for child in task._children],
+        internal = _clean(task.internal_data) if task.internal_data else {}
+        if internal:
+            written_plain = written_plain and plain(internal)
+        out[task_id] = {
+            "id": task_id,
+            "parent": None if parent is None else parent_id,
+            "children": task._children,
             "last_state_change": task.last_state_change,
             "state": task._state,
             "task_spec": task.task_spec.name,
             "triggered": task.triggered,
-            "internal_data": _clean(task.internal_data) if task.internal_data else {},
+            "internal_data": internal,
             "data": stored,
             "delta": delta,
             "typename": "Task",
@@ -285,15 +299,78 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     }
     if pruned_of(workflow):
         dct[PRUNED] = pruned_of(workflow)
+    if not (written_plain and plain([dct["data"], dct["correlations"], dct.get(PRUNED)])):
+        return str(serializer.serialize_json(workflow))
     dct["subprocesses"] = {}
     dct["bpmn_events"] = workflow.bpmn_events
     dct["typename"] = typename
     dct[serializer.VERSION_KEY] = serializer.VERSION
     registry._encoder_mode = True  # as serialize_json: the encoder converts in that mode
     try:
-        return json.dumps(dct, cls=serializer._encoder_cls)
+        return orjson.dumps(dct, default=_spiff_default(serializer), option=_WRITE).decode()
+    except orjson.JSONEncodeError:
+        pass  # what orjson refuses and json writes (a lone surrogate, deep nesting) or refuses
     finally:
         registry._encoder_mode = False
+    return str(serializer.serialize_json(workflow))
+
+
+def _spiff_default(serializer: BpmnWorkflowSerializer) -> Callable[[Any], Any]:
+    """The `default` of Spiff's JSON encoder (what it makes of datetimes and timedeltas), for
+    orjson."""
+    default: Callable[[Any], Any] = serializer._encoder_cls().default
+    return default
+
+
+def loads(state: str) -> Any:
+    """A stored state read. `dump` writes by orjson, compactly, only what orjson reads back as
+    json would (`plain`); a state with json's spaced separators (written by json: before the
+    engine wrote with orjson, or data that is not plain, whose integers beyond 64 bits orjson
+    would read as floats) is read by json, as before."""
+    if not isinstance(state, str):
+        return json.loads(state)
+    after = state.find('":') + 2
+    if after > 1 and state[after : after + 1] != " ":
+        try:
+            return orjson.loads(state)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(state)
+
+
+def plain(value: Any) -> bool:
+    """Whether orjson writes `value` as json.dumps does, up to spaces and escapes (both parse
+    back to the same value): str keys, ints within 64 bits, finite floats, str, bool, None,
+    lists, tuples and dicts of those (exact types), and the dates, datetimes and timedeltas that
+    both hand to `default`. Anything else (a UUID or an enum, which orjson writes itself; NaN,
+    which it writes as null) is written by json, as is what orjson refuses to write (a string
+    with a lone surrogate, nesting deeper than 255)."""
+    kind = type(value)
+    if kind is str or kind is bool or value is None:
+        return True
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            kind = type(item)
+            if kind is not str and kind is not bool and item is not None and not plain(item):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        return all(plain(item) for item in value)
+    if kind is int:
+        return bool(-_INT64 <= value < 2 * _INT64)
+    if kind is float:
+        return bool(value - value == 0.0)  # finite: inf - inf and nan - nan are nan
+    return kind in _DEFAULTED
+
+
+# orjson writes the dates, datetimes and dataclasses it meets through `default`, as json does.
+_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_INT64 = 2**63
+# The tasks are keyed by their UUIDs, which orjson writes as str(UUID) does.
+_WRITE = _ORJSON | orjson.OPT_NON_STR_KEYS
+_DEFAULTED = frozenset({datetime, date, timedelta})
 
 
 def _clean(data: Any) -> Any:
