@@ -107,9 +107,17 @@ def build_router(service: WorkflowService) -> ApiRouter:
                 )
             files = task_files.pending(uow.conn, caller, task_id, sent)
             if not files:
-                # The answer's history with its files in one read (task_files.history).
+                # The action's history entries are written with the answer's read of the
+                # history and its files: one statement on PostgreSQL (task_files.history_after).
                 snap = runner.perform(
-                    service, uow, caller, TASK, task_id, action, payload, task_files.history
+                    service,
+                    uow,
+                    caller,
+                    TASK,
+                    task_id,
+                    action,
+                    payload,
+                    write_history=task_files.history_after,
                 )
                 return task_view(snap.row, snap.actions, snap.history)
             snap = runner.perform(service, uow, caller, TASK, task_id, action, payload)
