@@ -214,10 +214,10 @@ def history_after(
 
 # Built once per set of columns given: SQLAlchemy reuses its compiled form (one row's VALUES,
 # not a multi-row one, which SQLAlchemy compiles afresh at each call).
-_HISTORY_AFTER: dict[tuple[str, ...], CompoundSelect] = {}
+_HISTORY_AFTER: dict[tuple[str, ...], CompoundSelect[Any]] = {}
 
 
-def _history_after(names: tuple[str, ...]) -> CompoundSelect:
+def _history_after(names: tuple[str, ...]) -> CompoundSelect[Any]:
     h, f = store.task_history, store.task_files
     values = {name: bindparam(name, type_=h.c[name].type) for name in names}
     added = insert(h).values(**values).returning(*h.c).cte("added")

@@ -70,3 +70,42 @@ def test_an_action_writes_and_reads_its_history_in_one_statement_on_postgresql(
     touching = [s for s in seen if "task_history" in s]
     expected = 1 if engine.dialect.name == "postgresql" else 2
     assert len(touching) == expected, touching
+
+
+def test_an_action_reads_the_directory_as_it_is_when_the_action_runs(workflow: Any) -> None:
+    """The unit directory's version is read with the task's row (one statement on PostgreSQL)
+    and the caller resolved at it: a unit placed under the lead unit between two actions is
+    seen by the second (Đ8.2c: a unit with units under it may hand a task on)."""
+    task_id = release(workflow)
+    accepted = act(workflow, task_id, "accept", LEAD).get_json()
+    assert "hand_on" not in accepted["actions"]
+    placed = {"code": "SO_KH", "name": "Sở KH", "kind": "department", "active": True}
+    applied = workflow.deliver("unit.updated", {**placed, "parent": "SO_TC"}, source="/intake")
+    assert applied == "applied"
+    reported = act(workflow, task_id, "report_progress", LEAD, note="Đã rà soát").get_json()
+    assert "hand_on" in reported["actions"]
+    handed = act(workflow, task_id, "hand_on", LEAD, unit="SO_KH")
+    assert handed.status_code == 200, handed.get_json()
+
+
+def test_an_action_on_a_task_that_does_not_exist_is_404(workflow: Any) -> None:
+    answer = act(workflow, "0" * 32, "accept", LEAD)
+    assert answer.status_code == 404
+    assert answer.get_json()["title"] == "Không tìm thấy"
+
+
+def test_an_action_reads_no_directory_version_of_its_own_on_postgresql(workflow: Any) -> None:
+    task_id = release(workflow)
+    engine = workflow.runtime.platform.database.engine
+    seen: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert act(workflow, task_id, "accept", LEAD).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    alone = [s for s in seen if s.startswith("SELECT units_version.version FROM units_version")]
+    assert alone == []

@@ -183,12 +183,14 @@ def perform(
     payload: dict[str, Any],
     read_history: HistoryReader | None = None,
     write_history: HistoryWriter | None = None,
+    found: dict[str, Any] | None = None,
 ) -> Snapshot:
     """A person's action on an instance, when its diagram offers it to them now;
     `read_history`: how the answer reads the history (the kind's table's by default);
     `write_history`: instead, the action's history entries are kept until the answer reads the
-    history, and written with that read (nothing in between reads them)."""
-    row = kind.find(uow.conn, key, for_update=True)
+    history, and written with that read (nothing in between reads them); `found`: the
+    instance's row as the caller read it in this transaction, locked (`kind.find`'s)."""
+    row = found if found is not None else kind.find(uow.conn, key, for_update=True)
     kind.require_access(uow.conn, principal, row)
     step = load(service, uow.conn, row)
     mine = [o.action for o in step.offers if not o.opens and kind.may_act(principal, o.role, row)]
