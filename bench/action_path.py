@@ -60,7 +60,8 @@ def workflow_on_postgres(label: str) -> Iterator[Any]:
 
 def _statements(service: Any, task_id: str) -> list[str]:
     """The SQL statements of one accept and one report_progress, in order (the DBAPI's
-    executes, each a round trip; a pool checkout's ping is counted too)."""
+    executes, each a round trip; a pool checkout is listed too, which pings the server only
+    when the connection's socket has something to read or it idled, shared/db.py)."""
     seen: list[str] = []
     engine = service.runtime.platform.database.engine
 

@@ -6,7 +6,10 @@ Framework-free except `authenticate_request`, which imports Flask when called.""
 from __future__ import annotations
 
 import os
+import threading
+import time
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -64,6 +67,10 @@ _JWT_ALGORITHMS: Mapping[str, str] = {HS256: "HS256", RS256: "RS256"}
 DEV_SECRET = "nhiemvu-development-secret-not-for-production"
 MIN_SECRET_BYTES = 32  # RFC 7518 §3.2: an HS256 key at least as long as the hash
 JWKS_CACHE_SECONDS = 300
+# Tokens verified in full, kept by their exact string until their `exp` (plus the leeway) or
+# for VERIFIED_SECONDS at most; the least recently used go first above VERIFIED_TOKENS.
+VERIFIED_TOKENS = 1024
+VERIFIED_SECONDS = JWKS_CACHE_SECONDS
 JWKS_TIMEOUT_SECONDS = 5.0
 # RFC 6750 §3.1 error codes of the WWW-Authenticate: Bearer challenge that every 401 carries.
 INVALID_TOKEN = "invalid_token"
@@ -188,6 +195,8 @@ class TokenVerifier:
         self._algorithm = _JWT_ALGORITHMS[settings.mode]
         self._key: str | RSAPublicKey | None = _static_key(settings)
         self._jwks: jwt.PyJWKClient | None = None
+        self._verified: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
+        self._lock = threading.Lock()
         if settings.mode == RS256 and settings.jwks_url:
             self._jwks = jwt.PyJWKClient(
                 settings.jwks_url,
@@ -197,6 +206,29 @@ class TokenVerifier:
             )
 
     def verify(self, token: str) -> Principal:
+        """The token's Principal, or Unauthorized. A token that passed every check is kept
+        (by its exact string) and answered from memory until the moment the full check would
+        first refuse it: `exp` plus the leeway (PyJWT refuses once exp <= now - leeway), or
+        VERIFIED_SECONDS after it was checked (a JWKS key withdrawn since, a token without
+        `exp`), whichever is sooner. `nbf` and `iat` only become truer with time; a refused
+        token is never kept."""
+        now = time.time()
+        with self._lock:
+            kept = self._verified.get(token)
+            if kept is not None:
+                if now < kept[1]:
+                    self._verified.move_to_end(token)
+                    return kept[0]
+                del self._verified[token]
+        principal, until = self._verify(token, now)
+        with self._lock:
+            self._verified[token] = (principal, until)
+            if len(self._verified) > VERIFIED_TOKENS:
+                self._verified.popitem(last=False)
+        return principal
+
+    def _verify(self, token: str, now: float) -> tuple[Principal, float]:
+        """The full check of a token: its Principal and until when it would still pass."""
         settings = self._settings
         try:
             claims = jwt.decode(
@@ -213,7 +245,11 @@ class TokenVerifier:
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized(_token_error_detail(exc), bearer_error=INVALID_TOKEN) from exc
-        return _principal_from_claims(claims)
+        principal = _principal_from_claims(claims)
+        until = now + VERIFIED_SECONDS
+        if "exp" in claims:  # an integer: PyJWT refused the token otherwise
+            until = min(until, int(claims["exp"]) + settings.leeway_seconds)
+        return principal, until
 
     def _signing_key(self, token: str) -> Any:
         if self._jwks is None:

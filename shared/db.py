@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -12,7 +14,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, DateTime, Dialect, Engine, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Dialect, Engine, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
@@ -32,7 +34,53 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2)
+    event.listen(engine, "checkin", _checked_in)
+    event.listen(engine, "checkout", _check_on_checkout(engine.dialect))
+    return engine
+
+
+# A pooled connection idle longer than this is pinged at checkout (a round trip), whatever its
+# socket says: a peer gone silently (no FIN, a firewall's idle timeout) shows nothing to read.
+IDLE_PING_SECONDS = 10.0
+_IDLE_SINCE = "nhiemvu.idle_since"
+
+
+def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _check_on_checkout(dialect: Dialect) -> Callable[[Any, Any, Any], None]:
+    """What SQLAlchemy's `pool_pre_ping` does, without its round trip at every checkout: a
+    connection that came back to the pool a moment ago (an action's, under load) is pinged
+    only when its socket has something to read, which an idle PostgreSQL connection never has
+    unless the server spoke on its own: a restart or a terminated backend sends its FATAL and
+    closes. A failed ping invalidates the pool as pre-ping does (every older connection
+    reconnects at its checkout), and SQLAlchemy checks this one out on a fresh connection."""
+
+    def check(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None:  # a fresh connection, just opened
+            return
+        if time.monotonic() - since < IDLE_PING_SECONDS and not _readable(dbapi_conn):
+            return
+        try:
+            dialect.do_ping(dbapi_conn)
+        except Exception as error:
+            raise exc.InvalidatePoolError() from error
+
+    return check
+
+
+def _readable(dbapi_conn: Any) -> bool:
+    """Whether the server sent anything on an idle connection (or closed it): no wait."""
+    try:
+        poller = select.poll()
+        poller.register(dbapi_conn.fileno(), select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return True  # no socket to look at: ask the server
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

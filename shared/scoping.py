@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Select, Table, select
+from sqlalchemy import Connection, ScalarSelect, Select, Table, select
 
 from shared.auth import UNIT_ROLES, Principal
 from shared.db import Database
@@ -98,6 +98,13 @@ def _version_query(version: Table) -> Select[Any]:
     return select(version.c.version)
 
 
+@cache
+def version_column(version: Table) -> ScalarSelect[Any]:
+    """The directory's version as a column of another statement (`UnitDirectory.resolve_at`):
+    a request that reads a row first reads the version with it, in the same round trip."""
+    return select(version.c.version).scalar_subquery()
+
+
 class UnitDirectory:
     """One service's copy of the directory, read to resolve each request's caller.
 
@@ -121,11 +128,24 @@ class UnitDirectory:
         with self._database.read() as read:
             return self._resolve(read, principal)
 
+    def resolve_at(self, principal: Principal, conn: Connection, version: Any) -> Principal:
+        """`resolve` on `conn`, given the version that `conn`'s transaction read already (with
+        `version_column`, in a statement of its own before this call)."""
+        if principal.unit is None or not principal.has_role(*UNIT_ROLES):
+            return principal
+        if self._version is None:
+            return with_relations(conn, self._units, principal)
+        return self._resolve_version(conn, principal, version)
+
     def _resolve(self, conn: Connection, principal: Principal) -> Principal:
         assert principal.unit is not None
         if self._version is None:
             return with_relations(conn, self._units, principal)
         version = conn.execute(_version_query(self._version)).scalar()
+        return self._resolve_version(conn, principal, version)
+
+    def _resolve_version(self, conn: Connection, principal: Principal, version: Any) -> Principal:
+        assert principal.unit is not None and self._version is not None
         if version is None:  # tables made without the migration (no trigger): read each time
             return with_relations(conn, self._units, principal)
         copy = _COPIES.get(self._database)

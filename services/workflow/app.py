@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection
+from sqlalchemy import Connection, ScalarSelect
 
 from services.workflow import store, units
 from services.workflow.case_dates import case_date_functions
@@ -26,7 +26,7 @@ from shared.bus import Bus
 from shared.clock import Clock, PinnableClock
 from shared.events import CASE_EVENT_TYPES, TASK_EVENT_TYPES
 from shared.runtime import Runtime, build_runtime
-from shared.scoping import UnitDirectory
+from shared.scoping import UnitDirectory, version_column
 from shared.service_app import build_service_app
 
 SERVICE = "workflow"
@@ -58,8 +58,19 @@ class WorkflowService:
     def resolve(self, principal: Principal, conn: Connection | None = None) -> Principal:
         """The caller with what the directory adds; read on `conn` when the request already
         holds a transaction (an action: no second connection)."""
-        directory = UnitDirectory(self.runtime.platform.database, units.units, units.units_version)
-        return directory.resolve(principal, conn)
+        return self._directory().resolve(principal, conn)
+
+    def resolve_at(self, principal: Principal, conn: Connection, version: Any) -> Principal:
+        """`resolve` on `conn` at the directory's `version`, which the request's transaction
+        read with its first statement (`units_version_column`)."""
+        return self._directory().resolve_at(principal, conn, version)
+
+    @property
+    def units_version_column(self) -> ScalarSelect[Any]:
+        return version_column(units.units_version)
+
+    def _directory(self) -> UnitDirectory:
+        return UnitDirectory(self.runtime.platform.database, units.units, units.units_version)
 
     def migrate(self) -> None:
         """Apply migrations, then deploy the diagrams of `bpmn/` whose content is new: shipped

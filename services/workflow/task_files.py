@@ -15,10 +15,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    CompoundSelect,
+    Connection,
+    Table,
+    bindparam,
+    cast,
+    func,
+    insert,
+    null,
+    select,
+    union_all,
+    update,
+)
 
 from services.workflow import case_store, store
 from shared.auth import UNIT_ROLES, Principal
+from shared.db import is_postgres
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.files import StoredFile
 from shared.platform import UnitOfWork
@@ -177,11 +190,55 @@ _HISTORY = (
 def history(conn: Connection, task_id: str) -> list[dict[str, Any]]:
     """A task's history entries, each with the files its action sent (`attachments`), in one
     statement: what `store.TASKS.history` and `with_attachments` read in two."""
+    return _entries(conn.execute(_HISTORY, {"task_id": task_id}))
+
+
+def history_after(
+    conn: Connection, task_id: str, added: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Append the entries `added` (of one task, none sending files) to its history, then read
+    it as `history` does. One entry on PostgreSQL (an action that announced nothing): one
+    statement, whose read of the table does not see the row its insert adds, so that row is
+    added to what it read; otherwise the inserts, in order, then the read."""
+    if len(added) != 1 or not is_postgres(conn):
+        for entry in added:
+            conn.execute(insert(store.task_history), entry)
+        return history(conn, task_id)
+    (entry,) = added
+    names = tuple(entry)
+    statement = _HISTORY_AFTER.get(names)
+    if statement is None:
+        statement = _HISTORY_AFTER[names] = _history_after(names)
+    return _entries(conn.execute(statement, {**entry, "_task_id": task_id}))
+
+
+# Built once per set of columns given: SQLAlchemy reuses its compiled form (one row's VALUES,
+# not a multi-row one, which SQLAlchemy compiles afresh at each call).
+_HISTORY_AFTER: dict[tuple[str, ...], CompoundSelect[Any]] = {}
+
+
+def _history_after(names: tuple[str, ...]) -> CompoundSelect[Any]:
+    h, f = store.task_history, store.task_files
+    values = {name: bindparam(name, type_=h.c[name].type) for name in names}
+    added = insert(h).values(**values).returning(*h.c).cte("added")
+    read = select(h, *(column.label(f"file_{column.name}") for column in f.c)).select_from(
+        h.outerjoin(f, f.c.history_id == h.c.id)
+    )
+    new_entry = select(
+        *(added.c[column.name] for column in h.c),
+        *(cast(null(), column.type).label(f"file_{column.name}") for column in f.c),
+    )
+    return union_all(read.where(h.c.task_id == bindparam("_task_id")), new_entry).order_by(
+        "id", "file_uploaded_at", "file_id"
+    )
+
+
+def _entries(rows: Any) -> list[dict[str, Any]]:
     entry_names = [column.name for column in store.task_history.c]
     file_names = [column.name for column in store.task_files.c]
     count = len(entry_names)
     entries: dict[int, dict[str, Any]] = {}
-    for row in conn.execute(_HISTORY, {"task_id": task_id}):
+    for row in rows:
         entry = entries.get(row.id)
         if entry is None:
             entry = entries[row.id] = dict(zip(entry_names, row[:count], strict=True))

@@ -400,3 +400,100 @@ def test_rs256_without_any_key_source_fails_clearly() -> None:
         TokenVerifier(settings)
     with pytest.raises(AuthConfigError, match="ES256"):
         AuthSettings.from_env({"JWT_ALGORITHM": "ES256"})
+
+
+# --- Verified tokens kept --------------------------------------------------------------------
+
+
+class _Clock:
+    """`time.time` as shared.auth reads it, moved by the test; PyJWT reads the real one."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = datetime.now(UTC).timestamp()
+        monkeypatch.setattr(auth.time, "time", lambda: self.now)
+
+
+def _decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tokens PyJWT checks in full from now on."""
+    seen: list[str] = []
+    decode = jwt.decode
+
+    def counted(token: str, *args: Any, **kwargs: Any) -> Any:
+        seen.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr(auth.jwt, "decode", counted)
+    return seen
+
+
+def test_a_verified_token_is_answered_from_memory_until_its_exp_and_leeway(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = _Clock(monkeypatch)
+    decodes = _decodes(monkeypatch)
+    issued = datetime.fromtimestamp(clock.now, UTC)
+    token = officer_token(now=issued, ttl_seconds=60)
+    verifier = TokenVerifier(HS)
+    assert verifier.verify(token) == verifier.verify(token)
+    assert decodes == [token]
+    exp = int(issued.timestamp()) + 60
+    clock.now = exp + HS.leeway_seconds - 0.001  # the full check would still accept it
+    assert verifier.verify(token).sub == "u-42"
+    assert decodes == [token]
+    clock.now = exp + HS.leeway_seconds  # the first instant PyJWT refuses it: checked in full
+
+    def expired(token: str, *args: Any, **kwargs: Any) -> Any:
+        decodes.append(token)  # PyJWT reads the real time: what it says at `clock.now`
+        raise jwt.ExpiredSignatureError("Signature has expired")
+
+    monkeypatch.setattr(auth.jwt, "decode", expired)
+    for _ in range(2):
+        with pytest.raises(Unauthorized, match="hết hạn"):
+            verifier.verify(token)
+    assert decodes == [token, token, token]
+
+
+def test_a_token_without_exp_is_checked_again_after_the_verified_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = _Clock(monkeypatch)
+    decodes = _decodes(monkeypatch)
+    token = officer_token(ttl_seconds=None)
+    verifier = TokenVerifier(HS)
+    verifier.verify(token)
+    clock.now += auth.VERIFIED_SECONDS - 1
+    verifier.verify(token)
+    assert len(decodes) == 1
+    clock.now += 1
+    verifier.verify(token)
+    assert len(decodes) == 2
+
+
+def test_a_refused_token_is_never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    decodes = _decodes(monkeypatch)
+    token = officer_token(now=datetime.now(UTC) - timedelta(hours=2), ttl_seconds=3600)
+    verifier = TokenVerifier(HS)
+    for _ in range(2):
+        with pytest.raises(Unauthorized, match="hết hạn"):
+            verifier.verify(token)
+    forged = jwt.encode({"sub": "x", "roles": ["office"]}, "another-secret-of-32-bytes-or-more!")
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            verifier.verify(forged)
+    assert decodes == [token, token, forged, forged]
+
+
+def test_the_verified_tokens_kept_are_bounded_least_recently_used_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(auth, "VERIFIED_TOKENS", 2)
+    decodes = _decodes(monkeypatch)
+    first, second, third = (officer_token(sub=f"u-{n}") for n in range(3))
+    verifier = TokenVerifier(HS)
+    verifier.verify(first)
+    verifier.verify(second)
+    verifier.verify(first)  # kept, and now the most recently used
+    verifier.verify(third)  # drops `second`
+    verifier.verify(first)
+    verifier.verify(second)
+    assert decodes == [first, second, third, second]

@@ -114,6 +114,9 @@ class Kind(Protocol):
 
 
 HistoryReader = Callable[[Connection, str], list[dict[str, Any]]]
+# Append an instance's new history entries, then read its whole history (one round trip where
+# the database allows: a task's, task_files.history_after).
+HistoryWriter = Callable[[Connection, str, list[dict[str, Any]]], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -179,10 +182,15 @@ def perform(
     action: str,
     payload: dict[str, Any],
     read_history: HistoryReader | None = None,
+    write_history: HistoryWriter | None = None,
+    found: dict[str, Any] | None = None,
 ) -> Snapshot:
     """A person's action on an instance, when its diagram offers it to them now;
-    `read_history`: how the answer reads the history (the kind's table's by default)."""
-    row = kind.find(uow.conn, key, for_update=True)
+    `read_history`: how the answer reads the history (the kind's table's by default);
+    `write_history`: instead, the action's history entries are kept until the answer reads the
+    history, and written with that read (nothing in between reads them); `found`: the
+    instance's row as the caller read it in this transaction, locked (`kind.find`'s)."""
+    row = found if found is not None else kind.find(uow.conn, key, for_update=True)
     kind.require_access(uow.conn, principal, row)
     step = load(service, uow.conn, row)
     mine = [o.action for o in step.offers if not o.opens and kind.may_act(principal, o.role, row)]
@@ -197,13 +205,20 @@ def perform(
     after = _save(uow, kind, row, after_step)
     actor = principal.to_actor()
     note = kind.note(action, payload)
-    _record(uow, kind, after, action, row["status"], actor, note, details)
+    kept: list[dict[str, Any]] | None = None if write_history is None else []
+    _record(uow, kind, after, action, row["status"], actor, note, details, kept=kept)
     kind.effect(service, uow, action, after, payload, actor)
     event_type = kind.event_type(action)
     if event_type:
         _emit(uow, kind, event_type, after, action, actor, note, details)
-    _announce(uow, kind, after, after_step.notices, after["status"])
+    _announce(uow, kind, after, after_step.notices, after["status"], kept=kept)
     today = local_date(uow.now)
+    if write_history is not None and kept is not None:
+        added = kept
+
+        def read_history(conn: Connection, key: str) -> list[dict[str, Any]]:
+            return write_history(conn, key, added)
+
     return snapshot(service, uow.conn, principal, kind, after, today, after_step, read_history)
 
 
@@ -371,9 +386,14 @@ def _record(
     *,
     audit: dict[str, Any] | None = None,
     later: bool = False,
+    kept: list[dict[str, Any]] | None = None,
 ) -> None:
     _add_history(
-        uow, kind, _history(kind, row, uow.now, action, status_from, actor, note, details), later
+        uow,
+        kind,
+        _history(kind, row, uow.now, action, status_from, actor, note, details),
+        later,
+        kept,
     )
     uow.audit(
         actor,
@@ -388,9 +408,18 @@ def _audit(status_from: str | None, row: Mapping[str, Any], note: str | None) ->
     return {"status": [status_from, row["status"]], "note": note}
 
 
-def _add_history(uow: UnitOfWork, kind: Kind, entry: dict[str, Any], later: bool) -> None:
-    """Append a history entry now, or (`later`) with the unit of work's other rows."""
-    if later:
+def _add_history(
+    uow: UnitOfWork,
+    kind: Kind,
+    entry: dict[str, Any],
+    later: bool,
+    kept: list[dict[str, Any]] | None = None,
+) -> None:
+    """Append a history entry now, or (`later`) with the unit of work's other rows, or keep it
+    in `kept` for the caller to write (runner.perform's `write_history`)."""
+    if kept is not None:
+        kept.append(entry)
+    elif later:
         uow.insert_later(kind.table.history_table, entry)
     else:
         kind.table.add_history(uow.conn, entry)
@@ -404,13 +433,14 @@ def _announce(
     status_from: str,
     *,
     later: bool = False,
+    kept: list[dict[str, Any]] | None = None,
 ) -> None:
     """Publish the events a diagram announced (e.g. a timer's `task.due_soon`), each recorded
     in the history and the audit."""
     for notice in notices:
         action = kind.notice_action(notice)
         entry = _history(kind, row, uow.now, action, status_from, None, None, None)
-        _add_history(uow, kind, entry, later)
+        _add_history(uow, kind, entry, later, kept)
         details = {"status": [status_from, row["status"]]}
         uow.audit(None, notice, kind.name, row[kind.table.key], details)
         _emit(uow, kind, notice, row, action, None, None, None)

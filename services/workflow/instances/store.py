@@ -21,7 +21,17 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    ScalarSelect,
+    Select,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from shared.db import is_postgres
 from shared.platform import UnitOfWork
@@ -95,6 +105,32 @@ class InstanceTable:
         query = self._get_locked if for_update and is_postgres(conn) else self._get
         row = conn.execute(query, {"key": key}).mappings().first()
         return dict(row) if row else None
+
+    def get_with(
+        self, conn: Connection, key: str, column: ScalarSelect[Any], *, for_update: bool = False
+    ) -> tuple[dict[str, Any] | None, Any]:
+        """`get`, and the value of `column` (a scalar subquery, e.g. the unit directory's
+        version) read in the same statement: (None, None) when there is no such instance."""
+        locked = for_update and is_postgres(conn)
+        statement = self._gets_with.get((column, locked))
+        if statement is None:
+            # Built once per column: SQLAlchemy reuses its compiled form.
+            statement = select(self.table, column.label("_also")).where(
+                self.table.c[self.key] == bindparam("key")
+            )
+            if locked:
+                # The instance's row alone (the subquery's table is read, not locked).
+                statement = statement.with_for_update(of=self.table)
+            self._gets_with[(column, locked)] = statement
+        found = conn.execute(statement, {"key": key}).mappings().first()
+        if found is None:
+            return None, None
+        row = dict(found)
+        return row, row.pop("_also")
+
+    @cached_property
+    def _gets_with(self) -> dict[tuple[ScalarSelect[Any], bool], Select[Any]]:
+        return {}
 
     @cached_property
     def _saves(self) -> dict[tuple[str, ...], Any]:

@@ -97,22 +97,38 @@ def build_router(service: WorkflowService) -> ApiRouter:
         # Files the action sends (Đ6.2a) are not the diagram's data: they join its history entry.
         sent = payload.pop("attachments", None) or []
         with platform.unit_of_work() as uow:
-            # The caller's units are read in the action's own transaction: one connection.
-            caller = service.resolve(token, uow.conn)
+            # The task's row, locked, and the unit directory's version in one statement; the
+            # caller's units are then read in the action's own transaction: one connection.
+            row, version = TASK.table.get_with(
+                uow.conn, task_id, service.units_version_column, for_update=True
+            )
+            if row is None:
+                TASK.find(uow.conn, task_id)  # raises the kind's NotFound
+            assert row is not None
+            caller = service.resolve_at(token, uow.conn, version)
             if sent:
-                TASK.require_access(uow.conn, caller, TASK.find(uow.conn, task_id))
+                TASK.require_access(uow.conn, caller, row)
             if sent and action not in task_files.ATTACHING_ACTIONS:
                 raise ValidationFailed(
                     "Thao tác này không kèm tệp.", {"attachments": ["Thao tác này không nhận tệp."]}
                 )
             files = task_files.pending(uow.conn, caller, task_id, sent)
             if not files:
-                # The answer's history with its files in one read (task_files.history).
+                # The action's history entries are written with the answer's read of the
+                # history and its files: one statement on PostgreSQL (task_files.history_after).
                 snap = runner.perform(
-                    service, uow, caller, TASK, task_id, action, payload, task_files.history
+                    service,
+                    uow,
+                    caller,
+                    TASK,
+                    task_id,
+                    action,
+                    payload,
+                    write_history=task_files.history_after,
+                    found=row,
                 )
                 return task_view(snap.row, snap.actions, snap.history)
-            snap = runner.perform(service, uow, caller, TASK, task_id, action, payload)
+            snap = runner.perform(service, uow, caller, TASK, task_id, action, payload, found=row)
             task_files.attach(uow, task_id, files)
             history = task_files.with_attachments(uow.conn, snap.history)
         return task_view(snap.row, snap.actions, history)
