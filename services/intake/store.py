@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -170,6 +171,31 @@ def insert_document(conn: Connection, row: dict[str, Any], task_rows: list[dict[
     conn.execute(insert(documents), row)
     if task_rows:
         conn.execute(insert(tasks), task_rows)
+
+
+def inserted_document(row: dict[str, Any], task_rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The document as `document_by_id` reads it right after `insert_document(row, task_rows)`,
+    without reading it: every column (absent ones as their defaults), timestamps in UTC, the
+    tasks in order with no units handed on yet (tests/integration/test_intake_api.py compares
+    the two on both databases)."""
+    document = _as_read(documents, row)
+    document["tasks"] = [
+        {**_as_read(tasks, task), "handed_units": []}
+        for task in sorted(task_rows, key=lambda task: task["position"])
+    ]
+    return document
+
+
+def _as_read(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    read = {}
+    for column in table.columns:
+        value = row.get(column.name)
+        if value is None and column.server_default is not None:
+            value = column.server_default.arg  # type: ignore[attr-defined]
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC)
+        read[column.name] = value
+    return read
 
 
 def document_by_id(conn: Connection, document_id: str) -> dict[str, Any] | None:

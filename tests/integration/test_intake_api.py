@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.integration.intakekit import ON_BOTH_DATABASES, document, post, token
+from shared.auth import Principal
+from tests.integration.intakekit import ON_BOTH_DATABASES, document, post, task_body, token
 
 
 def test_a_classified_document_is_refused_and_nothing_of_it_is_stored_D5_2d(
@@ -274,3 +275,37 @@ def test_the_vocabulary_gives_the_labels_of_the_codes_to_any_signed_in_client(
     vocabulary = answer.get_json()
     assert vocabulary["document_types"]["chi_thi"] == "Chỉ thị"
     assert vocabulary["cadences"]["quarterly"] == "Hằng quý"
+
+
+@ON_BOTH_DATABASES
+@pytest.mark.parametrize("role", ["office", "qlvb"])
+@pytest.mark.parametrize("release", [False, True])
+def test_a_received_document_is_what_reading_it_back_gives(
+    intake: Any, role: str, release: bool
+) -> None:
+    """receive_document answers (and releases) the document it wrote without reading it back
+    (store.inserted_document): every column, as document_by_id reads it."""
+    from services.intake import handlers, schemas, store
+
+    body = schemas.DocumentIn().load(
+        document(
+            release=release,
+            sector="tai_chinh",
+            tasks=[
+                task_body(),
+                task_body(
+                    content="Báo cáo định kỳ", due_on=None, cadence="quarterly", sector="xay_dung"
+                ),
+                task_body(lead_unit="SO_TC", coordinating_units=[]),
+            ],
+        )
+    )
+    principal = Principal(sub=f"{role}-1", name=role, unit="VP_UBND", roles=frozenset([role]))
+    platform = intake.runtime.platform
+    with platform.unit_of_work() as uow:
+        received = handlers.receive_document(uow, intake.runtime.calendar, principal, body)
+    with platform.database.read() as conn:
+        stored = store.document_by_id(conn, received.document["id"])
+    assert received.created
+    # The same keys in the same order, the same values of the same types (timestamps in UTC).
+    assert repr(received.document) == repr(stored)
