@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import (
@@ -175,27 +175,38 @@ def insert_document(conn: Connection, row: dict[str, Any], task_rows: list[dict[
 
 def inserted_document(row: dict[str, Any], task_rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The document as `document_by_id` reads it right after `insert_document(row, task_rows)`,
-    without reading it: every column (absent ones as their defaults), timestamps in UTC, the
-    tasks in order with no units handed on yet (tests/integration/test_intake_api.py compares
-    the two on both databases)."""
-    document = _as_read(documents, row)
+    without reading it: every column in the table's order (absent ones as their defaults),
+    timestamps in UTC, the tasks in order with no units handed on yet
+    (tests/integration/test_intake_api.py compares the two on both databases)."""
+    document = _as_read(_DOCUMENT_SHAPE, row)
     document["tasks"] = [
-        {**_as_read(tasks, task), "handed_units": []}
+        {**_as_read(_TASK_SHAPE, task), "handed_units": []}
         for task in sorted(task_rows, key=lambda task: task["position"])
     ]
     return document
 
 
-def _as_read(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    read = {}
-    for column in table.columns:
-        value = row.get(column.name)
-        if value is None and column.server_default is not None:
-            value = column.server_default.arg  # type: ignore[attr-defined]
-        if isinstance(value, datetime):
-            value = value.astimezone(UTC)
-        read[column.name] = value
+def _read_shape(table: Table) -> tuple[dict[str, Any], list[str]]:
+    """A table's columns with their server defaults, in order, and its timestamp columns."""
+    defaults = {
+        column.name: column.server_default.arg if column.server_default is not None else None  # type: ignore[attr-defined]
+        for column in table.columns
+    }
+    stamps = [column.name for column in table.columns if isinstance(column.type, UtcDateTime)]
+    return defaults, stamps
+
+
+def _as_read(shape: tuple[dict[str, Any], list[str]], row: dict[str, Any]) -> dict[str, Any]:
+    defaults, stamps = shape
+    read = {**defaults, **row}
+    for name in stamps:
+        if read[name] is not None:
+            read[name] = read[name].astimezone(UTC)
     return read
+
+
+_DOCUMENT_SHAPE = _read_shape(documents)
+_TASK_SHAPE = _read_shape(tasks)
 
 
 def document_by_id(conn: Connection, document_id: str) -> dict[str, Any] | None:
