@@ -47,7 +47,7 @@ def intake_on_postgres(label: str) -> Iterator[Any]:
             "JWT_SECRET": SECRET,
             "INTAKE_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
         }
-        service = create_service(env)
+        service: Any = create_service(env)
         service.migrate()
         service.test_client = create_app(service).test_client()
         service.database_name = name
