@@ -5,7 +5,8 @@ statements one such request makes, and on `-p` a cProfile of the same.
 
 Run from the repository root (PostgreSQL on 127.0.0.1): ``python -m bench.intake_path``
 (``--documents N``, ``--tasks N``, ``--rounds N``; ``-v`` lists the statements of one request,
-``-p`` the profile's functions).
+``-p`` the profile's functions; ``--relay`` runs the outbox relay on RabbitMQ too, as the web
+process does, and waits for each round's events to be published).
 """
 
 from __future__ import annotations
@@ -35,29 +36,40 @@ UNITS = ["SO_TC", "SO_XD", "SO_YT", "SO_GDDT", "SO_NV", "SO_TP", "14812", "14758
 
 
 @contextmanager
-def intake_on_postgres(label: str) -> Iterator[Any]:
+def intake_on_postgres(label: str, *, relay: bool = False) -> Iterator[Any]:
     """An intake service and its Flask test client in this process on a fresh PostgreSQL
-    database (migrated, units seeded), dropped afterwards."""
+    database (migrated, units seeded), dropped afterwards; with `relay`, its outbox relay
+    running on RabbitMQ (a vhost of its own, bench/run.py's `_infrastructure`)."""
+    if relay:
+        from bench.run import _infrastructure
+
+        with _infrastructure() as env:
+            yield from _intake(env, env["INTAKE_DATABASE_URL"].rsplit("/", 1)[1], relay=True)
+        return
     name = f"nv_{label.replace('-', '_')}_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        env = {
-            "DATA_DIR": tempfile.mkdtemp(),
-            "JWT_SECRET": SECRET,
-            "INTAKE_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-        }
-        service: Any = create_service(env)
-        service.migrate()
-        service.test_client = create_app(service).test_client()
-        service.database_name = name
-        try:
-            yield service
-        finally:
-            service.runtime.platform.stop()
+        env = {"INTAKE_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"}
+        yield from _intake(env, name, relay=False)
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _intake(env: dict[str, str], name: str, *, relay: bool) -> Iterator[Any]:
+    env = {**env, "DATA_DIR": tempfile.mkdtemp(), "JWT_SECRET": SECRET}
+    service: Any = create_service(env)
+    service.migrate()
+    service.test_client = create_app(service).test_client()
+    service.database_name = name
+    service.relay = relay
+    if relay:
+        service.runtime.platform.start()
+    try:
+        yield service
+    finally:
+        service.runtime.platform.stop()
 
 
 def document(index: int, tasks: int) -> dict[str, Any]:
@@ -146,6 +158,8 @@ def measure(service: Any, documents: int, tasks: int, rounds: int, *, verbose: b
         started = time.process_time()
         for body in bodies:
             _post(service, body, headers)
+        if service.relay:
+            service.runtime.platform.relay.drain()  # every event of the round published
         per_task.append((time.process_time() - started) * 1000 / (documents * tasks))
         backends.append((_backend_seconds(meter) - before) * 1000 / (documents * tasks))
     print(
@@ -183,8 +197,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("-p", "--profile", action="store_true")
+    parser.add_argument(
+        "--relay", action="store_true", help="with the outbox relay publishing to RabbitMQ"
+    )
     args = parser.parse_args()
-    with intake_on_postgres("bench-intake") as service:
+    with intake_on_postgres("bench-intake", relay=args.relay) as service:
         measure(service, args.documents, args.tasks, args.rounds, verbose=args.verbose)
         if args.profile:
             profile(service, args.documents, args.tasks)
