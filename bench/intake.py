@@ -1,18 +1,21 @@
 """Intake's own rate on the distributed profile (gunicorn web + worker, PostgreSQL, RabbitMQ).
 
 1. `POST /api/intake/documents` with JSON bodies from concurrent clients: documents accepted per
-   second and the latency each client saw, p50 and p99. `release: false`, one task each, so that
-   only intake works (no task is started downstream).
+   second and the latency each client saw, p50 and p99, and the CPU per document of intake's web
+   process and of its PostgreSQL backends (bench/cpu.py). `release: false`, one task each, so
+   that only intake works (no task is started downstream).
 2. `nhiemvu import` on a JSON-lines file: the operator's command as it runs, process start
    included, one document after another.
 
-Called by bench/run.py on the databases and vhost of its run.
+Called by bench/run.py on the databases and vhost of its run; ``python -m bench.intake`` runs
+this step alone, on databases and a vhost of its own.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,11 +29,12 @@ from typing import Any
 
 import requests
 
+from bench.cpu import CpuMeter, per_task_ms
 from services.distributed import Cluster
 from shared.auth import AuthSettings, mint_token
 from shared.calendar import local_date
 
-PORT = 18111
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 UNITS = ["SO_TC", "SO_XD", "SO_YT", "SO_GDDT", "SO_NV", "SO_TP", "14812", "14758"]
 
 
@@ -39,7 +43,7 @@ def measure_intake(
 ) -> dict[str, Any]:
     print(f"3/6 Tiếp nhận: {documents} văn bản JSON, {clients} luồng; nhập {imported} dòng...")
     workdir = Path(tempfile.mkdtemp(prefix="nv-bench-intake-"))
-    cluster = Cluster({**os.environ, **env}, {"intake": PORT}, workdir / "logs")
+    cluster = Cluster({**os.environ, **env}, {"intake": _free_port()}, workdir / "logs")
     subprocess.run(
         [str(Path(sys.executable).parent / "nhiemvu"), "migrate", "intake"],
         env=cluster.env,
@@ -52,19 +56,25 @@ def measure_intake(
         _wait_ready(cluster.url("intake"))
         token = _token(env["JWT_SECRET"])
         endpoint = f"{cluster.url('intake')}/api/intake/documents"
-        figures = _post_burst(endpoint, token, documents, clients)
+        database = env["INTAKE_DATABASE_URL"].rsplit("/", 1)[1]
+        meter = CpuMeter(cluster.processes, {"intake": database}, PG_ADMIN)
+        figures = _post_burst(endpoint, token, documents, clients, meter)
         figures.update(_cli_import(cluster.url("intake"), token, imported, workdir))
     finally:
         cluster.stop()
     print(
         f"    POST: {figures['intake_documents_per_s']:,.1f} văn bản/s, độ trễ p50 "
-        f"{figures['intake_latency_p50_ms']} ms, p99 {figures['intake_latency_p99_ms']} ms"
+        f"{figures['intake_latency_p50_ms']} ms, p99 {figures['intake_latency_p99_ms']} ms; "
+        f"CPU mỗi văn bản {figures['intake_cpu_ms_per_document']} ms (intake-web), "
+        f"{figures['intake_postgres_cpu_ms_per_document']} ms (postgres:intake)"
     )
     print(f"    nhiemvu import: {figures['import_documents_per_s']:,.1f} văn bản/s")
     return figures
 
 
-def _post_burst(endpoint: str, token: str, documents: int, clients: int) -> dict[str, Any]:
+def _post_burst(
+    endpoint: str, token: str, documents: int, clients: int, meter: CpuMeter
+) -> dict[str, Any]:
     local = threading.local()
     latencies: list[float] = []
     run = uuid.uuid4().hex[:6]
@@ -85,11 +95,15 @@ def _post_burst(endpoint: str, token: str, documents: int, clients: int) -> dict
         # pool warm up, as they are in a server that has been running.
         list(pool.map(post, range(documents, documents + 2 * clients)))
         latencies.clear()
+        cpu_before = meter.snapshot()
         began = time.perf_counter()
         list(pool.map(post, range(documents)))
         elapsed = time.perf_counter() - began
+        cpu = per_task_ms(cpu_before, meter.snapshot(), documents)
     return {
         "intake_documents": documents,
+        "intake_cpu_ms_per_document": cpu.get("intake-web", 0.0),
+        "intake_postgres_cpu_ms_per_document": cpu.get("postgres:intake", 0.0),
         "intake_documents_per_s": round(documents / elapsed, 1),
         "intake_latency_p50_ms": round(_percentile(latencies, 50) * 1000, 1),
         "intake_latency_p99_ms": round(_percentile(latencies, 99) * 1000, 1),
@@ -167,3 +181,22 @@ def _wait_ready(base: str, timeout: float = 60.0) -> None:
 def _percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def _free_port() -> int:
+    """A port nothing listens on now: two runs on one machine do not send each other requests."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def main() -> None:
+    from bench.run import _infrastructure
+
+    with _infrastructure() as env:
+        figures = measure_intake(env)
+    print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()

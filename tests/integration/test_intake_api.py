@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.integration.intakekit import ON_BOTH_DATABASES, document, post, token
+from shared.auth import Principal
+from tests.integration.intakekit import ON_BOTH_DATABASES, document, post, task_body, token
 
 
 def test_a_classified_document_is_refused_and_nothing_of_it_is_stored_D5_2d(
@@ -274,3 +275,76 @@ def test_the_vocabulary_gives_the_labels_of_the_codes_to_any_signed_in_client(
     vocabulary = answer.get_json()
     assert vocabulary["document_types"]["chi_thi"] == "Chỉ thị"
     assert vocabulary["cadences"]["quarterly"] == "Hằng quý"
+
+
+@ON_BOTH_DATABASES
+@pytest.mark.parametrize("role", ["office", "qlvb"])
+@pytest.mark.parametrize("release", [False, True])
+def test_a_received_document_is_what_reading_it_back_gives(
+    intake: Any, role: str, release: bool
+) -> None:
+    """receive_document answers (and releases) the document it wrote without reading it back
+    (store.inserted_document): every column, as document_by_id reads it."""
+    from services.intake import handlers, schemas, store
+
+    body = schemas.DocumentIn().load(
+        document(
+            release=release,
+            sector="tai_chinh",
+            tasks=[
+                task_body(),
+                task_body(
+                    content="Báo cáo định kỳ", due_on=None, cadence="quarterly", sector="xay_dung"
+                ),
+                task_body(lead_unit="SO_TC", coordinating_units=[]),
+            ],
+        )
+    )
+    principal = Principal(sub=f"{role}-1", name=role, unit="VP_UBND", roles=frozenset([role]))
+    platform = intake.runtime.platform
+    with platform.unit_of_work() as uow:
+        received = handlers.receive_document(uow, intake.runtime.calendar, principal, body)
+    with platform.database.read() as conn:
+        stored = store.document_by_id(conn, received.document["id"])
+    assert received.created
+    # The same keys in the same order, the same values of the same types (timestamps in UTC).
+    assert repr(received.document) == repr(stored)
+
+
+@ON_BOTH_DATABASES
+def test_received_and_released_in_one_request_writes_what_two_requests_write(intake: Any) -> None:
+    """The document written released at once (handlers.receive_document) leaves the same row,
+    events and audit records, in the same order, as receiving it and then releasing it."""
+    from tests.integration.intakekit import audit_records, events, outbox_seq
+
+    def outcome(*, at_once: bool) -> tuple[Any, ...]:
+        body = document(release=at_once)
+        after = outbox_seq(intake)
+        created = post(intake.test_client, body).get_json()
+        if not at_once:
+            answer = intake.test_client.post(
+                f"/api/intake/documents/{created['id']}/release", headers=token()
+            )
+            assert answer.status_code == 200
+            created = answer.get_json()
+        stored = intake.test_client.get(f"/api/intake/documents/{created['id']}", headers=token())
+        ids = {created["id"]: "D", body["source_id"]: "S"}
+        ids.update({task["id"]: f"T{n}" for n, task in enumerate(created["tasks"])})
+
+        def named(value: Any) -> Any:
+            text = json.dumps(value, sort_keys=True)
+            for raw, name in ids.items():
+                text = text.replace(raw, name)
+            return json.loads(text)
+
+        sent = [(e["type"], e.get("subject"), e["data"]) for e in events(intake, after)]
+        audits = [
+            (r["action"], r["entity_type"], r["entity_id"], r["changes"])
+            for r in audit_records(intake)
+            if r["entity_id"] in ids
+        ]
+        answered = {k: v for k, v in created.items() if k != "files"}
+        assert answered == {k: v for k, v in stored.get_json().items() if k != "files"}
+        return named(answered), named(sent), named(audits)
+
+    assert outcome(at_once=True) == outcome(at_once=False)

@@ -16,7 +16,7 @@ from services.intake.views import document_view
 from shared import dates
 from shared.auth import QLVB, Principal, require_roles
 from shared.errors import NotFound, ValidationFailed
-from shared.http import ApiRouter, json_body, page, query_args, require_content_type
+from shared.http import ApiRouter, page, query_args, request_json, require_content_type
 from shared.json_input import check_text
 from shared.text import fold
 
@@ -56,7 +56,8 @@ def build_router(service: IntakeService) -> ApiRouter:
             request.max_content_length = (
                 service.runtime.settings.max_body_bytes + 3 * service.runtime.files.max_bytes
             )
-        raw: Any = _edxml_body() if is_edxml else request.get_json(silent=True)
+        # The JSON body is read and checked once (400, 422), as `json_body` reads it.
+        raw: Any = _edxml_body() if is_edxml else request_json()
         if is_edxml:
             check_text(raw)  # JSON bodies are checked at the edge; EDXML text here
         if isinstance(raw, dict) and raw.get("secrecy") in CLASSIFIED:
@@ -68,7 +69,11 @@ def build_router(service: IntakeService) -> ApiRouter:
                 {"secrecy": [handlers.CLASSIFIED_REASON]},
                 article="Đ5.2d",
             )
-        body = document_in.load(raw) if is_edxml else json_body(document_in)
+        if not isinstance(raw, dict):
+            raise ValidationFailed(
+                "Nội dung phải là một đối tượng JSON.", {"_schema": ["Cần một đối tượng JSON."]}
+            )
+        body = document_in.load(raw)
         # The EDXML message's attached files, checked before anything is stored (413, 422).
         attached = _edxml_files(service) if is_edxml else []
         response_for = _edxml_response_for() if is_edxml else None
@@ -88,7 +93,9 @@ def build_router(service: IntakeService) -> ApiRouter:
                 for attachment in attached:
                     stored = service.runtime.files.put(attachment.data, attachment.name)
                     files.add_file(uow, document_id, stored, origin="edxml", actor=actor)
-            kept = files.files_of(uow.conn, received.document["id"])
+            # A document created just now has the files it came with, none otherwise.
+            new_without_files = received.created and not attached
+            kept = [] if new_without_files else files.files_of(uow.conn, received.document["id"])
         return _with_files(received.document, kept), 201 if received.created else 200
 
     @router.route(
