@@ -1,0 +1,132 @@
+"""CPU per event of the bus's own share, on PostgreSQL and RabbitMQ, in one process: the outbox
+relay publishing `task.assigned` rows (take, publish, wait for the confirms, commit), and a
+service's consumer receiving them (deliver, read, ack) with its applier replaced by one that
+only parses each event (`parse_event`), so the database work of handlers is left out.
+
+Run from the repository root (PostgreSQL and RabbitMQ on 127.0.0.1): ``python -m bench.bus_path``
+(``--events N``, ``--rounds N``, ``--profile``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from sqlalchemy import insert
+
+from bench.event_path import assigned_data
+from shared.applier import Delivery
+from shared.events import encode, make_event, parse_event
+from tests.integration.buskit import TinyService
+
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+NOW = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)
+
+
+def _parse_only(deliveries: Sequence[Delivery]) -> list[str]:
+    return ["applied" for delivery in deliveries if parse_event(delivery.body)]
+
+
+def measure(service: TinyService, events: int, profile: bool) -> tuple[float, float]:
+    platform = service.platform
+    rows = []
+    for index in range(events):
+        envelope = make_event(
+            "task.assigned", assigned_data(index), source="/bench", time=NOW, subject="t"
+        )
+        rows.append(
+            {
+                "event_id": envelope["id"],
+                "event_type": envelope["type"],
+                "body": encode(envelope),
+                "created_at": NOW,
+            }
+        )
+    with platform.database.engine.begin() as conn:
+        conn.execute(insert(platform.tables.outbox), rows)
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    started = time.process_time()
+    published = 0
+    while published < events:
+        published += platform.relay.publish_pending()
+    relay_cpu = time.process_time() - started
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+
+    consumer = service.consumer
+    consumer.applier.apply_batch = _parse_only  # type: ignore[method-assign]
+    consumer._stop.clear()
+    base = consumer.acked
+
+    def stop_when_done() -> None:
+        while consumer.acked - base < events:
+            time.sleep(0.01)
+        consumer._stop.set()
+
+    watcher = threading.Thread(target=stop_when_done)
+    watcher.start()
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    started = time.process_time()
+    consumer._consume()
+    consume_cpu = time.process_time() - started
+    if profiler:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    watcher.join()
+    return relay_cpu * 1e6 / events, consume_cpu * 1e6 / events
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="bench.bus_path")
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    name = f"nv_bench_bus_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    service: Any = None
+    try:
+        env = {
+            "NOTIFY_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+            "BROKER_URL": "amqp://guest:guest@127.0.0.1:5672//",
+            "BUS_NAMESPACE": f"bench-{uuid.uuid4().hex[:8]}",
+            "LOG_LEVEL": "WARNING",
+        }
+        service = TinyService(env)
+        measure(service, 200, False)  # connect, declare, warm up
+        relay, consume = [], []
+        for _ in range(args.rounds):
+            r, c = measure(service, args.events, args.profile)
+            relay.append(r)
+            consume.append(c)
+        relay.sort()
+        consume.sort()
+        print(
+            f"CPU per event (µs), {args.rounds} rounds of {args.events}: relay median "
+            f"{relay[len(relay) // 2]:.1f} (min {relay[0]:.1f}); consumer (parse only) median "
+            f"{consume[len(consume) // 2]:.1f} (min {consume[0]:.1f})"
+        )
+    finally:
+        if service is not None:
+            service.platform.relay.stop()
+            service.platform.database.dispose()
+        with psycopg.connect(ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()
