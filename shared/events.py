@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, validate
 
 from shared.event_schemas import (
     CADENCES,
@@ -22,6 +22,7 @@ from shared.event_schemas import (
     SCHEMAS,
     TASK_EVENT_TYPES,
     TASK_STATUSES,
+    fields,
 )
 
 __all__ = [
