@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from shared.events import EventError, encode, make_event, parse_event
+from shared.events import _ENVELOPE, EventError, encode, make_event, parse_event
 
 NOW = datetime(2026, 12, 1, 2, 30, 15, 123456, tzinfo=UTC)
 HANOI = timezone(timedelta(hours=7))
@@ -92,3 +92,20 @@ def test_a_body_orjson_refuses_is_read_by_the_standard_decoder() -> None:
 def test_a_body_that_is_not_a_json_object_is_refused(body: bytes) -> None:
     with pytest.raises(EventError):
         parse_event(body)
+
+
+@pytest.mark.parametrize("subject", [None, "t1"])
+@pytest.mark.parametrize("correlation_id", [None, "c0ffee"])
+def test_what_make_event_validates_of_the_envelope_leaves_nothing_the_whole_would_refuse(
+    subject: str | None, correlation_id: str | None
+) -> None:
+    envelope = make_event(
+        "task.assigned",
+        _assigned(),
+        source="/nhiemvu/workflow",
+        time=NOW,
+        subject=subject,
+        correlation_id=correlation_id,
+    )
+    assert _ENVELOPE.validate(envelope) == {}
+    assert parse_event(encode(envelope)).raw == envelope
