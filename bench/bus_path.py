@@ -26,6 +26,7 @@ from sqlalchemy import insert
 from bench.event_path import assigned_data
 from shared.applier import Delivery
 from shared.events import encode, make_event, parse_event
+from shared.topology import SUBSCRIPTIONS
 from tests.integration.buskit import TinyService
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -104,6 +105,21 @@ def measure(service: TinyService, events: int, profile: bool) -> tuple[float, ..
     )
 
 
+def _delete_topology(service: TinyService) -> None:
+    """Delete the run's queues and exchanges: a quorum queue left behind costs the broker."""
+    bus = service.platform.bus
+    topology = bus.topology
+    with bus.connection(heartbeat=0) as conn:
+        channel = conn.default_channel
+        for name in SUBSCRIPTIONS:
+            channel.queue_delete(topology.queue_name(name))
+            channel.queue_delete(topology.dead_letter_queue_name(name))
+            for delay in topology.retry_delays:
+                channel.queue_delete(topology.retry_queue_name(name, delay))
+        channel.exchange_delete(topology.exchange_name)
+        channel.exchange_delete(topology.public_exchange_name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench.bus_path")
     parser.add_argument("--events", type=int, default=2000)
@@ -141,6 +157,7 @@ def main() -> None:
     finally:
         if service is not None:
             service.platform.relay.stop()
+            _delete_topology(service)
             service.platform.database.dispose()
         with psycopg.connect(ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

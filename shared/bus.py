@@ -223,13 +223,38 @@ def confirmed_together(producer: Producer, timeout: float = 30.0) -> Iterator[No
         refused.append(delivery_tag)
         confirmed(delivery_tag, multiple)
 
+    # The block's frames are written to the socket together, after it (one `sendall` for the
+    # batch instead of one per message); py-amqp hands each frame over in a buffer it reuses.
+    transport: Any = getattr(connection, "transport", None)
+    direct: Any = getattr(transport, "_write", None)
+    held: list[bytes] = []
+
+    def send_held() -> None:
+        if held:
+            frames = b"".join(held)
+            held.clear()
+            direct(frames)
+
     channel.events["basic_ack"].add(confirmed)
     channel.events["basic_nack"].add(nacked)
     channel.basic_publish = sent
+    if direct is not None:
+        transport._write = lambda frame: held.append(bytes(frame))
     try:
-        yield
+        try:
+            yield
+        finally:
+            if direct is not None:
+                transport._write = direct
+        send_held()
         while outstanding:
             connection.drain_events(timeout=timeout)
+    except BaseException:
+        try:
+            send_held()  # what the block published goes out, as it would have one by one
+        except Exception:
+            log.debug("the held frames could not be written", exc_info=True)
+        raise
     finally:
         channel.basic_publish = channel.basic_publish_confirm
         channel.events["basic_ack"].discard(confirmed)
