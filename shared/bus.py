@@ -6,19 +6,91 @@ differences that matter are handled here (quorum queues, TTL retry queues, publi
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 from amqp.exceptions import MessageNacked, PreconditionFailed
+from amqp.transport import TCPTransport
 from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
 from kombu.messaging import Producer
+from kombu.transport import pyamqp
 
 from shared.topology import SUBSCRIPTIONS, Topology
 
 log = logging.getLogger(__name__)
+
+
+# What one read from the broker's socket may take ahead of the frame being read.
+READ_AHEAD_BYTES = 65536
+
+
+class _ReadAheadTCPTransport(TCPTransport):  # type: ignore[misc]
+    """py-amqp's TCP transport, reading what the socket holds instead of exactly the bytes asked
+    for. py-amqp asks for each frame's header, payload and end byte in turn, so a delivery (a
+    method, a header and a body frame) cost nine `recv` calls; the rest of what one `recv`
+    returns stays in the transport's read buffer, which py-amqp reads first and keeps across a
+    timeout, as it does a partial read."""
+
+    def _read(
+        self, n: int, initial: bool = False, _errnos: tuple[int, ...] = (errno.EAGAIN, errno.EINTR)
+    ) -> bytes:
+        recv = self._quick_recv
+        rbuf: bytes = self._read_buffer  # type: ignore[has-type]
+        try:
+            while len(rbuf) < n:
+                try:
+                    chunk = recv(max(n - len(rbuf), READ_AHEAD_BYTES))
+                except OSError as exc:
+                    if exc.errno in _errnos:
+                        if initial and self.raise_on_initial_eintr:
+                            raise TimeoutError() from exc
+                        continue
+                    raise
+                if not chunk:
+                    raise OSError("Server unexpectedly closed connection")
+                rbuf += chunk
+        except BaseException:
+            self._read_buffer = rbuf
+            raise
+        result: bytes = rbuf[:n]
+        self._read_buffer = rbuf[n:]
+        return result
+
+
+class _AmqpConnection(pyamqp.Connection):
+    def Transport(  # py-amqp's name
+        self,
+        host: str,
+        connect_timeout: float | None,
+        ssl: Any = False,
+        read_timeout: float | None = None,
+        write_timeout: float | None = None,
+        socket_settings: Any = None,
+        **kwargs: Any,
+    ) -> Any:
+        if ssl:
+            return super().Transport(
+                host, connect_timeout, ssl, read_timeout, write_timeout, socket_settings, **kwargs
+            )
+        return _ReadAheadTCPTransport(
+            host,
+            connect_timeout=connect_timeout,
+            ssl=ssl,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            socket_settings=socket_settings,
+            **kwargs,
+        )
+
+
+class AmqpTransport(pyamqp.Transport):
+    """kombu's py-amqp transport on `_ReadAheadTCPTransport` (TLS connections unchanged)."""
+
+    Connection = _AmqpConnection
 
 
 class Bus:
@@ -47,6 +119,7 @@ class Bus:
             return Connection(self.url, transport_options={"polling_interval": 0.01})
         return Connection(
             self.url,
+            transport=AmqpTransport if self.url.startswith("amqp://") else None,
             heartbeat=heartbeat,
             transport_options={"confirm_publish": True},
             connect_timeout=5,
@@ -150,13 +223,38 @@ def confirmed_together(producer: Producer, timeout: float = 30.0) -> Iterator[No
         refused.append(delivery_tag)
         confirmed(delivery_tag, multiple)
 
+    # The block's frames are written to the socket together, after it (one `sendall` for the
+    # batch instead of one per message); py-amqp hands each frame over in a buffer it reuses.
+    transport: Any = getattr(connection, "transport", None)
+    direct: Any = getattr(transport, "_write", None)
+    held: list[bytes] = []
+
+    def send_held() -> None:
+        if held:
+            frames = b"".join(held)
+            held.clear()
+            direct(frames)
+
     channel.events["basic_ack"].add(confirmed)
     channel.events["basic_nack"].add(nacked)
     channel.basic_publish = sent
+    if direct is not None:
+        transport._write = lambda frame: held.append(bytes(frame))
     try:
-        yield
+        try:
+            yield
+        finally:
+            if direct is not None:
+                transport._write = direct
+        send_held()
         while outstanding:
             connection.drain_events(timeout=timeout)
+    except BaseException:
+        try:
+            send_held()  # what the block published goes out, as it would have one by one
+        except Exception:
+            log.debug("the held frames could not be written", exc_info=True)
+        raise
     finally:
         channel.basic_publish = channel.basic_publish_confirm
         channel.events["basic_ack"].discard(confirmed)

@@ -291,3 +291,33 @@ def test_the_relay_has_a_batch_confirmed_as_a_whole_and_marks_it_published_after
     for code in codes:
         service.wait_applied(code)
     assert all(service.applied_count(code) == 1 for code in codes)
+
+
+def test_the_relay_writes_a_batchs_messages_to_the_socket_at_once(make_service):
+    """The frames of a batch's messages go out in one socket write after the batch, not one
+    write per message (shared/bus.py `confirmed_together`); every message still arrives."""
+    service = make_service(relay=False)
+    relay = service.platform.relay
+    service.emit("lan-dau")  # the channel's first batch also selects publisher confirms
+    assert relay.publish_pending() == 1
+    transport = relay._connection.connection.transport
+    writes: list[int] = []
+    direct = transport._write
+
+    def counted(data: Any) -> None:
+        writes.append(len(data))
+        direct(data)
+
+    transport._write = counted
+    codes = [f"mot-lan-{n}" for n in range(40)]
+    with service.platform.unit_of_work() as uow:
+        for code in codes:
+            uow.emit("unit.updated", unit_data(code), subject=code)
+
+    assert relay.publish_pending() == 40
+
+    assert len(writes) == 1
+    assert transport._write is counted  # put back after the batch
+    for code in codes:
+        service.wait_applied(code)
+    assert all(service.applied_count(code) == 1 for code in codes)
