@@ -64,6 +64,7 @@ class DeliveryWorker(BackgroundLoop):
         # least every `poll_seconds`.
         self._deliveries_wanted = True
         self._deliveries_seen_at = 0.0
+        self._feed_warmed = False
 
     def wake(self, *_args: Any) -> None:
         self._deliveries_wanted = True
@@ -92,6 +93,11 @@ class DeliveryWorker(BackgroundLoop):
 
     def run_round(self) -> None:
         try:
+            if not self._feed_warmed:
+                # Connect and declare at the first round (the relay's own warm-up), not at the
+                # first public event, which would wait for it in the middle of a burst.
+                self._feed_warmed = True
+                self.feed.run_round()
             self.publish_feed()
         except Exception:  # a broker that is down must not hold up webhooks and email
             log.exception("publishing the public feed failed; retrying next round")
