@@ -15,6 +15,7 @@ def create_consumer(service: NotifyService) -> EventConsumer:
 
 def create_delivery_worker(service: NotifyService) -> DeliveryWorker:
     worker = DeliveryWorker(service.runtime, service.channels)
-    # A committed event may have queued a delivery: look at once rather than at the next poll.
-    service.runtime.platform.database.after_commit(worker.wake)
+    # A committed event may have queued a delivery or a feed row: look at once rather than at
+    # the next poll (at the feed alone when that is all the commit queued).
+    service.runtime.platform.database.after_commit(worker.committed)
     return worker

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -58,21 +59,63 @@ class DeliveryWorker(BackgroundLoop):
         self.probe_interval = PROBE_INTERVAL
         # When this worker last tried each webhook subscription (the service clock's time).
         self._tried: dict[str, datetime] = {}
+        # Whether the next round looks at the deliveries (else the feed alone), and when a round
+        # last did (monotonic): they are looked at on every wake but a feed-only one, and at
+        # least every `poll_seconds`.
+        self._deliveries_wanted = True
+        self._deliveries_seen_at = 0.0
+        self._feed_warmed = False
+
+    def wake(self, *_args: Any) -> None:
+        self._deliveries_wanted = True
+        super().wake()
+
+    def wake_for_feed(self) -> None:
+        super().wake()
+
+    def committed(self) -> None:
+        """After each commit in this process: a consumer's batch of task events usually queues
+        public feed rows and no delivery, and then only the feed needs a round (one statement
+        instead of three). Anything else, a commit that queued nothing known included, wakes
+        the whole round as before."""
+        feed_only = getattr(outbound.written, "feed", False) and not getattr(
+            outbound.written, "deliveries", False
+        )
+        outbound.written.feed = outbound.written.deliveries = False
+        if feed_only:
+            self.wake_for_feed()
+        else:
+            self.wake()
+
+    def wait_seconds(self) -> float:
+        # A feed-only round does not push back the next look at the deliveries.
+        return max(0.01, self.poll_seconds - (time.monotonic() - self._deliveries_seen_at))
 
     def run_round(self) -> None:
         try:
+            if not self._feed_warmed:
+                # Connect and declare at the first round (the relay's own warm-up), not at the
+                # first public event, which would wait for it in the middle of a burst.
+                self._feed_warmed = True
+                self.feed.run_round()
             self.publish_feed()
         except Exception:  # a broker that is down must not hold up webhooks and email
             log.exception("publishing the public feed failed; retrying next round")
             self.feed.after_failure()
-        self.run_once()
+        looked = time.monotonic()
+        if self._deliveries_wanted or looked - self._deliveries_seen_at >= self.poll_seconds:
+            # Cleared before the reads: a wake from here on is for rows they may not see.
+            self._deliveries_wanted = False
+            self._deliveries_seen_at = looked
+            self.run_once()
 
     def publish_feed(self) -> int:
-        """Publish what waits for the public feed; returns how many events were published."""
+        """Publish what waits for the public feed; returns how many events were published. A
+        batch short of full was the last (rows committed since have woken the worker again)."""
         published = 0
         while count := self.feed.publish_pending():
             published += count
-            if self.stopping:
+            if count < self.feed.batch_size or self.stopping:
                 break
         return published
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Index, Integer, String, Table, Text
 
+from services.notify import outbound
 from services.notify.store import _insert, metadata
 from shared.bus import Bus
 from shared.clock import Clock
@@ -77,6 +78,7 @@ def record(conn: Connection, events: list[Event], now: datetime) -> None:
     ]
     if rows:
         conn.execute(_insert(conn)(public_feed).on_conflict_do_nothing(), rows)
+        outbound.written.feed = True
 
 
 def feed_relay(database: Database, bus: Bus, clock: Clock) -> OutboxRelay:

@@ -11,6 +11,7 @@ brought forward when its receiver answers again.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -251,9 +252,16 @@ def new_delivery(
     }
 
 
+# What the transaction under way on this thread queued: deliveries, public feed rows. Read and
+# cleared after each commit by the delivery worker's hook (`DeliveryWorker.committed`): a commit
+# that queued feed rows and no delivery wakes it for the feed alone.
+written = threading.local()
+
+
 def add_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(_insert(conn)(deliveries).on_conflict_do_nothing(), rows)
+        written.deliveries = True
 
 
 def due(conn: Connection, now: datetime, limit: int) -> list[dict[str, Any]]:

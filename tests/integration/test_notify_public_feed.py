@@ -134,3 +134,26 @@ def test_the_pika_example_prints_a_task_completed_event_from_rabbitmq(make_notif
     assert "Nhiệm vụ hoàn thành (task.completed)" in out
     assert f"mã sự kiện: {event_id}" in out
     assert "Đã nhận 1 sự kiện." in out
+
+
+def test_a_commit_that_only_queues_feed_rows_wakes_the_worker_for_the_feed_alone(notify):
+    """A consumer's batch of task events with no subscriber: the worker's round publishes the
+    feed and leaves the deliveries to the next poll; any other commit wakes the whole round."""
+    agency = Agency(notify)
+    worker = notify.worker
+    worker.run_round()  # the first round looks at everything
+    looked: list[int] = []
+    worker.run_once = lambda: looked.append(1) or 0
+    worker._wake.clear()
+
+    assert notify.consumer.process(task_event("task.assigned", "assigned"), {}) == "applied"
+    assert worker._wake.is_set()
+    worker.run_round()
+    assert looked == []
+    assert len(agency.take()) == 1
+
+    with notify.runtime.platform.database.transaction():
+        pass  # a commit that queued nothing known: the whole round, as before
+    worker.run_round()
+    assert looked == [1]
+    assert 0.01 <= worker.wait_seconds() <= worker.poll_seconds
