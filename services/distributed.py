@@ -50,9 +50,8 @@ class Cluster:
         env = {**self.env, "PORT": str(self.ports[service])}
         if service == "workflow" and "GUNICORN_WORKERS" not in env:
             # Its actions run the engine (CPU, under one interpreter lock per process): a second
-            # process where there are cores to spare for it (four or more; on two cores, shared
-            # by every service's processes, a second one measured slower).
-            processes = _spare_cores()
+            # process where there is a second core (docs/architecture.md, Benchmarks).
+            processes = _workflow_processes()
             env["GUNICORN_WORKERS"] = str(processes)
             env.setdefault("GUNICORN_THREADS", str(max(2, 8 // processes)))
         self._spawn(
@@ -131,19 +130,22 @@ class Cluster:
 
 def default_workers(service: str) -> int:
     """Worker processes of a service: the workflow's, competing consumers of its queue, two
-    where there are four cores or more, else one (`WORKFLOW_WORKERS` overrides); the others
+    where there are two cores or more, else one (`WORKFLOW_WORKERS` overrides); the others
     one."""
     if service != "workflow":
         return 1
     given = os.environ.get("WORKFLOW_WORKERS", "").strip()
-    return int(given) if given else _spare_cores()
+    return int(given) if given else _workflow_processes()
 
 
-def _spare_cores() -> int:
-    """Two processes instead of one where the machine has four cores or more: on two cores the
-    eight processes of the profile already share them, and a second workflow worker and web
-    process measured slower there (released tasks 102 → 53/s, actions 42 → 26/s)."""
-    return max(1, min(2, (os.cpu_count() or 1) // 2))
+def _workflow_processes() -> int:
+    """Two processes instead of one where the machine has two cores or more. The workflow's
+    worker is the one process every released task goes through and the costliest per task
+    (the engine starts its process), so one such process on one core bounds the whole
+    pipeline; with two, the released tasks per second on two cores rose from 419 to 472–488
+    (docs/architecture.md, Benchmarks). Not more: each further process only shares the same
+    cores."""
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 def _bin(name: str) -> str:
