@@ -58,12 +58,11 @@ def workflow_on_postgres(label: str) -> Iterator[Any]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _statements(service: Any, task_id: str) -> list[str]:
-    """The SQL statements of one accept and one report_progress, in order (the DBAPI's
-    executes, each a round trip; a pool checkout is listed too, which pings the server only
-    when the connection's socket has something to read or it idled, shared/db.py)."""
+def statements_during(engine: Any, run: Callable[[], Any]) -> list[str]:
+    """The SQL statements `run` sends through `engine`, in order (the DBAPI's executes, each a
+    round trip), a pool checkout listed too (it pings the server only when the connection's
+    socket has something to read or it idled, shared/db.py)."""
     seen: list[str] = []
-    engine = service.runtime.platform.database.engine
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         seen.append(" ".join(statement.split())[:110])
@@ -74,13 +73,22 @@ def _statements(service: Any, task_id: str) -> list[str]:
     event.listen(engine, "before_cursor_execute", count)
     event.listen(engine, "checkout", ping)
     try:
-        assert wk.act(service, task_id, "accept", wk.LEAD).status_code == 200
-        done = wk.act(service, task_id, "report_progress", wk.LEAD, note="50%")
-        assert done.status_code == 200
+        run()
     finally:
         event.remove(engine, "before_cursor_execute", count)
         event.remove(engine, "checkout", ping)
     return seen
+
+
+def _statements(service: Any, task_id: str) -> list[str]:
+    """The SQL statements of one accept and one report_progress."""
+
+    def act() -> None:
+        assert wk.act(service, task_id, "accept", wk.LEAD).status_code == 200
+        done = wk.act(service, task_id, "report_progress", wk.LEAD, note="50%")
+        assert done.status_code == 200
+
+    return statements_during(service.runtime.platform.database.engine, act)
 
 
 def _measure(service: Any) -> str:

@@ -45,7 +45,8 @@ def assigned_data(index: int) -> dict[str, Any]:
     }
 
 
-def released_body(index: int) -> bytes:
+def released_body(index: int, at: datetime = NOW) -> bytes:
+    """A `task.released` as intake sends it, released at `at` (also bench/release_path.py's)."""
     data = {
         "task_id": uuid.uuid4().hex,
         "document_id": f"{index // 5:032x}",
@@ -58,9 +59,9 @@ def released_body(index: int) -> bytes:
         "coordinating_units": ["SO_XD"],
         "due_on": "2026-12-20",
         "cadence": None,
-        "released_at": NOW.isoformat(),
+        "released_at": at.isoformat(),
     }
-    return encode(make_event("task.released", data, source="/bench", time=NOW)).encode()
+    return encode(make_event("task.released", data, source="/bench", time=at)).encode()
 
 
 def _timed(run: Callable[[int], Any], count: int) -> float:

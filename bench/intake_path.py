@@ -23,8 +23,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
-from sqlalchemy import event
 
+from bench.action_path import statements_during
 from bench.cpu import CpuMeter
 from services.intake.app import create_app, create_service
 from shared.auth import AuthSettings, mint_token
@@ -113,25 +113,9 @@ def _post(service: Any, body: dict[str, Any], headers: dict[str, str]) -> None:
 
 
 def _statements(service: Any, body: dict[str, Any], headers: dict[str, str]) -> list[str]:
-    """The SQL statements of one request, in order (each DBAPI execute is a round trip; a pool
-    checkout's ping is counted too)."""
-    seen: list[str] = []
+    """The SQL statements of one request, in order."""
     engine = service.runtime.platform.database.engine
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(" ".join(statement.split())[:110])
-
-    def ping(_conn: Any, _record: Any, _proxy: Any) -> None:
-        seen.append("(pool checkout)")
-
-    event.listen(engine, "before_cursor_execute", count)
-    event.listen(engine, "checkout", ping)
-    try:
-        _post(service, body, headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-        event.remove(engine, "checkout", ping)
-    return seen
+    return statements_during(engine, lambda: _post(service, body, headers))
 
 
 def measure(service: Any, documents: int, tasks: int, rounds: int, *, verbose: bool) -> None:

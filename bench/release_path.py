@@ -14,34 +14,17 @@ import cProfile
 import gc
 import pstats
 import time
-import uuid
 from typing import Any
 
 from bench.action_path import workflow_on_postgres
+from bench.event_path import released_body
 from services.workflow.consumer import tune_process
 from shared.applier import Delivery
-from shared.events import encode, make_event
 from tests.integration import workflowkit as wk
-
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def release_body(index: int) -> bytes:
-    data = {
-        "task_id": uuid.uuid4().hex,
-        "document_id": f"{index // 5:032x}",
-        "document_number": f"{index}/UBND-KTTC",
-        "document_type": "cong_van",
-        "assigned_by": "chu_tich",
-        "issued_on": "2026-11-30",
-        "content": f"Rà soát vốn đầu tư công số {index}",
-        "lead_unit": "SO_TC",
-        "coordinating_units": ["SO_XD"],
-        "due_on": "2026-12-20",
-        "cadence": None,
-        "released_at": wk.NOW.isoformat(),
-    }
-    return encode(make_event("task.released", data, source="/bench", time=wk.NOW)).encode()
+    return released_body(index, wk.NOW)
 
 
 def measure(service: Any, rounds: int, batch: int, profile: bool, tuned: bool) -> None:

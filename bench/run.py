@@ -31,7 +31,6 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ import requests
 from bench.cpu import CpuMeter, per_task_ms
 from bench.cpu import report as report_cpu
 from bench.intake import measure_intake
+from bench.intake_path import document
 from bench.notify import measure_notify
 from bench.reporting import measure_reporting
 from bench.spiff_raw import measure
@@ -49,7 +49,6 @@ from bench.web_pages import measure_web_pages
 from bench.workflow import measure_action_latency, measure_timer_lateness
 from services.distributed import SERVICES, Cluster, default_workers
 from shared.auth import AuthSettings, mint_token
-from shared.calendar import local_date
 
 SECRET = "bench-secret-0123456789-0123456789-abcdef"
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -278,33 +277,10 @@ def _post_documents(cluster: Cluster, args: argparse.Namespace) -> None:
         mode="hs256", secret=SECRET, public_key=None, jwks_url=None, issuer=None, audience=None
     )
     token = mint_token(settings, sub="bench", name="bench", unit="VP_UBND", roles=["office"])
-    today = local_date(datetime.now(UTC))
-    units = ["SO_TC", "SO_XD", "SO_YT", "SO_GDDT", "SO_NV", "SO_TP", "14812", "14758"]
     url = f"{cluster.url('intake')}/api/intake/documents"
 
     def post(index: int) -> None:
-        body = {
-            "source_id": f"bench-{index}-{uuid.uuid4().hex[:6]}",
-            "number": f"{index + 1}/UBND-TH",
-            "type": "cong_van",
-            "assigned_by": "ubnd_tinh",
-            "signer": {"name": "Người ký", "position": "Chủ tịch UBND tỉnh"},
-            "issued_on": today.isoformat(),
-            "urgency": "thuong",
-            "secrecy": None,
-            "summary": f"Văn bản đo tải số {index}",
-            "release": True,
-            "tasks": [
-                {
-                    "content": f"Nhiệm vụ {index}.{n}",
-                    "lead_unit": units[n % len(units)],
-                    "coordinating_units": [],
-                    "cadence": None,
-                    "due_on": (today + timedelta(days=15)).isoformat(),
-                }
-                for n in range(args.tasks)
-            ],
-        }
+        body = document(index, args.tasks)
         answer = requests.post(
             url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
         )
