@@ -98,7 +98,7 @@ def per_task_ms(
     return ordered
 
 
-def report(ms: Mapping[str, float]) -> None:
-    print("    CPU mỗi nhiệm vụ phát hành (ms, user + system, gồm tiến trình con):")
+def report(ms: Mapping[str, float], per: str = "nhiệm vụ phát hành") -> None:
+    print(f"    CPU mỗi {per} (ms, user + system, gồm tiến trình con):")
     for name, value in ms.items():
         print(f"      {name:<28} {value:8.2f}")

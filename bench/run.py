@@ -12,7 +12,9 @@ JSON line.
    rate of `nhiemvu import`.
 4. Notify (bench/notify.py): events → inbox items/s, webhook deliveries/s, inbox query p50/p99.
 5. Workflow (bench/workflow.py): action → event latency with 50 concurrent clients, on the tasks
-   of step 2 before its cluster stops; timer lateness among 100 and 100 000 waiting timers.
+   of step 2 before its cluster stops, and for the back-to-back clients the CPU each process
+   spent per action until the queues were empty again (`action_event.cpu_ms_per_action`); timer
+   lateness among 100 and 100 000 waiting timers.
 6. The web (bench/web_pages.py): server time per page, p50/p95, with 10,000 tasks, as `make run`
    serves it; `--web-only` runs this step alone (it needs neither PostgreSQL nor RabbitMQ).
 Needs PostgreSQL and RabbitMQ on 127.0.0.1 (as in CI). It creates and drops its own databases
@@ -201,6 +203,7 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
             clients=args.action_clients,
             tasks_per_client=args.action_tasks,
             think_seconds=args.think_ms / 1000,
+            meter=meter,
         )
         paced = (
             measure_action_latency(
@@ -396,6 +399,10 @@ def _report(figures: dict[str, Any]) -> None:
         f"p99 {act['http_p99_ms']} ms; trả lời → bus p50 {act['answer_to_event_p50_ms']} ms, "
         f"p99 {act['answer_to_event_p99_ms']} ms (mục tiêu p99 < 50 ms)"
     )
+    if act.get("cpu_ms_per_action"):
+        report_cpu(
+            act["cpu_ms_per_action"], "thao tác (50 client liên tục, đến khi hàng đợi trống)"
+        )
     paced = figures.get("action_event_paced")
     if paced:
         print(

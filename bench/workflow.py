@@ -29,11 +29,13 @@ from kombu.connection import Connection
 from kombu.entity import Queue, binding
 from kombu.messaging import Consumer
 
+from bench.cpu import CpuMeter, per_task_ms
 from services.distributed import SERVICES
 from shared.auth import AuthSettings, mint_token
 from shared.topology import Topology
 
 ACTIONS = (("accept", "task.accepted"), ("report_progress", "task.progress_reported"))
+SETTLE_SECONDS = 1.0
 
 
 class BusWatch(threading.Thread):
@@ -119,9 +121,12 @@ def measure_action_latency(
     clients: int = 50,
     tasks_per_client: int = 6,
     think_seconds: float = 0.0,
+    meter: CpuMeter | None = None,
 ) -> dict[str, Any]:
     """`clients` threads, each with its own tasks: accept, then report_progress, on each task, one
-    request at a time, pausing `think_seconds` (±50 %) after each answer."""
+    request at a time, pausing `think_seconds` (±50 %) after each answer. With `meter`, also the
+    CPU each process spent per action (`cpu_ms_per_action`), from the first request until the
+    services' queues are empty again: the action and what its event costs every consumer."""
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
             "SELECT task_id, lead_unit FROM task_instances WHERE status = 'assigned' "
@@ -168,12 +173,18 @@ def measure_action_latency(
 
     quiet_after = wait_until_quiet(broker_url)
     with BusWatch(broker_url, [t for _a, t in ACTIONS]) as watch:
+        cpu_before = meter.snapshot() if meter else {}
         began = time.monotonic()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(client, shares))
         elapsed = time.monotonic() - began
         missing = watch.wait_for(sent, timeout=30)
         arrivals = dict(watch.arrivals)
+    cpu: dict[str, float] | None = None
+    if meter:
+        wait_until_quiet(broker_url)
+        time.sleep(SETTLE_SECONDS)  # the last batches taken off the queues, still being applied
+        cpu = per_task_ms(cpu_before, meter.snapshot(), len(sent))
     if failures:
         raise RuntimeError(f"{len(failures)} actions failed, e.g. {failures[0]}")
     to_event = [arrivals[k] - s for k, (s, _a) in sent.items() if k in arrivals]
@@ -191,6 +202,7 @@ def measure_action_latency(
         "answer_to_event_p50_ms": _ms(_pct(hop, 50)),
         "answer_to_event_p99_ms": _ms(_pct(hop, 99)),
         "quiet_after_s": round(quiet_after, 1),
+        **({"cpu_ms_per_action": cpu} if cpu else {}),
     }
 
 
