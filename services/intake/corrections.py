@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from services.intake import domain, store, task_changes, unit_store
+from services.intake import domain, store, task_changes, task_store, unit_store
 from shared import dates
 from shared.auth import LEADER, QLVB, Principal, require_unit_access
 from shared.calendar import WorkingCalendar
@@ -43,7 +43,7 @@ def read_task(conn: Any, principal: Principal, task_id: str) -> dict[str, Any]:
             task["lead_unit"],
             task["coordinating_units"],
             sector=task.get("sector"),
-            handed_units=store.handed_units_of(conn, task_id),
+            handed_units=task_store.handed_units_of(conn, task_id),
         )
     return task
 

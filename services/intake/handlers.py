@@ -9,7 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from services.intake import domain, edxml, status_messages, store, task_changes, unit_store
+from services.intake import (
+    domain,
+    edxml,
+    status_messages,
+    store,
+    task_changes,
+    task_store,
+    unit_store,
+)
 from shared import dates
 from shared.auth import Principal
 from shared.calendar import WorkingCalendar, local_date
@@ -292,7 +300,7 @@ def on_task_handed_units(uow: UnitOfWork, event: Event) -> None:
     task_id = event.data["task_id"]
     if store.task_by_id(uow.conn, task_id, lock=True) is None:
         return  # not a task of intake's
-    store.record_handed_units(
+    task_store.record_handed_units(
         uow.conn, task_id, list(event.data["handed_units"]), event.data["occurred_at"]
     )
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.intake import edxml, store, unit_store
+from services.intake import edxml, store, task_store, unit_store
 from shared.events import Event
 from shared.platform import UnitOfWork
 
@@ -85,7 +85,7 @@ def record(
         "edxml": body,
         "created_at": uow.now,
     }
-    store.add_status_message(uow.conn, row)
+    task_store.add_status_message(uow.conn, row)
     uow.audit(
         actor,
         "document.status_sent",
@@ -123,7 +123,7 @@ def task_completed_handler(sender: edxml.Sender) -> Any:
         task = store.task_by_id(uow.conn, task_id, lock=True)
         if task is None or task["completed_at"] is not None:
             return  # unknown here, or already recorded
-        store.mark_task_completed(uow.conn, task_id, uow.now)
+        task_store.mark_task_completed(uow.conn, task_id, uow.now)
         document = store.document_by_id(uow.conn, task["document_id"])
         assert document is not None
         actor = event.data.get("actor")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from services.intake import schemas, store
+from services.intake import schemas, store, task_store
 from shared.auth import LEADER, OFFICE_LEAD, QLVB, Principal, require_roles
 from shared.errors import NotFound
 from shared.http import ApiRouter, query_args
@@ -42,7 +42,7 @@ def install(router: ApiRouter, service: IntakeService) -> None:
             document = store.document_by_id(conn, document_id)
             if document is None:
                 raise NotFound("Không tìm thấy văn bản.", document_id=document_id)
-            return _answer(document, store.status_messages_of(conn, document_id))
+            return _answer(document, task_store.status_messages_of(conn, document_id))
 
     @router.route(
         f"{PREFIX}/status-messages",
@@ -58,7 +58,7 @@ def install(router: ApiRouter, service: IntakeService) -> None:
             document = store.document_by_source(conn, args["source_id"])
             if document is None:
                 raise NotFound("Không tìm thấy văn bản.", source_id=args["source_id"])
-            return _answer(document, store.status_messages_of(conn, document["id"]))
+            return _answer(document, task_store.status_messages_of(conn, document["id"]))
 
 
 def _answer(document: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
