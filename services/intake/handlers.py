@@ -11,7 +11,7 @@ from typing import Any
 
 from services.intake import (
     domain,
-    edxml,
+    edxml_status,
     status_messages,
     store,
     task_changes,
@@ -56,7 +56,7 @@ def receive_document(
     *,
     max_due_years: int = dates.DEFAULT_MAX_DUE_YEARS,
     response_for: dict[str, Any] | None = None,
-    sender: edxml.Sender = edxml.DEFAULT_SENDER,
+    sender: edxml_status.Sender = edxml_status.DEFAULT_SENDER,
 ) -> Received:
     """Receive a document; `response_for` is the EDXML message's identifiers, echoed in the
     status messages the document system gets about it (Đ3.2)."""
@@ -166,7 +166,7 @@ def release_document(
     principal: Principal,
     document_id: str,
     *,
-    sender: edxml.Sender = edxml.DEFAULT_SENDER,
+    sender: edxml_status.Sender = edxml_status.DEFAULT_SENDER,
 ) -> dict[str, Any]:
     """ "Chuyển theo dõi": assign the document's tasks; late if after the Đ6.1 deadline."""
     _check_may_release(principal)
@@ -203,7 +203,7 @@ def _check_has_tasks(document_id: str, live_tasks: int) -> None:
 
 
 def _announce_release(
-    uow: UnitOfWork, principal: Principal, released: dict[str, Any], sender: edxml.Sender
+    uow: UnitOfWork, principal: Principal, released: dict[str, Any], sender: edxml_status.Sender
 ) -> None:
     """The events, audit record and status message of a release; `released` is the document as
     stored after it. A task the Office withdrew before release (Đ5.2a) is never assigned."""
@@ -305,7 +305,7 @@ def on_task_handed_units(uow: UnitOfWork, event: Event) -> None:
     )
 
 
-def event_handlers(sender: edxml.Sender = edxml.DEFAULT_SENDER) -> dict[str, Any]:
+def event_handlers(sender: edxml_status.Sender = edxml_status.DEFAULT_SENDER) -> dict[str, Any]:
     """Intake is where tasks are born; it hears of their completion, to tell the document system
     (Đ3.2), and of the units they are handed on to, who read their document (Đ5.2a, Đ8.2c)."""
     completed = status_messages.task_completed_handler(sender)

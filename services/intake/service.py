@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.intake import edxml, store
+from services.intake import edxml_status, store
 from shared.auth import Principal, authenticate_request
 from shared.runtime import Runtime
 from shared.scoping import UnitDirectory
@@ -17,12 +17,12 @@ class IntakeService:
     runtime: Runtime
 
     @property
-    def sender(self) -> edxml.Sender:
+    def sender(self) -> edxml_status.Sender:
         """`From` of the status messages sent to the document system (Đ3.2): QLVB_ORGAN_ID is
         this system's organ code on the exchange network, QLVB_ORGAN_NAME its name."""
         env = self.runtime.env
-        default = edxml.DEFAULT_SENDER
-        return edxml.Sender(
+        default = edxml_status.DEFAULT_SENDER
+        return edxml_status.Sender(
             organ_id=env.get("QLVB_ORGAN_ID", default.organ_id).strip(),
             organ_name=env.get("QLVB_ORGAN_NAME", "").strip() or default.organ_name,
         )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.intake import edxml, store, task_store, unit_store
+from services.intake import edxml_status, store, task_store, unit_store
 from shared.events import Event
 from shared.platform import UnitOfWork
 
@@ -47,7 +47,7 @@ SYSTEM_ACTOR = {"sub": "system:intake", "name": "Hệ thống theo dõi nhiệm 
 
 def record(
     uow: UnitOfWork,
-    sender: edxml.Sender,
+    sender: edxml_status.Sender,
     document: dict[str, Any],
     kind: str,
     actor: dict[str, Any] | None,
@@ -71,10 +71,10 @@ def record(
         position=(task["position"] + 1) if task else "",
         content=(task["content"][:300] if task else ""),
     )
-    code = edxml.STATUS_CODES[kind]
+    code = edxml_status.STATUS_CODES[kind]
     actor = actor or SYSTEM_ACTOR
     staff = {"staff": actor.get("name") or actor.get("sub"), "department": department}
-    body = edxml.status_message(response_for, sender, code, description, uow.now, staff)
+    body = edxml_status.status_message(response_for, sender, code, description, uow.now, staff)
     row = {
         "id": uuid.uuid4().hex,
         "document_id": document["id"],
@@ -103,7 +103,7 @@ def record(
             "status_code": code,
             "task_id": row["task_id"],
             "description": description,
-            "response_for": {k: response_for.get(k) for k in edxml.RESPONSE_FOR_KEYS},
+            "response_for": {k: response_for.get(k) for k in edxml_status.RESPONSE_FOR_KEYS},
             "edxml": body,
             "occurred_at": uow.now,
         },
@@ -112,7 +112,7 @@ def record(
     return row
 
 
-def task_completed_handler(sender: edxml.Sender) -> Any:
+def task_completed_handler(sender: edxml_status.Sender) -> Any:
     """Intake's handler of the workflow's `task.completed`: the task's status message, and the
     document's "hoàn thành" once every live task is completed."""
 
