@@ -85,12 +85,16 @@ from services.workflow.engine.timers import due_times, rearm
 from shared.clock import Clock, PinnableClock, SystemClock
 
 logger = logging.getLogger(__name__)
+_spiff_workflow_logger = logging.getLogger("spiff.workflow")
 _quiet_spiff_logging()
 
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due
 # within one call (a cycle shorter than a step) is cut off here rather than spinning.
 _MAX_ROUNDS = 50
+# What a task spec declares, read once: the spec, its (action, role) pairs (a user task's), the
+# cases it offers to open, and the `when.<action>` conditions of either.
+_Declared = tuple[Any, list[tuple[str, str]], list[tuple[str, str]], dict[str, str]]
 
 
 class ProcessError(RuntimeError):
@@ -214,7 +218,7 @@ class Engine:
         self._parsed: dict[tuple[str, int, bytes], Parsed] = {}
         self._cache = _WorkflowCache(cache_size)
         self._compact = compact
-        self._declared: dict[int, tuple[Any, list[tuple[str, str]], dict[str, str]]] = {}
+        self._declared: dict[int, _Declared] = {}
         # Spiff logs every task state change at INFO (~10 lines per instance started), which
         # costs a third of the engine's rate under an INFO root logger; opt in by setting a level.
         spiff_logger = logging.getLogger("spiff")
@@ -419,12 +423,23 @@ class Engine:
     def _actions_of(self, task: Any) -> list[tuple[str, str]]:
         """The (action, role) pairs a waiting user task offers now: those it declares (read once
         per task spec) whose `when.<action>` condition, if any, holds for its data."""
-        task_spec = task.task_spec
+        _spec, pairs, _openings, conditions = self._declared_by(task.task_spec)
+        return self._held(pairs, conditions, task)
+
+    def _declared_by(self, task_spec: Any) -> _Declared:
+        """What a task spec declares (its actions, its openings, their conditions), read once."""
         known = self._declared.get(id(task_spec))
         if known is None or known[0] is not task_spec:
-            known = (task_spec, declared_actions(task_spec), openings_and_conditions(task_spec)[1])
+            openings, conditions = openings_and_conditions(task_spec)
+            actions = declared_actions(task_spec) if task_spec.manual else []
+            known = (task_spec, actions, openings, conditions)
             self._declared[id(task_spec)] = known
-        _spec, pairs, conditions = known
+        return known
+
+    def _held(
+        self, pairs: list[tuple[str, str]], conditions: Mapping[str, str], task: Any
+    ) -> list[tuple[str, str]]:
+        """The pairs whose `when.<action>` condition, if any, holds for the task's data."""
         if not conditions:
             return pairs
         environment = self._script_engine.environment
@@ -437,7 +452,7 @@ class Engine:
             if condition is not None:
                 holds = held.get(condition)
                 if holds is None:
-                    holds = _evaluated(environment, condition, task.data, task_spec)
+                    holds = _evaluated(environment, condition, task.data, task.task_spec)
                     if holds is None:
                         continue
                     held[condition] = holds
@@ -509,13 +524,10 @@ class Engine:
             resting = [
                 t for t in workflow.get_tasks(state=TaskState.COMPLETED) if not t.task_spec.manual
             ]
-        environment = self._script_engine.environment
         for task in resting:
-            pairs, conditions = openings_and_conditions(task.task_spec)
-            for action, role in pairs:
-                condition = conditions.get(action)
-                if condition is None or _holds(environment, condition, task.data, task.task_spec):
-                    yield Offer(action, role, task.task_spec.bpmn_id, opens=True)
+            _spec, _actions, openings, conditions = self._declared_by(task.task_spec)
+            for action, role in self._held(openings, conditions, task):
+                yield Offer(action, role, task.task_spec.bpmn_id, opens=True)
 
     def _load(self, model: ProcessModel, state: str) -> BpmnWorkflow:
         parsed = self._spec_of(model)
@@ -554,6 +566,14 @@ class _Workflow(BpmnWorkflow):  # type: ignore[misc]
         for task in self.get_tasks_iterator(state=TaskState.WAITING):
             task.task_spec._update(task)
 
+    def collect_log_extras(self, dct: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Spiff's extras for its workflow log records (made at every start, with a walk over
+        every task), made only when `spiff.workflow` logs at INFO: else no record is made."""
+        if _spiff_workflow_logger.isEnabledFor(logging.INFO):
+            extras: dict[str, Any] = super().collect_log_extras(dct)
+            return extras
+        return dct or {}
+
 
 def _tasks_by_state(
     tasks: Mapping[Any, Any],
@@ -573,11 +593,21 @@ def _tasks_by_state(
     else:
         least = TaskState.COMPLETED
     pending = [first]
+    below = tasks.__getitem__
+    if manual is None and spec_name is None:  # most walks: by state alone
+        while pending:
+            task = pending.pop()
+            current = task._state
+            if current >= least and task._children:
+                pending.extend(map(below, reversed(task._children)))
+            if current & state:
+                yield task
+        return
     while pending:
         task = pending.pop()
         children = task._children
         if children and task._state >= least:
-            pending.extend(tasks[child] for child in reversed(children))
+            pending.extend(map(below, reversed(children)))
         if (
             task._state & state
             and (manual is None or task.task_spec.manual == manual)
@@ -669,15 +699,10 @@ def _copied(data: dict[str, Any]) -> dict[str, Any]:
 _ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def _holds(environment: Any, condition: str, data: Mapping[str, Any], spec: Any) -> bool:
-    """A `when.<action>` condition over a task's data; a name the data does not hold reads as
-    None (a fact not noted yet), the diagram's functions stay callable. A condition that fails
-    does not hold."""
-    return bool(_evaluated(environment, condition, data, spec))
-
-
 def _evaluated(environment: Any, condition: str, data: Mapping[str, Any], spec: Any) -> bool | None:
-    """What `_holds` answers, or None (logged) when the condition failed."""
+    """A `when.<action>` condition over a task's data; a name the data does not hold reads as
+    None (a fact not noted yet), the diagram's functions stay callable. None (logged) when the
+    condition failed: it does not hold."""
     missing = _names_in(condition) - environment.callables
     context = {name: None for name in missing} | dict(data)
     try:

@@ -200,16 +200,17 @@ def prune(workflow: BpmnWorkflow) -> int:
         top = below[0]
     kept = {root}
     pending = [top]
+    alive = set(live)
+    child_of = tasks.__getitem__
     while pending:
         task = pending.pop()
         kept.add(task)
-        children = list(map(tasks.__getitem__, task._children))
-        for child in children:
-            if child._state & unfinished:
+        if task._children:
+            children = list(map(child_of, task._children))
+            if alive.isdisjoint(children):  # no child is unfinished: those above one
+                pending.extend(filter(needed.__contains__, children))
+            else:
                 pending.extend(children)
-                break
-        else:
-            pending.extend(child for child in children if child in needed)
     if len(kept) == len(tasks):
         return 0
     dropped = [task for task in tasks.values() if task not in kept]
@@ -223,10 +224,9 @@ def prune(workflow: BpmnWorkflow) -> int:
         record[name] = [states | task._state, first]
         del tasks[task.id]
         workflow.event_manager.remove_task(task)
-    present = tasks.__contains__
-    for task in tasks.values():
-        if not all(map(present, task._children)):
-            task._children = [child for child in task._children if child in tasks]
+    # Only the tasks kept above a dropped one lose children (in their order).
+    for task in {above[task] for task in dropped} & kept:
+        task._children = [child for child in task._children if child in tasks]
     if top is not root:
         root._children = [top.id]
         top._parent = root.id
