@@ -131,6 +131,11 @@ class Offer:
     opens: bool = False
 
 
+# Offers are immutable: each is made once (a frozen dataclass is slow to make, and a Step
+# offers the same few at every read).
+_offer = functools.lru_cache(maxsize=4096)(Offer)
+
+
 @dataclass(frozen=True)
 class ProcessModel:
     process_id: str
@@ -483,7 +488,7 @@ class Engine:
                 current.update(task.data)
         data: dict[str, Any] = _copied(current)
         offers = tuple(
-            Offer(action, role, task.task_spec.bpmn_id)
+            _offer(action, role, task.task_spec.bpmn_id, False)
             for task, pairs in walked.user_tasks
             for action, role in pairs
         ) + tuple(self._openings(model, walked, workflow))
@@ -527,7 +532,7 @@ class Engine:
         for task in resting:
             _spec, _actions, openings, conditions = self._declared_by(task.task_spec)
             for action, role in self._held(openings, conditions, task):
-                yield Offer(action, role, task.task_spec.bpmn_id, opens=True)
+                yield _offer(action, role, task.task_spec.bpmn_id, True)
 
     def _load(self, model: ProcessModel, state: str) -> BpmnWorkflow:
         parsed = self._spec_of(model)

@@ -241,7 +241,8 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     every task (a fifth of starting an instance) is replaced by the dicts that
     SpeclessWorkflowConverter and CompactTaskConverter make, in the same key order, written by
     orjson, compactly, with Spiff's encoder's `default` (what it makes of datetimes); the task
-    ids are UUIDs, which orjson writes as their strings. Data that orjson would write otherwise
+    ids are UUIDs, which orjson writes as their strings (keys too: `_texts`, as str keys are
+    written faster than OPT_NON_STR_KEYS writes any). Data that orjson would write otherwise
     than json (`plain`), a workflow with subprocesses or pending events, or a task of another
     class or id, take Spiff's path, whose string is the one the engine wrote before.
     tests/unit/test_engine_dump.py compares both over a task's whole life."""
@@ -250,30 +251,32 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     if workflow.subprocesses or workflow.bpmn_events or registry.typenames.get(Task) != "Task":
         return str(serializer.serialize_json(workflow))
     tasks = workflow.tasks
-    out: dict[UUID, Any] = {}
+    if not all(type(task_id) is UUID for task_id in tasks):
+        return str(serializer.serialize_json(workflow))
+    out: dict[str, Any] = {}
     # What orjson writes as json does (`plain`): the values task data holds are looked at.
     written_plain = True
-    for task_id, task in tasks.items():
-        if type(task) is not Task or type(task_id) is not UUID:
+    for key, (task_id, task) in zip(_texts(tasks), tasks.items(), strict=True):
+        if type(task) is not Task:
             return str(serializer.serialize_json(workflow))
         parent_id = task._parent
         parent = None if parent_id is None else tasks.get(parent_id)
         data = task.data
         if parent is None:
-            stored, delta = data, {}
+            stored, delta = data, _NONE
             written_plain = written_plain and plain(data)
         elif data:
             above = parent.data
-            stored = {}
+            stored = _NONE
             updates = {k: data[k] for k in data if k not in above or data[k] != above[k]}
             delta = {"updates": updates, "deletions": [k for k in above if k not in data]}
             written_plain = written_plain and plain(updates)
         else:  # CompactTaskConverter: a task with no data stores none, and no deletions
-            stored, delta = {}, {}
-        internal = _clean(task.internal_data) if task.internal_data else {}
+            stored = delta = _NONE
+        internal = _clean(task.internal_data) if task.internal_data else _NONE
         if internal:
             written_plain = written_plain and plain(internal)
-        out[task_id] = {
+        out[key] = {
             "id": task_id,
             "parent": None if parent is None else parent_id,
             "children": task._children,
@@ -290,11 +293,11 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     dct: dict[str, Any] = {
         "data": _clean(workflow.data),
         "correlations": workflow.correlations,
-        "last_task": None if last is None else str(last.id),
+        "last_task": None if last is None else _texts([last.id])[0],
         "success": workflow.success,
         "completed": workflow.completed,
         "tasks": out,
-        "root": str(workflow.task_tree.id),
+        "root": _texts([workflow.task_tree.id])[0],
         "process_id": workflow.spec.name,
     }
     if pruned_of(workflow):
@@ -307,7 +310,7 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     dct[serializer.VERSION_KEY] = serializer.VERSION
     registry._encoder_mode = True  # as serialize_json: the encoder converts in that mode
     try:
-        return orjson.dumps(dct, default=_spiff_default(serializer), option=_WRITE).decode()
+        return orjson.dumps(dct, default=_spiff_default(serializer), option=_ORJSON).decode()
     except orjson.JSONEncodeError:
         pass  # what orjson refuses and json writes (a lone surrogate, deep nesting) or refuses
     finally:
@@ -317,9 +320,18 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
 
 def _spiff_default(serializer: BpmnWorkflowSerializer) -> Callable[[Any], Any]:
     """The `default` of Spiff's JSON encoder (what it makes of datetimes and timedeltas), for
-    orjson."""
-    default: Callable[[Any], Any] = serializer._encoder_cls().default
+    orjson; the encoder is made when orjson first needs it (most states hold no datetime)."""
+
+    def default(value: Any) -> Any:
+        return serializer._encoder_cls().default(value)
+
     return default
+
+
+def _texts(ids: Any) -> list[str]:
+    """The strings of UUIDs, as str(UUID) writes them, written by orjson all at once (in C,
+    where str(UUID) formats in Python)."""
+    return orjson.dumps(list(ids)).decode()[2:-2].split('","')
 
 
 def loads(state: str) -> Any:
@@ -368,8 +380,8 @@ def plain(value: Any) -> bool:
 # orjson writes the dates, datetimes and dataclasses it meets through `default`, as json does.
 _ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _INT64 = 2**63
-# The tasks are keyed by their UUIDs, which orjson writes as str(UUID) does.
-_WRITE = _ORJSON | orjson.OPT_NON_STR_KEYS
+# A task's data, or its internal data, that it does not have, as written: never changed.
+_NONE: dict[str, Any] = {}
 _DEFAULTED = frozenset({datetime, date, timedelta})
 
 
