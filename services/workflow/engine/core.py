@@ -68,17 +68,15 @@ from services.workflow.engine.parse import (
     openings_and_conditions,
     parse_diagram,
 )
+from services.workflow.engine.prune import PRUNED, prune, pruned_of
 from services.workflow.engine.quiet import install as _quiet_spiff_logging
 from services.workflow.engine.state import (
-    PRUNED,
     CompactTaskConverter,
     SpeclessWorkflowConverter,
     StateError,
     dump,
     loads,
     plain,
-    prune,
-    pruned_of,
 )
 from services.workflow.engine.state import jsonable as _jsonable
 from services.workflow.engine.timers import due_times, rearm

@@ -26,6 +26,7 @@ from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.expressions import RestrictedScriptEngine
+from services.workflow.engine.prune import PRUNED, pruned_of
 
 
 class StateError(ValueError):
@@ -137,103 +138,6 @@ class CompactTaskConverter(TaskConverter):
             "data": {},
             "delta": {},
         }
-
-
-# What a state keeps of the tasks pruned from it: spec name -> [the states of its pruned tasks
-# together, when the first of them completed (None: none completed)].
-PRUNED = "pruned"
-
-
-def pruned_of(workflow: BpmnWorkflow) -> dict[str, list[Any]]:
-    """The record of the tasks pruned from `workflow` (see `prune`)."""
-    pruned: dict[str, list[Any]] = getattr(workflow, "pruned", None) or {}
-    return pruned
-
-
-def prune(workflow: BpmnWorkflow) -> int:
-    """Drop the finished tasks a waiting workflow no longer needs, so that its state stays the
-    size of where it stands instead of growing with every step taken (a task's lifecycle loops
-    through its one working step at each action). Returns how many tasks were dropped.
-
-    Kept: the root; the lowest task above every unfinished task, their parents and the splits
-    their boundary joins look up (Spiff reads nothing higher: a task inherits its parent's
-    data, a boundary join finds its split, a parallel join weighs the branches still under
-    way), linked under the root; below it, every unfinished task and its ancestors, and every
-    child of a task that has an unfinished child (an update re-arms the boundary events beside
-    a waiting user task, those that fired included). Dropped: everything else, all finished.
-    What people and migrations read of the dropped tasks (the steps passed and when first, the
-    steps reached) is kept in `workflow.pruned` by spec name. A finished workflow, or one with
-    subprocesses, is left whole."""
-    if workflow.subprocesses:
-        return 0
-    # Sets of tasks, not of ids: a task hashes by identity in C, a UUID through Python. Each
-    # task's parent is looked up once (`above`), the ancestors' walks read that.
-    tasks = workflow.tasks
-    get = tasks.get
-    unfinished = TaskState.NOT_FINISHED_MASK
-    root = workflow.task_tree
-    live = [task for task in tasks.values() if task._state & unfinished]
-    if not live:
-        return 0
-    above = {task: get(task._parent) for task in tasks.values()}
-    anchors = set(live)
-    for task in live:
-        parent = above[task]
-        if parent is not None:
-            anchors.add(parent)
-        split = getattr(task.task_spec, "split_task", None)
-        if split:  # Spiff's task.find_ancestor(split), through `above`
-            while parent is not None and parent.task_spec.name != split:
-                parent = above[parent] if parent in above else get(parent._parent)
-            if parent is not None:
-                anchors.add(parent)
-    needed: set[Any] = set()  # unfinished tasks and their ancestors (so every anchor)
-    for task in live:
-        while task is not None and task not in needed:
-            needed.add(task)
-            task = above[task] if task in above else get(task._parent)
-    top = root  # the lowest task above every anchor
-    while top not in anchors:
-        below = [child for child in map(tasks.__getitem__, top._children) if child in needed]
-        if len(below) != 1:
-            break
-        top = below[0]
-    kept = {root}
-    pending = [top]
-    alive = set(live)
-    child_of = tasks.__getitem__
-    while pending:
-        task = pending.pop()
-        kept.add(task)
-        if task._children:
-            children = list(map(child_of, task._children))
-            if alive.isdisjoint(children):  # no child is unfinished: those above one
-                pending.extend(filter(needed.__contains__, children))
-            else:
-                pending.extend(children)
-    if len(kept) == len(tasks):
-        return 0
-    dropped = [task for task in tasks.values() if task not in kept]
-    record = dict(pruned_of(workflow))
-    for task in dropped:
-        name = task.task_spec.name
-        states, first = record.get(name, (0, None))
-        if task._state & TaskState.COMPLETED:
-            changed = task.last_state_change
-            first = changed if first is None else min(first, changed)
-        record[name] = [states | task._state, first]
-        del tasks[task.id]
-        workflow.event_manager.remove_task(task)
-    # Only the tasks kept above a dropped one lose children (in their order).
-    for task in {above[task] for task in dropped} & kept:
-        task._children = [child for child in task._children if child in tasks]
-    if top is not root:
-        root._children = [top.id]
-        top._parent = root.id
-    if workflow.last_task is not None and workflow.last_task.id not in tasks:
-        workflow.last_task = None
-    workflow.pruned = record
-    return len(dropped)
 
 
 def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
