@@ -192,6 +192,22 @@ def test_data_orjson_would_write_otherwise_is_written_by_json_as_before(odd: Any
     assert json.dumps(_copied(data)) == json.dumps(expected)
 
 
+@pytest.mark.parametrize("odd", [float("nan"), 2**70], ids=["nan", "big-int"])
+def test_data_not_plain_that_tasks_below_the_root_inherit_is_written_by_json_as_before(
+    odd: Any,
+) -> None:
+    """A value that only tasks below the root hold, the same object inherited from task to
+    task (a NaN equals itself there, though `!=` finds it changed), is written by Spiff's
+    encoder, the very string as before."""
+    engine, model = _engine(FixedClock(NOW), compact=True)
+    workflow = engine.start(model, workflow_data(TASK))._workflow[0]
+    for task in workflow.get_tasks():
+        if task is not workflow.task_tree and task.data:
+            task.data["odd"] = odd
+    spiff = engine._serializer.serialize_json(workflow)
+    assert dump(engine._serializer, workflow) == spiff
+
+
 def test_spiff_s_new_tasks_get_version_4_uuids_as_uuid4_makes_them() -> None:
     """engine/quiet.py builds the ids of the tasks Spiff creates directly: the same kind of
     UUID as `uuid.uuid4()`, equal and hashed as one read from its string."""

@@ -172,13 +172,20 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
         elif data:
             above = parent.data
             stored = _NONE
-            updates = {k: data[k] for k in data if k not in above or data[k] != above[k]}
-            delta = {"updates": updates, "deletions": [k for k in above if k not in data]}
-            written_plain = written_plain and plain(updates)
+            if data == above:  # what a task inherited and kept: no updates, no deletions
+                # (but for a NaN, which == finds equal to itself and != different: not plain,
+                # it is in the root's data or the updates of the first task to hold it, and
+                # the workflow goes to Spiff's serializer)
+                delta = {"updates": {}, "deletions": []}
+            else:
+                updates = {k: data[k] for k in data if k not in above or data[k] != above[k]}
+                delta = {"updates": updates, "deletions": [k for k in above if k not in data]}
+                written_plain = written_plain and plain(updates)
         else:  # CompactTaskConverter: a task with no data stores none, and no deletions
             stored = delta = _NONE
-        internal = _clean(task.internal_data) if task.internal_data else _NONE
-        if internal:
+        internal = task.internal_data or _NONE
+        if internal and not plain(internal):  # `_clean` leaves plain data as it is
+            internal = _clean(internal)
             written_plain = written_plain and plain(internal)
         out[key] = {
             "id": task_id,
