@@ -87,6 +87,9 @@ _spiff_workflow_logger = logging.getLogger("spiff.workflow")
 _quiet_spiff_logging()
 
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+_UNFINISHED = TaskState.NOT_FINISHED_MASK
+# The filters of Spiff's task walks that `_tasks_by_state` applies.
+_FILTERS = frozenset({"state", "manual", "spec_name"})
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due
 # within one call (a cycle shorter than a step) is cut off here rather than spinning.
 _MAX_ROUNDS = 50
@@ -555,7 +558,7 @@ class _Workflow(BpmnWorkflow):  # type: ignore[misc]
     predictions use, and our reads) go through `_tasks_by_state` while it has no subprocess."""
 
     def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Any:
-        if self.subprocesses or not kwargs.keys() <= {"state", "manual", "spec_name"}:
+        if self.subprocesses or not kwargs.keys() <= _FILTERS:
             return super().get_tasks_iterator(first_task, **kwargs)
         return _tasks_by_state(
             self.tasks,
@@ -643,11 +646,11 @@ def _walk(
     if workflow.subprocesses:
         return _walk_with_spiff(workflow, announcing, actions_of)
     found = _Walked()
-    tasks = workflow.tasks
+    below = workflow.tasks.__getitem__
     pending = [workflow.task_tree]
     while pending:
         task = pending.pop()
-        state = task.state
+        state = task._state
         if state & _OPEN:
             found.open.append(task)
             if state == TaskState.READY and task.task_spec.manual:
@@ -655,13 +658,12 @@ def _walk(
                 found.user_tasks.append((task, pairs))
                 for action, _role in pairs:
                     found.offering.setdefault(action, task)
-        if state & TaskState.NOT_FINISHED_MASK:
+        if state & _UNFINISHED:
             found.unfinished = True
         elif state == TaskState.COMPLETED and task.task_spec.name in announcing:
             found.announced[task.id] = task
-        children = task._children
-        if children:
-            pending.extend(tasks[child] for child in reversed(children))
+        if task._children:
+            pending.extend(map(below, reversed(task._children)))
     return found
 
 
