@@ -132,7 +132,7 @@ def test_spiff_still_logs_a_workflow_s_start_with_its_extras_when_its_logger_is_
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The engine's workflow makes Spiff's extras for its records (a walk over every task) only
-    when `spiff.workflow` logs them (engine/core.py, `_Workflow.collect_log_extras`)."""
+    when `spiff.workflow` logs them (engine/walks.py, `Workflow.collect_log_extras`)."""
     engine, model = _engine(FixedClock(NOW), compact=True)
     with caplog.at_level(logging.DEBUG, logger="spiff.workflow"):
         engine.start(model, workflow_data(TASK))
