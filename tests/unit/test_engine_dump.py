@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest import mock
@@ -127,6 +128,23 @@ def test_spiff_still_logs_each_state_change_with_its_extras_when_its_logger_is_e
     assert not [r for r in caplog.records if r.name == "spiff.task"]
 
 
+def test_spiff_still_logs_a_workflow_s_start_with_its_extras_when_its_logger_is_enabled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The engine's workflow makes Spiff's extras for its records (a walk over every task) only
+    when `spiff.workflow` logs them (engine/walks.py, `Workflow.collect_log_extras`)."""
+    engine, model = _engine(FixedClock(NOW), compact=True)
+    with caplog.at_level(logging.DEBUG, logger="spiff.workflow"):
+        engine.start(model, workflow_data(TASK))
+    started = [r for r in caplog.records if r.getMessage() == "Initialized workflow"]
+    assert started and {"workflow_spec", "completed", "root", "tasks"} <= vars(started[0]).keys()
+    assert len(started[0].tasks) > 1
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spiff.workflow"):
+        engine.start(model, workflow_data(TASK))
+    assert not [r for r in caplog.records if r.name == "spiff.workflow"]
+
+
 def _nested(depth: int) -> list[Any]:
     value: list[Any] = []
     for _level in range(depth):
@@ -174,6 +192,22 @@ def test_data_orjson_would_write_otherwise_is_written_by_json_as_before(odd: Any
     assert json.dumps(_copied(data)) == json.dumps(expected)
 
 
+@pytest.mark.parametrize("odd", [float("nan"), 2**70], ids=["nan", "big-int"])
+def test_data_not_plain_that_tasks_below_the_root_inherit_is_written_by_json_as_before(
+    odd: Any,
+) -> None:
+    """A value that only tasks below the root hold, the same object inherited from task to
+    task (a NaN equals itself there, though `!=` finds it changed), is written by Spiff's
+    encoder, the very string as before."""
+    engine, model = _engine(FixedClock(NOW), compact=True)
+    workflow = engine.start(model, workflow_data(TASK))._workflow[0]
+    for task in workflow.get_tasks():
+        if task is not workflow.task_tree and task.data:
+            task.data["odd"] = odd
+    spiff = engine._serializer.serialize_json(workflow)
+    assert dump(engine._serializer, workflow) == spiff
+
+
 def test_spiff_s_new_tasks_get_version_4_uuids_as_uuid4_makes_them() -> None:
     """engine/quiet.py builds the ids of the tasks Spiff creates directly: the same kind of
     UUID as `uuid.uuid4()`, equal and hashed as one read from its string."""
@@ -192,3 +226,21 @@ def test_spiff_s_new_tasks_get_version_4_uuids_as_uuid4_makes_them() -> None:
     engine, model = _engine(FixedClock(NOW), compact=True)
     workflow = engine.start(model, workflow_data(TASK))._workflow[0]
     assert all(task_id.version == 4 for task_id in workflow.tasks)
+
+
+def test_a_forked_process_makes_other_task_ids_than_its_parent() -> None:
+    """engine/quiet.py reads random bytes for many ids at once: a forked child, which would
+    inherit what its parent has not used yet, reads its own."""
+    from services.workflow.engine.quiet import task_id
+
+    task_id()  # the parent holds random bytes for the ids to come
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: its next id, to the parent
+        os.write(write, str(task_id()).encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    child = UUID(os.read(read, 64).decode())
+    os.close(read)
+    assert child != task_id() and child.version == 4

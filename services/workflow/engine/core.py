@@ -68,29 +68,34 @@ from services.workflow.engine.parse import (
     openings_and_conditions,
     parse_diagram,
 )
+from services.workflow.engine.prune import PRUNED, prune, pruned_of
 from services.workflow.engine.quiet import install as _quiet_spiff_logging
 from services.workflow.engine.state import (
-    PRUNED,
     CompactTaskConverter,
     SpeclessWorkflowConverter,
     StateError,
     dump,
     loads,
     plain,
-    prune,
-    pruned_of,
 )
 from services.workflow.engine.state import jsonable as _jsonable
 from services.workflow.engine.timers import due_times, rearm
+from services.workflow.engine.walks import OPEN as _OPEN
+from services.workflow.engine.walks import Walked as _Walked
+from services.workflow.engine.walks import Workflow as _Workflow
+from services.workflow.engine.walks import ready_automatic as _ready_automatic
+from services.workflow.engine.walks import walk as _walk
 from shared.clock import Clock, PinnableClock, SystemClock
 
 logger = logging.getLogger(__name__)
 _quiet_spiff_logging()
 
-_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due
 # within one call (a cycle shorter than a step) is cut off here rather than spinning.
 _MAX_ROUNDS = 50
+# What a task spec declares, read once: the spec, its (action, role) pairs (a user task's), the
+# cases it offers to open, and the `when.<action>` conditions of either.
+_Declared = tuple[Any, list[tuple[str, str]], list[tuple[str, str]], dict[str, str]]
 
 
 class ProcessError(RuntimeError):
@@ -125,6 +130,11 @@ class Offer:
     # A case the step offers to open (`opens.<role>`): the host opens it, the engine never
     # performs it and the instance stays where it is.
     opens: bool = False
+
+
+# Offers are immutable: each is made once (a frozen dataclass is slow to make, and a Step
+# offers the same few at every read).
+_offer = functools.lru_cache(maxsize=4096)(Offer)
 
 
 @dataclass(frozen=True)
@@ -214,7 +224,7 @@ class Engine:
         self._parsed: dict[tuple[str, int, bytes], Parsed] = {}
         self._cache = _WorkflowCache(cache_size)
         self._compact = compact
-        self._declared: dict[int, tuple[Any, list[tuple[str, str]], dict[str, str]]] = {}
+        self._declared: dict[int, _Declared] = {}
         # Spiff logs every task state change at INFO (~10 lines per instance started), which
         # costs a third of the engine's rate under an INFO root logger; opt in by setting a level.
         spiff_logger = logging.getLogger("spiff")
@@ -419,12 +429,23 @@ class Engine:
     def _actions_of(self, task: Any) -> list[tuple[str, str]]:
         """The (action, role) pairs a waiting user task offers now: those it declares (read once
         per task spec) whose `when.<action>` condition, if any, holds for its data."""
-        task_spec = task.task_spec
+        _spec, pairs, _openings, conditions = self._declared_by(task.task_spec)
+        return self._held(pairs, conditions, task)
+
+    def _declared_by(self, task_spec: Any) -> _Declared:
+        """What a task spec declares (its actions, its openings, their conditions), read once."""
         known = self._declared.get(id(task_spec))
         if known is None or known[0] is not task_spec:
-            known = (task_spec, declared_actions(task_spec), openings_and_conditions(task_spec)[1])
+            openings, conditions = openings_and_conditions(task_spec)
+            actions = declared_actions(task_spec) if task_spec.manual else []
+            known = (task_spec, actions, openings, conditions)
             self._declared[id(task_spec)] = known
-        _spec, pairs, conditions = known
+        return known
+
+    def _held(
+        self, pairs: list[tuple[str, str]], conditions: Mapping[str, str], task: Any
+    ) -> list[tuple[str, str]]:
+        """The pairs whose `when.<action>` condition, if any, holds for the task's data."""
         if not conditions:
             return pairs
         environment = self._script_engine.environment
@@ -437,7 +458,7 @@ class Engine:
             if condition is not None:
                 holds = held.get(condition)
                 if holds is None:
-                    holds = _evaluated(environment, condition, task.data, task_spec)
+                    holds = _evaluated(environment, condition, task.data, task.task_spec)
                     if holds is None:
                         continue
                     held[condition] = holds
@@ -468,7 +489,7 @@ class Engine:
                 current.update(task.data)
         data: dict[str, Any] = _copied(current)
         offers = tuple(
-            Offer(action, role, task.task_spec.bpmn_id)
+            _offer(action, role, task.task_spec.bpmn_id, False)
             for task, pairs in walked.user_tasks
             for action, role in pairs
         ) + tuple(self._openings(model, walked, workflow))
@@ -509,13 +530,10 @@ class Engine:
             resting = [
                 t for t in workflow.get_tasks(state=TaskState.COMPLETED) if not t.task_spec.manual
             ]
-        environment = self._script_engine.environment
         for task in resting:
-            pairs, conditions = openings_and_conditions(task.task_spec)
-            for action, role in pairs:
-                condition = conditions.get(action)
-                if condition is None or _holds(environment, condition, task.data, task.task_spec):
-                    yield Offer(action, role, task.task_spec.bpmn_id, opens=True)
+            _spec, _actions, openings, conditions = self._declared_by(task.task_spec)
+            for action, role in self._held(openings, conditions, task):
+                yield _offer(action, role, task.task_spec.bpmn_id, True)
 
     def _load(self, model: ProcessModel, state: str) -> BpmnWorkflow:
         parsed = self._spec_of(model)
@@ -535,123 +553,6 @@ class Engine:
         )
 
 
-class _Workflow(BpmnWorkflow):  # type: ignore[misc]
-    """Spiff's workflow, whose task walks by state (what its engine steps, task completions and
-    predictions use, and our reads) go through `_tasks_by_state` while it has no subprocess."""
-
-    def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Any:
-        if self.subprocesses or not kwargs.keys() <= {"state", "manual", "spec_name"}:
-            return super().get_tasks_iterator(first_task, **kwargs)
-        return _tasks_by_state(
-            self.tasks,
-            first_task or self.task_tree,
-            kwargs.get("state", TaskState.ANY_MASK),
-            kwargs.get("manual"),
-            kwargs.get("spec_name"),
-        )
-
-    def update_waiting_tasks(self) -> None:
-        for task in self.get_tasks_iterator(state=TaskState.WAITING):
-            task.task_spec._update(task)
-
-
-def _tasks_by_state(
-    tasks: Mapping[Any, Any],
-    first: Any,
-    state: int,
-    manual: bool | None,
-    spec_name: str | None = None,
-) -> Iterator[Any]:
-    """Spiff's TaskIterator for a state (and `manual`, `spec_name`) filter, without its
-    bookkeeping: the same tasks in the same depth-first order, lazily (a task's children are
-    read when it is reached), and the same pruning (below a task whose state is under the
-    filter's least state nothing is looked at)."""
-    if state & TaskState.PREDICTED_MASK:
-        least = TaskState.MAYBE
-    elif state & TaskState.DEFINITE_MASK:
-        least = TaskState.FUTURE
-    else:
-        least = TaskState.COMPLETED
-    pending = [first]
-    while pending:
-        task = pending.pop()
-        children = task._children
-        if children and task._state >= least:
-            pending.extend(tasks[child] for child in reversed(children))
-        if (
-            task._state & state
-            and (manual is None or task.task_spec.manual == manual)
-            and (spec_name is None or task.task_spec.name == spec_name)
-        ):
-            yield task
-
-
-@dataclass
-class _Walked:
-    """What one walk over a workflow's task tree found, in Spiff's depth-first order."""
-
-    open: list[Any] = field(default_factory=list)  # READY, WAITING or STARTED tasks
-    user_tasks: list[tuple[Any, list[tuple[str, str]]]] = field(default_factory=list)
-    offering: dict[str, Any] = field(default_factory=dict)  # action -> its (first) user task
-    announced: dict[Any, Any] = field(default_factory=dict)  # completed announcing tasks by id
-    unfinished: bool = False  # a task is not finished (Spiff's is_completed() is false)
-
-
-def _walk(
-    workflow: BpmnWorkflow,
-    announcing: frozenset[str],
-    actions_of: Callable[[Any], list[tuple[str, str]]],
-) -> _Walked:
-    """One pre-order walk of the whole tree, as Spiff's unfiltered get_tasks() visits it: what
-    the filtered walks (open tasks, ready user tasks) would find comes in the same order, since
-    Spiff's filters only skip the children of predicted tasks, which are predicted too. The
-    announcing tasks are looked for everywhere (a filtered walk does not descend below a
-    waiting task, and a cycle timer stays waiting above the branches it fired)."""
-    if workflow.subprocesses:
-        return _walk_with_spiff(workflow, announcing, actions_of)
-    found = _Walked()
-    tasks = workflow.tasks
-    pending = [workflow.task_tree]
-    while pending:
-        task = pending.pop()
-        state = task.state
-        if state & _OPEN:
-            found.open.append(task)
-            if state == TaskState.READY and task.task_spec.manual:
-                pairs = actions_of(task)
-                found.user_tasks.append((task, pairs))
-                for action, _role in pairs:
-                    found.offering.setdefault(action, task)
-        if state & TaskState.NOT_FINISHED_MASK:
-            found.unfinished = True
-        elif state == TaskState.COMPLETED and task.task_spec.name in announcing:
-            found.announced[task.id] = task
-        children = task._children
-        if children:
-            pending.extend(tasks[child] for child in reversed(children))
-    return found
-
-
-def _walk_with_spiff(
-    workflow: BpmnWorkflow,
-    announcing: frozenset[str],
-    actions_of: Callable[[Any], list[tuple[str, str]]],
-) -> _Walked:
-    """What `_walk` finds, through Spiff's own walks: for a workflow with subprocesses, which
-    Spiff's iterator descends into."""
-    found = _Walked(open=workflow.get_tasks(state=_OPEN))
-    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
-        pairs = actions_of(task)
-        found.user_tasks.append((task, pairs))
-        for action, _role in pairs:
-            found.offering.setdefault(action, task)
-    for task in workflow.get_tasks():
-        if task.state == TaskState.COMPLETED and task.task_spec.name in announcing:
-            found.announced[task.id] = task
-    found.unfinished = not workflow.is_completed()
-    return found
-
-
 def _copied(data: dict[str, Any]) -> dict[str, Any]:
     """A JSON copy of the data (dates as ISO strings), by orjson when it writes it as json does
     (state.py, `plain`)."""
@@ -669,15 +570,10 @@ def _copied(data: dict[str, Any]) -> dict[str, Any]:
 _ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def _holds(environment: Any, condition: str, data: Mapping[str, Any], spec: Any) -> bool:
-    """A `when.<action>` condition over a task's data; a name the data does not hold reads as
-    None (a fact not noted yet), the diagram's functions stay callable. A condition that fails
-    does not hold."""
-    return bool(_evaluated(environment, condition, data, spec))
-
-
 def _evaluated(environment: Any, condition: str, data: Mapping[str, Any], spec: Any) -> bool | None:
-    """What `_holds` answers, or None (logged) when the condition failed."""
+    """A `when.<action>` condition over a task's data; a name the data does not hold reads as
+    None (a fact not noted yet), the diagram's functions stay callable. None (logged) when the
+    condition failed: it does not hold."""
     missing = _names_in(condition) - environment.callables
     context = {name: None for name in missing} | dict(data)
     try:
@@ -779,28 +675,6 @@ def _advance(workflow: BpmnWorkflow) -> None:
         if not _ready_automatic(workflow):
             return
     raise ProcessError(f"quy trình vẫn còn bước sẵn sàng sau {_MAX_ROUNDS} vòng")
-
-
-def _ready_automatic(workflow: BpmnWorkflow) -> bool:
-    """Whether a task that is not a user task is ready to run (a walk that stops at the first).
-    As Spiff's walk for READY tasks, it does not look below a predicted task (MAYBE, LIKELY),
-    whose children are predicted too."""
-    if workflow.subprocesses:
-        ready = workflow.get_tasks(state=TaskState.READY)
-        return any(not task.task_spec.manual for task in ready)
-    tasks = workflow.tasks
-    pending = [workflow.task_tree]
-    ready = TaskState.READY
-    least = TaskState.FUTURE
-    while pending:
-        task = pending.pop()
-        state = task._state
-        if state == ready and not task.task_spec.manual:
-            return True
-        children = task._children
-        if children and state >= least:
-            pending.extend(map(tasks.__getitem__, children))
-    return False
 
 
 def _guarded(step: Callable[[], Any]) -> None:

@@ -162,7 +162,11 @@ class RestrictedEnvironment(TaskDataEnvironment):
         return code
 
     def evaluate(self, expression: str, context: Data, external_context: Data | None = None) -> Any:
-        return super().evaluate(self.compile(expression, EVAL), context, external_context)
+        # TaskDataEnvironment.evaluate, with its globals copied and updated in one dict display
+        # (the same keys, in the same order, the later ones winning) rather than by copy.copy.
+        code = self.compile(expression, EVAL)
+        self._prepare_context(context)
+        return eval(code, {**self.globals, **(external_context or {}), **context})
 
     def execute(self, script: str, context: Data, external_context: Data | None = None) -> Any:
         return super().execute(self.compile(script, EXEC), context, external_context)

@@ -26,6 +26,7 @@ from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.expressions import RestrictedScriptEngine
+from services.workflow.engine.prune import PRUNED, pruned_of
 
 
 class StateError(ValueError):
@@ -139,109 +140,13 @@ class CompactTaskConverter(TaskConverter):
         }
 
 
-# What a state keeps of the tasks pruned from it: spec name -> [the states of its pruned tasks
-# together, when the first of them completed (None: none completed)].
-PRUNED = "pruned"
-
-
-def pruned_of(workflow: BpmnWorkflow) -> dict[str, list[Any]]:
-    """The record of the tasks pruned from `workflow` (see `prune`)."""
-    pruned: dict[str, list[Any]] = getattr(workflow, "pruned", None) or {}
-    return pruned
-
-
-def prune(workflow: BpmnWorkflow) -> int:
-    """Drop the finished tasks a waiting workflow no longer needs, so that its state stays the
-    size of where it stands instead of growing with every step taken (a task's lifecycle loops
-    through its one working step at each action). Returns how many tasks were dropped.
-
-    Kept: the root; the lowest task above every unfinished task, their parents and the splits
-    their boundary joins look up (Spiff reads nothing higher: a task inherits its parent's
-    data, a boundary join finds its split, a parallel join weighs the branches still under
-    way), linked under the root; below it, every unfinished task and its ancestors, and every
-    child of a task that has an unfinished child (an update re-arms the boundary events beside
-    a waiting user task, those that fired included). Dropped: everything else, all finished.
-    What people and migrations read of the dropped tasks (the steps passed and when first, the
-    steps reached) is kept in `workflow.pruned` by spec name. A finished workflow, or one with
-    subprocesses, is left whole."""
-    if workflow.subprocesses:
-        return 0
-    # Sets of tasks, not of ids: a task hashes by identity in C, a UUID through Python. Each
-    # task's parent is looked up once (`above`), the ancestors' walks read that.
-    tasks = workflow.tasks
-    get = tasks.get
-    unfinished = TaskState.NOT_FINISHED_MASK
-    root = workflow.task_tree
-    live = [task for task in tasks.values() if task._state & unfinished]
-    if not live:
-        return 0
-    above = {task: get(task._parent) for task in tasks.values()}
-    anchors = set(live)
-    for task in live:
-        parent = above[task]
-        if parent is not None:
-            anchors.add(parent)
-        split = getattr(task.task_spec, "split_task", None)
-        if split:  # Spiff's task.find_ancestor(split), through `above`
-            while parent is not None and parent.task_spec.name != split:
-                parent = above[parent] if parent in above else get(parent._parent)
-            if parent is not None:
-                anchors.add(parent)
-    needed: set[Any] = set()  # unfinished tasks and their ancestors (so every anchor)
-    for task in live:
-        while task is not None and task not in needed:
-            needed.add(task)
-            task = above[task] if task in above else get(task._parent)
-    top = root  # the lowest task above every anchor
-    while top not in anchors:
-        below = [child for child in map(tasks.__getitem__, top._children) if child in needed]
-        if len(below) != 1:
-            break
-        top = below[0]
-    kept = {root}
-    pending = [top]
-    while pending:
-        task = pending.pop()
-        kept.add(task)
-        children = list(map(tasks.__getitem__, task._children))
-        for child in children:
-            if child._state & unfinished:
-                pending.extend(children)
-                break
-        else:
-            pending.extend(child for child in children if child in needed)
-    if len(kept) == len(tasks):
-        return 0
-    dropped = [task for task in tasks.values() if task not in kept]
-    record = dict(pruned_of(workflow))
-    for task in dropped:
-        name = task.task_spec.name
-        states, first = record.get(name, (0, None))
-        if task._state & TaskState.COMPLETED:
-            changed = task.last_state_change
-            first = changed if first is None else min(first, changed)
-        record[name] = [states | task._state, first]
-        del tasks[task.id]
-        workflow.event_manager.remove_task(task)
-    present = tasks.__contains__
-    for task in tasks.values():
-        if not all(map(present, task._children)):
-            task._children = [child for child in task._children if child in tasks]
-    if top is not root:
-        root._children = [top.id]
-        top._parent = root.id
-    if workflow.last_task is not None and workflow.last_task.id not in tasks:
-        workflow.last_task = None
-    workflow.pruned = record
-    return len(dropped)
-
-
 def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     """`serializer.serialize_json(workflow)`, built directly: the registry's generic walk over
     every task (a fifth of starting an instance) is replaced by the dicts that
     SpeclessWorkflowConverter and CompactTaskConverter make, in the same key order, written by
     orjson, compactly, with Spiff's encoder's `default` (what it makes of datetimes); the task
-    ids are UUIDs, which orjson writes as their strings. Data that orjson would write otherwise
+    ids are UUIDs, which orjson writes as their strings (keys too: `_texts`, as str keys are
+    written faster than OPT_NON_STR_KEYS writes any). Data that orjson would write otherwise
     than json (`plain`), a workflow with subprocesses or pending events, or a task of another
     class or id, take Spiff's path, whose string is the one the engine wrote before.
     tests/unit/test_engine_dump.py compares both over a task's whole life."""
@@ -250,30 +155,39 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     if workflow.subprocesses or workflow.bpmn_events or registry.typenames.get(Task) != "Task":
         return str(serializer.serialize_json(workflow))
     tasks = workflow.tasks
-    out: dict[UUID, Any] = {}
+    if not all(type(task_id) is UUID for task_id in tasks):
+        return str(serializer.serialize_json(workflow))
+    out: dict[str, Any] = {}
     # What orjson writes as json does (`plain`): the values task data holds are looked at.
     written_plain = True
-    for task_id, task in tasks.items():
-        if type(task) is not Task or type(task_id) is not UUID:
+    for key, (task_id, task) in zip(_texts(tasks), tasks.items(), strict=True):
+        if type(task) is not Task:
             return str(serializer.serialize_json(workflow))
         parent_id = task._parent
         parent = None if parent_id is None else tasks.get(parent_id)
         data = task.data
         if parent is None:
-            stored, delta = data, {}
+            stored, delta = data, _NONE
             written_plain = written_plain and plain(data)
         elif data:
             above = parent.data
-            stored = {}
-            updates = {k: data[k] for k in data if k not in above or data[k] != above[k]}
-            delta = {"updates": updates, "deletions": [k for k in above if k not in data]}
-            written_plain = written_plain and plain(updates)
+            stored = _NONE
+            if data == above:  # what a task inherited and kept: no updates, no deletions
+                # (but for a NaN, which == finds equal to itself and != different: not plain,
+                # it is in the root's data or the updates of the first task to hold it, and
+                # the workflow goes to Spiff's serializer)
+                delta = {"updates": {}, "deletions": []}
+            else:
+                updates = {k: data[k] for k in data if k not in above or data[k] != above[k]}
+                delta = {"updates": updates, "deletions": [k for k in above if k not in data]}
+                written_plain = written_plain and plain(updates)
         else:  # CompactTaskConverter: a task with no data stores none, and no deletions
-            stored, delta = {}, {}
-        internal = _clean(task.internal_data) if task.internal_data else {}
-        if internal:
+            stored = delta = _NONE
+        internal = task.internal_data or _NONE
+        if internal and not plain(internal):  # `_clean` leaves plain data as it is
+            internal = _clean(internal)
             written_plain = written_plain and plain(internal)
-        out[task_id] = {
+        out[key] = {
             "id": task_id,
             "parent": None if parent is None else parent_id,
             "children": task._children,
@@ -290,11 +204,11 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     dct: dict[str, Any] = {
         "data": _clean(workflow.data),
         "correlations": workflow.correlations,
-        "last_task": None if last is None else str(last.id),
+        "last_task": None if last is None else _texts([last.id])[0],
         "success": workflow.success,
         "completed": workflow.completed,
         "tasks": out,
-        "root": str(workflow.task_tree.id),
+        "root": _texts([workflow.task_tree.id])[0],
         "process_id": workflow.spec.name,
     }
     if pruned_of(workflow):
@@ -307,7 +221,7 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
     dct[serializer.VERSION_KEY] = serializer.VERSION
     registry._encoder_mode = True  # as serialize_json: the encoder converts in that mode
     try:
-        return orjson.dumps(dct, default=_spiff_default(serializer), option=_WRITE).decode()
+        return orjson.dumps(dct, default=_spiff_default(serializer), option=_ORJSON).decode()
     except orjson.JSONEncodeError:
         pass  # what orjson refuses and json writes (a lone surrogate, deep nesting) or refuses
     finally:
@@ -317,9 +231,18 @@ def dump(serializer: BpmnWorkflowSerializer, workflow: BpmnWorkflow) -> str:
 
 def _spiff_default(serializer: BpmnWorkflowSerializer) -> Callable[[Any], Any]:
     """The `default` of Spiff's JSON encoder (what it makes of datetimes and timedeltas), for
-    orjson."""
-    default: Callable[[Any], Any] = serializer._encoder_cls().default
+    orjson; the encoder is made when orjson first needs it (most states hold no datetime)."""
+
+    def default(value: Any) -> Any:
+        return serializer._encoder_cls().default(value)
+
     return default
+
+
+def _texts(ids: Any) -> list[str]:
+    """The strings of UUIDs, as str(UUID) writes them, written by orjson all at once (in C,
+    where str(UUID) formats in Python)."""
+    return orjson.dumps(list(ids)).decode()[2:-2].split('","')
 
 
 def loads(state: str) -> Any:
@@ -368,8 +291,8 @@ def plain(value: Any) -> bool:
 # orjson writes the dates, datetimes and dataclasses it meets through `default`, as json does.
 _ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 _INT64 = 2**63
-# The tasks are keyed by their UUIDs, which orjson writes as str(UUID) does.
-_WRITE = _ORJSON | orjson.OPT_NON_STR_KEYS
+# A task's data, or its internal data, that it does not have, as written: never changed.
+_NONE: dict[str, Any] = {}
 _DEFAULTED = frozenset({datetime, date, timedelta})
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -118,26 +118,35 @@ def _read(my_task: Any, reader: Callable[[str], Any]) -> Any:
         raise WorkflowException(str(exc), task_spec=my_task.task_spec) from None
 
 
+# A due time as stored (an ISO string) read back, once per string: the waiting timers are
+# looked at after every step an instance takes.
+_instant = lru_cache(maxsize=4096)(datetime.fromisoformat)
+
+
 class _ClockTimer:
-    """Fires when `due_at` has come by the injected clock; subclasses say when that is."""
+    """Fires when `due_at` has come by the injected clock; subclasses say when that is. (The
+    task's internal data is read directly, as Spiff's `_get_internal_data` reads it.)"""
 
     def has_fired(self, my_task: Any) -> bool:
-        if not my_task._get_internal_data("event_fired", False):
+        internal = my_task.internal_data
+        if not internal.get("event_fired", False):
             due = self.due_at(my_task)
             if due is not None and due <= _now(my_task):
                 my_task._set_internal_data(event_fired=True)
-        return bool(my_task._get_internal_data("event_fired", False))
+        return bool(internal.get("event_fired", False))
 
     def due_at(self, my_task: Any) -> datetime | None:
-        if my_task._get_internal_data(_OFF, False):
+        internal = my_task.internal_data
+        if internal.get(_OFF, False):
             return None
-        value = my_task._get_internal_data("event_value")
+        value = internal.get("event_value")
         if value is None:
             value = _read(my_task, partial(self.instant, _now(my_task)))
             if value is None:
                 return None
             my_task._set_internal_data(event_value=value)
-        return datetime.fromisoformat(value)
+        due: datetime = _instant(value)
+        return due
 
     def instant(self, now: datetime, value: str) -> str:
         raise NotImplementedError

@@ -1,0 +1,177 @@
+"""The engine's walks over a workflow's task tree: Spiff's walks by state, made cheaper while a
+workflow has no subprocess, and the one walk that reads what a Step reports.
+
+Private to the engine package (services/workflow/engine/core.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+_UNFINISHED = TaskState.NOT_FINISHED_MASK
+# The filters of Spiff's task walks that `_tasks_by_state` applies.
+_FILTERS = frozenset({"state", "manual", "spec_name"})
+_spiff_workflow_logger = logging.getLogger("spiff.workflow")
+
+
+class Workflow(BpmnWorkflow):  # type: ignore[misc]
+    """Spiff's workflow, whose task walks by state (what its engine steps, task completions and
+    predictions use, and our reads) go through `_tasks_by_state` while it has no subprocess."""
+
+    def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Any:
+        if self.subprocesses or not kwargs.keys() <= _FILTERS:
+            return super().get_tasks_iterator(first_task, **kwargs)
+        return _tasks_by_state(
+            self.tasks,
+            first_task or self.task_tree,
+            kwargs.get("state", TaskState.ANY_MASK),
+            kwargs.get("manual"),
+            kwargs.get("spec_name"),
+        )
+
+    def update_waiting_tasks(self) -> None:
+        for task in self.get_tasks_iterator(state=TaskState.WAITING):
+            task.task_spec._update(task)
+
+    def collect_log_extras(self, dct: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Spiff's extras for its workflow log records (made at every start, with a walk over
+        every task), made only when `spiff.workflow` logs at INFO: else no record is made."""
+        if _spiff_workflow_logger.isEnabledFor(logging.INFO):
+            extras: dict[str, Any] = super().collect_log_extras(dct)
+            return extras
+        return dct or {}
+
+
+def _tasks_by_state(
+    tasks: Mapping[Any, Any],
+    first: Any,
+    state: int,
+    manual: bool | None,
+    spec_name: str | None = None,
+) -> Iterator[Any]:
+    """Spiff's TaskIterator for a state (and `manual`, `spec_name`) filter, without its
+    bookkeeping: the same tasks in the same depth-first order, lazily (a task's children are
+    read when it is reached), and the same pruning (below a task whose state is under the
+    filter's least state nothing is looked at)."""
+    if state & TaskState.PREDICTED_MASK:
+        least = TaskState.MAYBE
+    elif state & TaskState.DEFINITE_MASK:
+        least = TaskState.FUTURE
+    else:
+        least = TaskState.COMPLETED
+    pending = [first]
+    below = tasks.__getitem__
+    if manual is None and spec_name is None:  # most walks: by state alone
+        while pending:
+            task = pending.pop()
+            current = task._state
+            if current >= least and task._children:
+                pending.extend(map(below, reversed(task._children)))
+            if current & state:
+                yield task
+        return
+    while pending:
+        task = pending.pop()
+        children = task._children
+        if children and task._state >= least:
+            pending.extend(map(below, reversed(children)))
+        if (
+            task._state & state
+            and (manual is None or task.task_spec.manual == manual)
+            and (spec_name is None or task.task_spec.name == spec_name)
+        ):
+            yield task
+
+
+@dataclass
+class Walked:
+    """What one walk over a workflow's task tree found, in Spiff's depth-first order."""
+
+    open: list[Any] = field(default_factory=list)  # READY, WAITING or STARTED tasks
+    user_tasks: list[tuple[Any, list[tuple[str, str]]]] = field(default_factory=list)
+    offering: dict[str, Any] = field(default_factory=dict)  # action -> its (first) user task
+    announced: dict[Any, Any] = field(default_factory=dict)  # completed announcing tasks by id
+    unfinished: bool = False  # a task is not finished (Spiff's is_completed() is false)
+
+
+def walk(
+    workflow: BpmnWorkflow,
+    announcing: frozenset[str],
+    actions_of: Callable[[Any], list[tuple[str, str]]],
+) -> Walked:
+    """One pre-order walk of the whole tree, as Spiff's unfiltered get_tasks() visits it: what
+    the filtered walks (open tasks, ready user tasks) would find comes in the same order, since
+    Spiff's filters only skip the children of predicted tasks, which are predicted too. The
+    announcing tasks are looked for everywhere (a filtered walk does not descend below a
+    waiting task, and a cycle timer stays waiting above the branches it fired)."""
+    if workflow.subprocesses:
+        return _walk_with_spiff(workflow, announcing, actions_of)
+    found = Walked()
+    below = workflow.tasks.__getitem__
+    pending = [workflow.task_tree]
+    while pending:
+        task = pending.pop()
+        state = task._state
+        if state & OPEN:
+            found.open.append(task)
+            if state == TaskState.READY and task.task_spec.manual:
+                pairs = actions_of(task)
+                found.user_tasks.append((task, pairs))
+                for action, _role in pairs:
+                    found.offering.setdefault(action, task)
+        if state & _UNFINISHED:
+            found.unfinished = True
+        elif state == TaskState.COMPLETED and task.task_spec.name in announcing:
+            found.announced[task.id] = task
+        if task._children:
+            pending.extend(map(below, reversed(task._children)))
+    return found
+
+
+def _walk_with_spiff(
+    workflow: BpmnWorkflow,
+    announcing: frozenset[str],
+    actions_of: Callable[[Any], list[tuple[str, str]]],
+) -> Walked:
+    """What `_walk` finds, through Spiff's own walks: for a workflow with subprocesses, which
+    Spiff's iterator descends into."""
+    found = Walked(open=workflow.get_tasks(state=OPEN))
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        pairs = actions_of(task)
+        found.user_tasks.append((task, pairs))
+        for action, _role in pairs:
+            found.offering.setdefault(action, task)
+    for task in workflow.get_tasks():
+        if task.state == TaskState.COMPLETED and task.task_spec.name in announcing:
+            found.announced[task.id] = task
+    found.unfinished = not workflow.is_completed()
+    return found
+
+
+def ready_automatic(workflow: BpmnWorkflow) -> bool:
+    """Whether a task that is not a user task is ready to run (a walk that stops at the first).
+    As Spiff's walk for READY tasks, it does not look below a predicted task (MAYBE, LIKELY),
+    whose children are predicted too."""
+    if workflow.subprocesses:
+        ready = workflow.get_tasks(state=TaskState.READY)
+        return any(not task.task_spec.manual for task in ready)
+    tasks = workflow.tasks
+    pending = [workflow.task_tree]
+    ready = TaskState.READY
+    least = TaskState.FUTURE
+    while pending:
+        task = pending.pop()
+        state = task._state
+        if state == ready and not task.task_spec.manual:
+            return True
+        children = task._children
+        if children and state >= least:
+            pending.extend(map(tasks.__getitem__, children))
+    return False
