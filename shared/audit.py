@@ -78,17 +78,6 @@ def audit_head_table(metadata: MetaData) -> Table:
     )
 
 
-def canonical_json(value: Any) -> str:
-    return json.dumps(
-        value,
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        allow_nan=False,
-        default=_json_default,
-    )
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -97,6 +86,22 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     raise TypeError(f"cannot put {type(value).__name__} in an audit record")
+
+
+# What `json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+# allow_nan=False, default=_json_default)` builds at each call and encodes with: built once
+# (the same text; `encode` keeps no state between calls).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True,
+    ensure_ascii=False,
+    separators=(",", ":"),
+    allow_nan=False,
+    default=_json_default,
+)
+
+
+def canonical_json(value: Any) -> str:
+    return _CANONICAL.encode(value)
 
 
 def _utc(at: datetime) -> datetime:
