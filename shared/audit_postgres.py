@@ -1,5 +1,5 @@
-"""Writing audit records on PostgreSQL (shared/audit.py builds them; docs/architecture.md, Audit
-trail and Benchmarks): the head read under its row lock, then the records, the new head and the
+"""Writing audit records on PostgreSQL (shared/audit.py builds them; docs/architecture.md,
+Benchmarks): the head read under its row lock, then the records, the new head and the
 transaction's other rows (the outbox's) in one statement; a lone record in one statement with
 the head's read, the server hashing it.
 
