@@ -2,11 +2,23 @@
 the server over the same canonical JSON (shared/audit_postgres.py): the chain, the hashes
 returned and the rows written with it are what the two-statement path writes."""
 
+import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, event, select, text
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
 
 from shared.audit import AuditLog, canonical_json, record_hash
 from shared.audit_postgres import hash_prefix
@@ -119,3 +131,37 @@ def test_the_prefix_and_the_head_make_the_canonical_json_of_a_record():
         spliced = hash_prefix(fields) + prev_hash + '","seq":' + str(seq) + "}"
         assert spliced == canonical_json(payload)
         assert record_hash(full) == record_hash({**full, "hash": "x"})
+
+
+@pytest.mark.services
+def test_lone_records_from_four_threads_with_their_rows_keep_an_intact_chain(pg_engine, audit):
+    """Writers wait on the head's lock inside the one statement: each then reads the head the
+    previous one committed (READ COMMITTED re-reads a locked row's newest version)."""
+    other = Table("other_rows", MetaData(), Column("n", Integer), Column("label", String))
+    other.create(pg_engine)
+    with pg_engine.begin() as conn:
+        audit.append_many(conn, [entry(0, {"lần": 0})])
+    start = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def worker(label: str) -> None:
+        try:
+            start.wait()
+            for i in range(25):
+                with pg_engine.begin() as conn:
+                    rows = [{"n": i, "label": label}]
+                    audit.append_many(conn, [entry(i, {"lần": i, "luồng": label})], [(other, rows)])
+        except BaseException as exc:  # handed to the main thread, which fails the test
+            errors.append(exc)
+
+    pool = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(4)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    assert errors == []
+    with pg_engine.connect() as conn:
+        assert audit.verify(conn) == []
+        seqs = conn.execute(select(audit.table.c.seq).order_by(audit.table.c.seq)).scalars().all()
+        assert seqs == list(range(1, 102))
+        assert conn.execute(select(func.count()).select_from(other)).scalar_one() == 100
