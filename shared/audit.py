@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -27,13 +26,11 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    Select,
     String,
     Table,
     Text,
     insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.engine import Row
@@ -41,7 +38,6 @@ from sqlalchemy.engine import Row
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 _VERIFY_BATCH = 1000
-_ONE_STATEMENT_ROWS = 100  # rows written with the head in one statement, at most
 _ACTOR_KEYS = ("sub", "role", "unit")
 
 _sqlite_locks: dict[str, threading.Lock] = {}
@@ -82,17 +78,6 @@ def audit_head_table(metadata: MetaData) -> Table:
     )
 
 
-def canonical_json(value: Any) -> str:
-    return json.dumps(
-        value,
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        allow_nan=False,
-        default=_json_default,
-    )
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -101,6 +86,22 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Enum):
         return value.value
     raise TypeError(f"cannot put {type(value).__name__} in an audit record")
+
+
+# What `json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+# allow_nan=False, default=_json_default)` builds at each call and encodes with: built once
+# (the same text; `encode` keeps no state between calls).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True,
+    ensure_ascii=False,
+    separators=(",", ":"),
+    allow_nan=False,
+    default=_json_default,
+)
+
+
+def canonical_json(value: Any) -> str:
+    return _CANONICAL.encode(value)
 
 
 def _utc(at: datetime) -> datetime:
@@ -115,7 +116,7 @@ def record_hash(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
 
 
-def _advisory_key(table: Table) -> int:
+def advisory_key(table: Table) -> int:
     digest = hashlib.sha256(f"audit:{table.name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
@@ -185,7 +186,9 @@ def append_audit_many(
             conn.execute(insert(other), rows)
         return []
     if conn.dialect.name == "postgresql":
-        return _chain_postgres(conn, table, head, records, also)
+        from shared import audit_postgres  # it builds on this module's records
+
+        return audit_postgres.chain(conn, table, head, records, also)
     for other, rows in also:
         conn.execute(insert(other), rows)
     # SQLite has neither advisory nor row locks. The no-op UPDATE takes the database write lock
@@ -213,7 +216,7 @@ def _fields(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _linked(
+def linked(
     records: list[dict[str, Any]], seq: int, prev_hash: str
 ) -> tuple[list[dict[str, Any]], int, str]:
     """The records numbered and hashed after the head (seq, prev_hash); and the new head."""
@@ -228,103 +231,10 @@ def _linked(
 
 def _chain(conn: Connection, table: Table, head: Table, records: list[dict[str, Any]]) -> list[str]:
     seq, prev_hash = _read_head(conn, head)
-    chained, seq, prev_hash = _linked(records, seq, prev_hash)
+    chained, seq, prev_hash = linked(records, seq, prev_hash)
     conn.execute(insert(table), chained)
     conn.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash))
     return [str(record["hash"]) for record in chained]
-
-
-@cache
-def _locked_head(head: Table) -> Select[Any]:
-    # Built once: SQLAlchemy reuses its compiled form without rebuilding the statement.
-    return select(head.c.seq, head.c.hash).where(head.c.id == HEAD_ID).with_for_update()
-
-
-def _chain_postgres(
-    conn: Connection,
-    table: Table,
-    head: Table,
-    records: list[dict[str, Any]],
-    also: Sequence[tuple[Table, list[dict[str, Any]]]],
-) -> list[str]:
-    """Two statements: the head read under its row lock, held until the caller's transaction
-    ends (a writer waiting on it then reads the head we wrote: READ COMMITTED re-reads a locked
-    row's newest version), then the records, the new head and `also` in one statement."""
-    locked = _locked_head(head)
-    row = conn.execute(locked).first()
-    if row is None:
-        # No head yet, so no row to lock: the advisory lock orders the writers that create it;
-        # a statement after the wait sees a head another writer committed meanwhile.
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _advisory_key(table)})
-        row = conn.execute(locked).first()
-        if row is None:
-            conn.execute(insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS_HASH))
-    seq, prev_hash = (int(row.seq), str(row.hash)) if row is not None else (0, GENESIS_HASH)
-    chained, seq, prev_hash = _linked(records, seq, prev_hash)
-    new_head = update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash)
-    if len(chained) + sum(len(rows) for _, rows in also) > _ONE_STATEMENT_ROWS:
-        # A large batch (a consumer's, the scheduler's): executemany's batches instead of one
-        # statement's parameters, which PostgreSQL caps at 65,535.
-        for target, rows in ((table, chained), *also):
-            conn.execute(insert(target), rows)
-        conn.execute(new_head)
-    else:
-        _write_together(conn, head, {"seq": seq, "hash": prev_hash}, [(table, chained), *also])
-    return [str(record["hash"]) for record in chained]
-
-
-# The SQL of `_write_together`, by its shape (the tables, their columns and row counts): built
-# once, since SQLAlchemy compiles a multi-row VALUES afresh at every execution.
-_TOGETHER_SQL: dict[tuple[Any, ...], tuple[str, list[list[tuple[str, Any]]]]] = {}
-
-
-def _write_together(
-    conn: Connection,
-    head: Table,
-    new_head: dict[str, Any],
-    writes: Sequence[tuple[Table, list[dict[str, Any]]]],
-) -> None:
-    """The new head and every row of `writes` in one PostgreSQL statement: each table's rows a
-    data-modifying CTE (`WITH w0 AS (INSERT … VALUES (…), (…)) … UPDATE audit_head …`)."""
-    shape = (head.name, *((t.name, len(rows), tuple(rows[0])) for t, rows in writes))
-    built = _TOGETHER_SQL.get(shape)
-    if built is None:
-        built = _TOGETHER_SQL[shape] = _together_sql(conn.dialect, head, writes)
-    sql, binds = built
-    params: dict[str, Any] = {"head_seq": new_head["seq"], "head_hash": new_head["hash"]}
-    for index, (_, rows) in enumerate(writes):
-        for number, row in enumerate(rows):
-            for name, process in binds[index]:
-                value = row[name]
-                params[f"w{index}_{number}_{name}"] = process(value) if process else value
-    conn.exec_driver_sql(sql, params)
-
-
-def _together_sql(
-    dialect: Any, head: Table, writes: Sequence[tuple[Table, list[dict[str, Any]]]]
-) -> tuple[str, list[list[tuple[str, Any]]]]:
-    quote = dialect.identifier_preparer
-    ctes, binds = [], []
-    for index, (table, rows) in enumerate(writes):
-        names = list(rows[0])
-        binds.append(
-            [
-                (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-                for name in names
-            ]
-        )
-        values = ", ".join(
-            "(" + ", ".join(f"%(w{index}_{number}_{name})s" for name in names) + ")"
-            for number in range(len(rows))
-        )
-        columns = ", ".join(quote.quote(name) for name in names)
-        into = quote.format_table(table)
-        ctes.append(f"w{index} AS (INSERT INTO {into} ({columns}) VALUES {values})")
-    sql = (
-        f"WITH {', '.join(ctes)} UPDATE {quote.format_table(head)} "
-        f"SET seq = %(head_seq)s, hash = %(head_hash)s WHERE id = {HEAD_ID}"
-    )
-    return sql, binds
 
 
 def verify_audit(conn: Connection, table: Table, head: Table) -> list[str]:

@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 
 from services.workflow import case_store, store
+from services.workflow.instances.store import PendingSave
 from shared.auth import UNIT_ROLES, Principal
 from shared.db import is_postgres
 from shared.errors import Forbidden, NotFound, ValidationFailed
@@ -194,32 +195,45 @@ def history(conn: Connection, task_id: str) -> list[dict[str, Any]]:
 
 
 def history_after(
-    conn: Connection, task_id: str, added: list[dict[str, Any]]
+    conn: Connection, task_id: str, added: list[dict[str, Any]], save: PendingSave | None = None
 ) -> list[dict[str, Any]]:
-    """Append the entries `added` (of one task, none sending files) to its history, then read
-    it as `history` does. One entry on PostgreSQL (an action that announced nothing): one
-    statement, whose read of the table does not see the row its insert adds, so that row is
-    added to what it read; otherwise the inserts, in order, then the read."""
+    """Save the task's new revision (`save`, when given) and append the entries `added` (of one
+    task, none sending files) to its history, then read it as `history` does. One entry on
+    PostgreSQL (an action that announced nothing): one statement, whose read of the table does
+    not see the row its insert adds, so that row is added to what it read, and whose UPDATE
+    of the task's row (locked by the action already) counts the rows it updated; otherwise the
+    save, the inserts, in order, then the read."""
     if len(added) != 1 or not is_postgres(conn):
+        if save is not None:
+            save.run(conn)
         for entry in added:
             conn.execute(insert(store.task_history), entry)
         return history(conn, task_id)
     (entry,) = added
     names = tuple(entry)
-    statement = _HISTORY_AFTER.get(names)
+    saving = tuple(save.values) if save is not None else None
+    statement = _HISTORY_AFTER.get((names, saving))
     if statement is None:
-        statement = _HISTORY_AFTER[names] = _history_after(names)
-    return _entries(conn.execute(statement, {**entry, "_task_id": task_id}))
+        statement = _HISTORY_AFTER[(names, saving)] = _history_after(names, saving)
+    params = {f"{_ENTRY}{name}": value for name, value in entry.items()}
+    params.update(_task_id=task_id, **(save.params(_SAVE) if save else {}))
+    rows = conn.execute(statement, params).all()
+    if save is not None:
+        save.done(conn, rows[0][-1])  # each row carries the count of rows the UPDATE wrote
+    return _entries(rows)
 
 
 # Built once per set of columns given: SQLAlchemy reuses its compiled form (one row's VALUES,
 # not a multi-row one, which SQLAlchemy compiles afresh at each call).
-_HISTORY_AFTER: dict[tuple[str, ...], CompoundSelect[Any]] = {}
+_HISTORY_AFTER: dict[tuple[tuple[str, ...], tuple[str, ...] | None], CompoundSelect[Any]] = {}
+# The prefixes of the entry's and the save's parameters: an UPDATE given a parameter named as
+# one of its table's columns would set that column too.
+_ENTRY, _SAVE = "_entry_", "_save_"
 
 
-def _history_after(names: tuple[str, ...]) -> CompoundSelect[Any]:
+def _history_after(names: tuple[str, ...], saving: tuple[str, ...] | None) -> CompoundSelect[Any]:
     h, f = store.task_history, store.task_files
-    values = {name: bindparam(name, type_=h.c[name].type) for name in names}
+    values = {name: bindparam(f"{_ENTRY}{name}", type_=h.c[name].type) for name in names}
     added = insert(h).values(**values).returning(*h.c).cte("added")
     read = select(h, *(column.label(f"file_{column.name}") for column in f.c)).select_from(
         h.outerjoin(f, f.c.history_id == h.c.id)
@@ -228,6 +242,11 @@ def _history_after(names: tuple[str, ...]) -> CompoundSelect[Any]:
         *(added.c[column.name] for column in h.c),
         *(cast(null(), column.type).label(f"file_{column.name}") for column in f.c),
     )
+    if saving is not None:
+        table = store.TASKS.table
+        saved = store.TASKS.saving(saving, _SAVE).returning(table.c.task_id).cte("saved")
+        count = select(func.count()).select_from(saved).scalar_subquery().label("_saved")
+        read, new_entry = read.add_columns(count), new_entry.add_columns(count)
     return union_all(read.where(h.c.task_id == bindparam("_task_id")), new_entry).order_by(
         "id", "file_uploaded_at", "file_id"
     )
@@ -237,6 +256,7 @@ def _entries(rows: Any) -> list[dict[str, Any]]:
     entry_names = [column.name for column in store.task_history.c]
     file_names = [column.name for column in store.task_files.c]
     count = len(entry_names)
+    files_end = count + len(file_names)  # a count of rows saved may follow (history_after)
     entries: dict[int, dict[str, Any]] = {}
     for row in rows:
         entry = entries.get(row.id)
@@ -244,7 +264,9 @@ def _entries(rows: Any) -> list[dict[str, Any]]:
             entry = entries[row.id] = dict(zip(entry_names, row[:count], strict=True))
             entry["attachments"] = []
         if row[count] is not None:  # the file's id: the entry sent files
-            entry["attachments"].append(view(dict(zip(file_names, row[count:], strict=True))))
+            entry["attachments"].append(
+                view(dict(zip(file_names, row[count:files_end], strict=True)))
+            )
     return list(entries.values())
 
 

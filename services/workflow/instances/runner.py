@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from services.workflow.domain import engine_payload
 from services.workflow.engine import ActionNotOffered, ProcessModel, Step
-from services.workflow.instances.store import InstanceTable
+from services.workflow.instances.store import InstanceTable, PendingSave
 from shared.auth import Principal
 from shared.calendar import local_date
 from shared.errors import Conflict
@@ -114,9 +114,9 @@ class Kind(Protocol):
 
 
 HistoryReader = Callable[[Connection, str], list[dict[str, Any]]]
-# Append an instance's new history entries, then read its whole history (one round trip where
-# the database allows: a task's, task_files.history_after).
-HistoryWriter = Callable[[Connection, str, list[dict[str, Any]]], list[dict[str, Any]]]
+# Save the instance's new revision and append its new history entries, then read its whole
+# history (one round trip where the database allows: a task's, task_files.history_after).
+HistoryWriter = Callable[[Connection, str, list[dict[str, Any]], PendingSave], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -187,9 +187,10 @@ def perform(
 ) -> Snapshot:
     """A person's action on an instance, when its diagram offers it to them now;
     `read_history`: how the answer reads the history (the kind's table's by default);
-    `write_history`: instead, the action's history entries are kept until the answer reads the
-    history, and written with that read (nothing in between reads them); `found`: the
-    instance's row as the caller read it in this transaction, locked (`kind.find`'s)."""
+    `write_history`: instead, the new revision and the action's history entries are kept until
+    the answer reads the history, and written with that read (nothing in between reads them;
+    the row stays locked: `found`); `found`: the instance's row as the caller read it in this
+    transaction, locked (`kind.find`'s)."""
     row = found if found is not None else kind.find(uow.conn, key, for_update=True)
     kind.require_access(uow.conn, principal, row)
     step = load(service, uow.conn, row)
@@ -202,7 +203,8 @@ def perform(
         after_step = service.engine.perform(step, action, details)
     except ActionNotOffered as exc:
         raise Conflict(str(exc), actions=mine) from exc
-    after = _save(uow, kind, row, after_step)
+    pending: list[PendingSave] | None = None if write_history is None else []
+    after = _save(uow, kind, row, after_step, pending=pending)
     actor = principal.to_actor()
     note = kind.note(action, payload)
     kept: list[dict[str, Any]] | None = None if write_history is None else []
@@ -213,11 +215,11 @@ def perform(
         _emit(uow, kind, event_type, after, action, actor, note, details)
     _announce(uow, kind, after, after_step.notices, after["status"], kept=kept)
     today = local_date(uow.now)
-    if write_history is not None and kept is not None:
-        added = kept
+    if write_history is not None and kept is not None and pending is not None:
+        added, (saving,) = kept, pending
 
         def read_history(conn: Connection, key: str) -> list[dict[str, Any]]:
-            return write_history(conn, key, added)
+            return write_history(conn, key, added, saving)
 
     return snapshot(service, uow.conn, principal, kind, after, today, after_step, read_history)
 
@@ -342,11 +344,18 @@ def _save(
     row: dict[str, Any],
     step: Step,
     extra: dict[str, Any] | None = None,
+    *,
+    pending: list[PendingSave] | None = None,
 ) -> dict[str, Any]:
     """Store a new state with the row's projection in the same transaction; returns the row as
-    it now is. `extra`: columns changed from outside."""
+    it now is. `extra`: columns changed from outside; `pending`: instead, the save is put there
+    for the statement that writes the history (runner.perform's `write_history`)."""
     values = {**(extra or {}), **kind.project(step, row, uow.now), "state": step.state}
-    kind.table.save(uow.conn, row[kind.table.key], row["revision"], values)
+    save = PendingSave(kind.table, row[kind.table.key], row["revision"], values)
+    if pending is None:
+        save.run(uow.conn)
+    else:
+        pending.append(save)
     return {**row, **values, "revision": row["revision"] + 1}
 
 

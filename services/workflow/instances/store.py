@@ -26,6 +26,7 @@ from sqlalchemy import (
     ScalarSelect,
     Select,
     Table,
+    Update,
     bindparam,
     func,
     insert,
@@ -73,6 +74,33 @@ DUE_TIMES = DueTimes()
 SideRows = Callable[[dict[str, Any]], list[tuple[Table, list[dict[str, Any]]]]]
 # Bring side tables in step with the values just saved (only those that changed them).
 Sync = Callable[[Connection, str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class PendingSave:
+    """A new revision of an instance not written yet: the statement that writes the answer's
+    history writes it too (task_files.history_after), then calls `done` with the rows it
+    updated, or it is written alone by `run`."""
+
+    table: InstanceTable
+    key: str
+    revision: int
+    values: dict[str, Any]
+
+    def run(self, conn: Connection) -> None:
+        self.table.save(conn, self.key, self.revision, self.values)
+
+    def params(self, prefix: str) -> dict[str, Any]:
+        """The parameters of `InstanceTable.saving(..., prefix)`."""
+        return {
+            **{f"{prefix}{name}": value for name, value in self.values.items()},
+            f"{prefix}_key": self.key,
+            f"{prefix}_revision": self.revision,
+            f"{prefix}_next": self.revision + 1,
+        }
+
+    def done(self, conn: Connection, rowcount: int) -> None:
+        self.table.saved(conn, self.key, self.values, rowcount)
 
 
 @dataclass(frozen=True)
@@ -150,17 +178,29 @@ class InstanceTable:
         statement = self._saves.get(columns)
         if statement is None:
             # Built once per set of columns: SQLAlchemy reuses its compiled form.
-            statement = self._saves[columns] = (
-                update(self.table)
-                .where(
-                    self.table.c[self.key] == bindparam("_key"),
-                    self.table.c.revision == bindparam("_revision"),
-                )
-                .values(revision=bindparam("_next"), **{c: bindparam(c) for c in columns})
-            )
+            statement = self._saves[columns] = self.saving(columns, "")
         params = {**values, "_key": key, "_revision": revision, "_next": revision + 1}
-        result = conn.execute(statement, params)
-        if result.rowcount != 1:
+        self.saved(conn, key, values, conn.execute(statement, params).rowcount)
+
+    def saving(self, columns: tuple[str, ...], prefix: str) -> Update:
+        """The UPDATE of `save` for these columns, its parameters named `<prefix><column>`,
+        `<prefix>_key`, `<prefix>_revision` and `<prefix>_next` (a CTE's, with `prefix`)."""
+        t = self.table
+        return (
+            update(t)
+            .where(
+                t.c[self.key] == bindparam(f"{prefix}_key"),
+                t.c.revision == bindparam(f"{prefix}_revision"),
+            )
+            .values(
+                revision=bindparam(f"{prefix}_next"),
+                **{c: bindparam(f"{prefix}{c}", type_=t.c[c].type) for c in columns},
+            )
+        )
+
+    def saved(self, conn: Connection, key: str, values: dict[str, Any], rowcount: int) -> None:
+        """After `save`'s UPDATE (or a statement that ran it, `PendingSave`): `rowcount` rows."""
+        if rowcount != 1:
             raise StaleInstance(key)
         DUE_TIMES.tell(values.get("next_timer_at"))
         self.sync(conn, key, values)
