@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from kombu.connection import Connection
@@ -147,7 +148,7 @@ class OutboxRelay(BackgroundLoop):
             connection.close()
         return published
 
-    def _publish(self, taken: list[tuple[int, str, str, str]]) -> int:
+    def _publish(self, taken: Sequence[Sequence[Any]]) -> int:
         """Publish (seq, event id, type, body) rows in `seq` order, confirmed by the broker as a
         whole; returns how many."""
         if not taken:
