@@ -88,6 +88,10 @@ class OutboxRelay(BackgroundLoop):
     def run_round(self) -> None:
         if not self._warmed:
             self._warm_up()
+        # The wake-ups of the commits until now are this round's: their rows are committed, so
+        # the round takes them; a commit from here on wakes another round (never one too few).
+        # Left set, they would run one more round after this one, finding nothing.
+        self._wake.clear()
         while self.publish_pending() == self.batch_size and not self.stopping:
             pass
 
