@@ -146,7 +146,10 @@ class OutboxRelay(BackgroundLoop):
                 cursor.close()
             connection.commit()
         except BaseException:
-            connection.rollback()
+            try:
+                connection.rollback()
+            except Exception:  # a connection that broke: the pool drops it, the error stays
+                connection.invalidate()
             raise
         finally:
             connection.close()

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from kombu import Queue
 
@@ -118,3 +119,35 @@ def test_the_wake_ups_of_commits_before_a_round_are_that_rounds(make_service):
     assert published_codes(service) == ["mot", "hai"]
     service.emit("ba")
     assert relay._wake.is_set()  # a commit after the round's start wakes another
+
+
+def test_a_round_whose_database_connection_breaks_leaves_its_batch_to_the_next_round(
+    make_service, monkeypatch, request
+):
+    if "postgresql" not in request.node.callspec.id:
+        pytest.skip("a server's backend to terminate: PostgreSQL only")
+    service = make_service()
+    declare(service)
+    emit_many(service, ["mot", "hai"])
+    url = service.platform.database.engine.url.set(drivername="postgresql")
+    real = shared.outbox.publish_event
+    cut: list[bool] = []
+
+    def cutting_the_connection(*args: Any) -> None:
+        if not cut:
+            cut.append(True)
+            # The round's backend goes away before its mark is committed.
+            with psycopg.connect(url.render_as_string(hide_password=False)) as admin:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        real(*args)
+
+    monkeypatch.setattr(shared.outbox, "publish_event", cutting_the_connection)
+    with pytest.raises(Exception):  # noqa: B017 (psycopg's error, as the driver words it)
+        service.platform.relay.publish_pending()
+
+    assert service.platform.relay.publish_pending() == 2
+    assert published_codes(service) == ["mot", "hai", "mot", "hai"]
+    assert all(row.published_at is not None for row in service.outbox_rows())
