@@ -4,7 +4,8 @@ service's consumer receiving them (deliver, read, ack) with its applier replaced
 only parses each event (`parse_event`), so the database work of handlers is left out.
 
 Run from the repository root (PostgreSQL and RabbitMQ on 127.0.0.1): ``python -m bench.bus_path``
-(``--events N``, ``--rounds N``, ``--profile``).
+(``--events N``, ``--rounds N``, ``--profile``; ``--batch N`` writes the rows N at a time and
+runs a relay round after each write, as a web process's relay meets an action's event).
 """
 
 from __future__ import annotations
