@@ -4,7 +4,8 @@ service's consumer receiving them (deliver, read, ack) with its applier replaced
 only parses each event (`parse_event`), so the database work of handlers is left out.
 
 Run from the repository root (PostgreSQL and RabbitMQ on 127.0.0.1): ``python -m bench.bus_path``
-(``--events N``, ``--rounds N``, ``--profile``).
+(``--events N``, ``--rounds N``, ``--profile``; ``--batch N`` writes the rows N at a time and
+runs a relay round after each write, as a web process's relay meets an action's event).
 """
 
 from __future__ import annotations
@@ -47,7 +48,11 @@ def _parse_only(deliveries: Sequence[Delivery]) -> list[str]:
     return ["applied" for delivery in deliveries if parse_event(delivery.body)]
 
 
-def measure(service: TinyService, events: int, profile: bool) -> tuple[float, ...]:
+def measure(service: TinyService, events: int, profile: bool, batch: int = 0) -> tuple[float, ...]:
+    """CPU per event (µs) of the relay, of RabbitMQ while relaying, of the consumer and of
+    RabbitMQ while consumed. With `batch`, the rows are written `batch` at a time and the relay
+    runs a round after each write (an action's event or two, as a web process's relay sees them
+    after each commit); otherwise all at once, and the relay takes them in full batches."""
     platform = service.platform
     rows = []
     for index in range(events):
@@ -62,19 +67,24 @@ def measure(service: TinyService, events: int, profile: bool) -> tuple[float, ..
                 "created_at": NOW,
             }
         )
-    with platform.database.engine.begin() as conn:
-        conn.execute(insert(platform.tables.outbox), rows)
+    relay_cpu = relay_broker = 0.0
+    chunks = [rows[i : i + batch] for i in range(0, events, batch)] if batch else [rows]
     profiler = cProfile.Profile() if profile else None
+    for chunk in chunks:
+        with platform.database.engine.begin() as conn:
+            conn.execute(insert(platform.tables.outbox), chunk)
+        if profiler:
+            profiler.enable()
+        started, broker = time.process_time(), _rabbitmq_cpu() if not batch else 0.0
+        published = 0
+        while published < len(chunk):
+            published += platform.relay.publish_pending()
+        relay_cpu += time.process_time() - started
+        if not batch:
+            relay_broker += _rabbitmq_cpu() - broker
+        if profiler:
+            profiler.disable()
     if profiler:
-        profiler.enable()
-    started, broker = time.process_time(), _rabbitmq_cpu()
-    published = 0
-    while published < events:
-        published += platform.relay.publish_pending()
-    relay_cpu = time.process_time() - started
-    relay_broker = _rabbitmq_cpu() - broker
-    if profiler:
-        profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
     consumer = service.consumer
@@ -125,6 +135,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=0,
+        help="write the rows this many at a time, a relay round after each (RabbitMQ's CPU "
+        "while relaying is then not measured: 0)",
+    )
     args = parser.parse_args()
     name = f"nv_bench_bus_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(ADMIN, autocommit=True) as admin:
@@ -139,7 +156,7 @@ def main() -> None:
         }
         service = TinyService(env)
         measure(service, 200, False)  # connect, declare, warm up
-        runs = [measure(service, args.events, args.profile) for _ in range(args.rounds)]
+        runs = [measure(service, args.events, args.profile, args.batch) for _ in range(args.rounds)]
         names = (
             "relay",
             "RabbitMQ while relaying",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from kombu.connection import Connection
@@ -64,6 +65,14 @@ class OutboxRelay(BackgroundLoop):
             .returning(outbox.c.seq, outbox.c.event_id, outbox.c.event_type, outbox.c.body)
             for postgres in (False, True)
         }
+        # On PostgreSQL the same statement, compiled once, runs on the pooled connection's
+        # driver (psycopg) directly: SQLAlchemy's execution, result and transaction layers
+        # cost more than the round trips of a round of one event (docs/architecture.md,
+        # Benchmarks).
+        self._driver_sql: tuple[str, dict[str, Any]] | None = None
+        if is_postgres(database.engine):
+            compiled = self._statements[True].compile(dialect=database.engine.dialect)
+            self._driver_sql = (compiled.string, dict(compiled.params))
 
     def _due(self, *, locked: bool) -> Any:
         """The seqs of the oldest unpublished rows; on PostgreSQL those no other relay holds
@@ -79,6 +88,10 @@ class OutboxRelay(BackgroundLoop):
     def run_round(self) -> None:
         if not self._warmed:
             self._warm_up()
+        # The wake-ups of the commits until now are this round's: their rows are committed, so
+        # the round takes them; a commit from here on wakes another round (never one too few).
+        # Left set, they would run one more round after this one, finding nothing.
+        self._wake.clear()
         while self.publish_pending() == self.batch_size and not self.stopping:
             pass
 
@@ -107,21 +120,53 @@ class OutboxRelay(BackgroundLoop):
             return self._publish_batch()
 
     def _publish_batch(self) -> int:
-        with self.database.engine.begin() as conn:
-            taken = conn.execute(
-                self._statements[is_postgres(conn)], {"now": self.clock.now()}
-            ).all()
-            if not taken:
-                return 0
-            # RETURNING gives no order: the batch goes out in the order it was written.
-            rows = sorted(taken, key=lambda row: row.seq)
-            producer = self._ensure_producer()
-            exchange = self.exchange or self.bus.topology.exchange()
-            # The batch is confirmed by the broker as a whole before its mark is committed.
-            with confirmed_together(producer):
-                for row in rows:
-                    publish_event(producer, exchange, row.event_type, row.body, row.event_id)
-        EVENTS_PUBLISHED.labels(self.service).inc(len(rows))
+        if self._driver_sql is not None:
+            published = self._publish_on_driver(*self._driver_sql)
+        else:
+            with self.database.engine.begin() as conn:
+                taken = conn.execute(self._statements[False], {"now": self.clock.now()}).all()
+                published = self._publish(
+                    [(row.seq, row.event_id, row.event_type, row.body) for row in taken]
+                )
+        if published:
+            EVENTS_PUBLISHED.labels(self.service).inc(published)
+        return published
+
+    def _publish_on_driver(self, sql: str, params: dict[str, Any]) -> int:
+        """The round on PostgreSQL: take and mark the batch, publish it, commit the mark once
+        the broker confirmed it; any failure rolls the mark back. The connection is the pool's
+        (checked out, and pinged when it may be broken, as any other)."""
+        connection = self.database.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, {**params, "now": self.clock.now()})
+                published = self._publish(cursor.fetchall())
+            finally:
+                cursor.close()
+            connection.commit()
+        except BaseException:
+            try:
+                connection.rollback()
+            except Exception:  # a connection that broke: the pool drops it, the error stays
+                connection.invalidate()
+            raise
+        finally:
+            connection.close()
+        return published
+
+    def _publish(self, taken: Sequence[Sequence[Any]]) -> int:
+        """Publish (seq, event id, type, body) rows in `seq` order, confirmed by the broker as a
+        whole; returns how many."""
+        if not taken:
+            return 0
+        # RETURNING gives no order: the batch goes out in the order it was written.
+        rows = sorted(taken, key=lambda row: row[0])
+        producer = self._ensure_producer()
+        exchange = self.exchange or self.bus.topology.exchange()
+        with confirmed_together(producer):
+            for _seq, event_id, event_type, body in rows:
+                publish_event(producer, exchange, event_type, body, event_id)
         return len(rows)
 
     def drain(self, timeout: float = 10.0) -> None:
