@@ -2,7 +2,11 @@
 
 Messages are collected while they arrive back to back (up to `batch_size`), applied by the
 `EventApplier` (inbox, one transaction per batch, retries, dead letters) and acked only after
-that commit. If the database is unreachable nothing is acked: the consumer backs off (briefly:
+that commit. A message that comes after a quiet spell waits at most `BATCH_WINDOW_SECONDS` for
+another; while messages keep coming (the last batch was applied less than `STREAM_SECONDS`
+ago), a batch gathers what arrives within `GATHER_SECONDS` of its first message, so that events
+arriving a few milliseconds apart share one transaction and one wake-up instead of paying each
+their own. If the database is unreachable nothing is acked: the consumer backs off (briefly:
 at most `MAX_BACKOFF_SECONDS`), reconnects and the broker delivers the same messages again.
 Nothing stops the loop but `stop()`.
 
@@ -57,6 +61,11 @@ __all__ = [
 
 # After a message arrives, wait this long for another before applying what has been collected.
 BATCH_WINDOW_SECONDS = 0.005
+# While messages keep coming (a batch begins within STREAM_SECONDS of the last one's end), a
+# batch is applied GATHER_SECONDS after its first message (or when full): one transaction for
+# what arrives meanwhile. A batch never waits longer than GATHER_SECONDS for more.
+STREAM_SECONDS = 0.1
+GATHER_SECONDS = 0.02
 # Reconnection back-off: doubles from the first value up to the second. Kept short so that a
 # consumer resumes within a second or two of its broker or database coming back.
 FIRST_BACKOFF_SECONDS = 0.25
@@ -87,6 +96,11 @@ class EventConsumer:
         self._thread: threading.Thread | None = None
         self._producer: Producer | None = None
         self._pending: list[Message] = []
+        # When the pending batch began and must be applied, whether it began while messages
+        # kept coming, and when the last batch was applied (monotonic).
+        self._began = self._apply_by = 0.0
+        self._streaming = False
+        self._applied_at = float("-inf")
         self._broker_errors: tuple[type[BaseException], ...] = (OSError, BrokerUnavailable)
         # What the worker's health check reads (shared/worker_health.py).
         self.last_progress = time.monotonic()
@@ -185,14 +199,28 @@ class EventConsumer:
         self.ready.set()
 
     def _collect(self, message: Message) -> None:
+        now = time.monotonic()
+        if not self._pending:
+            self._began = now
+            self._streaming = now - self._applied_at < STREAM_SECONDS
+            self._apply_by = now + (GATHER_SECONDS if self._streaming else BATCH_WINDOW_SECONDS)
+        elif not self._streaming:
+            # After a quiet spell: each arrival waits a window for the next, within the cap.
+            self._apply_by = min(now + BATCH_WINDOW_SECONDS, self._began + GATHER_SECONDS)
         self._pending.append(message)
 
     def _drain_once(self, conn: Connection) -> None:
-        waiting = bool(self._pending)
+        if self._pending:
+            timeout = self._apply_by - time.monotonic()
+            if timeout <= 0:
+                self._flush()
+                return
+        else:
+            timeout = 0.5
         try:
-            conn.drain_events(timeout=BATCH_WINDOW_SECONDS if waiting else 0.5)
+            conn.drain_events(timeout=timeout)
         except TimeoutError:
-            if waiting:
+            if self._pending:
                 self._flush()
             else:
                 # Nothing delivered: the consumer is keeping up.
@@ -204,6 +232,7 @@ class EventConsumer:
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
+        self._applied_at = time.monotonic()
         readable: list[tuple[Message, Delivery]] = []
         for message in batch:
             delivery, problem = _read(message)
