@@ -2,13 +2,15 @@
 
 Messages are collected while they arrive back to back (up to `batch_size`), applied by the
 `EventApplier` (inbox, one transaction per batch, retries, dead letters) and acked only after
-that commit. A message that comes after a quiet spell waits at most `BATCH_WINDOW_SECONDS` for
-another; while messages keep coming (the last batch was applied less than `STREAM_SECONDS`
-ago), a batch gathers what arrives within `GATHER_SECONDS` of its first message, so that events
+that commit. A batch is applied once no message has come for `BATCH_WINDOW_SECONDS` (or it is
+full); while messages keep coming (the batch began less than `STREAM_SECONDS` after the last
+one was applied), not before `GATHER_SECONDS` after its first message either, so that events
 arriving a few milliseconds apart share one transaction and one wake-up instead of paying each
-their own. If the database is unreachable nothing is acked: the consumer backs off (briefly:
-at most `MAX_BACKOFF_SECONDS`), reconnects and the broker delivers the same messages again.
-Nothing stops the loop but `stop()`.
+their own; a message after a quiet spell waits no longer than the short window.
+
+If the database is unreachable nothing is acked: the consumer backs off (briefly: at most
+`MAX_BACKOFF_SECONDS`), reconnects and the broker delivers the same messages again. Nothing
+stops the loop but `stop()`.
 
 Everything about an incoming message is untrusted: its body, its headers and its properties.
 A message that cannot be read (a body that is not bytes, a content type that is not JSON, headers
@@ -61,9 +63,9 @@ __all__ = [
 
 # After a message arrives, wait this long for another before applying what has been collected.
 BATCH_WINDOW_SECONDS = 0.005
-# While messages keep coming (a batch begins within STREAM_SECONDS of the last one's end), a
-# batch is applied GATHER_SECONDS after its first message (or when full): one transaction for
-# what arrives meanwhile. A batch never waits longer than GATHER_SECONDS for more.
+# While messages keep coming (a batch begins within STREAM_SECONDS of the last one's start), a
+# batch also waits until GATHER_SECONDS after its first message: one transaction for what
+# arrives meanwhile.
 STREAM_SECONDS = 0.1
 GATHER_SECONDS = 0.02
 # Reconnection back-off: doubles from the first value up to the second. Kept short so that a
@@ -96,10 +98,8 @@ class EventConsumer:
         self._thread: threading.Thread | None = None
         self._producer: Producer | None = None
         self._pending: list[Message] = []
-        # When the pending batch began and must be applied, whether it began while messages
-        # kept coming, and when the last batch was applied (monotonic).
-        self._began = self._apply_by = 0.0
-        self._streaming = False
+        # When the pending batch is to be applied, and when the last one was (monotonic).
+        self._apply_by = 0.0
         self._applied_at = float("-inf")
         self._broker_errors: tuple[type[BaseException], ...] = (OSError, BrokerUnavailable)
         # What the worker's health check reads (shared/worker_health.py).
@@ -201,12 +201,10 @@ class EventConsumer:
     def _collect(self, message: Message) -> None:
         now = time.monotonic()
         if not self._pending:
-            self._began = now
-            self._streaming = now - self._applied_at < STREAM_SECONDS
-            self._apply_by = now + (GATHER_SECONDS if self._streaming else BATCH_WINDOW_SECONDS)
-        elif not self._streaming:
-            # After a quiet spell: each arrival waits a window for the next, within the cap.
-            self._apply_by = min(now + BATCH_WINDOW_SECONDS, self._began + GATHER_SECONDS)
+            streaming = now - self._applied_at < STREAM_SECONDS
+            self._apply_by = now + (GATHER_SECONDS if streaming else BATCH_WINDOW_SECONDS)
+        else:
+            self._apply_by = max(self._apply_by, now + BATCH_WINDOW_SECONDS)
         self._pending.append(message)
 
     def _drain_once(self, conn: Connection) -> None:
