@@ -2,9 +2,15 @@
 
 Messages are collected while they arrive back to back (up to `batch_size`), applied by the
 `EventApplier` (inbox, one transaction per batch, retries, dead letters) and acked only after
-that commit. If the database is unreachable nothing is acked: the consumer backs off (briefly:
-at most `MAX_BACKOFF_SECONDS`), reconnects and the broker delivers the same messages again.
-Nothing stops the loop but `stop()`.
+that commit. A batch is applied once no message has come for `BATCH_WINDOW_SECONDS` (or it is
+full); while messages keep coming (the batch began less than `STREAM_SECONDS` after the last
+one was applied), not before `GATHER_SECONDS` after its first message either, so that events
+arriving a few milliseconds apart share one transaction and one wake-up instead of paying each
+their own; a message after a quiet spell waits no longer than the short window.
+
+If the database is unreachable nothing is acked: the consumer backs off (briefly: at most
+`MAX_BACKOFF_SECONDS`), reconnects and the broker delivers the same messages again. Nothing
+stops the loop but `stop()`.
 
 Everything about an incoming message is untrusted: its body, its headers and its properties.
 A message that cannot be read (a body that is not bytes, a content type that is not JSON, headers
@@ -57,6 +63,11 @@ __all__ = [
 
 # After a message arrives, wait this long for another before applying what has been collected.
 BATCH_WINDOW_SECONDS = 0.005
+# While messages keep coming (a batch begins within STREAM_SECONDS of the last one's start), a
+# batch also waits until GATHER_SECONDS after its first message: one transaction for what
+# arrives meanwhile.
+STREAM_SECONDS = 0.1
+GATHER_SECONDS = 0.02
 # Reconnection back-off: doubles from the first value up to the second. Kept short so that a
 # consumer resumes within a second or two of its broker or database coming back.
 FIRST_BACKOFF_SECONDS = 0.25
@@ -87,6 +98,9 @@ class EventConsumer:
         self._thread: threading.Thread | None = None
         self._producer: Producer | None = None
         self._pending: list[Message] = []
+        # When the pending batch is to be applied, and when the last one was (monotonic).
+        self._apply_by = 0.0
+        self._applied_at = float("-inf")
         self._broker_errors: tuple[type[BaseException], ...] = (OSError, BrokerUnavailable)
         # What the worker's health check reads (shared/worker_health.py).
         self.last_progress = time.monotonic()
@@ -185,14 +199,26 @@ class EventConsumer:
         self.ready.set()
 
     def _collect(self, message: Message) -> None:
+        now = time.monotonic()
+        if not self._pending:
+            streaming = now - self._applied_at < STREAM_SECONDS
+            self._apply_by = now + (GATHER_SECONDS if streaming else BATCH_WINDOW_SECONDS)
+        else:
+            self._apply_by = max(self._apply_by, now + BATCH_WINDOW_SECONDS)
         self._pending.append(message)
 
     def _drain_once(self, conn: Connection) -> None:
-        waiting = bool(self._pending)
+        if self._pending:
+            timeout = self._apply_by - time.monotonic()
+            if timeout <= 0:
+                self._flush()
+                return
+        else:
+            timeout = 0.5
         try:
-            conn.drain_events(timeout=BATCH_WINDOW_SECONDS if waiting else 0.5)
+            conn.drain_events(timeout=timeout)
         except TimeoutError:
-            if waiting:
+            if self._pending:
                 self._flush()
             else:
                 # Nothing delivered: the consumer is keeping up.
@@ -204,6 +230,7 @@ class EventConsumer:
 
     def _flush(self) -> None:
         batch, self._pending = self._pending, []
+        self._applied_at = time.monotonic()
         readable: list[tuple[Message, Delivery]] = []
         for message in batch:
             delivery, problem = _read(message)

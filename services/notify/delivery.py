@@ -76,15 +76,19 @@ class DeliveryWorker(BackgroundLoop):
     def committed(self) -> None:
         """After each commit in this process: a consumer's batch of task events usually queues
         public feed rows and no delivery, and then only the feed needs a round (one statement
-        instead of three). Anything else, a commit that queued nothing known included, wakes
-        the whole round as before."""
-        feed_only = getattr(outbound.written, "feed", False) and not getattr(
-            outbound.written, "deliveries", False
-        )
-        outbound.written.feed = outbound.written.deliveries = False
-        if feed_only:
+        instead of three); one that queued neither needs none when that is known (an event
+        handler's: `outbound.queues_marked`). Anything else, a commit that queued nothing known
+        included, wakes the whole round as before."""
+        written = outbound.written
+        feed = getattr(written, "feed", False)
+        deliveries = getattr(written, "deliveries", False)
+        known = getattr(written, "known", False)
+        written.feed = written.deliveries = written.known = False
+        if deliveries:
+            self.wake()
+        elif feed:
             self.wake_for_feed()
-        else:
+        elif not known:
             self.wake()
 
     def wait_seconds(self) -> float:

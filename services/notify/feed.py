@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Column, Connection, Index, Integer, String, Table, Text
 
 from services.notify import outbound
-from services.notify.store import _insert, metadata
+from services.notify.store import insert_ignoring, metadata
 from shared.bus import Bus
 from shared.clock import Clock
 from shared.db import Database, UtcDateTime
@@ -77,7 +77,7 @@ def record(conn: Connection, events: list[Event], now: datetime) -> None:
         if event.type in PUBLIC_FEED_EVENT_TYPES
     ]
     if rows:
-        conn.execute(_insert(conn)(public_feed).on_conflict_do_nothing(), rows)
+        conn.execute(insert_ignoring(conn, public_feed), rows)
         outbound.written.feed = True
 
 

@@ -37,13 +37,18 @@ def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
             "active": data["active"],
         },
     )
+    outbound.queues_marked()
 
 
 def task_event_handler(channels: ChannelSettings | None) -> BatchedHandler:
     def on_task_events(uow: UnitOfWork, events: list[Event]) -> None:
         """A run of events in order: the unit names (and the subscriptions) read once for the
         run, and its inbox items, feed rows and deliveries written a statement each."""
-        named = [domain.units_named(event.data) for event in events]
+        # Units are named only in messages: an event of a type with none reads no names.
+        named = [
+            domain.units_named(event.data) if event.type in domain.RULES else set()
+            for event in events
+        ]
         known = store.unit_names(uow.conn, set().union(*named))
         active: dict[str, str] | None = None
         planned: list[tuple[Event, list[domain.Message], dict[str, str]]] = []
@@ -64,6 +69,7 @@ def task_event_handler(channels: ChannelSettings | None) -> BatchedHandler:
             planned.append((event, messages, names))
         store.add_items(uow.conn, items)
         if channels is None:
+            outbound.queues_marked()
             return
         feed.record(uow.conn, events, uow.now)
         max_age = timedelta(hours=channels.max_age_hours)
@@ -78,6 +84,7 @@ def task_event_handler(channels: ChannelSettings | None) -> BatchedHandler:
             if channels.email_enabled:
                 rows += _emails(uow, event, messages, names, max_age, channels.leaders_email)
         outbound.add_deliveries(uow.conn, rows)
+        outbound.queues_marked()
 
     return batched(on_task_events)
 
@@ -94,6 +101,7 @@ def status_event_handler(channels: ChannelSettings | None) -> Handler:
 
     def on_status_changed(uow: UnitOfWork, event: Event) -> None:
         if channels is None or not channels.qlvb_status_url:
+            outbound.queues_marked()
             return
         row = outbound.new_delivery(
             event_id=event.id,
@@ -107,6 +115,7 @@ def status_event_handler(channels: ChannelSettings | None) -> Handler:
             max_age=timedelta(hours=channels.max_age_hours),
         )
         outbound.add_deliveries(uow.conn, [row])
+        outbound.queues_marked()
 
     return on_status_changed
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
     update,
 )
 
-from services.notify.store import _insert, metadata
+from services.notify.store import _insert, insert_ignoring, metadata
 from shared.db import UtcDateTime
 
 WEBHOOK = "webhook"
@@ -124,8 +124,12 @@ def add_subscription(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+_SUBSCRIPTIONS = select(subscriptions).order_by(subscriptions.c.created_at, subscriptions.c.id)
+
+
 def list_subscriptions(conn: Connection, owner: str | None) -> list[dict[str, Any]]:
-    query = select(subscriptions).order_by(subscriptions.c.created_at, subscriptions.c.id)
+    # Every subscription is read for each batch of public events: that statement is built once.
+    query = _SUBSCRIPTIONS
     if owner is not None:
         query = query.where(subscriptions.c.owner == owner)
     return [_subscription(row) for row in conn.execute(query).mappings()]
@@ -254,13 +258,23 @@ def new_delivery(
 
 # What the transaction under way on this thread queued: deliveries, public feed rows. Read and
 # cleared after each commit by the delivery worker's hook (`DeliveryWorker.committed`): a commit
-# that queued feed rows and no delivery wakes it for the feed alone.
+# that queued feed rows and no delivery wakes it for the feed alone; one that is known to have
+# queued neither (`queues_marked`) does not wake it.
 written = threading.local()
+
+
+def queues_marked() -> None:
+    """Say, once its writes are done, that the transaction under way queued deliveries and feed
+    rows only through `add_deliveries` and `feed.record`, which mark what they queue (notify's
+    event handlers): if it queued neither, its commit gives the delivery worker nothing to do.
+    A mark left by a transaction that failed later stays until the thread's next commit (the
+    consumer's thread commits nothing but handlers' work); the worker's poll looks anyway."""
+    written.known = True
 
 
 def add_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(_insert(conn)(deliveries).on_conflict_do_nothing(), rows)
+        conn.execute(insert_ignoring(conn, deliveries), rows)
         written.deliveries = True
 
 

@@ -269,10 +269,13 @@ READ_MODEL_HANDLERS: dict[str, Handler] = {
 }
 
 
+_APPEND = insert(store.event_log)  # built once: one per batch
+
+
 def append_to_log(uow: UnitOfWork, events: list[Event]) -> None:
     """Keep the events as received; a rebuild replays the log in this (arrival) order."""
     uow.conn.execute(
-        insert(store.event_log),
+        _APPEND,
         [
             {
                 "event_id": event.id,
