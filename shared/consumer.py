@@ -22,7 +22,6 @@ counted (`nhiemvu_dead_letters_total`, and the worker's health status).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -44,7 +43,7 @@ from shared.applier import (
     InfrastructureError,
 )
 from shared.bus import publish_raw
-from shared.events import CONTENT_TYPE
+from shared.incoming import as_bytes, describe, plain, read
 from shared.metrics import DEAD_LETTERS
 from shared.platform import ServicePlatform
 from shared.topology import SUBSCRIPTIONS
@@ -74,7 +73,6 @@ FIRST_BACKOFF_SECONDS = 0.25
 MAX_BACKOFF_SECONDS = 2.0
 DEAD_AT_HEADER = "x-nhiemvu-dead-at"
 SERVICE_HEADER = "x-nhiemvu-service"
-JSON_CONTENT_TYPES = (CONTENT_TYPE, "application/json")
 
 
 class EventConsumer:
@@ -233,7 +231,7 @@ class EventConsumer:
         self._applied_at = time.monotonic()
         readable: list[tuple[Message, Delivery]] = []
         for message in batch:
-            delivery, problem = _read(message)
+            delivery, problem = read(message)
             if delivery is None:
                 self._dead_and_ack(message, problem)
             else:
@@ -289,7 +287,7 @@ class EventConsumer:
         self._progressed(1)
 
     def _dead_and_ack(self, message: Message, reason: str) -> None:
-        body = message.body if isinstance(message.body, bytes) else _as_bytes(message.body)
+        body = message.body if isinstance(message.body, bytes) else as_bytes(message.body)
         headers = message.headers if isinstance(message.headers, Mapping) else {}
         self.dead_letter(body, headers, reason)
         message.ack()
@@ -348,7 +346,7 @@ class EventConsumer:
             if isinstance(exc, self._broker_errors):
                 raise
             # A header that the client library cannot encode again: keep it as text.
-            safe = {str(k): _plain(v) for k, v in dead_headers.items()}
+            safe = {str(k): plain(v) for k, v in dead_headers.items()}
             publish_raw(producer, queue, body, safe, "application/octet-stream")
 
     def _republish(self, body: bytes, headers: Mapping[str, Any]) -> None:
@@ -365,54 +363,3 @@ class EventConsumer:
             conn: Connection = self.platform.bus.connection(heartbeat=0)
             self._producer = Producer(conn.default_channel)
         return self._producer
-
-
-def _read(message: Message) -> tuple[Delivery | None, str]:
-    """A message as a Delivery, or None and why it cannot be read."""
-    try:
-        body = message.body
-        if not isinstance(body, (bytes, bytearray, memoryview, str)):
-            return None, f"unreadable body of type {type(body).__name__}"
-        headers = message.headers
-        if headers is None:
-            headers = {}
-        if not isinstance(headers, Mapping):
-            return None, f"unreadable headers of type {type(headers).__name__}"
-        content_type = message.content_type
-        if not isinstance(content_type, str) or not content_type.strip():
-            return None, "malformed: no content type (expected a CloudEvent in JSON)"
-        media_type = content_type.split(";", 1)[0].strip().lower()
-        if media_type not in JSON_CONTENT_TYPES:
-            return None, f"malformed: content type {content_type[:100]!r} is not JSON"
-        return Delivery(_as_bytes(body), dict(headers)), ""
-    except Exception as exc:  # a property the client library could not decode, say
-        return None, f"unreadable message: {type(exc).__name__}: {exc}"
-
-
-def _as_bytes(body: Any) -> bytes:
-    if isinstance(body, bytes):
-        return body
-    if isinstance(body, (bytearray, memoryview)):
-        return bytes(body)
-    if isinstance(body, str):
-        return body.encode("utf-8", errors="surrogateescape")
-    return repr(body).encode("utf-8")
-
-
-def _plain(value: Any) -> Any:
-    return value if isinstance(value, (str, int, float, bool)) or value is None else repr(value)
-
-
-def describe(body: bytes) -> tuple[str, str]:
-    """The CloudEvent id and type of a message body, as far as they can be read ("?" if not)."""
-    try:
-        raw = json.loads(body)
-    except (ValueError, RecursionError):
-        return "?", "?"
-    if not isinstance(raw, dict):
-        return "?", "?"
-    event_id, event_type = raw.get("id"), raw.get("type")
-    return (
-        event_id[:200] if isinstance(event_id, str) and event_id else "?",
-        event_type[:100] if isinstance(event_type, str) and event_type else "?",
-    )

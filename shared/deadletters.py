@@ -22,8 +22,9 @@ from kombu.messaging import Producer
 
 from shared.applier import ATTEMPT_HEADER, REASON_HEADER
 from shared.bus import Bus, publish_raw
-from shared.consumer import DEAD_AT_HEADER, SERVICE_HEADER, describe
+from shared.consumer import DEAD_AT_HEADER, SERVICE_HEADER
 from shared.events import CONTENT_TYPE
+from shared.incoming import describe
 
 REPLAYED_HEADER = "x-nhiemvu-replayed-at"
 # What a dead letter carries about its death, and nothing a replay should keep.
