@@ -121,11 +121,11 @@ def test_the_wake_ups_of_commits_before_a_round_are_that_rounds(make_service):
     assert relay._wake.is_set()  # a commit after the round's start wakes another
 
 
+# A server's backend to terminate: PostgreSQL only.
+@pytest.mark.parametrize("make_service", ["postgresql"], indirect=True)
 def test_a_round_whose_database_connection_breaks_leaves_its_batch_to_the_next_round(
-    make_service, monkeypatch, request
+    make_service, monkeypatch
 ):
-    if "postgresql" not in request.node.callspec.id:
-        pytest.skip("a server's backend to terminate: PostgreSQL only")
     service = make_service()
     declare(service)
     emit_many(service, ["mot", "hai"])
