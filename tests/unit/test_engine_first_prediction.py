@@ -5,7 +5,9 @@ runs and is stored as before."""
 
 from __future__ import annotations
 
+import gc
 import re
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,7 @@ def _shape(workflow: Any) -> list[tuple[Any, ...]]:
     index = {task.id: n for n, task in enumerate(tasks)}
     return [
         (
-            task.task_spec.name,
+            task.task_spec,  # the very spec object
             task._state,
             index.get(task._parent),
             [index[child] for child in task._children],
@@ -89,3 +91,17 @@ def test_a_start_on_a_replayed_prediction_is_stored_as_spiffs(monkeypatch):
         spiffs.next_due,
         spiffs.notices,
     )
+
+
+def test_a_remembered_prediction_goes_with_its_spec():
+    engine = _engine()
+    diagram = Path(__file__).resolve().parents[2] / "bpmn" / "task_lifecycle.bpmn"
+    model = engine.parse(diagram.read_bytes(), "task_lifecycle", 1)
+    data = workflow_data({"task_id": "t-1", "lead_unit": "SO_TC", "due_on": None, "cadence": None})
+    engine.start(model, data)
+    spec = engine._spec_of(model).spec
+    assert spec in walks._first_predictions
+    held = weakref.ref(spec)
+    del engine, model, spec
+    gc.collect()
+    assert held() is None

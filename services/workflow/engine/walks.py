@@ -46,8 +46,9 @@ class Workflow(BpmnWorkflow):  # type: ignore[misc]
         root = Task(self, spec.start, state=TaskState.FUTURE)
         self.task_tree = root
         made = [root]
-        for parent, task_spec, state in first:
-            made.append(made[parent]._add_child(task_spec, state))
+        specs = spec.task_specs
+        for parent, name, state in first:
+            made.append(made[parent]._add_child(specs[name], state))
         _spiff_workflow_logger.info("Initialized workflow", extra=self.collect_log_extras())
         root._ready()
 
@@ -75,18 +76,19 @@ class Workflow(BpmnWorkflow):  # type: ignore[misc]
         return dct or {}
 
 
-# A spec's first prediction: (index of the parent, task spec, state) of each predicted task in
-# the order Spiff created them (the root, index 0, is the start task).
-_first_predictions: weakref.WeakKeyDictionary[Any, list[tuple[int, Any, int]]] = (
+# A spec's first prediction: (index of the parent, task spec's name, state) of each predicted
+# task in the order Spiff created them (the root, index 0, is the start task). Names, not task
+# specs, which refer to their spec: the entry goes with its spec.
+_first_predictions: weakref.WeakKeyDictionary[Any, list[tuple[int, str, int]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _predictions(workflow: BpmnWorkflow) -> list[tuple[int, Any, int]]:
+def _predictions(workflow: BpmnWorkflow) -> list[tuple[int, str, int]]:
     """What Spiff's first prediction made in a new workflow (its tasks are all that it has)."""
     tasks = list(workflow.tasks.values())
     index = {task.id: n for n, task in enumerate(tasks)}
-    return [(index[task._parent], task.task_spec, task._state) for task in tasks[1:]]
+    return [(index[task._parent], task.task_spec.name, task._state) for task in tasks[1:]]
 
 
 def _tasks_by_state(
