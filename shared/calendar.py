@@ -26,6 +26,9 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SWAPS_FILE = Path(__file__).with_name("data") / "calendar_swaps.json"
 
 _ONE_DAY = timedelta(days=1)
+# add_working_days answers remembered per calendar (a deadline timer asks the same few dates and
+# offsets at every start); dropped whole past this many, so a long-lived process stays bounded.
+_ADDED_KEPT = 4096
 _DEFAULT_DAY_OFF_NAME = "Ngày nghỉ hoán đổi"
 
 
@@ -80,6 +83,8 @@ class WorkingCalendar:
     ) -> None:
         self._swaps: dict[date, bool] = dict(swaps or {})
         self._notes: dict[date, str] = dict(notes or {})
+        # Safe to remember: the swaps are copied above and never changed, the holidays are fixed.
+        self._added: dict[tuple[date, int], date] = {}
 
     @classmethod
     def default(cls) -> WorkingCalendar:
@@ -120,6 +125,16 @@ class WorkingCalendar:
 
     def add_working_days(self, d: date, n: int) -> date:
         """The n-th working day after `d` (before it when n < 0); n = 0 rolls forward to one."""
+        key = (d, n)
+        found = self._added.get(key)
+        if found is None:
+            found = self._count_working_days(d, n)
+            if len(self._added) >= _ADDED_KEPT:
+                self._added.clear()
+            self._added[key] = found
+        return found
+
+    def _count_working_days(self, d: date, n: int) -> date:
         if n == 0:
             return d if self.is_working_day(d) else self._step(d, 1)
         step = 1 if n > 0 else -1

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from shared import dates
@@ -46,7 +47,9 @@ def _day(value: Any) -> date | None:
     return day if day <= dates.LATEST else None
 
 
+@lru_cache(maxsize=4096)
 def _at(day: date, moment: time) -> str:
+    # Remembered: the deadline timers of every start place the same few days.
     return datetime.combine(day, moment, TZ).isoformat()
 
 

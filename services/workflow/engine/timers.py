@@ -129,11 +129,15 @@ class _ClockTimer:
 
     def has_fired(self, my_task: Any) -> bool:
         internal = my_task.internal_data
-        if not internal.get("event_fired", False):
-            due = self.due_at(my_task)
-            if due is not None and due <= _now(my_task):
-                my_task._set_internal_data(event_fired=True)
-        return bool(internal.get("event_fired", False))
+        if internal.get("event_fired", False):
+            return True
+        # A waiting timer is looked at after every step: its stored due time is read inline.
+        value = internal.get("event_value")
+        due = self.due_at(my_task) if value is None or _OFF in internal else _instant(value)
+        if due is not None and due <= _now(my_task):
+            my_task._set_internal_data(event_fired=True)
+            return True
+        return False
 
     def due_at(self, my_task: Any) -> datetime | None:
         internal = my_task.internal_data

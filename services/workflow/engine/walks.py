@@ -7,11 +7,13 @@ Private to the engine package (services/workflow/engine/core.py).
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -19,11 +21,36 @@ _UNFINISHED = TaskState.NOT_FINISHED_MASK
 # The filters of Spiff's task walks that `_tasks_by_state` applies.
 _FILTERS = frozenset({"state", "manual", "spec_name"})
 _spiff_workflow_logger = logging.getLogger("spiff.workflow")
+_spiff_task_logger = logging.getLogger("spiff.task")
 
 
 class Workflow(BpmnWorkflow):  # type: ignore[misc]
     """Spiff's workflow, whose task walks by state (what its engine steps, task completions and
-    predictions use, and our reads) go through `_tasks_by_state` while it has no subprocess."""
+    predictions use, and our reads) go through `_tasks_by_state` while it has no subprocess.
+
+    A new workflow's first prediction (the tasks Spiff predicts from the start task before
+    anything ran: the same for every instance of a spec) is laid out from the one its spec's
+    first instance made, the same tasks created in the same order with the same states."""
+
+    def __init__(
+        self, spec: Any, subprocess_specs: Any = None, script_engine: Any = None, **kwargs: Any
+    ) -> None:
+        first = None if kwargs.get("deserializing") else _first_predictions.get(spec)
+        if first is None or _spiff_task_logger.isEnabledFor(logging.INFO):
+            super().__init__(spec, subprocess_specs, script_engine, **kwargs)
+            if not kwargs.get("deserializing"):
+                _first_predictions[spec] = _predictions(self)
+            return
+        super().__init__(spec, subprocess_specs, script_engine, deserializing=True, **kwargs)
+        # Spiff's Workflow.__init__ when not deserializing, its prediction replayed.
+        root = Task(self, spec.start, state=TaskState.FUTURE)
+        self.task_tree = root
+        made = [root]
+        specs = spec.task_specs
+        for parent, name, state in first:
+            made.append(made[parent]._add_child(specs[name], state))
+        _spiff_workflow_logger.info("Initialized workflow", extra=self.collect_log_extras())
+        root._ready()
 
     def get_tasks_iterator(self, first_task: Any = None, **kwargs: Any) -> Any:
         if self.subprocesses or not kwargs.keys() <= _FILTERS:
@@ -47,6 +74,21 @@ class Workflow(BpmnWorkflow):  # type: ignore[misc]
             extras: dict[str, Any] = super().collect_log_extras(dct)
             return extras
         return dct or {}
+
+
+# A spec's first prediction: (index of the parent, task spec's name, state) of each predicted
+# task in the order Spiff created them (the root, index 0, is the start task). Names, not task
+# specs, which refer to their spec: the entry goes with its spec.
+_first_predictions: weakref.WeakKeyDictionary[Any, list[tuple[int, str, int]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _predictions(workflow: BpmnWorkflow) -> list[tuple[int, str, int]]:
+    """What Spiff's first prediction made in a new workflow (its tasks are all that it has)."""
+    tasks = list(workflow.tasks.values())
+    index = {task.id: n for n, task in enumerate(tasks)}
+    return [(index[task._parent], task.task_spec.name, task._state) for task in tasks[1:]]
 
 
 def _tasks_by_state(
