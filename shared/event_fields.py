@@ -29,9 +29,11 @@ class _String(_Lean, marshmallow_fields.String):
     def deserialize(
         self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any
     ) -> Any:
-        # A text with nothing to check is itself (String's `_deserialize` of a str, and no
-        # validator, pre_load or post_load to run): marshmallow would return it unchanged.
-        if type(value) is str and not self.validators and not self.pre_load and not self.post_load:
+        # A text is itself (String's `_deserialize` of a str), checked by the field's validators
+        # if it has any: with no pre_load or post_load to run, what marshmallow returns or raises.
+        if type(value) is str and not self.pre_load and not self.post_load:
+            if self.validators:
+                self._validate(value)
             return value
         return super().deserialize(value, attr, data, **kwargs)
 

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from marshmallow import INCLUDE, RAISE, Schema, ValidationError
+from marshmallow.fields import Field, String
 
-from shared.event_fields import LeanSchema
+from shared.event_fields import LeanSchema, _Lean, _String
 from shared.event_schemas import SCHEMAS
 from shared.events import _CALLERS_PART, _ENVELOPE, encode, make_event, parse_event
 from tests.unit.test_event_schemas_lean import SCHEMAS_TO_CHECK, _filled, _outcomes
@@ -40,6 +41,13 @@ def _odd_loads() -> list[tuple[str, Any]]:
     return found
 
 
+def _all_marshmallows_own(patch: pytest.MonkeyPatch) -> None:
+    """Marshmallow's own schema load and fields, none of the lean shortcuts."""
+    patch.setattr(LeanSchema, "_deserialize", Schema._deserialize)
+    patch.setattr(_Lean, "_validate", lambda self, value: Field._validate(self, value))
+    patch.setattr(_String, "deserialize", String.deserialize)
+
+
 def test_the_event_schemas_load_leanly() -> None:
     for schema in [*SCHEMAS.values(), _ENVELOPE, _CALLERS_PART]:
         assert isinstance(schema, LeanSchema), schema
@@ -48,7 +56,7 @@ def test_the_event_schemas_load_leanly() -> None:
 def test_lean_schemas_load_and_refuse_as_marshmallows_own() -> None:
     lean = _outcomes() + _odd_loads()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(LeanSchema, "_deserialize", Schema._deserialize)
+        _all_marshmallows_own(patch)
         own = _outcomes() + _odd_loads()
     assert len(lean) == len(own) > 1000
     assert lean == own
@@ -67,7 +75,7 @@ def _round_trip() -> tuple[dict[str, Any], Any]:
 def test_an_event_made_and_parsed_is_the_same_either_way() -> None:
     lean = _round_trip()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(LeanSchema, "_deserialize", Schema._deserialize)
+        _all_marshmallows_own(patch)
         own = _round_trip()
     assert lean == own
     assert lean[1].data["task_id"] == "text"
