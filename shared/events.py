@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, validate
+from marshmallow import EXCLUDE, RAISE, ValidationError, validate
 
+from shared.event_fields import LeanSchema
 from shared.event_schemas import (
     CADENCES,
     CASE_EVENT_TYPES,
@@ -52,7 +53,7 @@ class EventError(ValueError):
         self.errors = dict(errors or {})
 
 
-class _Envelope(Schema):
+class _Envelope(LeanSchema):
     class Meta:
         unknown = RAISE
 
