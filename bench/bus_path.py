@@ -4,8 +4,9 @@ service's consumer receiving them (deliver, read, ack) with its applier replaced
 only parses each event (`parse_event`), so the database work of handlers is left out.
 
 Run from the repository root (PostgreSQL and RabbitMQ on 127.0.0.1): ``python -m bench.bus_path``
-(``--events N``, ``--rounds N``, ``--profile``; ``--batch N`` writes the rows N at a time and
-runs a relay round after each write, as a web process's relay meets an action's event).
+(``--events N``, ``--rounds N``, ``--profile`` (CPU time, not the waits for the servers);
+``--batch N`` writes the rows N at a time and runs a relay round after each write, as a web
+process's relay meets an action's event).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def measure(service: TinyService, events: int, profile: bool, batch: int = 0) ->
         )
     relay_cpu = relay_broker = 0.0
     chunks = [rows[i : i + batch] for i in range(0, events, batch)] if batch else [rows]
-    profiler = cProfile.Profile() if profile else None
+    profiler = cProfile.Profile(time.process_time) if profile else None
     for chunk in chunks:
         with platform.database.engine.begin() as conn:
             conn.execute(insert(platform.tables.outbox), chunk)
@@ -99,7 +100,7 @@ def measure(service: TinyService, events: int, profile: bool, batch: int = 0) ->
 
     watcher = threading.Thread(target=stop_when_done)
     watcher.start()
-    profiler = cProfile.Profile() if profile else None
+    profiler = cProfile.Profile(time.process_time) if profile else None
     if profiler:
         profiler.enable()
     started, broker = time.process_time(), _rabbitmq_cpu()
