@@ -7,6 +7,7 @@ are skipped, unless REQUIRE_SERVICES=1, in which case they fail (CI must not ski
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import socket
@@ -39,6 +40,18 @@ def skip_or_fail(message: str) -> None:
     if os.environ.get("REQUIRE_SERVICES") == "1":
         pytest.fail(f"{message} (REQUIRE_SERVICES=1)", pytrace=False)
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_as_it_was() -> Iterator[None]:
+    """The root logger's handlers and level as before the test: a test that runs the command
+    line (`services.cli.main`) installs the JSON handler at INFO, and the threads of later tests
+    would then write their records to the terminal between the tests' captures."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture
