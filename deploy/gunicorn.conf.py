@@ -10,12 +10,6 @@ import os
 bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("GUNICORN_WORKERS", "1"))
 worker_class = "gthread"
-# With several workers, each listens on a socket of its own (SO_REUSEPORT) and the kernel spreads
-# new connections over them evenly. On one shared socket the worker that wakes first takes each
-# connection, and clients that keep theirs alive stay where they landed: 50 back-to-back
-# clients were served 534 to 88 actions by the workflow's two workers, the other mostly idle
-# (docs/architecture.md, Benchmarks). One worker keeps the one socket of the master.
-reuse_port = workers > 1
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
