@@ -3,7 +3,6 @@ the server over the same canonical JSON (shared/audit_postgres.py): the chain, t
 returned and the rows written with it are what the two-statement path writes."""
 
 import threading
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,47 +12,25 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
     event,
     func,
     select,
-    text,
 )
 
-from shared.audit import AuditLog, canonical_json, record_hash
+from shared.audit import canonical_json, record_hash
 from shared.audit_postgres import hash_prefix
-from tests.integration.test_audit_postgres import SERVER_URL, server_or_skip
+from tests.integration import test_audit_postgres
 from tests.unit.auditkit import ACTOR, T0
+
+# The same database per test and audit log as the chain's own PostgreSQL tests.
+pg_engine = test_audit_postgres.pg_engine
+audit = test_audit_postgres.audit
 
 TRICKY_CHANGES = [
     {"note": 'dấu "nháy" \\ gạch chéo', "status": ["assigned", "accepted"]},
     {"ký_tự": "\x01\x1f\x7f\u2028 tab\t dòng\nmới", "số": [1, -2, 3.5, 1e-05, 10**20]},
     {"rỗng": {}, "none": None, "đúng": True, "emoji": "😀", "ngày": "2026-12-01"},
 ]
-
-
-@pytest.fixture
-def pg_engine():
-    server = server_or_skip()
-    name = f"nv_test_audit_one_{uuid.uuid4().hex[:12]}"
-    with server.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = create_engine(SERVER_URL + name, pool_size=4)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-        with server.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
-
-
-@pytest.fixture
-def audit(pg_engine) -> AuditLog:
-    metadata = MetaData()
-    log = AuditLog.define(metadata)
-    metadata.create_all(pg_engine)
-    return log
 
 
 def entry(i: int, changes: dict, actor: dict | None = ACTOR) -> dict:
