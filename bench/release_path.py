@@ -4,7 +4,7 @@ as the workflow worker applies them (`time.process_time`), and a cProfile of the
 
 Run from the repository root (PostgreSQL on 127.0.0.1): ``python -m bench.release_path``
 (``--rounds N``, ``--batch N``, ``--profile``; ``--tuned``: with the worker's collector settings,
-services/workflow/consumer.py `tune_process`). Also prints the CPU the cyclic collector took.
+shared/heap.py `settle`). Also prints the CPU the cyclic collector took.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 from bench.action_path import workflow_on_postgres
 from bench.event_path import released_body
-from services.workflow.consumer import tune_process
 from shared.applier import Delivery
+from shared.heap import settle
 from tests.integration import workflowkit as wk
 
 
@@ -30,7 +30,7 @@ def release_body(index: int) -> bytes:
 def measure(service: Any, rounds: int, batch: int, profile: bool, tuned: bool) -> None:
     applier = service.consumer.applier
     if tuned:
-        tune_process()
+        settle()
     collecting = [0.0, 0.0]
 
     def collector(phase: str, _info: dict[str, Any]) -> None:

@@ -36,6 +36,10 @@ def post_worker_init(worker):
     platform = worker.wsgi.extensions.get("nhiemvu")
     if platform is not None:
         platform.start()
+    # The app is built: freeze it out of the collector's passes (shared/heap.py).
+    from shared.heap import settle
+
+    settle()
 
 
 def worker_exit(_server, worker):

@@ -18,6 +18,7 @@ from services.intake import bulk_import
 from services.workflow import model_commands
 from shared.auth import ALL_ROLES, AuthSettings, mint_token
 from shared.config import ConfigError
+from shared.heap import settle as settle_heap
 from shared.logs import configure_logging
 from shared.worker_health import WorkerMonitor, read_health
 
@@ -273,10 +274,8 @@ def _worker(args: argparse.Namespace) -> int:
         delivery.start()
     monitor = WorkerMonitor(platform, consumer)
     monitor.start()
-    # A service may settle its process once built (the workflow's collector thresholds).
-    tune_process = getattr(entrypoint, "tune_process", None)
-    if tune_process is not None:
-        tune_process()
+    # Built: freeze what startup made out of the collector's passes (shared/heap.py).
+    settle_heap()
     log.info("worker %s started", args.service)
     stop.wait()
     monitor.stop()
