@@ -55,6 +55,7 @@ def _shape(workflow: Any) -> list[tuple[Any, ...]]:
             task.triggered,
             task.data,
             task.internal_data,
+            list(vars(task)),  # the attributes a task is made with, in their order
         )
         for task in tasks
     ] + [workflow.data]

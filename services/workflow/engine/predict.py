@@ -21,17 +21,21 @@ data on a new one) is not remembered: Spiff makes it each time. Nothing is laid 
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from typing import Any
 
+from SpiffWorkflow import task as _spiff_task
 from SpiffWorkflow.bpmn.specs.control import EventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import EventBasedGateway
 from SpiffWorkflow.specs.base import TaskSpec
 from SpiffWorkflow.specs.MultiChoice import MultiChoice
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 _spiffs = TaskSpec._predict
+_new = object.__new__
 _task_logger = logging.getLogger("spiff.task")
 # Spiff's hooks that read only the spec (and `choice`, None but for Choose's trigger, checked).
 _PURE = frozenset(
@@ -92,7 +96,31 @@ def _predict(
         below[at]._set_state(state)
     specs = process.task_specs
     for parent, name, state in added:
-        below.append(below[parent]._add_child(specs[name], state))
+        below.append(_added(below[parent], specs[name], state))
+
+
+def _added(parent: Any, spec: Any, state: int) -> Any:
+    """`parent._add_child(spec, state)`, made directly: what Spiff's `Task.__init__` sets, in its
+    order (its parent is known, not looked up by id), with the parent's thread as `_add_child`
+    sets it. A predicted task is never READY; one that is becomes so as `_add_child` makes it."""
+    workflow = parent.workflow
+    task = _new(Task)
+    task.id = made = _spiff_task.uuid4()
+    workflow.tasks[made] = task
+    task.workflow = workflow
+    task._parent = parent.id
+    task._children = []
+    task._state = state
+    task.triggered = False
+    task.task_spec = spec
+    task.thread_id = parent.thread_id
+    task.data = {}
+    task.internal_data = {}
+    task.last_state_change = time.time()
+    parent._children.append(made)
+    if state == TaskState.READY:
+        task._ready()
+    return task
 
 
 def _subtree(my_task: Any) -> tuple[list[Any], tuple[tuple[int, str, int, bool], ...]]:
