@@ -53,6 +53,10 @@ _Layout = tuple[tuple[tuple[int, int], ...], tuple[tuple[int, str, int], ...]]
 _layouts: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], _Layout | None]] = (
     weakref.WeakKeyDictionary()
 )
+# Bounds: the keys remembered per process spec (then predictions are Spiff's), and the tasks of
+# a subtree predicted from (a prediction repeated at every action starts from a few).
+_KEPT = 1024
+_LARGEST = 64
 _farthest: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 
 
@@ -73,7 +77,14 @@ def _predict(
         farthest = _farthest[process] = max(
             [spec.lookahead for spec in process.task_specs.values()], default=0
         )
-    below, shape = _subtree(my_task)
+    found = _subtree(my_task)
+    known = _layouts.get(process)
+    if known is None:
+        known = _layouts[process] = {}
+    if found is None:
+        _spiffs(self, my_task, seen, looked_ahead, mask)
+        return
+    below, shape = found
     key = (
         self.name,
         mask,
@@ -81,10 +92,10 @@ def _predict(
         min(looked_ahead, farthest),
         shape,
     )
-    known = _layouts.get(process)
-    if known is None:
-        known = _layouts[process] = {}
     if key not in known:
+        if len(known) >= _KEPT:
+            _spiffs(self, my_task, seen, looked_ahead, mask)
+            return
         known[key] = _recorded(self, my_task, seen, looked_ahead, mask, below)
         return
     layout = known[key]
@@ -123,9 +134,10 @@ def _added(parent: Any, spec: Any, state: int) -> Any:
     return task
 
 
-def _subtree(my_task: Any) -> tuple[list[Any], tuple[tuple[int, str, int, bool], ...]]:
+def _subtree(my_task: Any) -> tuple[list[Any], tuple[tuple[int, str, int, bool], ...]] | None:
     """The task and the tasks below it, depth first, and their shape: (index of the parent, task
-    spec's name, state, triggered) of each (the task's own parent index is -1)."""
+    spec's name, state, triggered) of each (the task's own parent index is -1); None for more
+    than `_LARGEST` tasks (a prediction from high in a tree, which is not made again)."""
     tasks = my_task.workflow.tasks
     below: list[Any] = []
     shape: list[tuple[int, str, int, bool]] = []
@@ -133,6 +145,8 @@ def _subtree(my_task: Any) -> tuple[list[Any], tuple[tuple[int, str, int, bool],
     while pending:
         parent, task = pending.pop()
         at = len(below)
+        if at == _LARGEST:
+            return None
         below.append(task)
         shape.append((parent, task.task_spec.name, task._state, task.triggered))
         if task._children:
