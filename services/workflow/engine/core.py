@@ -68,6 +68,7 @@ from services.workflow.engine.parse import (
     openings_and_conditions,
     parse_diagram,
 )
+from services.workflow.engine.predict import install as _lay_out_predictions
 from services.workflow.engine.prune import PRUNED, prune, pruned_of
 from services.workflow.engine.quiet import install as _quiet_spiff_logging
 from services.workflow.engine.state import (
@@ -89,6 +90,7 @@ from shared.clock import Clock, PinnableClock, SystemClock
 
 logger = logging.getLogger(__name__)
 _quiet_spiff_logging()
+_lay_out_predictions()
 
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due
 # within one call (a cycle shorter than a step) is cut off here rather than spinning.
