@@ -262,19 +262,7 @@ class DriverStatement:
         for name, processor in self._binds:
             if name in values:
                 values[name] = processor(values[name])
-        dbapi = conn.connection.dbapi_connection
-        if dbapi is None:  # pragma: no cover - a connection in use always has one
-            raise exc.ResourceClosedError("the connection is closed")
-        cursor = dbapi.cursor()
-        try:
-            conn.dispatch.before_cursor_execute(conn, cursor, self.sql, values, None, False)
-            cursor.execute(self.sql, values)
-            found = cursor.fetchall()
-        except Exception as error:
-            conn._handle_dbapi_exception(error, self.sql, values, cursor, None)
-            raise  # pragma: no cover - the call above always raises
-        finally:
-            cursor.close()
+        found = rows_on_driver(conn, self.sql, values)
         if not self._results:
             return list(found)
         rows = []
@@ -284,3 +272,22 @@ class DriverStatement:
                 items[index] = processor(items[index])
             rows.append(tuple(items))
         return rows
+
+
+def rows_on_driver(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (the driver's parameter style, parameters already through their type
+    processors) run on the transaction's DBAPI connection without SQLAlchemy's result layer
+    (`DriverStatement`); a database error is raised as SQLAlchemy raises it."""
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is None:  # pragma: no cover - a connection in use always has one
+        raise exc.ResourceClosedError("the connection is closed")
+    cursor = dbapi.cursor()
+    try:
+        conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, False)
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    except Exception as error:
+        conn._handle_dbapi_exception(error, sql, params, cursor, None)
+        raise  # pragma: no cover - the call above always raises
+    finally:
+        cursor.close()
