@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, Table, insert, select, text, update
 
 from shared.audit import GENESIS_HASH, HEAD_ID, advisory_key, canonical_json, linked
+from shared.db import rows_on_driver
 
 _ONE_STATEMENT_ROWS = 100  # rows written with the head in one statement, at most
 # PostgreSQL's sha256() (11 and later); a database in another encoding takes two statements.
@@ -153,8 +154,9 @@ def _append_one(
     for name, process in binds[0]:
         params[f"r_{name}"] = process(record[name]) if process else record[name]
     _bind_rows(params, binds[1:], also, first=1)
-    found = conn.exec_driver_sql(sql, params).first()
-    return None if found is None else str(found[0])
+    # On the driver: one column, not worth SQLAlchemy's result (shared/db.py, rows_on_driver).
+    found = rows_on_driver(conn, sql, params)
+    return str(found[0][0]) if found else None
 
 
 def _append_one_sql(

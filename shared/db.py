@@ -228,3 +228,66 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class DriverStatement:
+    """A Core statement compiled once for PostgreSQL and run on the transaction's psycopg
+    connection directly, its rows plain tuples: SQLAlchemy's execution and result layers (the
+    cursor's description, built anew at every statement, a Column per column read) cost more
+    than the statement's own work on the client when a row has many columns, as an instance's
+    read at every action has (docs/architecture.md, Benchmarks). The parameters and the columns
+    go through the same type processors as SQLAlchemy's; an error is raised as SQLAlchemy
+    raises it (and a broken connection is invalidated); the engine's `before_cursor_execute`
+    listeners see the statement."""
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        if compiled.escaped_bind_names:
+            raise ValueError("a parameter name the driver cannot take as it is")
+        # The values the statement holds itself (a LIMIT's, say); the caller gives the others.
+        self._fixed = {name: value for name, value in compiled.params.items() if value is not None}
+        self._binds = [
+            (name, processor)
+            for name, bind in compiled.binds.items()
+            if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        ]
+        columns = list(statement.selected_columns)
+        self.keys = tuple(column.key for column in columns)
+        processors = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns]
+        self._results = [(index, p) for index, p in enumerate(processors) if p is not None]
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        values = {**self._fixed, **params}
+        for name, processor in self._binds:
+            if name in values:
+                values[name] = processor(values[name])
+        found = rows_on_driver(conn, self.sql, values)
+        if not self._results:
+            return list(found)
+        rows = []
+        for row in found:
+            items = list(row)
+            for index, processor in self._results:
+                items[index] = processor(items[index])
+            rows.append(tuple(items))
+        return rows
+
+
+def rows_on_driver(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (the driver's parameter style, parameters already through their type
+    processors) run on the transaction's DBAPI connection without SQLAlchemy's result layer
+    (`DriverStatement`); a database error is raised as SQLAlchemy raises it."""
+    dbapi = conn.connection.dbapi_connection
+    if dbapi is None:  # pragma: no cover - a connection in use always has one
+        raise exc.ResourceClosedError("the connection is closed")
+    cursor = dbapi.cursor()
+    try:
+        conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, False)
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+    except Exception as error:
+        conn._handle_dbapi_exception(error, sql, params, cursor, None)
+        raise  # pragma: no cover - the call above always raises
+    finally:
+        cursor.close()

@@ -32,7 +32,7 @@ from sqlalchemy import (
 from services.workflow import case_store, store
 from services.workflow.instances.store import PendingSave
 from shared.auth import UNIT_ROLES, Principal
-from shared.db import is_postgres
+from shared.db import DriverStatement, is_postgres
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.files import StoredFile
 from shared.platform import UnitOfWork
@@ -214,18 +214,20 @@ def history_after(
     saving = tuple(save.values) if save is not None else None
     statement = _HISTORY_AFTER.get((names, saving))
     if statement is None:
-        statement = _HISTORY_AFTER[(names, saving)] = _history_after(names, saving)
+        # At every action: on the driver (shared/db.py, DriverStatement).
+        statement = DriverStatement(_history_after(names, saving), conn.dialect)
+        _HISTORY_AFTER[(names, saving)] = statement
     params = {f"{_ENTRY}{name}": value for name, value in entry.items()}
     params.update(_task_id=task_id, **(save.params(_SAVE) if save else {}))
-    rows = conn.execute(statement, params).all()
+    rows = statement.rows(conn, params)
     if save is not None:
         save.done(conn, rows[0][-1])  # each row carries the count of rows the UPDATE wrote
     return _entries(rows)
 
 
-# Built once per set of columns given: SQLAlchemy reuses its compiled form (one row's VALUES,
-# not a multi-row one, which SQLAlchemy compiles afresh at each call).
-_HISTORY_AFTER: dict[tuple[tuple[str, ...], tuple[str, ...] | None], CompoundSelect[Any]] = {}
+# Compiled once per set of columns given (one row's VALUES, not a multi-row one, which
+# SQLAlchemy compiles afresh at each call).
+_HISTORY_AFTER: dict[tuple[tuple[str, ...], tuple[str, ...] | None], DriverStatement] = {}
 # The prefixes of the entry's and the save's parameters: an UPDATE given a parameter named as
 # one of its table's columns would set that column too.
 _ENTRY, _SAVE = "_entry_", "_save_"
@@ -256,12 +258,13 @@ def _entries(rows: Any) -> list[dict[str, Any]]:
     entry_names = [column.name for column in store.task_history.c]
     file_names = [column.name for column in store.task_files.c]
     count = len(entry_names)
+    at_id = entry_names.index("id")
     files_end = count + len(file_names)  # a count of rows saved may follow (history_after)
     entries: dict[int, dict[str, Any]] = {}
     for row in rows:
-        entry = entries.get(row.id)
+        entry = entries.get(row[at_id])
         if entry is None:
-            entry = entries[row.id] = dict(zip(entry_names, row[:count], strict=True))
+            entry = entries[row[at_id]] = dict(zip(entry_names, row[:count], strict=True))
             entry["attachments"] = []
         if row[count] is not None:  # the file's id: the entry sent files
             entry["attachments"].append(

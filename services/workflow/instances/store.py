@@ -34,7 +34,7 @@ from sqlalchemy import (
     update,
 )
 
-from shared.db import is_postgres
+from shared.db import DriverStatement, is_postgres
 from shared.platform import UnitOfWork
 
 
@@ -139,7 +139,8 @@ class InstanceTable:
     ) -> tuple[dict[str, Any] | None, Any]:
         """`get`, and the value of `column` (a scalar subquery, e.g. the unit directory's
         version) read in the same statement: (None, None) when there is no such instance."""
-        locked = for_update and is_postgres(conn)
+        postgres = is_postgres(conn)
+        locked = for_update and postgres
         statement = self._gets_with.get((column, locked))
         if statement is None:
             # Built once per column: SQLAlchemy reuses its compiled form.
@@ -150,11 +151,25 @@ class InstanceTable:
                 # The instance's row alone (the subquery's table is read, not locked).
                 statement = statement.with_for_update(of=self.table)
             self._gets_with[(column, locked)] = statement
+        if postgres:
+            # At every action: on the driver, compiled once (shared/db.py, DriverStatement).
+            driver = self._drivers.get((column, locked))
+            if driver is None:
+                driver = self._drivers[(column, locked)] = DriverStatement(statement, conn.dialect)
+            rows = driver.rows(conn, {"key": key})
+            if not rows:
+                return None, None
+            row = dict(zip(driver.keys, rows[0], strict=True))
+            return row, row.pop("_also")
         found = conn.execute(statement, {"key": key}).mappings().first()
         if found is None:
             return None, None
         row = dict(found)
         return row, row.pop("_also")
+
+    @cached_property
+    def _drivers(self) -> dict[tuple[ScalarSelect[Any], bool], DriverStatement]:
+        return {}
 
     @cached_property
     def _gets_with(self) -> dict[tuple[ScalarSelect[Any], bool], Select[Any]]:
