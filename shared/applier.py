@@ -24,7 +24,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Table, insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 
 from shared.events import Event, EventError, parse_event
@@ -76,6 +78,23 @@ class BatchedHandler:
 
 def batched(apply_many: ApplyMany) -> BatchedHandler:
     return BatchedHandler(apply_many)
+
+
+# `INSERT … ON CONFLICT DO NOTHING RETURNING event_id` into the inbox, by dialect, built once.
+_CLAIMS: dict[tuple[str, int], Any] = {}
+
+
+def claim(conn: Connection, inbox: Table, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert the inbox rows that are not there yet, one statement; returns the ids inserted
+    (an id already processed, or committed meanwhile by another worker, is left out)."""
+    key = (conn.dialect.name, id(inbox))
+    statement = _CLAIMS.get(key)
+    if statement is None:
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        statement = _CLAIMS[key] = (
+            dialect_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+        )
+    return set(conn.scalars(statement, rows))
 
 
 def _runs(events: list[Event], handlers: Mapping[str, Handler]) -> list[list[Event]]:
@@ -170,17 +189,13 @@ class EventApplier:
     def _apply_together(self, events: list[Event]) -> list[str]:
         inbox = self.platform.tables.inbox
         with self.platform.unit_of_work() as uow:
-            ids = [event.id for event in events]
-            seen = set(uow.conn.scalars(select(inbox.c.event_id).where(inbox.c.event_id.in_(ids))))
-            fresh = [event for event in events if event.id not in seen]
-            if fresh:
-                uow.conn.execute(
-                    insert(inbox),
-                    [
-                        {"event_id": e.id, "event_type": e.type, "processed_at": uow.now}
-                        for e in fresh
-                    ],
-                )
+            # The inbox rows and which events are new, in one statement.
+            inserted = claim(
+                uow.conn,
+                inbox,
+                [{"event_id": e.id, "event_type": e.type, "processed_at": uow.now} for e in events],
+            )
+            fresh = [event for event in events if event.id in inserted]
             previous = None
             for run in _runs(fresh, self.handlers):
                 first = run[0]
@@ -201,7 +216,7 @@ class EventApplier:
                     with correlation(first.correlation_id):
                         handler(uow, first)
                         _log_applied(first)
-        return ["duplicate" if event.id in seen else "applied" for event in events]
+        return ["applied" if event.id in inserted else "duplicate" for event in events]
 
     def _retry_or_dead(self, body: bytes, headers: Mapping[str, Any], exc: Exception) -> str:
         attempt = read_attempt(headers)

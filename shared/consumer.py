@@ -4,9 +4,10 @@ Messages are collected while they arrive back to back (up to `batch_size`), appl
 `EventApplier` (inbox, one transaction per batch, retries, dead letters) and acked only after
 that commit. A batch is applied once no message has come for `BATCH_WINDOW_SECONDS` (or it is
 full); while messages keep coming (the batch began less than `STREAM_SECONDS` after the last
-one was applied), not before `GATHER_SECONDS` after its first message either, so that events
-arriving a few milliseconds apart share one transaction and one wake-up instead of paying each
-their own; a message after a quiet spell waits no longer than the short window.
+one was applied), not before `GATHER_SECONDS` after its first message either (a read model's
+consumer: `READ_MODEL_GATHER_SECONDS`), so that events arriving a few milliseconds apart share
+one transaction and one wake-up instead of paying each their own; a message after a quiet spell
+waits no longer than the short window.
 
 If the database is unreachable nothing is acked: the consumer backs off (briefly: at most
 `MAX_BACKOFF_SECONDS`), reconnects and the broker delivers the same messages again. Nothing
@@ -53,6 +54,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "ATTEMPT_HEADER",
     "DEAD_AT_HEADER",
+    "READ_MODEL_GATHER_SECONDS",
     "REASON_HEADER",
     "SERVICE_HEADER",
     "EventConsumer",
@@ -67,6 +69,9 @@ BATCH_WINDOW_SECONDS = 0.005
 # arrives meanwhile.
 STREAM_SECONDS = 0.1
 GATHER_SECONDS = 0.02
+# A read model's consumer (notify, reporting) may gather longer: what it applies is read by
+# people, tens of milliseconds later makes no difference, and a bigger batch costs less per event.
+READ_MODEL_GATHER_SECONDS = 0.05
 # Reconnection back-off: doubles from the first value up to the second. Kept short so that a
 # consumer resumes within a second or two of its broker or database coming back.
 FIRST_BACKOFF_SECONDS = 0.25
@@ -83,11 +88,13 @@ class EventConsumer:
         *,
         prefetch: int | None = None,
         batch_size: int = 100,
+        gather_seconds: float = GATHER_SECONDS,
     ) -> None:
         self.platform = platform
         self.handlers = dict(handlers)
         self.prefetch = prefetch or platform.settings.consumer_prefetch
         self.batch_size = max(1, min(batch_size, self.prefetch))
+        self.gather_seconds = gather_seconds
         self.topology = platform.bus.topology
         self.service = platform.service
         self.applier = EventApplier(platform, self.handlers, self)
@@ -200,7 +207,7 @@ class EventConsumer:
         now = time.monotonic()
         if not self._pending:
             streaming = now - self._applied_at < STREAM_SECONDS
-            self._apply_by = now + (GATHER_SECONDS if streaming else BATCH_WINDOW_SECONDS)
+            self._apply_by = now + (self.gather_seconds if streaming else BATCH_WINDOW_SECONDS)
         else:
             self._apply_by = max(self._apply_by, now + BATCH_WINDOW_SECONDS)
         self._pending.append(message)

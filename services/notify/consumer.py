@@ -6,11 +6,15 @@ from __future__ import annotations
 from services.notify import handlers
 from services.notify.delivery import DeliveryWorker
 from services.notify.service import NotifyService
-from shared.consumer import EventConsumer
+from shared.consumer import READ_MODEL_GATHER_SECONDS, EventConsumer
 
 
 def create_consumer(service: NotifyService) -> EventConsumer:
-    return EventConsumer(service.runtime.platform, handlers.event_handlers(service.channels))
+    return EventConsumer(
+        service.runtime.platform,
+        handlers.event_handlers(service.channels),
+        gather_seconds=READ_MODEL_GATHER_SECONDS,
+    )
 
 
 def create_delivery_worker(service: NotifyService) -> DeliveryWorker:

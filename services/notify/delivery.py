@@ -35,6 +35,10 @@ MAX_DELAY = timedelta(hours=1)
 BATCH = 50
 # How often a subscription whose deliveries all wait for a retry is tried with one of them.
 PROBE_INTERVAL = timedelta(seconds=5)
+# Feed-only rounds start at most this often (the first after a quiet spell at once): under a
+# stream of consumer commits one round publishes the feed rows of several (one select, one
+# confirm wait, one update and commit for them all) instead of a round per commit.
+FEED_INTERVAL_SECONDS = 0.05
 
 
 class DeliveryWorker(BackgroundLoop):
@@ -65,6 +69,8 @@ class DeliveryWorker(BackgroundLoop):
         self._deliveries_wanted = True
         self._deliveries_seen_at = 0.0
         self._feed_warmed = False
+        self.feed_interval = FEED_INTERVAL_SECONDS
+        self._feed_round_at = float("-inf")
 
     def wake(self, *_args: Any) -> None:
         self._deliveries_wanted = True
@@ -96,6 +102,16 @@ class DeliveryWorker(BackgroundLoop):
         return max(0.01, self.poll_seconds - (time.monotonic() - self._deliveries_seen_at))
 
     def run_round(self) -> None:
+        if not self._deliveries_wanted:
+            # A feed-only wake soon after the last round: let the commits that follow it queue
+            # their rows for the same round (stopping cuts this short).
+            linger = self._feed_round_at + self.feed_interval - time.monotonic()
+            if linger > 0:
+                self._stop.wait(linger)
+        self._feed_round_at = time.monotonic()
+        # The wake-ups of the commits until now are this round's: their rows are committed, so
+        # the round takes them; a commit from here on wakes another round.
+        self._wake.clear()
         try:
             if not self._feed_warmed:
                 # Connect and declare at the first round (the relay's own warm-up), not at the

@@ -6,11 +6,13 @@ from __future__ import annotations
 from services.reporting import handlers
 from services.reporting.schedule import ReportSchedule
 from services.reporting.service import ReportingService
-from shared.consumer import EventConsumer
+from shared.consumer import READ_MODEL_GATHER_SECONDS, EventConsumer
 
 
 def create_consumer(service: ReportingService) -> EventConsumer:
-    return EventConsumer(service.runtime.platform, handlers.EVENT_HANDLERS)
+    return EventConsumer(
+        service.runtime.platform, handlers.EVENT_HANDLERS, gather_seconds=READ_MODEL_GATHER_SECONDS
+    )
 
 
 def create_scheduler(service: ReportingService) -> ReportSchedule:

@@ -4,13 +4,15 @@ when it queued deliveries; and what an event without messages reads (no unit nam
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from services.notify import outbound
+from services.notify.feed import public_feed
 from tests.integration.notifykit import task_event
 
 
@@ -82,3 +84,24 @@ def test_an_event_without_messages_reads_no_unit_names(notify):
         assert [s for s in statements if "FROM units" in s]  # its messages name the units
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+def test_a_feed_only_round_soon_after_another_waits_for_the_commits_that_follow(notify):
+    worker = notify.worker
+    worker.feed_interval = 0.3
+    last = time.monotonic()
+    worker.run_round()
+    _woken(worker)
+
+    assert notify.consumer.process(task_event("task.accepted", "in_progress"), {}) == "applied"
+    assert _woken(worker) == "feed"
+    worker.run_round()  # the feed alone, 0.3 s after the last round at the earliest
+    assert time.monotonic() - last >= 0.3
+    with notify.runtime.platform.database.read() as conn:
+        waiting = conn.execute(select(public_feed).where(public_feed.c.published_at.is_(None)))
+        assert waiting.all() == []
+
+    worker._deliveries_wanted = True  # a round for deliveries does not wait
+    started = time.monotonic()
+    worker.run_round()
+    assert time.monotonic() - started < 0.25

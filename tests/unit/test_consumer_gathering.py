@@ -15,7 +15,12 @@ from sqlalchemy import MetaData
 import shared.consumer as consumer_module
 from shared.clock import SystemClock
 from shared.config import PlatformSettings
-from shared.consumer import BATCH_WINDOW_SECONDS, GATHER_SECONDS, EventConsumer
+from shared.consumer import (
+    BATCH_WINDOW_SECONDS,
+    GATHER_SECONDS,
+    READ_MODEL_GATHER_SECONDS,
+    EventConsumer,
+)
 from shared.platform import ServicePlatform
 
 CE = "application/cloudevents+json"
@@ -70,9 +75,13 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     clock = Clock()
     monkeypatch.setattr(consumer_module, "time", SimpleNamespace(monotonic=clock.monotonic))
 
-    def run(arrivals: list[float], *, batch_size: int = 100) -> list[tuple[float, list[float]]]:
+    def run(
+        arrivals: list[float], *, batch_size: int = 100, gather: float = GATHER_SECONDS
+    ) -> list[tuple[float, list[float]]]:
         """The batches applied: when, and when each of their messages arrived."""
-        consumer = EventConsumer(platform, {"unit.updated": lambda uow, e: None}, prefetch=100)
+        consumer = EventConsumer(
+            platform, {"unit.updated": lambda uow, e: None}, prefetch=100, gather_seconds=gather
+        )
         consumer.batch_size = batch_size
         applied: list[tuple[float, list[float]]] = []
         pending: list[Message] = []
@@ -117,6 +126,15 @@ def test_messages_a_few_milliseconds_apart_share_a_batch_while_they_keep_coming(
     assert all(size >= 2 for size in sizes[1:-1])
     assert len(applied) <= 15
     assert max(waits(applied)) <= GATHER_SECONDS + BATCH_WINDOW_SECONDS + 1e-9
+
+
+def test_a_read_models_consumer_gathers_longer_while_messages_keep_coming(run):
+    applied = run([i * 0.008 for i in range(40)], gather=READ_MODEL_GATHER_SECONDS)
+    sizes = [len(batch) for _, batch in applied]
+    assert sizes[0] == 1  # the first after a quiet spell: the short window still
+    assert sum(sizes) == 40
+    assert all(size >= 6 for size in sizes[1:-1])
+    assert max(waits(applied)) <= READ_MODEL_GATHER_SECONDS + BATCH_WINDOW_SECONDS + 1e-9
 
 
 def test_messages_that_come_back_to_back_are_applied_when_the_batch_is_full(run):
