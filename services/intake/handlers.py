@@ -10,6 +10,7 @@ from datetime import UTC
 from typing import Any
 
 from services.intake import (
+    document_rows,
     domain,
     edxml_status,
     status_messages,
@@ -122,9 +123,9 @@ def receive_document(
         }
         for position, task in enumerate(body["tasks"])
     ]
-    store.insert_document(uow.conn, row, task_rows)
+    document_rows.insert_document(uow.conn, row, task_rows)
     # What was just written, as reading it back would give it (one to three statements fewer).
-    document = store.inserted_document(row, task_rows)
+    document = document_rows.inserted_document(row, task_rows)
     uow.audit(
         principal.to_actor(),
         "document.received",
