@@ -1,11 +1,14 @@
-"""Writing a received document and its tasks, and what was written as reading it back would give
-it (bench/intake_path.py: receiving is intake's busiest write, a document of 20 tasks at a time).
+"""Receiving a document: what is known of it before (the document of its source id, the units
+its tasks name), writing it and its tasks, and what was written as reading it back would give it
+(bench/intake_path.py: receiving is intake's busiest write, a document of 20 tasks at a time).
 
-On PostgreSQL the document and all its tasks are one statement: the document's row inserted in a
-data-modifying WITH, the tasks from one JSON array (`json_to_recordset`), so that a document costs
-one round trip and one parsed statement whatever its number of tasks; the tasks' foreign key is
-checked at the end of the statement, when the document's row is there. On SQLite, two statements
-(the tasks an executemany), which cost no round trip."""
+On PostgreSQL the lookups are one statement: the active units among the codes (one array
+parameter), left-joined to the document of the source id, if there is one. The document and
+all its tasks are one statement too: the document's row inserted in a data-modifying WITH, the
+tasks from one JSON array (`json_to_recordset`), so that a document costs one round trip and one
+parsed statement whatever its number of tasks; the tasks' foreign key is checked at the end of
+the statement, when the document's row is there. On SQLite, two statements each (the tasks an
+executemany), which cost no round trip."""
 
 from __future__ import annotations
 
@@ -13,9 +16,24 @@ import json
 from datetime import UTC, date
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, Text, bindparam, cast, column, func, insert, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    column,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
-from services.intake.store import documents, tasks
+from services.intake import store, unit_store
+from services.intake.store import documents, tasks, units
 from shared.db import UtcDateTime, is_postgres
 
 # The columns a received task is written with; the others take their defaults.
@@ -30,6 +48,42 @@ TASK_COLUMNS = (
     "cadence",
     "sector",
 )
+
+
+def _source_and_units() -> Any:
+    """SELECT k.known, documents.* FROM (SELECT array_agg(code) AS known FROM units WHERE code =
+    ANY(:codes) AND active) AS k LEFT OUTER JOIN documents ON source_id = :source_id: one row."""
+    known = (
+        select(func.array_agg(units.c.code).label("known"))
+        .where(
+            units.c.code == any_(bindparam("codes", type_=ARRAY(String))),
+            units.c.active.is_(True),
+        )
+        .subquery("k")
+    )
+    joined = known.outerjoin(documents, documents.c.source_id == bindparam("source_id"))
+    return select(known.c.known, documents).select_from(joined)
+
+
+_SOURCE_AND_UNITS = _source_and_units()
+
+
+def source_and_units(
+    conn: Connection, source_id: str, codes: set[str]
+) -> tuple[dict[str, Any] | None, set[str]]:
+    """The document received under `source_id` (as `store.document_by_source` reads it), if any,
+    and which of `codes` name active units (as `unit_store.known_units`)."""
+    if not is_postgres(conn):
+        return store.document_by_source(conn, source_id), unit_store.known_units(conn, codes)
+    found = dict(
+        conn.execute(_SOURCE_AND_UNITS, {"codes": sorted(codes), "source_id": source_id})
+        .mappings()
+        .one()
+    )
+    known = set(found.pop("known") or ())
+    if found["id"] is None:
+        return None, known
+    return store.document_with_tasks(conn, found), known
 
 
 def _document_with_tasks() -> Any:

@@ -173,12 +173,12 @@ _DOCUMENT_BY_SOURCE = select(documents).where(documents.c.source_id == bindparam
 
 def document_by_id(conn: Connection, document_id: str) -> dict[str, Any] | None:
     row = conn.execute(select(documents).where(documents.c.id == document_id)).mappings().first()
-    return _with_tasks(conn, dict(row)) if row else None
+    return document_with_tasks(conn, dict(row)) if row else None
 
 
 def document_by_source(conn: Connection, source_id: str) -> dict[str, Any] | None:
     row = conn.execute(_DOCUMENT_BY_SOURCE, {"source_id": source_id}).mappings().first()
-    return _with_tasks(conn, dict(row)) if row else None
+    return document_with_tasks(conn, dict(row)) if row else None
 
 
 def list_documents(
@@ -229,7 +229,7 @@ def record_refusal(conn: Connection, source_id: str | None, at: Any, reason: str
     conn.execute(insert(refusals).values(source_id=source_id, refused_at=at, reason=reason))
 
 
-def _with_tasks(conn: Connection, document: dict[str, Any]) -> dict[str, Any]:
+def document_with_tasks(conn: Connection, document: dict[str, Any]) -> dict[str, Any]:
     rows = conn.execute(
         select(tasks).where(tasks.c.document_id == document["id"]).order_by(tasks.c.position)
     ).mappings()
