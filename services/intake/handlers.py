@@ -10,13 +10,13 @@ from datetime import UTC
 from typing import Any
 
 from services.intake import (
+    document_rows,
     domain,
     edxml_status,
     status_messages,
     store,
     task_changes,
     task_store,
-    unit_store,
 )
 from shared import dates
 from shared.auth import Principal
@@ -63,7 +63,10 @@ def receive_document(
     origin = "qlvb" if principal.has_role("qlvb") and not principal.is_office else "office"
     content_hash = _content_hash(body)
     source_id = body.get("source_id") or f"office:{uuid.uuid4().hex}"
-    existing = store.document_by_source(uow.conn, source_id)
+    # The tasks' units are read with it (one statement), checked after the number and dates.
+    codes = {t["lead_unit"] for t in body["tasks"]}
+    codes.update(c for t in body["tasks"] for c in t["coordinating_units"])
+    existing, known = document_rows.source_and_units(uow.conn, source_id, codes)
     if existing is not None:
         if existing["content_hash"] != content_hash:
             raise Conflict(
@@ -73,7 +76,7 @@ def receive_document(
         return Received(existing, created=False)
     number = _validated_number(body)
     _check_issue_date(body, local_date(uow.now))
-    _check_units(uow, body["tasks"])
+    _check_units(body["tasks"], codes - known)
     _check_due_dates(body, max_due_years)
     document_id = uuid.uuid4().hex
     task_units = [(t["lead_unit"], *t["coordinating_units"]) for t in body["tasks"]]
@@ -122,9 +125,9 @@ def receive_document(
         }
         for position, task in enumerate(body["tasks"])
     ]
-    store.insert_document(uow.conn, row, task_rows)
+    document_rows.insert_document(uow.conn, row, task_rows)
     # What was just written, as reading it back would give it (one to three statements fewer).
-    document = store.inserted_document(row, task_rows)
+    document = document_rows.inserted_document(row, task_rows)
     uow.audit(
         principal.to_actor(),
         "document.received",
@@ -250,9 +253,8 @@ def _validated_number(body: dict[str, Any]) -> str:
     return nfc(body["number"].strip())
 
 
-def _check_units(uow: UnitOfWork, tasks: list[dict[str, Any]]) -> None:
-    codes = {t["lead_unit"] for t in tasks} | {c for t in tasks for c in t["coordinating_units"]}
-    unknown = codes - unit_store.known_units(uow.conn, codes)
+def _check_units(tasks: list[dict[str, Any]], unknown: set[str]) -> None:
+    """422 naming each task's codes of `unknown`, those that name no active unit."""
     if not unknown:
         return
     errors: dict[str, Any] = {}

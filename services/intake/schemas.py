@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from services.intake.domain import ASSIGNERS, CADENCES, DOCUMENT_TYPES, UNIT_KINDS, URGENCIES
+from services.intake.many_nested import ManyNested
 from services.intake.sectors import SECTORS
 from shared import dates
 
@@ -83,7 +84,8 @@ class DocumentIn(Schema):
         load_default=list,
         validate=validate.Length(max=50),
     )
-    tasks = fields.List(fields.Nested(TaskIn), load_default=list, validate=validate.Length(max=500))
+    # All the tasks in one load of TaskIn rather than one load each (many_nested.py).
+    tasks = ManyNested(TaskIn, load_default=list, validate=validate.Length(max=500))
 
 
 class TaskOut(Schema):

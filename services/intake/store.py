@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import (
@@ -168,63 +167,18 @@ refusals = Table(
 )
 
 
-# The statements of receiving a document, built once: building one (and its cache key) cost
-# about as much as executing it (bench/intake_path.py).
-_INSERT_DOCUMENT = insert(documents)
-_INSERT_TASKS = insert(tasks)
+# Built once (bench/intake_path.py): every document received asks it.
 _DOCUMENT_BY_SOURCE = select(documents).where(documents.c.source_id == bindparam("source_id"))
-
-
-def insert_document(conn: Connection, row: dict[str, Any], task_rows: list[dict[str, Any]]) -> None:
-    conn.execute(_INSERT_DOCUMENT, row)
-    if task_rows:
-        conn.execute(_INSERT_TASKS, task_rows)
-
-
-def inserted_document(row: dict[str, Any], task_rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The document as `document_by_id` reads it right after `insert_document(row, task_rows)`,
-    without reading it: every column in the table's order (absent ones as their defaults),
-    timestamps in UTC, the tasks in order with no units handed on yet
-    (tests/integration/test_intake_api.py compares the two on both databases)."""
-    document = _as_read(_DOCUMENT_SHAPE, row)
-    document["tasks"] = [
-        {**_as_read(_TASK_SHAPE, task), "handed_units": []}
-        for task in sorted(task_rows, key=lambda task: task["position"])
-    ]
-    return document
-
-
-def _read_shape(table: Table) -> tuple[dict[str, Any], list[str]]:
-    """A table's columns with their server defaults, in order, and its timestamp columns."""
-    defaults = {
-        column.name: column.server_default.arg if column.server_default is not None else None  # type: ignore[attr-defined]
-        for column in table.columns
-    }
-    stamps = [column.name for column in table.columns if isinstance(column.type, UtcDateTime)]
-    return defaults, stamps
-
-
-def _as_read(shape: tuple[dict[str, Any], list[str]], row: dict[str, Any]) -> dict[str, Any]:
-    defaults, stamps = shape
-    read = {**defaults, **row}
-    for name in stamps:
-        if read[name] is not None:
-            read[name] = read[name].astimezone(UTC)
-    return read
-
-
-_DOCUMENT_SHAPE = _read_shape(documents)
-_TASK_SHAPE = _read_shape(tasks)
 
 
 def document_by_id(conn: Connection, document_id: str) -> dict[str, Any] | None:
     row = conn.execute(select(documents).where(documents.c.id == document_id)).mappings().first()
-    return _with_tasks(conn, dict(row)) if row else None
+    return document_with_tasks(conn, dict(row)) if row else None
 
 
 def document_by_source(conn: Connection, source_id: str) -> dict[str, Any] | None:
     row = conn.execute(_DOCUMENT_BY_SOURCE, {"source_id": source_id}).mappings().first()
-    return _with_tasks(conn, dict(row)) if row else None
+    return document_with_tasks(conn, dict(row)) if row else None
 
 
 def list_documents(
@@ -275,7 +229,7 @@ def record_refusal(conn: Connection, source_id: str | None, at: Any, reason: str
     conn.execute(insert(refusals).values(source_id=source_id, refused_at=at, reason=reason))
 
 
-def _with_tasks(conn: Connection, document: dict[str, Any]) -> dict[str, Any]:
+def document_with_tasks(conn: Connection, document: dict[str, Any]) -> dict[str, Any]:
     rows = conn.execute(
         select(tasks).where(tasks.c.document_id == document["id"]).order_by(tasks.c.position)
     ).mappings()

@@ -284,7 +284,7 @@ def test_a_received_document_is_what_reading_it_back_gives(
     intake: Any, role: str, release: bool
 ) -> None:
     """receive_document answers (and releases) the document it wrote without reading it back
-    (store.inserted_document): every column, as document_by_id reads it."""
+    (document_rows.inserted_document): every column, as document_by_id reads it."""
     from services.intake import handlers, schemas, store
 
     body = schemas.DocumentIn().load(
