@@ -290,7 +290,8 @@ def rows_on_driver(conn: Connection, sql: str, params: Mapping[str, Any]) -> lis
     if cursor is None or cursor.closed:
         cursor = dbapi.cursor()
     try:
-        conn.dispatch.before_cursor_execute(conn, cursor, query, args, None, False)
+        if conn._has_events or conn.engine._has_events:  # as SQLAlchemy's execute looks first
+            conn.dispatch.before_cursor_execute(conn, cursor, query, args, None, False)
         cursor.execute(query, args)
         rows = list(cursor.fetchall())
     except Exception as error:

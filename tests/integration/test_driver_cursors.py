@@ -98,3 +98,21 @@ def test_at_most_so_many_cursors_are_kept(pg_engine) -> None:
             assert rows_on_driver(conn, text("SELECT 1").text, {}) == [(1,)]
     finally:
         engine.dispose()
+
+
+def test_whether_the_server_hashes_audit_records_is_asked_once_per_connection(pg_engine) -> None:
+    from shared import audit_postgres
+
+    engine = make_engine(str(pg_engine.url.render_as_string(hide_password=False)), pool_size=1)
+    try:
+        with engine.connect() as conn:
+            assert audit_postgres._hashes_in_sql(conn) is True
+            kept_for = conn.connection.info[audit_postgres._HASHES_IN_SQL]
+            assert kept_for[0] is conn.connection.dbapi_connection
+            conn.invalidate()
+            conn.rollback()
+            assert audit_postgres._hashes_in_sql(conn) is True  # asked again of the new one
+            again = conn.connection.info[audit_postgres._HASHES_IN_SQL]
+            assert again[0] is conn.connection.dbapi_connection and again[0] is not kept_for[0]
+    finally:
+        engine.dispose()
