@@ -58,11 +58,22 @@ def hash_prefix(fields: dict[str, Any]) -> str:
 
 
 def _hashes_in_sql(conn: Connection) -> bool:
-    info = conn.connection.dbapi_connection.info  # type: ignore[union-attr]
-    return bool(
+    """Whether the server hashes the record (PostgreSQL 11+, a UTF8 database): asked once per
+    connection (its server and its database's encoding do not change while it is open)."""
+    dbapi = conn.connection.dbapi_connection
+    kept = conn.connection.info.get(_HASHES_IN_SQL)
+    if kept is not None and kept[0] is dbapi:
+        return bool(kept[1])
+    info = dbapi.info  # type: ignore[union-attr]
+    hashes = bool(
         info.server_version >= _SQL_HASH_SERVER
         and info.parameter_status("server_encoding") == "UTF8"
     )
+    conn.connection.info[_HASHES_IN_SQL] = (dbapi, hashes)
+    return hashes
+
+
+_HASHES_IN_SQL = "nhiemvu.audit_hashes_in_sql"
 
 
 @cache

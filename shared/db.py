@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import select
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -278,16 +279,71 @@ def rows_on_driver(conn: Connection, sql: str, params: Mapping[str, Any]) -> lis
     """The rows of `sql` (the driver's parameter style, parameters already through their type
     processors) run on the transaction's DBAPI connection without SQLAlchemy's result layer
     (`DriverStatement`); a database error is raised as SQLAlchemy raises it."""
-    dbapi = conn.connection.dbapi_connection
+    fairy = conn.connection
+    dbapi = fairy.dbapi_connection
     if dbapi is None:  # pragma: no cover - a connection in use always has one
         raise exc.ResourceClosedError("the connection is closed")
-    cursor = dbapi.cursor()
+    query, names = _positional(sql)
+    args = [params[name] for name in names]
+    cursors = _driver_cursors(fairy.info, dbapi)
+    cursor = cursors.pop(query, None)
+    if cursor is None or cursor.closed:
+        cursor = dbapi.cursor()
     try:
-        conn.dispatch.before_cursor_execute(conn, cursor, sql, params, None, False)
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+        if conn._has_events or conn.engine._has_events:  # as SQLAlchemy's execute looks first
+            conn.dispatch.before_cursor_execute(conn, cursor, query, args, None, False)
+        cursor.execute(query, args)
+        rows = list(cursor.fetchall())
     except Exception as error:
-        conn._handle_dbapi_exception(error, sql, params, cursor, None)
+        cursor.close()  # not kept: the statement's next run takes a fresh cursor
+        conn._handle_dbapi_exception(error, query, args, cursor, None)
         raise  # pragma: no cover - the call above always raises
-    finally:
-        cursor.close()
+    cursors[query] = cursor  # the most recently used last
+    if len(cursors) > DRIVER_CURSORS:
+        cursors.pop(next(iter(cursors))).close()
+    return rows
+
+
+# A pooled connection keeps a cursor per driver statement (by its SQL, the one string object
+# each statement is built to), as psycopg's executemany keeps one for its statement: a cursor
+# run again on the very same query object keeps its adaptation (the dumpers and the loaders
+# made for the statement's parameter and column types) instead of making them anew, and no
+# cursor is set up (its adapters copied from the connection's). A connection serves one
+# transaction of one thread at a time, and each statement fetches all its rows before the
+# next one runs; a statement that failed closes its cursor.
+DRIVER_CURSORS = 16
+_CURSORS = "nhiemvu.driver_cursors"
+
+
+def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`sql` with its named placeholders (`%(name)s`) made positional (`%s`), and the names in
+    their order (a name used twice, twice): psycopg then takes the values as they are, rather
+    than checking and ordering a mapping's at every run. Converted once per statement."""
+    converted = _POSITIONAL.get(sql)
+    if converted is None:
+        names: list[str] = []
+
+        def placeholder(match: re.Match[str]) -> str:
+            if match.group(1) is None:
+                return match.group(0)  # "%%", a literal percent sign, stays as it is
+            names.append(match.group(1))
+            return "%s"
+
+        converted = _POSITIONAL[sql] = (_PLACEHOLDER.sub(placeholder, sql), tuple(names))
+    return converted
+
+
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s")
+_POSITIONAL: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def _driver_cursors(info: dict[str, Any], dbapi: Any) -> dict[str, Any]:
+    """The cursors kept for `dbapi`, the DBAPI connection the pool's record holds now: those of
+    a connection it held before (invalidated, then reconnected) are dropped."""
+    kept = info.get(_CURSORS)
+    if kept is not None and kept[0] is dbapi:
+        cursors: dict[str, Any] = kept[1]
+        return cursors
+    fresh: dict[str, Any] = {}
+    info[_CURSORS] = (dbapi, fresh)
+    return fresh

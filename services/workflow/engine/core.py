@@ -84,7 +84,9 @@ from services.workflow.engine.timers import due_times, rearm
 from services.workflow.engine.walks import OPEN as _OPEN
 from services.workflow.engine.walks import Walked as _Walked
 from services.workflow.engine.walks import Workflow as _Workflow
+from services.workflow.engine.walks import kept as _kept
 from services.workflow.engine.walks import ready_automatic as _ready_automatic
+from services.workflow.engine.walks import rewalk as _rewalk
 from services.workflow.engine.walks import walk as _walk
 from shared.clock import Clock, PinnableClock, SystemClock
 
@@ -271,8 +273,10 @@ class Engine:
         """A stored instance as it stands (no notices): what it offers, its data, its timers.
         `key`: the instance's, to reuse its cached workflow when `state` is the one it has."""
         cached = None if key is None else self._cache.take(key, state, self._spec_of(model).spec)
-        workflow = cached if cached is not None else self._load(model, state)
-        return self._step(model, workflow, None, state=state, key=key)
+        if cached is not None:
+            workflow, walked = cached
+            return self._step(model, workflow, None, state=state, key=key, walked=walked)
+        return self._step(model, self._load(model, state), None, state=state, key=key)
 
     def perform(self, step: Step, action: str, payload: Mapping[str, Any]) -> Step:
         data = {**_payload_data(payload, self._reserved), "action": action}
@@ -476,10 +480,16 @@ class Engine:
         before: frozenset[Any] | None,
         state: str | None = None,
         key: str | None = None,
+        walked: _Walked | None = None,
     ) -> Step:
         """The Step of a workflow; `before`: announcing tasks that ran before this call (None:
-        a state only read, which announces nothing); `key`: cache the workflow under it."""
-        walked = self._walk(model, workflow)
+        a state only read, which announces nothing); `key`: cache the workflow under it;
+        `walked`: what the walk of this very tree found when it was cached (the user tasks'
+        actions are asked again: a condition may read the clock)."""
+        if walked is None:
+            walked = self._walk(model, workflow)
+        else:
+            walked = _rewalk(walked, self._actions_of)
         if not walked.unfinished:
             workflow.completed = True  # as Spiff's is_completed() records it
         completed = bool(workflow.completed)
@@ -504,7 +514,7 @@ class Engine:
             stored = state
         announced = frozenset(walked.announced)
         if key is not None:
-            self._cache.put(key, stored, workflow)
+            self._cache.put(key, stored, workflow, _kept(walked, workflow))
         return Step(
             model=model,
             state=stored,
@@ -629,15 +639,16 @@ class _WorkflowCache:
     def __init__(self, size: int) -> None:
         self.size = size
         self._lock = threading.Lock()
-        self._entries: OrderedDict[str, tuple[str, BpmnWorkflow]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[str, BpmnWorkflow, _Walked]] = OrderedDict()
 
-    def take(self, key: str, state: str, spec: Any) -> BpmnWorkflow | None:
+    def take(self, key: str, state: str, spec: Any) -> tuple[BpmnWorkflow, _Walked] | None:
+        """The workflow cached for `key` if it is `state`'s, with what its walk found."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[1].spec is not spec or entry[0] != state:
                 return None
             del self._entries[key]
-            return entry[1]
+            return entry[1], entry[2]
 
     def release(self, key: str, workflow: BpmnWorkflow, state: str) -> bool:
         """Take out `workflow` if it is still as `state` left it (not advanced since by a call
@@ -649,11 +660,11 @@ class _WorkflowCache:
             del self._entries[key]
             return True
 
-    def put(self, key: str, state: str, workflow: BpmnWorkflow) -> None:
+    def put(self, key: str, state: str, workflow: BpmnWorkflow, walked: _Walked) -> None:
         if self.size <= 0:
             return
         with self._lock:
-            self._entries[key] = (state, workflow)
+            self._entries[key] = (state, workflow, walked)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)

@@ -177,6 +177,31 @@ def walk(
     return found
 
 
+def kept(found: Walked, workflow: BpmnWorkflow) -> Walked:
+    """What `found` (a walk of `workflow`) holds that a walk of the workflow as it stands now
+    would find, once `prune` has dropped finished tasks: the same, but for the announcing
+    tasks dropped (prune keeps every unfinished task, in the same order, and drops no
+    unfinished one). What a cached workflow's next read starts from (`rewalk`)."""
+    tasks = workflow.tasks
+    announced = {key: task for key, task in found.announced.items() if tasks.get(key) is task}
+    if len(announced) == len(found.announced):
+        return found
+    return Walked(found.open, found.user_tasks, found.offering, announced, found.unfinished)
+
+
+def rewalk(found: Walked, actions_of: Callable[[Any], list[tuple[str, str]]]) -> Walked:
+    """What `walk` finds in the tree `found` was walked from, left untouched since (a cached
+    workflow: the cache hands it out only with the state it was serialized to): the same tasks,
+    in the same order, each user task's actions asked again (a condition may read the clock)."""
+    again = Walked(list(found.open), announced=dict(found.announced), unfinished=found.unfinished)
+    for task, _pairs in found.user_tasks:
+        pairs = actions_of(task)
+        again.user_tasks.append((task, pairs))
+        for action, _role in pairs:
+            again.offering.setdefault(action, task)
+    return again
+
+
 def _walk_with_spiff(
     workflow: BpmnWorkflow,
     announcing: frozenset[str],
