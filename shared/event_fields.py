@@ -11,6 +11,7 @@ from typing import Any
 from marshmallow import EXCLUDE, Schema, ValidationError, missing
 from marshmallow import fields as marshmallow_fields
 from marshmallow.error_store import ErrorStore
+from marshmallow.validate import Validator
 
 
 class _Lean:
@@ -80,9 +81,12 @@ class LeanSchema(Schema):
         plan = []
         for attr_name, field_obj in self.load_fields.items():
             field_name = field_obj.data_key if field_obj.data_key is not None else attr_name
-            plan.append((field_name, field_obj.attribute or attr_name, field_obj))
+            plan.append(
+                (field_name, field_obj.attribute or attr_name, field_obj, _Settled.of(field_obj))
+            )
         self._plan = plan
-        self._plain = all("." not in key for _, key, _ in plan)
+        self._plain = all("." not in key for _, key, _, _ in plan)
+        self._known = frozenset(field_name for field_name, _, _, _ in plan)
 
     def _deserialize(
         self,
@@ -105,9 +109,28 @@ class LeanSchema(Schema):
             )
         index = index if self.opts.index_errors else None
         loaded = self.dict_class()
-        for field_name, key, field_obj in self._plan:
+        for field_name, key, field_obj, settled in self._plan:
+            value = data.get(field_name, missing)
+            if settled is not None:
+                # What `Field.deserialize` returns without any work of its own (`_Settled`).
+                if value is None:
+                    if settled.allow_none:
+                        loaded[key] = None
+                        continue
+                elif value is missing:
+                    if not settled.required:
+                        default = settled.load_default
+                        value = default() if callable(default) else default
+                        if value is not missing:
+                            loaded[key] = value
+                        continue
+                elif type(value) is settled.itself and (
+                    not settled.validators or settled.passes(value)
+                ):
+                    loaded[key] = value
+                    continue
             try:
-                value = field_obj.deserialize(data.get(field_name, missing), field_name, data)
+                value = field_obj.deserialize(value, field_name, data)
             except ValidationError as error:
                 error_store.store_error(  # type: ignore[no-untyped-call]
                     error.messages, field_name, index=index
@@ -118,7 +141,7 @@ class LeanSchema(Schema):
         if unknown != EXCLUDE:
             # What marshmallow does with keys no field reads (INCLUDE, RAISE): its own code, on
             # a mapping left with those keys only.
-            known = {field_name for field_name, _, _ in self._plan}
+            known = self._known
             extra = {k: data[k] for k in data if k not in known}
             if extra:
                 rest = super()._deserialize(
@@ -126,3 +149,44 @@ class LeanSchema(Schema):
                 )
                 loaded.update(rest)
         return loaded
+
+
+class _Settled:
+    """What a field's `deserialize` settles without work of its own, read once per schema: a
+    null where the field allows it (None), a missing value where it is not required (its load
+    default), and a value that is its own result (a text for a String, True or False for a
+    Boolean of marshmallow's truth values) once the field's validators pass it. The schema's
+    load keeps it instead of calling the field (a call per field of every event); anything else,
+    and any value a validator refuses, goes through the field, which gives its outcome and its
+    message. Only for the fields above, with no pre_load or post_load of their own and only
+    marshmallow's `Validator`s (which raise when they refuse)."""
+
+    __slots__ = ("allow_none", "itself", "load_default", "required", "validators")
+
+    def __init__(self, field_obj: Any, itself: type) -> None:
+        self.allow_none = field_obj.allow_none
+        self.required = field_obj.required
+        self.load_default = field_obj.load_default
+        self.itself = itself
+        self.validators = tuple(field_obj.validators)
+
+    @classmethod
+    def of(cls, field_obj: Any) -> _Settled | None:
+        if field_obj.pre_load or field_obj.post_load:
+            return None
+        if not all(isinstance(v, Validator) for v in field_obj.validators):
+            return None
+        kind = type(field_obj)
+        if kind is _String:
+            return cls(field_obj, str)
+        if kind is fields.Boolean and True in field_obj.truthy and False in field_obj.falsy:
+            return cls(field_obj, bool)
+        return None
+
+    def passes(self, value: Any) -> bool:
+        try:
+            for validator in self.validators:
+                validator(value)
+        except ValidationError:
+            return False  # the field says why
+        return True
