@@ -24,8 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import Connection, Table, bindparam, insert, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DisconnectionError, IntegrityError, InterfaceError, OperationalError
 
@@ -84,17 +83,39 @@ def batched(apply_many: ApplyMany) -> BatchedHandler:
 _CLAIMS: dict[tuple[str, int], Any] = {}
 
 
-def claim(conn: Connection, inbox: Table, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert the inbox rows that are not there yet, one statement; returns the ids inserted
-    (an id already processed, or committed meanwhile by another worker, is left out)."""
-    key = (conn.dialect.name, id(inbox))
+def _claim_statement(dialect: str, inbox: Table) -> Any:
+    if dialect == "postgresql":
+        # One fixed statement whatever the batch's size: the rows as two arrays. A multi-row
+        # VALUES (SQLAlchemy's form of an insert of many rows returning) is a new text for each
+        # size, which SQLAlchemy renders and psycopg parses anew at each batch (beyond 50
+        # parameters psycopg does not even cache the parse), and is never prepared.
+        return text(
+            f"INSERT INTO {inbox.name} (event_id, event_type, processed_at) "
+            "SELECT e.event_id, e.event_type, :now "
+            "FROM unnest(CAST(:ids AS TEXT[]), CAST(:types AS TEXT[])) AS e(event_id, event_type) "
+            "ON CONFLICT DO NOTHING RETURNING event_id"
+        ).bindparams(bindparam("now", type_=inbox.c.processed_at.type))
+    return sqlite_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
+
+
+def claim(conn: Connection, inbox: Table, events: Sequence[Event], now: Any) -> set[str]:
+    """Insert the inbox rows of `events` that are not there yet, processed at `now`, one
+    statement; returns the ids inserted (an id already processed, or committed meanwhile by
+    another worker, is left out)."""
+    dialect = conn.dialect.name
+    key = (dialect, id(inbox))
     statement = _CLAIMS.get(key)
     if statement is None:
-        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-        statement = _CLAIMS[key] = (
-            dialect_insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
-        )
-    return set(conn.scalars(statement, rows))
+        statement = _CLAIMS[key] = _claim_statement(dialect, inbox)
+    if dialect == "postgresql":
+        parameters: Any = {
+            "ids": [e.id for e in events],
+            "types": [e.type for e in events],
+            "now": now,
+        }
+    else:
+        parameters = [{"event_id": e.id, "event_type": e.type, "processed_at": now} for e in events]
+    return set(conn.scalars(statement, parameters))
 
 
 def _runs(events: list[Event], handlers: Mapping[str, Handler]) -> list[list[Event]]:
@@ -134,7 +155,7 @@ class EventApplier:
                 event = None
             parsed.append(event if event and event.type in self.handlers else None)
         if any(event is None for event in parsed) or len({e.id for e in parsed if e}) < len(parsed):
-            return [self.apply_one(d.body, d.headers) for d in deliveries]
+            return self._one_by_one(deliveries, parsed)
         events = [event for event in parsed if event is not None]
         try:
             outcomes = self._apply_together(events)
@@ -142,22 +163,34 @@ class EventApplier:
             raise InfrastructureError(str(exc)) from exc
         except Exception:
             log.info("a batch of %d failed; applying its events one by one", len(events))
-            return [self.apply_one(d.body, d.headers) for d in deliveries]
+            return self._one_by_one(deliveries, parsed)
         for event, outcome in zip(events, outcomes, strict=True):
             self._count(event.type, outcome)
         return outcomes
 
-    def apply_one(self, body: bytes, headers: Mapping[str, Any]) -> str:
-        """Apply one delivery; returns applied, duplicate, retried or dead."""
-        problem = header_problem(headers)
-        if problem is not None:
-            return self._dead(body, headers, f"unreadable header: {problem}", "malformed")
-        try:
-            event = parse_event(body)
-        except EventError as exc:
-            return self._dead(body, headers, f"malformed: {exc} {exc.errors}", "malformed")
-        if event.type not in self.handlers:
-            return self._dead(body, headers, f"no handler for {event.type}", event.type)
+    def _one_by_one(
+        self, deliveries: Sequence[Delivery], parsed: Sequence[Event | None]
+    ) -> list[str]:
+        """A batch applied one event at a time, each read as the batch read it (a body is
+        decoded and validated once)."""
+        return [
+            self.apply_one(d.body, d.headers, event)
+            for d, event in zip(deliveries, parsed, strict=True)
+        ]
+
+    def apply_one(self, body: bytes, headers: Mapping[str, Any], event: Event | None = None) -> str:
+        """Apply one delivery; returns applied, duplicate, retried or dead. `event` is the body
+        already read (its headers checked, parsed, of a type with a handler), if it was."""
+        if event is None:
+            problem = header_problem(headers)
+            if problem is not None:
+                return self._dead(body, headers, f"unreadable header: {problem}", "malformed")
+            try:
+                event = parse_event(body)
+            except EventError as exc:
+                return self._dead(body, headers, f"malformed: {exc} {exc.errors}", "malformed")
+            if event.type not in self.handlers:
+                return self._dead(body, headers, f"no handler for {event.type}", event.type)
         with correlation(event.correlation_id):
             try:
                 self._apply(event)
@@ -190,11 +223,7 @@ class EventApplier:
         inbox = self.platform.tables.inbox
         with self.platform.unit_of_work() as uow:
             # The inbox rows and which events are new, in one statement.
-            inserted = claim(
-                uow.conn,
-                inbox,
-                [{"event_id": e.id, "event_type": e.type, "processed_at": uow.now} for e in events],
-            )
+            inserted = claim(uow.conn, inbox, events, uow.now)
             fresh = [event for event in events if event.id in inserted]
             previous = None
             for run in _runs(fresh, self.handlers):
