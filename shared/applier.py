@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -142,6 +143,8 @@ class EventApplier:
         self.handlers = dict(handlers)
         self.settler = settler
         self.retry_delays = platform.bus.topology.retry_delays
+        # The consumed-events counter of each (type, outcome), looked up once.
+        self._counters: dict[tuple[str, str], Any] = {}
 
     def apply_batch(self, deliveries: Sequence[Delivery]) -> list[str]:
         """Apply many deliveries, in one transaction when all goes well; outcomes in order."""
@@ -164,8 +167,9 @@ class EventApplier:
         except Exception:
             log.info("a batch of %d failed; applying its events one by one", len(events))
             return self._one_by_one(deliveries, parsed)
-        for event, outcome in zip(events, outcomes, strict=True):
-            self._count(event.type, outcome)
+        tally = Counter(zip((event.type for event in events), outcomes, strict=True))
+        for (event_type, outcome), count in tally.items():
+            self._count(event_type, outcome, count)
         return outcomes
 
     def _one_by_one(
@@ -265,8 +269,13 @@ class EventApplier:
         self.settler.dead_letter(body, headers, reason)
         return self._count(kind, "dead")
 
-    def _count(self, event_type: str, outcome: str) -> str:
-        EVENTS_CONSUMED.labels(self.platform.service, event_type, outcome).inc()
+    def _count(self, event_type: str, outcome: str, count: int = 1) -> str:
+        counter = self._counters.get((event_type, outcome))
+        if counter is None:
+            counter = self._counters[event_type, outcome] = EVENTS_CONSUMED.labels(
+                self.platform.service, event_type, outcome
+            )
+        counter.inc(count)
         return outcome
 
 

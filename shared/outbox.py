@@ -55,6 +55,7 @@ class OutboxRelay(BackgroundLoop):
         self._producer: Producer | None = None
         self._lock = threading.Lock()
         self._warmed = False
+        self._published = EVENTS_PUBLISHED.labels(service)
         # One statement takes a batch and marks it (built once: SQLAlchemy reuses its compiled
         # form). The mark is committed only after the broker confirmed the batch, so a failed
         # publish rolls it back; `published_at` is when the batch was taken.
@@ -129,7 +130,7 @@ class OutboxRelay(BackgroundLoop):
                     [(row.seq, row.event_id, row.event_type, row.body) for row in taken]
                 )
         if published:
-            EVENTS_PUBLISHED.labels(self.service).inc(published)
+            self._published.inc(published)
         return published
 
     def _publish_on_driver(self, sql: str, params: dict[str, Any]) -> int:
