@@ -16,11 +16,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    any_,
     bindparam,
     func,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -341,15 +343,21 @@ def fact(conn: Connection, task_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-# Read for every batch of task events: built once.
+# Read for every batch of task events: built once. On PostgreSQL the ids are one array
+# parameter, so the statement is the same text whatever the batch's size (psycopg parses it once
+# and prepares it); an expanding IN is a new text for each number of tasks.
 _FACTS = select(task_facts).where(task_facts.c.task_id.in_(bindparam("ids", expanding=True)))
+_FACTS_PG = select(task_facts).where(
+    task_facts.c.task_id == any_(bindparam("ids", type_=ARRAY(Text)))
+)
 
 
 def facts(conn: Connection, task_ids: list[str]) -> dict[str, dict[str, Any]]:
     """The facts of these tasks that exist, by task id."""
     if not task_ids:
         return {}
-    rows = conn.execute(_FACTS, {"ids": task_ids}).mappings()
+    statement = _FACTS_PG if is_postgres(conn) else _FACTS
+    rows = conn.execute(statement, {"ids": list(task_ids)}).mappings()
     return {row["task_id"]: dict(row) for row in rows}
 
 
