@@ -6,7 +6,7 @@ messages (tests/unit/test_event_schemas_lean.py, tests/unit/test_event_lean_sche
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from marshmallow import EXCLUDE, Schema, ValidationError, missing
 from marshmallow import fields as marshmallow_fields
@@ -110,7 +110,7 @@ class LeanSchema(Schema):
         index = index if self.opts.index_errors else None
         loaded = self.dict_class()
         for field_name, key, field_obj, settled in self._plan:
-            value = data.get(field_name, missing)
+            value: Any = data.get(field_name, missing)
             if settled is not None:
                 # What `Field.deserialize` returns without any work of its own (`_Settled`).
                 if value is None:
@@ -127,8 +127,13 @@ class LeanSchema(Schema):
                 elif type(value) is settled.itself and (
                     not settled.validators or settled.passes(value)
                 ):
-                    loaded[key] = value
-                    continue
+                    if not settled.texts:
+                        loaded[key] = value
+                        continue
+                    items = cast("list[Any]", value)
+                    if all(type(item) is str for item in items):
+                        loaded[key] = list(items)  # List builds a new list of its items
+                        continue
             try:
                 value = field_obj.deserialize(value, field_name, data)
             except ValidationError as error:
@@ -155,20 +160,22 @@ class _Settled:
     """What a field's `deserialize` settles without work of its own, read once per schema: a
     null where the field allows it (None), a missing value where it is not required (its load
     default), and a value that is its own result (a text for a String, True or False for a
-    Boolean of marshmallow's truth values) once the field's validators pass it. The schema's
+    Boolean of marshmallow's truth values, a list of texts for a List of Strings, copied) once
+    the field's validators (and the Strings') pass it. The schema's
     load keeps it instead of calling the field (a call per field of every event); anything else,
     and any value a validator refuses, goes through the field, which gives its outcome and its
     message. Only for the fields above, with no pre_load or post_load of their own and only
     marshmallow's `Validator`s (which raise when they refuse)."""
 
-    __slots__ = ("allow_none", "itself", "load_default", "required", "validators")
+    __slots__ = ("allow_none", "itself", "load_default", "required", "texts", "validators")
 
-    def __init__(self, field_obj: Any, itself: type) -> None:
+    def __init__(self, field_obj: Any, itself: type, *, texts: bool = False) -> None:
         self.allow_none = field_obj.allow_none
         self.required = field_obj.required
         self.load_default = field_obj.load_default
         self.itself = itself
         self.validators = tuple(field_obj.validators)
+        self.texts = texts  # a list whose items are texts its inner String keeps as they are
 
     @classmethod
     def of(cls, field_obj: Any) -> _Settled | None:
@@ -181,6 +188,12 @@ class _Settled:
             return cls(field_obj, str)
         if kind is fields.Boolean and True in field_obj.truthy and False in field_obj.falsy:
             return cls(field_obj, bool)
+        if kind is fields.List:
+            inner = field_obj.inner
+            if type(inner) is _String and not (
+                inner.validators or inner.pre_load or inner.post_load
+            ):
+                return cls(field_obj, list, texts=True)
         return None
 
     def passes(self, value: Any) -> bool:
