@@ -166,7 +166,8 @@ class EventApplier:
             raise InfrastructureError(str(exc)) from exc
         except Exception:
             log.info("a batch of %d failed; applying its events one by one", len(events))
-            return self._one_by_one(deliveries, parsed)
+            # Read again: a handler that ran before the failure may have touched its event.
+            return [self.apply_one(d.body, d.headers) for d in deliveries]
         tally = Counter(zip((event.type for event in events), outcomes, strict=True))
         for (event_type, outcome), count in tally.items():
             self._count(event_type, outcome, count)
@@ -175,8 +176,8 @@ class EventApplier:
     def _one_by_one(
         self, deliveries: Sequence[Delivery], parsed: Sequence[Event | None]
     ) -> list[str]:
-        """A batch applied one event at a time, each read as the batch read it (a body is
-        decoded and validated once)."""
+        """A batch that no handler has seen applied one event at a time, each as the batch read
+        it (a body is decoded and validated once)."""
         return [
             self.apply_one(d.body, d.headers, event)
             for d, event in zip(deliveries, parsed, strict=True)
