@@ -12,7 +12,9 @@ from services.reporting import (
     domain,
     figures,
     office,
+    office_schemas,
     queries,
+    report_schemas,
     schemas,
     store,
 )
@@ -53,7 +55,7 @@ def build_router(service: ReportingService) -> ApiRouter:
     ranking_query = schemas.RankingQuery()
     explanation_query = schemas.ExplanationQuery()
     year_query = schemas.YearQuery()
-    annual_query = schemas.AnnualIn()
+    annual_query = report_schemas.AnnualIn()
     period_query = schemas.PeriodQuery()
     intake_documents_query = schemas.IntakeDocumentsQuery()
     wait_days = config.confirmation_wait_days(service.runtime.env)
@@ -204,7 +206,7 @@ def build_router(service: ReportingService) -> ApiRouter:
     @router.route(
         f"{PREFIX}/intake-compliance",
         query=schemas.YearQuery,
-        response=schemas.ComplianceOut,
+        response=office_schemas.ComplianceOut,
         summary="Documents the Office released within the intake deadline, by month (Đ6.1)",
     )
     def get_intake_compliance() -> Any:
@@ -216,7 +218,7 @@ def build_router(service: ReportingService) -> ApiRouter:
     @router.route(
         f"{PREFIX}/intake-compliance/documents",
         query=schemas.IntakeDocumentsQuery,
-        response=schemas.IntakeDocumentPage,
+        response=office_schemas.IntakeDocumentPage,
         summary="The documents behind intake compliance: released in the period, late or on "
         "time (Đ6.1)",
     )
@@ -232,7 +234,7 @@ def build_router(service: ReportingService) -> ApiRouter:
     @router.route(
         f"{PREFIX}/confirmation-lag",
         query=schemas.PeriodQuery,
-        response=schemas.ConfirmationLagOut,
+        response=office_schemas.ConfirmationLagOut,
         summary="The Office's confirmation lag: working days from a unit's submission to the "
         "Office's confirmation or rework, by month, and results still waiting",
     )
@@ -245,8 +247,8 @@ def build_router(service: ReportingService) -> ApiRouter:
 
     @router.route(
         f"{PREFIX}/annual",
-        query=schemas.AnnualIn,
-        response=schemas.AnnualOut,
+        query=report_schemas.AnnualIn,
+        response=report_schemas.AnnualOut,
         summary="The year's figures for the Office's annual report on this regulation (Đ20.1): "
         "tasks by unit and assigning leader, the Office's intake and confirmation, inspections "
         "and their conclusions, feedback handled",
@@ -260,8 +262,8 @@ def build_router(service: ReportingService) -> ApiRouter:
     @router.route(
         f"{PREFIX}/annual",
         "POST",
-        request=schemas.AnnualIn,
-        response=schemas.ReportOut,
+        request=report_schemas.AnnualIn,
+        response=report_schemas.ReportOut,
         status=201,
         summary="Keep the year's figures as a stored report (period <year>) for the annual "
         "report to present and publish (Đ20.1)",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Response
 from sqlalchemy.exc import IntegrityError
 
-from services.reporting import schemas
+from services.reporting import document_schemas
 from services.reporting.documents import pdf, registry, versions
 from services.reporting.documents.render import render
 from shared.auth import OFFICE_ROLES, Principal, require_roles
@@ -37,7 +37,7 @@ def add_routes(
 ) -> None:
     platform = service.runtime.platform
     files = service.runtime.files
-    document_in = schemas.DocumentIn()
+    document_in = document_schemas.DocumentIn()
 
     def office() -> Principal:
         caller = principal()
@@ -68,7 +68,7 @@ def add_routes(
     @router.route(
         f"{PREFIX}/documents/<kind>.docx",
         "POST",
-        request=schemas.DocumentIn,
+        request=document_schemas.DocumentIn,
         summary="A report as an official document (DOCX) from its kind's template in force: "
         "unit_report (Đ18.1), office_report (Đ16.2, Đ18.2), inspection_report (Đ15.3), "
         "monthly_account (Đ10.1đ), annual_report (Đ20.1); the body's `data` is what it presents",
@@ -79,7 +79,7 @@ def add_routes(
     @router.route(
         f"{PREFIX}/documents/<kind>.pdf",
         "POST",
-        request=schemas.DocumentIn,
+        request=document_schemas.DocumentIn,
         summary="The same document as PDF (LibreOffice headless); 503 when it is not installed",
     )
     def post_document_pdf(kind: str) -> Any:
@@ -87,7 +87,7 @@ def add_routes(
 
     @router.route(
         f"{PREFIX}/document-templates",
-        response=schemas.DocumentTemplateList,
+        response=document_schemas.DocumentTemplateList,
         summary="Each kind of document with its template in force and its versions (the Office)",
     )
     def list_document_templates() -> Any:
@@ -97,7 +97,7 @@ def add_routes(
 
     @router.route(
         f"{PREFIX}/document-templates/<kind>",
-        response=schemas.DocumentTemplateOut,
+        response=document_schemas.DocumentTemplateOut,
         summary="One kind's template in force and its versions (the Office)",
     )
     def get_document_template(kind: str) -> Any:
@@ -118,8 +118,8 @@ def add_routes(
     @router.route(
         f"{PREFIX}/document-templates/<kind>",
         "POST",
-        request=schemas.TemplateUploadIn,
-        response=schemas.DocumentTemplateOut,
+        request=document_schemas.TemplateUploadIn,
+        response=document_schemas.DocumentTemplateOut,
         status=201,
         content_types=UPLOAD_TYPES,
         max_body=lambda: upload_limit(files),
@@ -140,7 +140,7 @@ def add_routes(
     @router.route(
         f"{PREFIX}/document-templates/<kind>/reset",
         "POST",
-        response=schemas.DocumentTemplateOut,
+        response=document_schemas.DocumentTemplateOut,
         summary="Put the template shipped with the system back in force for a kind (the Office)",
     )
     def reset_document_template(kind: str) -> Any:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Response
 
-from services.reporting import reports, schemas, xlsx
+from services.reporting import report_schemas, reports, schemas, xlsx
 from shared.auth import LEADER, OFFICE_LEAD, OFFICE_ROLES, Principal, require_roles
 from shared.http import ApiRouter, json_body, query_args
 
@@ -22,7 +22,7 @@ def add_routes(
     router: ApiRouter, service: ReportingService, principal: Callable[[], Principal]
 ) -> None:
     platform = service.runtime.platform
-    report_in = schemas.ReportIn()
+    report_in = report_schemas.ReportIn()
     page = schemas.Page()
 
     def reader() -> Principal:
@@ -33,8 +33,8 @@ def add_routes(
     @router.route(
         f"{PREFIX}/reports",
         "POST",
-        request=schemas.ReportIn,
-        response=schemas.ReportOut,
+        request=report_schemas.ReportIn,
+        response=report_schemas.ReportOut,
         status=201,
         summary="Generate and store a periodic report (Đ18)",
     )
@@ -48,7 +48,7 @@ def add_routes(
     @router.route(
         f"{PREFIX}/reports",
         query=schemas.Page,
-        response=schemas.ReportPage,
+        response=report_schemas.ReportPage,
         summary="Stored reports, newest first",
     )
     def list_reports() -> Any:
@@ -59,7 +59,9 @@ def add_routes(
         return {"items": items, "total": total, **args}
 
     @router.route(
-        f"{PREFIX}/reports/<report_id>", response=schemas.ReportOut, summary="One stored report"
+        f"{PREFIX}/reports/<report_id>",
+        response=report_schemas.ReportOut,
+        summary="One stored report",
     )
     def get_report(report_id: str) -> Any:
         reader()
@@ -80,7 +82,7 @@ def add_routes(
     @router.route(
         f"{PREFIX}/reports/<report_id>/publish",
         "POST",
-        response=schemas.ReportOut,
+        response=report_schemas.ReportOut,
         summary="Publish a report's results to the public (Đ16.2): the Office's leader, whose "
         "publishing is the approval (the Office's staff publish through its evaluation report, "
         "which the leader approves)",
@@ -94,7 +96,7 @@ def add_routes(
     @router.route(
         f"{PREFIX}/public/reports",
         query=schemas.Page,
-        response=schemas.ReportPage,
+        response=report_schemas.ReportPage,
         public=True,
         summary="Published reports, for everyone (Đ16.2)",
     )
@@ -106,7 +108,7 @@ def add_routes(
 
     @router.route(
         f"{PREFIX}/public/reports/<report_id>",
-        response=schemas.ReportOut,
+        response=report_schemas.ReportOut,
         public=True,
         summary="One published report, for everyone (Đ16.2)",
     )
