@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select
 
-from services.reporting import figures, queries, store
+from services.reporting import figures, lookups, queries, store
 
 if TYPE_CHECKING:
     from services.reporting.service import ReportingService
@@ -121,7 +121,7 @@ def inspections(conn: Connection, scope: queries.Scope) -> dict[str, Any]:
                 "conclusions": concluded,
             }
         )
-    names = store.unit_names(conn, sorted(set(codes)))
+    names = lookups.unit_names(conn, sorted(set(codes)))
     for item in items:
         item["unit_names"] = [names.get(code, code) for code in item["units"]]
         for c in item["conclusions"]:

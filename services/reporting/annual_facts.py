@@ -9,7 +9,7 @@ import json
 from datetime import date
 from typing import Any
 
-from services.reporting import evaluations, store
+from services.reporting import evaluations, lookups, store, writes
 from shared.calendar import local_date
 from shared.event_schemas import INSPECTION_PLAN_EVENT_TYPES
 from shared.events import Event
@@ -43,7 +43,7 @@ def on_inspection_event(uow: UnitOfWork, event: Event) -> None:
     """An inspection of the Working Group or a unit's own (Đ10.2b): its units, its end (Đ15.1),
     its report with a result per inspected unit (Đ15.3), its presentation (Đ10.1đ)."""
     data = event.data
-    existing = store.row_of(uow.conn, store.inspection_facts, data["case_id"])
+    existing = lookups.row_of(uow.conn, store.inspection_facts, data["case_id"])
     if _newer_known(existing, data):
         return
     details = data.get("details") or {}
@@ -83,13 +83,13 @@ def on_inspection_event(uow: UnitOfWork, event: Event) -> None:
     row["units"] = json.dumps(list((data.get("parties") or {}).get("inspected") or []))
     row["status"] = data["status"]
     row["updated_at"] = data["occurred_at"]
-    store.upsert(uow.conn, store.inspection_facts, "case_id", row)
+    writes.upsert(uow.conn, store.inspection_facts, "case_id", row)
 
 
 def on_inspection_plan_event(uow: UnitOfWork, event: Event) -> None:
     """The year's inspection plan (Đ10.1a): the inspections it plans, and its approval."""
     data = event.data
-    existing = store.row_of(uow.conn, store.inspection_plan_facts, data["case_id"])
+    existing = lookups.row_of(uow.conn, store.inspection_plan_facts, data["case_id"])
     if _newer_known(existing, data):
         return
     details = data.get("details") or {}
@@ -106,7 +106,7 @@ def on_inspection_plan_event(uow: UnitOfWork, event: Event) -> None:
         else (existing or {}).get("approved_on"),
         "updated_at": data["occurred_at"],
     }
-    store.upsert(uow.conn, store.inspection_plan_facts, "case_id", row)
+    writes.upsert(uow.conn, store.inspection_plan_facts, "case_id", row)
 
 
 def on_feedback_event(uow: UnitOfWork, event: Event) -> None:
@@ -114,7 +114,7 @@ def on_feedback_event(uow: UnitOfWork, event: Event) -> None:
     Office urges the unit, a leader directs, or the Office dismisses it; handled late when after
     the Office's due date for it."""
     data = event.data
-    existing = store.row_of(uow.conn, store.feedback_facts, data["case_id"])
+    existing = lookups.row_of(uow.conn, store.feedback_facts, data["case_id"])
     if _newer_known(existing, data):
         return
     details = data.get("details") or {}
@@ -140,7 +140,7 @@ def on_feedback_event(uow: UnitOfWork, event: Event) -> None:
         row["handled_on"] = row["handled_on"] or day
     row["status"] = data["status"]
     row["updated_at"] = data["occurred_at"]
-    store.upsert(uow.conn, store.feedback_facts, "case_id", row)
+    writes.upsert(uow.conn, store.feedback_facts, "case_id", row)
 
 
 def on_annual_report_submitted(uow: UnitOfWork, event: Event) -> None:
@@ -151,9 +151,9 @@ def on_annual_report_submitted(uow: UnitOfWork, event: Event) -> None:
     row = evaluations.submission(event, ANNUAL_SECTIONS)
     row["year"] = int((data["group_id"] or "0").removeprefix("d20-"))
     if not row["report_id"]:  # a submission without one keeps the report it had
-        existing = store.row_of(uow.conn, store.annual_evaluations, data["case_id"])
+        existing = lookups.row_of(uow.conn, store.annual_evaluations, data["case_id"])
         row["report_id"] = (existing or {}).get("report_id") or ""
-    store.upsert(uow.conn, store.annual_evaluations, "case_id", row)
+    writes.upsert(uow.conn, store.annual_evaluations, "case_id", row)
 
 
 def on_annual_report_published(uow: UnitOfWork, event: Event) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, case, func, select
 
-from services.reporting import queries, store
+from services.reporting import lookups, queries
 from services.reporting.queries import t
 
 # Đ21.1, Đ21.2: at least this many tasks due in the period, every one completed on time.
@@ -90,7 +90,7 @@ def candidates(conn: Connection, scope: queries.Scope) -> list[dict[str, Any]]:
     by_unit = conn.execute(
         select(t.lead_unit, *_sums(scope)).where(*where).group_by(t.lead_unit).order_by(t.lead_unit)
     ).all()
-    names = store.unit_names(conn, [row.lead_unit for row in by_unit])
+    names = lookups.unit_names(conn, [row.lead_unit for row in by_unit])
     found = [
         _candidate(
             f"unit:{row.lead_unit}",

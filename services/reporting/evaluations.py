@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Table, update
 
-from services.reporting import reports, store
+from services.reporting import lookups, reports
 from shared.events import Event
 from shared.platform import UnitOfWork
 
@@ -35,7 +35,7 @@ def publish(uow: UnitOfWork, event: Event, table: Table) -> None:
     """The approved report is published: its row says when, by whom and under which number, and
     its stored report is published (once; a replay changes nothing)."""
     data = event.data
-    found = store.row_of(uow.conn, table, data["case_id"])
+    found = lookups.row_of(uow.conn, table, data["case_id"])
     if found is None or found["published_at"] is not None:
         return  # published once; a replay changes nothing
     actor = data.get("actor") or {}

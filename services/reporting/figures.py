@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from services.reporting import domain, queries, store
+from services.reporting import domain, lookups, queries, store
 from shared.calendar import TZ, local_date
 
 
@@ -69,11 +69,11 @@ def leader_group(leader: str, signer_name: str | None) -> dict[str, Any]:
 
 def _names(conn: Connection, by: str, keys: list[str]) -> dict[str, str]:
     if by == "unit":
-        return store.unit_names(conn, keys)
+        return lookups.unit_names(conn, keys)
     if by == "document":
-        return store.document_numbers(conn, keys)
+        return lookups.document_numbers(conn, keys)
     if by == "officer":
-        return store.officer_names(conn, keys)
+        return lookups.officer_names(conn, keys)
     return {}  # by leader, each row names itself (leader_group)
 
 

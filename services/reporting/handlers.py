@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from services.reporting import annual_facts, evaluations, store
+from services.reporting import annual_facts, evaluations, lookups, store, writes
 from shared.applier import BatchedHandler, batched
 from shared.calendar import local_date
 from shared.event_schemas import UNIT_REPORT_EVENT_TYPES
@@ -22,7 +22,7 @@ from shared.topology import INFO_REQUEST_EVENT_TYPES
 
 def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
     data = event.data
-    store.upsert(
+    writes.upsert(
         uow.conn,
         store.units,
         "code",
@@ -39,7 +39,7 @@ def on_unit_updated(uow: UnitOfWork, event: Event) -> None:
 
 def on_document_released(uow: UnitOfWork, event: Event) -> None:
     data = event.data
-    store.upsert(
+    writes.upsert(
         uow.conn,
         store.document_intake,
         "document_id",
@@ -60,7 +60,7 @@ def on_document_released(uow: UnitOfWork, event: Event) -> None:
 def on_task_events(uow: UnitOfWork, events: list[Event]) -> None:
     """Task events in order: the facts they touch read in one statement, changed in memory one
     event after the other as one event at a time would change them, and written in one."""
-    current = store.facts(uow.conn, sorted({event.data["task_id"] for event in events}))
+    current = lookups.facts(uow.conn, sorted({event.data["task_id"] for event in events}))
     changed: dict[str, dict[str, Any]] = {}
     for event in events:
         data = event.data
@@ -75,7 +75,7 @@ def on_task_events(uow: UnitOfWork, events: list[Event]) -> None:
             row = _fact(event.type, data, existing)
         current[data["task_id"]] = changed[data["task_id"]] = row
     # Every row has every column (`_fact`'s, or one read back): one statement writes them all.
-    store.upsert_many(uow.conn, store.task_facts, "task_id", list(changed.values()))
+    writes.upsert_many(uow.conn, store.task_facts, "task_id", list(changed.values()))
 
 
 on_task_event = batched(on_task_events)
@@ -107,11 +107,11 @@ def _late_arrival(
 def _record_submission(uow: UnitOfWork, event_type: str, data: dict[str, Any]) -> None:
     """The Office's confirmation lag: each submission, then the decision taken on it."""
     if event_type == "task.result_submitted":
-        store.insert_submission(uow.conn, data["task_id"], data["occurred_at"], data["lead_unit"])
+        writes.insert_submission(uow.conn, data["task_id"], data["occurred_at"], data["lead_unit"])
         return
     decision = DECISIONS.get(event_type)
     if decision is not None:
-        store.decide_submission(uow.conn, data["task_id"], data["occurred_at"], decision)
+        writes.decide_submission(uow.conn, data["task_id"], data["occurred_at"], decision)
 
 
 # The Office's decisions on a submitted result; a withdrawal ends the wait without one.
@@ -187,7 +187,7 @@ def on_info_request_event(uow: UnitOfWork, event: Event) -> None:
     """Đ8.1d, Đ9.2: a request to one unit, its latest round. An answer is late when given after
     the due date it answered; the Office's request for more starts a new round, with its date."""
     data = event.data
-    existing = store.info_request_fact(uow.conn, data["case_id"])
+    existing = lookups.info_request_fact(uow.conn, data["case_id"])
     if existing is not None and existing["updated_at"] > data["occurred_at"]:
         return  # an older event arriving late must not undo a newer state
     day = local_date(data["occurred_at"])
@@ -207,7 +207,7 @@ def on_info_request_event(uow: UnitOfWork, event: Event) -> None:
         "closed_at": data["occurred_at"] if event.type == "info_request.closed" else None,
         "updated_at": data["occurred_at"],
     }
-    store.upsert(uow.conn, store.info_request_facts, "case_id", row)
+    writes.upsert(uow.conn, store.info_request_facts, "case_id", row)
 
 
 def on_unit_report_event(uow: UnitOfWork, event: Event) -> None:
@@ -215,7 +215,7 @@ def on_unit_report_event(uow: UnitOfWork, event: Event) -> None:
     submission decides whether it came late (the workflow's diagram says so in the status);
     the Office's returns and acceptance follow."""
     data = event.data
-    existing = store.unit_report_fact(uow.conn, data["case_id"])
+    existing = lookups.unit_report_fact(uow.conn, data["case_id"])
     if existing is not None and existing["updated_at"] > data["occurred_at"]:
         return  # an older event arriving late must not undo a newer state
     submitted = event.type == "unit_report.submitted"
@@ -233,7 +233,7 @@ def on_unit_report_event(uow: UnitOfWork, event: Event) -> None:
         "accepted_at": data["occurred_at"] if event.type == "unit_report.accepted" else None,
         "updated_at": data["occurred_at"],
     }
-    store.upsert(uow.conn, store.unit_report_facts, "case_id", row)
+    writes.upsert(uow.conn, store.unit_report_facts, "case_id", row)
 
 
 # The Office's assessment sections (services/workflow/kinds/office_reports.py), in order.
@@ -246,7 +246,7 @@ def on_office_report_submitted(uow: UnitOfWork, event: Event) -> None:
     it, so the last submission is the version the leader approved."""
     row = evaluations.submission(event, EVALUATION_SECTIONS)
     row["period"] = (event.data["group_id"] or "").removeprefix("d18-")
-    store.upsert(uow.conn, store.office_evaluations, "case_id", row)
+    writes.upsert(uow.conn, store.office_evaluations, "case_id", row)
 
 
 def on_office_report_published(uow: UnitOfWork, event: Event) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from marshmallow import Schema, fields, validate
 from sqlalchemy import ColumnElement, Connection, and_, case, func, not_, select
 
-from services.reporting import queries, store
+from services.reporting import lookups, queries, store
 from services.reporting.schemas import PeriodQuery
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def counts(conn: Connection, scope: queries.Scope) -> list[dict[str, Any]]:
 
 def stats(conn: Connection, scope: queries.Scope) -> dict[str, Any]:
     rows = counts(conn, scope)
-    names = store.unit_names(conn, [row["unit"] for row in rows])
+    names = lookups.unit_names(conn, [row["unit"] for row in rows])
     return {
         "from": scope.start,
         "to": scope.end,

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, or_, select
 
-from services.reporting import queries, store
+from services.reporting import lookups, queries, store
 from shared.calendar import TZ, WorkingCalendar, local_date
 
 s = store.submissions.c
@@ -107,7 +107,7 @@ def _waiting(
         .order_by(s.submitted_at, s.task_id)
     )
     rows = [dict(row) for row in conn.execute(query).mappings()]
-    names = store.unit_names(conn, sorted({row["lead_unit"] for row in rows}))
+    names = lookups.unit_names(conn, sorted({row["lead_unit"] for row in rows}))
     waiting = []
     for row in rows:
         days = calendar.working_days_between(local_date(row["submitted_at"]), scope.as_of_date)

@@ -1,14 +1,14 @@
-"""The reporting read model: one row of facts per task, built only from events."""
+"""The reporting read model: one row of facts per task, built only from events, beside the
+other facts its events bring, the stored reports and the event log; these are its tables. What
+the event handlers write is in writes.py, what is read by key in lookups.py, a period's figures
+in queries.py."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    Connection,
     Date,
     Index,
     Integer,
@@ -16,17 +16,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    any_,
-    bindparam,
-    func,
-    select,
-    update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from shared.db import UtcDateTime, is_postgres
+from shared.db import UtcDateTime
 
 metadata = MetaData()
 
@@ -305,126 +297,3 @@ READ_MODEL = (
     feedback_facts,
     annual_evaluations,
 )
-
-
-def _insert(conn: Connection) -> Any:
-    return pg_insert if is_postgres(conn) else sqlite_insert
-
-
-# Upsert statements by dialect, table, key and columns: building one (its `excluded` alias
-# copies every column of the table) cost more than executing it.
-_UPSERTS: dict[tuple[str, str, str, tuple[str, ...]], Any] = {}
-
-
-def _upsert(conn: Connection, table: Table, key: str, columns: tuple[str, ...]) -> Any:
-    cache_key = (conn.dialect.name, table.name, key, columns)
-    statement = _UPSERTS.get(cache_key)
-    if statement is None:
-        base = _insert(conn)(table)
-        updates = {name: base.excluded[name] for name in columns if name != key}
-        statement = base.on_conflict_do_update(index_elements=[table.c[key]], set_=updates)
-        _UPSERTS[cache_key] = statement
-    return statement
-
-
-def upsert(conn: Connection, table: Table, key: str, row: dict[str, Any]) -> None:
-    conn.execute(_upsert(conn, table, key, tuple(row)), row)
-
-
-def upsert_many(conn: Connection, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
-    """Upsert rows with the same columns, one statement (distinct keys: a key twice in one
-    statement is refused by PostgreSQL)."""
-    if rows:
-        conn.execute(_upsert(conn, table, key, tuple(rows[0])), rows)
-
-
-def fact(conn: Connection, task_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(task_facts).where(task_facts.c.task_id == task_id)).mappings().first()
-    return dict(row) if row else None
-
-
-# Read for every batch of task events: built once. On PostgreSQL the ids are one array
-# parameter, so the statement is the same text whatever the batch's size (psycopg parses it once
-# and prepares it); an expanding IN is a new text for each number of tasks.
-_FACTS = select(task_facts).where(task_facts.c.task_id.in_(bindparam("ids", expanding=True)))
-_FACTS_PG = select(task_facts).where(
-    task_facts.c.task_id == any_(bindparam("ids", type_=ARRAY(Text)))
-)
-
-
-def facts(conn: Connection, task_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """The facts of these tasks that exist, by task id."""
-    if not task_ids:
-        return {}
-    statement = _FACTS_PG if is_postgres(conn) else _FACTS
-    rows = conn.execute(statement, {"ids": list(task_ids)}).mappings()
-    return {row["task_id"]: dict(row) for row in rows}
-
-
-def info_request_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:
-    facts = info_request_facts
-    row = conn.execute(select(facts).where(facts.c.case_id == case_id)).mappings().first()
-    return dict(row) if row else None
-
-
-def unit_report_fact(conn: Connection, case_id: str) -> dict[str, Any] | None:
-    facts = unit_report_facts
-    row = conn.execute(select(facts).where(facts.c.case_id == case_id)).mappings().first()
-    return dict(row) if row else None
-
-
-def row_of(conn: Connection, table: Table, case_id: str) -> dict[str, Any] | None:
-    """One case's row of a table keyed by `case_id`."""
-    row = conn.execute(select(table).where(table.c.case_id == case_id)).mappings().first()
-    return dict(row) if row else None
-
-
-def insert_submission(conn: Connection, task_id: str, at: Any, lead_unit: str) -> None:
-    """A submitted result that waits for the Office; a replayed submission adds nothing."""
-    statement = _insert(conn)(submissions).values(
-        task_id=task_id, submitted_at=at, lead_unit=lead_unit
-    )
-    conn.execute(statement.on_conflict_do_nothing())
-
-
-def decide_submission(conn: Connection, task_id: str, at: Any, decision: str) -> None:
-    """The Office's decision on the submission of `task_id` that was waiting at `at`."""
-    s = submissions.c
-    waiting = (
-        select(func.max(s.submitted_at))
-        .where(s.task_id == task_id, s.decided_at.is_(None), s.submitted_at <= at)
-        .scalar_subquery()
-    )
-    conn.execute(
-        update(submissions)
-        .where(s.task_id == task_id, s.submitted_at == waiting)
-        .values(decided_at=at, decision=decision)
-    )
-
-
-def unit_names(conn: Connection, codes: list[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    rows = conn.execute(select(units.c.code, units.c.name).where(units.c.code.in_(codes)))
-    return {row.code: row.name for row in rows}
-
-
-def officer_names(conn: Connection, subs: list[str]) -> dict[str, str]:
-    """Đ21: the name each officer was last named with on a task (any of them, if several)."""
-    if not subs:
-        return {}
-    t = task_facts.c
-    query = (
-        select(t.officer_sub, func.max(t.officer_name).label("name"))
-        .where(t.officer_sub.in_(subs))
-        .group_by(t.officer_sub)
-    )
-    return {row.officer_sub: row.name or row.officer_sub for row in conn.execute(query)}
-
-
-def document_numbers(conn: Connection, ids: list[str]) -> dict[str, str]:
-    if not ids:
-        return {}
-    d = document_intake.c
-    rows = conn.execute(select(d.document_id, d.number).where(d.document_id.in_(ids)))
-    return {row.document_id: row.number for row in rows}

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from services.reporting import store
+from services.reporting import lookups, store
 from services.reporting.rebuild import RebuildRefused, rebuild
 from tests.integration.reportingkit import SECRET, Task, at, get, headers
 
@@ -111,7 +111,7 @@ def test_an_older_event_logged_after_a_newer_one_is_replayed_to_the_live_figures
     rebuild(service.runtime.platform)
     assert answers(service) == live
     with service.runtime.platform.database.read() as conn:
-        assert store.fact(conn, late.id)["rework_count"] == 1
+        assert lookups.fact(conn, late.id)["rework_count"] == 1
 
 
 def test_a_rebuild_leaves_the_reports_the_inbox_and_the_event_log_untouched(thirty: Any) -> None:
