@@ -1,7 +1,7 @@
 """CPU per event of notify's and reporting's workers when events come a few at a time, as the
 back-to-back actions send them (docs/architecture.md, "Benchmarks").
 
-Each run takes a fresh PostgreSQL database and RabbitMQ vhost (bench/run.py's), applies
+Each run takes a fresh PostgreSQL database and RabbitMQ vhost (bench/infrastructure.py's), applies
 `task.assigned` for the tasks first (not measured), then sends each task's actions' events
 (`task.accepted`, then `task.progress_reported`, as `bench/workflow.py`'s clients do) in
 batches of `--batch` events, published together on the service's queue, waiting for the
@@ -37,7 +37,7 @@ import psutil
 import psycopg
 from kombu.messaging import Producer
 
-from bench.run import PG_ADMIN, _infrastructure
+from bench.infrastructure import PG_ADMIN, _infrastructure
 from shared.applier import Delivery
 from shared.bus import publish_raw
 from shared.events import encode, make_event

@@ -191,7 +191,7 @@ def _free_port() -> int:
 
 
 def main() -> None:
-    from bench.run import _infrastructure
+    from bench.infrastructure import _infrastructure
 
     with _infrastructure() as env:
         figures = measure_intake(env)

@@ -39,9 +39,9 @@ UNITS = ["SO_TC", "SO_XD", "SO_YT", "SO_GDDT", "SO_NV", "SO_TP", "14812", "14758
 def intake_on_postgres(label: str, *, relay: bool = False) -> Iterator[Any]:
     """An intake service and its Flask test client in this process on a fresh PostgreSQL
     database (migrated, units seeded), dropped afterwards; with `relay`, its outbox relay
-    running on RabbitMQ (a vhost of its own, bench/run.py's `_infrastructure`)."""
+    running on RabbitMQ (a vhost of its own, bench/infrastructure.py's `_infrastructure`)."""
     if relay:
-        from bench.run import _infrastructure
+        from bench.infrastructure import _infrastructure
 
         with _infrastructure() as env:
             yield from _intake(env, env["INTAKE_DATABASE_URL"].rsplit("/", 1)[1], relay=True)
@@ -73,7 +73,7 @@ def _intake(env: dict[str, str], name: str, *, relay: bool) -> Iterator[Any]:
 
 
 def document(index: int, tasks: int) -> dict[str, Any]:
-    """The body bench/run.py's release burst posts."""
+    """The body bench/release_burst.py posts."""
     today = local_date(datetime.now(UTC))
     return {
         "source_id": f"bench-{index}-{uuid.uuid4().hex[:6]}",
