@@ -49,16 +49,29 @@ def _iter(self: Any) -> Iterator[Any]:
 
 def _find_tasks(self: Any, my_task: Any) -> list[Any]:
     """Spiff's `Join._find_tasks`: this join's instances in the task's thread below its split (or
-    the whole tree), but those below the task itself."""
-    split_task = my_task.find_ancestor(self.split_task) or my_task.workflow.task_tree
+    the whole tree), but those below the task itself. The walk does not descend below an
+    instance, the task among them (one of this join's: the others are left to Spiff), and the
+    split is above the task, so no instance found is below it: Spiff's `is_descendant_of` check
+    of each one always finds it is not."""
     name = self.name
+    if my_task.task_spec.name != name:
+        found: list[Any] = _spiffs_find_tasks(self, my_task)
+        return found
+    split_task = my_task.find_ancestor(self.split_task) or my_task.workflow.task_tree
+    thread = my_task.thread_id
+    tasks = split_task.workflow.tasks
     thread_tasks = []
-    for task in _below(split_task, name):
-        if task.task_spec.name != name or task.thread_id != my_task.thread_id:
-            continue
-        if self.split_task and task.is_descendant_of(my_task):
-            continue
-        thread_tasks.append(task)
+    pending = [(split_task, 0)]
+    while pending:
+        task, depth = pending.pop()
+        if task.task_spec.name == name:
+            if task.thread_id == thread:
+                thread_tasks.append(task)
+            continue  # nothing below an instance is looked at
+        children = task._children
+        if children and depth < _MAX_DEPTH:
+            below = depth + 1
+            pending.extend((tasks.get(child), below) for child in reversed(children))
     return thread_tasks
 
 
