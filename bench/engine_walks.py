@@ -1,6 +1,6 @@
 """CPU of load + report_progress on cached task instances (the action path's engine work), in one
-process, alternating chunks with the engine's replacements of Spiff's walks below a task, its
-subtree removal and its data inheritance (engine/subtrees.py, walks.py, inherit.py) on and off
+process, alternating chunks with the engine's replacements of Spiff's walks below a task and
+its data inheritance (engine/subtrees.py, inherit.py) on and off
 (ABBA), so that the machine's load weighs on both alike. Prints each side's median and least.
 
 Run from the repository root: ``python -m bench.engine_walks [rounds]``.
@@ -19,25 +19,18 @@ INSTANCES = 100
 
 
 def measure(rounds: int = 30) -> dict[str, float]:
-    from SpiffWorkflow.workflow import Workflow as SpiffsWorkflow
-
     from services.workflow.deadlines import deadline_functions
     from services.workflow.domain import workflow_data
     from services.workflow.engine import Engine, inherit, subtrees
-    from services.workflow.engine.walks import Workflow
     from shared.calendar import WorkingCalendar
-
-    ours = Workflow._remove_task
 
     def on() -> None:
         subtrees.install()
         inherit.install()
-        Workflow._remove_task = ours
 
     def off() -> None:
         subtrees.uninstall()
         inherit.uninstall()
-        Workflow._remove_task = SpiffsWorkflow._remove_task
 
     engine = Engine(deadline_functions(WorkingCalendar.default()))
     model = engine.parse(DIAGRAM.read_bytes(), "task_lifecycle", 1)

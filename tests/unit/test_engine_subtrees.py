@@ -1,9 +1,9 @@
-"""engine/subtrees.py and walks.py's `_remove_task` walk below a task as Spiff does, and
+"""engine/subtrees.py walks below a task as Spiff does, and
 engine/inherit.py inherits a task's data as Spiff does: every diagram
 the project ships, driven through its actions, its timers (boundary timers firing, the working
 step's timers cancelled at each action) and an update from outside, leaves the same tasks, makes
 the same state changes in the same order and removes the same tasks in the same order as Spiff's
-own `Join._find_tasks`, `Task.__iter__`, `Workflow._remove_task` and `Task._inherit_data`;
+own `Join._find_tasks`, `Task.__iter__` and `Task._inherit_data`;
 and at every step, each task's walk and each join's search find the very tasks Spiff's find, in
 its order."""
 
@@ -124,7 +124,6 @@ def test_walks_below_a_task_are_spiffs(diagram, monkeypatch):
     with monkeypatch.context() as patched:
         patched.setattr(Join, "_find_tasks", subtrees._spiffs_find_tasks)
         patched.setattr(Task, "__iter__", subtrees._spiffs_iter)
-        patched.setattr(Workflow, "_remove_task", SpiffsWorkflow._remove_task)
         patched.setattr(Task, "_inherit_data", inherit._spiffs_inherit_data)
         spiffs = run()
     assert ours == spiffs

@@ -22,7 +22,6 @@ _UNFINISHED = TaskState.NOT_FINISHED_MASK
 _FILTERS = frozenset({"state", "manual", "spec_name"})
 _spiff_workflow_logger = logging.getLogger("spiff.workflow")
 _spiff_task_logger = logging.getLogger("spiff.task")
-_END: Any = object()
 
 
 class Workflow(BpmnWorkflow):  # type: ignore[misc]
@@ -63,26 +62,6 @@ class Workflow(BpmnWorkflow):  # type: ignore[misc]
             kwargs.get("manual"),
             kwargs.get("spec_name"),
         )
-
-    def _remove_task(self, task_id: Any) -> None:
-        """Spiff's `Workflow._remove_task` without a call per task: the task's subtree taken
-        out children first, each task's children as they were when it was reached, in Spiff's
-        order (`subtrees.py` says why Spiff's walks below a task are replaced)."""
-        tasks = self.tasks
-        get = tasks.get
-        first = tasks[task_id]
-        pending = [(first, iter([get(child) for child in first._children]))]
-        while pending:
-            task, children = pending[-1]
-            child = next(children, _END)
-            if child is not _END:  # (a missing child, None, fails at .id as in Spiff's)
-                below = tasks[child.id]
-                pending.append((below, iter([get(each) for each in below._children])))
-                continue
-            pending.pop()
-            get(task._parent)._children.remove(task.id)
-            tasks.pop(task.id)
-            self._task_removed_notify(task)
 
     def update_waiting_tasks(self) -> None:
         for task in self.get_tasks_iterator(state=TaskState.WAITING):
