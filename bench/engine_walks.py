@@ -1,6 +1,6 @@
 """CPU of load + report_progress on cached task instances (the action path's engine work), in one
-process, alternating chunks with the engine's replacements of Spiff's walks below a task and
-its data inheritance (engine/subtrees.py, inherit.py) on and off
+process, alternating chunks with the engine's replacements of Spiff's walks below a task
+(engine/subtrees.py) on and off
 (ABBA), so that the machine's load weighs on both alike. Prints each side's median and least.
 
 Run from the repository root: ``python -m bench.engine_walks [rounds]``.
@@ -21,16 +21,14 @@ INSTANCES = 100
 def measure(rounds: int = 30) -> dict[str, float]:
     from services.workflow.deadlines import deadline_functions
     from services.workflow.domain import workflow_data
-    from services.workflow.engine import Engine, inherit, subtrees
+    from services.workflow.engine import Engine, subtrees
     from shared.calendar import WorkingCalendar
 
     def on() -> None:
         subtrees.install()
-        inherit.install()
 
     def off() -> None:
         subtrees.uninstall()
-        inherit.uninstall()
 
     engine = Engine(deadline_functions(WorkingCalendar.default()))
     model = engine.parse(DIAGRAM.read_bytes(), "task_lifecycle", 1)

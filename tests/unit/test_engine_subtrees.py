@@ -1,15 +1,12 @@
-"""engine/subtrees.py walks below a task as Spiff does, and
-engine/inherit.py inherits a task's data as Spiff does: every diagram
-the project ships, driven through its actions, its timers (boundary timers firing, the working
-step's timers cancelled at each action) and an update from outside, leaves the same tasks, makes
-the same state changes in the same order and removes the same tasks in the same order as Spiff's
-own `Join._find_tasks`, `Task.__iter__` and `Task._inherit_data`;
-and at every step, each task's walk and each join's search find the very tasks Spiff's find, in
-its order."""
+"""engine/subtrees.py walks below a task as Spiff does: every diagram the project ships, driven
+through its actions, its timers (boundary timers firing, the working step's timers cancelled at
+each action) and an update from outside, leaves the same tasks, makes the same state changes in
+the same order and removes the same tasks in the same order as with Spiff's own
+`Join._find_tasks` and `Task.__iter__`; and at every step, each task's walk and each join's
+search find the very tasks Spiff's find, in its order."""
 
 from __future__ import annotations
 
-import copy
 import re
 from datetime import date, timedelta
 from typing import Any
@@ -20,7 +17,6 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskIterator, TaskState
 from SpiffWorkflow.workflow import Workflow as SpiffsWorkflow
 
-import services.workflow.engine.inherit as inherit
 import services.workflow.engine.quiet as quiet
 import services.workflow.engine.subtrees as subtrees
 from services.workflow.case_dates import case_date_functions
@@ -31,8 +27,6 @@ from services.workflow.engine.walks import Workflow
 from shared.calendar import WorkingCalendar
 from shared.clock import FixedClock, PinnableClock
 from tests.unit.test_engine_predictions import DIAGRAMS, PAYLOAD, START, START_DATA, _shape
-
-NAN = float("nan")
 
 
 def _walks_agree(workflow: Any) -> None:
@@ -124,7 +118,6 @@ def test_walks_below_a_task_are_spiffs(diagram, monkeypatch):
     with monkeypatch.context() as patched:
         patched.setattr(Join, "_find_tasks", subtrees._spiffs_find_tasks)
         patched.setattr(Task, "__iter__", subtrees._spiffs_iter)
-        patched.setattr(Task, "_inherit_data", inherit._spiffs_inherit_data)
         spiffs = run()
     assert ours == spiffs
 
@@ -143,37 +136,3 @@ def test_the_lifecycle_cancels_its_timers_and_fires_them(monkeypatch):
     assert any(kind == "removed" and name == "gw_due_soon" for kind, name, _state in entries)
     assert ("state", "work_due_soon", TaskState.READY) in entries  # a timer fired
     assert any(step[4] for step in seen[0::2])  # and announced
-
-
-@pytest.mark.parametrize(
-    ("task_data", "parent_data"),
-    [
-        ({}, {"a": 1, "b": [1, {"c": 2}]}),
-        ({"a": 1, "b": [1, {"c": 2}], "own": True}, {"a": 1, "b": [1, {"c": 2}]}),
-        ({"a": 1, "b": [1, {"c": 3}]}, {"a": 1, "b": [1, {"c": 2}]}),
-        ({"a": 1}, {"a": 1, "b": {"c": 2}}),
-        ({"a": float("nan")}, {"a": float("nan")}),
-        ({"a": NAN, "b": 1}, {"a": NAN}),
-        ({"a": {"b": 1, "x": 2}}, {"a": {"b": 1}}),
-    ],
-)
-def test_inheriting_data_is_spiffs(task_data, parent_data):
-    """Whether the merge is skipped or not, the task's data is Spiff's: the same dict object,
-    holding the same values (NaN: the one held)."""
-    results = []
-    for inheriting in (inherit._inherit_data, inherit._spiffs_inherit_data):
-        engine, _clock = _engine()
-        source = next(path for path in DIAGRAMS if path.stem == "task_lifecycle").read_bytes()
-        model = engine.parse(source, "task_lifecycle", 1)
-        step = engine.start(
-            model,
-            workflow_data({"task_id": "t", "lead_unit": "SO_TC", "due_on": None, "cadence": None}),
-        )
-        tasks = list(step._workflow[0].tasks.values())
-        child = next(task for task in tasks if task.parent is not None)
-        child.parent.data = copy.deepcopy(parent_data)
-        child.data = held = copy.deepcopy(task_data)
-        inheriting(child)
-        assert child.data is held
-        results.append(repr(child.data))
-    assert results[0] == results[1]

@@ -62,7 +62,6 @@ from services.workflow.engine.expressions import (
     ExpressionRefused,
     RestrictedScriptEngine,
 )
-from services.workflow.engine.inherit import install as _inherit_without_merging
 from services.workflow.engine.parse import (
     Parsed,
     declared_actions,
@@ -96,7 +95,6 @@ logger = logging.getLogger(__name__)
 _quiet_spiff_logging()
 _lay_out_predictions()
 _walk_subtrees_plainly()
-_inherit_without_merging()
 
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due
 # within one call (a cycle shorter than a step) is cut off here rather than spinning.
