@@ -80,6 +80,7 @@ from services.workflow.engine.state import (
     plain,
 )
 from services.workflow.engine.state import jsonable as _jsonable
+from services.workflow.engine.subtrees import install as _walk_subtrees_plainly
 from services.workflow.engine.timers import due_times, rearm
 from services.workflow.engine.walks import OPEN as _OPEN
 from services.workflow.engine.walks import Walked as _Walked
@@ -93,6 +94,7 @@ from shared.clock import Clock, PinnableClock, SystemClock
 logger = logging.getLogger(__name__)
 _quiet_spiff_logging()
 _lay_out_predictions()
+_walk_subtrees_plainly()
 
 # Engine steps after which timers are looked at again; a diagram whose timers keep falling due
 # within one call (a cycle shorter than a step) is cut off here rather than spinning.
