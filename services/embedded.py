@@ -83,7 +83,7 @@ class EmbeddedSystem:
         (the address this WSGI app is served at), like any other client."""
         from services.web import app as web_app
         from services.web.config import WebConfigError
-        from shared.auth import AuthConfigError
+        from shared.auth_settings import AuthConfigError
 
         apps: dict[str, Flask] = {
             "/api/intake": intake_app.create_app(self.intake),

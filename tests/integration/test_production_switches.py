@@ -17,7 +17,8 @@ from services.cli import _welcome
 from services.embedded import install_clock_routes
 from services.intake.app import create_app as intake_app
 from services.web.config import WebConfigError, WebSettings
-from shared.auth import AuthConfigError, AuthSettings, TokenVerifier, mint_token
+from shared.auth_settings import AuthConfigError, AuthSettings
+from shared.auth_tokens import TokenVerifier, mint_token
 from shared.clock import AdjustableClock
 from shared.config import ConfigError, PlatformSettings, environment
 from shared.errors import Unauthorized
