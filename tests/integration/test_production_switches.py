@@ -22,7 +22,7 @@ from shared.auth_tokens import TokenVerifier, mint_token
 from shared.clock import AdjustableClock
 from shared.config import ConfigError, PlatformSettings, environment
 from shared.errors import Unauthorized
-from shared.http import install_edge
+from shared.http_edge import install_edge
 
 ROOT = Path(__file__).resolve().parents[2]
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
