@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, or_, select
 
-from services.workflow import domain, store
+from services.workflow import domain, model_store, store
 from services.workflow.engine import (
     DiagramError,
     InvalidPayload,
@@ -168,7 +168,7 @@ def run(
         # A candidate is no version: the engine keeps no parse of it (the model carries its own).
         service.engine._parsed.pop((process_id, CANDIDATE, bpmn_xml), None)
     with service.runtime.platform.database.read() as conn:
-        if store.newest_model(conn, process_id) is None:
+        if model_store.newest_model(conn, process_id) is None:
             raise NotFound(f"Chưa triển khai quy trình {process_id}.", process_id=process_id)
         return preview(service, conn, process_id, candidate, period, now)
 
