@@ -124,7 +124,7 @@ task_history = Table(
     Column("actor", JSON),
     Column("note", Text),
     # What the diagram was given (migration 0010): an action's engine payload, a correction's
-    # changes, the release's start data; what the deploy preview replays (instances/preview.py).
+    # changes, the release's start data; what the deploy preview replays (instances/replay.py).
     # NULL on entries written before it, and on those that gave the diagram nothing.
     Column("payload", JSON),
 )

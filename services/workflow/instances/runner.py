@@ -158,7 +158,7 @@ def start(
         **kind.project(step, row, now),
     }
     # The opening's entry keeps what the instance started with when the caller gives no details
-    # of its own (a task's release): what a replay starts from (instances/preview.py).
+    # of its own (a task's release): what a replay starts from (instances/replay.py).
     given = details if details is not None else dict(data)
     history = _history(kind, stored, now, action, None, actor, note, given)
     kind.table.add(uow, stored, history, later=later)
