@@ -31,7 +31,8 @@ import requests
 
 from bench.cpu import CpuMeter, per_task_ms
 from services.distributed import Cluster
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.calendar import local_date
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

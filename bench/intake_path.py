@@ -27,7 +27,8 @@ import psycopg
 from bench.action_path import statements_during
 from bench.cpu import CpuMeter
 from services.intake.app import create_app, create_service
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.calendar import local_date
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"

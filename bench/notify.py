@@ -25,7 +25,8 @@ from services.notify import outbound, store
 from services.notify.app import create_app, create_service
 from services.notify.consumer import create_consumer, create_delivery_worker
 from shared.applier import Delivery
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.events import encode, make_event
 
 UNITS = ["SO_TC", "SO_XD", "SO_YT", "SO_GDDT", "SO_NV", "SO_TP", "14812", "14758"]

@@ -25,7 +25,8 @@ from bench.intake_path import document
 from bench.rss import _RssSampler
 from bench.workflow import measure_action_latency
 from services.distributed import SERVICES, Cluster
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 
 
 def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:

@@ -20,7 +20,8 @@ from typing import Any
 
 import requests
 
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.calendar import local_date
 
 ROOT = Path(__file__).resolve().parents[1]

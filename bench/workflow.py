@@ -31,7 +31,8 @@ from kombu.messaging import Consumer
 from bench.cpu import CpuMeter, per_task_ms
 from bench.kept_alive import KeptAlive
 from services.distributed import SERVICES
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.topology import Topology
 
 ACTIONS = (("accept", "task.accepted"), ("report_progress", "task.progress_reported"))

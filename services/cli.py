@@ -16,7 +16,9 @@ from typing import Any
 
 from services.intake import bulk_import
 from services.workflow import model_commands
-from shared.auth import ALL_ROLES, AuthSettings, mint_token
+from shared.auth import ALL_ROLES
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.config import ConfigError
 from shared.heap import settle as settle_heap
 from shared.logs import configure_logging
@@ -206,7 +208,7 @@ def _token(args: argparse.Namespace) -> int:
 def check_settings(service: str, env: Any = None) -> None:
     """Read every setting a service's processes read, without connecting to anything; the first
     missing or wrong one raises ConfigError (deploy/gunicorn.conf.py calls it at start)."""
-    from shared.auth import TokenVerifier
+    from shared.auth_tokens import TokenVerifier
 
     env = os.environ if env is None else env
     importlib.import_module(f"services.{service}.config").settings_from_env(env)

@@ -38,7 +38,8 @@ from shared.clock import AdjustableClock
 from shared.config import PlatformSettings, is_production
 from shared.consumer import EventConsumer
 from shared.errors import Forbidden, ValidationFailed
-from shared.http import install_edge, json_response
+from shared.http_edge import install_edge
+from shared.http_responses import json_response
 from shared.platform import ServicePlatform
 from shared.service_app import install_health
 from shared.topology import Topology
@@ -83,7 +84,7 @@ class EmbeddedSystem:
         (the address this WSGI app is served at), like any other client."""
         from services.web import app as web_app
         from services.web.config import WebConfigError
-        from shared.auth import AuthConfigError
+        from shared.auth_settings import AuthConfigError
 
         apps: dict[str, Flask] = {
             "/api/intake": intake_app.create_app(self.intake),

@@ -53,7 +53,7 @@ _UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
 
 
 class FileTooLarge(DomainError):
-    """Answered 413 (shared.http.STATUS_OF)."""
+    """Answered 413 (shared.http_edge.STATUS_OF)."""
 
     title = "Tệp quá lớn"
 

@@ -1,17 +1,16 @@
-"""The HTTP edge every service shares: routes declared with their schemas, problem+json errors,
-body checks, Idempotency-Key, correlation ids, OpenAPI, health and metrics.
+"""The HTTP edge every service shares, on the request's side: routes declared with their
+schemas, Idempotency-Key, body and query checks, file uploads and downloads.
 
 Routes are declared on an `ApiRouter`; the router wraps each view so that what sits below the
-route (handlers, domain) never sees Flask. Domain errors become statuses in one table here.
+route (handlers, domain) never sees Flask. The error table and the per-request hooks are in
+shared/http_edge.py, JSON and problem+json answers in shared/http_responses.py; OpenAPI, health
+and metrics in shared/openapi.py and shared/service_app.py.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
-import logging
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,8 @@ from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from shared import errors
-from shared.files import FileStore, FileTooLarge, StoredFile, too_large
+from shared.files import FileStore, StoredFile, too_large
+from shared.http_responses import to_response
 from shared.idempotency import IdempotencyStore, StoredResponse, request_fingerprint
 from shared.json_input import (
     FORBIDDEN_CHARACTERS,
@@ -31,22 +31,8 @@ from shared.json_input import (
     check_text,
     parse_json,
 )
-from shared.logs import correlation, current_correlation_id, new_correlation_id
-from shared.metrics import REQUEST_LATENCY, REQUESTS
 
-log = logging.getLogger(__name__)
-
-PROBLEM_JSON = "application/problem+json"
 JSON_TYPES = ("application/json",)
-
-STATUS_OF: dict[type[errors.DomainError], int] = {
-    errors.ValidationFailed: 422,
-    errors.Unauthorized: 401,
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    errors.Conflict: 409,
-    errors.Unavailable: 503,
-}
 
 View = Callable[..., Any]
 
@@ -171,28 +157,6 @@ def _replay(stored: StoredResponse) -> Response:
     return response
 
 
-def to_response(result: Any, default_status: int) -> Response:
-    if isinstance(result, Response):
-        return result
-    status = default_status
-    if isinstance(result, tuple):
-        result, status = result
-    return json_response(result, status)
-
-
-def json_response(payload: Any, status: int = 200, mimetype: str = "application/json") -> Response:
-    body = json.dumps(payload, ensure_ascii=False, default=_json_default)
-    return Response(body, status=status, mimetype=mimetype)
-
-
-def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
-    payload: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        payload["detail"] = detail
-    payload.update({k: v for k, v in extra.items() if v is not None})
-    return json_response(payload, status, mimetype=PROBLEM_JSON)
-
-
 def json_body(schema: Schema, content_types: Iterable[str] = JSON_TYPES) -> Any:
     """The request body, checked for type (415), syntax (400) and fields (422)."""
     require_content_type(content_types)
@@ -261,10 +225,6 @@ def require_content_type(content_types: Iterable[str]) -> str:
 class UnsupportedMediaType(errors.DomainError):
     title = "Kiểu nội dung không được hỗ trợ"
 
-
-STATUS_OF[MalformedBody] = 400
-STATUS_OF[UnsupportedMediaType] = 415
-STATUS_OF[FileTooLarge] = 413
 
 UPLOAD_TYPES = ("multipart/form-data", "application/json")
 # Room for a multipart body's boundaries and headers, or base64's third, above the file itself.
@@ -345,90 +305,6 @@ def attachment(body: bytes, name: str, media_type: str) -> Response:
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-def install_edge(app: Flask, service: str) -> None:
-    """Correlation ids, access metrics and the error table, on one service's app."""
-
-    app.json = RequestJSONProvider(app)
-
-    @app.before_request
-    def _begin() -> Response | None:
-        incoming = request.headers.get("X-Correlation-Id", "").strip()[:64]
-        cm = correlation(incoming or new_correlation_id())
-        cm.__enter__()
-        request.environ["nhiemvu.correlation"] = cm
-        request.environ["nhiemvu.started"] = time.perf_counter()
-        if any(
-            isinstance(value, str) and FORBIDDEN_CHARACTERS.search(value)
-            for value in (request.view_args or {}).values()
-        ):
-            # No identifier holds such a character: answered before any query is built with it.
-            return problem(404, "Không tìm thấy", "Đường dẫn chứa ký tự không hợp lệ.")
-        return None
-
-    @app.after_request
-    def _end(response: Response) -> Response:
-        response.headers["X-Correlation-Id"] = current_correlation_id() or ""
-        started = request.environ.get("nhiemvu.started")
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        REQUESTS.labels(service, request.method, endpoint, str(response.status_code)).inc()
-        if started is not None:
-            REQUEST_LATENCY.labels(service, endpoint).observe(time.perf_counter() - started)
-        return response
-
-    @app.teardown_request
-    def _teardown(_exc: BaseException | None) -> None:
-        cm = request.environ.pop("nhiemvu.correlation", None)
-        if cm is not None:
-            cm.__exit__(None, None, None)
-
-    app.register_error_handler(errors.DomainError, _domain_error)
-    app.register_error_handler(ValidationError, _validation_error)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected_error)
-
-
-def _domain_error(exc: errors.DomainError) -> Response:
-    status = next((s for cls, s in STATUS_OF.items() if isinstance(exc, cls)), 400)
-    extra = dict(exc.extra)
-    if isinstance(exc, errors.ValidationFailed):
-        extra["errors"] = exc.errors
-    response = problem(status, exc.title, exc.detail, **extra)
-    retry_after = getattr(exc, "retry_after", None)
-    if retry_after is not None:
-        response.headers["Retry-After"] = str(retry_after)
-    return response
-
-
-def _validation_error(exc: ValidationError) -> Response:
-    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-    return problem(422, "Dữ liệu không hợp lệ", "Một số trường không hợp lệ.", errors=messages)
-
-
-def _http_error(exc: HTTPException) -> Response:
-    titles = {
-        400: "Yêu cầu không hợp lệ",
-        404: "Không tìm thấy",
-        405: "Phương thức không hỗ trợ",
-        413: "Nội dung quá lớn",
-        415: "Kiểu nội dung không được hỗ trợ",
-    }
-    status = exc.code or 500
-    return problem(status, titles.get(status, exc.name), exc.description)
-
-
-def _unexpected_error(exc: Exception) -> Response:
-    log.exception("unexpected error")
-    return problem(500, "Lỗi hệ thống", "Đã có lỗi không mong muốn; vui lòng thử lại sau.")
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    raise TypeError(f"{type(value).__name__} is not JSON-serializable")
 
 
 def page(items: list[Any], total: int, args: Mapping[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import MetaData
 
-from shared.auth import AuthSettings, TokenVerifier
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import TokenVerifier
 from shared.bus import Bus
 from shared.calendar import WorkingCalendar
 from shared.clock import Clock, SystemClock

@@ -11,7 +11,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared.auth import BEARER_ERROR_KEY, INVALID_TOKEN, bearer_challenge
 from shared.config import PlatformSettings
 from shared.db import ping
-from shared.http import ApiRouter, install_edge, json_response, problem
+from shared.http import ApiRouter
+from shared.http_edge import install_edge
+from shared.http_responses import json_response, problem
 from shared.idempotency import IdempotencyStore
 from shared.openapi import openapi_document
 from shared.platform import ServicePlatform

@@ -1,6 +1,6 @@
 """The short-lived API token the web mints for the signed-in person.
 
-The four services verify it like any bearer token (shared.auth); the web never forwards the
+The four services verify it like any bearer token (shared.auth_tokens); the web never forwards the
 identity provider's own tokens to them."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from services.web.config import WebConfigError, WebSettings
-from shared.auth import HS256, AuthSettings, mint_token
+from shared.auth_settings import HS256, AuthSettings
+from shared.auth_tokens import mint_token
 
 
 def mint_api_token(

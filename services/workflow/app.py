@@ -16,7 +16,7 @@ from services.workflow.cases import CaseKind
 from services.workflow.config import BPMN_DIR, bpmn_dir
 from services.workflow.deadlines import deadline_functions
 from services.workflow.engine import Engine
-from services.workflow.instances.runner import Kind
+from services.workflow.instances.kind import Kind
 from services.workflow.kinds import case_kinds
 from services.workflow.kinds.task import TASK
 from services.workflow.models import ModelRegistry

@@ -131,7 +131,7 @@ class CaseKind:
             return self.actions[action]
         return self.notice_labels.get(action) or _SYSTEM_LABELS.get(action, action)
 
-    # What the one instance path asks of a kind (services/workflow/instances/runner.py).
+    # What the one instance path asks of a kind (services/workflow/instances/kind.py).
 
     @property
     def name(self) -> str:

@@ -19,7 +19,8 @@ from sqlalchemy import Connection, and_, case, distinct, func, null, select
 from services.workflow.case_store import case_units, cases, involving
 from services.workflow.cases import EVERY_UNIT
 from services.workflow.domain import CLOSED, STATUS_LABELS
-from services.workflow.store import late_condition, task_instances
+from services.workflow.store import task_instances
+from services.workflow.task_queries import late_condition
 from shared.auth import Principal, unit_scope
 from shared.errors import Forbidden
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from services.workflow import store
+from services.workflow import model_store, store
 from services.workflow.case_store import cases
 from services.workflow.domain import CLOSED
 from services.workflow.engine import DiagramError, Engine, ProcessModel
@@ -46,7 +46,7 @@ class ModelRegistry:
         seen = self._active.get(process_id)
         if seen is not None and time.monotonic() - seen[0] < NEWEST_TTL_SECONDS:
             return seen[1]
-        row = store.active_model(conn, process_id)
+        row = model_store.active_model(conn, process_id)
         if row is None:
             raise NotFound(f"Chưa triển khai quy trình {process_id}.", process_id=process_id)
         parsed = self._parsed(row)
@@ -58,7 +58,7 @@ class ModelRegistry:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
-        row = store.model(conn, process_id, version)
+        row = model_store.model(conn, process_id, version)
         if row is None:
             raise NotFound(f"Không có phiên bản {version} của quy trình {process_id}.")
         return self._parsed(row)
@@ -79,7 +79,7 @@ class ModelRegistry:
         diagram deployed already for the process deploys nothing: its version is answered (and
         made active when `activate`)."""
         digest = hashlib.sha256(bpmn_xml).hexdigest()
-        row = store.model_with_digest(conn, process_id, digest)
+        row = model_store.model_with_digest(conn, process_id, digest)
         created = row is None
         if row is None:
             row = self._add(conn, process_id, bpmn_xml, digest, now, by, source)
@@ -94,10 +94,10 @@ class ModelRegistry:
         """A shipped default from bpmn/: deployed only when its content is new to the process,
         active only when no person chose the active version."""
         digest = hashlib.sha256(bpmn_xml).hexdigest()
-        known = store.model_with_digest(conn, process_id, digest)
+        known = model_store.model_with_digest(conn, process_id, digest)
         if known is not None:
             return known, False
-        active = store.active_model(conn, process_id)
+        active = model_store.active_model(conn, process_id)
         row = self._add(conn, process_id, bpmn_xml, digest, now, FROM_DISK, FILE)
         if active is None or active["activated_by"] == FROM_DISK:
             row, _changed = self.activate(conn, process_id, row["version"], now, FROM_DISK)
@@ -117,12 +117,12 @@ class ModelRegistry:
     ) -> tuple[dict[str, Any], bool]:
         """Make a deployed version the one new instances start on: its row as it is now, and
         whether that changed anything (the active version again changes nothing)."""
-        row = store.model(conn, process_id, version)
+        row = model_store.model(conn, process_id, version)
         if row is None:
             raise NotFound(f"Không có phiên bản {version} của quy trình {process_id}.")
         if row["active"]:
             return row, False
-        store.set_active_model(conn, process_id, version, now, by)
+        model_store.set_active_model(conn, process_id, version, now, by)
         with self._lock:
             self._active.pop(process_id, None)
         return {**row, "active": True, "activated_at": now, "activated_by": by}, True
@@ -137,7 +137,7 @@ class ModelRegistry:
         by: str | None,
         source: str,
     ) -> dict[str, Any]:
-        newest = store.newest_model(conn, process_id)
+        newest = model_store.newest_model(conn, process_id)
         version = (newest["version"] + 1) if newest else 1
         try:
             parsed = self.engine.parse(bpmn_xml, process_id, version)
@@ -155,7 +155,7 @@ class ModelRegistry:
             "activated_at": None,
             "activated_by": None,
         }
-        store.add_model(conn, row)
+        model_store.add_model(conn, row)
         with self._lock:
             self._cache[(process_id, version)] = parsed
         return row
@@ -208,13 +208,13 @@ def model_listing(conn: Connection, process_id: str | None = None) -> list[dict[
     counts = running_counts(conn, process_id)
     return [
         {**row, "running": counts.get((row["process_id"], row["version"]), 0)}
-        for row in store.list_models(conn, process_id)
+        for row in model_store.list_models(conn, process_id)
     ]
 
 
 def model_view(row: dict[str, Any]) -> dict[str, Any]:
     """A version as the API and the command line show it (without its diagram)."""
-    return {k: row[k] for k in store.MODEL_FIELDS}
+    return {k: row[k] for k in model_store.MODEL_FIELDS}
 
 
 def audit_model(

@@ -36,7 +36,8 @@ import pytest
 import requests
 
 from services.demo import demo_documents
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from tests.polling import WaitTimeout, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,8 @@ import pytest
 import requests
 
 from services.distributed import SERVICES, Cluster
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from tests.conftest import require_services
 from tests.polling import wait_for
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.auth import mint_token
+from shared.auth_tokens import mint_token
 from shared.calendar import local_date
 from tests.e2e.conftest import Client
 from tests.e2e.journeykit import a_document

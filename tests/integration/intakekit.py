@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from services.intake import store, unit_store
 from services.intake.app import create_app, create_service
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.calendar import TZ
 from shared.clock import FixedClock
 

@@ -21,7 +21,8 @@ import pytest
 from services.notify import store
 from services.notify.app import create_app, create_service
 from services.notify.consumer import create_consumer, create_delivery_worker
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.calendar import TZ
 from shared.clock import FixedClock
 from shared.events import encode, make_event

@@ -13,7 +13,8 @@ import pytest
 
 from services.reporting.app import create_app, create_service
 from services.reporting.consumer import create_consumer
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.calendar import TZ
 from shared.clock import FixedClock
 from shared.events import encode, make_event

@@ -23,7 +23,8 @@ from werkzeug.test import Client
 from services.embedded import build_system
 from services.notify import webhooks
 from services.notify.domain import PUBLIC_EVENT_TYPES as WEBHOOK_EVENT_TYPES
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.calendar import local_date
 from shared.topology import PUBLIC_FEED_EVENT_TYPES
 from tests.integration.notifykit import Receiver

@@ -34,7 +34,8 @@ from services.intake import app as intake_app
 from services.notify import app as notify_app
 from services.reporting import app as reporting_app
 from services.workflow import app as workflow_app
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 
 SERVICES = ("intake", "workflow", "notify", "reporting")
 SECRET = "api-contract-secret-0123456789-0123456789"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from shared.auth import AuthSettings, TokenVerifier
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import TokenVerifier
 
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")
 SECRET = "cli-secret-0123456789-0123456789-0123456"

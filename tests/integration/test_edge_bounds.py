@@ -19,7 +19,8 @@ from services.workflow.app import create_app as create_workflow_app
 from services.workflow.app import create_service as create_workflow_service
 from services.workflow.units import units as workflow_units
 from shared.clock import AdjustableClock, FixedClock
-from shared.http import MAX_OFFSET, install_edge
+from shared.http import MAX_OFFSET
+from shared.http_edge import install_edge
 from shared.json_input import MAX_JSON_DEPTH
 from tests.integration import intakekit, notifykit, reportingkit, workflowkit
 

@@ -17,11 +17,12 @@ from services.cli import _welcome
 from services.embedded import install_clock_routes
 from services.intake.app import create_app as intake_app
 from services.web.config import WebConfigError, WebSettings
-from shared.auth import AuthConfigError, AuthSettings, TokenVerifier, mint_token
+from shared.auth_settings import AuthConfigError, AuthSettings
+from shared.auth_tokens import TokenVerifier, mint_token
 from shared.clock import AdjustableClock
 from shared.config import ConfigError, PlatformSettings, environment
 from shared.errors import Unauthorized
-from shared.http import install_edge
+from shared.http_edge import install_edge
 
 ROOT = Path(__file__).resolve().parents[2]
 NHIEMVU = str(Path(sys.executable).parent / "nhiemvu")

@@ -28,7 +28,8 @@ import requests
 from joserfc.jwk import RSAKey
 
 from services.web.oidc import ClaimNames, NotMapped, identity_from_claims, safe_next
-from shared.auth import AuthSettings, TokenVerifier
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import TokenVerifier
 from tests.conftest import require_services
 from tests.polling import wait_for
 

@@ -15,7 +15,8 @@ import requests
 
 from services.web.app import create_app
 from services.web.config import WebConfigError
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from tests.integration.webkit import SECRET, WebSystem, running_system, sign_in
 from tests.polling import wait_for
 

@@ -22,7 +22,8 @@ from werkzeug.serving import make_server
 from services.demo import demo_documents, load_demo
 from services.embedded import build_system
 from services.web.app import create_app
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from tests.polling import wait_for
 
 SECRET = "web-test-secret-0123456789-0123456789-abcdef"

@@ -31,7 +31,8 @@ from services.workflow.app import create_app, create_service
 from services.workflow.consumer import create_consumer
 from services.workflow.scheduler import TimerScheduler
 from services.workflow.units import units
-from shared.auth import AuthSettings, mint_token
+from shared.auth_settings import AuthSettings
+from shared.auth_tokens import mint_token
 from shared.calendar import TZ
 from shared.clock import AdjustableClock, FixedClock
 from shared.events import encode, make_event

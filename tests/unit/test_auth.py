@@ -20,18 +20,16 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from shared import auth
+from shared import auth, auth_settings, auth_tokens
 from shared.auth import (
-    AuthConfigError,
-    AuthSettings,
     Principal,
-    TokenVerifier,
-    mint_token,
     principal_from_header,
     require_roles,
     require_unit_access,
     unit_scope,
 )
+from shared.auth_settings import AuthConfigError, AuthSettings
+from shared.auth_tokens import TokenVerifier, mint_token
 from shared.errors import Forbidden, Unauthorized
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
@@ -360,7 +358,7 @@ def test_roles_without_a_unit_scope_see_no_tasks() -> None:
 
 def test_development_falls_back_to_the_default_secret() -> None:
     settings = AuthSettings.from_env({})
-    assert (settings.mode, settings.secret) == ("hs256", auth.DEV_SECRET)
+    assert (settings.mode, settings.secret) == ("hs256", auth_settings.DEV_SECRET)
     assert settings.leeway_seconds == 30
 
 
@@ -369,7 +367,11 @@ def test_production_without_a_secret_fails_clearly() -> None:
         AuthSettings.from_env({"NHIEMVU_ENV": "production"})
     with pytest.raises(AuthConfigError, match="JWT_SECRET"):
         AuthSettings.from_env(
-            {"NHIEMVU_ENV": "production", "JWT_ALGORITHM": "HS256", "JWT_SECRET": auth.DEV_SECRET}
+            {
+                "NHIEMVU_ENV": "production",
+                "JWT_ALGORITHM": "HS256",
+                "JWT_SECRET": auth_settings.DEV_SECRET,
+            }
         )
 
 
@@ -406,11 +408,11 @@ def test_rs256_without_any_key_source_fails_clearly() -> None:
 
 
 class _Clock:
-    """`time.time` as shared.auth reads it, moved by the test; PyJWT reads the real one."""
+    """`time.time` as shared.auth_tokens reads it, moved by the test; PyJWT reads the real one."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.now = datetime.now(UTC).timestamp()
-        monkeypatch.setattr(auth.time, "time", lambda: self.now)
+        monkeypatch.setattr(auth_tokens.time, "time", lambda: self.now)
 
 
 def _decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -422,7 +424,7 @@ def _decodes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         seen.append(token)
         return decode(token, *args, **kwargs)
 
-    monkeypatch.setattr(auth.jwt, "decode", counted)
+    monkeypatch.setattr(auth_tokens.jwt, "decode", counted)
     return seen
 
 
@@ -446,7 +448,7 @@ def test_a_verified_token_is_answered_from_memory_until_its_exp_and_leeway(
         decodes.append(token)  # PyJWT reads the real time: what it says at `clock.now`
         raise jwt.ExpiredSignatureError("Signature has expired")
 
-    monkeypatch.setattr(auth.jwt, "decode", expired)
+    monkeypatch.setattr(auth_tokens.jwt, "decode", expired)
     for _ in range(2):
         with pytest.raises(Unauthorized, match="hết hạn"):
             verifier.verify(token)
@@ -461,7 +463,7 @@ def test_a_token_without_exp_is_checked_again_after_the_verified_seconds(
     token = officer_token(ttl_seconds=None)
     verifier = TokenVerifier(HS)
     verifier.verify(token)
-    clock.now += auth.VERIFIED_SECONDS - 1
+    clock.now += auth_tokens.VERIFIED_SECONDS - 1
     verifier.verify(token)
     assert len(decodes) == 1
     clock.now += 1
@@ -486,7 +488,7 @@ def test_a_refused_token_is_never_kept(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_verified_tokens_kept_are_bounded_least_recently_used_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(auth, "VERIFIED_TOKENS", 2)
+    monkeypatch.setattr(auth_tokens, "VERIFIED_TOKENS", 2)
     decodes = _decodes(monkeypatch)
     first, second, third = (officer_token(sub=f"u-{n}") for n in range(3))
     verifier = TokenVerifier(HS)

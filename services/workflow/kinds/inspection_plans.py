@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.kinds.bodies import UNIT_CODE as _UNIT_CODE
-from services.workflow.kinds.inspections import SCOPES
+from services.workflow.kinds.inspection_schemas import SCOPES
 from services.workflow.units import require_units
 from shared.auth import Principal
 from shared.calendar import local_date

@@ -2,13 +2,12 @@
 với Ủy ban nhân dân tỉnh, Chủ tịch Ủy ban nhân dân tỉnh các biện pháp cần thiết nhằm đôn đốc …
 thực hiện các nhiệm vụ được giao đã đến hạn quy định nhưng chưa thực hiện".
 
-A summary is a snapshot, taken when it opens, of the tasks that are overdue (the workflow's own
-task table, by the rule of the task list's overdue filter, `store.late_condition`): each with its
-document number, content, lead unit, due date, days overdue and assigning leader, and the counts
-by assigning leader. The Office sends it to the leaders with the measures it proposes (`send`);
-a leader may answer with a direction (`give_direction`), which reaches the Office and the lead
-units of the listed tasks (the case's `responsible` party). The diagram is
-bpmn/overdue_summary.bpmn.
+A summary is a snapshot, taken when it opens, of the tasks that are overdue (the workflow's own task
+table, by the rule of the task list's overdue filter, `task_queries.late_condition`): each with its
+document number, content, lead unit, due date, days overdue and assigning leader, and the counts by
+assigning leader. The Office sends it to the leaders with the measures it proposes (`send`); a
+leader may answer with a direction (`give_direction`), which reaches the Office and the lead units
+of the listed tasks (the case's `responsible` party). The diagram is bpmn/overdue_summary.bpmn.
 
 Opened:
 
@@ -39,7 +38,8 @@ from sqlalchemy import Connection, func, select, text
 from services.workflow import cases
 from services.workflow.case_store import cases as cases_table
 from services.workflow.cases import CaseKind, Opening
-from services.workflow.store import late_condition, task_instances
+from services.workflow.store import task_instances
+from services.workflow.task_queries import late_condition
 from services.workflow.units import unit_names
 from shared.auth import Principal
 from shared.calendar import local_date
@@ -98,8 +98,9 @@ class OverdueDirectionIn(Schema):
 
 
 def snapshot(conn: Connection, late_on: date, today: date) -> dict[str, Any]:
-    """The tasks late on `late_on` (due before it and not done, `store.late_condition`), the most
-    overdue first, with their days overdue on `today`, and the counts by assigning leader."""
+    """The tasks late on `late_on` (due before it and not done, `task_queries.late_condition`),
+    the most overdue first, with their days overdue on `today`, and the counts by assigning
+    leader."""
     t = task_instances.c
     late = late_condition(late_on)
     total = conn.execute(select(func.count()).select_from(task_instances).where(late)).scalar_one()

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 
 class TaskKind:
-    """The task lifecycle's part of `runner.Kind`."""
+    """The task lifecycle's part of `instances.kind.Kind`."""
 
     name = "task"
 

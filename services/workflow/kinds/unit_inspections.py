@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 from services.workflow.cases import CaseKind, Opening
 from services.workflow.kinds.bodies import UNIT_CODE as _UNIT_CODE
 from services.workflow.kinds.bodies import text as _text
-from services.workflow.kinds.inspections import (
+from services.workflow.kinds.inspection_schemas import (
     FORMS,
     SCOPES,
     InspectionFinishIn,

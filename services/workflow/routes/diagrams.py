@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from flask import request
 from marshmallow import Schema, fields
 
-from services.workflow import store
+from services.workflow import model_store
 from services.workflow.engine import DiagramError, Positions, ProcessModel
 from services.workflow.instances import runner
 from services.workflow.kinds.task import TASK, require_read
@@ -148,7 +148,7 @@ def register_routes(router: ApiRouter, service: WorkflowService) -> None:
         require_roles(caller, PROCESS_OWNER)
         number = _version(process_id, version)
         with platform.database.read() as conn:
-            row = store.model(conn, process_id, number)
+            row = model_store.model(conn, process_id, number)
             if row is None:
                 raise NotFound(f"Không có phiên bản {version} của quy trình {process_id}.")
             listed = {

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from marshmallow import Schema, fields, validate
 
-from services.workflow import case_store, schemas, store
+from services.workflow import case_store, schemas, store, task_queries
 from services.workflow.kinds.task import with_overdue
 from services.workflow.routes.cases import case_view, scope
 from services.workflow.views import task_view
@@ -99,9 +99,9 @@ def task_views(
     q: str | None = None,
     **filters: Any,
 ) -> tuple[list[dict[str, Any]], int]:
-    """The tasks the caller may see under `filters` (store.list_instances's), as the task list
-    answers them, and their total."""
-    items, total = store.list_instances(
+    """The tasks the caller may see under `filters` (task_queries.list_instances's), as the task
+    list answers them, and their total."""
+    items, total = task_queries.list_instances(
         conn,
         units=unit_scope(caller),
         # Đ11, Đ13: an inspector also lists the tasks of the units a running inspection naming
@@ -146,10 +146,10 @@ def task_queues(
     them in one statement, then each one's first page."""
     units = unit_scope(caller)
     led_by = case_store.inspected_by(caller.sub) if caller.has_role(INSPECTOR) else None
-    totals = store.count_instances(conn, queues, units=units, today=today, led_by=led_by)
+    totals = task_queries.count_instances(conn, queues, units=units, today=today, led_by=led_by)
     found = {}
     for name, filters in queues.items():
-        items = store.page_instances(
+        items = task_queries.page_instances(
             conn, units=units, led_by=led_by, today=today, limit=limit, **filters
         )
         found[name] = {"total": totals[name], "items": _views(service, conn, items, today)}
