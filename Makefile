@@ -26,8 +26,9 @@ run-distributed: $(STAMP)
 
 # Three processes share the tests, each taking whole modules (a module's running system is
 # started once): on two cores, since the end-to-end and browser tests spend much of their time
-# waiting on the systems they drive, a third keeps both cores busy (the suite ran in 17 min with
-# three under heavy load, 18.5 with two under less); TEST_WORKERS=0 runs them in this process.
+# waiting on the systems they drive, a third keeps both cores busy (on a quiet 2-core machine the
+# suite took 10.9–11.8 min with three, 18.5 with two and other work beside it); TEST_WORKERS=0
+# runs them in this process.
 TEST_WORKERS ?= 3
 
 test: $(STAMP)
