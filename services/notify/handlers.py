@@ -71,13 +71,14 @@ def task_event_handler(channels: ChannelSettings | None) -> BatchedHandler:
         if channels is None:
             outbound.queues_marked()
             return
-        feed.record(uow.conn, events, uow.now)
-        max_age = timedelta(hours=channels.max_age_hours)
-        subscriptions = (
-            outbound.list_subscriptions(uow.conn, None)
-            if any(event.type in domain.PUBLIC_EVENT_TYPES for event in events)
-            else []
+        # The feed's rows, and the subscriptions when a webhook may be due (one statement).
+        subscriptions = feed.record_and_subscriptions(
+            uow.conn,
+            events,
+            uow.now,
+            subscriptions=any(event.type in domain.PUBLIC_EVENT_TYPES for event in events),
         )
+        max_age = timedelta(hours=channels.max_age_hours)
         rows: list[dict[str, Any]] = []
         for event, messages, names in planned:
             rows += _webhooks(uow, event, max_age, subscriptions)

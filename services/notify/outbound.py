@@ -132,7 +132,7 @@ def list_subscriptions(conn: Connection, owner: str | None) -> list[dict[str, An
     query = _SUBSCRIPTIONS
     if owner is not None:
         query = query.where(subscriptions.c.owner == owner)
-    return [_subscription(row) for row in conn.execute(query).mappings()]
+    return [subscription_of(row) for row in conn.execute(query).mappings()]
 
 
 def delete_subscription(conn: Connection, owner: str, sub_id: str) -> int:
@@ -147,7 +147,8 @@ def subscribed_to(subscriptions: list[dict[str, Any]], event_type: str) -> list[
     return [s for s in subscriptions if event_type in s["event_types"]]
 
 
-def _subscription(row: Any) -> dict[str, Any]:
+def subscription_of(row: Any) -> dict[str, Any]:
+    """A subscription as read: its event types decoded."""
     return {**dict(row), "event_types": json.loads(row["event_types"])}
 
 

@@ -94,3 +94,58 @@ def test_a_batch_leaves_what_the_same_events_leave_one_at_a_time(
     # A few statements for the whole batch (inbox, names, items, feed, subscriptions, e-mail
     # look-ups per event, deliveries), not several per event.
     assert issued[0] < 4 * len(bodies)
+
+
+def test_on_postgresql_a_batch_leaves_what_one_at_a_time_leaves_on_sqlite(
+    make_notify: Callable[..., Any], pg_database_url: str
+) -> None:
+    """The feed rows and the subscriptions read in one statement on PostgreSQL
+    (feed.record_and_subscriptions) leave what SQLite's two statements leave, in order."""
+    smtp = free_port()
+    one = make_notify("SO_TC", "SO_XD", smtp_port=smtp)
+    many = make_notify("SO_TC", "SO_XD", smtp_port=smtp, NOTIFY_DATABASE_URL=pg_database_url)
+    assert many.runtime.platform.database.engine.dialect.name == "postgresql"
+    for service in (one, many):
+        prepare(service)
+    bodies = [
+        task_event("task.assigned", "assigned", lead_unit="SO_TC"),
+        task_event("task.progress_reported", "in_progress"),  # webhook-public, not on the feed
+        task_event("task.completed", "completed", lead_unit="SO_XD"),
+        *(task_event("task.assigned", "assigned") for _ in range(12)),
+    ]
+    for body in bodies:
+        assert one.deliver(body) == "applied"
+    deliveries = [Delivery(body, {}) for body in bodies]
+    applier = many.consumer.applier
+    assert applier.apply_batch(deliveries[:1]) == ["applied"]  # one event: the same path
+    assert applier.apply_batch(deliveries[1:]) == ["applied"] * (len(bodies) - 1)
+    assert applier.apply_batch(deliveries) == ["duplicate"] * len(bodies)
+    assert left(many) == left(one)
+    assert len(left(many)["feed"]) == len(bodies) - 1
+
+
+def test_the_feed_and_subscriptions_statement_adds_a_row_once_and_reads_every_subscription(
+    make_notify: Callable[..., Any], pg_database_url: str
+) -> None:
+    from services.notify import feed
+    from shared.events import parse_event
+
+    service = make_notify(NOTIFY_DATABASE_URL=pg_database_url)
+    prepare(service)
+    events = [parse_event(task_event("task.assigned", "assigned")) for _ in range(3)]
+    database = service.runtime.platform.database
+    with database.transaction() as conn:
+        expected = outbound.list_subscriptions(conn, None)  # as SQLAlchemy reads them
+        assert feed.record_and_subscriptions(conn, [], NOW, subscriptions=True) == expected
+        read = feed.record_and_subscriptions(conn, events[:2], NOW, subscriptions=True)
+        again = feed.record_and_subscriptions(conn, events[::-1], NOW, subscriptions=True)
+        assert feed.record_and_subscriptions(conn, events, NOW, subscriptions=False) == []
+    assert read == again == expected
+    assert len(read) == 1 and read[0]["event_types"] == ["task.assigned", "task.completed"]
+    assert read[0]["created_at"].utcoffset() is not None
+    with database.read() as conn:
+        rows = conn.execute(select(public_feed).order_by(public_feed.c.seq)).mappings().all()
+    # Each event once; the third, new in the second call, after the first two.
+    assert [row["event_id"] for row in rows] == [events[0].id, events[1].id, events[2].id]
+    assert all(row["published_at"] is None for row in rows)
+    assert {row["created_at"] for row in rows} == {NOW}
