@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Column, Connection, Index, Integer, String, Table, Text
 
 from services.notify import outbound
@@ -94,9 +95,10 @@ def record(conn: Connection, events: list[Event], now: datetime) -> None:
 _RECORD_AND_SUBSCRIPTIONS = (
     "WITH feed AS ("
     f"INSERT INTO {public_feed.name} (event_id, event_type, body, created_at, published_at) "
-    "SELECT f.event_id, f.event_type, f.body, %(now)s, NULL FROM unnest("
-    "CAST(%(ids)s AS TEXT[]), CAST(%(types)s AS TEXT[]), CAST(%(bodies)s AS TEXT[])"
-    ") WITH ORDINALITY AS f(event_id, event_type, body, n) ORDER BY f.n "
+    "SELECT f.event_id, f.event_type, f.body, %(now)s, NULL "
+    "FROM ROWS FROM (json_to_recordset(CAST(%(rows)s AS json)) "
+    "AS (event_id text, event_type text, body text)) WITH ORDINALITY "
+    "AS f(event_id, event_type, body, n) ORDER BY f.n "
     "ON CONFLICT DO NOTHING) "
     f"SELECT {', '.join(c.name for c in outbound.subscriptions.c)} "
     f"FROM {outbound.subscriptions.name} ORDER BY created_at, id"
@@ -131,11 +133,15 @@ def record_and_subscriptions(
             for row in driver.rows(conn, {})
         ]
     dialect = conn.dialect
+    # The rows as one JSON text (the bodies as JSON strings, which PostgreSQL reads back as
+    # they are): a text array would be escaped by the driver character by character in Python.
+    feed_rows = [
+        {"event_id": row["event_id"], "event_type": row["event_type"], "body": row["body"]}
+        for row in rows
+    ]
     params = {
         "now": _UTC.process_bind_param(now, dialect),
-        "ids": [row["event_id"] for row in rows],
-        "types": [row["event_type"] for row in rows],
-        "bodies": [row["body"] for row in rows],
+        "rows": orjson.dumps(feed_rows).decode("utf-8"),
     }
     found = rows_on_driver(conn, _RECORD_AND_SUBSCRIPTIONS, params)
     outbound.written.feed = True
