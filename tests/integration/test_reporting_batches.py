@@ -88,3 +88,50 @@ def test_a_batch_builds_the_read_model_that_one_event_at_a_time_builds(
             # Inbox (2), log (1), the facts read and written (2), units and documents one by
             # one, submissions per submission or decision: far fewer than 3 per event.
             assert issued[0] < len(log)
+
+
+def test_upserting_facts_as_json_on_postgresql_refuses_a_naive_time_and_keeps_what_it_reads(
+    tmp_path: Path, bus_namespace: str, pg_database_url: str
+) -> None:
+    """writes.upsert_many on PostgreSQL (one JSON text read by the table's row type): aware
+    times are stored as UTC instants, a naive one is refused as UtcDateTime refuses it, an
+    integer beyond 64 bits takes SQLAlchemy's statement (and is refused by the column), and a
+    second upsert of a key replaces every column."""
+    from datetime import UTC, date, datetime, timedelta, timezone
+
+    from sqlalchemy.exc import DBAPIError, StatementError
+
+    from services.reporting import writes
+
+    with reporting_service(tmp_path, bus_namespace, pg_database_url) as service:
+        database = service.runtime.platform.database
+        hanoi = timezone(timedelta(hours=7))
+        row = {c.name: None for c in store.task_facts.c}
+        row |= {
+            "task_id": "a" * 32,
+            "document_id": "1" * 32,
+            "lead_unit": "SO_TC",
+            "status": "in_progress",
+            "assigned_on": date(2026, 12, 1),
+            "updated_at": datetime(2026, 12, 1, 8, 30, 0, 123456, tzinfo=hanoi),
+            "late_rework": False,
+            "rework_count": 2,
+            "content": 'Báo cáo "quý" \\ IV',
+        }
+        with database.transaction() as conn:
+            writes.upsert_many(conn, store.task_facts, "task_id", [row])
+        changed = row | {"status": "completed", "late_rework": True, "content": None}
+        with database.transaction() as conn:
+            writes.upsert_many(conn, store.task_facts, "task_id", [changed])
+        with database.read() as conn:
+            stored = [dict(r) for r in conn.execute(select(store.task_facts)).mappings()]
+        assert stored == [changed | {"updated_at": row["updated_at"].astimezone(UTC)}]
+        assert stored[0]["updated_at"].tzinfo is not None
+        naive = row | {"task_id": "b" * 32, "updated_at": datetime(2026, 12, 1, 8, 30)}
+        with pytest.raises(ValueError, match="naive"), database.transaction() as conn:
+            writes.upsert_many(conn, store.task_facts, "task_id", [naive])
+        huge = row | {"task_id": "c" * 32, "rework_count": 2**70}
+        with pytest.raises((StatementError, DBAPIError)), database.transaction() as conn:
+            writes.upsert_many(conn, store.task_facts, "task_id", [huge])
+        with database.read() as conn:
+            assert len(conn.execute(select(store.task_facts)).all()) == 1
