@@ -8,7 +8,8 @@ text format's quoting of each element, in Python, costs milliseconds for an inst
 state), cast to the column's type.
 
 `usable` says which rows can go this way: all with the same columns, none of an array type
-(unnest would flatten it) and no column left out whose default SQLAlchemy computes per row.
+(unnest would flatten it), each column's values of one Python type (the driver encodes an
+array by its items' type) and no column left out whose default SQLAlchemy computes per row.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Table, insert
+from sqlalchemy import ARRAY, JSON, Connection, Table, insert
 
 # A table's part of a statement, by table and columns: the INSERT's text with its parameters
 # named `<prefix><column>`, the columns, and their bind processors (None: the value as it is).
@@ -25,12 +26,20 @@ _BUILT: dict[tuple[Any, ...], Built] = {}
 
 
 def usable(table: Table, rows: Sequence[dict[str, Any]]) -> bool:
-    """Whether `rows` (at least one) can be written by `insert_sql`: the same columns in each
-    row, none of them an array, and any column left out has no default computed in Python
-    (a constant default is written as SQLAlchemy writes it)."""
+    """Whether `rows` (at least one) can be written by `insert_many`: the same columns in each
+    row, none of them an array, the values of each of one Python type (or None), and any column
+    left out has no default computed in Python (a constant default is written as SQLAlchemy
+    writes it)."""
     names = rows[0].keys()
     if any(row.keys() != names for row in rows):
         return False
+    if len(rows) > 1:
+        for name in names:
+            if isinstance(table.c[name].type, JSON):
+                continue  # every value a JSON document, what its bind processor makes of it
+            kinds = {type(row[name]) for row in rows}
+            if len(kinds) > 2 or (len(kinds) == 2 and type(None) not in kinds):
+                return False
     for column in table.columns:
         if column.name in names:
             if isinstance(column.type, ARRAY):

@@ -155,14 +155,26 @@ def test_rows_that_arrays_cannot_carry_take_sqlalchemys_insert(pg_engine):
     assert pg_rows.usable(computed, [{"label": "a", "made": "given"}])
     assert not pg_rows.usable(listed, [{"units": ["A", "B"]}])  # unnest would flatten it
     assert not pg_rows.usable(computed, [{"label": "a"}, {"label": "b", "made": "x"}])
+    # A column of values of two types (a date as a date and as its text): SQLAlchemy's insert.
+    dated = Table("dated", metadata, Column("on", Date), Column("label", String(10)))
+    dated.create(pg_engine)
+    mixed = [{"on": date(2026, 3, 1), "label": "a"}, {"on": "2026-03-02", "label": None}]
+    assert not pg_rows.usable(dated, mixed)
+    assert pg_rows.usable(
+        dated, [{"on": None, "label": "a"}, {"on": date(2026, 3, 2), "label": None}]
+    )
     with pg_engine.begin() as conn:
         pg_rows.insert_many(conn, [(computed, [{"label": "a"}, {"label": "b"}])])
         pg_rows.insert_many(conn, [(listed, [{"units": ["A", "B"]}, {"units": []}])])
+        pg_rows.insert_many(conn, [(dated, mixed)])
     with pg_engine.connect() as conn:
         made = conn.execute(select(computed.c.made).order_by(computed.c.id)).scalars().all()
         units = conn.execute(select(listed.c.units).order_by(listed.c.id)).scalars().all()
     assert len(set(made)) == 2 and all(value.startswith("made-") for value in made)
     assert units == [["A", "B"], []]
+    with pg_engine.connect() as conn:
+        days = conn.execute(select(dated.c.on).order_by(dated.c.on)).scalars().all()
+    assert days == [date(2026, 3, 1), date(2026, 3, 2)]
 
 
 def test_a_flush_writes_deferred_rows_with_the_audit_and_the_outbox_after_the_lock(pg_engine):
