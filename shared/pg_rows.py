@@ -1,5 +1,5 @@
 """Many rows inserted on PostgreSQL in one statement over arrays, a parameter per column
-(`INSERT INTO t (a, b) SELECT * FROM unnest(%(a)s::T[], %(b)s::U[])`): the statement's text
+(`INSERT INTO t (a, b) SELECT * FROM unnest(%(a)b::T[], %(b)b::U[])`): the statement's text
 does not depend on how many rows it writes, so it is built once per table and set of columns,
 and the driver prepares it like any statement run again (docs/architecture.md, Benchmarks).
 Each row's values go through their column type's bind processor, as SQLAlchemy's insert sends
@@ -7,9 +7,10 @@ them (a JSON column's text, a time in UTC); the arrays go in the binary format (
 text format's quoting of each element, in Python, costs milliseconds for an instance's
 state), cast to the column's type.
 
-`usable` says which rows can go this way: all with the same columns, none of an array type
-(unnest would flatten it), each column's values of one Python type (the driver encodes an
-array by its items' type) and no column left out whose default SQLAlchemy computes per row.
+`usable` says which rows can go this way: all with the same columns of the table, none of an
+array type (unnest would flatten it), each column's values of one Python type (the driver
+encodes an array by its items' type) and no column left out whose default SQLAlchemy computes
+per row.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ def usable(table: Table, rows: Sequence[dict[str, Any]]) -> bool:
     left out has no default computed in Python (a constant default is written as SQLAlchemy
     writes it)."""
     names = rows[0].keys()
-    if any(row.keys() != names for row in rows):
-        return False
+    if any(row.keys() != names for row in rows) or any(name not in table.c for name in names):
+        return False  # SQLAlchemy's insert says what is wrong
     if len(rows) > 1:
         for name in names:
             if isinstance(table.c[name].type, JSON):

@@ -155,6 +155,7 @@ def test_rows_that_arrays_cannot_carry_take_sqlalchemys_insert(pg_engine):
     assert pg_rows.usable(computed, [{"label": "a", "made": "given"}])
     assert not pg_rows.usable(listed, [{"units": ["A", "B"]}])  # unnest would flatten it
     assert not pg_rows.usable(computed, [{"label": "a"}, {"label": "b", "made": "x"}])
+    assert not pg_rows.usable(computed, [{"label": "a", "made": "x", "no_such_column": 1}])
     # A column of values of two types (a date as a date and as its text): SQLAlchemy's insert.
     dated = Table("dated", metadata, Column("on", Date), Column("label", String(10)))
     dated.create(pg_engine)
