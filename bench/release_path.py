@@ -4,7 +4,8 @@ as the workflow worker applies them (`time.process_time`), and a cProfile of the
 
 Run from the repository root (PostgreSQL on 127.0.0.1): ``python -m bench.release_path``
 (``--rounds N``, ``--batch N``, ``--profile``; ``--tuned``: with the worker's collector settings,
-shared/heap.py `settle`). Also prints the CPU the cyclic collector took.
+shared/heap.py `settle`). Also prints the CPU the cyclic collector took and, per released task,
+the CPU of the database's PostgreSQL backends over the measured batches (bench/cpu.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pstats
 import time
 from typing import Any
 
-from bench.action_path import workflow_on_postgres
+from bench.action_path import ADMIN, workflow_on_postgres
+from bench.cpu import CpuMeter
 from bench.event_path import released_body
 from shared.applier import Delivery
 from shared.heap import settle
@@ -44,6 +46,9 @@ def measure(service: Any, rounds: int, batch: int, profile: bool, tuned: bool) -
         "applied"
     }
     per_task: list[float] = []
+    database = service.runtime.platform.database.engine.url.database
+    meter = CpuMeter({}, {"workflow": database}, ADMIN)
+    backends_before = _backend_seconds(meter)
     gc.callbacks.append(collector)
     # The profile counts CPU (a wait on the database is not the process's work).
     profiler = cProfile.Profile(time.process_time) if profile else None
@@ -59,16 +64,22 @@ def measure(service: Any, rounds: int, batch: int, profile: bool, tuned: bool) -
         assert set(outcomes) == {"applied"}, outcomes
         per_task.append(spent * 1000 / batch)
     gc.callbacks.remove(collector)
+    backends = (_backend_seconds(meter) - backends_before) * 1000 / (rounds * batch)
     per_task.sort()
     print(
         f"CPU per released task (ms), {rounds} batches of {batch}{' (tuned)' if tuned else ''}: "
         f"min {per_task[0]:.3f}, median {per_task[len(per_task) // 2]:.3f}; "
-        f"the collector {collecting[0] * 1000 / (rounds * batch):.3f}"
+        f"the collector {collecting[0] * 1000 / (rounds * batch):.3f}; "
+        f"the database's PostgreSQL backends {backends:.3f}"
     )
     if profiler:
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("tottime").print_stats(30)
+
+
+def _backend_seconds(meter: CpuMeter) -> float:
+    return sum(s for (name, _pid), s in meter.snapshot().items() if name == "postgres:workflow")
 
 
 def main() -> None:

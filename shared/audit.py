@@ -35,6 +35,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Row
 
+from shared.pg_rows import insert_many
+
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
 _VERIFY_BATCH = 1000
@@ -182,8 +184,7 @@ def append_audit_many(
     (the outbox's), written with the records: in the same statement on PostgreSQL."""
     records = [_fields(entry) for entry in entries]
     if not records:
-        for other, rows in also:
-            conn.execute(insert(other), rows)
+        insert_many(conn, also)  # one statement on PostgreSQL (shared/pg_rows.py)
         return []
     if conn.dialect.name == "postgresql":
         from shared import audit_postgres  # it builds on this module's records

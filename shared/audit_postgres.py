@@ -18,10 +18,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, Table, insert, select, text, update
 
+from shared import pg_rows
 from shared.audit import GENESIS_HASH, HEAD_ID, advisory_key, canonical_json, linked
 from shared.db import rows_on_driver
 
-_ONE_STATEMENT_ROWS = 100  # rows written with the head in one statement, at most
 # PostgreSQL's sha256() (11 and later); a database in another encoding takes two statements.
 _SQL_HASH_SERVER = 110000
 _CHAINED_KEYS = ("prev_hash", "seq")  # the last keys of a record's canonical JSON
@@ -35,8 +35,8 @@ def chain(
     also: Sequence[tuple[Table, list[dict[str, Any]]]],
 ) -> list[str]:
     """Append `records` after the head with `also`; their hashes."""
-    rows = len(records) + sum(len(rows) for _, rows in also)
-    if len(records) == 1 and rows <= _ONE_STATEMENT_ROWS and _hashes_in_sql(conn):
+    also = [(other, rows) for other, rows in also if rows]
+    if len(records) == 1 and _together(also) and _hashes_in_sql(conn):
         found = _append_one(conn, table, head, records[0], also)
         if found is not None:
             return [found]
@@ -103,21 +103,24 @@ def _chain_locked(
             conn.execute(insert(head).values(id=HEAD_ID, seq=0, hash=GENESIS_HASH))
     seq, prev_hash = (int(row.seq), str(row.hash)) if row is not None else (0, GENESIS_HASH)
     chained, seq, prev_hash = linked(records, seq, prev_hash)
-    new_head = update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash)
-    if len(chained) + sum(len(rows) for _, rows in also) > _ONE_STATEMENT_ROWS:
-        # A large batch (a consumer's, the scheduler's): executemany's batches instead of one
-        # statement's parameters, which PostgreSQL caps at 65,535.
+    if _together([(table, chained), *also]):
+        _write_together(conn, head, {"seq": seq, "hash": prev_hash}, [(table, chained), *also])
+    else:
+        # Rows that one statement over arrays cannot write (shared/pg_rows.py, `usable`).
         for target, rows in ((table, chained), *also):
             conn.execute(insert(target), rows)
-        conn.execute(new_head)
-    else:
-        _write_together(conn, head, {"seq": seq, "hash": prev_hash}, [(table, chained), *also])
+        conn.execute(update(head).where(head.c.id == HEAD_ID).values(seq=seq, hash=prev_hash))
     return [str(record["hash"]) for record in chained]
 
 
-# The SQL of `_write_together` and `_append_one`, by its shape (the tables, their columns and
-# row counts): built once, since SQLAlchemy compiles a multi-row VALUES afresh at every call.
-_TOGETHER_SQL: dict[tuple[Any, ...], tuple[str, list[list[tuple[str, Any]]]]] = {}
+def _together(writes: Sequence[tuple[Table, list[dict[str, Any]]]]) -> bool:
+    return all(pg_rows.usable(table, rows) for table, rows in writes)
+
+
+# The SQL of `_write_together` and `_append_one`, by its shape (the tables and their columns;
+# the rows go in arrays, shared/pg_rows.py): built once, a text the driver prepares when run
+# again.
+_TOGETHER_SQL: dict[tuple[Any, ...], Any] = {}
 
 
 def _write_together(
@@ -127,8 +130,8 @@ def _write_together(
     writes: Sequence[tuple[Table, list[dict[str, Any]]]],
 ) -> None:
     """The new head and every row of `writes` in one PostgreSQL statement: each table's rows a
-    data-modifying CTE (`WITH w0 AS (INSERT … VALUES (…), (…)) … UPDATE audit_head …`)."""
-    shape = (head.name, *((t.name, len(rows), tuple(rows[0])) for t, rows in writes))
+    data-modifying CTE (`WITH w0 AS (INSERT … SELECT * FROM unnest(…)) … UPDATE audit_head …`)."""
+    shape = (conn.dialect, head, *((t, tuple(rows[0])) for t, rows in writes))
     built = _TOGETHER_SQL.get(shape)
     if built is None:
         ctes, binds = _insert_ctes(conn.dialect, writes)
@@ -155,16 +158,16 @@ def _append_one(
     numbered, linked and hashed after it, `also`'s rows and the new head; the record's hash, or
     None when there is no head (nothing of the record or the head written, `also` written)."""
     names = list(record)
-    others = ((t.name, len(rows), tuple(rows[0])) for t, rows in also)
-    shape = ("one", head.name, table.name, tuple(names), *others)
+    others = ((t, tuple(rows[0])) for t, rows in also)
+    shape = ("one", conn.dialect, head, table, tuple(names), *others)
     built = _TOGETHER_SQL.get(shape)
     if built is None:
         built = _TOGETHER_SQL[shape] = _append_one_sql(conn.dialect, table, head, names, also)
-    sql, binds = built
+    sql, (record_binds, binds) = built
     params: dict[str, Any] = {"prefix": hash_prefix(record)}
-    for name, process in binds[0]:
+    for name, process in record_binds:
         params[f"r_{name}"] = process(record[name]) if process else record[name]
-    _bind_rows(params, binds[1:], also, first=1)
+    _bind_rows(params, binds, also, first=1)
     # On the driver: one column, not worth SQLAlchemy's result (shared/db.py, rows_on_driver).
     found = rows_on_driver(conn, sql, params)
     return str(found[0][0]) if found else None
@@ -176,9 +179,11 @@ def _append_one_sql(
     head: Table,
     names: list[str],
     also: Sequence[tuple[Table, list[dict[str, Any]]]],
-) -> tuple[str, list[list[tuple[str, Any]]]]:
+) -> tuple[str, tuple[list[tuple[str, Any]], list[pg_rows.Built]]]:
     quote = dialect.identifier_preparer
-    record_binds = _binds(dialect, table, names)
+    record_binds = [
+        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
+    ]
     ctes, also_binds = _insert_ctes(dialect, also, first=1)
     columns = ", ".join(quote.quote(name) for name in (*names, "seq", "prev_hash", "hash"))
     values = ", ".join(f"%(r_{name})s" for name in names)
@@ -196,44 +201,30 @@ def _append_one_sql(
         + f"n AS (UPDATE {head_name} SET seq = r.seq, hash = r.hash FROM r WHERE "
         f"{head_name}.id = {HEAD_ID}) SELECT hash FROM r"
     )
-    return sql, [record_binds, *also_binds]
-
-
-def _binds(dialect: Any, table: Table, names: list[str]) -> list[tuple[str, Any]]:
-    return [
-        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
-    ]
+    return sql, (record_binds, also_binds)
 
 
 def _insert_ctes(
     dialect: Any, writes: Sequence[tuple[Table, list[dict[str, Any]]]], first: int = 0
-) -> tuple[list[str], list[list[tuple[str, Any]]]]:
-    """A data-modifying CTE `w<i> AS (INSERT … VALUES …)` per table of `writes`, numbered from
-    `first`, and each one's bind processors by column."""
-    quote = dialect.identifier_preparer
-    ctes, binds = [], []
+) -> tuple[list[str], list[pg_rows.Built]]:
+    """A data-modifying CTE `w<i> AS (INSERT … SELECT * FROM unnest(…))` per table of
+    `writes`, numbered from `first` (shared/pg_rows.py), and each one's columns."""
+    ctes, built = [], []
     for index, (table, rows) in enumerate(writes, start=first):
-        names = list(rows[0])
-        binds.append(_binds(dialect, table, names))
-        values = ", ".join(
-            "(" + ", ".join(f"%(w{index}_{number}_{name})s" for name in names) + ")"
-            for number in range(len(rows))
-        )
-        columns = ", ".join(quote.quote(name) for name in names)
-        into = quote.format_table(table)
-        ctes.append(f"w{index} AS (INSERT INTO {into} ({columns}) VALUES {values})")
-    return ctes, binds
+        part = pg_rows.built(dialect, table, tuple(rows[0]), f"w{index}_")
+        built.append(part)
+        ctes.append(f"w{index} AS ({part[0]})")
+    return ctes, built
 
 
 def _bind_rows(
     params: dict[str, Any],
-    binds: list[list[tuple[str, Any]]],
+    built: list[pg_rows.Built],
     writes: Sequence[tuple[Table, list[dict[str, Any]]]],
     first: int = 0,
 ) -> None:
-    """The parameters of `_insert_ctes`' rows: `w<i>_<row>_<column>`, through the binds."""
-    for index, ((_, rows), columns) in enumerate(zip(writes, binds, strict=True), start=first):
-        for number, row in enumerate(rows):
-            for name, process in columns:
-                value = row[name]
-                params[f"w{index}_{number}_{name}"] = process(value) if process else value
+    """The parameters of `_insert_ctes`' rows: a list per column, `w<i>_<column>`."""
+    for index, ((table, rows), (_, columns, processors)) in enumerate(
+        zip(writes, built, strict=True), start=first
+    ):
+        pg_rows.bind(params, table, f"w{index}_", columns, processors, rows)

@@ -316,9 +316,10 @@ _CURSORS = "nhiemvu.driver_cursors"
 
 
 def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
-    """`sql` with its named placeholders (`%(name)s`) made positional (`%s`), and the names in
-    their order (a name used twice, twice): psycopg then takes the values as they are, rather
-    than checking and ordering a mapping's at every run. Converted once per statement."""
+    """`sql` with its named placeholders (`%(name)s`, `%(name)b` for the binary format) made
+    positional (`%s`, `%b`), and the names in their order (a name used twice, twice): psycopg
+    then takes the values as they are, rather than checking and ordering a mapping's at every
+    run. Converted once per statement."""
     converted = _POSITIONAL.get(sql)
     if converted is None:
         names: list[str] = []
@@ -327,13 +328,13 @@ def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
             if match.group(1) is None:
                 return match.group(0)  # "%%", a literal percent sign, stays as it is
             names.append(match.group(1))
-            return "%s"
+            return f"%{match.group(2)}"
 
         converted = _POSITIONAL[sql] = (_PLACEHOLDER.sub(placeholder, sql), tuple(names))
     return converted
 
 
-_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)s")
+_PLACEHOLDER = re.compile(r"%%|%\((\w+)\)([sb])")
 _POSITIONAL: dict[str, tuple[str, tuple[str, ...]]] = {}
 
 

@@ -81,12 +81,11 @@ class LeanSchema(Schema):
         plan = []
         for attr_name, field_obj in self.load_fields.items():
             field_name = field_obj.data_key if field_obj.data_key is not None else attr_name
-            plan.append(
-                (field_name, field_obj.attribute or attr_name, field_obj, _Settled.of(field_obj))
-            )
+            key = field_obj.attribute or attr_name
+            plan.append((field_name, key, field_obj, _Settled.of(field_obj), _parsed(field_obj)))
         self._plan = plan
-        self._plain = all("." not in key for _, key, _, _ in plan)
-        self._known = frozenset(field_name for field_name, _, _, _ in plan)
+        self._plain = all("." not in key for _, key, _, _, _ in plan)
+        self._known = frozenset(field_name for field_name, _, _, _, _ in plan)
 
     def _deserialize(
         self,
@@ -109,8 +108,29 @@ class LeanSchema(Schema):
             )
         index = index if self.opts.index_errors else None
         loaded = self.dict_class()
-        for field_name, key, field_obj, settled in self._plan:
+        for field_name, key, field_obj, settled, parsed in self._plan:
             value: Any = data.get(field_name, missing)
+            if parsed is not None and type(value) is str:
+                # A date or time this field read before: what it returned then (`_parsed`).
+                found = parsed.get(value)
+                if found is not None:
+                    loaded[key] = found
+                    continue
+                text = value
+                try:
+                    value = field_obj.deserialize(value, field_name, data)
+                except ValidationError as error:
+                    error_store.store_error(  # type: ignore[no-untyped-call]
+                        error.messages, field_name, index=index
+                    )
+                    value = error.valid_data or missing
+                else:
+                    if len(parsed) >= _PARSED_KEPT:
+                        parsed.clear()
+                    parsed[text] = value
+                if value is not missing:
+                    loaded[key] = value
+                continue
             if settled is not None:
                 # What `Field.deserialize` returns without any work of its own (`_Settled`).
                 if value is None:
@@ -154,6 +174,22 @@ class LeanSchema(Schema):
                 )
                 loaded.update(rest)
         return loaded
+
+
+_PARSED_KEPT = 512  # texts a field keeps the date or time of, at most (then it starts afresh)
+
+
+def _parsed(field_obj: Any) -> dict[str, Any] | None:
+    """For a Date or an AwareDateTime with no validators and no pre_load or post_load: the texts
+    it read and the date or time it returned for each, to return again for the same text (a
+    batch's events share their time, a document's tasks their dates). Parsing a text depends on
+    nothing but the text and the field, and a date or time is immutable; a text it refused is
+    not kept, so it refuses it again, with its message."""
+    if type(field_obj) not in (fields.Date, fields.AwareDateTime):
+        return None
+    if field_obj.validators or field_obj.pre_load or field_obj.post_load:
+        return None
+    return {}
 
 
 class _Settled:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, insert
+from sqlalchemy import Connection, MetaData, Table
 
 from shared.audit import AuditLog
 from shared.bus import Bus
@@ -23,6 +23,7 @@ from shared.db import Database, make_engine
 from shared.events import encode, make_event
 from shared.logs import current_correlation_id
 from shared.outbox import OutboxRelay
+from shared.pg_rows import insert_many
 from shared.tables import PlatformTables, add_platform_tables
 from shared.topology import Topology
 
@@ -50,10 +51,10 @@ class UnitOfWork:
         self._inserts.setdefault(table, []).append(row)
 
     def flush_inserts(self) -> None:
-        """Write the rows given to `insert_later`, a statement per table, in the order given."""
+        """Write the rows given to `insert_later`, table by table in the order given: one
+        statement on PostgreSQL, a statement per table elsewhere (shared/pg_rows.py)."""
         inserts, self._inserts = self._inserts, {}
-        for table, rows in inserts.items():
-            self.conn.execute(insert(table), rows)
+        insert_many(self.conn, list(inserts.items()))
 
     def emit(
         self, event_type: str, data: Mapping[str, Any], *, subject: str | None = None
@@ -70,9 +71,15 @@ class UnitOfWork:
         return envelope
 
     def flush(self) -> None:
-        """Write deferred rows, emitted events and audit records, a statement each, inside the
-        transaction."""
-        self.flush_inserts()
+        """Write deferred rows, emitted events and audit records inside the transaction: on
+        PostgreSQL the deferred rows go with the audit records and the outbox's (one statement
+        after the chain's head is locked, shared/audit_postgres.py), elsewhere a statement
+        each."""
+        deferred: list[tuple[Table, list[dict[str, Any]]]] = []
+        if self.conn.dialect.name == "postgresql":
+            deferred, self._inserts = list(self._inserts.items()), {}
+        else:
+            self.flush_inserts()
         pending = self.emitted[self._flushed :]
         outbox = [
             {
@@ -89,9 +96,8 @@ class UnitOfWork:
         audits, self._audits = self._audits, []
         if outbox and self.wrote_outbox is not None:
             self.wrote_outbox()
-        self.audit_log.append_many(
-            self.conn, audits, [(self.tables.outbox, outbox)] if outbox else []
-        )
+        also = [*deferred, (self.tables.outbox, outbox)] if outbox else deferred
+        self.audit_log.append_many(self.conn, audits, also)
 
     def audit(
         self,

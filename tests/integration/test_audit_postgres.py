@@ -71,7 +71,7 @@ def test_records_written_with_other_rows_in_one_statement_keep_the_chain_and_the
     pg_engine, audit
 ):
     """The unit of work's flush hands the outbox rows to the audit append, which writes them with
-    the records and the new head (one statement; executemany for a large batch)."""
+    the records and the new head (one statement, the rows over arrays: shared/pg_rows.py)."""
     other = Table("other_rows", MetaData(), Column("n", Integer), Column("label", String))
     other.create(pg_engine)
 

@@ -79,3 +79,32 @@ def test_an_event_made_and_parsed_is_the_same_either_way() -> None:
         own = _round_trip()
     assert lean == own
     assert lean[1].data["task_id"] == "text"
+
+
+def test_dates_and_times_read_again_load_and_refuse_as_the_first_time() -> None:
+    """A Date's or an AwareDateTime's text read before is given what the field returned then
+    (`_parsed`); a text it refused is refused again with its message."""
+    first = _outcomes() + _odd_loads()
+    again = _outcomes() + _odd_loads()  # every date and time text seen before
+    with pytest.MonkeyPatch.context() as patch:
+        _all_marshmallows_own(patch)
+        own = _outcomes() + _odd_loads()
+    assert first == again == own
+    parsed = [p for _, _, _, _, p in SCHEMAS["task.assigned"]._plan if p is not None]
+    assert len(parsed) >= 3 and all(parsed)  # due_on, assigned_on, occurred_at, …
+    for _ in range(2):  # a naive time, refused each time
+        naive = {**_filled(_CALLERS_PART), "time": "2026-12-01T09:30:00"}
+        assert _load(_CALLERS_PART, naive) == ("refused", {"time": ["Not a valid aware datetime."]})
+
+
+def test_a_field_keeps_a_bounded_number_of_texts(monkeypatch: pytest.MonkeyPatch) -> None:
+    import shared.event_fields as event_fields
+
+    monkeypatch.setattr(event_fields, "_PARSED_KEPT", 3)
+    schema = SCHEMAS["task.assigned"]
+    (due,) = [p for name, _, _, _, p in schema._plan if name == "due_on"]
+    due.clear()  # what other tests of this process left
+    for day in range(1, 11):
+        text = f"2026-12-{day:02d}"
+        loaded = schema.load({**_filled(schema), "due_on": text})
+        assert loaded["due_on"].day == day and len(due) <= 3
