@@ -1,8 +1,10 @@
 """The only door to SpiffWorkflow (see core.py): parse diagrams, start and advance instances."""
 
-from services.workflow.engine.core import (
+from services.workflow.engine.core import Engine
+from services.workflow.engine.expressions import DiagramError
+from services.workflow.engine.state import StateError
+from services.workflow.engine.steps import (
     ActionNotOffered,
-    Engine,
     InvalidPayload,
     MigrationRefused,
     Offer,
@@ -12,8 +14,6 @@ from services.workflow.engine.core import (
     ProcessModel,
     Step,
 )
-from services.workflow.engine.expressions import DiagramError
-from services.workflow.engine.state import StateError
 
 __all__ = [
     "ActionNotOffered",

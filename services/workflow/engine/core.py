@@ -33,33 +33,23 @@ task `notice = "task.due_soon"`, end event.
 
 from __future__ import annotations
 
-import ast
-import functools
-import json
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from services.workflow.engine.expressions import (
-    DiagramError,
-    ExpressionRefused,
     RestrictedScriptEngine,
 )
 from services.workflow.engine.parse import (
@@ -71,22 +61,37 @@ from services.workflow.engine.parse import (
 from services.workflow.engine.predict import install as _lay_out_predictions
 from services.workflow.engine.prune import PRUNED, prune, pruned_of
 from services.workflow.engine.quiet import install as _quiet_spiff_logging
+from services.workflow.engine.running import WorkflowCache as _WorkflowCache
+from services.workflow.engine.running import advance as _advance
+from services.workflow.engine.running import copied as _copied
+from services.workflow.engine.running import evaluated as _evaluated
+from services.workflow.engine.running import guarded as _guarded
+from services.workflow.engine.running import notices_since as _notices_since
+from services.workflow.engine.running import payload_data as _payload_data
+from services.workflow.engine.running import task_offering as _task_offering
+from services.workflow.engine.running import with_data as _with_data
 from services.workflow.engine.state import (
     CompactTaskConverter,
     SpeclessWorkflowConverter,
     StateError,
     dump,
     loads,
-    plain,
 )
-from services.workflow.engine.state import jsonable as _jsonable
+from services.workflow.engine.steps import (
+    MigrationRefused,
+    Offer,
+    Position,
+    Positions,
+    ProcessModel,
+    Step,
+    _offer,
+)
 from services.workflow.engine.subtrees import install as _walk_subtrees_plainly
 from services.workflow.engine.timers import due_times, rearm
 from services.workflow.engine.walks import OPEN as _OPEN
 from services.workflow.engine.walks import Walked as _Walked
 from services.workflow.engine.walks import Workflow as _Workflow
 from services.workflow.engine.walks import kept as _kept
-from services.workflow.engine.walks import ready_automatic as _ready_automatic
 from services.workflow.engine.walks import rewalk as _rewalk
 from services.workflow.engine.walks import walk as _walk
 from shared.clock import Clock, PinnableClock, SystemClock
@@ -96,107 +101,9 @@ _quiet_spiff_logging()
 _lay_out_predictions()
 _walk_subtrees_plainly()
 
-# Engine steps after which timers are looked at again; a diagram whose timers keep falling due
-# within one call (a cycle shorter than a step) is cut off here rather than spinning.
-_MAX_ROUNDS = 50
 # What a task spec declares, read once: the spec, its (action, role) pairs (a user task's), the
 # cases it offers to open, and the `when.<action>` conditions of either.
 _Declared = tuple[Any, list[tuple[str, str]], list[tuple[str, str]], dict[str, str]]
-
-
-class ProcessError(RuntimeError):
-    """An engine step failed while running a valid diagram (e.g. a condition raised)."""
-
-
-class InvalidPayload(ValueError):
-    """An action's payload uses a reserved key."""
-
-
-class MigrationRefused(Exception):
-    """An instance cannot move to another version: steps it reached are not in that version."""
-
-    def __init__(self, steps: list[str], *, where: str) -> None:
-        names = ", ".join(f"'{name}'" for name in steps)
-        super().__init__(f"Quy trình {where} bước {names}, không có trong phiên bản mới.")
-        self.steps = steps
-
-
-class ActionNotOffered(Exception):
-    def __init__(self, action: str, offered: list[str]) -> None:
-        super().__init__(f"action {action!r} is not offered now; offered: {offered}")
-        self.action = action
-        self.offered = offered
-
-
-@dataclass(frozen=True)
-class Offer:
-    action: str
-    role: str
-    task_name: str  # bpmn id of the user task (or of the end event an opening is declared on)
-    # A case the step offers to open (`opens.<role>`): the host opens it, the engine never
-    # performs it and the instance stays where it is.
-    opens: bool = False
-
-
-# Offers are immutable: each is made once (a frozen dataclass is slow to make, and a Step
-# offers the same few at every read).
-_offer = functools.lru_cache(maxsize=4096)(Offer)
-
-
-@dataclass(frozen=True)
-class ProcessModel:
-    process_id: str
-    version: int
-    bpmn_xml: bytes = field(repr=False)
-    _parsed: Parsed | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True)
-class Position:
-    """An element of the diagram as a modeler shows it: its id and its name (None: unnamed)."""
-
-    element_id: str
-    name: str | None
-
-
-@dataclass(frozen=True)
-class Positions:
-    current: tuple[Position, ...]  # the steps waited at now
-    armed: tuple[Position, ...]  # events armed beside them (boundary timers, event sub-processes)
-    passed: tuple[Position, ...]  # the steps done, in the order they ran
-
-
-@dataclass(frozen=True)
-class Step:
-    """An instance as one engine call left it: what the host stores and publishes."""
-
-    model: ProcessModel
-    state: str  # the serialized workflow, to store
-    data: dict[str, Any]  # the diagram's data (JSON-able)
-    offers: tuple[Offer, ...]  # the actions offered now, with the role each needs
-    next_due: datetime | None  # when the earliest waiting timer falls due (aware UTC)
-    notices: tuple[str, ...]  # events announced by this call, in the order they ran
-    completed: bool
-    # The loaded workflow, for the one call that advances this Step (then emptied).
-    _workflow: list[BpmnWorkflow] = field(
-        default_factory=list, compare=False, repr=False, hash=False
-    )
-    # The instance's key when its workflow is cached (Engine.load's `key`), and the ids of the
-    # announcing tasks that had run by this Step (what the next call's notices are new against).
-    key: str | None = field(default=None, compare=False)
-    _announced: frozenset[Any] = field(default=frozenset(), compare=False, repr=False)
-    # The user task offering each action, in `_workflow` as this Step found it.
-    _offering: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @property
-    def status(self) -> str | None:
-        """The data's `status`, which diagrams keep for the host's lists."""
-        status = self.data.get("status")
-        return status if isinstance(status, str) else None
-
-    def offered(self, action: str) -> bool:
-        """Whether the diagram offers this action to be performed now (not a case to open)."""
-        return any(offer.action == action and not offer.opens for offer in self.offers)
 
 
 class Engine:
@@ -565,137 +472,3 @@ class Engine:
         return self._converter.from_dict(
             dct, parsed.spec, parsed.subprocess_specs, self._script_engine
         )
-
-
-def _copied(data: dict[str, Any]) -> dict[str, Any]:
-    """A JSON copy of the data (dates as ISO strings), by orjson when it writes it as json does
-    (state.py, `plain`)."""
-    copied: dict[str, Any]
-    if plain(data):
-        try:
-            copied = orjson.loads(orjson.dumps(data, default=_jsonable, option=_ORJSON))
-            return copied
-        except orjson.JSONEncodeError:
-            pass  # a lone surrogate, deep nesting, or what json refuses as well
-    copied = json.loads(json.dumps(data, default=_jsonable))
-    return copied
-
-
-_ORJSON = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-
-
-def _evaluated(environment: Any, condition: str, data: Mapping[str, Any], spec: Any) -> bool | None:
-    """A `when.<action>` condition over a task's data; a name the data does not hold reads as
-    None (a fact not noted yet), the diagram's functions stay callable. None (logged) when the
-    condition failed: it does not hold."""
-    missing = _names_in(condition) - environment.callables
-    context = {name: None for name in missing} | dict(data)
-    try:
-        return bool(environment.evaluate(condition, context))
-    except Exception:  # a condition that fails offers nothing rather than failing a read
-        logger.exception("condition when.* of %s failed: %s", spec.bpmn_id, condition)
-        return None
-
-
-def _with_data(workflow: BpmnWorkflow, data: Mapping[str, Any]) -> list[Any]:
-    """Put `data` into every open task (and the task a waiting event inherits from); returns
-    those tasks."""
-    opened = [task for task in workflow.get_tasks() if task.state & _OPEN]
-    for task in opened:
-        task.data.update(data)
-        if task.parent is not None:  # a waiting event inherits its parent's data again
-            task.parent.data.update(data)
-    return opened
-
-
-@functools.lru_cache(maxsize=1024)
-def _names_in(expression: str) -> frozenset[str]:
-    """The names an expression reads, parsed once per expression (a diagram's conditions are
-    checked at every read of an instance)."""
-    try:
-        tree = ast.parse(expression.strip(), mode="eval")
-    except SyntaxError:
-        return frozenset()
-    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
-
-
-def _notices_since(announced: Mapping[Any, Any], before: frozenset[Any]) -> tuple[str, ...]:
-    """The notices of the announcing tasks that ran since `before`, in the order they ran."""
-    ran = [task for task_id, task in announced.items() if task_id not in before]
-    ran.sort(key=lambda task: task.last_state_change)
-    return tuple(task.data["notice"] for task in ran if isinstance(task.data.get("notice"), str))
-
-
-def _task_offering(offering: Mapping[str, Any], action: str) -> Any:
-    if action in offering:
-        return offering[action]
-    raise ActionNotOffered(action, list(offering))
-
-
-class _WorkflowCache:
-    """The workflows of the latest Steps, by instance key, with the state each was read from
-    or serialized to; least recently used out beyond `size`. An entry is taken out to be used:
-    by `take` (a load whose state matches) or `release` (a Step's own workflow, to advance it),
-    so no two calls ever hold the same workflow while one changes it."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[str, tuple[str, BpmnWorkflow, _Walked]] = OrderedDict()
-
-    def take(self, key: str, state: str, spec: Any) -> tuple[BpmnWorkflow, _Walked] | None:
-        """The workflow cached for `key` if it is `state`'s, with what its walk found."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[1].spec is not spec or entry[0] != state:
-                return None
-            del self._entries[key]
-            return entry[1], entry[2]
-
-    def release(self, key: str, workflow: BpmnWorkflow, state: str) -> bool:
-        """Take out `workflow` if it is still as `state` left it (not advanced since by a call
-        that held the same Step's workflow and put it back)."""
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None or entry[1] is not workflow or entry[0] != state:
-                return False
-            del self._entries[key]
-            return True
-
-    def put(self, key: str, state: str, workflow: BpmnWorkflow, walked: _Walked) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._entries[key] = (state, workflow, walked)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-
-def _payload_data(payload: Mapping[str, Any], reserved: frozenset[str]) -> dict[str, Any]:
-    """Data from outside becomes globals of diagram expressions: keep out dunders and names
-    that would shadow whitelisted functions."""
-    for key in payload:
-        if not isinstance(key, str) or key.startswith("__") or key in reserved:
-            raise InvalidPayload(f"khóa dữ liệu {key!r} không được phép")
-    return dict(payload)
-
-
-def _advance(workflow: BpmnWorkflow) -> None:
-    """Run engine steps until nothing is left to run now. Spiff's do_engine_steps refreshes
-    timers only at its end, so a timer found due there would wait for the next call."""
-    workflow.refresh_timers()
-    for _round in range(_MAX_ROUNDS):
-        workflow.do_engine_steps()
-        if not _ready_automatic(workflow):
-            return
-    raise ProcessError(f"quy trình vẫn còn bước sẵn sàng sau {_MAX_ROUNDS} vòng")
-
-
-def _guarded(step: Callable[[], Any]) -> None:
-    try:
-        step()
-    except ExpressionRefused as exc:
-        raise DiagramError(f"biểu thức bị từ chối khi chạy: {exc}") from None
-    except SpiffWorkflowException as exc:
-        raise ProcessError(str(exc)) from exc
