@@ -274,7 +274,7 @@ def _dicts(result: Any) -> list[dict[str, Any]]:
     """Each row as a dict, as `dict(row)` of `.mappings()` gives it, the keys read once for all
     the rows rather than once a row (a page of 50 documents has some 2,500 tasks)."""
     keys = list(result.keys())
-    return [dict(zip(keys, row, strict=True)) for row in result]
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def _with_task_counts(conn: Connection, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
