@@ -132,6 +132,9 @@ def _serve(args: argparse.Namespace) -> int:
     if not args.no_demo:
         load_demo(system)
     server = make_server(args.host, args.port, app, threaded=True)
+    # Built: as a worker's (shared/heap.py), else a request that builds a large answer (a page
+    # of documents with their tasks) sets off the collector's full passes over all of it.
+    settle_heap()
     print(_welcome(args.host, args.port, system), flush=True)
     _until_signalled(server.shutdown)
     server.serve_forever()

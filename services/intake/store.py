@@ -23,11 +23,12 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    type_coerce,
     update,
 )
 
 from services.intake import search
-from shared.db import UtcDateTime
+from shared.db import UtcDateTime, is_postgres
 
 metadata = MetaData()
 
@@ -210,10 +211,13 @@ def list_documents(
     if q:
         query = query.where(search.text_match(documents.c.search_text, q))
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = conn.execute(
-        query.order_by(documents.c.received_at.desc(), documents.c.id).limit(limit).offset(offset)
-    ).mappings()
-    found = [dict(row) for row in rows]
+    found = _dicts(
+        conn.execute(
+            query.order_by(documents.c.received_at.desc(), documents.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
     return (_with_all_tasks(conn, found) if with_tasks else _with_task_counts(conn, found)), total
 
 
@@ -255,16 +259,48 @@ def _with_all_tasks(conn: Connection, found: list[dict[str, Any]]) -> list[dict[
     """A page of documents with their tasks, read in one query rather than one per document."""
     by_document: dict[str, list[dict[str, Any]]] = {d["id"]: [] for d in found}
     if by_document:
+        raw = not is_postgres(conn)
         rows = conn.execute(
-            select(tasks)
+            select(*(_RAW_JSON.get(c.name, c) if raw else c for c in tasks.columns))
             .where(tasks.c.document_id.in_(list(by_document)))
             .order_by(tasks.c.document_id, tasks.c.position)
-        ).mappings()
-        for row in rows:
-            by_document[row["document_id"]].append(dict(row))
+        )
+        found_tasks = _dicts(rows)
+        if raw:
+            _decode_units(found_tasks)
+        for task in found_tasks:
+            by_document[task["document_id"]].append(task)
     for document in found:
         document["tasks"] = by_document[document["id"]]
     return found
+
+
+# On SQLite a task's coordinating units are JSON text that the column type decodes row by row;
+# a page of 2,500 tasks holds a few dozen distinct lists, decoded once each (_decode_units).
+_RAW_JSON = {
+    "coordinating_units": type_coerce(tasks.c.coordinating_units, Text).label("coordinating_units")
+}
+
+
+def _decode_units(found: list[dict[str, Any]]) -> None:
+    """Each task's `coordinating_units` decoded as the JSON column decodes it, each distinct text
+    once; every task has a list of its own."""
+    decoded: dict[str, Any] = {}
+    for task in found:
+        text = task["coordinating_units"]
+        if text is None:
+            continue
+        if text not in decoded:
+            decoded[text] = json.loads(text)
+        value = decoded[text]
+        task["coordinating_units"] = list(value) if isinstance(value, list) else json.loads(text)
+
+
+def _dicts(result: Any) -> list[dict[str, Any]]:
+    """Each row as a dict, as `dict(row)` of `.mappings()` gives it, the keys read once for all
+    the rows rather than once a row (a page of 50 documents has some 2,500 tasks)."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result.all()]
 
 
 def _with_task_counts(conn: Connection, found: list[dict[str, Any]]) -> list[dict[str, Any]]:

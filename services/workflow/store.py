@@ -97,6 +97,15 @@ task_instances = Table(
 )
 # The task list's order, newest first (migration 0008).
 Index("ix_task_instances_created_at", task_instances.c.created_at, task_instances.c.task_id)
+# A status's tasks, and those awaiting an extension decision, in that order (migration 0017):
+# the home pages' queues.
+for _column in (task_instances.c.status, task_instances.c.extension_pending):
+    Index(
+        f"ix_task_instances_{_column.name}_created_at",
+        _column,
+        task_instances.c.created_at.desc(),
+        task_instances.c.task_id,
+    )
 
 # The units taking part in each task, one row each (`lead` or `coordinating`), kept in step with
 # `lead_unit` and `coordinating_units` in the same transaction (release, transfer, amendment):

@@ -43,7 +43,8 @@ def list_instances(
         "sector": sector,
     }
     query = select(task_instances.c.task_id).where(
-        *scope_conditions(units, led_by, sectors), *instance_conditions(today=today, **filters)
+        *scope_conditions(units, led_by, sectors, unit=unit),
+        *instance_conditions(today=today, **filters),
     )
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     items = page_instances(
@@ -75,7 +76,8 @@ def page_instances(
     """One page of list_instances's tasks, without their total."""
     columns = [c for c in task_instances.c if c.name != "state"]
     query = select(*columns).where(
-        *scope_conditions(units, led_by, sectors), *instance_conditions(today=today, **filters)
+        *scope_conditions(units, led_by, sectors, unit=filters.get("unit")),
+        *instance_conditions(today=today, **filters),
     )
     ordering = (
         (task_instances.c.submitted_at.asc(), task_instances.c.task_id)
@@ -96,11 +98,17 @@ def count_instances(
     sectors: frozenset[str] = frozenset(),
 ) -> dict[str, int]:
     """How many tasks list_instances would total under each of `filters` (name -> its filter
-    arguments), in one statement."""
+    arguments), in one statement. The filters every queue shares (a unit's queues: the unit) are
+    conditions of the statement, once, rather than of each queue's sum."""
     if not filters:
         return {}
+    shared = _shared_filters(list(filters.values()))
     each = {
-        name: and_(true(), *instance_conditions(today=today, **f)) for name, f in filters.items()
+        name: and_(
+            true(),
+            *instance_conditions(today=today, **{k: v for k, v in f.items() if k not in shared}),
+        )
+        for name, f in filters.items()
     }
     counts = [
         func.coalesce(func.sum(case((condition, 1), else_=0)), 0).label(name)
@@ -110,17 +118,37 @@ def count_instances(
     row = conn.execute(
         select(*counts)
         .select_from(task_instances)
-        .where(*scope_conditions(units, led_by, sectors), or_(*each.values()))
+        .where(
+            *scope_conditions(units, led_by, sectors, unit=shared.get("unit")),
+            *instance_conditions(today=today, **shared),
+            or_(*each.values()),
+        )
     ).one()
     return {name: int(row._mapping[name]) for name in filters}
 
 
+def _shared_filters(filters: list[dict[str, Any]]) -> dict[str, Any]:
+    """The filter arguments (but the order, which is no condition) that all `filters` give alike."""
+    first, *others = filters
+    return {
+        key: value
+        for key, value in first.items()
+        if key != "order" and all(key in f and f[key] == value for f in others)
+    }
+
+
 def scope_conditions(
-    units: frozenset[str] | None, led_by: Any = None, sectors: frozenset[str] = frozenset()
+    units: frozenset[str] | None,
+    led_by: Any = None,
+    sectors: frozenset[str] = frozenset(),
+    *,
+    unit: str | None = None,
 ) -> list[Any]:
     """The tasks `units` take part in (None: all), with `led_by` also those these units lead
-    (Đ11), and with `sectors` also those of these sectors (a department's, Đ8.2a)."""
-    if units is None:
+    (Đ11), and with `sectors` also those of these sectors (a department's, Đ8.2a). None when the
+    `unit` filter is one of `units`: the tasks it takes part in are within the scope already,
+    and the statement reads the unit's tasks once rather than twice."""
+    if units is None or (unit and unit in units):
         return []
     scope = involving(units)
     if led_by is not None:

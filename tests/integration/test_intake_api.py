@@ -267,6 +267,32 @@ def test_a_document_list_gives_each_documents_task_count_with_or_without_its_tas
     assert refused.status_code == 422
 
 
+@ON_BOTH_DATABASES
+def test_a_document_list_gives_each_task_its_coordinating_units_as_reading_it_alone(
+    intake: Any,
+) -> None:
+    """A page of documents decodes each distinct list of coordinating units once (store.py,
+    _decode_units); every task still has its own list, as reading its document gives it."""
+    from services.intake import store
+
+    shared = ["14812", "SO_XD"]
+    tasks = [task_body(coordinating_units=units) for units in (shared, [], shared, ["SO_YT"])]
+    created = [post(intake.test_client, document(tasks=tasks)).get_json()["id"] for _ in range(2)]
+    with intake.runtime.platform.database.read() as conn:
+        listed, total = store.list_documents(conn, status=None, q=None, limit=10, offset=0)
+        alone = {d: store.document_by_id(conn, d) for d in created}
+    assert total == 2
+    for item in listed:
+        # (the list leaves out the units tasks were handed on to, Đ8.2c, which it never showed)
+        read_alone = [
+            {k: v for k, v in t.items() if k != "handed_units"} for t in alone[item["id"]]["tasks"]
+        ]
+        assert item["tasks"] == read_alone
+        assert [t["coordinating_units"] for t in item["tasks"]] == [shared, [], shared, ["SO_YT"]]
+    lists = [t["coordinating_units"] for item in listed for t in item["tasks"]]
+    assert len({id(units) for units in lists}) == len(lists)  # none shared between tasks
+
+
 def test_the_vocabulary_gives_the_labels_of_the_codes_to_any_signed_in_client(
     intake: Any,
 ) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import event
+
 from services.workflow.routes.queues import OFFICE_CASES
 from tests.integration.workflowkit import (
     COORDINATOR,
@@ -112,3 +114,29 @@ def test_a_unit_s_queues_hold_only_the_tasks_its_staff_may_read_D8_2b(workflow: 
         "cases": [],
     }
     assert workflow.client.get("/api/workflow/queues").status_code == 401
+
+
+def test_an_empty_queue_is_answered_from_its_total_without_reading_a_page(workflow: Any) -> None:
+    assigned = release(workflow)
+    pages: list[str] = []
+
+    def count_pages(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().startswith("SELECT task_instances.task_id,"):
+            pages.append(statement)
+
+    engine = workflow.runtime.platform.database.engine
+    event.listen(engine, "before_cursor_execute", count_pages)
+    try:
+        queues = _get(workflow, "/api/workflow/queues", LEAD)
+    finally:
+        event.remove(engine, "before_cursor_execute", count_pages)
+
+    assert [t["id"] for t in queues["tasks"]["assigned"]["items"]] == [assigned]
+    assert {name: q["total"] for name, q in queues["tasks"].items()} == {
+        "assigned": 1,
+        "rework": 0,
+        "overdue": 0,
+        "in_progress": 0,
+    }
+    assert all(q["items"] == [] for name, q in queues["tasks"].items() if name != "assigned")
+    assert len(pages) == 1  # the tasks to accept; the three empty queues read nothing

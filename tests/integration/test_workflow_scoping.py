@@ -245,8 +245,10 @@ def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workfl
         conn.execute(text("DROP TABLE units_version"))
         for table in tables:
             table.drop(conn)
-        # Nor had it the later revisions' index (0008).
+        # Nor had it the later revisions' indexes (0008, 0017).
         conn.execute(text("DROP INDEX ix_task_instances_created_at"))
+        conn.execute(text("DROP INDEX ix_task_instances_status_created_at"))
+        conn.execute(text("DROP INDEX ix_task_instances_extension_pending_created_at"))
         # Nor the active version of each process model (0009).
         conn.execute(text("DROP INDEX ux_process_models_active"))
         for column in ("activated_by", "activated_at", "active", "source"):

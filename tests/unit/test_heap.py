@@ -1,5 +1,6 @@
 """Every long-running process settles its heap once built (shared/heap.py): gunicorn's web
-workers through deploy/gunicorn.conf.py, and `nhiemvu worker` for every service."""
+workers through deploy/gunicorn.conf.py, `nhiemvu worker` for every service, and `nhiemvu
+serve`."""
 
 from __future__ import annotations
 
@@ -77,3 +78,28 @@ def test_the_worker_command_settles_its_heap_once_built_for_every_service(
     finally:
         guard.cancel()
     assert settled == [True]
+
+
+def test_the_serve_command_settles_its_heap_once_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`nhiemvu serve` (`make run`, bench/web_pages.py): the four services and the web in one
+    process, settled before it serves its first request."""
+    from werkzeug import serving
+
+    events: list[str] = []
+
+    class Server:
+        def serve_forever(self) -> None:
+            events.append("serve")
+
+        def shutdown(self) -> None:
+            pass
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("NHIEMVU_ENV", "development")
+    monkeypatch.setattr(serving, "make_server", lambda *_, **__: Server())
+    monkeypatch.setattr(cli, "_until_signalled", lambda _stop: None)
+    monkeypatch.setattr(cli, "settle_heap", lambda: events.append("settle"))
+    assert cli.main(["serve", "--no-demo", "--port", "0"]) == 0
+    assert events == ["settle", "serve"]

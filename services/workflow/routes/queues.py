@@ -143,14 +143,19 @@ def task_queues(
     limit: int,
 ) -> dict[str, dict[str, Any]]:
     """Each queue (name -> its filters) as task_views would answer it: the totals of all of
-    them in one statement, then each one's first page."""
+    them in one statement, then the first page of each one that has any (an empty queue's page
+    is empty: no statement reads it)."""
     units = unit_scope(caller)
     led_by = case_store.inspected_by(caller.sub) if caller.has_role(INSPECTOR) else None
     totals = task_queries.count_instances(conn, queues, units=units, today=today, led_by=led_by)
     found = {}
     for name, filters in queues.items():
-        items = task_queries.page_instances(
-            conn, units=units, led_by=led_by, today=today, limit=limit, **filters
+        items = (
+            task_queries.page_instances(
+                conn, units=units, led_by=led_by, today=today, limit=limit, **filters
+            )
+            if totals[name]
+            else []
         )
         found[name] = {"total": totals[name], "items": _views(service, conn, items, today)}
     return found
