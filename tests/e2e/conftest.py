@@ -129,6 +129,9 @@ def _ready(url: str) -> bool:
 # TEMPLATE, a file copy), which saves four migration processes at every cluster start.
 _TEMPLATES: dict[str, str] = {}
 _CREATED: list[str] = []  # every template database made, dropped when the session ends
+# The environment as the session began: a test's own settings (monkeypatch.setenv of a receiver's
+# loopback address, say) are no concern of the templates, made when a process first needs them.
+_SESSION_ENV = dict(os.environ)
 
 
 def _migrated_templates() -> dict[str, str]:
@@ -140,7 +143,7 @@ def _migrated_templates() -> dict[str, str]:
                 conn.execute(f'CREATE DATABASE "{name}"')
                 _CREATED.append(name)
         env = {
-            **os.environ,
+            **_SESSION_ENV,
             "NHIEMVU_ENV": "production",
             "JWT_SECRET": SECRET,
             "BROKER_URL": f"amqp://guest:guest@{RABBIT}/",  # required by the profile, not used
