@@ -117,14 +117,8 @@ class LeanSchema(Schema):
                     loaded[key] = found
                     continue
                 text = value
-                try:
-                    value = field_obj.deserialize(value, field_name, data)
-                except ValidationError as error:
-                    error_store.store_error(  # type: ignore[no-untyped-call]
-                        error.messages, field_name, index=index
-                    )
-                    value = error.valid_data or missing
-                else:
+                value, failed = _field_load(field_obj, value, field_name, data, error_store, index)
+                if not failed:
                     if len(parsed) >= _PARSED_KEPT:
                         parsed.clear()
                     parsed[text] = value
@@ -154,13 +148,7 @@ class LeanSchema(Schema):
                     if all(type(item) is str for item in items):
                         loaded[key] = list(items)  # List builds a new list of its items
                         continue
-            try:
-                value = field_obj.deserialize(value, field_name, data)
-            except ValidationError as error:
-                error_store.store_error(  # type: ignore[no-untyped-call]
-                    error.messages, field_name, index=index
-                )
-                value = error.valid_data or missing
+            value, _failed = _field_load(field_obj, value, field_name, data, error_store, index)
             if value is not missing:
                 loaded[key] = value
         if unknown != EXCLUDE:
@@ -239,3 +227,15 @@ class _Settled:
         except ValidationError:
             return False  # the field says why
         return True
+
+
+def _field_load(
+    field_obj: Any, value: Any, field_name: str, data: Any, error_store: ErrorStore, index: Any
+) -> tuple[Any, bool]:
+    """A field's `deserialize` as marshmallow's `_deserialize` calls it: the value, or its
+    error stored and what the error held valid (else missing); and whether it failed."""
+    try:
+        return field_obj.deserialize(value, field_name, data), False
+    except ValidationError as error:
+        error_store.store_error(error.messages, field_name, index=index)  # type: ignore[no-untyped-call]
+        return error.valid_data or missing, True
