@@ -10,6 +10,7 @@ import errno
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from queue import Queue as ThreadQueue
 from typing import Any
 
 from amqp.exceptions import MessageNacked, PreconditionFailed
@@ -17,7 +18,7 @@ from amqp.transport import TCPTransport
 from kombu.connection import Connection
 from kombu.entity import Exchange, Queue
 from kombu.messaging import Producer
-from kombu.transport import pyamqp
+from kombu.transport import memory, pyamqp, virtual
 
 from shared.topology import SUBSCRIPTIONS, Topology
 
@@ -93,6 +94,28 @@ class AmqpTransport(pyamqp.Transport):
     Connection = _AmqpConnection
 
 
+class _MemoryChannel(memory.Channel):
+    """kombu's memory channel, safe with threads: its channels share one dict of queues, which
+    kombu's own channel checks then fills, and walks (to no effect) when any channel closes; a
+    channel closing in one thread while another declares a queue raised "dictionary changed size
+    during iteration", and two threads naming a new queue at once could each make one."""
+
+    def _new_queue(self, queue: str, **kwargs: Any) -> None:
+        self._queue_for(queue)
+
+    def _queue_for(self, queue: str) -> Any:
+        found = self.queues.get(queue)
+        return found if found is not None else self.queues.setdefault(queue, ThreadQueue())
+
+    def close(self) -> None:
+        virtual.Channel.close(self)
+        self.queues = {}
+
+
+class _MemoryTransport(memory.Transport):
+    Channel = _MemoryChannel
+
+
 class Bus:
     def __init__(self, url: str, topology: Topology) -> None:
         self.url = url
@@ -116,7 +139,9 @@ class Bus:
         read while draining events, so a publish-only connection would be dropped when idle."""
         if self.is_memory:
             # The in-process broker is polled; keep hops snappy without burning the CPU.
-            return Connection(self.url, transport_options={"polling_interval": 0.01})
+            return Connection(
+                self.url, transport=_MemoryTransport, transport_options={"polling_interval": 0.01}
+            )
         return Connection(
             self.url,
             transport=AmqpTransport if self.url.startswith("amqp://") else None,
