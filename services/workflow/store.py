@@ -71,7 +71,8 @@ task_instances = Table(
     Column("due_on", Date, index=True),
     Column("cadence", String(20)),
     Column("assigned_on", Date, nullable=False),
-    Column("status", String(20), nullable=False, index=True),
+    # Looked up through the index below that begins with it (migration 0018 dropped its own).
+    Column("status", String(20), nullable=False),
     Column("extension_pending", Boolean, nullable=False, default=False),
     # Đ6.2a: the diagram reminded the unit to post progress and none was posted since.
     Column("progress_due", Boolean, nullable=False, default=False, server_default=false()),
@@ -98,7 +99,7 @@ task_instances = Table(
 # The task list's order, newest first (migration 0008).
 Index("ix_task_instances_created_at", task_instances.c.created_at, task_instances.c.task_id)
 # A status's tasks, and those awaiting an extension decision, in that order (migration 0017):
-# the home pages' queues.
+# the home pages' queues, and any lookup by status.
 for _column in (task_instances.c.status, task_instances.c.extension_pending):
     Index(
         f"ix_task_instances_{_column.name}_created_at",
