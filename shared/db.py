@@ -278,7 +278,10 @@ class DriverStatement:
 def rows_on_driver(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of `sql` (the driver's parameter style, parameters already through their type
     processors) run on the transaction's DBAPI connection without SQLAlchemy's result layer
-    (`DriverStatement`); a database error is raised as SQLAlchemy raises it."""
+    (`DriverStatement`); a database error is raised as SQLAlchemy raises it. The statement is
+    prepared on the connection at its first run, not its sixth (psycopg's threshold): these are
+    the fixed statements of every action, and each run before that was parsed and planned anew
+    by the server, on every connection the pool opens (docs/architecture.md, Benchmarks)."""
     fairy = conn.connection
     dbapi = fairy.dbapi_connection
     if dbapi is None:  # pragma: no cover - a connection in use always has one
@@ -292,7 +295,7 @@ def rows_on_driver(conn: Connection, sql: str, params: Mapping[str, Any]) -> lis
     try:
         if conn._has_events or conn.engine._has_events:  # as SQLAlchemy's execute looks first
             conn.dispatch.before_cursor_execute(conn, cursor, query, args, None, False)
-        cursor.execute(query, args)
+        cursor.execute(query, args, prepare=True)
         rows = list(cursor.fetchall())
     except Exception as error:
         cursor.close()  # not kept: the statement's next run takes a fresh cursor
