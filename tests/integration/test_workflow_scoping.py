@@ -249,6 +249,8 @@ def test_the_migration_fills_the_participants_of_existing_tasks_and_cases(workfl
         conn.execute(text("DROP INDEX ix_task_instances_created_at"))
         conn.execute(text("DROP INDEX ix_task_instances_status_created_at"))
         conn.execute(text("DROP INDEX ix_task_instances_extension_pending_created_at"))
+        # But it had the index on the status alone (0001; 0018 dropped it).
+        conn.execute(text("CREATE INDEX ix_task_instances_status ON task_instances (status)"))
         # Nor the active version of each process model (0009).
         conn.execute(text("DROP INDEX ux_process_models_active"))
         for column in ("activated_by", "activated_at", "active", "source"):
