@@ -116,3 +116,17 @@ def test_whether_the_server_hashes_audit_records_is_asked_once_per_connection(pg
             assert again[0] is conn.connection.dbapi_connection and again[0] is not kept_for[0]
     finally:
         engine.dispose()
+
+
+def test_a_statement_is_prepared_at_its_first_run(pg_engine) -> None:
+    engine = make_engine(str(pg_engine.url.render_as_string(hide_password=False)), pool_size=1)
+    prepared = "SELECT count(*) FROM pg_prepared_statements WHERE statement = %(sql)s"
+    try:
+        with engine.begin() as conn:
+            sql = db._positional(OTHER)[0].replace("%s", "$1")
+            assert rows_on_driver(conn, prepared, {"sql": sql}) == [(0,)]
+            assert rows_on_driver(conn, OTHER, {"upto": 2}) == [(1,), (2,)]
+            assert rows_on_driver(conn, prepared, {"sql": sql}) == [(1,)]
+            assert rows_on_driver(conn, OTHER, {"upto": 1}) == [(1,)]
+    finally:
+        engine.dispose()
