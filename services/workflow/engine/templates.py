@@ -1,0 +1,261 @@
+"""Starts copied from a template: many instances of one diagram started with the same data but
+for one key that the diagram never reads (a released task's `task_id`).
+
+Private to the engine package (core.py, `Engine.start_like`). The first start of its kind runs
+the engine, with the clock held at one instant (a start at that instant); its Step is what the
+caller gets, and its state becomes a template: the JSON text cut where a task id, a time of a
+state change (`last_state_change`, a pruned step's first completion) or the varying value stand.
+A later start of the same model with the same other data (same keys, order, values and types)
+on the same local day, before any of the template's waiting timers is due, is that text with
+fresh task ids (made as Spiff makes them, `quiet.task_id`), the times moved by the time elapsed
+since the template's start, and its own varying value: the state, data, offers, next due time
+and notices the engine's own start at that instant writes (tests/unit/test_engine_templates.py
+compares them, field for field and byte for byte up to the ids, over dated, undated, periodic,
+nearly due and past due tasks, across days and timers coming due).
+
+Why a copy is the engine's start: a start is a function of the diagram, the data, the clock and
+the ids and times it draws. The varying key is never named in the diagram (no expression can
+read it: expressions reach data by name only, engine/expressions.py), so it only travels in the
+data, unread. The clock is read by the diagram's functions by the local day only (the engine's
+`start_copies` says so: the deadline functions, services/workflow/deadlines.py) and by the
+timers: a time date's value is computed from data and functions, and whether a waiting timer
+fires compares its due time with now — a template is made only when no timer fired and none
+holds a duration or a cycle (whose values count from now), and is used only while the earliest
+due time is still ahead. Anything else (other data, data of other types, a text the template
+could not cut cleanly) starts through the engine.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from SpiffWorkflow.util.task import TaskState
+
+from services.workflow.engine.prune import PRUNED, pruned_of
+from services.workflow.engine.quiet import task_id as _new_task_id
+from services.workflow.engine.steps import Offer, ProcessModel, Step
+from services.workflow.engine.timers import ClockTimeDate, _ClockTimer
+from shared.calendar import local_date
+
+if TYPE_CHECKING:
+    from services.workflow.engine.core import Engine
+
+# Kept templates: one per (model, data but the varying value); the oldest goes first.
+_KEPT = 256
+_SCALARS = (str, int, bool, type(None))
+
+
+@dataclass(frozen=True)
+class Template:
+    """A start's state cut at its task ids, times and varying value, with the rest of its Step."""
+
+    day: date  # the local day it was made on
+    next_due: datetime | None
+    segments: tuple[str, ...]  # the text between the slots
+    slots: tuple[int, ...]  # per slot: an id's index, then times', then the varying value's
+    ids: int  # how many task ids
+    times: tuple[float, ...]
+    began: float  # time.time() when its start began
+    varying: str
+    data: bytes  # the Step's data, as JSON
+    offers: tuple[Offer, ...]
+    notices: tuple[str, ...]
+    completed: bool
+
+
+class Templates:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._kept: dict[tuple[ProcessModel, str, bytes], Template] = {}
+        self._unread: dict[tuple[ProcessModel, str], bool] = {}
+
+    def start(
+        self, model: ProcessModel, data: Mapping[str, Any], varying: str, key: str | None
+    ) -> Step:
+        value = data.get(varying)
+        shape = self._shape(model, data, varying)
+        now = self._engine.clock.now()
+        if shape is not None:
+            template = self._kept.get(shape)
+            if (
+                template is not None
+                and template.day == local_date(now)
+                and (template.next_due is None or template.next_due > now)
+            ):
+                return _copy(model, template, orjson.dumps(value).decode(), key)
+        began = time.time()
+        with self._engine.clock.held_at(now):
+            step = self._engine.start(model, data, key=key)
+        if shape is not None and isinstance(value, str):
+            template = _template(step, varying, value, local_date(now), began)
+            if template is not None:
+                self._kept.pop(shape, None)
+                if len(self._kept) >= _KEPT:
+                    self._kept.pop(next(iter(self._kept)))
+                self._kept[shape] = template
+        return step
+
+    def _shape(
+        self, model: ProcessModel, data: Mapping[str, Any], varying: str
+    ) -> tuple[ProcessModel, str, bytes] | None:
+        """The template's key for this start, or None when it cannot be copied: the varying
+        value a text the diagram never names, the other values scalars of plain types."""
+        if type(data.get(varying)) is not str:
+            return None
+        unread = self._unread.get((model, varying))
+        if unread is None:
+            word = re.compile(rb"\b" + re.escape(varying.encode()) + rb"\b")
+            unread = varying.isidentifier() and word.search(model.bpmn_xml) is None
+            self._unread[(model, varying)] = unread
+        if not unread or not all(type(v) in _SCALARS for v in data.values()):
+            return None
+        try:
+            return model, varying, orjson.dumps({**data, varying: None})
+        except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate
+            return None
+
+
+def _copy(model: ProcessModel, template: Template, value: str, key: str | None) -> Step:
+    ids = _quoted([_new_task_id() for _ in range(template.ids)])
+    moved = time.time() - template.began
+    state = _render(template, [*ids, *_floats([t + moved for t in template.times]), value])
+    data = orjson.loads(template.data)
+    data[template.varying] = orjson.loads(value)
+    return Step(
+        model=model,
+        state=state,
+        data=data,
+        offers=template.offers,
+        next_due=template.next_due,
+        notices=template.notices,
+        completed=template.completed,
+        key=key,
+    )
+
+
+def _render(template: Template, values: list[str]) -> str:
+    segments = template.segments
+    parts = [segments[0]]
+    for slot, segment in zip(template.slots, segments[1:], strict=True):
+        parts.append(values[slot])
+        parts.append(segment)
+    return "".join(parts)
+
+
+def _quoted(ids: list[Any]) -> list[str]:
+    """Task ids as the state writes them (quoted), by one orjson call."""
+    return orjson.dumps(ids).decode()[1:-1].split(",") if ids else []
+
+
+def _floats(times: list[float]) -> list[str]:
+    """Times as the state writes them, by one orjson call."""
+    return orjson.dumps(times).decode()[1:-1].split(",") if times else []
+
+
+def _template(step: Step, varying: str, value: str, day: date, began: float) -> Template | None:
+    """The template of a start the engine just made, or None when it would not be the engine's
+    start at another instant (a timer fired, or counts from now) or the text cannot be cut
+    cleanly at its ids, times and varying value."""
+    if not step._workflow or not _still(step._workflow[0]):
+        return None
+    encoded = orjson.dumps(value).decode()
+    if step.data.get(varying) != value or orjson.dumps(step.data).count(encoded.encode()) != 1:
+        return None
+    try:
+        stored = orjson.loads(step.state)
+    except orjson.JSONDecodeError:
+        return None
+    if orjson.dumps(stored).decode() != step.state:  # not the compact orjson text `dump` writes
+        return None
+    token = uuid.uuid4().hex
+    if token in step.state:
+        return None
+    ids = {task_id: f"{token}i{n}" for n, task_id in enumerate(stored.get("tasks", {}))}
+    times: list[float] = []
+
+    def at(when: Any) -> Any:
+        if type(when) is not float:
+            return when
+        times.append(when)
+        return f"{token}t{len(times) - 1}"
+
+    def task(dct: dict[str, Any]) -> dict[str, Any]:
+        out = {**dct, "id": ids[dct["id"]], "last_state_change": at(dct["last_state_change"])}
+        out["parent"] = None if dct["parent"] is None else ids[dct["parent"]]
+        out["children"] = [ids[child] for child in dct["children"]]
+        if isinstance(dct.get("data"), dict) and dct["data"].get(varying) == value:
+            out["data"] = {**dct["data"], varying: f"{token}v0"}
+        return out
+
+    try:
+        marked = {
+            **stored,
+            "tasks": {ids[k]: task(v) for k, v in stored["tasks"].items()},
+            "root": ids[stored["root"]],
+            "last_task": None if stored["last_task"] is None else ids[stored["last_task"]],
+        }
+        if PRUNED in stored:
+            marked[PRUNED] = {k: [s, at(first)] for k, (s, first) in stored[PRUNED].items()}
+    except (KeyError, TypeError, ValueError):
+        return None
+    parts = re.split(f'"{token}([itv])(\\d+)"', orjson.dumps(marked).decode())
+    segments = tuple(parts[0::3])
+    base = {"i": 0, "t": len(ids), "v": len(ids) + len(times)}
+    slots = tuple(base[kind] + int(n) for kind, n in zip(parts[1::3], parts[2::3], strict=True))
+    if any(encoded in s or token in s for s in segments) or any(
+        i in s for s in segments for i in ids
+    ):
+        return None  # the varying value, or an id, stands somewhere the cut does not see
+    kept_data = {**step.data, varying: None}
+    template = Template(
+        day=day,
+        next_due=step.next_due,
+        segments=segments,
+        slots=slots,
+        ids=len(ids),
+        times=tuple(times),
+        began=began,
+        varying=varying,
+        data=orjson.dumps(kept_data),
+        offers=step.offers,
+        notices=step.notices,
+        completed=step.completed,
+    )
+    originals = [*(f'"{i}"' for i in ids), *_floats(times), encoded]
+    if _render(template, originals) != step.state:
+        return None
+    return template
+
+
+def _still(workflow: Any) -> bool:
+    """Whether no timer of the started workflow fired or counts from now: each timer task is
+    predicted with no data of its own, or waits for a time date (or stands off)."""
+    if workflow.subprocesses or workflow.bpmn_events:
+        return False
+    specs = workflow.spec.task_specs
+    for name in pruned_of(workflow):
+        if isinstance(getattr(specs.get(name), "event_definition", None), _ClockTimer):
+            return False
+    for task in workflow.tasks.values():
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, _ClockTimer):
+            continue
+        internal = task.internal_data
+        if task.state & TaskState.PREDICTED_MASK or task.state == TaskState.FUTURE:
+            fired = bool(internal)  # predicted: not evaluated yet
+        else:  # waiting, unfired, for a time date (a duration or a cycle counts from now)
+            fired = (
+                task.state != TaskState.WAITING
+                or bool(internal.get("event_fired"))
+                or ("event_value" in internal and type(definition) is not ClockTimeDate)
+            )
+        if fired:
+            return False
+    return True
