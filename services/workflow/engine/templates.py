@@ -30,9 +30,10 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -58,8 +59,10 @@ class Template:
 
     day: date  # the local day it was made on
     next_due: datetime | None
-    segments: tuple[str, ...]  # the text between the slots
-    slots: tuple[int, ...]  # per slot: an id's index, then times', then the varying value's
+    # The text, for %-formatting (its own %s doubled), and what picks each slot's value out of
+    # the values (the task ids, then the times, then the varying value).
+    text: str
+    pick: Callable[[list[str]], tuple[str, ...]]
     ids: int  # how many task ids
     times: tuple[float, ...]
     began: float  # time.time() when its start began
@@ -141,12 +144,7 @@ def _copy(model: ProcessModel, template: Template, value: str, key: str | None) 
 
 
 def _render(template: Template, values: list[str]) -> str:
-    segments = template.segments
-    parts = [segments[0]]
-    for slot, segment in zip(template.slots, segments[1:], strict=True):
-        parts.append(values[slot])
-        parts.append(segment)
-    return "".join(parts)
+    return template.text % template.pick(values)
 
 
 def _quoted(ids: list[Any]) -> list[str]:
@@ -214,11 +212,13 @@ def _template(step: Step, varying: str, value: str, day: date, began: float) -> 
     ):
         return None  # the varying value, or an id, stands somewhere the cut does not see
     kept_data = {**step.data, varying: None}
+    if len(slots) < 2:
+        return None  # (itemgetter picks a tuple of two or more)
     template = Template(
         day=day,
         next_due=step.next_due,
-        segments=segments,
-        slots=slots,
+        text="%s".join(segment.replace("%", "%%") for segment in segments),
+        pick=itemgetter(*slots),
         ids=len(ids),
         times=tuple(times),
         began=began,
