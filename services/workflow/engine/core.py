@@ -183,13 +183,14 @@ class Engine:
         return self._step(model, workflow, frozenset(), key=key)
 
     def start_like(
-        self, model: ProcessModel, data: Mapping[str, Any], varying: str, key: str | None = None
+        self, model: ProcessModel, data: Mapping[str, Any], key: str | None = None
     ) -> Step:
-        """`start`, for many instances whose data differ in `varying` only (a released task's
-        id): a copy of the first one's start where it is that start (engine/templates.py)."""
+        """`start`, for many instances whose data differ only in what the diagram never reads
+        (a released task's id, its unit): a copy of an earlier start where it is the engine's
+        start (engine/templates.py)."""
         if self._templates is None:
             return self.start(model, data, key=key)
-        return self._templates.start(model, data, varying, key)
+        return self._templates.start(model, data, key)
 
     def load(self, model: ProcessModel, state: str, key: str | None = None) -> Step:
         """A stored instance as it stands (no notices): what it offers, its data, its timers.

@@ -66,7 +66,7 @@ class Template:
     ids: int  # how many task ids
     times: tuple[float, ...]
     began: float  # time.time() when its start began
-    varying: str
+    varying: tuple[str, ...]  # the keys whose values are the slots after the times
     data: bytes  # the Step's data, as JSON
     offers: tuple[Offer, ...]
     notices: tuple[str, ...]
@@ -76,13 +76,11 @@ class Template:
 class Templates:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._kept: dict[tuple[ProcessModel, str, bytes], Template] = {}
+        self._kept: dict[tuple[ProcessModel, tuple[str, ...], bytes], Template] = {}
         self._unread: dict[tuple[ProcessModel, str], bool] = {}
 
-    def start(
-        self, model: ProcessModel, data: Mapping[str, Any], varying: str, key: str | None
-    ) -> Step:
-        value = data.get(varying)
+    def start(self, model: ProcessModel, data: Mapping[str, Any], key: str | None) -> Step:
+        varying = self._varying(model, data)
         shape = self._shape(model, data, varying)
         now = self._engine.clock.now()
         if shape is not None:
@@ -92,12 +90,12 @@ class Templates:
                 and template.day == local_date(now)
                 and (template.next_due is None or template.next_due > now)
             ):
-                return _copy(model, template, orjson.dumps(value).decode(), key)
+                return _copy(model, template, [data[k] for k in varying], key)
         began = time.time()
         with self._engine.clock.held_at(now):
             step = self._engine.start(model, data, key=key)
-        if shape is not None and isinstance(value, str):
-            template = _template(step, varying, value, local_date(now), began)
+        if shape is not None:
+            template = _template(step, {k: data[k] for k in varying}, local_date(now), began)
             if template is not None:
                 self._kept.pop(shape, None)
                 if len(self._kept) >= _KEPT:
@@ -105,32 +103,42 @@ class Templates:
                 self._kept[shape] = template
         return step
 
+    def _varying(self, model: ProcessModel, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """The keys of `data` whose values may differ between copies: those holding a text,
+        named nowhere in the diagram (so no expression reads them)."""
+        varying = []
+        for name, value in data.items():
+            if type(value) is not str:
+                continue
+            unread = self._unread.get((model, name))
+            if unread is None:
+                word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
+                unread = name.isidentifier() and word.search(model.bpmn_xml) is None
+                self._unread[(model, name)] = unread
+            if unread:
+                varying.append(name)
+        return tuple(varying)
+
     def _shape(
-        self, model: ProcessModel, data: Mapping[str, Any], varying: str
-    ) -> tuple[ProcessModel, str, bytes] | None:
-        """The template's key for this start, or None when it cannot be copied: the varying
-        value a text the diagram never names, the other values scalars of plain types."""
-        if type(data.get(varying)) is not str:
-            return None
-        unread = self._unread.get((model, varying))
-        if unread is None:
-            word = re.compile(rb"\b" + re.escape(varying.encode()) + rb"\b")
-            unread = varying.isidentifier() and word.search(model.bpmn_xml) is None
-            self._unread[(model, varying)] = unread
-        if not unread or not all(type(v) in _SCALARS for v in data.values()):
+        self, model: ProcessModel, data: Mapping[str, Any], varying: tuple[str, ...]
+    ) -> tuple[ProcessModel, tuple[str, ...], bytes] | None:
+        """The template's key for this start, or None when it cannot be copied: the data's
+        values scalars of plain types; all but the varying ones are the template's."""
+        if not all(type(v) in _SCALARS for v in data.values()):
             return None
         try:
-            return model, varying, orjson.dumps({**data, varying: None})
+            return model, varying, orjson.dumps({**data, **dict.fromkeys(varying)})
         except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate
             return None
 
 
-def _copy(model: ProcessModel, template: Template, value: str, key: str | None) -> Step:
+def _copy(model: ProcessModel, template: Template, values: list[str], key: str | None) -> Step:
     ids = _quoted([_new_task_id() for _ in range(template.ids)])
     moved = time.time() - template.began
-    state = _render(template, [*ids, *_floats([t + moved for t in template.times]), value])
+    encoded = orjson.dumps(values).decode()[1:-1].split(",") if values else []
+    state = _render(template, [*ids, *_floats([t + moved for t in template.times]), *encoded])
     data = orjson.loads(template.data)
-    data[template.varying] = orjson.loads(value)
+    data.update(zip(template.varying, values, strict=True))
     return Step(
         model=model,
         state=state,
@@ -157,14 +165,17 @@ def _floats(times: list[float]) -> list[str]:
     return orjson.dumps(times).decode()[1:-1].split(",") if times else []
 
 
-def _template(step: Step, varying: str, value: str, day: date, began: float) -> Template | None:
+def _template(step: Step, varying: dict[str, str], day: date, began: float) -> Template | None:
     """The template of a start the engine just made, or None when it would not be the engine's
     start at another instant (a timer fired, or counts from now) or the text cannot be cut
-    cleanly at its ids, times and varying value."""
+    cleanly at its ids, times and varying values (each stands once in the data, nowhere else)."""
     if not step._workflow or not _still(step._workflow[0]):
         return None
-    encoded = orjson.dumps(value).decode()
-    if step.data.get(varying) != value or orjson.dumps(step.data).count(encoded.encode()) != 1:
+    encoded = [orjson.dumps(value).decode() for value in varying.values()]
+    written = orjson.dumps(step.data).decode()
+    if any(step.data.get(k) != v for k, v in varying.items()) or any(
+        written.count(text) != 1 for text in encoded
+    ):
         return None
     try:
         stored = orjson.loads(step.state)
@@ -188,8 +199,10 @@ def _template(step: Step, varying: str, value: str, day: date, began: float) -> 
         out = {**dct, "id": ids[dct["id"]], "last_state_change": at(dct["last_state_change"])}
         out["parent"] = None if dct["parent"] is None else ids[dct["parent"]]
         out["children"] = [ids[child] for child in dct["children"]]
-        if isinstance(dct.get("data"), dict) and dct["data"].get(varying) == value:
-            out["data"] = {**dct["data"], varying: f"{token}v0"}
+        data = dct.get("data")
+        if isinstance(data, dict) and any(k in data for k in varying):
+            marks = {k: f"{token}v{n}" for n, k in enumerate(varying) if data.get(k) == varying[k]}
+            out["data"] = {**data, **marks}
         return out
 
     try:
@@ -207,11 +220,9 @@ def _template(step: Step, varying: str, value: str, day: date, began: float) -> 
     segments = tuple(parts[0::3])
     base = {"i": 0, "t": len(ids), "v": len(ids) + len(times)}
     slots = tuple(base[kind] + int(n) for kind, n in zip(parts[1::3], parts[2::3], strict=True))
-    if any(encoded in s or token in s for s in segments) or any(
-        i in s for s in segments for i in ids
-    ):
-        return None  # the varying value, or an id, stands somewhere the cut does not see
-    kept_data = {**step.data, varying: None}
+    if any(text in s for s in segments for text in (*encoded, token, *ids)):
+        return None  # a varying value, or an id, stands somewhere the cut does not see
+    kept_data = {**step.data, **dict.fromkeys(varying)}
     if len(slots) < 2:
         return None  # (itemgetter picks a tuple of two or more)
     template = Template(
@@ -222,13 +233,13 @@ def _template(step: Step, varying: str, value: str, day: date, began: float) -> 
         ids=len(ids),
         times=tuple(times),
         began=began,
-        varying=varying,
+        varying=tuple(varying),
         data=orjson.dumps(kept_data),
         offers=step.offers,
         notices=step.notices,
         completed=step.completed,
     )
-    originals = [*(f'"{i}"' for i in ids), *_floats(times), encoded]
+    originals = [*(f'"{i}"' for i in ids), *_floats(times), *encoded]
     if _render(template, originals) != step.state:
         return None
     return template
