@@ -7,6 +7,7 @@ reads) is started by the engine."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -55,12 +56,14 @@ def _task(task_id: str, **fields: Any) -> dict[str, Any]:
     return workflow_data({**task, "cadence": None, **fields})
 
 
-def _own_start(engine: Engine, model: ProcessModel, data: dict[str, Any], base: float) -> Step:
-    """The engine's start, as `start_like` would run it: the time read once, then the start."""
+def _own_start(
+    engine: Engine, model: ProcessModel, data: dict[str, Any], base: float, read: bool = True
+) -> Step:
+    """The engine's start, as `start_like` runs it when it makes a template (`read`): the time
+    read once, then the start."""
     with _counted_time(base):
-        import time
-
-        time.time()
+        if read:
+            time.time()
         with engine.clock.held_at(engine.clock.now()):
             return engine.start(model, data)
 
@@ -99,29 +102,37 @@ def test_a_copied_start_is_the_engine_s_own_start_field_for_field(
 ) -> None:
     clock = FixedClock(NOW)
     copying, plain, model, plain_model = _engines(clock)
-    with _counted_time(1_000_000.0):
+    with _counted_time(1e6):  # seen once: started by the engine
         first = copying.start_like(model, _task("a" * 32, **fields))
-    _assert_same(first, _own_start(plain, plain_model, _task("a" * 32, **fields), 1_000_000.0))
-    # The same day, later that day, the next day (a new template), then later that day.
-    for hours, base, same_day in ((0, 2e6, True), (5, 3e6, True), (24, 4e6, False), (2, 5e6, True)):
+    _assert_same(first, _own_start(plain, plain_model, _task("a" * 32, **fields), 1e6, False))
+    # Seen again (a template is made), then later that day, the next day (a new template),
+    # then later that day.
+    for hours, base, copy_made in (
+        (0, 2e6, False),
+        (0, 3e6, True),
+        (5, 4e6, True),
+        (24, 5e6, False),
+        (2, 6e6, True),
+    ):
         clock.advance(timedelta(hours=hours))
         # Another id and another unit, which the diagram does not read.
         data = _task(f"{base:032.0f}", **{"lead_unit": f"Đơn vị {base:.0f}", **fields})
         with _counted_time(base):
             copy = copying.start_like(model, data)
-        assert (not copy._workflow) == (copied and same_day)
+        assert (not copy._workflow) == (copied and copy_made)
         _assert_same(copy, _own_start(plain, plain_model, data, base))
 
 
 def test_starts_of_one_kind_are_copied_with_fresh_ids_until_their_first_timer_comes_due() -> None:
     clock = FixedClock(NOW)
     copying, _plain, model, _plain_model = _engines(clock)
+    seen = copying.start_like(model, _task("t-seen"))
     first = copying.start_like(model, _task("t-first"))
-    assert first._workflow  # the engine's start: its template is kept
+    assert seen._workflow and first._workflow  # the engine's starts: the second's is kept
     copies = [copying.start_like(model, _task(f"t-{n}")) for n in range(3)]
     assert all(not copy._workflow for copy in copies)  # copied
-    ids = [set(orjson.loads(s.state)["tasks"]) for s in (first, *copies)]
-    assert all(UUID(i).version == 4 for i in ids[1]) and len(set().union(*ids)) == 4 * len(ids[0])
+    ids = [set(orjson.loads(s.state)["tasks"]) for s in (seen, first, *copies)]
+    assert all(UUID(i).version == 4 for i in ids[2]) and len(set().union(*ids)) == 5 * len(ids[0])
     assert [copy.data["task_id"] for copy in copies] == ["t-0", "t-1", "t-2"]
     # Loaded, a copy is an instance like any other: it is accepted.
     accepted = copying.perform(copying.load(model, copies[0].state), "accept", {})
@@ -143,13 +154,14 @@ def test_what_the_diagram_reads_or_a_value_the_state_holds_elsewhere_is_never_co
 
     # The diagram reads `due_on`: starts differing in it are each the engine's.
     assert all(engine_s(_task(f"t-{n}", due_on=date(2026, 12, 20 + n))) for n in range(3))
+    assert engine_s(_task("t-template", due_on=date(2026, 12, 22)))  # seen twice: kept
     assert not engine_s(_task("t-copied", due_on=date(2026, 12, 22)))
     # Data that is not scalar, or holds a value of another type.
-    assert all(engine_s({**_task(f"t-{n}"), "extra": [n]}) for n in range(2))
-    assert all(engine_s({**_task(f"t-{n}"), "extra": 1.5}) for n in range(2))
+    assert all(engine_s({**_task(f"t-{n}"), "extra": [n]}) for n in range(3))
+    assert all(engine_s({**_task(f"t-{n}"), "extra": 1.5}) for n in range(3))
     # A unit named as another key's value, or as a text the state holds besides (the status):
     # the value could not be told apart in the text, which is not made a template.
-    assert all(engine_s(_task(f"t-{n}", lead_unit=f"t-{n}")) for n in range(2))
+    assert all(engine_s(_task(f"t-{n}", lead_unit=f"t-{n}")) for n in range(3))
     assert all(engine_s(_task(f"t-{n}", lead_unit="assigned")) for n in range(2))
     assert engine_s(_task("t-template", lead_unit="SO_XD"))
     # Copied from another's template, such values are only written in.

@@ -48,8 +48,13 @@ from shared.calendar import local_date
 if TYPE_CHECKING:
     from services.workflow.engine.core import Engine
 
+# Where `_template` marked the text: its token, what stands there, its number.
+_MARK = re.compile(r'"([0-9a-f]{32})([itv])([0-9]+)"')
 # Kept templates: one per (model, data but the varying value); the oldest goes first.
 _KEPT = 256
+_SEEN = 4096
+# A template's key: the model, the varying keys, the data but their values (as JSON).
+_Shape = tuple[ProcessModel, tuple[str, ...], bytes]
 _SCALARS = (str, int, bool, type(None))
 
 
@@ -76,8 +81,11 @@ class Template:
 class Templates:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._kept: dict[tuple[ProcessModel, tuple[str, ...], bytes], Template] = {}
-        self._unread: dict[tuple[ProcessModel, str], bool] = {}
+        self._kept: dict[_Shape, Template] = {}
+        # Shapes started once: a template is made at the second start of its shape (making one
+        # costs about half a start, spent in vain on data seen once).
+        self._seen: dict[_Shape, None] = {}
+        self._unread: dict[ProcessModel, dict[str, bool]] = {}
 
     def start(self, model: ProcessModel, data: Mapping[str, Any], key: str | None) -> Step:
         varying = self._varying(model, data)
@@ -91,37 +99,40 @@ class Templates:
                 and (template.next_due is None or template.next_due > now)
             ):
                 return _copy(model, template, [data[k] for k in varying], key)
+        if shape is None or _first(self._seen, shape):
+            return self._engine.start(model, data, key=key)
         began = time.time()
         with self._engine.clock.held_at(now):
             step = self._engine.start(model, data, key=key)
-        if shape is not None:
-            template = _template(step, {k: data[k] for k in varying}, local_date(now), began)
-            if template is not None:
-                self._kept.pop(shape, None)
-                if len(self._kept) >= _KEPT:
-                    self._kept.pop(next(iter(self._kept)))
-                self._kept[shape] = template
+        template = _template(step, {k: data[k] for k in varying}, local_date(now), began)
+        if template is not None:
+            self._kept.pop(shape, None)
+            if len(self._kept) >= _KEPT:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[shape] = template
         return step
 
     def _varying(self, model: ProcessModel, data: Mapping[str, Any]) -> tuple[str, ...]:
         """The keys of `data` whose values may differ between copies: those holding a text,
         named nowhere in the diagram (so no expression reads them)."""
         varying = []
+        known = self._unread.get(model)
+        if known is None:
+            known = self._unread[model] = {}
         for name, value in data.items():
             if type(value) is not str:
                 continue
-            unread = self._unread.get((model, name))
+            unread = known.get(name)
             if unread is None:
                 word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
-                unread = name.isidentifier() and word.search(model.bpmn_xml) is None
-                self._unread[(model, name)] = unread
+                unread = known[name] = name.isidentifier() and word.search(model.bpmn_xml) is None
             if unread:
                 varying.append(name)
         return tuple(varying)
 
     def _shape(
         self, model: ProcessModel, data: Mapping[str, Any], varying: tuple[str, ...]
-    ) -> tuple[ProcessModel, tuple[str, ...], bytes] | None:
+    ) -> _Shape | None:
         """The template's key for this start, or None when it cannot be copied: the data's
         values scalars of plain types; all but the varying ones are the template's."""
         if not all(type(v) in _SCALARS for v in data.values()):
@@ -130,6 +141,16 @@ class Templates:
             return model, varying, orjson.dumps({**data, **dict.fromkeys(varying)})
         except orjson.JSONEncodeError:  # an integer beyond 64 bits, a lone surrogate
             return None
+
+
+def _first(seen: dict[_Shape, None], shape: _Shape) -> bool:
+    """Whether `shape` is seen for the first time (lately: the oldest are forgotten)."""
+    if shape in seen:
+        return False
+    if len(seen) >= _SEEN:
+        seen.pop(next(iter(seen)))
+    seen[shape] = None
+    return True
 
 
 def _copy(model: ProcessModel, template: Template, values: list[str], key: str | None) -> Step:
@@ -216,11 +237,14 @@ def _template(step: Step, varying: dict[str, str], day: date, began: float) -> T
             marked[PRUNED] = {k: [s, at(first)] for k, (s, first) in stored[PRUNED].items()}
     except (KeyError, TypeError, ValueError):
         return None
-    parts = re.split(f'"{token}([itv])(\\d+)"', orjson.dumps(marked).decode())
-    segments = tuple(parts[0::3])
+    parts = _MARK.split(orjson.dumps(marked).decode())
+    segments = tuple(parts[0::4])
+    if any(mark != token for mark in parts[1::4]):
+        return None
     base = {"i": 0, "t": len(ids), "v": len(ids) + len(times)}
-    slots = tuple(base[kind] + int(n) for kind, n in zip(parts[1::3], parts[2::3], strict=True))
-    if any(text in s for s in segments for text in (*encoded, token, *ids)):
+    slots = tuple(base[kind] + int(n) for kind, n in zip(parts[2::4], parts[3::4], strict=True))
+    joined = "\0".join(segments)  # (a NUL stands in no JSON text: orjson escapes it)
+    if any(text in joined for text in (*encoded, token, *ids)):
         return None  # a varying value, or an id, stands somewhere the cut does not see
     kept_data = {**step.data, **dict.fromkeys(varying)}
     if len(slots) < 2:
