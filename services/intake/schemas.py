@@ -21,11 +21,12 @@ class Signer(LeanSchema):
     position = lean.String(required=True, validate=validate.Length(min=1, max=200))
 
 
-def _sector() -> fields.String:
-    """A sector code of data/sectors.json (Đ8.2a)."""
-    return fields.String(
+def _sector(kind: Any = fields) -> fields.String:
+    """A sector code of data/sectors.json (Đ8.2a); `kind`: marshmallow's fields or the lean."""
+    field: fields.String = kind.String(
         load_default=None, allow_none=True, validate=validate.OneOf(sorted(SECTORS))
     )
+    return field
 
 
 def _sectors() -> fields.List[Any]:
@@ -36,11 +37,6 @@ def _sectors() -> fields.List[Any]:
 
 def _unit_code() -> fields.String:
     return fields.String(allow_none=True, validate=validate.Length(min=1, max=40))
-
-
-def _lean_sector() -> Any:
-    """`_sector()` of the request schemas' lean fields (shared/event_fields.py)."""
-    return lean.String(load_default=None, allow_none=True, validate=validate.OneOf(sorted(SECTORS)))
 
 
 # The document a POST receives, and its tasks: marshmallow's fields and schema without the work
@@ -58,7 +54,7 @@ class TaskIn(LeanSchema):
     cadence = lean.String(
         load_default=None, allow_none=True, validate=validate.OneOf(sorted(CADENCES))
     )
-    sector = _lean_sector()
+    sector = _sector(lean)
 
     @validates_schema
     def _deadline_or_cadence(self, data: dict[str, Any], **_: object) -> None:
@@ -87,7 +83,7 @@ class DocumentIn(LeanSchema):
     )
     summary = lean.String(required=True, validate=validate.Length(min=1, max=5000))
     # Đ8.2a: the document's sector, which each of its tasks takes unless it names its own.
-    sector = _lean_sector()
+    sector = _sector(lean)
     release = lean.Boolean(load_default=False)
     attachments = lean.List(
         lean.String(validate=validate.Length(max=500)),
