@@ -1,33 +1,35 @@
 """Starts copied from a template: many instances of one diagram started with the same data but
-for one key that the diagram never reads (a released task's `task_id`).
+for texts the diagram never reads (a released task's `task_id`, its `lead_unit`).
 
-Private to the engine package (core.py, `Engine.start_like`). The first start of its kind runs
-the engine, with the clock held at one instant (a start at that instant); its Step is what the
-caller gets, and its state becomes a template: the JSON text cut where a task id, a time of a
-state change (`last_state_change`, a pruned step's first completion) or the varying value stand.
-A later start of the same model with the same other data (same keys, order, values and types)
-on the same local day, before any of the template's waiting timers is due, is that text with
-fresh task ids (made as Spiff makes them, `quiet.task_id`), the times moved by the time elapsed
-since the template's start, and its own varying value: the state, data, offers, next due time
-and notices the engine's own start at that instant writes (tests/unit/test_engine_templates.py
-compares them, field for field and byte for byte up to the ids, over dated, undated, periodic,
-nearly due and past due tasks, across days and timers coming due).
+Private to the engine package (core.py, `Engine.start_like`). The second start of a shape (the
+model, which keys vary, the rest of the data) runs the engine with the clock held at one instant
+(a start at that instant); its Step is what the caller gets, and its state becomes a template:
+the JSON text cut where a task id, a time of a state change (`last_state_change`, a pruned
+step's first completion) or a varying value stand. A later start of that shape on the same local
+day, before any of the template's waiting timers is due, is that text with fresh task ids (made
+as Spiff makes them, `quiet.task_id`), the times moved by the time elapsed since the template's
+start, and its own varying values: the state, data, offers, next due time and notices the
+engine's own start at that instant writes (tests/unit/test_engine_templates.py compares them,
+field for field and byte for byte up to the ids, over dated, undated, periodic, nearly due and
+past due tasks, across days and timers coming due). A shape's first start is the engine's alone
+(making a template costs about half a start, in vain for data seen once).
 
 Why a copy is the engine's start: a start is a function of the diagram, the data, the clock and
-the ids and times it draws. The varying key is never named in the diagram (no expression can
-read it: expressions reach data by name only, engine/expressions.py), so it only travels in the
-data, unread. The clock is read by the diagram's functions by the local day only (the engine's
+the ids and times it draws. A varying key is never named in the diagram (no expression can read
+it: expressions reach data by name only, engine/expressions.py), so it only travels in the data,
+unread. The clock is read by the diagram's functions by the local day only (the engine's
 `start_copies` says so: the deadline functions, services/workflow/deadlines.py) and by the
 timers: a time date's value is computed from data and functions, and whether a waiting timer
 fires compares its due time with now — a template is made only when no timer fired and none
 holds a duration or a cycle (whose values count from now), and is used only while the earliest
-due time is still ahead. Anything else (other data, data of other types, a text the template
-could not cut cleanly) starts through the engine.
+due time is still ahead. Anything else (data not scalar, a value that stands elsewhere in the
+text, a text the template could not cut cleanly) starts through the engine.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -86,6 +88,9 @@ class Templates:
         # costs about half a start, spent in vain on data seen once).
         self._seen: dict[_Shape, None] = {}
         self._unread: dict[ProcessModel, dict[str, bool]] = {}
+        # Copies only read the kept templates; what changes them takes turns (an engine may be
+        # shared by threads: a web's, a consumer's).
+        self._lock = threading.Lock()
 
     def start(self, model: ProcessModel, data: Mapping[str, Any], key: str | None) -> Step:
         varying = self._varying(model, data)
@@ -99,17 +104,22 @@ class Templates:
                 and (template.next_due is None or template.next_due > now)
             ):
                 return _copy(model, template, [data[k] for k in varying], key)
-        if shape is None or _first(self._seen, shape):
+        if shape is None:
+            return self._engine.start(model, data, key=key)
+        with self._lock:
+            first = _first(self._seen, shape)
+        if first:
             return self._engine.start(model, data, key=key)
         began = time.time()
         with self._engine.clock.held_at(now):
             step = self._engine.start(model, data, key=key)
         template = _template(step, {k: data[k] for k in varying}, local_date(now), began)
         if template is not None:
-            self._kept.pop(shape, None)
-            if len(self._kept) >= _KEPT:
-                self._kept.pop(next(iter(self._kept)))
-            self._kept[shape] = template
+            with self._lock:
+                self._kept.pop(shape, None)
+                if len(self._kept) >= _KEPT:
+                    self._kept.pop(next(iter(self._kept)))
+                self._kept[shape] = template
         return step
 
     def _varying(self, model: ProcessModel, data: Mapping[str, Any]) -> tuple[str, ...]:
@@ -123,7 +133,7 @@ class Templates:
             if type(value) is not str:
                 continue
             unread = known.get(name)
-            if unread is None:
+            if unread is None:  # (two threads may both look: they find the same)
                 word = re.compile(rb"\b" + re.escape(name.encode()) + rb"\b")
                 unread = known[name] = name.isidentifier() and word.search(model.bpmn_xml) is None
             if unread:
