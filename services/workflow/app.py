@@ -98,6 +98,8 @@ def create_service(
         },
         clock=engine_clock,
         notices=(*TASK_EVENT_TYPES, *CASE_EVENT_TYPES),
+        # The deadline functions read the clock by the local day: releases' starts may be copied.
+        start_copies=True,
     )
     return WorkflowService(runtime, engine, ModelRegistry(engine), bpmn_dir(env))
 

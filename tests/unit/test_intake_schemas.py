@@ -1,6 +1,7 @@
 """A document's tasks load in one go (`schemas.DocumentIn.tasks`, a Nested of many): the same
 values loaded and the same errors as a List of Nested, one load per task, for valid documents and
-every kind of wrong `tasks`."""
+every kind of wrong `tasks`; and the document loads leanly (shared/event_fields.py) as by
+marshmallow's own schema and fields."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from marshmallow import ValidationError, fields, validate
 
 from services.intake import schemas
+from tests.unit.test_event_lean_schema import _all_marshmallows_own
 
 TASK = {
     "content": "Báo cáo tình hình",
@@ -73,3 +75,28 @@ def test_tasks_load_as_one_load_per_task_would(tasks: Any) -> None:
 def test_a_document_without_tasks_loads_as_before() -> None:
     assert _outcome(schemas.DocumentIn(), DOCUMENT) == _outcome(_OneLoadPerTask(), DOCUMENT)
     assert schemas.DocumentIn().load(DOCUMENT)["tasks"] == []
+
+
+# Documents whose other fields are wrong in every way a field refuses, or missing, or unknown.
+DOCUMENTS: list[Any] = [
+    DOCUMENT,
+    {**DOCUMENT, "release": True, "sector": "tai_chinh", "attachments": ["a.pdf"]},
+    {**DOCUMENT, "number": "1", "type": "khac", "assigned_by": 5, "urgency": None},
+    {**DOCUMENT, "signer": {"name": ""}, "issued_on": "2026-02-30", "summary": None},
+    {**DOCUMENT, "signer": "Người ký", "secrecy": "mat", "release": "có", "sector": 1},
+    {**DOCUMENT, "issued_on": "1899-12-31", "attachments": "a.pdf", "extra": True},
+    {**DOCUMENT, "source_id": "", "number": None, "release": "true", "attachments": [None]},
+    {key: value for key, value in DOCUMENT.items() if key not in ("number", "signer")},
+    {},
+]
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+@pytest.mark.parametrize("tasks", TASKS[:4] + TASKS[-6:])
+def test_a_document_loads_leanly_as_marshmallows_own_load(document: Any, tasks: Any) -> None:
+    body = {**document, "tasks": tasks}
+    lean = _outcome(schemas.DocumentIn(), body)
+    with pytest.MonkeyPatch.context() as patch:
+        _all_marshmallows_own(patch)
+        own = _outcome(schemas.DocumentIn(), body)
+    assert lean == own

@@ -87,6 +87,7 @@ from services.workflow.engine.steps import (
     _offer,
 )
 from services.workflow.engine.subtrees import install as _walk_subtrees_plainly
+from services.workflow.engine.templates import Templates as _Templates
 from services.workflow.engine.timers import due_times, rearm
 from services.workflow.engine.walks import OPEN as _OPEN
 from services.workflow.engine.walks import Walked as _Walked
@@ -111,7 +112,8 @@ class Engine:
     read (give the functions the same PinnableClock, so that `today()` follows `at`);
     `notices`: the event types a diagram may announce (None: any; checked at deploy);
     `compact`: store states pruned of the finished tasks nothing reads (engine/state.py, `prune`),
-    so that they stay the size of where the instance stands."""
+    so that they stay the size of where the instance stands; `start_copies`: the functions read
+    the clock by the local day only, so `start_like` may copy starts (engine/templates.py)."""
 
     def __init__(
         self,
@@ -120,6 +122,7 @@ class Engine:
         notices: Collection[str] | None = None,
         cache_size: int = 512,
         compact: bool = True,
+        start_copies: bool = False,
     ) -> None:
         given = clock or SystemClock()
         self.clock = given if isinstance(given, PinnableClock) else PinnableClock(given)
@@ -138,6 +141,7 @@ class Engine:
         self._cache = _WorkflowCache(cache_size)
         self._compact = compact
         self._declared: dict[int, _Declared] = {}
+        self._templates = _Templates(self) if start_copies else None
         # Spiff logs every task state change at INFO (~10 lines per instance started), which
         # costs a third of the engine's rate under an INFO root logger; opt in by setting a level.
         spiff_logger = logging.getLogger("spiff")
@@ -177,6 +181,16 @@ class Engine:
         workflow.task_tree.data = _payload_data(data, self._reserved)
         _guarded(lambda: _advance(workflow))
         return self._step(model, workflow, frozenset(), key=key)
+
+    def start_like(
+        self, model: ProcessModel, data: Mapping[str, Any], key: str | None = None
+    ) -> Step:
+        """`start`, for many instances whose data differ only in what the diagram never reads
+        (a released task's id, its unit): a copy of an earlier start where it is the engine's
+        start (engine/templates.py)."""
+        if self._templates is None:
+            return self.start(model, data, key=key)
+        return self._templates.start(model, data, key)
 
     def load(self, model: ProcessModel, state: str, key: str | None = None) -> Step:
         """A stored instance as it stands (no notices): what it offers, its data, its timers.

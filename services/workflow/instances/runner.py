@@ -67,12 +67,18 @@ def start(
     action: str = "open",
     audit_action: str | None = None,
     later: bool = False,
+    alike: bool = False,
 ) -> dict[str, Any]:
     """Start an instance of `model` with `data` for the row's fixed columns `row`; record it,
     publish `event_type` and what the diagram announced. `audit_action`: the audit's name for
     it when not "<kind>.<action>"; `later`: the rows join the batch's multi-row inserts (a
-    consumer's batch of releases)."""
-    step = service.engine.start(model, data, key=_cache_key(kind.table, row[kind.table.key]))
+    consumer's batch of releases); `alike`: one of many instances started with much the same
+    data (the engine may copy their starts: `Engine.start_like`)."""
+    key = _cache_key(kind.table, row[kind.table.key])
+    if alike:
+        step = service.engine.start_like(model, data, key=key)
+    else:
+        step = service.engine.start(model, data, key=key)
     now = uow.now
     stored = {
         **row,

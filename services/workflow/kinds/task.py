@@ -277,6 +277,7 @@ def on_tasks_released(service: WorkflowService, uow: UnitOfWork, events: list[Ev
                 event_type="task.assigned",
                 audit_action="task.assigned",
                 later=True,
+                alike=True,
             )
 
 
