@@ -6,7 +6,7 @@ from __future__ import annotations
 from services.notify import handlers
 from services.notify.delivery import DeliveryWorker
 from services.notify.service import NotifyService
-from shared.consumer import READ_MODEL_GATHER_SECONDS, EventConsumer
+from shared.consumer import READ_MODEL_GATHER_SECONDS, READ_MODEL_QUIET_SECONDS, EventConsumer
 
 
 def create_consumer(service: NotifyService) -> EventConsumer:
@@ -14,6 +14,7 @@ def create_consumer(service: NotifyService) -> EventConsumer:
         service.runtime.platform,
         handlers.event_handlers(service.channels),
         gather_seconds=READ_MODEL_GATHER_SECONDS,
+        quiet_seconds=READ_MODEL_QUIET_SECONDS,
     )
 
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 from services.reporting import handlers
 from services.reporting.schedule import ReportSchedule
 from services.reporting.service import ReportingService
-from shared.consumer import READ_MODEL_GATHER_SECONDS, EventConsumer
+from shared.consumer import READ_MODEL_GATHER_SECONDS, READ_MODEL_QUIET_SECONDS, EventConsumer
 
 
 def create_consumer(service: ReportingService) -> EventConsumer:
     return EventConsumer(
-        service.runtime.platform, handlers.EVENT_HANDLERS, gather_seconds=READ_MODEL_GATHER_SECONDS
+        service.runtime.platform,
+        handlers.EVENT_HANDLERS,
+        gather_seconds=READ_MODEL_GATHER_SECONDS,
+        quiet_seconds=READ_MODEL_QUIET_SECONDS,
     )
 
 

@@ -1,7 +1,8 @@
 """How the consumer gathers messages into batches (shared/consumer.py): a batch is applied when
 no message has come for BATCH_WINDOW_SECONDS or when it is full; while messages keep coming,
-not before GATHER_SECONDS after its first message either. A message after a quiet spell waits
-no longer than the short window."""
+not before GATHER_SECONDS after its first message either. A read model's consumer gathers a
+stream's batch for up to READ_MODEL_GATHER_SECONDS, but no longer than READ_MODEL_QUIET_SECONDS
+after its last message. A message after a quiet spell waits no longer than the short window."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from shared.consumer import (
     BATCH_WINDOW_SECONDS,
     GATHER_SECONDS,
     READ_MODEL_GATHER_SECONDS,
+    READ_MODEL_QUIET_SECONDS,
     EventConsumer,
 )
 from shared.platform import ServicePlatform
@@ -76,11 +78,19 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setattr(consumer_module, "time", SimpleNamespace(monotonic=clock.monotonic))
 
     def run(
-        arrivals: list[float], *, batch_size: int = 100, gather: float = GATHER_SECONDS
+        arrivals: list[float],
+        *,
+        batch_size: int = 100,
+        gather: float = GATHER_SECONDS,
+        quiet: float | None = None,
     ) -> list[tuple[float, list[float]]]:
         """The batches applied: when, and when each of their messages arrived."""
         consumer = EventConsumer(
-            platform, {"unit.updated": lambda uow, e: None}, prefetch=100, gather_seconds=gather
+            platform,
+            {"unit.updated": lambda uow, e: None},
+            prefetch=100,
+            gather_seconds=gather,
+            quiet_seconds=quiet,
         )
         consumer.batch_size = batch_size
         applied: list[tuple[float, list[float]]] = []
@@ -135,6 +145,39 @@ def test_a_read_models_consumer_gathers_longer_while_messages_keep_coming(run):
     assert sum(sizes) == 40
     assert all(size >= 6 for size in sizes[1:-1])
     assert max(waits(applied)) <= READ_MODEL_GATHER_SECONDS + BATCH_WINDOW_SECONDS + 1e-9
+
+
+def read_model(run: Any, arrivals: list[float]) -> list[tuple[float, list[float]]]:
+    applied: list[tuple[float, list[float]]] = run(
+        arrivals, gather=READ_MODEL_GATHER_SECONDS, quiet=READ_MODEL_QUIET_SECONDS
+    )
+    return applied
+
+
+def test_a_read_models_stream_is_applied_in_batches_of_its_whole_gathering_window(run):
+    applied = read_model(run, [i * 0.008 for i in range(100)])  # 125 a second
+    sizes = [len(batch) for _, batch in applied]
+    assert sizes[0] == 1  # the first after a quiet spell: the short window still
+    assert sum(sizes) == 100
+    assert all(size >= 18 for size in sizes[1:-1])
+    assert max(waits(applied)) <= READ_MODEL_GATHER_SECONDS + BATCH_WINDOW_SECONDS + 1e-9
+
+
+def test_a_read_models_batch_is_applied_when_its_stream_pauses_for_the_quiet_window(run):
+    stream = [i * 0.008 for i in range(12)]  # 88 ms of a stream, then nothing
+    applied = read_model(run, stream)
+    assert [len(batch) for _, batch in applied] == [1, 11]
+    # Applied the quiet window after the last message, not the gathering window after the first.
+    assert applied[-1][0] == pytest.approx(1000.0 + stream[-1] + READ_MODEL_QUIET_SECONDS)
+    # A pause longer than the quiet window ends the batch: what comes after is the next one.
+    paused = [*stream, stream[-1] + READ_MODEL_QUIET_SECONDS + 0.01]
+    assert [len(batch) for _, batch in read_model(run, paused)] == [1, 11, 1]
+
+
+def test_a_read_models_message_after_a_quiet_spell_waits_no_more_than_the_short_window(run):
+    applied = read_model(run, [0.0, 1.0, 2.5])
+    assert [len(batch) for _, batch in applied] == [1, 1, 1]
+    assert max(waits(applied)) == pytest.approx(BATCH_WINDOW_SECONDS)
 
 
 def test_messages_that_come_back_to_back_are_applied_when_the_batch_is_full(run):
