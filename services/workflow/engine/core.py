@@ -41,9 +41,6 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
-from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
-from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
@@ -58,8 +55,9 @@ from services.workflow.engine.parse import (
     openings_and_conditions,
     parse_diagram,
 )
+from services.workflow.engine.positions import positions_of as _positions_of
 from services.workflow.engine.predict import install as _lay_out_predictions
-from services.workflow.engine.prune import PRUNED, prune, pruned_of
+from services.workflow.engine.prune import PRUNED, prune
 from services.workflow.engine.quiet import install as _quiet_spiff_logging
 from services.workflow.engine.running import WorkflowCache as _WorkflowCache
 from services.workflow.engine.running import advance as _advance
@@ -80,7 +78,6 @@ from services.workflow.engine.state import (
 from services.workflow.engine.steps import (
     MigrationRefused,
     Offer,
-    Position,
     Positions,
     ProcessModel,
     Step,
@@ -271,48 +268,9 @@ class Engine:
         return self._step(target, workflow, None)
 
     def positions(self, step: Step) -> Positions:
-        """Where an instance stands in its diagram, for people to see: the steps it waits at
-        now, the events armed while it waits (boundary timers, the start events of event
-        sub-processes; a sub-process itself waits in its steps), and the steps it has passed,
-        in the order they ran. Only elements a modeler draws (Spiff's own joins and splits
-        have no BPMN id); each element once."""
+        """Where an instance stands in its diagram, for people to see (engine/positions.py)."""
         workflow = step._workflow[0] if step._workflow else self._load(step.model, step.state)
-        current: dict[str, Position] = {}
-        armed: dict[str, Position] = {}
-        specs = workflow.spec.task_specs
-        # (when, order, spec) of each step done: the first completion of each spec pruned from
-        # the state (engine/state.py, `prune`), then every completed task still in it.
-        done: list[tuple[float, int, Any]] = [
-            (first, 0, specs[name])
-            for name, (_states, first) in pruned_of(workflow).items()
-            if first is not None and name in specs
-        ]
-        for task in workflow.get_tasks():
-            spec = task.task_spec
-            bpmn_id = getattr(spec, "bpmn_id", None)
-            if not bpmn_id:
-                continue
-            position = Position(bpmn_id, getattr(spec, "bpmn_name", None))
-            if task.state & TaskState.COMPLETED:
-                done.append((task.last_state_change, len(done), spec))
-            elif task.state & _OPEN:
-                if isinstance(spec, SubWorkflowTask):
-                    continue  # a sub-process (an event sub-process too) waits in its steps
-                waits_beside = isinstance(spec, (BoundaryEvent, StartEvent))
-                (armed if waits_beside else current).setdefault(bpmn_id, position)
-        done.sort(key=lambda when: when[:2])
-        passed: dict[str, Position] = {}
-        for _when, _order, spec in done:
-            if not getattr(spec, "bpmn_id", None):
-                continue
-            passed.setdefault(
-                spec.bpmn_id, Position(spec.bpmn_id, getattr(spec, "bpmn_name", None))
-            )
-        return Positions(
-            tuple(current.values()),
-            tuple(p for key, p in armed.items() if key not in current),
-            tuple(passed.values()),
-        )
+        return _positions_of(workflow)
 
     def at(self, when: datetime) -> AbstractContextManager[datetime]:
         """Hold the engine's clock at `when` in this thread: the scheduler fires each timer at
