@@ -18,9 +18,11 @@ from uuid import UUID
 import orjson
 import pytest
 
+from services.workflow.app import create_service
 from services.workflow.deadlines import deadline_functions
 from services.workflow.domain import workflow_data
 from services.workflow.engine import Engine, ProcessModel, Step
+from services.workflow.engine.expressions import SAFE_BUILTINS
 from shared.calendar import TZ, WorkingCalendar
 from shared.clock import FixedClock
 from tests.unit.test_engine_compact import LIFECYCLE
@@ -174,3 +176,57 @@ def test_an_engine_without_start_copies_always_starts_itself() -> None:
     _copying, plain, _model, plain_model = _engines(clock)
     for n in range(3):
         assert plain.start_like(plain_model, _task(f"t-{n}"))._workflow
+
+
+# Each function the workflow service gives its engine, with calls that reach its branches around
+# the sample day (a due date before, on and after it; no date; a cadence or none).
+_DAY = date(2026, 12, 10)
+_CALLS: dict[str, list[tuple[Any, ...]]] = {
+    "add_working_days": [(_DAY, 3), (_DAY, -2)],
+    "due_soon_at": [
+        (d, n) for d in ("2026-12-09", "2026-12-10", "2026-12-14", None) for n in (0, 2)
+    ],
+    "is_working_day": [(_DAY,), (date(2026, 12, 12),)],
+    "next_urge_at": [("2026-12-01", 3, None), ("2026-12-01", 3, "2026-12-08"), (None, 3, None)],
+    "overdue_at": [("2026-12-09",), ("2026-12-11",), (None,)],
+    "progress_due_at": [("2026-12-20", 5, None), ("2026-12-20", 5, "2026-12-03"), (None, 5, None)],
+    "today": [()],
+    "update_request_at": [
+        (c, 3, last) for c in ("monthly", "quarterly", None, "") for last in (None, "2026-12-01")
+    ],
+    "urge_every": [("2026-12-01", 3), (None, 3)],
+    "working_days_after": [("2026-12-10", 5), (None, 5)],
+    "working_days_between": [(date(2026, 12, 1), _DAY)],
+}
+
+
+def test_the_workflow_s_diagram_functions_read_the_clock_by_the_local_day_only(tmp_path) -> None:
+    """The workflow service copies starts (`start_copies`) because every function its diagrams
+    call answers the same at any instant of one local day; a new function must too (add its
+    calls above), or the service must stop copying."""
+    engine = create_service({"DATA_DIR": str(tmp_path)}).engine
+    environment = engine._script_engine.environment
+    functions = {
+        name: environment.globals[name] for name in environment.callables - set(SAFE_BUILTINS)
+    }
+    assert set(functions) == set(_CALLS), "a diagram function without calls here"
+    instants = [
+        datetime(2026, 12, 10, h, m, sec, tzinfo=TZ)
+        for h, m, sec in ((0, 0, 1), (8, 0, 0), (23, 59, 59))
+    ]
+    answers = []
+    for instant in instants:
+        with engine.clock.held_at(instant):
+            answers.append(
+                {name: [_answer(f, args) for args in _CALLS[name]] for name, f in functions.items()}
+            )
+    assert answers[0] == answers[1] == answers[2]
+    with engine.clock.held_at(instants[0] + timedelta(days=1)):  # (the calls do reach the clock)
+        assert functions["today"]() != answers[0]["today"][0]
+
+
+def _answer(function: Any, args: tuple[Any, ...]) -> Any:
+    try:
+        return function(*args)
+    except (ValueError, TypeError) as exc:
+        return repr(exc)
