@@ -110,6 +110,7 @@ def test_office_and_units_carry_two_tasks_through_the_web(web_system: str, page:
     until(page, lambda: page.get_by_text(content_a).count() > 0, f"{base}/unit")
     visit(page, "05-unit-a-home")
     page.get_by_role("link", name=content_a).first.click()
+    page.locator(".bpmn-canvas[data-diagram='ready']").wait_for()  # (its diagram drawn)
     visit(page, "06-unit-a-task")
     act(page, "accept", "Tiếp nhận")
     act(page, "report_progress", "Báo cáo tiến độ", note="Đã rà soát 12 trên 20 dự án.")
