@@ -46,23 +46,19 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from services.workflow.engine.declarations import Declarations as _Declarations
 from services.workflow.engine.expressions import (
     RestrictedScriptEngine,
 )
-from services.workflow.engine.parse import (
-    Parsed,
-    declared_actions,
-    openings_and_conditions,
-    parse_diagram,
-)
+from services.workflow.engine.parse import Parsed, parse_diagram
 from services.workflow.engine.positions import positions_of as _positions_of
+from services.workflow.engine.positions import reached_in as _reached_in
 from services.workflow.engine.predict import install as _lay_out_predictions
-from services.workflow.engine.prune import PRUNED, prune
+from services.workflow.engine.prune import prune
 from services.workflow.engine.quiet import install as _quiet_spiff_logging
 from services.workflow.engine.running import WorkflowCache as _WorkflowCache
 from services.workflow.engine.running import advance as _advance
 from services.workflow.engine.running import copied as _copied
-from services.workflow.engine.running import evaluated as _evaluated
 from services.workflow.engine.running import guarded as _guarded
 from services.workflow.engine.running import notices_since as _notices_since
 from services.workflow.engine.running import payload_data as _payload_data
@@ -99,10 +95,6 @@ _quiet_spiff_logging()
 _lay_out_predictions()
 _walk_subtrees_plainly()
 
-# What a task spec declares, read once: the spec, its (action, role) pairs (a user task's), the
-# cases it offers to open, and the `when.<action>` conditions of either.
-_Declared = tuple[Any, list[tuple[str, str]], list[tuple[str, str]], dict[str, str]]
-
 
 class Engine:
     """`functions`: what diagram expressions may call besides safe builtins; `clock`: what timers
@@ -137,7 +129,7 @@ class Engine:
         self._parsed: dict[tuple[str, int, bytes], Parsed] = {}
         self._cache = _WorkflowCache(cache_size)
         self._compact = compact
-        self._declared: dict[int, _Declared] = {}
+        self._declared = _Declarations(self._script_engine.environment)
         self._templates = _Templates(self) if start_copies else None
         # Spiff logs every task state change at INFO (~10 lines per instance started), which
         # costs a third of the engine's rate under an INFO root logger; opt in by setting a level.
@@ -245,16 +237,7 @@ class Engine:
         MigrationRefused names those that do not (as `source` calls them). Its waiting timers keep
         the times they were armed with; what `target` changes applies from its next step."""
         known = set(self._spec_of(target).spec.task_specs)
-        reached: dict[str, int] = {}  # spec name -> the states of its tasks, together
-        try:
-            stored = loads(state)
-            for task in stored["tasks"].values():
-                name = task["task_spec"]
-                reached[name] = reached.get(name, 0) | int(task["state"])
-            for name, (states, _first) in stored.get(PRUNED, {}).items():
-                reached[name] = reached.get(name, 0) | int(states)
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise StateError(f"state is not a workflow serialization: {exc}") from None
+        reached = _reached_in(state)
         missing = [name for name in sorted(reached) if name not in known]
         if missing:
             specs = self._spec_of(source).spec.task_specs
@@ -316,43 +299,8 @@ class Engine:
     def _actions_of(self, task: Any) -> list[tuple[str, str]]:
         """The (action, role) pairs a waiting user task offers now: those it declares (read once
         per task spec) whose `when.<action>` condition, if any, holds for its data."""
-        _spec, pairs, _openings, conditions = self._declared_by(task.task_spec)
-        return self._held(pairs, conditions, task)
-
-    def _declared_by(self, task_spec: Any) -> _Declared:
-        """What a task spec declares (its actions, its openings, their conditions), read once."""
-        known = self._declared.get(id(task_spec))
-        if known is None or known[0] is not task_spec:
-            openings, conditions = openings_and_conditions(task_spec)
-            actions = declared_actions(task_spec) if task_spec.manual else []
-            known = (task_spec, actions, openings, conditions)
-            self._declared[id(task_spec)] = known
-        return known
-
-    def _held(
-        self, pairs: list[tuple[str, str]], conditions: Mapping[str, str], task: Any
-    ) -> list[tuple[str, str]]:
-        """The pairs whose `when.<action>` condition, if any, holds for the task's data."""
-        if not conditions:
-            return pairs
-        environment = self._script_engine.environment
-        # A condition shared by several actions (most read `status`) is evaluated once; one
-        # that fails is evaluated (and logged) again for each action, as it was.
-        held: dict[str, bool] = {}
-        offered = []
-        for action, role in pairs:
-            condition = conditions.get(action)
-            if condition is not None:
-                holds = held.get(condition)
-                if holds is None:
-                    holds = _evaluated(environment, condition, task.data, task.task_spec)
-                    if holds is None:
-                        continue
-                    held[condition] = holds
-                if not holds:
-                    continue
-            offered.append((action, role))
-        return offered
+        _spec, pairs, _openings, conditions = self._declared.of(task.task_spec)
+        return self._declared.held(pairs, conditions, task)
 
     def _step(
         self,
@@ -424,8 +372,8 @@ class Engine:
                 t for t in workflow.get_tasks(state=TaskState.COMPLETED) if not t.task_spec.manual
             ]
         for task in resting:
-            _spec, _actions, openings, conditions = self._declared_by(task.task_spec)
-            for action, role in self._held(openings, conditions, task):
+            _spec, _actions, openings, conditions = self._declared.of(task.task_spec)
+            for action, role in self._declared.held(openings, conditions, task):
                 yield _offer(action, role, task.task_spec.bpmn_id, True)
 
     def _load(self, model: ProcessModel, state: str) -> BpmnWorkflow:

@@ -1,4 +1,5 @@
-"""Where an instance stands in its diagram, for people to see (`Engine.positions`)."""
+"""Where an instance stands in its diagram, for people to see (`Engine.positions`), and the steps
+a stored state has reached or passed (`Engine.migrate`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from services.workflow.engine.prune import pruned_of
+from services.workflow.engine.prune import PRUNED, pruned_of
+from services.workflow.engine.state import StateError, loads
 from services.workflow.engine.steps import Position, Positions
 from services.workflow.engine.walks import OPEN
 
@@ -55,3 +57,19 @@ def positions_of(workflow: BpmnWorkflow) -> Positions:
         tuple(p for key, p in armed.items() if key not in current),
         tuple(passed.values()),
     )
+
+
+def reached_in(state: str) -> dict[str, int]:
+    """The steps a stored state has reached or passed: each spec's name, with the states of its
+    tasks together (those pruned from the state too)."""
+    reached: dict[str, int] = {}
+    try:
+        stored = loads(state)
+        for task in stored["tasks"].values():
+            name = task["task_spec"]
+            reached[name] = reached.get(name, 0) | int(task["state"])
+        for name, (states, _first) in stored.get(PRUNED, {}).items():
+            reached[name] = reached.get(name, 0) | int(states)
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise StateError(f"state is not a workflow serialization: {exc}") from None
+    return reached
