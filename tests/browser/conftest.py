@@ -223,7 +223,12 @@ def browser(playwright_instance: Any, chromium_path: str) -> Iterator[Any]:
     browser = playwright_instance.chromium.launch(
         executable_path=chromium_path,
         headless=True,
-        args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+        args=["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=vi-VN"],
+        # Chromium draws date fields in its own UI language, which it takes from LANGUAGE (with
+        # Debian's chromium-l10n installed): dd/mm/yyyy, as a Vietnamese user's browser shows.
+        # LANG stays a UTF-8 locale the machine has: without one, Chromium cannot write a
+        # download's Vietnamese name and calls it "download".
+        env={**os.environ, "LANG": "C.UTF-8", "LANGUAGE": "vi"},
     )
     try:
         yield browser
