@@ -166,7 +166,7 @@ WRITTEN = [
     {"nan": math.nan},
     [math.inf, -math.inf],
     {"big": 2**64, "small": -(2**63) - 1},
-    {1: "one", True: "yes", None: "none", 2.5: "float"},
+    {2: "two", True: "yes", None: "none", 2.5: "float"},
     {"level": Level.ONE},
     {"text": Text("t")},
     OrderedDict([("b", 1), ("a", 2)]),
