@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
+from shared import json_codec
+
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     """SQLite in WAL mode for the embedded profile, pooled PostgreSQL in production."""
@@ -35,7 +37,14 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size * 2)
+    # psycopg reads the JSON and JSONB columns with it (the dialect registers it as the
+    # connections' loads): orjson where it reads what json does.
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2,
+        json_deserializer=json_codec.loads,
+    )
     event.listen(engine, "checkin", _checked_in)
     event.listen(engine, "checkout", _check_on_checkout(engine.dialect))
     return engine

@@ -3,10 +3,11 @@ problem+json refusals."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response
+
+from shared import json_codec
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -21,7 +22,9 @@ def to_response(result: Any, default_status: int) -> Response:
 
 
 def json_response(payload: Any, status: int = 200, mimetype: str = "application/json") -> Response:
-    body = json.dumps(payload, ensure_ascii=False, default=_json_default)
+    # Compact UTF-8 JSON, the same value as json.dumps(..., ensure_ascii=False) writes (which
+    # writes it where orjson would not: shared/json_codec.py).
+    body = json_codec.dumps(payload, _json_default)
     return Response(body, status=status, mimetype=mimetype)
 
 
