@@ -36,10 +36,23 @@ def post_worker_init(worker):
     platform = worker.wsgi.extensions.get("nhiemvu")
     if platform is not None:
         platform.start()
+    _load_public_holidays()
     # The app is built: freeze it out of the collector's passes (shared/heap.py).
     from shared.heap import settle
 
     settle()
+
+
+def _load_public_holidays():
+    """This year's public holidays, which deadlines read, before the first request: their first
+    read imports the `holidays` package's country modules (~70 ms of CPU in each process), and
+    what it builds is then settled with the app (docs/architecture.md, Benchmarks)."""
+    from datetime import UTC, datetime
+
+    from shared.calendar import WorkingCalendar, local_date
+
+    # Without swaps the law's table is read whatever the date (shared/calendar.py).
+    WorkingCalendar().holiday_name(local_date(datetime.now(UTC)))
 
 
 def worker_exit(_server, worker):

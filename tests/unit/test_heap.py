@@ -8,6 +8,7 @@ import gc
 import runpy
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -52,6 +53,24 @@ def test_a_gunicorn_worker_settles_its_heap_after_building_the_app(python_defaul
     assert started == [True]
     assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == heap.THRESHOLDS
+
+
+def test_a_gunicorn_worker_loads_the_public_holidays_before_its_first_request(
+    python_defaults: None,
+) -> None:
+    # Đ112 of the Labour Code's holidays (shared/calendar.py): their first read imports the
+    # `holidays` package's countries, which a worker does once built, not in a request.
+    from shared import calendar
+
+    calendar._public_holidays.cache_clear()
+    worker = SimpleNamespace(wsgi=SimpleNamespace(extensions={}))
+    settings = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+    settings["post_worker_init"](worker)
+    this_year = calendar.local_date(datetime.now(UTC)).year
+    assert calendar._public_holidays.cache_info().currsize == 1
+    hits = calendar._public_holidays.cache_info().hits
+    calendar._public_holidays(this_year)
+    assert calendar._public_holidays.cache_info().hits == hits + 1
 
 
 @pytest.mark.parametrize("service", ["intake", "workflow", "notify", "reporting"])
