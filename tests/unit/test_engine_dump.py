@@ -12,7 +12,7 @@ import os
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest import mock
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 from SpiffWorkflow.util.task import TaskState
@@ -20,7 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 from services.workflow.domain import workflow_data
 from services.workflow.engine import Engine, ProcessModel, Step
 from services.workflow.engine.core import _copied
-from services.workflow.engine.state import dump, jsonable
+from services.workflow.engine.state import dump, jsonable, parsed_ids
 from shared.clock import FixedClock
 from tests.unit.test_engine_compact import NOW, TASK, _engine
 
@@ -244,3 +244,36 @@ def test_a_forked_process_makes_other_task_ids_than_its_parent() -> None:
     child = UUID(os.read(read, 64).decode())
     os.close(read)
     assert child != task_id() and child.version == 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12345678-1234-5678-1234-567812345678",
+        "ABCDEF01-2345-4678-9ABC-DEF012345678",
+        "12345678123456781234567812345678",
+        "{12345678-1234-5678-1234-567812345678}",
+        "urn:uuid:12345678-1234-5678-1234-567812345678",
+        "+2345678-1234-5678-1234-567812345678",
+        "1_345678-1234-5678-1234-567812345678",
+        "g2345678-1234-5678-1234-567812345678",
+        "12345678-1234-5678-1234-56781234567",
+        "",
+    ],
+)
+def test_stored_task_ids_are_read_as_uuid_reads_them(text: str) -> None:
+    """`parsed_ids` (the direct reader's ids) is what `UUID(text)` is, or raises as it does."""
+    try:
+        expected: UUID | str = UUID(text)
+    except ValueError as exc:
+        expected = str(exc)
+    try:
+        got: UUID | str = parsed_ids([text])[text]
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected
+    if isinstance(got, UUID):
+        assert isinstance(expected, UUID)
+        assert type(got) is UUID and got.is_safe == expected.is_safe and hash(got) == hash(expected)
+    random = uuid4()
+    assert parsed_ids([str(random)]) == {str(random): random}

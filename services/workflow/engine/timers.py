@@ -145,23 +145,34 @@ class _ClockTimer:
             return None
         value = internal.get("event_value")
         if value is None:
-            value = _read(my_task, partial(self.instant, _now(my_task)))
+            value = _read(my_task, self.reader(my_task))
             if value is None:
                 return None
             my_task._set_internal_data(event_value=value)
         due: datetime = _instant(value)
         return due
 
-    def instant(self, now: datetime, value: str) -> str:
+    def reader(self, my_task: Any) -> Callable[[str], str]:
+        """What reads the expression's value into the due time stored (an ISO string)."""
         raise NotImplementedError
 
 
+# A date's due time as stored, once per value: the five timers of a waiting step are armed
+# again at every action, mostly with the values they had (the due date's, the next reminder's).
+@lru_cache(maxsize=4096)
+def _utc_text(value: str) -> str:
+    return parse_instant(value).isoformat()
+
+
 class ClockTimeDate(_ClockTimer, TimeDateEventDefinition):
-    def instant(self, now: datetime, value: str) -> str:
-        return parse_instant(value).isoformat()
+    def reader(self, my_task: Any) -> Callable[[str], str]:
+        return _utc_text  # a date reads no clock
 
 
 class ClockDuration(_ClockTimer, DurationTimerEventDefinition):
+    def reader(self, my_task: Any) -> Callable[[str], str]:
+        return partial(self.instant, _now(my_task))
+
     def instant(self, now: datetime, value: str) -> str:
         return (now + parse_duration(value, now)).isoformat()
 

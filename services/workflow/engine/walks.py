@@ -64,7 +64,12 @@ class Workflow(BpmnWorkflow):  # type: ignore[misc]
         )
 
     def update_waiting_tasks(self) -> None:
-        for task in self.get_tasks_iterator(state=TaskState.WAITING):
+        # After every task completed (~6 times an action): the walk without the filters' checks.
+        if self.subprocesses:
+            waiting = self.get_tasks_iterator(state=TaskState.WAITING)
+        else:
+            waiting = _tasks_by_state(self.tasks, self.task_tree, TaskState.WAITING, None)
+        for task in waiting:
             task.task_spec._update(task)
 
     def collect_log_extras(self, dct: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -111,11 +116,16 @@ def _tasks_by_state(
     pending = [first]
     below = tasks.__getitem__
     if manual is None and spec_name is None:  # most walks: by state alone
+        pop, push, extend = pending.pop, pending.append, pending.extend
         while pending:
-            task = pending.pop()
+            task = pop()
             current = task._state
-            if current >= least and task._children:
-                pending.extend(map(below, reversed(task._children)))
+            if current >= least:  # a predicted task's children are not read in most walks
+                children = task._children
+                if len(children) == 1:
+                    push(below(children[0]))
+                elif children:
+                    extend(map(below, reversed(children)))
             if current & state:
                 yield task
         return
