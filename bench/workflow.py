@@ -13,12 +13,10 @@ Both watch the bus with `BusWatch`: arrival times (time.time()) per (event type,
 from __future__ import annotations
 
 import contextlib
-import random
 import threading
 import time
 import uuid
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,8 +26,8 @@ from kombu.connection import Connection
 from kombu.entity import Queue, binding
 from kombu.messaging import Consumer
 
+from bench.action_clients import ActionClients
 from bench.cpu import CpuMeter, per_task_ms
-from bench.kept_alive import KeptAlive
 from services.distributed import SERVICES
 from shared.auth_settings import AuthSettings
 from shared.auth_tokens import mint_token
@@ -124,8 +122,9 @@ def measure_action_latency(
     think_seconds: float = 0.0,
     meter: CpuMeter | None = None,
 ) -> dict[str, Any]:
-    """`clients` threads, each with its own tasks: accept, then report_progress, on each task, one
-    request at a time, pausing `think_seconds` (±50 %) after each answer. With `meter`, also the
+    """`clients` clients, each with its own tasks and connection (bench/action_clients.py):
+    accept, then report_progress, on each task, one request at a time, pausing `think_seconds`
+    (±50 %) after each answer. With `meter`, also the
     CPU each process spent per action (`cpu_ms_per_action`), from the first request until the
     services' queues are empty again: the action and what its event costs every consumer."""
     with psycopg.connect(database_url) as conn:
@@ -146,40 +145,23 @@ def measure_action_latency(
         for unit in {unit for _task, unit in rows}
     }
     shares = [rows[i::clients] for i in range(clients)]
-    sent: dict[tuple[str, str], tuple[float, float]] = {}
-    failures: list[str] = []
-    lock = threading.Lock()
-
-    def client(share: list[tuple[str, str]]) -> None:
-        connection = KeptAlive(workflow_url)
-        if think_seconds:
-            # People who pause between actions do not all begin at the same instant: each client
-            # arrives at a random moment within one pause (a simultaneous first round of 50
-            # requests is a burst, which the back-to-back run measures).
-            time.sleep(random.uniform(0, think_seconds * 1.5))
-        for task_id, unit in share:
-            headers = {"Authorization": f"Bearer {tokens[unit]}"}
-            for action, event_type in ACTIONS:
-                path = f"/api/workflow/tasks/{task_id}/actions/{action}"
-                began = time.time()
-                status, body = connection.post(path, headers)
-                answered = time.time()
-                with lock:
-                    if 200 <= status < 400:
-                        sent[(event_type, task_id)] = (began, answered)
-                    else:
-                        failures.append(f"{action} {status} {body[:200].decode(errors='replace')}")
-                if think_seconds:
-                    time.sleep(think_seconds * random.uniform(0.5, 1.5))
-        connection.close()
-
+    http = ActionClients(workflow_url)
+    plans = [_plan(http, share, tokens) for share in shares]
     quiet_after = wait_until_quiet(broker_url)
     with BusWatch(broker_url, [t for _a, t in ACTIONS]) as watch:
         cpu_before = meter.snapshot() if meter else {}
         began = time.monotonic()
-        with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(client, shares))
+        answers = http.run(plans, think_seconds)
         elapsed = time.monotonic() - began
+        sent: dict[tuple[str, str], tuple[float, float]] = {}
+        failures: list[str] = []
+        for answer in answers:
+            action, event_type, task_id = answer.key
+            if 200 <= answer.status < 400:
+                sent[(event_type, task_id)] = (answer.began, answer.answered)
+            else:
+                body = answer.body[:200].decode(errors="replace")
+                failures.append(f"{action} {answer.status} {body}")
         missing = watch.wait_for(sent, timeout=30)
         arrivals = dict(watch.arrivals)
     cpu: dict[str, float] | None = None
@@ -206,6 +188,24 @@ def measure_action_latency(
         "quiet_after_s": round(quiet_after, 1),
         **({"cpu_ms_per_action": cpu} if cpu else {}),
     }
+
+
+def _plan(
+    http: ActionClients, share: list[tuple[str, str]], tokens: dict[str, str]
+) -> list[tuple[bytes, tuple[str, str, str]]]:
+    """One client's requests, encoded once: accept then report_progress on each of its tasks,
+    each keyed by (action, event type, task)."""
+    return [
+        (
+            http.request(
+                f"/api/workflow/tasks/{task_id}/actions/{action}",
+                {"Authorization": f"Bearer {tokens[unit]}"},
+            ),
+            (action, event_type, task_id),
+        )
+        for task_id, unit in share
+        for action, event_type in ACTIONS
+    ]
 
 
 def wait_until_quiet(broker_url: str, timeout: float = 120) -> float:
