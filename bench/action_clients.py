@@ -15,8 +15,10 @@ import heapq
 import random
 import selectors
 import socket
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from http.client import RemoteDisconnected
 from typing import Any
 from urllib.parse import urlsplit
@@ -162,6 +164,57 @@ class ActionClients:
             selector.close()
         return answers
 
+    def run_threads(
+        self, plans: Sequence[Sequence[tuple[bytes, Any]]], think: float = 0.0
+    ) -> list[Answer]:
+        """As `run`, each client on a thread of its own, blocking on its socket."""
+        answers: list[Answer] = []
+        lock = threading.Lock()
+
+        def client(plan: Sequence[tuple[bytes, Any]]) -> None:
+            sock: socket.socket | None = None
+            buffer = bytearray()
+            if think:  # as in `run`: each client arrives at a random moment within one pause
+                time.sleep(random.uniform(0, think * 1.5))
+            try:
+                for payload, key in plan:
+                    began = time.time()
+                    if sock is None:
+                        sock = self._connect()
+                    sock.sendall(payload)
+                    while True:
+                        data = sock.recv(CHUNK)
+                        buffer += data
+                        parsed = parse_answer(buffer, at_eof=not data)
+                        if parsed is not None:
+                            break
+                        if not data:
+                            raise RemoteDisconnected(
+                                "Remote end closed connection without response"
+                            )
+                    answered = time.time()
+                    status, body, will_close, used = parsed
+                    del buffer[:used]
+                    with lock:
+                        answers.append(Answer(key, status, body, began, answered))
+                    if will_close or not data:
+                        sock.close()
+                        sock, buffer = None, bytearray()
+                    if think:
+                        time.sleep(think * random.uniform(0.5, 1.5))
+            finally:
+                if sock is not None:
+                    sock.close()
+
+        with ThreadPoolExecutor(max(1, len(plans))) as pool:
+            list(pool.map(client, plans))
+        return answers
+
+    def _connect(self) -> socket.socket:
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
+
     def _loop(
         self,
         clients: list[_Client],
@@ -203,8 +256,7 @@ class ActionClients:
             raise RemoteDisconnected("Remote end closed connection without response")
         client.began = time.time()
         if client.sock is None:
-            sock = socket.create_connection((self.host, self.port), self.timeout)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            sock = self._connect()
             sock.setblocking(False)
             selector.register(sock, selectors.EVENT_READ, client)
             client.sock = sock

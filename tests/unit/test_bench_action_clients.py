@@ -9,12 +9,15 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 
-from bench.action_clients import ActionClients, parse_answer, post_bytes
+from bench.action_clients import ActionClients, Answer, parse_answer, post_bytes
 
 HEADERS = {"Authorization": "Bearer abc.def.ghi"}
+# One thread multiplexing the clients (`run`), or one thread per client (`run_threads`).
+RUNNERS = ("run", "run_threads")
 
 
 def _read_request(conn: socket.socket, pending: bytearray) -> bytes | None:
@@ -67,6 +70,13 @@ def _server(answer: Callable[[int, bytes], bytes | None]) -> Iterator[tuple[str,
         listener.close()
 
 
+def _run(
+    clients: ActionClients, runner: str, plans: list[list[tuple[bytes, Any]]], think: float = 0.0
+) -> list[Answer]:
+    answers: list[Answer] = getattr(clients, runner)(plans, think)
+    return answers
+
+
 def _ok(body: bytes, extra: bytes = b"") -> bytes:
     return b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n%s\r\n%s" % (len(body), extra, body)
 
@@ -103,7 +113,8 @@ def test_answers_are_framed_as_http_client_frames_them() -> None:
     assert parse_answer(bytearray(kept)) == (200, b"", False, len(kept))
 
 
-def test_each_client_keeps_one_connection_and_waits_for_each_answer() -> None:
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_each_client_keeps_one_connection_and_waits_for_each_answer(runner: str) -> None:
     seen: dict[int, list[bytes]] = {}
 
     def answer(number: int, request: bytes) -> bytes:
@@ -115,7 +126,7 @@ def test_each_client_keeps_one_connection_and_waits_for_each_answer() -> None:
         plans = [
             [(clients.request(f"/c{c}/r{r}", HEADERS), (c, r)) for r in range(4)] for c in range(5)
         ]
-        answers = clients.run(plans)
+        answers = _run(clients, runner, plans)
     assert sorted(a.key for a in answers) == [(c, r) for c in range(5) for r in range(4)]
     assert all(a.status == 200 and a.began <= a.answered for a in answers)
     # Five connections, one per client, each carrying its client's requests in order.
@@ -123,39 +134,43 @@ def test_each_client_keeps_one_connection_and_waits_for_each_answer() -> None:
     assert {a.body for a in answers} == {b'{"n": %d}' % n for n in seen}
 
 
-def test_a_connection_the_server_closes_after_an_answer_is_opened_again() -> None:
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_a_connection_the_server_closes_after_an_answer_is_opened_again(runner: str) -> None:
     def answer(_number: int, _request: bytes) -> bytes:
         return _ok(b"bye", b"Connection: close\r\n") + b"|close"
 
     with _server(answer) as (url, requests):
         clients = ActionClients(url, timeout=5)
         plan = [(clients.request(f"/r{r}", HEADERS), r) for r in range(3)]
-        answers = clients.run([plan])
+        answers = _run(clients, runner, [plan])
     assert [(a.key, a.status, a.body) for a in answers] == [(r, 200, b"bye") for r in range(3)]
     assert len(requests) == 3
 
 
-def test_a_connection_closed_without_an_answer_raises_as_http_client_raises() -> None:
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_a_connection_closed_without_an_answer_raises_as_http_client_raises(runner: str) -> None:
     with _server(lambda _n, _r: None) as (url, _requests):
         clients = ActionClients(url, timeout=5)
         with pytest.raises(http.client.RemoteDisconnected):
-            clients.run([[(clients.request("/r", HEADERS), 0)]])
+            _run(clients, runner, [[(clients.request("/r", HEADERS), 0)]])
 
 
-def test_an_answer_that_does_not_come_in_time_raises() -> None:
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_an_answer_that_does_not_come_in_time_raises(runner: str) -> None:
     with _server(lambda _n, _r: b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\npart") as (url, _):
         clients = ActionClients(url, timeout=0.2)
         with pytest.raises(TimeoutError):
-            clients.run([[(clients.request("/r", HEADERS), 0)]])
+            _run(clients, runner, [[(clients.request("/r", HEADERS), 0)]])
 
 
-def test_paced_clients_pause_between_requests() -> None:
+@pytest.mark.parametrize("runner", RUNNERS)
+def test_paced_clients_pause_between_requests(runner: str) -> None:
     with _server(lambda _n, _r: _ok(b"{}")) as (url, _requests):
         clients = ActionClients(url, timeout=5)
         plans = [
             [(clients.request(f"/c{c}/r{r}", HEADERS), (c, r)) for r in range(2)] for c in range(3)
         ]
-        answers = clients.run(plans, think=0.1)
+        answers = _run(clients, runner, plans, 0.1)
     by_client: dict[int, list[float]] = {}
     for a in answers:
         by_client.setdefault(a.key[0], []).append(a.began)
