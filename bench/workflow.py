@@ -7,29 +7,23 @@ release burst of run.py:
 * timer lateness: instances whose timer falls due at a known instant, among 100 and among 100 000
   waiting timers; from that instant to the announced event's arrival on the bus, p50/max.
 
-Both watch the bus with `BusWatch`: arrival times (time.time()) per (event type, subject).
+Both watch the bus with `BusWatch` (bench/bus_watch.py): arrival times (time.time()) per (event
+type, subject).
 """
 
 from __future__ import annotations
 
-import contextlib
-import random
-import threading
 import time
 import uuid
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
 import psycopg
 from kombu.connection import Connection
-from kombu.entity import Queue, binding
-from kombu.messaging import Consumer
 
+from bench.action_clients import ActionClients
+from bench.bus_watch import BusWatch
 from bench.cpu import CpuMeter, per_task_ms
-from bench.kept_alive import KeptAlive
 from services.distributed import SERVICES
 from shared.auth_settings import AuthSettings
 from shared.auth_tokens import mint_token
@@ -37,66 +31,6 @@ from shared.topology import Topology
 
 ACTIONS = (("accept", "task.accepted"), ("report_progress", "task.progress_reported"))
 SETTLE_SECONDS = 1.0
-
-
-class BusWatch(threading.Thread):
-    """Records when events of the given types reach a queue of ours bound to the exchange."""
-
-    def __init__(self, broker_url: str, event_types: Iterable[str]) -> None:
-        super().__init__(daemon=True, name="bus-watch")
-        self.broker_url = broker_url
-        self.event_types = sorted(set(event_types))
-        self.arrivals: dict[tuple[str, str], float] = {}
-        self.ready = threading.Event()
-        self._halt = threading.Event()
-        self._changed = threading.Condition()
-
-    def run(self) -> None:
-        exchange = Topology().exchange()
-        queue = Queue(
-            f"bench.watch.{uuid.uuid4().hex[:8]}",
-            bindings=[binding(exchange, routing_key=t) for t in self.event_types],
-            exclusive=True,
-            auto_delete=True,
-        )
-        with Connection(self.broker_url, heartbeat=0) as conn:
-            channel = conn.channel()
-            exchange(channel).declare()
-            queue(channel).declare()
-            with Consumer(channel, queues=[queue], on_message=self._arrived, no_ack=True):
-                self.ready.set()
-                while not self._halt.is_set():
-                    with contextlib.suppress(TimeoutError):
-                        conn.drain_events(timeout=0.2)
-
-    def _arrived(self, message: Any) -> None:
-        at = time.time()
-        event = orjson.loads(message.body)
-        with self._changed:
-            self.arrivals.setdefault((event["type"], event.get("subject") or ""), at)
-            self._changed.notify_all()
-
-    def wait_for(self, keys: Iterable[tuple[str, str]], timeout: float) -> int:
-        """Wait until every key has arrived (or the timeout); returns how many are missing."""
-        wanted = set(keys)
-        deadline = time.monotonic() + timeout
-        with self._changed:
-            while True:
-                missing = len(wanted - self.arrivals.keys())
-                left = deadline - time.monotonic()
-                if not missing or left <= 0:
-                    return missing
-                self._changed.wait(min(left, 0.5))
-
-    def __enter__(self) -> BusWatch:
-        self.start()
-        if not self.ready.wait(15):
-            raise RuntimeError("could not watch the bus")
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._halt.set()
-        self.join(5)
 
 
 def _pct(values: list[float], pct: float) -> float:
@@ -124,8 +58,9 @@ def measure_action_latency(
     think_seconds: float = 0.0,
     meter: CpuMeter | None = None,
 ) -> dict[str, Any]:
-    """`clients` threads, each with its own tasks: accept, then report_progress, on each task, one
-    request at a time, pausing `think_seconds` (±50 %) after each answer. With `meter`, also the
+    """`clients` clients, each with its own tasks and connection (bench/action_clients.py):
+    accept, then report_progress, on each task, one request at a time, pausing `think_seconds`
+    (±50 %) after each answer. With `meter`, also the
     CPU each process spent per action (`cpu_ms_per_action`), from the first request until the
     services' queues are empty again: the action and what its event costs every consumer."""
     with psycopg.connect(database_url) as conn:
@@ -137,49 +72,46 @@ def measure_action_latency(
     if len(rows) < clients * tasks_per_client:
         raise RuntimeError(f"only {len(rows)} assigned tasks to act on")
     settings = AuthSettings(
-        mode="hs256", secret=secret, public_key=None, jwks_url=None, issuer=None, audience=None
+        mode="hs256",
+        secret=secret,
+        public_key=None,
+        jwks_url=None,
+        issuer=None,
+        audience=None,
     )
     tokens = {
         unit: mint_token(
-            settings, sub=f"bench@{unit}", name="bench", unit=unit, roles=["unit_officer"]
+            settings,
+            sub=f"bench@{unit}",
+            name="bench",
+            unit=unit,
+            roles=["unit_officer"],
         )
         for unit in {unit for _task, unit in rows}
     }
     shares = [rows[i::clients] for i in range(clients)]
-    sent: dict[tuple[str, str], tuple[float, float]] = {}
-    failures: list[str] = []
-    lock = threading.Lock()
-
-    def client(share: list[tuple[str, str]]) -> None:
-        connection = KeptAlive(workflow_url)
-        if think_seconds:
-            # People who pause between actions do not all begin at the same instant: each client
-            # arrives at a random moment within one pause (a simultaneous first round of 50
-            # requests is a burst, which the back-to-back run measures).
-            time.sleep(random.uniform(0, think_seconds * 1.5))
-        for task_id, unit in share:
-            headers = {"Authorization": f"Bearer {tokens[unit]}"}
-            for action, event_type in ACTIONS:
-                path = f"/api/workflow/tasks/{task_id}/actions/{action}"
-                began = time.time()
-                status, body = connection.post(path, headers)
-                answered = time.time()
-                with lock:
-                    if 200 <= status < 400:
-                        sent[(event_type, task_id)] = (began, answered)
-                    else:
-                        failures.append(f"{action} {status} {body[:200].decode(errors='replace')}")
-                if think_seconds:
-                    time.sleep(think_seconds * random.uniform(0.5, 1.5))
-        connection.close()
-
+    http = ActionClients(workflow_url)
+    plans = [_plan(http, share, tokens) for share in shares]
     quiet_after = wait_until_quiet(broker_url)
     with BusWatch(broker_url, [t for _a, t in ACTIONS]) as watch:
         cpu_before = meter.snapshot() if meter else {}
         began = time.monotonic()
-        with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(client, shares))
+        # Back to back, on one thread (its CPU is measured: CPU the services cannot use);
+        # pausing, a thread per client as before: fifty threads get more of a busy machine's
+        # scheduler than one, whose answers then wait as a whole (the paced run's HTTP p99,
+        # docs/architecture.md, Benchmarks).
+        run = http.run_threads if think_seconds else http.run
+        answers = run(plans, think_seconds)
         elapsed = time.monotonic() - began
+        sent: dict[tuple[str, str], tuple[float, float]] = {}
+        failures: list[str] = []
+        for answer in answers:
+            action, event_type, task_id = answer.key
+            if 200 <= answer.status < 400:
+                sent[(event_type, task_id)] = (answer.began, answer.answered)
+            else:
+                body = answer.body[:200].decode(errors="replace")
+                failures.append(f"{action} {answer.status} {body}")
         missing = watch.wait_for(sent, timeout=30)
         arrivals = dict(watch.arrivals)
     cpu: dict[str, float] | None = None
@@ -206,6 +138,24 @@ def measure_action_latency(
         "quiet_after_s": round(quiet_after, 1),
         **({"cpu_ms_per_action": cpu} if cpu else {}),
     }
+
+
+def _plan(
+    http: ActionClients, share: list[tuple[str, str]], tokens: dict[str, str]
+) -> list[tuple[bytes, tuple[str, str, str]]]:
+    """One client's requests, encoded once: accept then report_progress on each of its tasks,
+    each keyed by (action, event type, task)."""
+    return [
+        (
+            http.request(
+                f"/api/workflow/tasks/{task_id}/actions/{action}",
+                {"Authorization": f"Bearer {tokens[unit]}"},
+            ),
+            (action, event_type, task_id),
+        )
+        for task_id, unit in share
+        for action, event_type in ACTIONS
+    ]
 
 
 def wait_until_quiet(broker_url: str, timeout: float = 120) -> float:
