@@ -3,7 +3,7 @@ fresh databases, a burst of released tasks (fewer by default: enough for the act
 then the back-to-back and paced action runs (bench/workflow.py), ending with the JSON line of
 `action_event` and `action_event_paced` (the keys of `make bench`'s line).
 
-    python -m bench.action_run [--documents 25] [--paced-think-ms 0]
+    python -m bench.action_run [--documents 30] [--paced-think-ms 0]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from bench.run import _arguments
 
 def main(argv: list[str] | None = None) -> int:
     parser = _arguments()
-    parser.set_defaults(documents=25)
+    parser.set_defaults(documents=30)
     args = parser.parse_args(argv)
     with _infrastructure() as env:
         figures = _distributed_run(env, args)

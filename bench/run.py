@@ -13,7 +13,8 @@ JSON line.
    rate of `nhiemvu import`.
 4. Notify (bench/notify.py): events → inbox items/s, webhook deliveries/s, inbox query p50/p99.
 5. Workflow (bench/workflow.py): action → event latency with 50 concurrent clients, on the tasks
-   of step 2 before its cluster stops, and for the back-to-back clients the CPU each process
+   of step 2 before its cluster stops (the back-to-back run after an unmeasured warm-up of one
+   task per client, `--warmup-tasks`), and for the back-to-back clients the CPU each process
    spent per action until the queues were empty again (`action_event.cpu_ms_per_action`); timer
    lateness among 100 and 100 000 waiting timers (bench/timer_run.py).
 6. The web (bench/web_pages.py): server time per page, p50/p95, with 10,000 tasks, as `make run`
@@ -93,6 +94,12 @@ def _arguments() -> argparse.ArgumentParser:
     )
     parser.add_argument("--action-clients", type=int, default=50)
     parser.add_argument("--action-tasks", type=int, default=6, help="tasks per action client")
+    parser.add_argument(
+        "--warmup-tasks",
+        type=int,
+        default=1,
+        help="tasks per action client acted on, unmeasured, before the back-to-back run; 0: none",
+    )
     parser.add_argument(
         "--think-ms", type=float, default=0.0, help="an action client's pause after each answer"
     )
