@@ -20,7 +20,7 @@ from sqlalchemy import Table, bindparam, select, update
 
 from shared.bus import Bus, confirmed_together, publish_event
 from shared.clock import Clock
-from shared.db import Database, _readable, is_postgres
+from shared.db import Database, _positional, _readable, is_postgres
 from shared.loops import BackgroundLoop
 from shared.metrics import EVENTS_PUBLISHED
 
@@ -75,6 +75,7 @@ class OutboxRelay(BackgroundLoop):
         # Benchmarks).
         self._driver_sql: tuple[str, dict[str, Any]] | None = None
         self._own: Any = None  # the relay's PostgreSQL connection (`_own_connection`)
+        self._cursor: Any = None  # and the cursor its statement runs on
         if is_postgres(database.engine):
             compiled = self._statements[True].compile(dialect=database.engine.dialect)
             self._driver_sql = (compiled.string, dict(compiled.params))
@@ -144,12 +145,19 @@ class OutboxRelay(BackgroundLoop):
         the broker confirmed it; any failure rolls the mark back, and a connection that broke
         is closed (the next round opens another)."""
         connection = self._own_connection()
+        # Positional, on the one cursor kept for it: psycopg reuses the statement's conversion
+        # and adaptation (shared/db.py, `rows_on_driver`).
+        query, names = _positional(sql)
+        now = self.clock.now()
+        args = [now if name == "now" else params[name] for name in names]
         try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql, {**params, "now": self.clock.now()}, prepare=True)
-                published = self._publish(cursor.fetchall())
+            if self._cursor is None:
+                self._cursor = connection.cursor()
+            self._cursor.execute(query, args, prepare=True)
+            published = self._publish(self._cursor.fetchall())
             connection.commit()
         except BaseException:
+            self._cursor = None  # not kept: the next round takes a fresh one
             try:
                 connection.rollback()
             except Exception:  # a connection that broke: the error stays
@@ -189,7 +197,7 @@ class OutboxRelay(BackgroundLoop):
         return self._own
 
     def _close_own(self) -> None:
-        own, self._own = self._own, None
+        own, self._own, self._cursor = self._own, None, None
         if own is not None:
             try:
                 own.close()
