@@ -4,10 +4,15 @@ sampled every half second while a benchmark runs (bench/release_burst.py)."""
 from __future__ import annotations
 
 import threading
+import time
 
 import psutil
 
 from services.distributed import Cluster
+
+# How often the sampler looks for the cluster's processes again (gunicorn's workers, forked once
+# the cluster starts, and any worker a master starts anew).
+TREE_SECONDS = 5.0
 
 
 class _RssSampler(threading.Thread):
@@ -18,24 +23,39 @@ class _RssSampler(threading.Thread):
         self._halt = threading.Event()
 
     def run(self) -> None:
+        watched: list[tuple[str, psutil.Process]] = []
+        looked = float("-inf")
         while not self._halt.is_set():
-            # One look at the process table per sample for every process's descendants
-            # (`children(recursive=True)` reads the whole table each time: on a busy machine
-            # ~1 ms per cluster process, CPU taken from the cores the cluster is measured on).
-            # psutil's own map of the table, which `children` reads (its public iterator
-            # builds a Process per entry: four times the CPU).
-            children: dict[int, list[int]] = {}
-            for pid, ppid in psutil._ppid_map().items():
-                children.setdefault(ppid, []).append(pid)
-            for name, process in self.cluster.processes.items():
-                for index, pid in enumerate(_descendants(process.pid, children)):
-                    key = name if index == 0 else f"{name}[{index}]"
-                    try:
-                        rss = psutil.Process(pid).memory_info().rss
-                    except psutil.Error:
-                        continue
-                    self.peaks[key] = max(self.peaks.get(key, 0), rss)
+            # The process table is read again every TREE_SECONDS, or as soon as a watched process
+            # is gone: between, each sample reads only the watched processes' memory (a look at
+            # the whole table costs ~1 ms per cluster process on a busy machine, CPU taken from
+            # the cores the cluster is measured on).
+            if time.monotonic() - looked >= TREE_SECONDS:
+                watched, looked = self._processes(), time.monotonic()
+            for key, process in watched:
+                try:
+                    rss = process.memory_info().rss
+                except psutil.Error:
+                    looked = float("-inf")
+                    continue
+                self.peaks[key] = max(self.peaks.get(key, 0), rss)
             self._halt.wait(0.5)
+
+    def _processes(self) -> list[tuple[str, psutil.Process]]:
+        """Every cluster process and its descendants, named as `peaks` names them: psutil's own
+        map of the table, which `children` reads (its public iterator builds a Process per
+        entry: four times the CPU)."""
+        children: dict[int, list[int]] = {}
+        for pid, ppid in psutil._ppid_map().items():
+            children.setdefault(ppid, []).append(pid)
+        found = []
+        for name, process in self.cluster.processes.items():
+            for index, pid in enumerate(_descendants(process.pid, children)):
+                try:
+                    found.append((name if index == 0 else f"{name}[{index}]", psutil.Process(pid)))
+                except psutil.Error:
+                    continue
+        return found
 
     def stop(self) -> None:
         self._halt.set()
