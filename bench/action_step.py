@@ -30,15 +30,14 @@ from typing import Any
 import psutil
 
 from bench.cpu import CpuMeter
-from bench.infrastructure import PG_ADMIN, SECRET, _infrastructure
+from bench.infrastructure import PG_ADMIN, _infrastructure
 from bench.release_burst import (
     _database_names,
     _free_ports,
-    _plain,
     _post_documents,
     _wait_until_done,
+    act_on_released,
 )
-from bench.workflow import measure_action_latency
 from services.distributed import SERVICES, Cluster, default_workers
 
 Times = dict[tuple[int, int], tuple[float, float]]
@@ -70,15 +69,7 @@ def main(argv: list[str] | None = None) -> int:
             rounds = []
             for index in range(args.rounds):
                 before = _thread_times(workers)
-                actions = measure_action_latency(
-                    cluster.url("workflow"),
-                    env["BROKER_URL"],
-                    _plain(env["WORKFLOW_DATABASE_URL"]),
-                    SECRET,
-                    clients=args.action_clients,
-                    tasks_per_client=args.action_tasks,
-                    meter=meter,
-                )
+                actions = act_on_released(cluster, env, args, args.action_tasks, meter=meter)
                 web = _web_split(before, _thread_times(workers), actions["actions"])
                 rounds.append({"round": index + 1, **actions, "workflow_web": web})
                 _print_round(rounds[-1])

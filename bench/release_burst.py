@@ -59,34 +59,10 @@ def _distributed_run(env: dict[str, str], args: argparse.Namespace) -> dict[str,
         if args.warmup_tasks:
             # Unmeasured: the web workers' one-offs (first imports and reads, the diagram's parse,
             # SQL compiled once) out of the measured run, which is about the steady state.
-            measure_action_latency(
-                cluster.url("workflow"),
-                env["BROKER_URL"],
-                _plain(env["WORKFLOW_DATABASE_URL"]),
-                SECRET,
-                clients=args.action_clients,
-                tasks_per_client=args.warmup_tasks,
-            )
-        actions = measure_action_latency(
-            cluster.url("workflow"),
-            env["BROKER_URL"],
-            _plain(env["WORKFLOW_DATABASE_URL"]),
-            SECRET,
-            clients=args.action_clients,
-            tasks_per_client=args.action_tasks,
-            think_seconds=args.think_ms / 1000,
-            meter=meter,
-        )
+            act_on_released(cluster, env, args, args.warmup_tasks)
+        actions = act_on_released(cluster, env, args, args.action_tasks, args.think_ms, meter)
         paced = (
-            measure_action_latency(
-                cluster.url("workflow"),
-                env["BROKER_URL"],
-                _plain(env["WORKFLOW_DATABASE_URL"]),
-                SECRET,
-                clients=args.action_clients,
-                tasks_per_client=args.paced_tasks,
-                think_seconds=args.paced_think_ms / 1000,
-            )
+            act_on_released(cluster, env, args, args.paced_tasks, args.paced_think_ms)
             if args.paced_think_ms
             else None
         )
@@ -218,6 +194,28 @@ def _percentile(values: list[float], pct: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def act_on_released(
+    cluster: Cluster,
+    env: dict[str, str],
+    args: Any,
+    tasks_per_client: int,
+    think_ms: float = 0.0,
+    meter: CpuMeter | None = None,
+) -> dict[str, Any]:
+    """`args.action_clients` clients acting on the cluster's released tasks
+    (bench/workflow.py, `measure_action_latency`)."""
+    return measure_action_latency(
+        cluster.url("workflow"),
+        env["BROKER_URL"],
+        _plain(env["WORKFLOW_DATABASE_URL"]),
+        SECRET,
+        clients=args.action_clients,
+        tasks_per_client=tasks_per_client,
+        think_seconds=think_ms / 1000,
+        meter=meter,
+    )
 
 
 def _report(figures: dict[str, Any]) -> None:
