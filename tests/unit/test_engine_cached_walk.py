@@ -15,6 +15,7 @@ from services.workflow.domain import workflow_data
 from services.workflow.engine import Engine, ProcessModel, Step
 from shared.calendar import TZ, WorkingCalendar
 from shared.clock import FixedClock
+from tests.unit.test_engine_conditions import gated
 
 LIFECYCLE = Path(__file__).resolve().parents[2] / "bpmn" / "task_lifecycle.bpmn"
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
@@ -78,23 +79,7 @@ def test_a_cached_read_reports_what_a_fresh_read_of_the_state_reports() -> None:
     assert cached.loads == 0  # every read above was a cached one
 
 
-GATED = b"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
-  <bpmn:process id="p" isExecutable="true">
-    <bpmn:startEvent id="s"/>
-    <bpmn:userTask id="ask">
-      <bpmn:extensionElements><spiffworkflow:properties>
-        <spiffworkflow:property name="actions" value="go, wait"/>
-        <spiffworkflow:property name="role" value="unit"/>
-        <spiffworkflow:property name="when.go" value="late()"/>
-      </spiffworkflow:properties></bpmn:extensionElements>
-    </bpmn:userTask>
-    <bpmn:endEvent id="e"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="ask"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="ask" targetRef="e"/>
-  </bpmn:process>
-</bpmn:definitions>"""
+GATED = gated("late()")
 
 
 def test_a_condition_that_reads_the_clock_is_asked_again_at_every_cached_read() -> None:

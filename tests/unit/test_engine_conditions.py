@@ -90,7 +90,8 @@ def test_an_answer_is_remembered_only_for_values_that_behave_alike_when_equal() 
             calls.clear()
 
 
-def _gated(condition: str) -> bytes:
+def gated(condition: str) -> bytes:
+    """A diagram whose user task offers `go` when `condition` holds."""
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" targetNamespace="t">
@@ -117,7 +118,7 @@ def _gated(condition: str) -> bytes:
 )
 def test_a_condition_that_calls_or_asks_is_is_evaluated_at_every_read(condition: str) -> None:
     engine = Engine({"flag": lambda: True})
-    model = engine.parse(_gated(condition), "p", 1)
+    model = engine.parse(gated(condition), "p", 1)
     step = engine.start(model, {"x": None, "y": "a"})
     calls: list[str] = []
     with mock.patch.object(declarations_module, "evaluated", _counting(calls)):
@@ -132,7 +133,7 @@ def test_a_condition_that_fails_is_evaluated_and_logged_at_every_read(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     engine = Engine()
-    model = engine.parse(_gated("x + 1 &gt; 0"), "p", 1)
+    model = engine.parse(gated("x + 1 &gt; 0"), "p", 1)
     step = engine.start(model, {"x": "chữ"})
     with caplog.at_level(logging.ERROR):
         caplog.clear()  # the start's own read failed and logged too
