@@ -13,8 +13,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from tests.integration.buskit import TinyService
-from tests.integration.test_outbox_relay_rounds import emit_many
+from tests.integration.buskit import TinyService, unit_data
 
 pytestmark = pytest.mark.services
 
@@ -40,12 +39,18 @@ def make_service(tmp_path, bus_namespace, pg_database_url) -> Iterator[Factory]:
         service.stop()
 
 
+def _emit_many(service: TinyService, count: int) -> None:
+    with service.platform.unit_of_work() as uow:
+        for n in range(count):
+            uow.emit("unit.updated", unit_data(f"don-vi-{n}"))
+
+
 def test_the_relay_walks_the_unpublished_index_and_commits_its_mark_asynchronously(
     make_service,
 ):
     service = make_service()
     relay = service.platform.relay
-    emit_many(service, [f"don-vi-{n}" for n in range(300)])
+    _emit_many(service, 300)
     relay.drain()
     # 300 rows marked and never vacuumed: their entries stay in the partial index. The planner
     # has no statistics for the table (not analyzed yet, as in a busy new database), which made
