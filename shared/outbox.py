@@ -20,14 +20,11 @@ from sqlalchemy import Table, bindparam, select, update
 
 from shared.bus import Bus, confirmed_together, publish_event
 from shared.clock import Clock
-from shared.db import Database, _positional, _readable, is_postgres
+from shared.db import Database, is_postgres
 from shared.loops import BackgroundLoop
 from shared.metrics import EVENTS_PUBLISHED
 
 log = logging.getLogger(__name__)
-
-# The relay's own PostgreSQL session (`OutboxRelay._own_connection` says why).
-_RELAY_SETTINGS = ("enable_bitmapscan=off", "enable_seqscan=off", "synchronous_commit=off")
 
 
 class OutboxRelay(BackgroundLoop):
@@ -69,13 +66,11 @@ class OutboxRelay(BackgroundLoop):
             .returning(outbox.c.seq, outbox.c.event_id, outbox.c.event_type, outbox.c.body)
             for postgres in (False, True)
         }
-        # On PostgreSQL the same statement, compiled once, runs on the relay's own connection
-        # through the driver (psycopg) directly: SQLAlchemy's execution, result and transaction
-        # layers cost more than the round trips of a round of one event (docs/architecture.md,
+        # On PostgreSQL the same statement, compiled once, runs on the pooled connection's
+        # driver (psycopg) directly: SQLAlchemy's execution, result and transaction layers
+        # cost more than the round trips of a round of one event (docs/architecture.md,
         # Benchmarks).
         self._driver_sql: tuple[str, dict[str, Any]] | None = None
-        self._own: Any = None  # the relay's PostgreSQL connection (`_own_connection`)
-        self._cursor: Any = None  # and the cursor its statement runs on
         if is_postgres(database.engine):
             compiled = self._statements[True].compile(dialect=database.engine.dialect)
             self._driver_sql = (compiled.string, dict(compiled.params))
@@ -115,12 +110,10 @@ class OutboxRelay(BackgroundLoop):
 
     def after_failure(self) -> None:
         self._drop_connection()
-        self._close_own()
 
     def stop(self, timeout: float = 5.0) -> None:
         super().stop(timeout)
         self._drop_connection()
-        self._close_own()
 
     def publish_pending(self) -> int:
         """Publish one batch of unpublished events; returns how many were published."""
@@ -142,67 +135,26 @@ class OutboxRelay(BackgroundLoop):
 
     def _publish_on_driver(self, sql: str, params: dict[str, Any]) -> int:
         """The round on PostgreSQL: take and mark the batch, publish it, commit the mark once
-        the broker confirmed it; any failure rolls the mark back, and a connection that broke
-        is closed (the next round opens another)."""
-        connection = self._own_connection()
-        # Positional, on the one cursor kept for it: psycopg reuses the statement's conversion
-        # and adaptation (shared/db.py, `rows_on_driver`).
-        query, names = _positional(sql)
-        now = self.clock.now()
-        args = [now if name == "now" else params[name] for name in names]
+        the broker confirmed it; any failure rolls the mark back. The connection is the pool's
+        (checked out, and pinged when it may be broken, as any other)."""
+        connection = self.database.engine.raw_connection()
         try:
-            if self._cursor is None:
-                self._cursor = connection.cursor()
-            self._cursor.execute(query, args, prepare=True)
-            published = self._publish(self._cursor.fetchall())
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, {**params, "now": self.clock.now()})
+                published = self._publish(cursor.fetchall())
+            finally:
+                cursor.close()
             connection.commit()
         except BaseException:
-            self._cursor = None  # not kept: the next round takes a fresh one
             try:
                 connection.rollback()
-            except Exception:  # a connection that broke: the error stays
-                self._close_own()
+            except Exception:  # a connection that broke: the pool drops it, the error stays
+                connection.invalidate()
             raise
+        finally:
+            connection.close()
         return published
-
-    def _own_connection(self) -> Any:
-        """The relay's own connection, not the pool's, with settings for its statement alone
-        (docs/architecture.md, Benchmarks):
-
-        - `enable_bitmapscan` and `enable_seqscan` off: the batch is taken by walking
-          `ix_outbox_unpublished` in `seq` order. The index keeps an entry for every row
-          marked since the table's last vacuum (PostgreSQL removes them only then), and a
-          bitmap scan, which the planner takes for a table it has not analyzed yet, visits
-          each one's heap page at every round; the index walk marks the entries of rows dead
-          to everyone as it passes, and later rounds skip them without visiting the heap.
-        - `synchronous_commit` off: the mark's commit does not wait for its WAL to reach the
-          disk. A server crash may lose the marks of the last moments (never the events, whose
-          rows the writer's own commit made durable), and those events are published again:
-          what a crash between publishing and marking does anyway (at least once; the
-          consumers' inboxes apply them once).
-
-        Opened at the first round in the relay's thread (a process forked after the relay was
-        built opens its own); a socket with something to read on an idle connection (the
-        server restarted or ended the backend: it sends its FATAL and closes) is opened again
-        before use, as the pool does at checkout (shared/db.py)."""
-        if self._own is not None and (self._own.closed or _readable(self._own)):
-            self._close_own()
-        if self._own is None:
-            engine = self.database.engine
-            args, kwargs = engine.dialect.create_connect_args(engine.url)
-            options = " ".join(
-                filter(None, [kwargs.pop("options", ""), *(f"-c {s}" for s in _RELAY_SETTINGS)])
-            )
-            self._own = engine.dialect.loaded_dbapi.connect(*args, **kwargs, options=options)
-        return self._own
-
-    def _close_own(self) -> None:
-        own, self._own, self._cursor = self._own, None, None
-        if own is not None:
-            try:
-                own.close()
-            except Exception:
-                log.debug("closing the relay's database connection failed", exc_info=True)
 
     def _publish(self, taken: Sequence[Sequence[Any]]) -> int:
         """Publish (seq, event id, type, body) rows in `seq` order, confirmed by the broker as a
