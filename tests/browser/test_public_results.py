@@ -91,7 +91,17 @@ def visit(page: Any, name: str) -> None:
 def no_sideways_scroll(page: Any) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     viewport = page.viewport_size["width"]
-    assert width <= viewport, f"the page scrolls sideways ({width} px on {viewport} px)"
+    wide = page.evaluate(WIDE_ELEMENTS, viewport) if width > viewport else []
+    assert width <= viewport, f"the page scrolls sideways ({width} px on {viewport} px): {wide}"
+
+
+# The innermost elements whose right edge passes the viewport's: what a failure names.
+WIDE_ELEMENTS = """(viewport) => [...document.querySelectorAll('body *')]
+  .filter((e) => e.getBoundingClientRect().right > viewport + 0.5)
+  .filter((e) => ![...e.children].some((c) => c.getBoundingClientRect().right > viewport + 0.5))
+  .slice(0, 5)
+  .map((e) => [e.tagName.toLowerCase(), e.className, Math.round(e.getBoundingClientRect().right),
+               (e.textContent || '').trim().slice(0, 60)].join(' '))"""
 
 
 def test_a_visitor_reads_the_published_results_on_a_phone_D16_2(
