@@ -10,10 +10,7 @@ their own; a message after a quiet spell waits no longer than the short window. 
 consumer (`quiet_seconds` given) gathers a stream's batch for up to `READ_MODEL_GATHER_SECONDS`
 but applies it as soon as no message has come for `READ_MODEL_QUIET_SECONDS`: a batch costs
 about the same whatever its size, so a steady stream is applied in fewer, larger batches, and
-the last batch of a stream does not wait for the whole window. On RabbitMQ such a consumer,
-once a batch has begun, sleeps out its window and then takes what came meanwhile at once, instead
-of waking at each message: the batch is applied once a window's sleep brought nothing (one to two
-quiet windows after its last message) or its gathering window has passed.
+the last batch of a stream does not wait for the whole window.
 
 If the database is unreachable nothing is acked: the consumer backs off (briefly: at most
 `MAX_BACKOFF_SECONDS`), reconnects and the broker delivers the same messages again. Nothing
@@ -33,6 +30,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from kombu.connection import Connection
@@ -48,9 +46,10 @@ from shared.applier import (
     Handler,
     InfrastructureError,
 )
-from shared.incoming import as_bytes, describe, read
+from shared.bus import publish_raw
+from shared.incoming import as_bytes, describe, plain, read
+from shared.metrics import DEAD_LETTERS
 from shared.platform import ServicePlatform
-from shared.settling import DEAD_AT_HEADER, SERVICE_HEADER, BusSettler
 from shared.topology import SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
@@ -81,15 +80,15 @@ GATHER_SECONDS = 0.02
 # once the gathering window has passed since its first message, whichever comes first.
 READ_MODEL_GATHER_SECONDS = 0.15
 READ_MODEL_QUIET_SECONDS = 0.03
-# How long a read model's sweep waits for one more message once it has taken what had come.
-SWEEP_SECONDS = 0.0005
 # Reconnection back-off: doubles from the first value up to the second. Kept short so that a
 # consumer resumes within a second or two of its broker or database coming back.
 FIRST_BACKOFF_SECONDS = 0.25
 MAX_BACKOFF_SECONDS = 2.0
+DEAD_AT_HEADER = "x-nhiemvu-dead-at"
+SERVICE_HEADER = "x-nhiemvu-service"
 
 
-class EventConsumer(BusSettler):
+class EventConsumer:
     def __init__(
         self,
         platform: ServicePlatform,
@@ -120,8 +119,6 @@ class EventConsumer(BusSettler):
         self._gather_until = 0.0
         self._applied_at = float("-inf")
         self._broker_errors: tuple[type[BaseException], ...] = (OSError, BrokerUnavailable)
-        # A read model on RabbitMQ gathers a begun batch by sleeping, not by waking per message.
-        self._sweeps = quiet_seconds is not None and not platform.bus.is_memory
         # What the worker's health check reads (shared/worker_health.py).
         self.last_progress = time.monotonic()
         self.disconnected_since: float | None = time.monotonic()
@@ -241,9 +238,6 @@ class EventConsumer(BusSettler):
             if timeout <= 0:
                 self._flush()
                 return
-            if self._sweeps:
-                self._sweep(conn, timeout)
-                return
         else:
             timeout = 0.5
         try:
@@ -257,23 +251,6 @@ class EventConsumer(BusSettler):
                 conn.heartbeat_check()
             return
         if len(self._pending) >= self.batch_size:
-            self._flush()
-
-    def _sweep(self, conn: Connection, timeout: float) -> None:
-        """A read model's begun batch on RabbitMQ: sleep out the window, then take at once what
-        came meanwhile (one `recv` reads it all), and apply the batch if nothing came. Waking at
-        each message cost a poll, a `recv` and a thread switch each (docs/architecture.md)."""
-        collected = len(self._pending)
-        time.sleep(timeout)
-        try:
-            while len(self._pending) < self.batch_size:
-                conn.drain_events(timeout=SWEEP_SECONDS)
-        except TimeoutError:
-            pass
-        if (
-            len(self._pending) in (collected, self.batch_size)
-            or time.monotonic() >= self._gather_until
-        ):
             self._flush()
 
     def _flush(self) -> None:
@@ -350,3 +327,66 @@ class EventConsumer(BusSettler):
     def process(self, body: bytes, headers: Mapping[str, Any]) -> str:
         """Apply one message now; returns the outcome (applied, duplicate, retried, dead)."""
         return self.applier.apply_one(body, headers)
+
+    # -- settling (the applier's Settler) ----------------------------------------------------
+    def retry(self, body: bytes, headers: Mapping[str, Any], delay: int) -> None:
+        if self.platform.bus.is_memory:
+            # The in-process broker has no TTL queues: hold the message in a timer instead.
+            timer = threading.Timer(delay, self._republish, args=(body, headers))
+            timer.daemon = True
+            timer.start()
+            return
+        publish_raw(
+            self._require_producer(),
+            self.topology.retry_queue_name(self.service, delay),
+            body,
+            headers,
+        )
+
+    def dead_letter(self, body: bytes, headers: Mapping[str, Any], reason: str) -> None:
+        event_id, event_type = describe(body)
+        log.error(
+            "dead-lettered event %s of type %s: %s",
+            event_id,
+            event_type,
+            reason[:500],
+            extra={
+                "event_id": event_id,
+                "event_type": event_type,
+                "reason": reason[:2000],
+                "service": self.service,
+            },
+        )
+        DEAD_LETTERS.labels(self.service, event_type).inc()
+        self.dead_lettered += 1
+        dead_headers = {
+            **headers,
+            REASON_HEADER: reason[:2000],
+            SERVICE_HEADER: self.service,
+            DEAD_AT_HEADER: datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        producer = self._require_producer()
+        queue = self.topology.dead_letter_queue_name(self.service)
+        try:
+            publish_raw(producer, queue, body, dead_headers, "application/octet-stream")
+        except Exception as exc:
+            if isinstance(exc, self._broker_errors):
+                raise
+            # A header that the client library cannot encode again: keep it as text.
+            safe = {str(k): plain(v) for k, v in dead_headers.items()}
+            publish_raw(producer, queue, body, safe, "application/octet-stream")
+
+    def _republish(self, body: bytes, headers: Mapping[str, Any]) -> None:
+        with self.platform.bus.connection(heartbeat=0) as conn:
+            publish_raw(
+                Producer(conn.default_channel),
+                self.topology.queue_name(self.service),
+                body,
+                headers,
+            )
+
+    def _require_producer(self) -> Producer:
+        if self._producer is None:
+            conn: Connection = self.platform.bus.connection(heartbeat=0)
+            self._producer = Producer(conn.default_channel)
+        return self._producer

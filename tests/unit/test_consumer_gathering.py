@@ -2,9 +2,7 @@
 no message has come for BATCH_WINDOW_SECONDS or when it is full; while messages keep coming,
 not before GATHER_SECONDS after its first message either. A read model's consumer gathers a
 stream's batch for up to READ_MODEL_GATHER_SECONDS, but no longer than READ_MODEL_QUIET_SECONDS
-after its last message. A message after a quiet spell waits no longer than the short window.
-On RabbitMQ a read model's consumer sleeps through a begun batch's window and then sweeps up
-what came, instead of waking at each message."""
+after its last message. A message after a quiet spell waits no longer than the short window."""
 
 from __future__ import annotations
 
@@ -23,7 +21,6 @@ from shared.consumer import (
     GATHER_SECONDS,
     READ_MODEL_GATHER_SECONDS,
     READ_MODEL_QUIET_SECONDS,
-    SWEEP_SECONDS,
     EventConsumer,
 )
 from shared.platform import ServicePlatform
@@ -34,14 +31,9 @@ CE = "application/cloudevents+json"
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
-        self.sleeps = 0
 
     def monotonic(self) -> float:
         return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps += 1
-        self.now += seconds
 
 
 class Message:
@@ -64,10 +56,8 @@ class Connection:
         self.consumer = consumer
         self.arrivals = [clock.now + a for a in arrivals]
         self.tag = 0
-        self.waits = 0  # calls that would block waiting for the socket
 
     def drain_events(self, timeout: float) -> None:
-        self.waits += timeout > SWEEP_SECONDS
         if self.arrivals and self.arrivals[0] <= self.clock.now + timeout:
             self.clock.now = max(self.clock.now, self.arrivals.pop(0))
             self.tag += 1
@@ -85,9 +75,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     settings = PlatformSettings.from_env("notify", {"DATA_DIR": str(tmp_path)})
     platform = ServicePlatform(settings, MetaData(), SystemClock())
     clock = Clock()
-    monkeypatch.setattr(
-        consumer_module, "time", SimpleNamespace(monotonic=clock.monotonic, sleep=clock.sleep)
-    )
+    monkeypatch.setattr(consumer_module, "time", SimpleNamespace(monotonic=clock.monotonic))
 
     def run(
         arrivals: list[float],
@@ -95,7 +83,6 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         batch_size: int = 100,
         gather: float = GATHER_SECONDS,
         quiet: float | None = None,
-        sweeps: bool = False,
     ) -> list[tuple[float, list[float]]]:
         """The batches applied: when, and when each of their messages arrived."""
         consumer = EventConsumer(
@@ -106,7 +93,6 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
             quiet_seconds=quiet,
         )
         consumer.batch_size = batch_size
-        consumer._sweeps = sweeps  # as on RabbitMQ (the platform here has the in-process bus)
         applied: list[tuple[float, list[float]]] = []
         pending: list[Message] = []
         collect = consumer._collect
@@ -124,12 +110,10 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
         consumer._collect = collecting  # type: ignore[method-assign]
         consumer.applier.apply_batch = applying  # type: ignore[method-assign]
         connection = Connection(clock, consumer, arrivals)
-        run.connection = connection  # type: ignore[attr-defined]
         while connection.arrivals or consumer._pending:
             consumer._drain_once(connection)  # type: ignore[arg-type]
         return applied
 
-    run.clock = clock  # type: ignore[attr-defined]
     yield run
     platform.stop()
 
@@ -207,48 +191,3 @@ def test_a_full_batch_is_applied_at_once(run):
     sizes = [len(batch) for _, batch in applied]
     assert sizes == [1, 10, 10, 5]
     assert applied[1][0] == pytest.approx(0.030 + 9 * 0.0001 + 1000.0)
-
-
-def swept(run: Any, arrivals: list[float], **kwargs: Any) -> list[tuple[float, list[float]]]:
-    applied: list[tuple[float, list[float]]] = run(
-        arrivals,
-        gather=READ_MODEL_GATHER_SECONDS,
-        quiet=READ_MODEL_QUIET_SECONDS,
-        sweeps=True,
-        **kwargs,
-    )
-    return applied
-
-
-def test_a_swept_stream_is_applied_in_batches_of_its_gathering_window_with_few_wake_ups(run):
-    applied = swept(run, [i * 0.008 for i in range(100)])  # 125 a second
-    sizes = [len(batch) for _, batch in applied]
-    assert sizes[0] == 1  # the first after a quiet spell: the short window still
-    assert sum(sizes) == 100
-    assert all(size >= 18 for size in sizes[1:-1])
-    assert max(waits(applied)) <= READ_MODEL_GATHER_SECONDS + SWEEP_SECONDS + 1e-9
-    # A sleep per quiet window of the batches, not a wake-up per message.
-    assert run.clock.sleeps + run.connection.waits <= 100 / 2
-
-
-def test_a_swept_batch_is_applied_once_a_quiet_windows_sleep_brings_nothing(run):
-    stream = [i * 0.008 for i in range(12)]  # 88 ms of a stream, then nothing
-    applied = swept(run, stream)
-    assert [len(batch) for _, batch in applied] == [1, 11]
-    quiet_for = applied[-1][0] - (1000.0 + stream[-1])
-    assert READ_MODEL_QUIET_SECONDS <= quiet_for <= 2 * READ_MODEL_QUIET_SECONDS + SWEEP_SECONDS
-    paused = [*stream, stream[-1] + 2 * READ_MODEL_QUIET_SECONDS + 0.01]
-    assert [len(batch) for _, batch in swept(run, paused)] == [1, 11, 1]
-
-
-def test_a_swept_message_after_a_quiet_spell_waits_no_more_than_the_short_window(run):
-    applied = swept(run, [0.0, 1.0, 2.5])
-    assert [len(batch) for _, batch in applied] == [1, 1, 1]
-    assert max(waits(applied)) == pytest.approx(BATCH_WINDOW_SECONDS + SWEEP_SECONDS)
-
-
-def test_a_full_swept_batch_is_applied_at_once(run):
-    applied = swept(run, [0.0] + [0.030 + i * 0.0001 for i in range(25)], batch_size=10)
-    assert [len(batch) for _, batch in applied] == [1, 10, 10, 5]
-    # Filled by the sweep after the quiet window's sleep, and applied there and then.
-    assert applied[1][0] <= 1000.030 + READ_MODEL_QUIET_SECONDS + SWEEP_SECONDS
