@@ -11,6 +11,12 @@ bind = os.environ.get("GUNICORN_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')
 workers = int(os.environ.get("GUNICORN_WORKERS", "1"))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# With more than one worker, each listens on a socket of its own (SO_REUSEPORT) and the kernel
+# spreads new connections evenly between them. On one shared socket the worker that woke first
+# took 74-92 % of 50 kept-alive clients, and the other's threads stood idle while requests
+# queued on the first (docs/architecture.md, Benchmarks). `GUNICORN_REUSE_PORT=0` goes back to
+# the shared socket (deploy/README.md says what each costs).
+reuse_port = workers > 1 and os.environ.get("GUNICORN_REUSE_PORT", "1").strip() != "0"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 # Heartbeat files on tmpfs: a container's overlay disk can stall workers under load.
