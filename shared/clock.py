@@ -86,20 +86,27 @@ class PinnableClock:
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
-        self._held = threading.local()
+        self._held = _Held()
 
     def now(self) -> datetime:
-        held: datetime | None = getattr(self._held, "at", None)
+        held = self._held.at
         return held if held is not None else self.clock.now()
 
     @contextmanager
     def held_at(self, when: datetime) -> Iterator[datetime]:
-        previous = getattr(self._held, "at", None)
+        previous = self._held.at
         self._held.at = _aware(when)
         try:
             yield self._held.at
         finally:
             self._held.at = previous
+
+
+class _Held(threading.local):
+    # A class default: a thread that never held the clock reads None without the AttributeError
+    # that `getattr(local, name, None)` raises and catches inside (the engine reads the clock
+    # several times an action).
+    at: datetime | None = None
 
 
 def _aware(value: datetime) -> datetime:
