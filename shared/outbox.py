@@ -95,6 +95,8 @@ class OutboxRelay(BackgroundLoop):
         if not self._warmed:
             self._warm_up()
         self._gather()
+        if self.stopping:
+            return
         # The wake-ups of the commits until now are this round's: their rows are committed, so
         # the round takes them; a commit from here on wakes another round (never one too few).
         # Left set, they would run one more round after this one, finding nothing.
@@ -108,10 +110,11 @@ class OutboxRelay(BackgroundLoop):
         self._published_at = time.monotonic() if published else None
 
     def _gather(self) -> None:
-        """Under load, let the events of the next few milliseconds' commits join this round: a
-        round right after one that published waits until `gather_seconds` after its end (cut
-        short by a stop). A wake-up after a quiet spell or an empty round, a lone event's, is
-        not delayed; one set meanwhile is this round's (cleared after the wait, not before)."""
+        """Under load, let the next few milliseconds' commits join this round: a round right
+        after one that published starts `gather_seconds` after that one's end. A wake-up after
+        a quiet spell or an empty round (a lone event's) is not delayed; one set during the wait
+        is this round's (cleared after the wait). A stop cuts the wait short and the round is
+        not run, as when it comes during the loop's wait: the rows stay for the next start."""
         if self._published_at is None or self.gather_seconds <= 0:
             return
         left = self._published_at + self.gather_seconds - time.monotonic()
