@@ -88,8 +88,6 @@ class PlatformSettings:
     # GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` when set; in production without
     # it the route is off (404), so that metrics are never public there.
     metrics_token: str | None = field(default=None, repr=False)
-    # How long the relay lets a round under load gather commits (shared/outbox.py).
-    relay_gather_seconds: float = 0.004
 
     @property
     def development(self) -> bool:
@@ -125,5 +123,4 @@ class PlatformSettings:
             consumer_prefetch=env_int(env, "CONSUMER_PREFETCH", 64),
             retry_delays=retry_delays,
             metrics_token=env.get("METRICS_TOKEN", "").strip() or None,
-            relay_gather_seconds=env_float(env, "OUTBOX_GATHER_SECONDS", 0.004),
         )

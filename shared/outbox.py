@@ -39,7 +39,6 @@ class OutboxRelay(BackgroundLoop):
         *,
         poll_seconds: float = 0.5,
         batch_size: int = 200,
-        gather_seconds: float = 0.004,
         service: str = "",
         exchange: Exchange | None = None,
     ) -> None:
@@ -50,10 +49,6 @@ class OutboxRelay(BackgroundLoop):
         self.bus = bus
         self.clock = clock
         self.batch_size = batch_size
-        # Under load, the next round starts at least this long after a round that published
-        # (docs/architecture.md, Benchmarks); a lone event is published at once.
-        self.gather_seconds = gather_seconds
-        self._published_at: float | None = None
         # The domain exchange unless told otherwise (notify relays its public feed table too).
         self.exchange = exchange
         self._connection: Connection | None = None
@@ -94,32 +89,12 @@ class OutboxRelay(BackgroundLoop):
     def run_round(self) -> None:
         if not self._warmed:
             self._warm_up()
-        self._gather()
-        if self.stopping:
-            return
         # The wake-ups of the commits until now are this round's: their rows are committed, so
         # the round takes them; a commit from here on wakes another round (never one too few).
         # Left set, they would run one more round after this one, finding nothing.
         self._wake.clear()
-        published = 0
-        while True:
-            taken = self.publish_pending()
-            published += taken
-            if taken != self.batch_size or self.stopping:
-                break
-        self._published_at = time.monotonic() if published else None
-
-    def _gather(self) -> None:
-        """Under load, let the next few milliseconds' commits join this round: a round right
-        after one that published starts `gather_seconds` after that one's end. A wake-up after
-        a quiet spell or an empty round (a lone event's) is not delayed; one set during the wait
-        is this round's (cleared after the wait). A stop cuts the wait short and the round is
-        not run, as when it comes during the loop's wait: the rows stay for the next start."""
-        if self._published_at is None or self.gather_seconds <= 0:
-            return
-        left = self._published_at + self.gather_seconds - time.monotonic()
-        if left > 0:
-            self._stop.wait(left)
+        while self.publish_pending() == self.batch_size and not self.stopping:
+            pass
 
     def _warm_up(self) -> None:
         """Connect and declare at the first round rather than at the first event, so that the
@@ -134,7 +109,6 @@ class OutboxRelay(BackgroundLoop):
             self._drop_connection()
 
     def after_failure(self) -> None:
-        self._published_at = None
         self._drop_connection()
 
     def stop(self, timeout: float = 5.0) -> None:

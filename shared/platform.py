@@ -152,7 +152,6 @@ class ServicePlatform:
             self.bus,
             clock,
             poll_seconds=settings.relay_poll_seconds,
-            gather_seconds=settings.relay_gather_seconds,
             service=settings.service,
         )
         # Which threads' open transactions wrote outbox rows: the commit's hook runs in the

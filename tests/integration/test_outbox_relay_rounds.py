@@ -1,7 +1,6 @@
 """The outbox relay's rounds, on SQLite and on PostgreSQL (whose relay runs its statement on the
 driver's connection): a batch is marked only once it is all published, in the order written; a
-round woken by commits takes the rows of every commit before it, and owes them no second round;
-under load a round gathers the commits of a few milliseconds, a lone event goes out at once.
+round woken by commits takes the rows of every commit before it, and owes them no second round.
 
 Each test gets a memory:// bus namespace of its own; the relay's thread is not started, the
 test runs its rounds.
@@ -10,8 +9,6 @@ test runs its rounds.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -154,76 +151,3 @@ def test_a_round_whose_database_connection_breaks_leaves_its_batch_to_the_next_r
     assert service.platform.relay.publish_pending() == 2
     assert published_codes(service) == ["mot", "hai", "mot", "hai"]
     assert all(row.published_at is not None for row in service.outbox_rows())
-
-
-class CommitsWhileWaiting(threading.Event):
-    """The relay's stop event, which its gathering waits on: each wait is recorded and returns
-    at once, after the commits a test wants to happen during it."""
-
-    def __init__(self, during_wait: Callable[[], None]) -> None:
-        super().__init__()
-        self.waits: list[float | None] = []
-        self.during_wait = during_wait
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self.waits.append(timeout)
-        self.during_wait()
-        return self.is_set()
-
-
-def test_a_round_right_after_one_that_published_gathers_the_commits_of_a_bounded_wait(
-    make_service,
-):
-    service = make_service()
-    declare(service)
-    relay = service.platform.relay
-    relay.gather_seconds = 0.004
-    service.emit("mot")
-    relay.run_round()
-    relay._stop = waits = CommitsWhileWaiting(lambda: (service.emit("ba"), service.emit("bon")))
-    service.emit("hai")  # under load: the next commit comes right after the round
-
-    relay.run_round()
-
-    # One wait of at most the window; the commits made during it went out in that round, and
-    # their wake-ups owe no second round.
-    assert len(waits.waits) == 1 and 0 < (waits.waits[0] or 0) <= 0.004
-    assert published_codes(service) == ["mot", "hai", "ba", "bon"]
-    assert not relay._wake.is_set()
-
-
-def test_a_lone_event_after_a_quiet_spell_or_an_empty_round_is_published_at_once(make_service):
-    service = make_service()
-    declare(service)
-    relay = service.platform.relay
-    relay.gather_seconds = 0.004
-    relay._stop = waits = CommitsWhileWaiting(lambda: None)
-    service.emit("mot")
-    relay.run_round()  # the first round: nothing before it
-    relay.run_round()  # right after one that published: waits, finds nothing
-    service.emit("hai")
-
-    relay.run_round()  # right after an empty round: no wait
-
-    assert len(waits.waits) == 1
-    assert published_codes(service) == ["mot", "hai"]
-
-
-def test_stopping_cuts_a_gathering_wait_short(make_service):
-    service = make_service()
-    declare(service)
-    relay = service.platform.relay
-    relay.gather_seconds = 30.0
-    service.emit("mot")
-    relay.run_round()
-    service.emit("hai")
-    relay.start()
-    time.sleep(0.05)  # the thread is in its gathering wait
-
-    started = time.monotonic()
-    relay.stop()
-
-    assert time.monotonic() - started < 2.0
-    # The round was not run: its row is left for the next start, as a stop in the loop's wait.
-    assert published_codes(service) == ["mot"]
-    assert relay.publish_pending() == 1
