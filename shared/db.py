@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -284,13 +285,22 @@ class DriverStatement:
         return rows
 
 
-def rows_on_driver(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+def rows_on_driver(
+    conn: Connection, sql: str, params: Mapping[str, Any], *, commit: bool = False
+) -> list[tuple[Any, ...]]:
     """The rows of `sql` (the driver's parameter style, parameters already through their type
     processors) run on the transaction's DBAPI connection without SQLAlchemy's result layer
     (`DriverStatement`); a database error is raised as SQLAlchemy raises it. The statement is
     prepared on the connection at its first run, not its sixth (psycopg's threshold): these are
     the fixed statements of every action, and each run before that was parsed and planned anew
-    by the server, on every connection the pool opens (docs/architecture.md, Benchmarks)."""
+    by the server, on every connection the pool opens (docs/architecture.md, Benchmarks).
+
+    `commit`: the transaction's COMMIT goes in the same round trip (psycopg's pipeline, one
+    sync), so the server commits right after the statement, without waiting for this thread to
+    send it (the locks the statement took are held that much less); the caller's own commit
+    then finds the connection idle and does nothing. Only for the last statement of a
+    top-level transaction. A failing statement skips the COMMIT (the pipeline is aborted): the
+    error is raised and the transaction rolled back as before."""
     fairy = conn.connection
     dbapi = fairy.dbapi_connection
     if dbapi is None:  # pragma: no cover - a connection in use always has one
@@ -304,7 +314,12 @@ def rows_on_driver(conn: Connection, sql: str, params: Mapping[str, Any]) -> lis
     try:
         if conn._has_events or conn.engine._has_events:  # as SQLAlchemy's execute looks first
             conn.dispatch.before_cursor_execute(conn, cursor, query, args, None, False)
-        cursor.execute(query, args, prepare=True)
+        if commit and _pipelines():
+            with dbapi.pipeline():
+                cursor.execute(query, args, prepare=True)
+                _commit_cursor(cursors, dbapi).execute(_COMMIT, prepare=False)
+        else:
+            cursor.execute(query, args, prepare=True)
         rows = list(cursor.fetchall())
     except Exception as error:
         cursor.close()  # not kept: the statement's next run takes a fresh cursor
@@ -325,6 +340,25 @@ def rows_on_driver(conn: Connection, sql: str, params: Mapping[str, Any]) -> lis
 # next one runs; a statement that failed closes its cursor.
 DRIVER_CURSORS = 16
 _CURSORS = "nhiemvu.driver_cursors"
+
+
+_COMMIT = "COMMIT"
+
+
+@cache
+def _pipelines() -> bool:
+    import psycopg  # the only driver that runs these statements
+
+    return bool(psycopg.Pipeline.is_supported())
+
+
+def _commit_cursor(cursors: dict[str, Any], dbapi: Any) -> Any:
+    """The cursor that sends COMMIT, kept with the statements' (the most recently used last)."""
+    cursor = cursors.pop(_COMMIT, None)
+    if cursor is None or cursor.closed:
+        cursor = dbapi.cursor()
+    cursors[_COMMIT] = cursor
+    return cursor
 
 
 def _positional(sql: str) -> tuple[str, tuple[str, ...]]:
