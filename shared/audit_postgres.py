@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Select, Table, insert, select, text, update
+from sqlalchemy import Connection, Engine, Select, Table, insert, select, text, update
 
 from shared import pg_rows
 from shared.audit import GENESIS_HASH, HEAD_ID, advisory_key, canonical_json, linked
@@ -40,7 +41,7 @@ def chain(
     the caller's transaction but its commit, which may then be sent with the statement."""
     also = [(other, rows) for other, rows in also if rows]
     if len(records) == 1 and _together(also) and _hashes_in_sql(conn):
-        committing = last and _head_seen(conn) and not conn.in_nested_transaction()
+        committing = last and _head_seen(conn, head) and not conn.in_nested_transaction()
         found = _append_one(conn, table, head, records[0], also, commit=committing)
         if found is not None:
             return [found]
@@ -80,16 +81,19 @@ def _hashes_in_sql(conn: Connection) -> bool:
 _HASHES_IN_SQL = "nhiemvu.audit_hashes_in_sql"
 
 
-def _head_seen(conn: Connection) -> bool:
-    """Whether a statement on this connection found the chain's head: it is then known to
-    exist (nothing deletes it but tampering, which `verify_audit` reports), so the lone record's
+def _head_seen(conn: Connection, head: Table) -> bool:
+    """Whether a statement on this engine found the chain's head: it is then known to exist
+    (nothing deletes it but tampering, which `verify_audit` reports), so the lone record's
     statement may carry the commit. Without a head that statement would write the rows of
-    `also` and not the record, and a commit sent with it would keep them: the first record on
-    each connection takes the path that commits after it."""
-    return conn.connection.info.get(_HEAD_SEEN) is conn.connection.dbapi_connection
+    `also` and not the record, and a commit sent with it would keep them: the first record
+    takes the path that commits after it, and so does the next one after a statement carrying
+    the commit failed (the guarded statement fails rather than commit without a head)."""
+    return head.name in _HEADS_SEEN.get(conn.engine, ())
 
 
-_HEAD_SEEN = "nhiemvu.audit_head_seen"
+# By engine, the names of the head tables a statement found a head in (the pool's connections
+# come and go: a connection the pool opens under load would otherwise start over).
+_HEADS_SEEN: WeakKeyDictionary[Engine, set[str]] = WeakKeyDictionary()
 
 
 @cache
@@ -193,11 +197,14 @@ def _append_one(
         params[f"r_{name}"] = process(record[name]) if process else record[name]
     _bind_rows(params, binds, also, first=1)
     # On the driver: one column, not worth SQLAlchemy's result (shared/db.py, rows_on_driver).
-    info, dbapi = conn.connection.info, conn.connection.dbapi_connection
-    info.pop(_HEAD_SEEN, None)  # until this statement finds it (a failure leaves it unknown)
-    found = rows_on_driver(conn, sql, params, commit=commit)
-    if found:
-        info[_HEAD_SEEN] = dbapi
+    try:
+        found = rows_on_driver(conn, sql, params, commit=commit)
+    except Exception:
+        if commit:  # whatever failed, the next record checks for the head again
+            _HEADS_SEEN.get(conn.engine, set()).discard(head.name)
+        raise
+    if found and not commit:
+        _HEADS_SEEN.setdefault(conn.engine, set()).add(head.name)
     return str(found[0][0]) if found else None
 
 

@@ -47,7 +47,7 @@ def committed(pg_engine, audit, other) -> tuple[int, list[int]]:
 
 
 def warm(conn, audit) -> None:
-    """The first record (creates the head), then one that finds it on this connection."""
+    """The first record (creates the head), then one that finds it (known to the engine)."""
     for i in (0, 1):
         with conn.begin():
             audit.append_many(conn, [entry(i)], last=True)
