@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
-from shared import json_codec
+from shared import json_codec, pg_commit
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -295,12 +294,12 @@ def rows_on_driver(
     the fixed statements of every action, and each run before that was parsed and planned anew
     by the server, on every connection the pool opens (docs/architecture.md, Benchmarks).
 
-    `commit`: the transaction's COMMIT goes in the same round trip (psycopg's pipeline, one
-    sync), so the server commits right after the statement, without waiting for this thread to
-    send it (the locks the statement took are held that much less); the caller's own commit
-    then finds the connection idle and does nothing. Only for the last statement of a
-    top-level transaction. A failing statement skips the COMMIT (the pipeline is aborted): the
-    error is raised and the transaction rolled back as before."""
+    `commit`: the transaction's COMMIT goes in the same write (shared/pg_commit.py), so the
+    server commits right after the statement, without waiting for this thread to send it (the
+    locks the statement took are held that much less); the caller's own commit then finds the
+    connection idle and does nothing. Only for the last statement of a top-level transaction.
+    A failing statement skips the COMMIT: the error is raised, the transaction rolled back by
+    the caller as before."""
     fairy = conn.connection
     dbapi = fairy.dbapi_connection
     if dbapi is None:  # pragma: no cover - a connection in use always has one
@@ -314,13 +313,11 @@ def rows_on_driver(
     try:
         if conn._has_events or conn.engine._has_events:  # as SQLAlchemy's execute looks first
             conn.dispatch.before_cursor_execute(conn, cursor, query, args, None, False)
-        if commit and _pipelines():
-            with dbapi.pipeline():
-                cursor.execute(query, args, prepare=True)
-                _commit_cursor(cursors, dbapi).execute(_COMMIT, prepare=False)
+        if commit and pg_commit.usable(dbapi):
+            rows = pg_commit.rows_and_commit(pg_commit.kept(fairy.info, dbapi), query, args)
         else:
             cursor.execute(query, args, prepare=True)
-        rows = list(cursor.fetchall())
+            rows = list(cursor.fetchall())
     except Exception as error:
         cursor.close()  # not kept: the statement's next run takes a fresh cursor
         conn._handle_dbapi_exception(error, query, args, cursor, None)
@@ -340,25 +337,6 @@ def rows_on_driver(
 # next one runs; a statement that failed closes its cursor.
 DRIVER_CURSORS = 16
 _CURSORS = "nhiemvu.driver_cursors"
-
-
-_COMMIT = "COMMIT"
-
-
-@cache
-def _pipelines() -> bool:
-    import psycopg  # the only driver that runs these statements
-
-    return bool(psycopg.Pipeline.is_supported())
-
-
-def _commit_cursor(cursors: dict[str, Any], dbapi: Any) -> Any:
-    """The cursor that sends COMMIT, kept with the statements' (the most recently used last)."""
-    cursor = cursors.pop(_COMMIT, None)
-    if cursor is None or cursor.closed:
-        cursor = dbapi.cursor()
-    cursors[_COMMIT] = cursor
-    return cursor
 
 
 def _positional(sql: str) -> tuple[str, tuple[str, ...]]:

@@ -12,6 +12,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, delete, event, func, in
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import Database
+from tests.integration import test_audit_one_statement_postgres as one_statement
 from tests.integration import test_audit_postgres
 from tests.unit.auditkit import ACTOR, T0
 
@@ -81,6 +82,29 @@ def test_the_last_statement_commits_the_transaction_it_ends(pg_engine, audit, ot
         ]
 
 
+def test_records_of_every_shape_carrying_the_commit_keep_the_chain(pg_engine, audit, other):
+    """Nulls and texts JSON escapes, rows written with the record or none: each statement is
+    prepared once per connection and its parameters' types, and hashes as Python does."""
+    returned = []
+    with pg_engine.connect() as conn:
+        warm(conn, audit)
+        for i, changes in enumerate(one_statement.TRICKY_CHANGES * 3, start=2):
+            with conn.begin():
+                conn.execute(select(func.now()))
+                rows = [{"n": i * 10 + k} for k in range(i % 3)]
+                actor = None if i % 4 == 0 else ACTOR
+                record = one_statement.entry(i, changes, actor)
+                returned += audit.append_many(conn, [record], [(other, rows)], last=True)
+                assert idle(conn)
+    with pg_engine.connect() as conn:
+        assert audit.verify(conn) == []
+        stored = conn.execute(select(audit.table.c.hash).order_by(audit.table.c.seq)).scalars()
+        assert list(stored)[2:] == returned
+    assert committed(pg_engine, audit, other)[1] == [
+        i * 10 + k for i in range(2, 11) for k in range(i % 3)
+    ]
+
+
 def test_a_failing_last_statement_rolls_everything_back_and_raises(pg_engine, audit, other):
     with pg_engine.connect() as conn:
         warm(conn, audit)
@@ -95,10 +119,11 @@ def test_a_failing_last_statement_rolls_everything_back_and_raises(pg_engine, au
             audit.append_many(conn, [entry(3)], [(other, [{"n": 9}])], last=True)
             assert not idle(conn)
         with conn.begin():
+            conn.execute(insert(other), [{"n": 10}])
             audit.append_many(conn, [entry(4)], last=True)
             assert idle(conn)
         assert audit.verify(conn) == []
-    assert committed(pg_engine, audit, other) == (4, [7, 9])
+    assert committed(pg_engine, audit, other) == (4, [7, 9, 10])
 
 
 def test_a_savepoint_of_a_scope_commits_nothing_early(pg_engine, audit, other):
@@ -115,13 +140,29 @@ def test_a_savepoint_of_a_scope_commits_nothing_early(pg_engine, audit, other):
     assert committed(pg_engine, audit, other) == (2, [])
 
 
+def test_a_record_first_in_its_transaction_is_committed_after_it(pg_engine, audit, other):
+    """No statement began the transaction (psycopg sends BEGIN with the first): the record's
+    statement runs alone and the caller commits, as before."""
+    with pg_engine.connect() as conn:
+        warm(conn, audit)
+        with conn.begin():
+            audit.append_many(conn, [entry(2)], [(other, [{"n": 2}])], last=True)
+            assert not idle(conn)
+            assert committed(pg_engine, audit, other) == (2, [])
+    assert committed(pg_engine, audit, other) == (3, [2])
+
+
 def test_a_top_level_transaction_commits_once_and_runs_its_hooks(pg_engine, audit, other):
     database = Database(pg_engine)
     hooks: list[int] = []
     database.after_commit(lambda: hooks.append(committed(pg_engine, audit, other)[0]))
+    carried = []
     for i in range(4):
         with database.transaction() as conn:
+            conn.execute(select(func.now()))
             audit.append_many(conn, [entry(i)], [(other, [{"n": i}])], last=True)
+            carried.append(idle(conn))
+    assert carried == [False, False, True, True]  # the head created, then found, then known
     assert hooks == [1, 2, 3, 4]
     with pg_engine.connect() as conn:
         assert audit.verify(conn) == []
