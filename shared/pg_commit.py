@@ -6,8 +6,8 @@ Benchmarks) are held for the statement and the commit's WAL flush only.
 
 psycopg's own pipeline (`Connection.pipeline()`) sends each queued command in a write of its
 own and goes back to Python between them, where the thread may wait for the interpreter lock
-while the server holds the locks and waits for the COMMIT: here the prepared statement (its
-`Parse` too the first time on a connection), the COMMIT and the sync are queued in libpq's
+while the server holds the locks and waits for the COMMIT: here the statement, the COMMIT
+and the sync are queued in libpq's
 buffer and flushed together. The parameters are dumped, and the rows loaded, by a psycopg
 `Transformer` kept per connection, as a cursor's; errors are raised as psycopg raises them.
 """
@@ -39,13 +39,15 @@ _KEPT = "nhiemvu.pipelined"
 
 
 class Pipelined:
-    """What one DBAPI connection keeps for these statements: a transformer, and the name
-    each statement was prepared under (by its SQL and its parameters' types)."""
+    """What one DBAPI connection keeps for these statements: a transformer (the dumpers and
+    loaders it made). Not a prepared statement: psycopg deallocates all of a connection's at
+    any rollback (`DEALLOCATE ALL`, a savepoint's or the pool's reset after a read), so a name
+    kept here could be gone at the next run, whose failure would abort the transaction; the
+    statement is parsed and planned at each run, before it takes any lock."""
 
     def __init__(self, dbapi: Any) -> None:
         self.dbapi = dbapi
         self.tx = Transformer.from_context(dbapi)
-        self.prepared: dict[tuple[str, tuple[int, ...]], bytes] = {}
 
 
 def usable(dbapi: Any) -> bool:
@@ -67,17 +69,16 @@ def rows_and_commit(kept: Pipelined, query: str, args: Sequence[Any]) -> list[tu
     dbapi, tx = kept.dbapi, kept.tx
     sql, wanted = _numbered(query)
     params = tx.dump_sequence(args, wanted)
-    key = (query, tuple(tx.types or ()))
-    name = kept.prepared.get(key)
     pgconn = dbapi.pgconn
     with dbapi.lock:
         pgconn.enter_pipeline_mode()
         try:
-            parse = name is None
-            if name is None:
-                name = f"nv_commit_{len(kept.prepared)}".encode()
-                pgconn.send_prepare(name, sql.encode(dbapi.info.encoding), param_types=tx.types)
-            pgconn.send_query_prepared(name, params, param_formats=tx.formats)
+            pgconn.send_query_params(
+                sql.encode(dbapi.info.encoding),
+                params,
+                param_types=tx.types,
+                param_formats=tx.formats,
+            )
             pgconn.send_query_params(b"COMMIT", None)
             pgconn.pipeline_sync()
             results = dbapi.wait(_exchange(pgconn))
@@ -85,11 +86,6 @@ def rows_and_commit(kept: Pipelined, query: str, args: Sequence[Any]) -> list[tu
             _leave(dbapi, pgconn, failed=True)
             raise
         _leave(dbapi, pgconn, failed=False)
-    if parse:
-        if results[0][0].status == _FATAL:
-            raise errors.error_from_result(results[0][0], encoding=dbapi.info.encoding)
-        kept.prepared[key] = name
-        results = results[1:]
     for batch in results:
         for result in batch:
             if result.status == _FATAL:

@@ -83,8 +83,8 @@ def test_the_last_statement_commits_the_transaction_it_ends(pg_engine, audit, ot
 
 
 def test_records_of_every_shape_carrying_the_commit_keep_the_chain(pg_engine, audit, other):
-    """Nulls and texts JSON escapes, rows written with the record or none: each statement is
-    prepared once per connection and its parameters' types, and hashes as Python does."""
+    """Nulls and texts JSON escapes, rows written with the record or none: each hashes as
+    Python does."""
     returned = []
     with pg_engine.connect() as conn:
         warm(conn, audit)
@@ -124,6 +124,25 @@ def test_a_failing_last_statement_rolls_everything_back_and_raises(pg_engine, au
             assert idle(conn)
         assert audit.verify(conn) == []
     assert committed(pg_engine, audit, other) == (4, [7, 9, 10])
+
+
+def test_rollbacks_between_them_leave_the_statement_runnable(pg_engine, audit, other):
+    """psycopg deallocates a connection's prepared statements at a rollback (a savepoint's, the
+    pool's reset after a read): the statement carrying the commit names none of them."""
+    with pg_engine.connect() as conn:
+        warm(conn, audit)
+        for i in range(2, 6):
+            with conn.begin():
+                conn.execute(select(func.now()))
+                with conn.begin_nested() as savepoint:
+                    conn.execute(insert(other), [{"n": 100 + i}])
+                    savepoint.rollback()  # ROLLBACK TO SAVEPOINT: psycopg's DEALLOCATE ALL
+                audit.append_many(conn, [entry(i)], [(other, [{"n": i}])], last=True)
+                assert idle(conn)
+            with conn.begin():
+                conn.execute(select(func.now()))
+            conn.rollback()
+    assert committed(pg_engine, audit, other) == (6, [2, 3, 4, 5])
 
 
 def test_a_savepoint_of_a_scope_commits_nothing_early(pg_engine, audit, other):
