@@ -178,14 +178,10 @@ def append_audit_many(
     head: Table,
     entries: Sequence[Mapping[str, Any]],
     also: Sequence[tuple[Table, list[dict[str, Any]]]] = (),
-    *,
-    last: bool = False,
 ) -> list[str]:
     """Append records (each with the keyword arguments of `append_audit`) in order, with one
     lock and one head update; returns their hashes. `also`: other rows of the same transaction
-    (the outbox's), written with the records: in the same statement on PostgreSQL. `last`:
-    nothing follows in the transaction but its commit (on PostgreSQL it may then go with the
-    last statement, shared/audit_postgres.py)."""
+    (the outbox's), written with the records: in the same statement on PostgreSQL."""
     records = [_fields(entry) for entry in entries]
     if not records:
         insert_many(conn, also)  # one statement on PostgreSQL (shared/pg_rows.py)
@@ -193,7 +189,7 @@ def append_audit_many(
     if conn.dialect.name == "postgresql":
         from shared import audit_postgres  # it builds on this module's records
 
-        return audit_postgres.chain(conn, table, head, records, also, last=last)
+        return audit_postgres.chain(conn, table, head, records, also)
     for other, rows in also:
         conn.execute(insert(other), rows)
     # SQLite has neither advisory nor row locks. The no-op UPDATE takes the database write lock
@@ -327,10 +323,8 @@ class AuditLog:
         conn: Connection,
         entries: Sequence[Mapping[str, Any]],
         also: Sequence[tuple[Table, list[dict[str, Any]]]] = (),
-        *,
-        last: bool = False,
     ) -> list[str]:
-        return append_audit_many(conn, self.table, self.head, entries, also, last=last)
+        return append_audit_many(conn, self.table, self.head, entries, also)
 
     def verify(self, conn: Connection) -> list[str]:
         return verify_audit(conn, self.table, self.head)

@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, Select, Table, insert, select, text, update
+from sqlalchemy import Connection, Select, Table, insert, select, text, update
 
 from shared import pg_rows
 from shared.audit import GENESIS_HASH, HEAD_ID, advisory_key, canonical_json, linked
@@ -34,15 +33,11 @@ def chain(
     head: Table,
     records: list[dict[str, Any]],
     also: Sequence[tuple[Table, list[dict[str, Any]]]],
-    *,
-    last: bool = False,
 ) -> list[str]:
-    """Append `records` after the head with `also`; their hashes. `last`: nothing follows in
-    the caller's transaction but its commit, which may then be sent with the statement."""
+    """Append `records` after the head with `also`; their hashes."""
     also = [(other, rows) for other, rows in also if rows]
     if len(records) == 1 and _together(also) and _hashes_in_sql(conn):
-        committing = last and _head_seen(conn, head) and not conn.in_nested_transaction()
-        found = _append_one(conn, table, head, records[0], also, commit=committing)
+        found = _append_one(conn, table, head, records[0], also)
         if found is not None:
             return [found]
         # No head yet (the first record), or it was deleted: the rows of `also` are written;
@@ -79,21 +74,6 @@ def _hashes_in_sql(conn: Connection) -> bool:
 
 
 _HASHES_IN_SQL = "nhiemvu.audit_hashes_in_sql"
-
-
-def _head_seen(conn: Connection, head: Table) -> bool:
-    """Whether a statement on this engine found the chain's head: it is then known to exist
-    (nothing deletes it but tampering, which `verify_audit` reports), so the lone record's
-    statement may carry the commit. Without a head that statement would write the rows of
-    `also` and not the record, and a commit sent with it would keep them: the first record
-    takes the path that commits after it, and so does the next one after a statement carrying
-    the commit failed (the guarded statement fails rather than commit without a head)."""
-    return head.name in _HEADS_SEEN.get(conn.engine, ())
-
-
-# By engine, the names of the head tables a statement found a head in (the pool's connections
-# come and go: a connection the pool opens under load would otherwise start over).
-_HEADS_SEEN: WeakKeyDictionary[Engine, set[str]] = WeakKeyDictionary()
 
 
 @cache
@@ -173,38 +153,23 @@ def _append_one(
     head: Table,
     record: dict[str, Any],
     also: Sequence[tuple[Table, list[dict[str, Any]]]],
-    *,
-    commit: bool = False,
 ) -> str | None:
     """One statement: the head read under its row lock (as `_chain_locked`'s first), the record
     numbered, linked and hashed after it, `also`'s rows and the new head; the record's hash, or
-    None when there is no head (nothing of the record or the head written, `also` written).
-    `commit`: the transaction's COMMIT sent with it (shared/db.py, `rows_on_driver`): the head's
-    lock is released at once, not after a round trip from this thread (docs/architecture.md,
-    Benchmarks); a missing head is then an error (the record's `seq` null) that rolls it all
-    back, never a commit of `also` without the record."""
+    None when there is no head (nothing of the record or the head written, `also` written)."""
     names = list(record)
     others = ((t, tuple(rows[0])) for t, rows in also)
-    shape = ("one", commit, conn.dialect, head, table, tuple(names), *others)
+    shape = ("one", conn.dialect, head, table, tuple(names), *others)
     built = _TOGETHER_SQL.get(shape)
     if built is None:
-        built = _TOGETHER_SQL[shape] = _append_one_sql(
-            conn.dialect, table, head, names, also, commit
-        )
+        built = _TOGETHER_SQL[shape] = _append_one_sql(conn.dialect, table, head, names, also)
     sql, (record_binds, binds) = built
     params: dict[str, Any] = {"prefix": hash_prefix(record)}
     for name, process in record_binds:
         params[f"r_{name}"] = process(record[name]) if process else record[name]
     _bind_rows(params, binds, also, first=1)
     # On the driver: one column, not worth SQLAlchemy's result (shared/db.py, rows_on_driver).
-    try:
-        found = rows_on_driver(conn, sql, params, commit=commit)
-    except Exception:
-        if commit:  # whatever failed, the next record checks for the head again
-            _HEADS_SEEN.get(conn.engine, set()).discard(head.name)
-        raise
-    if found and not commit:
-        _HEADS_SEEN.setdefault(conn.engine, set()).add(head.name)
+    found = rows_on_driver(conn, sql, params)
     return str(found[0][0]) if found else None
 
 
@@ -214,7 +179,6 @@ def _append_one_sql(
     head: Table,
     names: list[str],
     also: Sequence[tuple[Table, list[dict[str, Any]]]],
-    guarded: bool,
 ) -> tuple[str, tuple[list[tuple[str, Any]], list[pg_rows.Built]]]:
     quote = dialect.identifier_preparer
     record_binds = [
@@ -229,12 +193,10 @@ def _append_one_sql(
         "|| (h.seq + 1)::text || '}', 'UTF8')), 'hex')"
     )
     head_name = quote.format_table(head)
-    # Guarded (the commit sent with it): a record without a head has a null `seq`, an error.
-    source = "(VALUES (1)) AS one (x) LEFT JOIN h ON true" if guarded else "h"
     sql = (
         f"WITH h AS (SELECT seq, hash FROM {head_name} WHERE id = {HEAD_ID} FOR UPDATE), "
         f"r AS (INSERT INTO {quote.format_table(table)} ({columns}) "
-        f"SELECT {values}, h.seq + 1, h.hash, {hashed} FROM {source} RETURNING seq, hash), "
+        f"SELECT {values}, h.seq + 1, h.hash, {hashed} FROM h RETURNING seq, hash), "
         + "".join(f"{cte}, " for cte in ctes)
         + f"n AS (UPDATE {head_name} SET seq = r.seq, hash = r.hash FROM r WHERE "
         f"{head_name}.id = {HEAD_ID}) SELECT hash FROM r"

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
-from shared import json_codec, pg_commit
+from shared import json_codec
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
@@ -284,22 +284,13 @@ class DriverStatement:
         return rows
 
 
-def rows_on_driver(
-    conn: Connection, sql: str, params: Mapping[str, Any], *, commit: bool = False
-) -> list[tuple[Any, ...]]:
+def rows_on_driver(conn: Connection, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
     """The rows of `sql` (the driver's parameter style, parameters already through their type
     processors) run on the transaction's DBAPI connection without SQLAlchemy's result layer
     (`DriverStatement`); a database error is raised as SQLAlchemy raises it. The statement is
     prepared on the connection at its first run, not its sixth (psycopg's threshold): these are
     the fixed statements of every action, and each run before that was parsed and planned anew
-    by the server, on every connection the pool opens (docs/architecture.md, Benchmarks).
-
-    `commit`: the transaction's COMMIT goes in the same write (shared/pg_commit.py), so the
-    server commits right after the statement, without waiting for this thread to send it (the
-    locks the statement took are held that much less); the caller's own commit then finds the
-    connection idle and does nothing. Only for the last statement of a top-level transaction.
-    A failing statement skips the COMMIT: the error is raised, the transaction rolled back by
-    the caller as before."""
+    by the server, on every connection the pool opens (docs/architecture.md, Benchmarks)."""
     fairy = conn.connection
     dbapi = fairy.dbapi_connection
     if dbapi is None:  # pragma: no cover - a connection in use always has one
@@ -313,11 +304,8 @@ def rows_on_driver(
     try:
         if conn._has_events or conn.engine._has_events:  # as SQLAlchemy's execute looks first
             conn.dispatch.before_cursor_execute(conn, cursor, query, args, None, False)
-        if commit and pg_commit.usable(dbapi):
-            rows = pg_commit.rows_and_commit(pg_commit.kept(fairy.info, dbapi), query, args)
-        else:
-            cursor.execute(query, args, prepare=True)
-            rows = list(cursor.fetchall())
+        cursor.execute(query, args, prepare=True)
+        rows = list(cursor.fetchall())
     except Exception as error:
         cursor.close()  # not kept: the statement's next run takes a fresh cursor
         conn._handle_dbapi_exception(error, query, args, cursor, None)

@@ -70,11 +70,11 @@ class UnitOfWork:
         self.emitted.append(envelope)
         return envelope
 
-    def flush(self, *, last: bool = False) -> None:
+    def flush(self) -> None:
         """Write deferred rows, emitted events and audit records inside the transaction: on
         PostgreSQL the deferred rows go with the audit records and the outbox's (one statement
         after the chain's head is locked, shared/audit_postgres.py), elsewhere a statement
-        each. `last`: the transaction's commit follows, which may go with that statement."""
+        each."""
         deferred: list[tuple[Table, list[dict[str, Any]]]] = []
         if self.conn.dialect.name == "postgresql":
             deferred, self._inserts = list(self._inserts.items()), {}
@@ -97,7 +97,7 @@ class UnitOfWork:
         if outbox and self.wrote_outbox is not None:
             self.wrote_outbox()
         also = [*deferred, (self.tables.outbox, outbox)] if outbox else deferred
-        self.audit_log.append_many(self.conn, audits, also, last=last)
+        self.audit_log.append_many(self.conn, audits, also)
 
     def audit(
         self,
@@ -187,9 +187,7 @@ class ServicePlatform:
                 wrote_outbox=self._mark_outbox_written,
             )
             yield uow
-            # The last statement: on PostgreSQL the commit may go with it (shared/db.py), so
-            # the audit chain's head is unlocked without waiting for this thread.
-            uow.flush(last=True)
+            uow.flush()
 
     def start(self) -> None:
         self.relay.start()
