@@ -107,6 +107,9 @@ def two_workers(tmp_path: Path) -> Iterator[int]:
         log.close()
 
 
+@pytest.mark.skipif(
+    sys.platform != "linux", reason="Linux spreads connections between SO_REUSEPORT sockets"
+)
 def test_kept_alive_clients_connecting_at_once_are_shared_between_the_workers(
     two_workers: int,
 ) -> None:
