@@ -108,7 +108,9 @@ def two_workers(tmp_path: Path) -> Iterator[int]:
 
 
 @pytest.mark.skipif(
-    sys.platform != "linux", reason="Linux spreads connections between SO_REUSEPORT sockets"
+    sys.platform != "linux",
+    reason="only Linux spreads new connections between SO_REUSEPORT sockets; elsewhere the "
+    "option lets several sockets bind one port but one of them may take every connection",
 )
 def test_kept_alive_clients_connecting_at_once_are_shared_between_the_workers(
     two_workers: int,
